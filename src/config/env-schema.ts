@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Process environment of the bot/app. Parsed once at the entry point; infra/ types the bot's
+ * container environment from this same schema so it cannot forget a variable.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TUNNELOPS_TOPOLOGY: z.string().default('tunnels.yml'),
+  TUNNELOPS_DATA_DIR: z.string().default('.data'),
+  /** Bearer token for /api/*; when unset the API is open (sandbox). */
+  TUNNELOPS_API_TOKEN: optionalString,
+  /** "dynamodb:<table>" uses DynamoDB; otherwise SQLite in the data dir. */
+  TUNNELOPS_STORE: optionalString,
+  /** Comma-separated SNS topic ARNs whose messages are accepted at /sns. */
+  TUNNELOPS_SNS_TOPIC_ARNS: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalString,
+  /** Any of these switches the account from simulated to AWS. */
+  AWS_REGION: optionalString,
+  AWS_PROFILE: optionalString,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: optionalString,
+  /** Overrides the AWS endpoint (LocalStack, tests). */
+  AWS_ENDPOINT_URL: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  APP_ID: optionalString,
+  PRIVATE_KEY: optionalString,
+  GITHUB_API_URL: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,33 @@
+import type { Site, Topology, Tunnel } from '../config/topology-schema.js';
+
+/** Key of a tunnel across sites: "dc1/primary". */
+export const tunnelKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
+
+export function findSite(topology: Topology, name: string): Site | undefined {
+  return topology.sites.find((s) => s.name === name);
+}
+
+export function findTunnel(site: Site, name: string): Tunnel | undefined {
+  return site.tunnels.find((t) => t.name === name);
+}
+
+/** The other tunnel of the site's pair. */
+export function otherTunnel(site: Site, name: string): Tunnel {
+  const other = site.tunnels.find((t) => t.name !== name);
+  if (!other) throw new Error(`site ${site.name} has no tunnel other than ${name}`);
+  return other;
+}
+
+/** The site's primary (first listed) tunnel: where routes point at creation. */
+export const primaryTunnel = (site: Site): Tunnel => site.tunnels[0]!;
+
+/** Sites grouped by region, so adapters batch one call per region rather than per tunnel. */
+export function sitesByRegion(sites: readonly Site[]): Map<string, Site[]> {
+  const byRegion = new Map<string, Site[]>();
+  for (const site of sites) {
+    const list = byRegion.get(site.region) ?? [];
+    list.push(site);
+    byRegion.set(site.region, list);
+  }
+  return byRegion;
+}

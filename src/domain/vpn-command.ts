@@ -1,0 +1,96 @@
+/** The `/vpn` command language. Pure: text in, a command or a clear error out; never throws. */
+export type VpnCommand =
+  | { kind: 'help' }
+  | { kind: 'status'; site?: string }
+  | { kind: 'failover'; site: string; to?: string; reason?: string }
+  | { kind: 'redeploy'; site: string; tunnel: string; force: boolean; reason?: string }
+  | { kind: 'history'; site?: string }
+  | { kind: 'cancel'; requestId: string };
+
+export type ParseResult = { ok: true; command: VpnCommand } | { ok: false; error: string };
+
+export const USAGE: ReadonlyArray<readonly [string, string]> = [
+  ['/vpn status [site]', 'which tunnel carries traffic and how healthy each one is'],
+  ['/vpn failover <site> [--to <tunnel>] [reason]', 'ask to move traffic to the other tunnel (a second approver must approve)'],
+  ['/vpn redeploy <site> <tunnel> [--force] [reason]', "ask to restart a tunnel's server (a second approver must approve)"],
+  ['/vpn history [site]', 'recent failovers, redeploys and approvals'],
+  ['/vpn cancel <request-id>', 'withdraw your own pending request'],
+  ['/vpn help', 'this list'],
+];
+
+const MAX_TEXT = 4000;
+const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const REQUEST_ID = /^[A-Za-z0-9-]{4,64}$/;
+
+/** Splits on whitespace, keeping "quoted phrases" (straight or curly quotes) together. */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  const re = /"([^"]*)"|“([^”]*)”|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    tokens.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? '');
+  }
+  return tokens;
+}
+
+const fail = (error: string): ParseResult => ({ ok: false, error });
+const done = (command: VpnCommand): ParseResult => ({ ok: true, command });
+
+function checkName(value: string | undefined, what: string): string | null {
+  if (value === undefined) return `missing ${what}`;
+  if (!NAME.test(value)) return `"${value.slice(0, 40)}" is not a valid ${what} name`;
+  return null;
+}
+
+const reasonOf = (rest: string[]): string | undefined => (rest.length ? rest.join(' ').slice(0, 500) : undefined);
+
+export function parseVpnCommand(text: string): ParseResult {
+  if (text.length > MAX_TEXT) return fail(`the command is too long (${text.length} characters; at most ${MAX_TEXT})`);
+  const [verb, ...args] = tokenize(text.trim());
+  switch ((verb ?? 'help').toLowerCase()) {
+    case 'help':
+    case '':
+      return done({ kind: 'help' });
+    case 'status': {
+      if (args.length > 1) return fail('usage: /vpn status [site]');
+      if (args[0] === undefined) return done({ kind: 'status' });
+      const bad = checkName(args[0], 'site');
+      return bad ? fail(bad) : done({ kind: 'status', site: args[0] });
+    }
+    case 'history': {
+      if (args.length > 1) return fail('usage: /vpn history [site]');
+      if (args[0] === undefined) return done({ kind: 'history' });
+      const bad = checkName(args[0], 'site');
+      return bad ? fail(bad) : done({ kind: 'history', site: args[0] });
+    }
+    case 'failover': {
+      const [site, ...rest] = args;
+      const bad = checkName(site, 'site');
+      if (bad) return fail(`${bad}. usage: /vpn failover <site> [--to <tunnel>] [reason]`);
+      let to: string | undefined;
+      const reason: string[] = [];
+      for (let i = 0; i < rest.length; i++) {
+        if (rest[i] === '--to') {
+          to = rest[++i];
+          const badTo = checkName(to, 'tunnel');
+          if (badTo) return fail(`${badTo} after --to`);
+        } else reason.push(rest[i]!);
+      }
+      return done({ kind: 'failover', site: site!, ...(to ? { to } : {}), ...(reason.length ? { reason: reasonOf(reason) } : {}) });
+    }
+    case 'redeploy': {
+      const [site, tunnel, ...rest] = args;
+      const bad = checkName(site, 'site') ?? checkName(tunnel, 'tunnel');
+      if (bad) return fail(`${bad}. usage: /vpn redeploy <site> <tunnel> [--force] [reason]`);
+      const force = rest.includes('--force');
+      const reason = rest.filter((r) => r !== '--force');
+      return done({ kind: 'redeploy', site: site!, tunnel: tunnel!, force, ...(reason.length ? { reason: reasonOf(reason) } : {}) });
+    }
+    case 'cancel': {
+      const [id] = args;
+      if (!id || args.length > 1 || !REQUEST_ID.test(id)) return fail('usage: /vpn cancel <request-id>');
+      return done({ kind: 'cancel', requestId: id });
+    }
+    default:
+      return fail(`unknown command "${(verb ?? '').slice(0, 40)}". Try /vpn help`);
+  }
+}

@@ -1,0 +1,29 @@
+import type { ServerResponse } from 'node:http';
+import { type ErrorCode, TunnelOpsError } from '../domain/errors.js';
+
+/** The one place typed errors become HTTP responses. */
+const STATUS: Record<ErrorCode, number> = {
+  config_invalid: 500,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  upstream_failed: 502,
+};
+
+export function httpStatusOf(err: unknown): number {
+  return err instanceof TunnelOpsError ? STATUS[err.code] : 500;
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const status = httpStatusOf(err);
+  const body =
+    err instanceof TunnelOpsError
+      ? { error: err.code, message: err.message }
+      : { error: 'internal', message: 'internal error; see the server log' };
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

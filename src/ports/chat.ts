@@ -1,0 +1,19 @@
+/** Messages outside a request/response cycle (alarms, approvals, controller notices). */
+export interface ChatMessageRef {
+  channel: string;
+  ts: string;
+}
+
+export interface ChatMessage {
+  text: string;
+  blocks?: unknown[];
+  threadTs?: string;
+}
+
+export interface Chat {
+  post(channel: string, message: ChatMessage): Promise<ChatMessageRef>;
+  update(ref: ChatMessageRef, message: ChatMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
+  /** Members of a Slack user group (usergroups.users.list). */
+  userGroupMembers(groupId: string): Promise<string[]>;
+}

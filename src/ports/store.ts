@@ -1,0 +1,48 @@
+/**
+ * The state store: approvals, locks, dedupe keys, heartbeats, message refs, and the audit log.
+ * Adapters: SQLite (src/local/sqlite-store.ts, the embedded default) and DynamoDB (src/aws/dynamo-store.ts).
+ * Every conditional method is atomic, so two processes on one store agree on who won.
+ */
+export interface Versioned<T> {
+  value: T;
+  /** Starts at 1 and grows by one on every write; compareAndSet needs it. */
+  version: number;
+  /** Epoch ms after which the record reads as absent, or null. */
+  expiresAt: number | null;
+}
+
+export interface AuditEntry {
+  /** ISO time. */
+  at: string;
+  site: string;
+  action: string;
+  requestId?: string;
+  /** Slack user id, "controller", "github:<login>" ... */
+  actor: string;
+  event: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  site?: string;
+  /** The most recent N entries (still returned oldest first). */
+  limit?: number;
+}
+
+export interface Store {
+  get<T>(ns: string, key: string): Promise<Versioned<T> | null>;
+  /** Writes only if the key is absent or expired. True when this call created it. */
+  create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean>;
+  /** Unconditional write; returns the new version. */
+  put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number>;
+  /** Writes only if the stored version (of a live record) equals expectedVersion. */
+  compareAndSet<T>(ns: string, key: string, expectedVersion: number, value: T, ttlMs?: number): Promise<boolean>;
+  /** Deletes (only at expectedVersion when given). True when something was deleted. */
+  delete(ns: string, key: string, expectedVersion?: number): Promise<boolean>;
+  /** Live records of a namespace, by key. */
+  list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Oldest first. */
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}

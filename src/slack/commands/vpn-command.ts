@@ -1,0 +1,55 @@
+import type { App, RespondArguments } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { parseVpnCommand, type VpnCommand } from '../../domain/vpn-command.js';
+import type { Logger } from '../../log.js';
+import { helpMessage } from '../views/help-view.js';
+
+export interface CommandContext {
+  userId: string;
+  channelId: string;
+  /** Replies through the command's response_url (ephemeral unless response_type says otherwise). */
+  respond: (message: RespondArguments) => Promise<unknown>;
+  client: WebClient;
+  log: Logger;
+}
+
+export type CommandHandlers = {
+  [K in Exclude<VpnCommand['kind'], 'help'>]?: (command: Extract<VpnCommand, { kind: K }>, ctx: CommandContext) => Promise<void>;
+};
+
+/**
+ * `/vpn`: ack at once (Slack gives 3 s), then do the work and reply through response_url.
+ * Help and parse errors are answered in the ack itself.
+ */
+export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Logger): void {
+  app.command('/vpn', async ({ command, ack, respond, client }) => {
+    if (typeof command.user_id !== 'string' || typeof command.response_url !== 'string') {
+      await ack({ response_type: 'ephemeral', text: 'This request is missing user_id or response_url.' });
+      return;
+    }
+    const parsed = parseVpnCommand(typeof command.text === 'string' ? command.text : '');
+    if (!parsed.ok) {
+      await ack({ response_type: 'ephemeral', text: `:warning: ${parsed.error}` });
+      return;
+    }
+    const cmd = parsed.command;
+    if (cmd.kind === 'help') {
+      await ack(helpMessage());
+      return;
+    }
+    const handler = handlers[cmd.kind] as ((c: VpnCommand, ctx: CommandContext) => Promise<void>) | undefined;
+    if (!handler) {
+      await ack({ response_type: 'ephemeral', text: `\`/vpn ${cmd.kind}\` is not enabled on this deployment.` });
+      return;
+    }
+    await ack();
+    const reqLog = log.child({ command: cmd.kind, user: command.user_id });
+    const ctx: CommandContext = { userId: command.user_id, channelId: command.channel_id, respond, client, log: reqLog };
+    try {
+      await handler(cmd, ctx);
+    } catch (err) {
+      reqLog.error({ err }, 'command failed');
+      await respond({ response_type: 'ephemeral', text: `:x: \`/vpn ${cmd.kind}\` failed: ${(err as Error).message}` });
+    }
+  });
+}

@@ -1,0 +1,27 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { UnauthorizedError } from '../domain/errors.js';
+
+const MAX_SKEW_S = 5 * 60;
+
+/** `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` (Slack's request signing). */
+export function signSlackRequest(secret: string, timestamp: number, rawBody: string | Buffer): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(rawBody).digest('hex')}`;
+}
+
+/** Throws UnauthorizedError unless the request is signed with the secret within 5 minutes of now. */
+export function verifySlackRequest(secret: string, headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): void {
+  const signature = headers['x-slack-signature'];
+  const tsHeader = headers['x-slack-request-timestamp'];
+  if (typeof signature !== 'string' || typeof tsHeader !== 'string') {
+    throw new UnauthorizedError('missing X-Slack-Signature or X-Slack-Request-Timestamp');
+  }
+  const ts = Number(tsHeader);
+  if (!Number.isInteger(ts)) throw new UnauthorizedError('X-Slack-Request-Timestamp is not a number');
+  if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_S) throw new UnauthorizedError('stale request: timestamp more than 5 minutes off');
+  const expected = Buffer.from(signSlackRequest(secret, ts, rawBody));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new UnauthorizedError('signature mismatch');
+  }
+}
