@@ -100,7 +100,9 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
   stops.push(() => http.close());
   if (env.SLACK_APP_TOKEN) {
     await bolt.start();
-    stops.push(() => bolt.stop());
+    stops.push(async () => {
+      await bolt.stop();
+    });
   }
   const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
   const url = `http://${host}:${address.port}`;
