@@ -8,6 +8,20 @@ import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { CommandHandlers } from '../slack/commands/vpn-command.js';
+import type { AlarmService } from '../services/alarm-service.js';
+import type { ApprovalService } from '../services/approval-service.js';
+import type { FailoverExecutor } from '../services/failover-executor.js';
+import type { RedeployExecutor } from '../services/redeploy-executor.js';
+import type { StatusService } from '../services/status-service.js';
+
+/** Use cases features share with each other (set by the feature that owns each; features run in FEATURES order). */
+export interface AppServices {
+  status?: StatusService;
+  failover?: FailoverExecutor;
+  redeploy?: RedeployExecutor;
+  approvals?: ApprovalService;
+  alarms?: AlarmService;
+}
 
 /**
  * What a feature (src/features/*) gets to wire its service into the transports.
@@ -24,6 +38,7 @@ export interface AppContext {
   bolt: App;
   http: HttpServer;
   commands: CommandHandlers;
+  services: AppServices;
   dataDir: string;
   /** True when running against the simulated account. */
   sandbox: boolean;

@@ -89,6 +89,7 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
     bolt,
     http,
     commands,
+    services: {},
     dataDir,
     sandbox,
     onStop: (fn) => stops.push(fn),
