@@ -1,0 +1,34 @@
+/** Renders Slack Block Kit as terminal text, so the CLI shows what Slack would. */
+export function renderBlocks(blocks: unknown[] | undefined, fallback = ''): string {
+  if (!blocks || blocks.length === 0) return fallback;
+  const lines: string[] = [];
+  for (const raw of blocks) {
+    const b = raw as Record<string, any>;
+    switch (b.type) {
+      case 'header':
+        lines.push(`== ${b.text?.text ?? ''} ==`);
+        break;
+      case 'section':
+        if (b.text?.text) lines.push(String(b.text.text));
+        for (const f of b.fields ?? []) lines.push(`  ${String(f.text ?? '')}`);
+        break;
+      case 'context':
+        lines.push((b.elements ?? []).map((e: any) => e.text ?? e.alt_text ?? '').join('  '));
+        break;
+      case 'divider':
+        lines.push('----');
+        break;
+      case 'actions':
+        lines.push(
+          (b.elements ?? []).map((e: any) => `[${e.text?.text ?? e.action_id}${e.value ? ` value=${e.value}` : ''}]`).join(' '),
+        );
+        break;
+      case 'image':
+        lines.push(`(image: ${b.alt_text ?? ''})`);
+        break;
+      default:
+        break;
+    }
+  }
+  return lines.join('\n');
+}
