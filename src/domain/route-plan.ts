@@ -1,0 +1,48 @@
+import type { Site } from '../config/topology-schema.js';
+import type { RouteObservation } from '../ports/route-tables.js';
+
+/** One route (route table x on-prem CIDR) of a site and the tunnel it points at now. */
+export interface RouteSlot {
+  routeTableId: string;
+  cidr: string;
+  /** Current tunnel, or null when the route is missing, blackholed or points elsewhere. */
+  tunnel: string | null;
+}
+
+/**
+ * Every route table x on-prem CIDR the topology names, matched with what was observed.
+ * A pair the adapter did not report counts as pointing nowhere, so it gets changed (and then verified).
+ */
+export function routeSlots(site: Site, observed: readonly RouteObservation[]): RouteSlot[] {
+  const seen = new Map(observed.map((o) => [`${o.routeTableId} ${o.cidr}`, o]));
+  const slots: RouteSlot[] = [];
+  for (const routeTableId of site.routeTableIds) {
+    for (const cidr of site.onPremCidrs) {
+      const o = seen.get(`${routeTableId} ${cidr}`);
+      slots.push({ routeTableId, cidr, tunnel: o && !o.blackhole && !o.missing ? o.tunnel : null });
+    }
+  }
+  return slots;
+}
+
+/** The routes that do not yet point at the target. */
+export const slotsToChange = (slots: readonly RouteSlot[], to: string): RouteSlot[] =>
+  slots.filter((s) => s.tunnel !== to);
+
+/** The tunnel most of the given routes pointed at (what we move away from), or null. */
+export function mostCommonTunnel(slots: readonly RouteSlot[]): string | null {
+  const counts = new Map<string, number>();
+  for (const s of slots) if (s.tunnel !== null) counts.set(s.tunnel, (counts.get(s.tunnel) ?? 0) + 1);
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [tunnel, n] of counts) {
+    if (n > bestCount) {
+      best = tunnel;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+export const describeSlot = (s: { routeTableId: string; cidr: string }): string =>
+  `${s.routeTableId} ${s.cidr}`;

@@ -1,0 +1,78 @@
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+
+/** A held site lock. `version` is the store record's version: renew and release only act while it is unchanged. */
+export interface Lease {
+  site: string;
+  owner: string;
+  version: number;
+  expiresAt: number;
+}
+
+interface LockValue {
+  owner: string;
+  acquiredAt: string;
+  purpose: string;
+}
+
+const NS = 'lock';
+const keyOf = (site: string): string => `site:${site}`;
+/**
+ * Versions restart at 1 when a record is re-created, so a version check alone cannot tell our expired lease
+ * from the next holder's. Owners are unique and we never touch a lease this close to its expiry.
+ */
+const SAFETY_MS = 1000;
+
+/**
+ * One actor per site at a time (failover, redeploy, controller), as a lease in the store.
+ * The lease has a TTL, so a process that dies while holding it blocks the site only until it expires;
+ * the next holder re-reads the route tables and converges.
+ */
+export class SiteLock {
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(props: { store: Store; clock: Clock }) {
+    this.store = props.store;
+    this.clock = props.clock;
+  }
+
+  /** The lease, or null when someone else holds a live one. */
+  async acquire(site: string, owner: string, ttlMs: number, purpose: string): Promise<Lease | null> {
+    const value: LockValue = { owner, acquiredAt: new Date(this.clock.now()).toISOString(), purpose };
+    if (!(await this.store.create(NS, keyOf(site), value, ttlMs))) return null;
+    // Read back for the version and expiry the store actually recorded.
+    const rec = await this.store.get<LockValue>(NS, keyOf(site));
+    if (!rec || rec.value.owner !== owner) return null;
+    return { site, owner, version: rec.version, expiresAt: rec.expiresAt ?? this.clock.now() + ttlMs };
+  }
+
+  /** Extends a lease still held at its version; null when it was lost (expired and taken, or released). */
+  async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
+    const now = this.clock.now();
+    if (lease.expiresAt - now < SAFETY_MS) return null;
+    const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
+    if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return null;
+    if (!(await this.store.compareAndSet(NS, keyOf(lease.site), lease.version, rec.value, ttlMs)))
+      return null;
+    return { ...lease, version: lease.version + 1, expiresAt: now + ttlMs };
+  }
+
+  /** Releases the lease if still held; a lost (or nearly expired) lease is left to expire or to its new holder. */
+  async release(lease: Lease): Promise<void> {
+    if (lease.expiresAt - this.clock.now() < SAFETY_MS) return;
+    const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
+    if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return;
+    await this.store.delete(NS, keyOf(lease.site), lease.version);
+  }
+
+  async holder(site: string): Promise<{ owner: string; purpose: string; expiresAt: number } | null> {
+    const rec = await this.store.get<LockValue>(NS, keyOf(site));
+    if (!rec) return null;
+    return {
+      owner: rec.value.owner,
+      purpose: rec.value.purpose,
+      expiresAt: rec.expiresAt ?? Number.POSITIVE_INFINITY,
+    };
+  }
+}
