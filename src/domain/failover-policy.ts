@@ -1,0 +1,179 @@
+import type { FailoverSettings } from '../config/topology-schema.js';
+
+/**
+ * The automatic failover decision: pure, so every combination is tested as a table.
+ * Fail over only when the active tunnel is down AND the standby is healthy AND no flap guard
+ * (cooldown, hourly cap) holds; a planned deploy is not a failure by itself; both down changes
+ * nothing and alerts; nothing here ever fails back (a recovered tunnel just stays standby).
+ */
+
+/** What the monitor last said about a tunnel (from its heartbeat). */
+export type MonitorHealth = 'up' | 'down' | 'unknown';
+
+/**
+ * ECS view of a tunnel's server: running; deploying (a planned deploy is rolling out);
+ * replacing (no task running but a replacement is starting); stopped (none running, none coming);
+ * unknown (could not be read).
+ */
+export type TaskCondition = 'running' | 'deploying' | 'replacing' | 'stopped' | 'unknown';
+
+export interface TunnelFacts {
+  name: string;
+  health: MonitorHealth;
+  riseCount: number;
+  fallCount: number;
+  /** Age of the monitor's last heartbeat in ms; null when there is none. */
+  heartbeatAgeMs: number | null;
+  task: TaskCondition;
+}
+
+export interface PolicyInput {
+  site: string;
+  /** The tunnel every route points at; null when the route tables disagree or point nowhere. */
+  active: string | null;
+  /** Set when the route tables could not be read or disagree. */
+  routesProblem?: string;
+  tunnels: readonly [TunnelFacts, TunnelFacts];
+  settings: Pick<
+    FailoverSettings,
+    'mode' | 'rise' | 'fall' | 'cooldownSeconds' | 'maxAutomaticPerHour' | 'heartbeatStaleSeconds'
+  >;
+  /** Ms since the last failover of this site (any trigger); null when none is recorded. */
+  sinceLastFailoverMs: number | null;
+  /** Automatic failovers of this site in the last hour. */
+  automaticLastHour: number;
+}
+
+export type DecisionAction = 'failover' | 'propose' | 'alert' | 'none';
+
+/** Stable name of the rule that decided (alerts are deduplicated on it). */
+export type DecisionCode =
+  | 'routes-unreadable'
+  | 'routes-disagree'
+  | 'unknown-active'
+  | 'active-ok'
+  | 'planned-deploy'
+  | 'both-down'
+  | 'cooldown'
+  | 'hourly-cap'
+  | 'failover'
+  | 'propose'
+  | 'manual';
+
+export interface Decision {
+  action: DecisionAction;
+  code: DecisionCode;
+  /** Target tunnel for failover / propose. */
+  to?: string;
+  reason: string;
+  evidence: Record<string, unknown>;
+}
+
+/** Is the monitor's heartbeat missing or older than heartbeatStaleSeconds? */
+export const isStale = (t: TunnelFacts, staleSeconds: number): boolean =>
+  t.heartbeatAgeMs === null || t.heartbeatAgeMs > staleSeconds * 1000;
+
+/** Why the tunnel is down, or null when nothing says so. A planned deploy masks a silent monitor and a stopped task. */
+export function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
+  const stale = isStale(t, s.heartbeatStaleSeconds);
+  if (!stale && t.health === 'down')
+    return `the monitor reports ${t.name} down (${t.fallCount} failed rounds, fall ${s.fall})`;
+  const planned = t.task === 'deploying' || t.task === 'replacing';
+  if (planned) return null;
+  if (t.task === 'stopped') return `the ECS task of ${t.name} stopped and no replacement is starting`;
+  if (stale) {
+    return t.heartbeatAgeMs === null
+      ? `no heartbeat from the ${t.name} monitor`
+      : `the ${t.name} monitor's heartbeat is ${Math.round(t.heartbeatAgeMs / 1000)} s old (stale after ${s.heartbeatStaleSeconds} s)`;
+  }
+  return null;
+}
+
+/** Why the tunnel may take traffic, or why not. */
+export function standbyFit(t: TunnelFacts, s: PolicyInput['settings']): { fit: boolean; why: string } {
+  if (isStale(t, s.heartbeatStaleSeconds)) return { fit: false, why: `${t.name} has no fresh heartbeat` };
+  if (t.health !== 'up') return { fit: false, why: `${t.name} is ${t.health} (needs rise ${s.rise})` };
+  if (t.task === 'stopped') return { fit: false, why: `the ECS task of ${t.name} is stopped` };
+  return { fit: true, why: `${t.name} is up (${t.riseCount} good rounds in a row) with a fresh heartbeat` };
+}
+
+export function decide(input: PolicyInput): Decision {
+  const s = input.settings;
+  const evidence: Record<string, unknown> = {
+    site: input.site,
+    active: input.active,
+    mode: s.mode,
+    tunnels: input.tunnels,
+    sinceLastFailoverMs: input.sinceLastFailoverMs,
+    automaticLastHour: input.automaticLastHour,
+  };
+  const result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string): Decision =>
+    to === undefined ? { action, code, reason, evidence } : { action, code, to, reason, evidence };
+
+  if (input.active === null) {
+    const problem = input.routesProblem ?? 'no route points at a tunnel';
+    return problem.startsWith('cannot read')
+      ? result('none', 'routes-unreadable', `did nothing: ${problem}`)
+      : result(
+          'alert',
+          'routes-disagree',
+          `the routes of ${input.site} do not agree on one tunnel (${problem}); a human must decide`,
+        );
+  }
+  const active = input.tunnels.find((t) => t.name === input.active);
+  const standby = input.tunnels.find((t) => t.name !== input.active);
+  if (!active || !standby) {
+    return result(
+      'alert',
+      'unknown-active',
+      `routes point at ${input.active}, which is not a tunnel of ${input.site}`,
+    );
+  }
+
+  const down = downBecause(active, s);
+  if (down === null) {
+    return active.task === 'deploying' || active.task === 'replacing'
+      ? result(
+          'none',
+          'planned-deploy',
+          `did nothing: ${active.name} is being redeployed (a replacement task is starting), which is not a failure by itself`,
+        )
+      : result('none', 'active-ok', `did nothing: active tunnel ${active.name} is not down`);
+  }
+  evidence.activeDown = down;
+  const fit = standbyFit(standby, s);
+  evidence.standby = fit.why;
+  if (!fit.fit) {
+    return result(
+      'alert',
+      'both-down',
+      `BOTH tunnels of ${input.site} are down: ${down}; ${fit.why}. Changed nothing.`,
+    );
+  }
+  if (input.sinceLastFailoverMs !== null && input.sinceLastFailoverMs < s.cooldownSeconds * 1000) {
+    const ago = Math.round(input.sinceLastFailoverMs / 1000);
+    return result(
+      'alert',
+      'cooldown',
+      `${down}, but the last failover was ${ago} s ago (cooldown ${s.cooldownSeconds} s); a human must decide`,
+      standby.name,
+    );
+  }
+  if (input.automaticLastHour >= s.maxAutomaticPerHour) {
+    return result(
+      'alert',
+      'hourly-cap',
+      `${down}, but ${input.automaticLastHour} automatic failovers happened in the last hour (max ${s.maxAutomaticPerHour}); a human must decide`,
+      standby.name,
+    );
+  }
+  const why = `${down}; ${fit.why}`;
+  if (s.mode === 'auto') return result('failover', 'failover', why, standby.name);
+  if (s.mode === 'propose') return result('propose', 'propose', why, standby.name);
+  return result(
+    'alert',
+    'manual',
+    `${why}. Mode is manual: fail over with /vpn failover ${input.site} --to ${standby.name}`,
+    standby.name,
+  );
+}

@@ -1,0 +1,76 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../ports/store.js';
+import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
+
+export const HEARTBEAT_NS = 'heartbeat';
+export const heartbeatKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
+
+/** What the monitor leaves in the store (namespace 'heartbeat', key "site/tunnel"); the controller reads it. */
+export interface Heartbeat {
+  site: string;
+  tunnel: string;
+  health: 'up' | 'down';
+  /** ISO time of the last health change. */
+  since: string;
+  /** ISO time this heartbeat was written. */
+  at: string;
+  lossPct: number;
+  latencyMs: number | null;
+  fallCount: number;
+  riseCount: number;
+}
+
+export interface HeartbeatReporterProps {
+  store: Store;
+  log: Logger;
+  /** Write at most this often while nothing changes (a change is written at once). */
+  intervalMs?: number;
+  /** Record TTL: a dead monitor's heartbeat disappears (the controller already calls it stale long before). */
+  ttlMs?: number;
+}
+
+/** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
+export class HeartbeatReporter implements HealthReporter {
+  private lastWrite = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly props: HeartbeatReporterProps) {}
+
+  async round(round: ProbeRound): Promise<void> {
+    if (round.state.health === 'unknown') return;
+    if (round.at - this.lastWrite < (this.props.intervalMs ?? 1000)) return;
+    await this.write(round);
+  }
+
+  async changed(change: TunnelHealthChange): Promise<void> {
+    await this.write(change.round);
+  }
+
+  async flush(): Promise<void> {}
+
+  private async write(round: ProbeRound): Promise<void> {
+    const { state } = round;
+    if (state.health === 'unknown') return;
+    const beat: Heartbeat = {
+      site: round.site,
+      tunnel: round.tunnel,
+      health: state.health,
+      since: new Date(state.since).toISOString(),
+      at: new Date(round.at).toISOString(),
+      lossPct: round.lossPct,
+      latencyMs: round.latencyMs,
+      fallCount: state.fallCount,
+      riseCount: state.riseCount,
+    };
+    try {
+      await this.props.store.put(
+        HEARTBEAT_NS,
+        heartbeatKey(round.site, round.tunnel),
+        beat,
+        this.props.ttlMs ?? 600_000,
+      );
+      this.lastWrite = round.at;
+    } catch (err) {
+      this.props.log.warn({ err, site: round.site, tunnel: round.tunnel }, 'heartbeat write failed');
+    }
+  }
+}
