@@ -21,6 +21,10 @@ export const envSchema = z.object({
   TUNNELOPS_STORE: optionalString,
   /** Comma-separated SNS topic ARNs whose messages are accepted at /sns. */
   TUNNELOPS_SNS_TOPIC_ARNS: optionalString,
+  /** SQS queue (SNS -> SQS) the bot long-polls for alarms, so none is lost while it restarts. */
+  TUNNELOPS_ALARM_QUEUE_URL: optionalString,
+  /** Channel for alarms that map to no site (default: the first site's channel). */
+  TUNNELOPS_ALARM_CHANNEL: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
