@@ -1,0 +1,136 @@
+import type { Site, Topology } from '../config/topology-schema.js';
+import { TunnelOpsError } from '../domain/errors.js';
+import { type Outcome, ok } from '../domain/outcome.js';
+import { findTunnel, primaryTunnel, tunnelKey } from '../domain/topology.js';
+import type { Account } from '../ports/account.js';
+import type { Clock } from '../ports/clock.js';
+import type { InstanceState, Instances } from '../ports/instances.js';
+import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import type { DeploymentProgress, TaskRuntime, TunnelTaskState } from '../ports/tasks.js';
+import { createSandboxMetrics } from './sandbox-metrics.js';
+import { SandboxTunnels, sandboxId } from './sandbox-tunnels.js';
+
+/** The simulated account plus the sandbox's controls: break a tunnel's path, heal it, ask whether it is up. */
+export interface SandboxAccount extends Account {
+  chaos: { break(site: string, tunnel: string): void; heal(site: string, tunnel: string): void };
+  tunnelUp(site: string, tunnel: string): boolean;
+}
+
+/** A new ECS deployment of a sandbox tunnel takes this long (clock time) to become stable. */
+export const SANDBOX_DEPLOY_MS = 3_000;
+
+/**
+ * The AWS account as the sandbox simulates it, in memory: every route starts at the site's primary and
+ * `replace` really moves it; tasks run 1/1 (a broken tunnel's task keeps running, only its probes fail);
+ * instances run; probe stats follow each tunnel's up/down history.
+ */
+export function createSandboxAccount(props: { topology: Topology; clock: Clock }): SandboxAccount {
+  const { topology, clock } = props;
+  const tunnels = new SandboxTunnels(topology, clock);
+  const routes = new Map<string, string>();
+  const routeKey = (site: string, rtb: string, cidr: string) => `${site}|${rtb}|${cidr}`;
+  for (const site of topology.sites) {
+    for (const rtb of site.routeTableIds) {
+      for (const cidr of site.onPremCidrs)
+        routes.set(routeKey(site.name, rtb, cidr), primaryTunnel(site).name);
+    }
+  }
+
+  const routeTables: RouteTables = {
+    async observe(sites) {
+      const out = new Map<string, Outcome<RouteObservation[]>>();
+      for (const site of sites) {
+        const list: RouteObservation[] = [];
+        for (const routeTableId of site.routeTableIds) {
+          for (const cidr of site.onPremCidrs) {
+            const tunnel = routes.get(routeKey(site.name, routeTableId, cidr)) ?? null;
+            const target = tunnel ? sandboxId('eni', tunnelKey(site.name, tunnel)) : null;
+            list.push({ routeTableId, cidr, tunnel, target, blackhole: false, missing: tunnel === null });
+          }
+        }
+        out.set(site.name, ok(list));
+      }
+      return out;
+    },
+    async replace(site, routeTableId, cidr, tunnel) {
+      const known = tunnels.site(site.name);
+      tunnels.key(site.name, tunnel);
+      if (!known.routeTableIds.includes(routeTableId) || !known.onPremCidrs.includes(cidr)) {
+        throw new TunnelOpsError('not_found', `no route ${cidr} in ${routeTableId} of site ${site.name}`);
+      }
+      routes.set(routeKey(site.name, routeTableId, cidr), tunnel);
+    },
+  };
+
+  return {
+    routeTables,
+    tasks: createSandboxTasks(clock),
+    instances: createSandboxInstances(),
+    metrics: createSandboxMetrics(tunnels, clock),
+    chaos: {
+      break: (site, tunnel) => tunnels.set(tunnels.key(site, tunnel), false),
+      heal: (site, tunnel) => tunnels.set(tunnels.key(site, tunnel), true),
+    },
+    tunnelUp: (site, tunnel) => tunnels.isUp(tunnels.key(site, tunnel)),
+  };
+}
+
+function createSandboxInstances(): Instances {
+  return {
+    async observe(sites) {
+      const out = new Map<string, Outcome<InstanceState>>();
+      for (const site of sites) {
+        for (const t of site.tunnels) {
+          const key = tunnelKey(site.name, t.name);
+          const instanceId = 'instanceId' in t.instance ? t.instance.instanceId : sandboxId('i', key);
+          out.set(key, ok({ instanceId, state: 'running' }));
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function createSandboxTasks(clock: Clock): TaskRuntime {
+  const deployments = new Map<string, { key: string; startedAt: number }>();
+  let seq = 0;
+  const rolling = (key: string) =>
+    [...deployments.values()].some((d) => d.key === key && clock.now() - d.startedAt < SANDBOX_DEPLOY_MS);
+  const key = (site: Site, tunnel: string) => {
+    if (!findTunnel(site, tunnel))
+      throw new TunnelOpsError('not_found', `site ${site.name} has no tunnel "${tunnel}"`);
+    return tunnelKey(site.name, tunnel);
+  };
+
+  return {
+    async observe(sites) {
+      const out = new Map<string, Outcome<TunnelTaskState>>();
+      for (const site of sites) {
+        for (const t of site.tunnels) {
+          const k = tunnelKey(site.name, t.name);
+          const deploying = rolling(k);
+          out.set(k, ok({ desired: 1, running: 1, pending: deploying ? 1 : 0, deploying }));
+        }
+      }
+      return out;
+    },
+    async redeploy(site, tunnel) {
+      const id = `ecs-svc/${String(++seq).padStart(19, '0')}`;
+      deployments.set(id, { key: key(site, tunnel), startedAt: clock.now() });
+      return id;
+    },
+    async deploymentProgress(site, tunnel, deploymentId) {
+      const d = deployments.get(deploymentId);
+      if (!d || d.key !== key(site, tunnel)) {
+        return {
+          state: 'failed',
+          detail: `no deployment ${deploymentId} of ${site.name}/${tunnel}`,
+        } satisfies DeploymentProgress;
+      }
+      const elapsed = clock.now() - d.startedAt;
+      if (elapsed < SANDBOX_DEPLOY_MS)
+        return { state: 'in-progress', detail: 'new task starting (0/1 running)' };
+      return { state: 'completed', detail: '1/1 tasks of the new deployment running' };
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import type { Site, Topology } from '../config/topology-schema.js';
+import { TunnelOpsError } from '../domain/errors.js';
+import { asHeartbeat, classifyHealth, type MonitorHeartbeat } from '../domain/health.js';
+import { type Outcome, reasonOf, unknown } from '../domain/outcome.js';
+import {
+  deriveActiveTunnel,
+  type SiteStatus,
+  type StatusReport,
+  type TunnelStatus,
+} from '../domain/status.js';
+import { findSite, tunnelKey } from '../domain/topology.js';
+import type { Logger } from '../log.js';
+import type { Account } from '../ports/account.js';
+import type { Clock } from '../ports/clock.js';
+import type { AuditEntry, Store } from '../ports/store.js';
+
+export interface StatusServiceProps {
+  topology: Topology;
+  account: Account;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Probe stats cover the last 5 minutes. */
+const WINDOW_MINUTES = 5;
+/** A port that hangs must not hang /vpn status: its part becomes unknown. */
+const CALL_TIMEOUT_MS = 10_000;
+/** Enough history to find the last failover without reading the whole audit log. */
+const AUDIT_LOOKBACK = 500;
+
+type Batch<T> = Map<string, Outcome<T>>;
+
+/**
+ * `/vpn status` and GET /api/status: one call per account port for all requested sites (the adapters
+ * batch per region), all at once. A failing call makes only its part "unknown, because ...".
+ */
+export class StatusService {
+  constructor(private readonly props: StatusServiceProps) {}
+
+  async report(siteNames?: string[]): Promise<StatusReport> {
+    const sites = this.selectSites(siteNames);
+    const { account } = this.props;
+    const [routes, tasks, instances, probes, alarms, heartbeats, failovers] = await Promise.all([
+      this.batch('route tables', () => account.routeTables.observe(sites)),
+      this.batch('ECS tasks', () => account.tasks.observe(sites)),
+      this.batch('instances', () => account.instances.observe(sites)),
+      this.batch('probe metrics', () => account.metrics.probeStats(sites, WINDOW_MINUTES)),
+      this.batch('alarms', () => account.metrics.alarms(sites)),
+      this.heartbeats(),
+      Promise.all(sites.map((s) => this.lastFailover(s.name))),
+    ]);
+    const nowMs = this.props.clock.now();
+    return {
+      generatedAt: new Date(nowMs).toISOString(),
+      sites: sites.map((site, i): SiteStatus => {
+        const siteRoutes = pick(routes, site.name);
+        const verdict = siteRoutes.ok ? deriveActiveTunnel(siteRoutes.value) : null;
+        const activeTunnel = verdict?.activeTunnel ?? null;
+        const tunnels = site.tunnels.map((t): TunnelStatus => {
+          const key = tunnelKey(site.name, t.name);
+          const parts = {
+            probe: pick(probes, key),
+            task: pick(tasks, key),
+            instance: pick(instances, key),
+            alarms: pick(alarms, key),
+          };
+          const health = classifyHealth({ ...parts, heartbeat: heartbeats.get(key) ?? null, nowMs });
+          return {
+            name: t.name,
+            active: t.name === activeTunnel,
+            health: health.health,
+            healthReason: health.reason,
+            ...parts,
+          };
+        });
+        return {
+          name: site.name,
+          region: site.region,
+          activeTunnel,
+          routes: siteRoutes,
+          disagreements: verdict?.disagreements ?? [],
+          tunnels,
+          lastFailover: failovers[i] ?? null,
+        };
+      }),
+    };
+  }
+
+  /** The site's health graph (PNG), or null when the account cannot draw one or the call fails. */
+  async healthGraph(site: string | Site): Promise<Buffer | null> {
+    const found = typeof site === 'string' ? findSite(this.props.topology, site) : site;
+    if (!found) return null;
+    try {
+      return await withTimeout(this.props.account.metrics.healthGraph(found));
+    } catch (err) {
+      this.props.log.warn({ err, site: found.name }, 'health graph unavailable');
+      return null;
+    }
+  }
+
+  private selectSites(names: string[] | undefined): Site[] {
+    if (!names || names.length === 0) return this.props.topology.sites;
+    return names.map((n) => {
+      const site = findSite(this.props.topology, n);
+      if (!site) throw new TunnelOpsError('not_found', `unknown site "${n}"`);
+      return site;
+    });
+  }
+
+  /** Runs one batched port call; if it fails, every key reads as unknown with the reason. */
+  private async batch<T>(what: string, call: () => Promise<Batch<T>>): Promise<Batch<T> | string> {
+    try {
+      return await withTimeout(call());
+    } catch (err) {
+      const reason = reasonOf(err);
+      this.props.log.warn({ err, part: what }, 'status: a port call failed');
+      return `${what}: ${reason}`;
+    }
+  }
+
+  private async heartbeats(): Promise<Map<string, MonitorHeartbeat>> {
+    const beats = new Map<string, MonitorHeartbeat>();
+    try {
+      for (const rec of await this.props.store.list<unknown>('heartbeat')) {
+        const beat = asHeartbeat(rec.value);
+        if (beat) beats.set(rec.key, beat);
+      }
+    } catch (err) {
+      this.props.log.warn({ err }, 'status: heartbeats unavailable');
+    }
+    return beats;
+  }
+
+  private async lastFailover(site: string): Promise<AuditEntry | null> {
+    try {
+      const entries = await this.props.store.listAudit({ site, limit: AUDIT_LOOKBACK });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const e = entries[i]!;
+        if (isCompletedFailover(e)) return e;
+      }
+    } catch (err) {
+      this.props.log.warn({ err, site }, 'status: audit log unavailable');
+    }
+    return null;
+  }
+}
+
+/** Tolerant: other features write these entries; accept the spellings they may use. */
+function isCompletedFailover(e: AuditEntry): boolean {
+  const action = String(e.action ?? '').toLowerCase();
+  const event = String(e.event ?? '').toLowerCase();
+  return action.startsWith('failover') && /^(succeeded|routes[-_ ]changed|completed|done)$/.test(event);
+}
+
+function pick<T>(batch: Batch<T> | string, key: string): Outcome<T> {
+  if (typeof batch === 'string') return unknown(batch);
+  return batch.get(key) ?? unknown(`no data for ${key}`);
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s`);
+      err.name = 'TimeoutError';
+      reject(err);
+    }, CALL_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

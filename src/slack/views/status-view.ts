@@ -1,0 +1,205 @@
+import type { Health } from '../../domain/health.js';
+import type { Outcome } from '../../domain/outcome.js';
+import {
+  describeDisagreement,
+  type SiteStatus,
+  type StatusReport,
+  type TunnelStatus,
+} from '../../domain/status.js';
+import type { AlarmSummary, ProbeStats } from '../../ports/metrics.js';
+import type { TunnelTaskState } from '../../ports/tasks.js';
+
+/** Slack's limits: 50 blocks per message, 3000 chars per section text, 2000 per field, 150 per header. */
+export const MAX_BLOCKS = 50;
+const MAX_SECTION = 2900;
+const MAX_FIELD = 1900;
+const MAX_TEXT = 3000;
+/** Up to this many sites get full detail in one message; more become a summary. */
+const DETAIL_SITES = 3;
+
+export type Block = Record<string, unknown>;
+export interface StatusMessage {
+  text: string;
+  blocks: Block[];
+}
+
+export const HEALTH_EMOJI: Record<Health, string> = {
+  healthy: ':large_green_circle:',
+  degraded: ':large_yellow_circle:',
+  down: ':red_circle:',
+  unknown: ':white_circle:',
+};
+const RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
+
+export const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+const header = (text: string): Block => ({
+  type: 'header',
+  text: { type: 'plain_text', text: truncate(text, 150) },
+});
+const section = (text: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: truncate(text, MAX_SECTION) },
+});
+const context = (text: string): Block => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: truncate(text, MAX_SECTION) }],
+});
+const field = (title: string, body: string): Block => ({
+  type: 'mrkdwn',
+  text: truncate(`*${title}*\n${body}`, MAX_FIELD),
+});
+const why = <T>(o: Outcome<T>, render: (v: T) => string): string =>
+  o.ok ? render(o.value) : `unknown, because ${o.reason}`;
+
+/** `/vpn status`: full detail for a few sites, else one summary line per site (detail via `/vpn status <site>`). */
+export function statusMessage(report: StatusReport): StatusMessage {
+  if (report.sites.length <= DETAIL_SITES) {
+    const blocks = report.sites.flatMap((s, i) => [...(i ? [{ type: 'divider' }] : []), ...siteBlocks(s)]);
+    if (blocks.length <= MAX_BLOCKS) {
+      return { text: truncate(report.sites.map(siteText).join('\n'), MAX_TEXT), blocks };
+    }
+  }
+  return summaryMessage(report);
+}
+
+/** The state of a site in one word: its active tunnel's health, or down when no tunnel carries traffic. */
+export function siteHealth(site: SiteStatus): Health {
+  if (!site.routes.ok) return 'unknown';
+  const active = site.tunnels.find((t) => t.active);
+  if (!active) return 'down';
+  if (site.disagreements.length && active.health === 'healthy') return 'degraded';
+  return active.health;
+}
+
+function siteBlocks(site: SiteStatus): Block[] {
+  const blocks: Block[] = [header(`VPN status: ${site.name} (${site.region})`), section(routesText(site))];
+  for (const t of site.tunnels) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(tunnelLine(t), MAX_SECTION) },
+      fields: [
+        field('Probes (5 min)', why(t.probe, probeText)),
+        field('ECS task', why(t.task, taskText)),
+        field(
+          'Instance',
+          why(t.instance, (i) => `${i.instanceId} ${i.state}`),
+        ),
+        field('Alarms', why(t.alarms, alarmsText)),
+      ],
+    });
+  }
+  blocks.push(context(lastFailoverText(site)));
+  return blocks;
+}
+
+function routesText(site: SiteStatus): string {
+  if (!site.routes.ok) return `*Active tunnel:* unknown, because ${site.routes.reason}`;
+  const total = site.routes.value.length;
+  const active = site.activeTunnel ? `*${site.activeTunnel}*` : '*none* :rotating_light:';
+  if (!site.disagreements.length)
+    return `*Active tunnel:* ${active}\nAll ${total} routes point at ${site.activeTunnel}.`;
+  const shown = site.disagreements.slice(0, 10).map((d) => `• ${describeDisagreement(d)}`);
+  const more =
+    site.disagreements.length > shown.length ? `\n…and ${site.disagreements.length - shown.length} more` : '';
+  const title = site.activeTunnel
+    ? `:warning: ${site.disagreements.length} of ${total} routes do not point at ${site.activeTunnel}:`
+    : `:warning: the route tables do not agree on a tunnel:`;
+  return `*Active tunnel:* ${active}\n${title}\n${shown.join('\n')}${more}`;
+}
+
+const tunnelLine = (t: TunnelStatus): string =>
+  `${HEALTH_EMOJI[t.health]} *${t.name}*${t.active ? ' (active)' : ''}: ${t.health}, ${t.healthReason}`;
+
+function probeText(p: ProbeStats): string {
+  if (p.samples === 0 || p.lossPct === null) return 'no samples';
+  const recent = p.recentLossPct === null ? '' : ` (last min ${p.recentLossPct.toFixed(1)}%)`;
+  const latency = p.latencyMs === null ? 'no replies' : `${Math.round(p.latencyMs)} ms`;
+  return `loss ${p.lossPct.toFixed(1)}%${recent}, ${latency}, ${p.samples} samples`;
+}
+
+function taskText(t: TunnelTaskState): string {
+  const pending = t.pending ? `, ${t.pending} pending` : '';
+  const deploying = t.deploying ? ', deploying' : '';
+  const stop = t.lastStopReason
+    ? `\nlast stop: ${t.lastStopReason}${t.lastStoppedAt ? ` (${t.lastStoppedAt})` : ''}`
+    : '';
+  return `${t.running}/${t.desired} running${pending}${deploying}${stop}`;
+}
+
+function alarmsText(alarms: AlarmSummary[]): string {
+  const firing = alarms.filter((a) => a.state === 'ALARM');
+  if (!firing.length)
+    return alarms.length ? `none firing (${alarms.length} OK or no data)` : 'none configured';
+  const shown = firing.slice(0, 5).map((a) => `:rotating_light: ${a.name} since ${a.since}`);
+  return firing.length > shown.length
+    ? `${shown.join('\n')}\n…and ${firing.length - shown.length} more`
+    : shown.join('\n');
+}
+
+function lastFailoverText(site: SiteStatus): string {
+  const f = site.lastFailover;
+  if (!f) return 'No failover on record.';
+  const d = f.detail ?? {};
+  const move = typeof d.from === 'string' && typeof d.to === 'string' ? ` ${d.from} → ${d.to}` : '';
+  const reason = typeof d.reason === 'string' ? `: ${truncate(d.reason, 200)}` : '';
+  const actor = /^[UW][A-Z0-9]+$/.test(f.actor) ? `<@${f.actor}>` : f.actor;
+  return `Last failover${move} at ${f.at} by ${actor}${reason}`;
+}
+
+function siteText(site: SiteStatus): string {
+  const active = site.routes.ok ? (site.activeTunnel ?? 'none') : `unknown (${site.routes.reason})`;
+  const warn = site.disagreements.length ? `, ${site.disagreements.length} route(s) disagree` : '';
+  const tunnels = site.tunnels
+    .map((t) => `${t.name} ${t.health} (${truncate(t.healthReason, 120)})`)
+    .join('; ');
+  return `${site.name}: active ${active}${warn}; ${tunnels}`;
+}
+
+function summaryLine(site: SiteStatus): string {
+  const active = site.routes.ok ? `*${site.activeTunnel ?? 'none'}*` : 'unknown';
+  const warn = site.disagreements.length ? ` :warning: ${site.disagreements.length} route(s) disagree` : '';
+  const tunnels = site.tunnels
+    .map((t) => `${t.name} ${t.health}${t.health === 'healthy' ? '' : ` (${truncate(t.healthReason, 90)})`}`)
+    .join(', ');
+  return `${HEALTH_EMOJI[siteHealth(site)]} *${site.name}* (${site.region}) active ${active}${warn}: ${tunnels}`;
+}
+
+function summaryMessage(report: StatusReport): StatusMessage {
+  const sites = [...report.sites].sort((a, b) => RANK[siteHealth(a)] - RANK[siteHealth(b)]);
+  const counts = (['down', 'degraded', 'unknown', 'healthy'] as const)
+    .map((h) => [h, sites.filter((s) => siteHealth(s) === h).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([h, n]) => `${HEALTH_EMOJI[h]} ${n} ${h}`);
+  const blocks: Block[] = [header(`VPN status: ${sites.length} sites`), section(counts.join('   '))];
+  const footer = context('Details of one site: `/vpn status <site>`');
+  // Pack lines into sections under the char limit; stop before the block limit and say what was left out.
+  const room = MAX_BLOCKS - blocks.length - 1;
+  const chunks: string[] = [];
+  let current = '';
+  let shown = 0;
+  for (const site of sites) {
+    const line = truncate(summaryLine(site), 600);
+    if (current && current.length + 1 + line.length > MAX_SECTION - 80) {
+      if (chunks.length + 1 >= room) break;
+      chunks.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+    shown++;
+  }
+  if (current) chunks.push(current);
+  if (shown < sites.length) chunks[chunks.length - 1] += `\n…and ${sites.length - shown} more sites`;
+  blocks.push(...chunks.map(section), footer);
+  const text = truncate(
+    [`VPN status: ${counts.join(', ').replace(/:[a-z_]+: /g, '')}`, ...sites.map(siteText)].join('\n'),
+    MAX_TEXT,
+  );
+  return { text, blocks };
+}
+
+/** Reply to `/vpn status <site>` for a site that is not in tunnels.yml. */
+export function unknownSiteMessage(name: string, known: readonly string[]): StatusMessage {
+  const list = known.map((s) => `\`${s}\``).join(', ');
+  const text = truncate(`Unknown site "${name}". Known sites: ${list}`, MAX_SECTION);
+  return { text, blocks: [section(`:warning: ${text}`)] };
+}
