@@ -61,8 +61,9 @@ export function createSandboxMetrics(tunnels: SandboxTunnels, clock: Clock): Met
 
 function perTunnel<T>(sites: readonly Site[], fn: (site: Site, tunnel: string, index: number) => Outcome<T>) {
   const out = new Map<string, Outcome<T>>();
-  for (const site of sites)
-    site.tunnels.forEach((t, i) => out.set(tunnelKey(site.name, t.name), fn(site, t.name, i)));
+  for (const site of sites) {
+    for (const [i, t] of site.tunnels.entries()) out.set(tunnelKey(site.name, t.name), fn(site, t.name, i));
+  }
   return out;
 }
 
