@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../ports/clock.js';
+import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+
+/**
+ * Single-table layout (infra/ mirrors tableDefinition):
+ *  records: pk = "rec#<ns>",          sk = key,  value (JSON), version, expiresAt (ms), ttl (s, DynamoDB TTL)
+ *  audit:   pk = "audit#all" and a copy under "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON)
+ */
+interface RecordItem {
+  pk: string;
+  sk: string;
+  value: string;
+  version: number;
+  expiresAt?: number;
+  ttl?: number;
+}
+
+const recPk = (ns: string): string => `rec#${ns}`;
+const AUDIT_ALL = 'audit#all';
+const auditSitePk = (site: string): string => `audit#site#${site}`;
+/** The conditions that make a stored record "live"; DynamoDB's TTL deletes lazily (up to days later). */
+const LIVE = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
+/** Optimistic retries of `put` when a concurrent writer changes the version under us. */
+const PUT_ATTEMPTS = 20;
+
+export class DynamoStore implements Store {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+  /** Audit sort keys: time, then a per-process sequence, then a writer id so two processes never collide. */
+  private readonly writer = randomBytes(4).toString('hex');
+  private seq = 0;
+  private lastAuditMs = 0;
+
+  constructor(props: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string; clock?: Clock }) {
+    this.doc =
+      props.client instanceof DynamoDBDocumentClient
+        ? props.client
+        : DynamoDBDocumentClient.from(props.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = props.tableName;
+    this.clock = props.clock ?? systemClock;
+  }
+
+  /** The table as CloudFormation/CreateTable sees it: on-demand, pk/sk strings, TTL on `ttl`. */
+  static tableDefinition(tableName: string): CreateTableCommandInput {
+    return {
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    };
+  }
+
+  static readonly TTL_ATTRIBUTE = 'ttl';
+
+  /** Creates the table (tests, local setups) and turns on TTL where the endpoint supports it. */
+  static async createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+    await client.send(new CreateTableCommand(DynamoStore.tableDefinition(tableName)));
+    await waitUntilTableExists(
+      { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+      { TableName: tableName },
+    );
+    try {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: DynamoStore.TTL_ATTRIBUTE },
+        }),
+      );
+    } catch (err) {
+      // dynalite has no TTL API; expiry is enforced on read anyway.
+      if (!/UnknownOperation/.test((err as Error).name ?? '')) throw err;
+    }
+  }
+
+  private async item(ns: string, key: string): Promise<RecordItem | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: recPk(ns), sk: key }, ConsistentRead: true }),
+    );
+    return out.Item as RecordItem | undefined;
+  }
+
+  private live(item: RecordItem | undefined): item is RecordItem {
+    return item !== undefined && (item.expiresAt === undefined || item.expiresAt > this.clock.now());
+  }
+
+  private record<T>(ns: string, key: string, value: T, version: number, ttlMs?: number): RecordItem {
+    const item: RecordItem = { pk: recPk(ns), sk: key, value: JSON.stringify(value), version };
+    if (ttlMs !== undefined) {
+      item.expiresAt = this.clock.now() + ttlMs;
+      item.ttl = Math.ceil(item.expiresAt / 1000);
+    }
+    return item;
+  }
+
+  private toVersioned<T>(item: RecordItem): Versioned<T> {
+    return { value: JSON.parse(item.value) as T, version: item.version, expiresAt: item.expiresAt ?? null };
+  }
+
+  /** Runs a conditional write; false when the condition did not hold. */
+  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (
+        err instanceof ConditionalCheckFailedException ||
+        (err as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async get<T>(ns: string, key: string): Promise<Versioned<T> | null> {
+    const item = await this.item(ns, key);
+    return this.live(item) ? this.toVersioned<T>(item) : null;
+  }
+
+  async create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean> {
+    return this.createAt(this.record(ns, key, value, 1, ttlMs));
+  }
+
+  private createAt(item: RecordItem): Promise<boolean> {
+    return this.conditional(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': this.clock.now() },
+        }),
+      ),
+    );
+  }
+
+  async put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number> {
+    // Versions must stay exact under concurrency, so this is a read + conditional write, retried on a race.
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      const current = await this.item(ns, key);
+      if (!this.live(current)) {
+        if (await this.createAt(this.record(ns, key, value, 1, ttlMs))) return 1;
+        continue;
+      }
+      if (await this.compareAndSet(ns, key, current.version, value, ttlMs)) return current.version + 1;
+    }
+    throw new Error(`put ${ns}/${key}: gave up after ${PUT_ATTEMPTS} concurrent-write retries`);
+  }
+
+  async compareAndSet<T>(
+    ns: string,
+    key: string,
+    expectedVersion: number,
+    value: T,
+    ttlMs?: number,
+  ): Promise<boolean> {
+    return this.conditional(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.record(ns, key, value, expectedVersion + 1, ttlMs),
+          ConditionExpression: `version = :v AND ${LIVE}`,
+          ExpressionAttributeValues: { ':v': expectedVersion, ':now': this.clock.now() },
+        }),
+      ),
+    );
+  }
+
+  async delete(ns: string, key: string, expectedVersion?: number): Promise<boolean> {
+    const versioned = expectedVersion !== undefined;
+    return this.conditional(() =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: recPk(ns), sk: key },
+          ConditionExpression: `attribute_exists(pk) AND ${LIVE}${versioned ? ' AND version = :v' : ''}`,
+          ExpressionAttributeValues: {
+            ':now': this.clock.now(),
+            ...(versioned ? { ':v': expectedVersion } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
+    const out: Array<{ key: string } & Versioned<T>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': recPk(ns) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of (page.Items ?? []) as RecordItem[]) {
+        if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  private nextAuditSk(): string {
+    const ms = Math.max(this.clock.now(), this.lastAuditMs);
+    this.lastAuditMs = ms;
+    this.seq += 1;
+    return `${new Date(ms).toISOString()}#${String(this.seq).padStart(12, '0')}#${this.writer}`;
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    const sk = this.nextAuditSk();
+    const body = JSON.stringify(entry);
+    let requests = [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
+      PutRequest: { Item: { pk, sk, entry: body } },
+    }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt >= 8) throw new Error('appendAudit: DynamoDB kept returning unprocessed items');
+      const out = await this.doc.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      if (requests.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const pk = query.site === undefined ? AUDIT_ALL : auditSitePk(query.site);
+    const wanted = query.limit ?? Number.POSITIVE_INFINITY;
+    if (wanted <= 0) return [];
+    const newestFirst: AuditEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          ...(Number.isFinite(wanted) ? { Limit: wanted - newestFirst.length } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) newestFirst.push(JSON.parse(item.entry as string) as AuditEntry);
+      start = page.LastEvaluatedKey;
+    } while (start && newestFirst.length < wanted);
+    return newestFirst.reverse();
+  }
+
+  /** The client is shared (src/aws/clients.ts) and outlives the store, so there is nothing to close. */
+  async close(): Promise<void> {}
+}
