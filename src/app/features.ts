@@ -1,6 +1,8 @@
+import { registerStatus } from '../features/status.js';
+import { registerGithub } from '../features/github.js';
 import type { AppContext } from './context.js';
 
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
 export type Feature = (ctx: AppContext) => Promise<void> | void;
 
-export const FEATURES: Feature[] = [];
+export const FEATURES: Feature[] = [registerStatus];

@@ -40,6 +40,10 @@ export const envSchema = z.object({
   APP_ID: optionalString,
   PRIVATE_KEY: optionalString,
   GITHUB_API_URL: optionalString,
+  /** Environments `/deploy <env>` accepts (comma-separated). */
+  TUNNELOPS_DEPLOY_ENVIRONMENTS: z.string().default('staging,prod'),
+  /** Name of the workflow that runs `cdk diff` for PRs and uploads the `cdk-diff` artifact. */
+  TUNNELOPS_DIFF_WORKFLOW: z.string().default('cdk-diff'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,84 @@
+import type { Site, Topology } from '../config/topology-schema.js';
+import type { CdkDiff, ResourceChange, ResourceDiff } from './cdk-diff.js';
+
+/** What a change does to a tunnel while it deploys. */
+export type Disruption = 'replaces-instance' | 'restarts-server' | 'changes-address' | 'changes-routes';
+
+export interface TunnelRisk {
+  site: string;
+  /** null for site-wide resources (routes). */
+  tunnel: string | null;
+  disruption: Disruption;
+  resource: ResourceDiff;
+  /** One sentence for the PR comment. */
+  message: string;
+}
+
+export interface RiskReport {
+  risks: TunnelRisk[];
+  /** Sites whose two tunnels are both disrupted by this one deploy. */
+  bothTunnelsDown: string[];
+}
+
+const DISRUPTING: ReadonlyArray<{ types: string[]; changes: ResourceChange[]; disruption: Disruption }> = [
+  { types: ['AWS::EC2::Instance', 'AWS::AutoScaling::AutoScalingGroup'], changes: ['replace', 'may-replace', 'destroy'], disruption: 'replaces-instance' },
+  { types: ['AWS::EC2::LaunchTemplate'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'replaces-instance' },
+  { types: ['AWS::ECS::TaskDefinition', 'AWS::ECS::Service'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'restarts-server' },
+  { types: ['AWS::EC2::EIP', 'AWS::EC2::EIPAssociation'], changes: ['replace', 'may-replace', 'destroy'], disruption: 'changes-address' },
+  { types: ['AWS::EC2::Route'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'changes-routes' },
+];
+
+const segments = (r: ResourceDiff, stack: string): string[] =>
+  [stack, ...r.path.split('/')].map((s) => s.toLowerCase());
+
+/** The site a resource belongs to: a path segment or the stack name naming it. */
+function siteOf(topology: Topology, r: ResourceDiff, stack: string): Site | undefined {
+  const segs = segments(r, stack);
+  return topology.sites.find((s) => segs.some((seg) => seg === s.name || seg.split(/[-_]/).includes(s.name)));
+}
+
+function tunnelOf(site: Site, r: ResourceDiff, stack: string): string | null {
+  const segs = segments(r, stack);
+  const match = site.tunnels.find((t) => segs.some((seg) => seg === t.name || seg.includes(t.name)));
+  return match?.name ?? null;
+}
+
+function sentence(site: Site, tunnel: string | null, d: Disruption, r: ResourceDiff): string {
+  const other = tunnel ? site.tunnels.find((t) => t.name !== tunnel)?.name : undefined;
+  const fallsOver = other ? `: traffic will fail over to ${other}` : '';
+  switch (d) {
+    case 'replaces-instance':
+      return `replaces the ${tunnel ?? site.name} instance (${r.type} ${r.change})${fallsOver}`;
+    case 'restarts-server':
+      return `restarts the ${tunnel ?? site.name} OpenVPN server (${r.type} ${r.change})${fallsOver}`;
+    case 'changes-address':
+      return `changes the ${tunnel ?? site.name} Elastic IP (${r.type} ${r.change}): the on-prem client must reconnect${fallsOver}`;
+    case 'changes-routes':
+      return `changes ${site.name}'s VPC routes (${r.type} ${r.change}): the failover controller owns them after creation`;
+  }
+}
+
+/** Finds every change that takes a tunnel down or moves traffic, per site. */
+export function assessTunnelRisk(topology: Topology, diff: CdkDiff): RiskReport {
+  const risks: TunnelRisk[] = [];
+  for (const stack of diff.stacks) {
+    for (const r of stack.resources) {
+      const rule = DISRUPTING.find((d) => d.types.includes(r.type) && d.changes.includes(r.change));
+      if (!rule) continue;
+      const site = siteOf(topology, r, stack.stack);
+      if (!site) continue;
+      const tunnel = rule.disruption === 'changes-routes' ? null : tunnelOf(site, r, stack.stack);
+      risks.push({ site: site.name, tunnel, disruption: rule.disruption, resource: r, message: sentence(site, tunnel, rule.disruption, r) });
+    }
+  }
+  const bothTunnelsDown = topology.sites
+    .filter((s) => s.tunnels.every((t) => risks.some((r) => r.site === s.name && r.tunnel === t.name && r.disruption !== 'changes-routes')))
+    .map((s) => s.name);
+  return { risks, bothTunnelsDown };
+}
+
+/** A PR may take both tunnels of a site down only if its body says why on a `tunnel-risk:` line. */
+export function riskJustification(prBody: string | null | undefined): string | null {
+  const m = /^\s*tunnel-risk:\s*(.{10,})$/im.exec(prBody ?? '');
+  return m ? m[1]!.trim() : null;
+}

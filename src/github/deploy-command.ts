@@ -1,0 +1,92 @@
+import type { Context } from 'probot';
+import { type DeployFacts, deployRefusals, parsePrCommand } from '../domain/deploy-gate.js';
+import { CHECK_NAME, type GithubDeps } from './deps.js';
+
+type CommentContext = Context<'issue_comment.created'>;
+
+async function reply(context: CommentContext, body: string): Promise<void> {
+  await context.octokit.rest.issues.createComment(context.issue({ body }));
+}
+
+/** `/deploy <env>` and `/unlock <env>` as PR comments. Every refusal is a reply that says why. */
+export async function onIssueComment(context: CommentContext, deps: GithubDeps): Promise<void> {
+  const { issue, comment } = context.payload;
+  if (!issue.pull_request || !comment.user || comment.user.type === 'Bot') return;
+  const command = parsePrCommand(comment.body);
+  if (!command) return;
+  const { owner, repo } = context.repo();
+  const user = comment.user.login;
+  const log = deps.log.child({ pr: issue.number, user, command: command.kind, environment: command.environment });
+  const permission = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
+
+  if (command.kind === 'unlock') {
+    if (permission.data.permission !== 'admin') {
+      await reply(context, `@${user} only admins can \`/unlock ${command.environment}\`.`);
+      return;
+    }
+    const released = await deps.locks.release(command.environment);
+    await reply(context, released ? `\`${command.environment}\` unlocked by @${user}.` : `\`${command.environment}\` was not locked.`);
+    log.info({ released }, 'unlock');
+    return;
+  }
+
+  const pull = await context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number });
+  const sha = pull.data.head.sha;
+  const [reviews, checks, holder] = await Promise.all([
+    context.octokit.rest.pulls.listReviews({ owner, repo, pull_number: issue.number, per_page: 100 }),
+    context.octokit.rest.checks.listForRef({ owner, repo, ref: sha, per_page: 100 }),
+    deps.locks.holder(command.environment),
+  ]);
+  // The latest review of each reviewer counts (an approval after "changes requested" supersedes it).
+  const latest = new Map<string, string>();
+  for (const r of reviews.data) if (r.user && r.state !== 'COMMENTED') latest.set(r.user.login, r.state);
+  const facts: DeployFacts = {
+    commenter: user,
+    commenterPermission: permission.data.permission,
+    author: pull.data.user.login,
+    reviews: [...latest].map(([u, state]) => ({ user: u, state })),
+    checks: checks.data.check_runs
+      .filter((c) => c.name !== CHECK_NAME || c.conclusion !== 'neutral')
+      .map((c) => ({ name: c.name, status: c.status, conclusion: c.conclusion })),
+    mergeable: pull.data.mergeable,
+    mergeableState: pull.data.mergeable_state,
+    prState: pull.data.state,
+    lockHolder: holder ? { pr: holder.pr, by: holder.by } : null,
+    environment: command.environment,
+    knownEnvironments: deps.environments,
+  };
+  const refusals = deployRefusals(facts);
+  if (refusals.length) {
+    log.info({ refusals }, 'deploy refused');
+    await reply(context, `@${user} cannot deploy to \`${command.environment}\`:\n${refusals.map((r) => `- ${r}`).join('\n')}`);
+    return;
+  }
+  const at = new Date(deps.clock.now()).toISOString();
+  const acquired = await deps.locks.acquire(command.environment, { pr: issue.number, by: user, sha, repo: `${owner}/${repo}`, at });
+  if (!acquired) {
+    const now = await deps.locks.holder(command.environment);
+    await reply(context, `@${user} cannot deploy to \`${command.environment}\`:\n- \`${command.environment}\` is locked by the deploy of #${now?.pr ?? '?'} (@${now?.by ?? '?'})`);
+    return;
+  }
+  try {
+    const deployment = await context.octokit.rest.repos.createDeployment({
+      owner,
+      repo,
+      ref: sha,
+      environment: command.environment,
+      auto_merge: false,
+      required_contexts: [],
+      description: `tunnelops deploy of #${issue.number} by ${user}`,
+      payload: { pr: issue.number, requestedBy: user },
+    });
+    const id = 'id' in deployment.data ? deployment.data.id : undefined;
+    if (id === undefined) throw new Error(String((deployment.data as { message?: string }).message ?? 'no deployment created'));
+    await deps.store.appendAudit({ at, site: '*', action: 'deploy', actor: `github:${user}`, event: 'requested', detail: { pr: issue.number, environment: command.environment, sha, deployment: id } });
+    await reply(context, `:rocket: Deploying \`${sha.slice(0, 7)}\` to \`${command.environment}\` (deployment ${id}); \`${command.environment}\` is locked until it finishes.`);
+    log.info({ deployment: id }, 'deployment created');
+  } catch (err) {
+    await deps.locks.release(command.environment, issue.number);
+    log.error({ err }, 'creating the deployment failed');
+    await reply(context, `@${user} the deployment could not be created: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Context } from 'probot';
+import { renderDiffComment } from './diff-comment.js';
+import type { GithubDeps } from './deps.js';
+
+const TERMINAL = new Set(['success', 'failure', 'error', 'inactive']);
+const ICON: Record<string, string> = { success: ':white_check_mark:', failure: ':x:', error: ':x:', in_progress: ':hourglass_flowing_sand:', queued: ':hourglass:' };
+
+/** deployment_status: update the PR comment, tell every site's Slack channel, free the lock when done. */
+export async function onDeploymentStatus(context: Context<'deployment_status'>, deps: GithubDeps): Promise<void> {
+  const { deployment, deployment_status: status } = context.payload;
+  const payload = (typeof deployment.payload === 'object' && deployment.payload ? deployment.payload : {}) as { pr?: number };
+  const pr = typeof payload.pr === 'number' ? payload.pr : null;
+  const { owner, repo } = context.repo();
+  const env = deployment.environment;
+  const link = status.target_url || status.log_url || deployment.url;
+  const line = `${ICON[status.state] ?? ''} ${status.state} — deploy of ${pr ? `#${pr}` : deployment.sha.slice(0, 7)} to \`${env}\`${link ? ` (${link})` : ''}`;
+
+  if (pr !== null) {
+    const sticky = await deps.comments.state(owner, repo, pr);
+    if (sticky) {
+      const input = { ...sticky.input, deployments: [...(sticky.input.deployments ?? []), line].slice(-10) };
+      await deps.comments.upsert(context.octokit, owner, repo, pr, renderDiffComment(input), input);
+    }
+  }
+  const channels = [...new Set(deps.topology.sites.map((s) => s.slackChannel))];
+  for (const channel of channels) {
+    await deps.chat.post(channel, { text: `GitHub ${owner}/${repo}: ${line}` });
+  }
+  if (TERMINAL.has(status.state)) {
+    const released = pr !== null ? await deps.locks.release(env, pr) : false;
+    await deps.store.appendAudit({
+      at: new Date(deps.clock.now()).toISOString(),
+      site: '*',
+      action: 'deploy',
+      actor: `github:${status.creator?.login ?? 'unknown'}`,
+      event: status.state,
+      detail: { pr, environment: env, deployment: deployment.id, released },
+    });
+  }
+  deps.log.info({ pr, env, state: status.state }, 'deployment status');
+}

@@ -1,0 +1,14 @@
+import type { ApplicationFunction } from 'probot';
+import type { GithubDeps } from './deps.js';
+import { onDeploymentStatus } from './deployment-status.js';
+import { onDiffWorkflowCompleted } from './diff-report.js';
+import { onIssueComment } from './deploy-command.js';
+
+/** The Probot app: diff + risk on PRs, `/deploy` and `/unlock`, deployment status to the PR and Slack. */
+export function githubApp(deps: GithubDeps): ApplicationFunction {
+  return (app) => {
+    app.on('workflow_run.completed', (context) => onDiffWorkflowCompleted(context, deps));
+    app.on('issue_comment.created', (context) => onIssueComment(context, deps));
+    app.on('deployment_status', (context) => onDeploymentStatus(context, deps));
+  };
+}
