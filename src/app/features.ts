@@ -1,5 +1,5 @@
-import { registerStatus } from '../features/status.js';
 import { registerGithub } from '../features/github.js';
+import { registerStatus } from '../features/status.js';
 import type { AppContext } from './context.js';
 
 /** Each feature wires one use case into the transports. Order matters only for route registration. */

@@ -1,0 +1,121 @@
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.js';
+import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
+import { toStatusJson } from '../domain/status.js';
+import { findSite, findTunnel } from '../domain/topology.js';
+import { requireBearer } from '../http/bearer-auth.js';
+import { httpStatusOf, sendError } from '../http/errors.js';
+import { type RoutedRequest, sendJson } from '../http/server.js';
+import type { SandboxAccount } from '../local/sandbox-account.js';
+import type { Account } from '../ports/account.js';
+import { StatusService } from '../services/status-service.js';
+import type { CommandContext } from '../slack/commands/vpn-command.js';
+import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
+
+const chaosSchema = z
+  .object({ site: z.string().min(1), tunnel: z.string().min(1), action: z.enum(['break', 'heal']) })
+  .strict();
+
+const isSandboxAccount = (a: Account): a is SandboxAccount =>
+  typeof (a as Partial<SandboxAccount>).chaos?.break === 'function';
+
+/** `/vpn status [site]`, GET /api/status, and (sandbox only) POST /api/sandbox/chaos. */
+export function registerStatus(ctx: AppContext): void {
+  const status = new StatusService({
+    topology: ctx.topology,
+    account: ctx.account,
+    store: ctx.store,
+    clock: ctx.clock,
+    log: ctx.log.child({ service: 'status' }),
+  });
+  ctx.services.status = status;
+  const siteNames = () => ctx.topology.sites.map((s) => s.name);
+
+  ctx.commands.status = async (cmd, c: CommandContext) => {
+    if (cmd.site && !findSite(ctx.topology, cmd.site)) {
+      const msg = unknownSiteMessage(cmd.site, siteNames());
+      await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+      return;
+    }
+    const report = await status.report(cmd.site ? [cmd.site] : undefined);
+    const msg = statusMessage(report);
+    await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+    const only = report.sites.length === 1 ? report.sites[0] : undefined;
+    if (!only) return;
+    const graph = await status.healthGraph(only.name);
+    if (!graph) return;
+    try {
+      await c.client.files.uploadV2({
+        channel_id: c.channelId,
+        file: graph,
+        filename: `${only.name}-health.png`,
+        title: `${only.name} tunnel health (last 3 hours)`,
+      });
+    } catch (err) {
+      c.log.warn({ err }, 'could not attach the health graph');
+    }
+  };
+
+  ctx.http.route('GET', '/api/status', (req, res) =>
+    guarded(req, res, async () => {
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
+      const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
+      const unknownSite = wanted.find((s) => !findSite(ctx.topology, s));
+      if (unknownSite)
+        throw new TunnelOpsError(
+          'not_found',
+          `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
+        );
+      sendJson(res, 200, toStatusJson(await status.report(wanted)));
+    }),
+  );
+
+  ctx.http.route('POST', '/api/sandbox/chaos', (req, res) =>
+    guarded(req, res, async () => {
+      const account = ctx.account;
+      if (!ctx.sandbox || !isSandboxAccount(account)) {
+        throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
+      }
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
+      const input = parseChaos(req.rawBody);
+      const site = findSite(ctx.topology, input.site);
+      if (!site) throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
+      if (!findTunnel(site, input.tunnel)) {
+        throw new BadRequestError(
+          `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
+        );
+      }
+      account.chaos[input.action](site.name, input.tunnel);
+      req.log.info({ ...input }, 'sandbox chaos');
+      sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
+    }),
+  );
+}
+
+function parseChaos(raw: Buffer): z.infer<typeof chaosSchema> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BadRequestError(
+      'expected a JSON body such as {"site":"dc1","tunnel":"primary","action":"break"}',
+    );
+  }
+  const parsed = chaosSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new BadRequestError('expected {"site":"<site>","tunnel":"<tunnel>","action":"break"|"heal"}');
+  }
+  return parsed.data;
+}
+
+/** Typed errors become their HTTP status; only unexpected ones are logged as errors. */
+async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ reason: (err as Error).message }, 'request rejected');
+    sendError(res, err);
+  }
+}
