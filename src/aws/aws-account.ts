@@ -1,0 +1,40 @@
+import type { Env } from '../config/env-schema.js';
+import type { Topology } from '../config/topology-schema.js';
+import type { Logger } from '../log.js';
+import type { Account } from '../ports/account.js';
+import type { Clock } from '../ports/clock.js';
+import { AwsClients, type AwsClientsOptions } from './clients.js';
+import { CloudWatchMetrics } from './cloudwatch-metrics.js';
+import { Ec2Instances } from './ec2-instances.js';
+import { Ec2RouteTables } from './ec2-route-tables.js';
+import { EcsTasks } from './ecs-tasks.js';
+import { TunnelInstanceResolver } from './tunnel-instance-resolver.js';
+
+export interface AwsAccountProps {
+  env: Env;
+  topology: Topology;
+  clock: Clock;
+  log: Logger;
+  /** Tests and the bench pass a prepared factory (fake credentials, endpoint, retries). */
+  clients?: AwsClients;
+  clientOptions?: AwsClientsOptions;
+}
+
+/** The real account: every adapter over one shared client factory and one shared instance lookup. */
+export function createAwsAccount(props: AwsAccountProps): Account {
+  const { env, clock } = props;
+  const log = props.log.child({ component: 'aws' });
+  const clients =
+    props.clients ??
+    new AwsClients({
+      ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+      ...props.clientOptions,
+    });
+  const resolver = new TunnelInstanceResolver({ clients, clock });
+  return {
+    routeTables: new Ec2RouteTables({ clients, resolver, log }),
+    instances: new Ec2Instances({ resolver }),
+    tasks: new EcsTasks({ clients, log }),
+    metrics: new CloudWatchMetrics({ clients, clock, log }),
+  };
+}

@@ -1,0 +1,6 @@
+/** Splits a list into batches of at most `size` (AWS APIs cap ids or queries per call). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,98 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+export const USER_AGENT = 'tunnelops/0.1';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsClientsOptions {
+  /** Sends every call here instead of AWS (LocalStack, the bench's fake server). From AWS_ENDPOINT_URL. */
+  endpoint?: string;
+  /** Static credentials (tests pass fake ones); otherwise the SDK's default provider chain. */
+  credentials?: AwsCredentials;
+  /** Attempts per call including the first; status prefers a quick "unknown" over long retries. */
+  maxAttempts?: number;
+  /** Per-attempt socket timeout, so a hung call becomes "unknown, because it timed out". */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
+
+/**
+ * The one place SDK v3 clients are built: cached per region, with our user agent, the endpoint
+ * override, retries and a request timeout. Adapters get this injected and never `new` a client.
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(private readonly options: AwsClientsOptions = {}) {}
+
+  ec2(region: string): EC2Client {
+    return this.cached('ec2', region, (c) => new EC2Client(c));
+  }
+
+  ecs(region: string): ECSClient {
+    return this.cached('ecs', region, (c) => new ECSClient(c));
+  }
+
+  cloudwatch(region: string): CloudWatchClient {
+    return this.cached('cloudwatch', region, (c) => new CloudWatchClient(c));
+  }
+
+  dynamodb(region: string): DynamoDBClient {
+    return this.cached('dynamodb', region, (c) => new DynamoDBClient(c));
+  }
+
+  sqs(region: string): SQSClient {
+    return this.cached('sqs', region, (c) => new SQSClient(c));
+  }
+
+  eventbridge(region: string): EventBridgeClient {
+    return this.cached('eventbridge', region, (c) => new EventBridgeClient(c));
+  }
+
+  /** Closes every client's sockets (keep-alive agents would otherwise hold the process open). */
+  destroy(): void {
+    for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
+    this.cache.clear();
+  }
+
+  /** The shared client config; exposed for tests of the config itself. */
+  config(region: string) {
+    const { endpoint, credentials, maxAttempts, requestTimeoutMs } = this.options;
+    return {
+      region,
+      customUserAgent: USER_AGENT,
+      maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      requestHandler: {
+        requestTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        connectionTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      },
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    };
+  }
+
+  private cached<T>(
+    service: string,
+    region: string,
+    build: (config: ReturnType<AwsClients['config']>) => T,
+  ): T {
+    const key = `${service}:${region}`;
+    let client = this.cache.get(key) as T | undefined;
+    if (!client) {
+      client = build(this.config(region));
+      this.cache.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,157 @@
+import {
+  DescribeRouteTablesCommand,
+  ReplaceRouteCommand,
+  type Route,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
+import type { Site } from '../config/topology-schema.js';
+import { TunnelOpsError } from '../domain/errors.js';
+import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
+import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
+import type { Logger } from '../log.js';
+import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import type { AwsClients } from './clients.js';
+import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
+
+export interface Ec2RouteTablesProps {
+  clients: AwsClients;
+  resolver: TunnelInstanceResolver;
+  log: Logger;
+}
+
+/** What a route sends traffic to, for the operator (the first target field AWS filled in). */
+const targetOf = (r: Route): string | null =>
+  r.InstanceId ??
+  r.NetworkInterfaceId ??
+  r.TransitGatewayId ??
+  r.GatewayId ??
+  r.NatGatewayId ??
+  r.VpcPeeringConnectionId ??
+  r.LocalGatewayId ??
+  r.CarrierGatewayId ??
+  r.CoreNetworkArn ??
+  r.EgressOnlyInternetGatewayId ??
+  null;
+
+/**
+ * EC2 route tables: one DescribeRouteTables per region (filtered by every site's table ids) and one
+ * shared instance lookup per region; ReplaceRoute to the tunnel instance's primary ENI.
+ */
+export class Ec2RouteTables implements RouteTables {
+  constructor(private readonly props: Ec2RouteTablesProps) {}
+
+  async observe(sites: readonly Site[]): Promise<Map<string, Outcome<RouteObservation[]>>> {
+    const result = new Map<string, Outcome<RouteObservation[]>>();
+    await Promise.all(
+      [...sitesByRegion(sites)].map(async ([region, regionSites]) => {
+        const [tables, resolution] = await Promise.all([
+          this.describeTables(region, regionSites).then(ok<Map<string, RouteTable>>, (err: unknown) =>
+            unknown<Map<string, RouteTable>>(reasonOf(err)),
+          ),
+          this.props.resolver.resolve(regionSites),
+        ]);
+        for (const site of regionSites) {
+          if (!tables.ok) {
+            result.set(site.name, unknown(tables.reason));
+            continue;
+          }
+          result.set(site.name, observeSite(site, tables.value, resolution));
+        }
+      }),
+    );
+    return result;
+  }
+
+  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    const t = findTunnel(site, tunnel);
+    if (!t) throw new TunnelOpsError('not_found', `site ${site.name} has no tunnel "${tunnel}"`);
+    const key = tunnelKey(site.name, tunnel);
+    const found = (await this.props.resolver.resolve([site])).get(key);
+    if (!found?.ok) {
+      throw new TunnelOpsError(
+        'upstream_failed',
+        `cannot find the instance of ${key}: ${found?.reason ?? 'no answer'}`,
+      );
+    }
+    const eni = found.value?.primaryEniId;
+    if (!eni) {
+      throw new TunnelOpsError(
+        'precondition_failed',
+        `${key} has no instance with a network interface to route to`,
+      );
+    }
+    await this.props.clients.ec2(site.region).send(
+      new ReplaceRouteCommand({
+        RouteTableId: routeTableId,
+        DestinationCidrBlock: cidr,
+        NetworkInterfaceId: eni,
+      }),
+    );
+    this.props.log.info({ site: site.name, routeTableId, cidr, tunnel, eni }, 'route replaced');
+  }
+
+  private async describeTables(region: string, sites: readonly Site[]): Promise<Map<string, RouteTable>> {
+    const ids = [...new Set(sites.flatMap((s) => s.routeTableIds))].sort();
+    const tables = new Map<string, RouteTable>();
+    const ec2 = this.props.clients.ec2(region);
+    let NextToken: string | undefined;
+    // A filter (unlike RouteTableIds) does not fail the whole call when one table is gone.
+    do {
+      const page = await ec2.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: ids }], NextToken }),
+      );
+      for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return tables;
+  }
+}
+
+function observeSite(
+  site: Site,
+  tables: Map<string, RouteTable>,
+  resolution: Resolution,
+): Outcome<RouteObservation[]> {
+  // target id (instance or ENI) -> tunnel name
+  const targets = new Map<string, string>();
+  for (const t of site.tunnels) {
+    if ('instanceId' in t.instance) targets.set(t.instance.instanceId, t.name);
+    const found = resolution.get(tunnelKey(site.name, t.name));
+    if (!found) continue;
+    if (!found.ok) return unknown(`cannot tell which tunnel a route points at: ${found.reason}`);
+    if (!found.value) continue;
+    targets.set(found.value.instanceId, t.name);
+    for (const eni of found.value.eniIds) targets.set(eni, t.name);
+  }
+  const observations: RouteObservation[] = [];
+  for (const routeTableId of site.routeTableIds) {
+    const routes = tables.get(routeTableId)?.Routes ?? [];
+    for (const cidr of site.onPremCidrs) {
+      const route = routes.find((r) => r.DestinationCidrBlock === cidr);
+      if (!route) {
+        observations.push({
+          routeTableId,
+          cidr,
+          tunnel: null,
+          target: null,
+          blackhole: false,
+          missing: true,
+        });
+        continue;
+      }
+      const tunnel =
+        (route.NetworkInterfaceId && targets.get(route.NetworkInterfaceId)) ||
+        (route.InstanceId && targets.get(route.InstanceId)) ||
+        null;
+      observations.push({
+        routeTableId,
+        cidr,
+        tunnel,
+        target: targetOf(route),
+        blackhole: route.State === 'blackhole',
+        missing: false,
+      });
+    }
+  }
+  return ok(observations);
+}
