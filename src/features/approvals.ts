@@ -1,0 +1,96 @@
+import type { AppContext } from '../app/context.js';
+import { BadRequestError } from '../domain/errors.js';
+import { requireBearer } from '../http/bearer-auth.js';
+import { sendError } from '../http/errors.js';
+import { sendJson } from '../http/server.js';
+import { ApprovalService } from '../services/approval-service.js';
+import { FailoverExecutor, type TargetCheck } from '../services/failover-executor.js';
+import { RedeployExecutor } from '../services/redeploy-executor.js';
+import { registerApprovalActions } from '../slack/actions/approval-actions.js';
+import { approvalCommands } from '../slack/commands/approval-commands.js';
+
+/** How often pending requests are checked for expiry and abandoned runs for reconciliation. */
+const SWEEP_MS = 5_000;
+const SITE_PARAM = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * Failover and redeploy behind two-person approval: the executors (shared with the controller), the
+ * approval service, `/vpn failover|redeploy|history|cancel`, the Approve/Deny interactions, GET /api/audit
+ * and the expiry sweep. Runs after the status feature, whose health decides whether a target is fit.
+ */
+export async function registerApprovals(ctx: AppContext): Promise<void> {
+  const log = ctx.log.child({ feature: 'approvals' });
+  const checkTarget: TargetCheck = async (site, tunnel) => {
+    const status = ctx.services.status;
+    if (!status) return { healthy: false, reason: 'tunnel health is not available on this deployment' };
+    const report = await status.report([site.name]);
+    const t = report.sites[0]?.tunnels.find((x) => x.name === tunnel);
+    if (!t) return { healthy: false, reason: `no status for ${site.name}/${tunnel}` };
+    return { healthy: t.health === 'healthy', reason: t.healthReason };
+  };
+  const common = { store: ctx.store, routeTables: ctx.account.routeTables, clock: ctx.clock };
+  const failover = new FailoverExecutor({
+    ...common,
+    log: log.child({ component: 'failover' }),
+    checkTarget,
+  });
+  const redeploy = new RedeployExecutor({
+    ...common,
+    tasks: ctx.account.tasks,
+    log: log.child({ component: 'redeploy' }),
+  });
+  const approvals = new ApprovalService({
+    ...common,
+    topology: ctx.topology,
+    chat: ctx.chat,
+    log,
+    failover,
+    redeploy,
+    checkTarget,
+  });
+  ctx.services.failover = failover;
+  ctx.services.redeploy = redeploy;
+  ctx.services.approvals = approvals;
+  Object.assign(ctx.commands, approvalCommands({ approvals, store: ctx.store, topology: ctx.topology }));
+  registerApprovalActions(ctx.bolt, approvals, log);
+
+  ctx.http.route('GET', '/api/audit', async (req, res) => {
+    try {
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
+      const site = req.query.get('site') ?? undefined;
+      if (site !== undefined && !SITE_PARAM.test(site))
+        throw new BadRequestError('site must be a site name such as dc1');
+      const entries = await ctx.store.listAudit(site ? { site } : {});
+      sendJson(res, 200, {
+        entries: entries.map((e) => ({
+          at: e.at,
+          site: e.site,
+          action: e.action,
+          requestId: e.requestId ?? null,
+          actor: e.actor,
+          event: e.event,
+          ...(e.detail ? { detail: e.detail } : {}),
+        })),
+      });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  // Resume: pending requests live in the store and stay approvable; expire what ran out while we were down
+  // and close runs whose process died (lease over) from what the route tables show.
+  await approvals.expireDue().catch((err) => log.error({ err }, 'approval sweep failed at start'));
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    approvals
+      .expireDue()
+      .catch((err) => log.error({ err }, 'approval sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, SWEEP_MS);
+  timer.unref();
+  ctx.onStop(() => clearInterval(timer));
+}

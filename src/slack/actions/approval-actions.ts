@@ -1,0 +1,94 @@
+import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
+import type { Logger } from '../../log.js';
+import type { ApprovalService } from '../../services/approval-service.js';
+import {
+  APPROVE_ACTION,
+  DENY_ACTION,
+  DENY_MODAL,
+  DENY_REASON_BLOCK,
+  DENY_REASON_INPUT,
+  denyModal,
+} from '../views/approval-view.js';
+
+/** Where a button was clicked: the message's channel (for ephemeral refusals). */
+function channelOf(body: BlockButtonAction): string {
+  return body.channel?.id ?? body.container?.channel_id ?? '';
+}
+
+function parseMetadata(raw: string): { id: string; channel: string } | null {
+  try {
+    const m = JSON.parse(raw) as { id?: unknown; channel?: unknown };
+    return typeof m.id === 'string' && typeof m.channel === 'string'
+      ? { id: m.id, channel: m.channel }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Approve / Deny buttons and the Deny modal. Every listener acks first (Slack's 3 s), then works.
+ * Refusals go only to the clicker (chat.postEphemeral) and change nothing; the state machine and its
+ * compare-and-set decide, so a double click or a retried delivery cannot act twice.
+ */
+export function registerApprovalActions(bolt: App, approvals: ApprovalService, log: Logger): void {
+  bolt.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    const user = body.user.id;
+    const clog = log.child({ requestId: action.value, user });
+    const outcome = await approvals.approve(action.value ?? '', user);
+    if (!outcome.ok) {
+      clog.info({ reason: outcome.reason }, 'approval refused');
+      await approvals.tell(channelOf(body), user, `:no_entry_sign: ${outcome.reason}`);
+    }
+  });
+
+  bolt.action<BlockButtonAction>(DENY_ACTION, async ({ ack, body, action, client }) => {
+    await ack();
+    const user = body.user.id;
+    const id = action.value ?? '';
+    const check = await approvals.checkDeny(id, user);
+    if (!check.ok) {
+      await approvals.tell(channelOf(body), user, `:no_entry_sign: ${check.reason}`);
+      return;
+    }
+    try {
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: denyModal(check.request, channelOf(body)) as never,
+      });
+    } catch (err) {
+      log.warn({ err, requestId: id }, 'could not open the deny modal');
+      await approvals.tell(
+        channelOf(body),
+        user,
+        `Could not open the reason dialog; try again. (${(err as Error).message})`,
+      );
+    }
+  });
+
+  bolt.view<ViewSubmitAction>(DENY_MODAL, async ({ ack, body, view }) => {
+    const reason = view.state.values[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value?.trim() ?? '';
+    const meta = parseMetadata(view.private_metadata);
+    if (!meta) {
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [DENY_REASON_BLOCK]: 'This dialog lost track of its request; deny again from the message.',
+        },
+      });
+      return;
+    }
+    if (reason.length < 3) {
+      await ack({
+        response_action: 'errors',
+        errors: { [DENY_REASON_BLOCK]: 'Say why (at least 3 characters).' },
+      });
+      return;
+    }
+    await ack();
+    const user = body.user.id;
+    const outcome = await approvals.deny(meta.id, user, reason.slice(0, 500));
+    if (!outcome.ok) await approvals.tell(meta.channel, user, `:no_entry_sign: ${outcome.reason}`);
+  });
+}

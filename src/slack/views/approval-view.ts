@@ -1,0 +1,152 @@
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { ChatMessage } from '../../ports/chat.js';
+
+export const APPROVE_ACTION = 'approval_approve';
+export const DENY_ACTION = 'approval_deny';
+export const DENY_MODAL = 'approval_deny_modal';
+export const DENY_REASON_BLOCK = 'deny_reason';
+export const DENY_REASON_INPUT = 'reason';
+
+export interface ApprovalViewExtras {
+  approverUsers: readonly string[];
+  approverGroups: readonly string[];
+  /** Progress lines of a running execution, oldest first. */
+  progress?: readonly string[];
+}
+
+const MAX_SECTION = 2900; // Slack allows 3000 characters per section text
+const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const slackDate = (ms: number): string =>
+  `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+export const formatDuration = (ms: number): string =>
+  ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+
+/** One line saying what the request would do. */
+export function describeAsk(r: ApprovalRequest): string {
+  if (r.action === 'failover') return `fail over *${r.site}* to *${r.to ?? 'the other tunnel'}*`;
+  return `redeploy *${r.site}/${r.tunnel ?? '?'}*${r.force ? ' (forced: it carries traffic)' : ''}`;
+}
+
+function statusLine(r: ApprovalRequest): string {
+  switch (r.state) {
+    case 'pending':
+      return `:hourglass_flowing_sand: Waiting for a second person to approve. Expires ${slackDate(r.expiresAt)}.`;
+    case 'approved':
+      return `:white_check_mark: Approved by <@${r.approver}>; starting…`;
+    case 'executing':
+      return `:gear: Approved by <@${r.approver}>; running…`;
+    case 'succeeded':
+      return `:large_green_circle: Done${r.result?.durationMs !== undefined ? ` in ${formatDuration(r.result.durationMs)}` : ''} (approved by <@${r.approver}>). ${r.result?.summary ?? ''}`;
+    case 'failed':
+      return `:red_circle: Failed${r.result?.durationMs !== undefined ? ` after ${formatDuration(r.result.durationMs)}` : ''}${r.approver ? ` (approved by <@${r.approver}>)` : ''}. ${r.result?.summary ?? ''}`;
+    case 'denied':
+      return `:no_entry: Denied by <@${r.closedBy}>: ${r.denyReason ?? ''}`;
+    case 'expired':
+      return `:alarm_clock: Expired ${slackDate(r.expiresAt)} without approval. Nothing was changed.`;
+    case 'cancelled':
+      return `:leftwards_arrow_with_hook: Cancelled by <@${r.closedBy}>. Nothing was changed.`;
+  }
+}
+
+/** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
+export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
+  const title = `${r.action === 'failover' ? 'Failover' : 'Redeploy'} request ${r.id}`;
+  const ask = `<@${r.requester}> asks to ${describeAsk(r)}.`;
+  const status = statusLine(r);
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: title } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`${ask}${r.reason ? `\n*Reason:* ${r.reason}` : ''}`) },
+    },
+  ];
+  if (r.evidence?.length) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${r.evidence.map((e) => `• ${e}`).join('\n')}`) },
+    });
+  }
+  if (extras.progress?.length) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(extras.progress.map((p) => `› ${p}`).join('\n')) },
+    });
+  }
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status) } });
+  if (r.state === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: `approval:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          text: { type: 'plain_text', text: 'Approve' },
+          style: 'primary',
+          value: r.id,
+        },
+        {
+          type: 'button',
+          action_id: DENY_ACTION,
+          text: { type: 'plain_text', text: 'Deny' },
+          style: 'danger',
+          value: r.id,
+        },
+      ],
+    });
+    const who = [
+      ...extras.approverUsers.map((u) => `<@${u}>`),
+      ...extras.approverGroups.map((g) => `<!subteam^${g}>`),
+    ];
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            `Approvers: ${who.join(', ')} (not the requester). Withdraw with \`/vpn cancel ${r.id}\`.`,
+          ),
+        },
+      ],
+    });
+  } else {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Request \`${r.id}\` · see \`/vpn history ${r.site}\`` }],
+    });
+  }
+  return { text: `${title}: ${ask} ${status}`, blocks };
+}
+
+/** The modal Deny opens: one required reason field. The request id rides in private_metadata. */
+export function denyModal(r: ApprovalRequest, channel: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: DENY_MODAL,
+    private_metadata: JSON.stringify({ id: r.id, channel }),
+    title: { type: 'plain_text', text: 'Deny request' },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: clip(`Deny \`${r.id}\`: <@${r.requester}> asks to ${describeAsk(r)}.`),
+        },
+      },
+      {
+        type: 'input',
+        block_id: DENY_REASON_BLOCK,
+        label: { type: 'plain_text', text: 'Why?' },
+        element: {
+          type: 'plain_text_input',
+          action_id: DENY_REASON_INPUT,
+          multiline: true,
+          min_length: 3,
+          max_length: 500,
+        },
+      },
+    ],
+  };
+}
