@@ -48,8 +48,16 @@ export class DynamoStore implements Store {
   private readonly writer = randomBytes(4).toString('hex');
   private seq = 0;
   private lastAuditMs = 0;
+  private readonly onClose: (() => void) | undefined;
 
-  constructor(props: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string; clock?: Clock }) {
+  constructor(props: {
+    client: DynamoDBClient | DynamoDBDocumentClient;
+    tableName: string;
+    clock?: Clock;
+    /** Called by close(): the owner of the client decides whether to destroy it (it is usually shared). */
+    onClose?: () => void;
+  }) {
+    this.onClose = props.onClose;
     this.doc =
       props.client instanceof DynamoDBDocumentClient
         ? props.client
@@ -275,6 +283,8 @@ export class DynamoStore implements Store {
     return newestFirst.reverse();
   }
 
-  /** The client is shared (src/aws/clients.ts) and outlives the store, so there is nothing to close. */
-  async close(): Promise<void> {}
+  /** The client usually comes from the shared factory (src/aws/clients.ts), so closing is the owner's call. */
+  async close(): Promise<void> {
+    this.onClose?.();
+  }
 }
