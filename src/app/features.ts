@@ -1,3 +1,4 @@
+import { registerApprovals } from '../features/approvals.js';
 import { registerGithub } from '../features/github.js';
 import { registerStatus } from '../features/status.js';
 import type { AppContext } from './context.js';
@@ -5,4 +6,4 @@ import type { AppContext } from './context.js';
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
 export type Feature = (ctx: AppContext) => Promise<void> | void;
 
-export const FEATURES: Feature[] = [registerStatus];
+export const FEATURES: Feature[] = [registerStatus, registerApprovals];
