@@ -1,4 +1,5 @@
 import { registerApprovals } from '../features/approvals.js';
+import { registerController } from '../features/controller.js';
 import { registerGithub } from '../features/github.js';
 import { registerStatus } from '../features/status.js';
 import type { AppContext } from './context.js';
@@ -6,4 +7,4 @@ import type { AppContext } from './context.js';
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
 export type Feature = (ctx: AppContext) => Promise<void> | void;
 
-export const FEATURES: Feature[] = [registerStatus, registerApprovals];
+export const FEATURES: Feature[] = [registerStatus, registerApprovals, registerController];

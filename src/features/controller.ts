@@ -1,0 +1,63 @@
+import type { AppContext } from '../app/context.js';
+import type { SandboxAccount } from '../local/sandbox-account.js';
+import { simulatedMonitors } from '../monitor/simulated-monitors.js';
+import type { Account } from '../ports/account.js';
+import { FailoverController } from '../services/failover-controller.js';
+import { FailoverExecutor } from '../services/failover-executor.js';
+import { heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
+
+/** The reconcile tick: the controller re-reads every site even when no event arrives. */
+const RECONCILE_MS = 60_000;
+
+const isSandboxAccount = (a: Account): a is SandboxAccount =>
+  typeof (a as Partial<SandboxAccount>).tunnelUp === 'function';
+
+/**
+ * The automatic failover controller, in-process: evaluates on every health change of the local
+ * monitors and on a reconcile tick. In the sandbox, a simulated monitor per tunnel (driven by chaos
+ * break/heal) feeds it, so `vpn chaos break dc1 primary` leads to a proposal (mode propose) or a
+ * failover (mode auto). Runs after the approvals feature, whose executor and approvals it shares.
+ */
+export function registerController(ctx: AppContext): void {
+  const log = ctx.log.child({ feature: 'controller' });
+  const executor =
+    ctx.services.failover ??
+    new FailoverExecutor({
+      store: ctx.store,
+      routeTables: ctx.account.routeTables,
+      clock: ctx.clock,
+      log: log.child({ component: 'failover' }),
+      checkTarget: heartbeatTargetCheck({ store: ctx.store, clock: ctx.clock }),
+    });
+  const controller = new FailoverController({
+    topology: ctx.topology,
+    account: ctx.account,
+    store: ctx.store,
+    chat: ctx.chat,
+    executor,
+    ...(ctx.services.approvals ? { approvals: ctx.services.approvals } : {}),
+    clock: ctx.clock,
+    log,
+  });
+
+  if (ctx.sandbox && isSandboxAccount(ctx.account)) {
+    const account = ctx.account;
+    const loops = simulatedMonitors({
+      topology: ctx.topology,
+      tunnelUp: (site, tunnel) => account.tunnelUp(site, tunnel),
+      store: ctx.store,
+      clock: ctx.clock,
+      log,
+      sink: controller,
+    });
+    for (const loop of loops) loop.start({ unref: true });
+    // Registered after the store's close, so it runs before it (stops run last-registered first).
+    ctx.onStop(() => Promise.all(loops.map((l) => l.stop())).then(() => undefined));
+  }
+
+  const timer = setInterval(() => {
+    controller.reconcileAll().catch((err) => log.error({ err }, 'reconcile failed'));
+  }, RECONCILE_MS);
+  timer.unref();
+  ctx.onStop(() => clearInterval(timer));
+}

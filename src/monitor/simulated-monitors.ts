@@ -1,0 +1,40 @@
+import type { Topology } from '../config/topology-schema.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import { CompositeReporter } from './health-reporter.js';
+import { HeartbeatReporter } from './heartbeat-reporter.js';
+import { type HealthChangeSink, LocalReporter } from './local-reporter.js';
+import { MonitorLoop } from './monitor-loop.js';
+import { targetLabel } from './probe.js';
+
+/**
+ * One monitor per sandbox tunnel: the real loop, tracker and reporters, with a prober that asks the
+ * simulated account whether the tunnel is up (chaos break/heal), reporting heartbeats to the store
+ * and health changes straight to the controller.
+ */
+export function simulatedMonitors(props: {
+  topology: Topology;
+  tunnelUp: (site: string, tunnel: string) => boolean;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  sink: HealthChangeSink;
+}): MonitorLoop[] {
+  const loops: MonitorLoop[] = [];
+  for (const site of props.topology.sites) {
+    for (const tunnel of site.tunnels) {
+      const log = props.log.child({ monitor: `${site.name}/${tunnel.name}` });
+      const reporter = new CompositeReporter([
+        new HeartbeatReporter({ store: props.store, log }),
+        new LocalReporter({ sink: props.sink, log }),
+      ]);
+      const prober = async (target: Parameters<typeof targetLabel>[0]) =>
+        props.tunnelUp(site.name, tunnel.name)
+          ? { target: targetLabel(target), ok: true, rttMs: 12 }
+          : { target: targetLabel(target), ok: false, rttMs: null, error: 'timeout (sandbox chaos)' };
+      loops.push(new MonitorLoop({ site, tunnel: tunnel.name, prober, reporter, clock: props.clock, log }));
+    }
+  }
+  return loops;
+}

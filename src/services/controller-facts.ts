@@ -1,0 +1,93 @@
+import type { Site } from '../config/topology-schema.js';
+import type { MonitorHealth, PolicyInput, TaskCondition, TunnelFacts } from '../domain/failover-policy.js';
+import type { Outcome } from '../domain/outcome.js';
+import { mostCommonTunnel, routeSlots } from '../domain/route-plan.js';
+import { tunnelKey } from '../domain/topology.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
+import type { Account } from '../ports/account.js';
+import type { Clock } from '../ports/clock.js';
+import type { RouteObservation } from '../ports/route-tables.js';
+import type { AuditEntry, Store } from '../ports/store.js';
+import type { TunnelTaskState } from '../ports/tasks.js';
+
+const HOUR_MS = 3_600_000;
+
+/** ECS service counts -> the policy's task condition. */
+export function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
+  if (!outcome || !outcome.ok) return 'unknown';
+  const t = outcome.value;
+  if (t.deploying) return 'deploying';
+  if (t.running > 0) return 'running';
+  return t.pending > 0 ? 'replacing' : 'stopped';
+}
+
+/** The active tunnel as the route tables say, or why there is none. */
+export function activeFromRoutes(
+  site: Site,
+  outcome: Outcome<RouteObservation[]> | undefined,
+): { active: string | null; problem?: string } {
+  if (!outcome) return { active: null, problem: 'cannot read the route tables: no observation' };
+  if (!outcome.ok) return { active: null, problem: `cannot read the route tables: ${outcome.reason}` };
+  const slots = routeSlots(site, outcome.value);
+  const tunnels = new Set(slots.map((s) => s.tunnel));
+  if (tunnels.size === 1 && !tunnels.has(null)) return { active: slots[0]!.tunnel };
+  const odd = slots.filter((s) => s.tunnel !== mostCommonTunnel(slots));
+  return {
+    active: null,
+    problem: odd.map((s) => `${s.routeTableId} ${s.cidr} -> ${s.tunnel ?? 'nowhere'}`).join(', '),
+  };
+}
+
+/** Failovers of the site from the audit log: the executor writes one "succeeded" entry per completed failover. */
+export function failoverHistory(entries: readonly AuditEntry[], now: number, controllerActor: string) {
+  const done = entries.filter((e) => e.action === 'failover' && e.event === 'succeeded');
+  const last = done.at(-1);
+  return {
+    sinceLastFailoverMs: last ? now - Date.parse(last.at) : null,
+    automaticLastHour: done.filter((e) => e.actor === controllerActor && now - Date.parse(e.at) < HOUR_MS)
+      .length,
+  };
+}
+
+/** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
+export async function gatherFacts(
+  deps: {
+    account: Pick<Account, 'routeTables' | 'tasks'>;
+    store: Store;
+    clock: Clock;
+    controllerActor: string;
+  },
+  site: Site,
+): Promise<PolicyInput> {
+  const [routes, tasks, beats, audit] = await Promise.all([
+    deps.account.routeTables
+      .observe([site])
+      .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
+    deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>()),
+    Promise.all(
+      site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
+    ),
+    deps.store.listAudit({ site: site.name, limit: 500 }),
+  ]);
+  const now = deps.clock.now();
+  const facts = site.tunnels.map((t, i): TunnelFacts => {
+    const beat = beats[i]?.value;
+    return {
+      name: t.name,
+      health: (beat?.health ?? 'unknown') as MonitorHealth,
+      riseCount: beat?.riseCount ?? 0,
+      fallCount: beat?.fallCount ?? 0,
+      heartbeatAgeMs: beat ? Math.max(0, now - Date.parse(beat.at)) : null,
+      task: taskCondition(tasks.get(tunnelKey(site.name, t.name))),
+    };
+  });
+  const { active, problem } = activeFromRoutes(site, routes.get(site.name));
+  return {
+    site: site.name,
+    active,
+    ...(problem ? { routesProblem: problem } : {}),
+    tunnels: [facts[0]!, facts[1]!],
+    settings: site.failover,
+    ...failoverHistory(audit, now, deps.controllerActor),
+  };
+}

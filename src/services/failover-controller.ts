@@ -1,0 +1,246 @@
+import type { Site, Topology } from '../config/topology-schema.js';
+import { type Decision, decide } from '../domain/failover-policy.js';
+import { reasonOf } from '../domain/outcome.js';
+import { findSite } from '../domain/topology.js';
+import type { Logger } from '../log.js';
+import type { TunnelHealthChange } from '../monitor/health-reporter.js';
+import type { Account } from '../ports/account.js';
+import type { Chat } from '../ports/chat.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import { gatherFacts } from './controller-facts.js';
+import type { FailoverPlan, FailoverResult } from './failover-executor.js';
+
+/** What woke the controller (logged with the decision). */
+export type ControllerTrigger =
+  | { kind: 'health-changed'; tunnel: string; health: string; reason?: string }
+  | { kind: 'task-state'; tunnel: string; lastStatus: string; desiredStatus?: string; stoppedReason?: string }
+  | { kind: 'alarm'; alarmName: string; state: string; tunnel?: string }
+  | { kind: 'reconcile' };
+
+/** The slice of FailoverExecutor the controller uses. */
+export interface FailoverRunner {
+  execute(plan: FailoverPlan): Promise<FailoverResult>;
+}
+
+/** The slice of ApprovalService the controller uses in propose mode. */
+export interface FailoverProposer {
+  request(input: {
+    action: 'failover';
+    site: string;
+    requester: string;
+    to?: string;
+    reason?: string;
+    evidence?: string[];
+  }): Promise<{ ok: true; created: boolean; request: { id: string } } | { ok: false; reason: string }>;
+}
+
+export interface ControllerOutcome {
+  site: string;
+  trigger: ControllerTrigger;
+  decision: Decision;
+  /** Set when the decision was carried out as a failover. */
+  result?: FailoverResult;
+  /** Set for propose: the approval request id, or why none was made. */
+  proposal?: { requestId?: string; created: boolean; reason?: string };
+  /** Whether a message went to the site's channel for this decision. */
+  posted: boolean;
+}
+
+export interface FailoverControllerProps {
+  topology: Topology;
+  account: Pick<Account, 'routeTables' | 'tasks'>;
+  store: Store;
+  chat?: Chat;
+  executor: FailoverRunner;
+  approvals?: FailoverProposer;
+  clock: Clock;
+  log: Logger;
+  /** Actor on audit entries; also how automatic failovers are counted for the hourly cap. */
+  actor?: string;
+  /** The same alert (or proposal) is posted again only after this long. */
+  repeatAlertMs?: number;
+}
+
+const NOTICE_NS = 'controller-notice';
+interface Notice {
+  signature: string;
+  at: string;
+}
+
+/**
+ * The automatic failover controller: reads the truth (route tables, monitor heartbeats, ECS tasks,
+ * failover history), runs the pure policy and carries out its decision: execute (auto, through the
+ * same executor as approved failovers), ask for approval (propose) or alert (manual, both down, guards).
+ * Evaluations of one site run one at a time in this process; across processes the executor's site
+ * lease and its re-read of the routes make a second run a refusal, not a second change.
+ */
+export class FailoverController {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly actor: string;
+
+  constructor(private readonly props: FailoverControllerProps) {
+    this.actor = props.actor ?? 'controller';
+  }
+
+  /** Evaluates one site (queued behind any evaluation of the same site in flight). */
+  evaluate(siteName: string, trigger: ControllerTrigger): Promise<ControllerOutcome> {
+    const site = findSite(this.props.topology, siteName);
+    if (!site) return Promise.reject(new Error(`unknown site ${siteName}`));
+    const previous = this.queues.get(site.name) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.run(site, trigger),
+      () => this.run(site, trigger),
+    );
+    const tail = next.catch(() => undefined);
+    this.queues.set(site.name, tail);
+    void tail.then(() => {
+      if (this.queues.get(site.name) === tail) this.queues.delete(site.name);
+    });
+    return next;
+  }
+
+  /** Every site of the topology (the reconcile tick). */
+  async reconcileAll(): Promise<ControllerOutcome[]> {
+    const results = await Promise.allSettled(
+      this.props.topology.sites.map((s) => this.evaluate(s.name, { kind: 'reconcile' })),
+    );
+    return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  }
+
+  /** The in-process monitor's hook (LocalReporter). */
+  onHealthChanged(change: TunnelHealthChange): Promise<ControllerOutcome> {
+    return this.evaluate(change.site, {
+      kind: 'health-changed',
+      tunnel: change.tunnel,
+      health: change.to,
+      reason: change.reason,
+    });
+  }
+
+  private async run(site: Site, trigger: ControllerTrigger): Promise<ControllerOutcome> {
+    const { store, clock } = this.props;
+    const log = this.props.log.child({ site: site.name, trigger: trigger.kind });
+    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site);
+    const decision = decide(facts);
+    log.info(
+      {
+        action: decision.action,
+        code: decision.code,
+        to: decision.to,
+        reason: decision.reason,
+        evidence: decision.evidence,
+        triggerDetail: trigger,
+      },
+      `controller decided ${decision.action}: ${decision.reason}`,
+    );
+    const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
+
+    if (decision.action === 'none') {
+      // The condition behind an earlier alert is gone: the next alert is news again.
+      await store.delete(NOTICE_NS, site.name).catch(() => false);
+      return outcome;
+    }
+    if (decision.action === 'failover' && decision.to) {
+      const result = await this.props.executor.execute({
+        site,
+        to: decision.to,
+        actor: this.actor,
+        reason: decision.reason,
+        trigger: 'automatic',
+      });
+      outcome.result = result;
+      log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
+      // A refusal with nothing changed (another controller won the race, or the routes already moved) stays quiet.
+      if (result.ok || !result.refused)
+        outcome.posted = await this.post(site, this.failoverText(site, decision, result));
+      return outcome;
+    }
+    // Alerts and proposals repeat only when something new is said, or after repeatAlertMs.
+    const signature = `${decision.code}:${facts.active}:${decision.to ?? ''}`;
+    if (!(await this.isNews(site.name, signature))) {
+      log.debug({ signature }, 'same notice already posted recently');
+      return outcome;
+    }
+    if (decision.action === 'propose' && decision.to && this.props.approvals) {
+      outcome.proposal = await this.propose(site, decision);
+      return outcome;
+    }
+    outcome.posted = await this.post(site, this.alertText(site, decision));
+    await store
+      .appendAudit({
+        at: new Date(clock.now()).toISOString(),
+        site: site.name,
+        action: 'controller',
+        actor: this.actor,
+        event: decision.code === 'both-down' ? 'both-down-alert' : 'alert',
+        detail: { code: decision.code, reason: decision.reason, ...(decision.to ? { to: decision.to } : {}) },
+      })
+      .catch((err) => log.error({ err }, 'could not audit the alert'));
+    return outcome;
+  }
+
+  private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {
+    try {
+      const res = await this.props.approvals!.request({
+        action: 'failover',
+        site: site.name,
+        requester: this.actor,
+        to: decision.to!,
+        reason: `automatic: ${decision.reason}`,
+        evidence: evidenceLines(decision),
+      });
+      return res.ok
+        ? { requestId: res.request.id, created: res.created }
+        : { created: false, reason: res.reason };
+    } catch (err) {
+      this.props.log.error({ err, site: site.name }, 'could not propose the failover');
+      return { created: false, reason: reasonOf(err) };
+    }
+  }
+
+  private async isNews(site: string, signature: string): Promise<boolean> {
+    const { store, clock } = this.props;
+    const now = clock.now();
+    const ttl = this.props.repeatAlertMs ?? 15 * 60_000;
+    const rec = await store.get<Notice>(NOTICE_NS, site);
+    if (rec && rec.value.signature === signature) return false;
+    const value: Notice = { signature, at: new Date(now).toISOString() };
+    // CAS so two controllers post one notice between them.
+    return rec
+      ? store.compareAndSet(NOTICE_NS, site, rec.version, value, ttl)
+      : store.create(NOTICE_NS, site, value, ttl);
+  }
+
+  private async post(site: Site, text: string): Promise<boolean> {
+    if (!this.props.chat) return false;
+    try {
+      await this.props.chat.post(site.slackChannel, { text });
+      return true;
+    } catch (err) {
+      this.props.log.warn({ err, site: site.name }, 'could not post the controller notice');
+      return false;
+    }
+  }
+
+  private failoverText(site: Site, decision: Decision, result: FailoverResult): string {
+    if (result.ok) {
+      return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${decision.reason}`;
+    }
+    return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${result.reason}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${decision.reason}`;
+  }
+
+  private alertText(site: Site, decision: Decision): string {
+    const loud = decision.code === 'both-down' ? '<!here> :fire: ' : ':warning: ';
+    return `${loud}*${site.name}* failover controller: ${decision.reason}`;
+  }
+}
+
+/** The decision's evidence as lines for the approval message. */
+export function evidenceLines(decision: Decision): string[] {
+  const e = decision.evidence;
+  const lines = [`controller: ${decision.reason}`];
+  if (typeof e.activeDown === 'string') lines.push(`active: ${e.activeDown}`);
+  if (typeof e.standby === 'string') lines.push(`standby: ${e.standby}`);
+  return lines;
+}
