@@ -1,0 +1,155 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseTopology } from '../../../src/config/load-topology.js';
+import type { Topology } from '../../../src/config/topology-schema.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import { StatusService } from '../../../src/services/status-service.js';
+import { statusMessage } from '../../../src/slack/views/status-view.js';
+import { demoTopology } from '../../helpers/test-app.js';
+import { awsError, fakeAccount } from './fake-account.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const clock = { now: () => NOW };
+
+function twoSites(): Topology {
+  const base = demoTopology();
+  const dc1 = base.sites[0]!;
+  return parseTopology(
+    JSON.stringify({ sites: [dc1, { ...dc1, name: 'dc2', region: 'eu-west-1' }] }),
+    'test',
+  );
+}
+
+function service(account = fakeAccount().account, topology = demoTopology()) {
+  const store = new SqliteStore({ path: ':memory:', clock });
+  return { store, status: new StatusService({ topology, account, store, clock, log: silentLogger() }) };
+}
+
+describe('StatusService', () => {
+  it('reports the active tunnel and health of every tunnel, calling each port once for all sites', async () => {
+    const fake = fakeAccount();
+    const { status, store } = service(fake.account, twoSites());
+    const report = await status.report();
+    expect(report.generatedAt).toBe('2026-11-25T12:00:00.000Z');
+    expect(report.sites.map((s) => [s.name, s.activeTunnel])).toEqual([
+      ['dc1', 'primary'],
+      ['dc2', 'primary'],
+    ]);
+    expect(report.sites[0]?.tunnels.map((t) => [t.name, t.active, t.health])).toEqual([
+      ['primary', true, 'healthy'],
+      ['secondary', false, 'healthy'],
+    ]);
+    expect([...fake.calls].sort()).toEqual(['alarms', 'instances', 'probes', 'routes', 'tasks']);
+    await store.close();
+  });
+
+  it.each([
+    ['probes', awsError('ThrottlingException', 'Rate exceeded'), /AWS throttled the call/],
+    ['tasks', awsError('AccessDeniedException', 'not allowed'), /access denied/],
+    ['instances', awsError('TimeoutError', 'socket hang up'), /timed out/],
+  ] as const)('when %s fails, only that part is unknown and the rest renders', async (part, err, reason) => {
+    const { status, store } = service(fakeAccount({ [part]: err }).account);
+    const site = (await status.report(['dc1'])).sites[0]!;
+    expect(site.activeTunnel).toBe('primary');
+    const t = site.tunnels[0]!;
+    const parts = { probes: t.probe, tasks: t.task, instances: t.instance };
+    for (const [name, outcome] of Object.entries(parts)) {
+      if (name === part) {
+        expect(outcome.ok).toBe(false);
+        expect(outcome.ok ? '' : outcome.reason).toMatch(reason);
+      } else expect(outcome.ok).toBe(true);
+    }
+    expect(t.alarms.ok).toBe(true);
+    const msg = statusMessage({ generatedAt: 'now', sites: [site] });
+    expect(JSON.stringify(msg.blocks)).toMatch(/unknown, because/);
+    await store.close();
+  });
+
+  it('keeps health from the other evidence when probe stats fail, and says why it is unknown', async () => {
+    const { status, store } = service(
+      fakeAccount({ probes: awsError('ThrottlingException', 'Rate exceeded') }).account,
+    );
+    const t = (await status.report()).sites[0]!.tunnels[0]!;
+    expect(t.health).toBe('unknown');
+    expect(t.healthReason).toMatch(/^probe stats unknown, because probe metrics: AWS throttled/);
+    await store.close();
+  });
+
+  it('has no active tunnel, and says why, when the route tables cannot be read', async () => {
+    const { status, store } = service(
+      fakeAccount({ routes: awsError('UnauthorizedOperation', 'no') }).account,
+    );
+    const site = (await status.report()).sites[0]!;
+    expect(site.activeTunnel).toBeNull();
+    expect(site.routes.ok).toBe(false);
+    expect(site.tunnels.every((t) => !t.active && t.health === 'healthy')).toBe(true);
+    expect(statusMessage({ generatedAt: 'now', sites: [site] }).text).toMatch(
+      /active unknown \(route tables: access denied/,
+    );
+    await store.close();
+  });
+
+  it('finds the last completed failover in the audit log and skips other entries', async () => {
+    const { status, store } = service();
+    const base = { site: 'dc1', actor: 'UAPPROVER1' };
+    await store.appendAudit({
+      ...base,
+      at: '2026-11-25T10:00:00Z',
+      action: 'failover',
+      event: 'succeeded',
+      detail: { from: 'primary', to: 'secondary' },
+    });
+    await store.appendAudit({
+      ...base,
+      at: '2026-11-25T11:00:00Z',
+      action: 'failover',
+      event: 'routes-changed',
+      detail: { from: 'secondary', to: 'primary' },
+    });
+    await store.appendAudit({ ...base, at: '2026-11-25T11:30:00Z', action: 'failover', event: 'requested' });
+    await store.appendAudit({ ...base, at: '2026-11-25T11:40:00Z', action: 'redeploy', event: 'succeeded' });
+    await store.appendAudit({
+      ...base,
+      site: 'dc2',
+      at: '2026-11-25T11:50:00Z',
+      action: 'failover',
+      event: 'succeeded',
+    });
+    const site = (await status.report(['dc1'])).sites[0]!;
+    expect(site.lastFailover).toMatchObject({ at: '2026-11-25T11:00:00Z', event: 'routes-changed' });
+    expect(JSON.stringify(statusMessage({ generatedAt: 'now', sites: [site] }).blocks)).toMatch(
+      /Last failover secondary → primary at 2026-11-25T11:00:00Z by <@UAPPROVER1>/,
+    );
+    await store.close();
+  });
+
+  it('uses a fresh monitor heartbeat from the store', async () => {
+    const { status, store } = service();
+    await store.put('heartbeat', 'dc1/secondary', {
+      health: 'down',
+      at: NOW - 1000,
+      reason: 'tls handshake failed',
+    });
+    const t = (await status.report()).sites[0]!.tunnels[1]!;
+    expect([t.health, t.healthReason]).toEqual(['down', 'monitor reports down: tls handshake failed']);
+    await store.close();
+  });
+
+  it('rejects unknown site names with not_found', async () => {
+    const { status, store } = service();
+    await expect(status.report(['nope'])).rejects.toMatchObject({ code: 'not_found' });
+    await store.close();
+  });
+
+  it('returns the health graph, and null when drawing it fails', async () => {
+    const fake = fakeAccount();
+    const { status, store } = service(fake.account);
+    expect((await status.healthGraph('dc1'))?.toString()).toBe('png');
+    expect(await status.healthGraph('nope')).toBeNull();
+    fake.account.metrics.healthGraph = async () => {
+      throw awsError('ThrottlingException', 'slow down');
+    };
+    expect(await status.healthGraph('dc1')).toBeNull();
+    await store.close();
+  });
+});
