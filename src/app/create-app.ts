@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { App, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env-schema.js';
 import { usesAws } from '../config/load-env.js';
 import type { Topology } from '../config/topology-schema.js';
 import { HttpServer, sendJson } from '../http/server.js';
-import { SlackStandin } from '../local/slack-standin.js';
 import { sandboxSigningSecret } from '../local/signing-secret.js';
+import { SlackStandin } from '../local/slack-standin.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -71,7 +72,11 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
     logger: boltLogger(log),
     clientOptions: slackApiUrl ? { slackApiUrl } : {},
   });
-  const chat = new SlackChat(bolt.client);
+  // bolt.client carries no token when `authorize` is used (listeners get one per event); the Chat port posts
+  // outside any event, so it gets its own client with the bot token.
+  const chat = new SlackChat(
+    new WebClient(botToken, { logger: boltLogger(log), ...(slackApiUrl ? { slackApiUrl } : {}) }),
+  );
 
   const http = new HttpServer(log);
   http.route('GET', '/healthz', async (_req, res) => sendJson(res, 200, { ok: true }));
