@@ -19,9 +19,10 @@ const NS = 'lock';
 const keyOf = (site: string): string => `site:${site}`;
 /**
  * Versions restart at 1 when a record is re-created, so a version check alone cannot tell our expired lease
- * from the next holder's. Owners are unique and we never touch a lease this close to its expiry.
+ * from the next holder's. Owners are unique (checked on read) and we never write a lease this close to its
+ * expiry, which leaves a store round trip of room between the read and the conditional write.
  */
-const SAFETY_MS = 1000;
+const SAFETY_MS = 250;
 
 /**
  * One actor per site at a time (failover, redeploy, controller), as a lease in the store.
@@ -31,10 +32,12 @@ const SAFETY_MS = 1000;
 export class SiteLock {
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly safetyMs: number;
 
-  constructor(props: { store: Store; clock: Clock }) {
+  constructor(props: { store: Store; clock: Clock; safetyMs?: number }) {
     this.store = props.store;
     this.clock = props.clock;
+    this.safetyMs = props.safetyMs ?? SAFETY_MS;
   }
 
   /** The lease, or null when someone else holds a live one. */
@@ -50,7 +53,7 @@ export class SiteLock {
   /** Extends a lease still held at its version; null when it was lost (expired and taken, or released). */
   async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
     const now = this.clock.now();
-    if (lease.expiresAt - now < SAFETY_MS) return null;
+    if (lease.expiresAt - now < this.safetyMs) return null;
     const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
     if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return null;
     if (!(await this.store.compareAndSet(NS, keyOf(lease.site), lease.version, rec.value, ttlMs)))
@@ -60,7 +63,7 @@ export class SiteLock {
 
   /** Releases the lease if still held; a lost (or nearly expired) lease is left to expire or to its new holder. */
   async release(lease: Lease): Promise<void> {
-    if (lease.expiresAt - this.clock.now() < SAFETY_MS) return;
+    if (lease.expiresAt - this.clock.now() < this.safetyMs) return;
     const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
     if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return;
     await this.store.delete(NS, keyOf(lease.site), lease.version);
