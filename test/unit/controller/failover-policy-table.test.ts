@@ -1,0 +1,204 @@
+import { describe, expect, it } from '@jest/globals';
+import type { FailoverMode } from '../../../src/config/topology-schema.js';
+import {
+  decide,
+  type MonitorHealth,
+  type PolicyInput,
+  type TaskCondition,
+} from '../../../src/domain/failover-policy.js';
+
+/**
+ * The decision table: every combination of active/standby monitor health, heartbeat age and task state,
+ * cooldown, the hourly cap and the mode, for either tunnel being active. Each row is checked against the
+ * rules as the issue states them (written out below, separately from the implementation).
+ */
+type Beat = 'fresh' | 'stale' | 'missing';
+const HEALTHS: MonitorHealth[] = ['up', 'down', 'unknown'];
+const BEATS: Beat[] = ['fresh', 'stale', 'missing'];
+const TASKS: TaskCondition[] = ['running', 'deploying', 'replacing', 'stopped', 'unknown'];
+const MODES: FailoverMode[] = ['auto', 'propose', 'manual'];
+const STALE_S = 10;
+const ageOf = (b: Beat): number | null => (b === 'fresh' ? 2_000 : b === 'stale' ? 45_000 : null);
+
+interface Row {
+  active: 'primary' | 'secondary';
+  aHealth: MonitorHealth;
+  aBeat: Beat;
+  aTask: TaskCondition;
+  sHealth: MonitorHealth;
+  sBeat: Beat;
+  sTask: TaskCondition;
+  cooling: boolean;
+  capReached: boolean;
+  mode: FailoverMode;
+}
+
+function* rows(): Generator<Row> {
+  for (const active of ['primary', 'secondary'] as const)
+    for (const aHealth of HEALTHS)
+      for (const aBeat of BEATS)
+        for (const aTask of TASKS)
+          for (const sHealth of HEALTHS)
+            for (const sBeat of BEATS)
+              for (const sTask of TASKS)
+                for (const cooling of [false, true])
+                  for (const capReached of [false, true])
+                    for (const mode of MODES)
+                      yield {
+                        active,
+                        aHealth,
+                        aBeat,
+                        aTask,
+                        sHealth,
+                        sBeat,
+                        sTask,
+                        cooling,
+                        capReached,
+                        mode,
+                      };
+}
+
+function inputOf(r: Row): PolicyInput {
+  const standby = r.active === 'primary' ? 'secondary' : 'primary';
+  const a = {
+    name: r.active,
+    health: r.aHealth,
+    riseCount: 0,
+    fallCount: r.aHealth === 'down' ? 3 : 0,
+    heartbeatAgeMs: ageOf(r.aBeat),
+    task: r.aTask,
+  };
+  const s = {
+    name: standby,
+    health: r.sHealth,
+    riseCount: r.sHealth === 'up' ? 7 : 0,
+    fallCount: 0,
+    heartbeatAgeMs: ageOf(r.sBeat),
+    task: r.sTask,
+  };
+  return {
+    site: 'dc1',
+    active: r.active,
+    // Tunnel order in the topology never matters.
+    tunnels: r.active === 'primary' ? [a, s] : [s, a],
+    settings: {
+      mode: r.mode,
+      rise: 5,
+      fall: 3,
+      cooldownSeconds: 300,
+      maxAutomaticPerHour: 3,
+      heartbeatStaleSeconds: STALE_S,
+    },
+    sinceLastFailoverMs: r.cooling ? 60_000 : 3_600_000,
+    automaticLastHour: r.capReached ? 3 : 1,
+  };
+}
+
+/** The rules in the issue's words. */
+function expected(r: Row): { action: string; to?: string } {
+  const standby = r.active === 'primary' ? 'secondary' : 'primary';
+  // "a planned deploy (a replacement task starting) is not a failure by itself"
+  const plannedDeploy = r.aTask === 'deploying' || r.aTask === 'replacing';
+  // "down: fall threshold reached" — only a live monitor can say so
+  const monitorSaysDown = r.aBeat === 'fresh' && r.aHealth === 'down';
+  // "or its task stopped with no replacement coming up"
+  const taskGone = r.aTask === 'stopped';
+  // "or its heartbeat is stale"
+  const silent = r.aBeat !== 'fresh';
+  const activeDown = monitorSaysDown || (!plannedDeploy && (taskGone || silent));
+  if (!activeDown) return { action: 'none' };
+  // "AND the standby is healthy (rise threshold)": a live monitor says up, and its task is not gone
+  const standbyHealthy = r.sBeat === 'fresh' && r.sHealth === 'up' && r.sTask !== 'stopped';
+  // "both tunnels down: change nothing, alert loudly"
+  if (!standbyHealthy) return { action: 'alert' };
+  // "AND the cooldown has passed AND fewer than N automatic failovers in the last hour"
+  if (r.cooling || r.capReached) return { action: 'alert', to: standby };
+  // "mode auto executes, propose posts an approval request, manual only alerts"
+  const byMode = { auto: 'failover', propose: 'propose', manual: 'alert' } as const;
+  return { action: byMode[r.mode], to: standby };
+}
+
+describe('failover policy decision table', () => {
+  it('decides every combination as the rules say', () => {
+    let count = 0;
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    for (const r of rows()) {
+      count++;
+      const d = decide(inputOf(r));
+      const want = expected(r);
+      seen.add(d.action);
+      const got = { action: d.action, ...(d.to === undefined ? {} : { to: d.to }) };
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        mismatches.push(`${JSON.stringify(r)} -> ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      // Whatever the row: never onto the active tunnel, never onto a tunnel not known to be healthy.
+      const moves = d.action === 'failover' || d.action === 'propose';
+      if (moves && (d.to === r.active || r.sHealth !== 'up' || r.sBeat !== 'fresh'))
+        mismatches.push(`unsafe: ${JSON.stringify(r)}`);
+      if (d.reason.length < 10) mismatches.push(`no reason: ${JSON.stringify(r)}`);
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(count).toBe(2 * 3 * 3 * 5 * 3 * 3 * 5 * 2 * 2 * 3);
+    expect([...seen].sort()).toEqual(['alert', 'failover', 'none', 'propose']);
+  });
+
+  it('names the rule that decided, and says why it did nothing', () => {
+    const base: Row = {
+      active: 'primary',
+      aHealth: 'up',
+      aBeat: 'fresh',
+      aTask: 'running',
+      sHealth: 'up',
+      sBeat: 'fresh',
+      sTask: 'running',
+      cooling: false,
+      capReached: false,
+      mode: 'auto',
+    };
+    const d = (patch: Partial<Row>) => decide(inputOf({ ...base, ...patch }));
+    expect(d({})).toMatchObject({ action: 'none', code: 'active-ok' });
+    expect(d({}).reason).toMatch(/^did nothing: active tunnel primary is not down/);
+    expect(d({ aBeat: 'stale', aTask: 'deploying' })).toMatchObject({
+      action: 'none',
+      code: 'planned-deploy',
+    });
+    expect(d({ aHealth: 'down', sHealth: 'down' })).toMatchObject({ action: 'alert', code: 'both-down' });
+    expect(d({ aHealth: 'down', sHealth: 'down' }).reason).toMatch(
+      /BOTH tunnels of dc1 are down.*Changed nothing/,
+    );
+    expect(d({ aHealth: 'down', cooling: true })).toMatchObject({ code: 'cooldown', to: 'secondary' });
+    expect(d({ aHealth: 'down', capReached: true })).toMatchObject({ code: 'hourly-cap' });
+    expect(d({ aTask: 'stopped' }).reason).toMatch(/task of primary stopped/);
+    expect(d({ aBeat: 'missing' }).reason).toMatch(/no heartbeat from the primary monitor/);
+    expect(d({ aHealth: 'down', mode: 'manual' }).reason).toMatch(/\/vpn failover dc1 --to secondary/);
+    expect(d({ aHealth: 'down' }).evidence).toMatchObject({
+      active: 'primary',
+      activeDown: expect.stringMatching(/monitor reports primary down/),
+    });
+  });
+
+  it('does not act on route tables it cannot read, and alerts when they disagree', () => {
+    const input = inputOf({
+      active: 'primary',
+      aHealth: 'down',
+      aBeat: 'fresh',
+      aTask: 'running',
+      sHealth: 'up',
+      sBeat: 'fresh',
+      sTask: 'running',
+      cooling: false,
+      capReached: false,
+      mode: 'auto',
+    });
+    expect(
+      decide({
+        ...input,
+        active: null,
+        routesProblem: 'cannot read the route tables: AWS throttled the call',
+      }),
+    ).toMatchObject({ action: 'none', code: 'routes-unreadable' });
+    expect(
+      decide({ ...input, active: null, routesProblem: 'rtb-1 10.20.0.0/16 -> secondary' }),
+    ).toMatchObject({ action: 'alert', code: 'routes-disagree' });
+  });
+});

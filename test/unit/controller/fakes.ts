@@ -1,0 +1,142 @@
+import { parseTopology } from '../../../src/config/load-topology.js';
+import type { FailoverMode, Site, Topology } from '../../../src/config/topology-schema.js';
+import { type Outcome, ok } from '../../../src/domain/outcome.js';
+import { tunnelKey } from '../../../src/domain/topology.js';
+import type { Account } from '../../../src/ports/account.js';
+import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
+import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
+import type { TaskRuntime, TunnelTaskState } from '../../../src/ports/tasks.js';
+
+/** A clock the test moves by hand. */
+export class FakeClock {
+  constructor(public t = Date.parse('2026-01-01T00:00:00Z')) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export function testTopology(
+  overrides: { mode?: FailoverMode; cooldownSeconds?: number; maxAutomaticPerHour?: number } = {},
+): Topology {
+  const failover = {
+    mode: 'auto',
+    fall: 3,
+    rise: 5,
+    cooldownSeconds: 300,
+    maxAutomaticPerHour: 3,
+    heartbeatStaleSeconds: 10,
+    ...overrides,
+  };
+  return parseTopology(
+    JSON.stringify({
+      sites: [
+        {
+          name: 'dc1',
+          region: 'us-east-1',
+          onPremCidrs: ['10.20.0.0/16', '10.21.0.0/16'],
+          routeTableIds: ['rtb-0a1b2c3d4e5f60718', 'rtb-0a1b2c3d4e5f60719'],
+          probeTargets: [{ kind: 'icmp', host: '10.20.0.10' }],
+          tunnels: [
+            {
+              name: 'primary',
+              ecs: { cluster: 'tunnelops-dc1', service: 'dc1-primary' },
+              instance: { instanceId: 'i-0abc12345def67890' },
+            },
+            {
+              name: 'secondary',
+              ecs: { cluster: 'tunnelops-dc1', service: 'dc1-secondary' },
+              instance: { instanceId: 'i-0abc12345def67891' },
+            },
+          ],
+          failover,
+          approvers: { users: ['UAPPROVER1'] },
+          slackChannel: 'C0SANDBOX1',
+        },
+      ],
+    }),
+  );
+}
+
+/** Route tables in memory: every route starts at `initial`; counts ReplaceRoute calls. */
+export class MemoryRouteTables implements RouteTables {
+  readonly routes = new Map<string, string>();
+  readonly replaced: Array<{ routeTableId: string; cidr: string; tunnel: string }> = [];
+  constructor(
+    private readonly sites: readonly Site[],
+    initial = 'primary',
+    private readonly delayMs = 0,
+  ) {
+    for (const s of sites)
+      for (const r of s.routeTableIds)
+        for (const c of s.onPremCidrs) this.routes.set(`${s.name} ${r} ${c}`, initial);
+  }
+  async observe(sites: readonly Site[]): Promise<Map<string, Outcome<RouteObservation[]>>> {
+    const out = new Map<string, Outcome<RouteObservation[]>>();
+    for (const s of sites) {
+      const list = s.routeTableIds.flatMap((routeTableId) =>
+        s.onPremCidrs.map((cidr) => {
+          const tunnel = this.routes.get(`${s.name} ${routeTableId} ${cidr}`) ?? null;
+          return { routeTableId, cidr, tunnel, target: tunnel, blackhole: false, missing: tunnel === null };
+        }),
+      );
+      out.set(s.name, ok(list));
+    }
+    return out;
+  }
+  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    this.routes.set(`${site.name} ${routeTableId} ${cidr}`, tunnel);
+    this.replaced.push({ routeTableId, cidr, tunnel });
+  }
+  activeOf(site: string): string[] {
+    return [...new Set([...this.routes].filter(([k]) => k.startsWith(`${site} `)).map(([, v]) => v))];
+  }
+}
+
+/** ECS as a map the test sets; every tunnel runs 1/1 unless told otherwise. */
+export class MemoryTasks implements TaskRuntime {
+  readonly states = new Map<string, TunnelTaskState>();
+  async observe(sites: readonly Site[]): Promise<Map<string, Outcome<TunnelTaskState>>> {
+    const out = new Map<string, Outcome<TunnelTaskState>>();
+    for (const s of sites)
+      for (const t of s.tunnels) {
+        const k = tunnelKey(s.name, t.name);
+        out.set(k, ok(this.states.get(k) ?? { desired: 1, running: 1, pending: 0, deploying: false }));
+      }
+    return out;
+  }
+  async redeploy(): Promise<string> {
+    throw new Error('not in these tests');
+  }
+  async deploymentProgress(): Promise<never> {
+    throw new Error('not in these tests');
+  }
+}
+
+export function memoryAccount(
+  topology: Topology,
+  opts: { delayMs?: number } = {},
+): Pick<Account, 'routeTables' | 'tasks'> & {
+  routeTables: MemoryRouteTables;
+  tasks: MemoryTasks;
+} {
+  return {
+    routeTables: new MemoryRouteTables(topology.sites, 'primary', opts.delayMs ?? 0),
+    tasks: new MemoryTasks(),
+  };
+}
+
+/** Records posts. */
+export class RecordingChat implements Chat {
+  readonly posts: Array<{ channel: string } & ChatMessage> = [];
+  async post(channel: string, message: ChatMessage) {
+    this.posts.push({ channel, ...message });
+    return { channel, ts: String(this.posts.length) };
+  }
+  async update(): Promise<void> {}
+  async postEphemeral(): Promise<void> {}
+  async userGroupMembers(): Promise<string[]> {
+    return [];
+  }
+}
