@@ -1,3 +1,4 @@
+import { registerAlarms } from '../features/alarms.js';
 import { registerApprovals } from '../features/approvals.js';
 import { registerController } from '../features/controller.js';
 import { registerGithub } from '../features/github.js';
@@ -7,4 +8,4 @@ import type { AppContext } from './context.js';
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
 export type Feature = (ctx: AppContext) => Promise<void> | void;
 
-export const FEATURES: Feature[] = [registerStatus, registerApprovals, registerController, registerGithub];
+export const FEATURES: Feature[] = [registerStatus, registerApprovals, registerController, registerGithub, registerAlarms];

@@ -1,0 +1,86 @@
+import type { AppContext } from '../app/context.js';
+import { AwsClients } from '../aws/clients.js';
+import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
+import { ConfigError } from '../domain/errors.js';
+import { findSite } from '../domain/topology.js';
+import { AlarmService } from '../services/alarm-service.js';
+import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
+import { SigningCertCache } from '../sns/signing-cert-cache.js';
+import { createSnsEndpoint } from '../sns/sns-endpoint.js';
+import { SnsVerifier } from '../sns/sns-verifier.js';
+import { createSqsBodyHandler } from '../sns/sqs-body-handler.js';
+
+/** SQS keeps messages up to 14 days; through SQS an old alarm is late, not a replay. */
+const SQS_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+
+/**
+ * CloudWatch alarms (and ECS task / alarm events) into Slack: POST /sns (verified SNS HTTPS delivery) and,
+ * when TUNNELOPS_ALARM_QUEUE_URL is set, an SQS long-poll consumer; the alarm buttons; ctx.services.alarms.
+ */
+export async function registerAlarms(ctx: AppContext): Promise<void> {
+  const log = ctx.log.child({ feature: 'alarms' });
+  const allowedTopics = new Set(
+    (ctx.env.TUNNELOPS_SNS_TOPIC_ARNS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  const alarms = new AlarmService({
+    topology: ctx.topology,
+    store: ctx.store,
+    chat: ctx.chat,
+    clock: ctx.clock,
+    log,
+    ...(ctx.env.TUNNELOPS_ALARM_CHANNEL ? { defaultChannel: ctx.env.TUNNELOPS_ALARM_CHANNEL } : {}),
+    uploadGraph: async (channel, threadTs, siteName) => {
+      const site = findSite(ctx.topology, siteName);
+      const png = site ? await ctx.account.metrics.healthGraph(site) : null;
+      if (!png) return;
+      await ctx.bolt.client.files.uploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        file: png,
+        filename: `${siteName}-health.png`,
+        title: `${siteName} tunnel health`,
+      });
+    },
+  });
+  await alarms.start();
+  ctx.onStop(() => alarms.stop());
+  ctx.services.alarms = alarms;
+
+  const certs = new SigningCertCache({ clock: ctx.clock });
+  const verifier = new SnsVerifier({ allowedTopics, certs, clock: ctx.clock });
+  if (allowedTopics.size === 0)
+    log.warn('TUNNELOPS_SNS_TOPIC_ARNS is empty: POST /sns refuses every message');
+  ctx.http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }));
+
+  registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals: () => ctx.services.approvals, log });
+
+  const queueUrl = ctx.env.TUNNELOPS_ALARM_QUEUE_URL;
+  if (queueUrl) {
+    const region = regionOfQueueUrl(queueUrl) ?? ctx.env.AWS_REGION;
+    if (!region)
+      throw new ConfigError(
+        'TUNNELOPS_ALARM_QUEUE_URL: cannot tell the region; use the https://sqs.<region>.amazonaws.com/... form or set AWS_REGION',
+      );
+    // Long polls wait 20 s: this client's request timeout must be longer than that.
+    const clients = new AwsClients({
+      requestTimeoutMs: 30_000,
+      ...(ctx.env.AWS_ENDPOINT_URL ? { endpoint: ctx.env.AWS_ENDPOINT_URL } : {}),
+    });
+    const sqsVerifier = new SnsVerifier({ allowedTopics, certs, clock: ctx.clock, maxAgeMs: SQS_MAX_AGE_MS });
+    const consumer = new SqsAlarmConsumer({
+      sqs: clients.sqs(region),
+      queueUrl,
+      handle: createSqsBodyHandler({ verifier: sqsVerifier, alarms }),
+      log: log.child({ component: 'sqs' }),
+    });
+    consumer.start();
+    ctx.onStop(async () => {
+      await consumer.stop();
+      clients.destroy();
+    });
+    log.info({ queueUrl }, 'consuming alarms from SQS');
+  }
+}

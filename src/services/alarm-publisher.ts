@@ -1,0 +1,385 @@
+import type { AlarmState } from '../domain/alarm-event.js';
+import type { AlarmMessageDoc, AlarmRecord } from '../domain/alarm-record.js';
+import {
+  DEFAULT_STORM_SETTINGS,
+  decideGrouping,
+  type Grouping,
+  placeAlarm,
+  type RecentChange,
+  recentChanges,
+  type StormSettings,
+} from '../domain/alarm-storm.js';
+import type { Logger } from '../log.js';
+import type { Chat, ChatMessage } from '../ports/chat.js';
+import type { Clock } from '../ports/clock.js';
+import { renderAlarmMessage, renderGroupMessage, renderThreadReply } from '../slack/views/alarm-view.js';
+
+export interface PublisherSettings {
+  /** Gap between chat.postMessage calls in one channel (Slack allows about 1/s). */
+  postIntervalMs: number;
+  /** Wait this long after the first change before posting, so a burst is seen as one. */
+  gatherMs: number;
+  /** Gap between rounds that only update messages. */
+  updateIntervalMs: number;
+  /** Wait before retrying after a Slack call failed (WebClient already retried 429s after Retry-After). */
+  retryMs: number;
+  storm: StormSettings;
+}
+
+export const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = {
+  postIntervalMs: 1000,
+  gatherMs: 1500,
+  updateIntervalMs: 1000,
+  retryMs: 5000,
+  storm: DEFAULT_STORM_SETTINGS,
+};
+
+export interface AlarmPublisherProps {
+  chat: Chat;
+  clock: Clock;
+  log: Logger;
+  records: Map<string, AlarmRecord>;
+  /** Persists a record / message doc (the service serialises writes per key). */
+  saveRecord(record: AlarmRecord): Promise<void>;
+  saveMessage(doc: AlarmMessageDoc): Promise<void>;
+  /** Posts the site's health graph in a thread, when there is one. */
+  uploadGraph?: (channel: string, threadTs: string, site: string) => Promise<void>;
+  settings?: Partial<PublisherSettings>;
+}
+
+interface ChannelState {
+  changes: RecentChange[];
+  stormKey?: string;
+  siteKeys: Map<string, string>;
+  nextPostAt: number;
+  timer?: NodeJS.Timeout;
+  timerAt?: number;
+  running: boolean;
+  /** Thread replies and graphs waiting for post budget, by alarm id. */
+  extras: Map<string, { kind: 'reply'; from: AlarmState | undefined } | { kind: 'graph' }>;
+}
+
+interface Waiter {
+  rev: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Keeps Slack showing the current state of every alarm: one message per alarm (updated in place, a thread
+ * reply per state change), one per site or one storm summary when many change at once, posts paced per
+ * channel. Works in rounds per channel; a round re-reads the latest state, so whatever Slack shows after
+ * the last round is the final state.
+ */
+export class AlarmPublisher {
+  readonly messages = new Map<string, AlarmMessageDoc>();
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly settings: PublisherSettings;
+  private stopped = false;
+  private seq = 0;
+  stats = { posts: 0, updates: 0, replies: 0, failures: 0 };
+
+  constructor(private readonly props: AlarmPublisherProps) {
+    this.settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...props.settings };
+  }
+
+  load(docs: AlarmMessageDoc[]): void {
+    for (const d of docs) this.messages.set(d.key, d);
+    for (const d of docs) {
+      if (!d.open) continue;
+      const cs = this.channel(d.channel);
+      if (d.kind === 'storm') cs.stormKey = d.key;
+      if (d.kind === 'site' && d.site) cs.siteKeys.set(d.site, d.key);
+    }
+    for (const r of this.props.records.values()) if (this.isPending(r)) this.schedule(r.channel, 0);
+  }
+
+  /** Called after a record was persisted; `stateChanged` feeds storm detection and thread replies. */
+  noteChange(record: AlarmRecord, stateChanged: boolean): void {
+    const cs = this.channel(record.channel);
+    if (stateChanged) cs.changes.push({ alarmId: record.id, site: record.site, at: this.props.clock.now() });
+    this.schedule(record.channel, this.settings.gatherMs);
+  }
+
+  /** Resolves once Slack shows `rev` (or later) of the alarm; rejects when a Slack call for it failed. */
+  whenShown(alarmId: string, rev: number): Promise<void> {
+    const r = this.props.records.get(alarmId);
+    if (r && (r.shownRev ?? 0) >= rev) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(alarmId) ?? [];
+      list.push({ rev, resolve, reject });
+      this.waiters.set(alarmId, list);
+    });
+  }
+
+  /** True when nothing is waiting to be shown. */
+  idle(): boolean {
+    for (const cs of this.channels.values()) if (cs.running || cs.timer) return false;
+    return true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cs of this.channels.values()) if (cs.timer) clearTimeout(cs.timer);
+    for (const [id, list] of this.waiters)
+      for (const w of list) w.reject(new Error(`stopped before alarm ${id} was shown`));
+    this.waiters.clear();
+  }
+
+  private channel(id: string): ChannelState {
+    let cs = this.channels.get(id);
+    if (!cs) {
+      cs = { changes: [], siteKeys: new Map(), nextPostAt: 0, running: false, extras: new Map() };
+      this.channels.set(id, cs);
+    }
+    return cs;
+  }
+
+  private isPending(r: AlarmRecord): boolean {
+    return (r.shownRev ?? 0) < r.rev;
+  }
+
+  private schedule(channel: string, delayMs: number): void {
+    if (this.stopped) return;
+    const cs = this.channel(channel);
+    if (cs.running) return; // the running round reschedules itself when it ends
+    const at = this.props.clock.now() + delayMs;
+    if (cs.timer && cs.timerAt !== undefined && cs.timerAt <= at) return;
+    if (cs.timer) clearTimeout(cs.timer);
+    cs.timerAt = at;
+    cs.timer = setTimeout(() => void this.round(channel), Math.max(0, delayMs));
+  }
+
+  private async round(channel: string): Promise<void> {
+    const cs = this.channel(channel);
+    cs.timer = undefined;
+    cs.timerAt = undefined;
+    cs.running = true;
+    let failed = false;
+    try {
+      failed = !(await this.work(channel, cs));
+    } catch (err) {
+      failed = true;
+      this.props.log.error({ err, channel }, 'alarm publishing round failed');
+    } finally {
+      cs.running = false;
+    }
+    this.reschedule(channel, cs, failed);
+  }
+
+  private reschedule(channel: string, cs: ChannelState, failed: boolean): void {
+    const now = this.props.clock.now();
+    const docs = [...this.messages.values()].filter((d) => d.channel === channel);
+    const needPost = docs.some((d) => !d.ref && d.alarmIds.length > 0) || cs.extras.size > 0;
+    const pending = [...this.props.records.values()].some((r) => r.channel === channel && this.isPending(r));
+    if (failed) this.schedule(channel, this.settings.retryMs);
+    else if (needPost) this.schedule(channel, Math.max(cs.nextPostAt - now, this.settings.updateIntervalMs));
+    else if (pending) this.schedule(channel, this.settings.updateIntervalMs);
+    else if (cs.stormKey || cs.siteKeys.size) this.schedule(channel, this.settings.storm.windowMs); // to close bursts
+  }
+
+  /** One round: place changed alarms, post at most one message, update every message whose content changed. */
+  private async work(channel: string, cs: ChannelState): Promise<boolean> {
+    const now = this.props.clock.now();
+    cs.changes = recentChanges(cs.changes, now, this.settings.storm);
+    const grouping = decideGrouping(cs.changes, now, this.settings.storm);
+    const dirty = new Set<string>();
+    this.closeFinishedGroups(cs, grouping, dirty);
+    if (grouping.storm) cs.extras.clear(); // no thread replies in a storm
+    for (const r of this.props.records.values()) {
+      if (r.channel !== channel || !this.isPending(r)) continue;
+      this.place(r, cs, grouping, dirty, now);
+    }
+    let ok = true;
+    // Posts: the most encompassing message first; one per round keeps to the channel's pace.
+    if (now >= cs.nextPostAt) {
+      const unposted = [...this.messages.values()]
+        .filter((d) => d.channel === channel && !d.ref && d.alarmIds.length > 0)
+        .sort((a, b) => rank(a) - rank(b) || a.createdAt - b.createdAt);
+      const next = unposted[0];
+      if (next) ok = (await this.post(next, cs)) && ok;
+      else ok = (await this.postExtra(channel, cs)) && ok;
+    }
+    for (const key of dirty) {
+      const doc = this.messages.get(key);
+      if (doc?.ref) ok = (await this.update(doc)) && ok;
+    }
+    return ok;
+  }
+
+  private closeFinishedGroups(cs: ChannelState, g: Grouping, dirty: Set<string>): void {
+    const close = (key: string) => {
+      const doc = this.messages.get(key);
+      if (!doc) return;
+      doc.open = false;
+      dirty.add(key);
+      void this.props.saveMessage(doc);
+    };
+    if (!g.storm && cs.stormKey) {
+      close(cs.stormKey);
+      cs.stormKey = undefined;
+    }
+    for (const [site, key] of cs.siteKeys) {
+      if (g.storm || !g.coalescedSites.has(site)) {
+        close(key);
+        cs.siteKeys.delete(site);
+      }
+    }
+  }
+
+  private place(r: AlarmRecord, cs: ChannelState, g: Grouping, dirty: Set<string>, now: number): void {
+    const home = r.home ? this.messages.get(r.home) : undefined;
+    const placement = placeAlarm(
+      { site: r.site, state: r.state, home: home ? { kind: home.kind, open: home.open } : null },
+      g,
+    );
+    if (placement.kind === 'keep' && home) {
+      dirty.add(home.key);
+      if (home.kind === 'alarm' && r.shownState !== r.state && home.ref)
+        cs.extras.set(r.id, { kind: 'reply', from: r.shownState });
+      return;
+    }
+    let target: AlarmMessageDoc;
+    if (placement.kind === 'storm') {
+      target = (cs.stormKey && this.messages.get(cs.stormKey)) || this.newDoc('storm', r.channel, now);
+      cs.stormKey = target.key;
+    } else if (placement.kind === 'site') {
+      const key = cs.siteKeys.get(placement.site);
+      target = (key && this.messages.get(key)) || this.newDoc('site', r.channel, now, placement.site);
+      cs.siteKeys.set(placement.site, target.key);
+    } else {
+      target = this.newDoc('alarm', r.channel, now, r.site ?? undefined);
+    }
+    if (home) {
+      home.alarmIds = home.alarmIds.filter((id) => id !== r.id);
+      home.movedOut++;
+      dirty.add(home.key);
+      void this.props.saveMessage(home);
+    }
+    cs.extras.delete(r.id);
+    target.alarmIds.push(r.id);
+    r.home = target.key;
+    dirty.add(target.key);
+  }
+
+  private newDoc(
+    kind: AlarmMessageDoc['kind'],
+    channel: string,
+    now: number,
+    site?: string,
+  ): AlarmMessageDoc {
+    const doc: AlarmMessageDoc = {
+      key: `${kind}:${channel}:${now.toString(36)}${(++this.seq).toString(36)}`,
+      kind,
+      channel,
+      ...(site ? { site } : {}),
+      alarmIds: [],
+      open: kind !== 'alarm',
+      movedOut: 0,
+      createdAt: now,
+    };
+    this.messages.set(doc.key, doc);
+    return doc;
+  }
+
+  private render(doc: AlarmMessageDoc): { message: ChatMessage; shown: AlarmRecord[] } {
+    const shown = doc.alarmIds
+      .map((id) => this.props.records.get(id))
+      .filter((r): r is AlarmRecord => r !== undefined);
+    if (doc.kind === 'alarm') return { message: renderAlarmMessage(doc, shown[0], 'a newer message'), shown };
+    return { message: renderGroupMessage(doc, shown), shown };
+  }
+
+  private async post(doc: AlarmMessageDoc, cs: ChannelState): Promise<boolean> {
+    const { message, shown } = this.render(doc);
+    const revs = shown.map((r) => [r, r.rev, r.state] as const);
+    try {
+      doc.ref = await this.props.chat.post(doc.channel, message);
+    } catch (err) {
+      this.fail(doc, shown, err);
+      cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
+      return false;
+    }
+    this.stats.posts++;
+    cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
+    await this.props.saveMessage(doc);
+    await this.markShown(revs);
+    const first = shown[0];
+    if (doc.kind === 'alarm' && first?.state === 'ALARM' && first.site && this.props.uploadGraph)
+      cs.extras.set(first.id, { kind: 'graph' });
+    return true;
+  }
+
+  private async update(doc: AlarmMessageDoc): Promise<boolean> {
+    if (!doc.ref) return true;
+    const { message, shown } = this.render(doc);
+    const revs = shown.map((r) => [r, r.rev, r.state] as const);
+    try {
+      await this.props.chat.update(doc.ref, message);
+    } catch (err) {
+      // The message is gone (deleted in Slack): post a new one next round.
+      if (String((err as { data?: { error?: string } }).data?.error) === 'message_not_found') {
+        doc.ref = undefined;
+        await this.props.saveMessage(doc);
+      }
+      this.fail(doc, shown, err);
+      return false;
+    }
+    this.stats.updates++;
+    await this.markShown(revs);
+    return true;
+  }
+
+  private async postExtra(channel: string, cs: ChannelState): Promise<boolean> {
+    const [id, extra] = cs.extras.entries().next().value ?? [];
+    if (!id || !extra) return true;
+    cs.extras.delete(id);
+    const r = this.props.records.get(id);
+    const home = r?.home ? this.messages.get(r.home) : undefined;
+    if (!r || !home?.ref || home.kind !== 'alarm') return true;
+    cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
+    try {
+      if (extra.kind === 'reply') {
+        await this.props.chat.post(channel, { ...renderThreadReply(r, extra.from), threadTs: home.ref.ts });
+        this.stats.replies++;
+      } else if (r.site && this.props.uploadGraph) {
+        await this.props.uploadGraph(channel, home.ref.ts, r.site);
+      }
+    } catch (err) {
+      // Replies and graphs are extras: log and move on, the message itself shows the state.
+      this.props.log.warn({ err, alarm: r.name }, 'could not post alarm thread reply');
+    }
+    return true;
+  }
+
+  private async markShown(revs: ReadonlyArray<readonly [AlarmRecord, number, AlarmState]>): Promise<void> {
+    for (const [r, rev, state] of revs) {
+      if ((r.shownRev ?? 0) >= rev) continue;
+      r.shownRev = rev;
+      r.shownState = state;
+      await this.props.saveRecord(r);
+      const list = this.waiters.get(r.id);
+      if (!list) continue;
+      const still = list.filter((w) => {
+        if (w.rev > rev) return true;
+        w.resolve();
+        return false;
+      });
+      if (still.length) this.waiters.set(r.id, still);
+      else this.waiters.delete(r.id);
+    }
+  }
+
+  private fail(doc: AlarmMessageDoc, shown: AlarmRecord[], err: unknown): void {
+    this.stats.failures++;
+    this.props.log.warn({ err, message: doc.key }, 'Slack call for alarms failed; will retry');
+    const error = err instanceof Error ? err : new Error(String(err));
+    for (const r of shown) {
+      for (const w of this.waiters.get(r.id) ?? []) w.reject(error);
+      this.waiters.delete(r.id);
+    }
+  }
+}
+
+const rank = (d: AlarmMessageDoc): number => (d.kind === 'storm' ? 0 : d.kind === 'site' ? 1 : 2);
