@@ -1,0 +1,259 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import type { Topology } from '../../../src/config/topology-schema.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-reporter.js';
+import type { Store } from '../../../src/ports/store.js';
+import { FailoverController, type FailoverProposer } from '../../../src/services/failover-controller.js';
+import { FailoverExecutor } from '../../../src/services/failover-executor.js';
+import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import { FakeClock, memoryAccount, RecordingChat, testTopology } from './fakes.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function beat(
+  store: Store,
+  clock: FakeClock,
+  tunnel: string,
+  health: 'up' | 'down',
+  ageMs = 1000,
+): Promise<void> {
+  const at = new Date(clock.now() - ageMs).toISOString();
+  const value: Heartbeat = {
+    site: 'dc1',
+    tunnel,
+    health,
+    since: at,
+    at,
+    lossPct: health === 'up' ? 0 : 100,
+    latencyMs: health === 'up' ? 4 : null,
+    fallCount: health === 'down' ? 3 : 0,
+    riseCount: health === 'up' ? 9 : 0,
+  };
+  await store.put(HEARTBEAT_NS, `dc1/${tunnel}`, value, 600_000);
+}
+
+function captureLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: 'info' },
+    { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
+  return { log, lines };
+}
+
+function build(
+  topology: Topology,
+  store: Store,
+  clock: FakeClock,
+  account = memoryAccount(topology),
+  extra: { approvals?: FailoverProposer } = {},
+) {
+  const chat = new RecordingChat();
+  const { log, lines } = captureLog();
+  const executor = new FailoverExecutor({
+    store,
+    routeTables: account.routeTables,
+    clock,
+    log: silentLogger(),
+    checkTarget: heartbeatTargetCheck({ store, clock }),
+  });
+  const controller = new FailoverController({
+    topology,
+    account,
+    store,
+    chat,
+    executor,
+    clock,
+    log,
+    ...extra,
+  });
+  return { controller, chat, account, lines };
+}
+
+describe('FailoverController', () => {
+  it('logs "did nothing, because ..." with its evidence when the active tunnel is fine', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology();
+    const { controller, lines, chat, account } = build(t, store, clock);
+    await beat(store, clock, 'primary', 'up');
+    await beat(store, clock, 'secondary', 'down');
+    const out = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(out.decision).toMatchObject({ action: 'none', code: 'active-ok' });
+    const line = lines.find((l) => l.code === 'active-ok');
+    expect(line?.msg).toMatch(/^controller decided none: did nothing: active tunnel primary is not down/);
+    expect(line?.evidence).toMatchObject({
+      active: 'primary',
+      tunnels: [
+        { name: 'primary', health: 'up' },
+        { name: 'secondary', health: 'down' },
+      ],
+    });
+    expect(chat.posts).toEqual([]);
+    expect(account.routeTables.replaced).toEqual([]);
+    await store.close();
+  });
+
+  it('does not treat a planned deploy of the active tunnel as a failure', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology();
+    const { controller, account } = build(t, store, clock);
+    await beat(store, clock, 'primary', 'up', 60_000); // its monitor went away with the old task
+    await beat(store, clock, 'secondary', 'up');
+    account.tasks.states.set('dc1/primary', { desired: 1, running: 0, pending: 1, deploying: true });
+    const during = await controller.evaluate('dc1', {
+      kind: 'task-state',
+      tunnel: 'primary',
+      lastStatus: 'STOPPED',
+    });
+    expect(during.decision.code).toBe('planned-deploy');
+    expect(account.routeTables.replaced).toEqual([]);
+    // The deployment finished with no task running: now it is an outage.
+    account.tasks.states.set('dc1/primary', { desired: 1, running: 0, pending: 0, deploying: false });
+    const after = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(after.result).toMatchObject({ ok: true, to: 'secondary' });
+    await store.close();
+  });
+
+  it('both tunnels down: changes nothing and alerts loudly, once', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology();
+    const { controller, chat, account } = build(t, store, clock);
+    await beat(store, clock, 'primary', 'down');
+    await beat(store, clock, 'secondary', 'down');
+    for (let i = 0; i < 3; i++) {
+      const out = await controller.evaluate('dc1', { kind: 'reconcile' });
+      expect(out.decision).toMatchObject({ action: 'alert', code: 'both-down' });
+    }
+    expect(account.routeTables.replaced).toEqual([]);
+    expect(chat.posts).toHaveLength(1);
+    expect(chat.posts[0]).toMatchObject({
+      channel: 'C0SANDBOX1',
+      text: expect.stringMatching(/<!here>.*BOTH tunnels of dc1 are down/),
+    });
+    const audit = await store.listAudit({ site: 'dc1' });
+    expect(audit.map((e) => e.event)).toEqual(['both-down-alert']);
+    await store.close();
+  });
+
+  it('propose mode asks for approval with the evidence (once) and changes nothing', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology({ mode: 'propose' });
+    const calls: unknown[] = [];
+    const approvals: FailoverProposer = {
+      request: async (input) => {
+        calls.push(input);
+        return { ok: true, created: calls.length === 1, request: { id: 'failover-abc123' } };
+      },
+    };
+    const { controller, account } = build(t, store, clock, memoryAccount(t), { approvals });
+    await beat(store, clock, 'primary', 'down');
+    await beat(store, clock, 'secondary', 'up');
+    const out = await controller.evaluate('dc1', {
+      kind: 'health-changed',
+      tunnel: 'primary',
+      health: 'down',
+    });
+    await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(out.proposal).toEqual({ requestId: 'failover-abc123', created: true });
+    expect(calls).toEqual([
+      {
+        action: 'failover',
+        site: 'dc1',
+        requester: 'controller',
+        to: 'secondary',
+        reason: expect.stringMatching(/^automatic: the monitor reports primary down/),
+        evidence: expect.arrayContaining([expect.stringMatching(/^standby: secondary is up/)]),
+      },
+    ]);
+    expect(account.routeTables.replaced).toEqual([]);
+    await store.close();
+  });
+
+  it('manual mode only alerts, naming the command', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology({ mode: 'manual' });
+    const { controller, chat, account } = build(t, store, clock);
+    await beat(store, clock, 'primary', 'down');
+    await beat(store, clock, 'secondary', 'up');
+    await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(account.routeTables.replaced).toEqual([]);
+    expect(chat.posts.map((p) => p.text)).toEqual([
+      expect.stringMatching(/\/vpn failover dc1 --to secondary/),
+    ]);
+    await store.close();
+  });
+
+  it('auto mode: fails over, posts the result, and the cooldown stops a second automatic move', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology({ mode: 'auto' });
+    const { controller, chat, account } = build(t, store, clock);
+    await beat(store, clock, 'primary', 'down');
+    await beat(store, clock, 'secondary', 'up');
+    const out = await controller.evaluate('dc1', {
+      kind: 'health-changed',
+      tunnel: 'primary',
+      health: 'down',
+    });
+    expect(out.result).toMatchObject({ ok: true, from: 'primary', to: 'secondary', changed: 4 });
+    expect(chat.posts[0]?.text).toMatch(/Automatic failover of \*dc1\*: primary -> \*secondary\*/);
+    // Now the secondary dies while the primary is back: inside the cooldown, a human decides.
+    clock.advance(30_000);
+    await beat(store, clock, 'primary', 'up');
+    await beat(store, clock, 'secondary', 'down');
+    const again = await controller.evaluate('dc1', {
+      kind: 'health-changed',
+      tunnel: 'secondary',
+      health: 'down',
+    });
+    expect(again.decision).toMatchObject({ action: 'alert', code: 'cooldown' });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  it('two controllers on one SQLite file racing on the same outage change the routes once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelops-race-'));
+    dirs.push(dir);
+    const clock = new FakeClock();
+    const t = testTopology({ mode: 'auto' });
+    const path = join(dir, 'state.sqlite');
+    const storeA = new SqliteStore({ path, clock });
+    const storeB = new SqliteStore({ path, clock });
+    // One account (the route tables are AWS's), each ReplaceRoute slow enough for the runs to overlap.
+    const account = memoryAccount(t, { delayMs: 5 });
+    await beat(storeA, clock, 'primary', 'down');
+    await beat(storeA, clock, 'secondary', 'up');
+    const a = build(t, storeA, clock, account);
+    const b = build(t, storeB, clock, account);
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([
+        a.controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' }),
+        b.controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' }),
+      ]);
+      expect(results.filter((r) => r.result?.ok)).toHaveLength(round === 0 ? 1 : 0);
+    }
+    expect(account.routeTables.replaced).toHaveLength(4);
+    expect(new Set(account.routeTables.replaced.map((r) => r.tunnel))).toEqual(new Set(['secondary']));
+    const audit = await storeB.listAudit({ site: 'dc1' });
+    expect(audit.filter((e) => e.event === 'succeeded')).toHaveLength(1);
+    expect(audit.filter((e) => e.event === 'routes-changed')).toHaveLength(4);
+    expect([...a.chat.posts, ...b.chat.posts].filter((p) => /Automatic failover/.test(p.text))).toHaveLength(
+      1,
+    );
+    await storeA.close();
+    await storeB.close();
+  });
+});
