@@ -1,0 +1,67 @@
+/**
+ * The deploy workflow's runner: `tsx src/cli/deploy.ts --diff cdk-diff.json [--plan-only]`.
+ * Deploys the changed stacks in an order that never takes both tunnels of a site down, failing over
+ * through the same audited executor as `/vpn failover` (actor github:<login>).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createAccount } from '../app/create-account.js';
+import { createStore } from '../app/create-store.js';
+import { loadEnv } from '../config/load-env.js';
+import { loadTopology } from '../config/load-topology.js';
+import type { CdkDiff } from '../domain/cdk-diff.js';
+import { createLogger } from '../log.js';
+import { systemClock } from '../ports/clock.js';
+import { DeployRunner } from '../services/deploy-runner.js';
+import { FailoverExecutor } from '../services/failover-executor.js';
+import { StatusService } from '../services/status-service.js';
+
+function cdkDeploy(stacks: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['cdk', 'deploy', '--require-approval', 'never', '--exclusively', ...stacks], { stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cdk deploy ${stacks.join(' ')} exited ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const diffPath = args[args.indexOf('--diff') + 1];
+  if (!args.includes('--diff') || !diffPath) throw new Error('usage: tsx src/cli/deploy.ts --diff cdk-diff.json [--plan-only]');
+  const diff = JSON.parse(readFileSync(diffPath, 'utf8')) as CdkDiff;
+  const changed = diff.stacks.filter((s) => s.resources.length > 0).map((s) => s.stack);
+  const env = loadEnv();
+  const log = createLogger(env.LOG_LEVEL);
+  const topology = loadTopology(env.TUNNELOPS_TOPOLOGY);
+  const clock = systemClock;
+  const account = createAccount({ env, topology, clock, log });
+  const store = await createStore(env, clock);
+  const status = new StatusService({ topology, account, store, clock, log });
+  const failover = new FailoverExecutor({
+    store,
+    routeTables: account.routeTables,
+    clock,
+    log,
+    checkTarget: async (site, tunnel) => {
+      const t = (await status.report([site.name])).sites[0]?.tunnels.find((x) => x.name === tunnel);
+      return { healthy: t?.health === 'healthy', reason: t?.healthReason ?? 'not in the status report' };
+    },
+  });
+  const runner = new DeployRunner({
+    topology,
+    status,
+    failover,
+    cdkDeploy,
+    clock,
+    log,
+    actor: `github:${process.env.GITHUB_ACTOR ?? 'deploy'}`,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  if (args.includes('--plan-only')) console.log(JSON.stringify(await runner.plan(changed), null, 2));
+  else await runner.run(changed);
+  await store.close();
+}
+
+main().catch((err) => {
+  console.error(`deploy: ${(err as Error).message}`);
+  process.exit(1);
+});
