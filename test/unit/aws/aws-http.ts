@@ -74,10 +74,18 @@ export const formList = (body: FormBody, prefix: string): string[] =>
     .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
     .map((k) => body[k]!);
 
+type JsonBody = Record<string, unknown>;
+
 function nockJson(host: string, target: string, type: string) {
-  return (status: number, reply: unknown, seen: Array<Record<string, unknown>> = []) =>
+  return (
+    status: number,
+    reply: unknown,
+    seen: JsonBody[] = [],
+    match: (body: JsonBody) => boolean = () => true,
+  ) =>
     nock(host, { reqheaders: { 'x-amz-target': target, 'content-type': type } })
-      .post('/', (body: Record<string, unknown>) => {
+      .post('/', (body: JsonBody) => {
+        if (!match(body)) return false;
         seen.push(body);
         return true;
       })
