@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Healthy when openvpn runs and the tunnel is up (its tun device exists only while connected: no persist-tun).
+RUN_DIR=${RUN_DIR:-/run/tunnelops}
+TUN_DEV=${TUN_DEV:-tun0}
+pid=$(cat "$RUN_DIR/openvpn.pid" 2>/dev/null) || { echo "no openvpn pid file"; exit 1; }
+kill -0 "$pid" 2>/dev/null || { echo "openvpn (pid $pid) is not running"; exit 1; }
+ip link show dev "$TUN_DEV" >/dev/null 2>&1 || { echo "$TUN_DEV is missing: not connected"; exit 1; }
+echo "openvpn $pid connected on $TUN_DEV"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# tunnelops OpenVPN server entrypoint: render the config from the topology, set up forwarding in our own
+# iptables chain (never flushing the host's), then run openvpn and, beside it, the tunnel monitor.
+# Needs CAP_NET_ADMIN and /dev/net/tun (docker run --cap-add NET_ADMIN --device /dev/net/tun), not --privileged.
+set -euo pipefail
+
+TUN_DEV=${TUN_DEV:-tun0}
+PKI_DIR=${PKI_DIR:-/etc/openvpn/pki}
+RUN_DIR=${RUN_DIR:-/run/tunnelops}
+CHAIN=${IPTABLES_CHAIN:-TUNNELOPS-FWD}
+RENDER_CONFIG=${RENDER_CONFIG:-node /opt/tunnelops/render-config.mjs}
+MONITOR_ENABLED=${MONITOR_ENABLED:-1}
+MONITOR_CMD=${MONITOR_CMD:-node /opt/tunnelops/monitor.mjs}
+MONITOR_USER=${MONITOR_USER:-node}
+
+log() { echo "tunnelops-server: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -c /dev/net/tun ] || die "/dev/net/tun is missing: run with --device /dev/net/tun (and --cap-add NET_ADMIN)"
+for f in ca.crt server.crt server.key tls-crypt.key; do
+  [ -r "$PKI_DIR/$f" ] || die "$PKI_DIR/$f is missing: mount this server's own certificate, key and tls-crypt key"
+done
+mkdir -p "$RUN_DIR"
+chmod 755 "$RUN_DIR"
+
+if [ -n "${TUNNELOPS_TOPOLOGY:-}" ]; then
+  [ -n "${TUNNELOPS_SITE:-}" ] && [ -n "${TUNNELOPS_TUNNEL:-}" ] || die "TUNNELOPS_SITE and TUNNELOPS_TUNNEL are required with TUNNELOPS_TOPOLOGY"
+  # shellcheck disable=SC2086 # RENDER_CONFIG is a command line
+  $RENDER_CONFIG --topology "$TUNNELOPS_TOPOLOGY" --site "$TUNNELOPS_SITE" --tunnel "$TUNNELOPS_TUNNEL" \
+    --pki "$PKI_DIR" --out "$RUN_DIR" --port "${OPENVPN_PORT:-1194}" --tun-dev "$TUN_DEV" \
+    ${TUNNEL_NETWORK:+--tunnel-network "$TUNNEL_NETWORK"} ${VPC_CIDRS:+--vpc-cidrs "$VPC_CIDRS"} >&2
+fi
+CONFIG=${OPENVPN_CONFIG:-$RUN_DIR/server.conf}
+[ -r "$CONFIG" ] || die "no config at $CONFIG: set TUNNELOPS_TOPOLOGY (+ SITE, TUNNEL) or OPENVPN_CONFIG"
+
+if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ]; then
+  sysctl -qw net.ipv4.ip_forward=1 2>/dev/null || log "warning: cannot enable ip_forward here; start the container with --sysctl net.ipv4.ip_forward=1"
+fi
+
+# Our own chain, jumped to from FORWARD. Rules are added only when missing, so restarts and two servers
+# sharing a host network stay idempotent; on exit only our own rules go.
+RULES=("-i $TUN_DEV -j ACCEPT" "-o $TUN_DEV -j ACCEPT")
+iptables -w -N "$CHAIN" 2>/dev/null || true
+for r in "${RULES[@]}"; do
+  # shellcheck disable=SC2086
+  iptables -w -C "$CHAIN" $r 2>/dev/null || iptables -w -A "$CHAIN" $r
+done
+iptables -w -C FORWARD -j "$CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$CHAIN"
+
+pids=()
+cleanup() {
+  trap - TERM INT EXIT
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for r in "${RULES[@]}"; do
+    # shellcheck disable=SC2086
+    iptables -w -D "$CHAIN" $r 2>/dev/null || true
+  done
+}
+trap 'cleanup; exit 143' TERM INT
+trap cleanup EXIT
+
+openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
+pids+=($!)
+if [ "$MONITOR_ENABLED" = 1 ]; then
+  # The monitor needs no privileges: it probes on-prem targets through the tunnel and reports health.
+  # shellcheck disable=SC2086
+  setpriv --reuid="$MONITOR_USER" --regid="$MONITOR_USER" --init-groups $MONITOR_CMD &
+  pids+=($!)
+fi
+
+# Whichever stops first ends the container, so the orchestrator sees the failure and replaces it.
+set +e
+wait -n
+rc=$?
+log "a child exited (status $rc); stopping"
+exit "$rc"

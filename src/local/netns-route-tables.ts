@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Site } from '../config/topology-schema.js';
+import { TunnelOpsError } from '../domain/errors.js';
+import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
+import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+
+/** Runs a command and resolves to its stdout (injectable so the adapter is unit-testable without root). */
+export type CommandRunner = (cmd: string, args: readonly string[]) => Promise<string>;
+
+const execFileAsync = promisify(execFile);
+export const execRunner: CommandRunner = async (cmd, args) => {
+  try {
+    return (await execFileAsync(cmd, [...args], { timeout: 10_000 })).stdout;
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+    throw new TunnelOpsError('upstream_failed', `${cmd} ${args.join(' ')}: ${stderr || reasonOf(err)}`);
+  }
+};
+
+export interface NetnsRouteTablesProps {
+  /** Namespace of the router whose routing tables play the VPC route tables. */
+  namespace: string;
+  /** Route table id (as in tunnels.yml) -> Linux routing table number or name. */
+  tables: Record<string, number | string>;
+  /** Site name -> tunnel name -> next hop address (the tunnel's server host). */
+  nextHops: Record<string, Record<string, string>>;
+  run?: CommandRunner;
+}
+
+interface IpRoute {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+  type?: string;
+}
+
+/**
+ * The lab's RouteTables: Linux routing tables in a namespace stand in for VPC route tables, behind the same port
+ * as EC2. `ip route replace` is atomic like ReplaceRoute (never delete + create); observe() maps each route's
+ * next hop back to the tunnel whose server host it is.
+ */
+export class NetnsRouteTables implements RouteTables {
+  private readonly run: CommandRunner;
+
+  constructor(private readonly props: NetnsRouteTablesProps) {
+    this.run = props.run ?? execRunner;
+  }
+
+  async observe(sites: readonly Site[]): Promise<Map<string, Outcome<RouteObservation[]>>> {
+    // One `ip route show` per table, shared by every site that lists it (the EC2 adapter batches per region).
+    const shown = new Map<string, Promise<IpRoute[]>>();
+    const show = (rtb: string): Promise<IpRoute[]> => {
+      let p = shown.get(rtb);
+      if (!p) {
+        p = this.showTable(rtb);
+        shown.set(rtb, p);
+      }
+      return p;
+    };
+    const result = new Map<string, Outcome<RouteObservation[]>>();
+    for (const site of sites) {
+      try {
+        const observations: RouteObservation[] = [];
+        for (const rtb of site.routeTableIds) {
+          const routes = await show(rtb);
+          for (const cidr of site.onPremCidrs) observations.push(this.toObservation(site, rtb, cidr, routes));
+        }
+        result.set(site.name, ok(observations));
+      } catch (err) {
+        result.set(site.name, unknown(reasonOf(err)));
+      }
+    }
+    return result;
+  }
+
+  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    const via = this.props.nextHops[site.name]?.[tunnel];
+    if (!via) throw new TunnelOpsError('not_found', `no next hop known for tunnel ${site.name}/${tunnel}`);
+    await this.run('ip', [
+      '-n',
+      this.props.namespace,
+      'route',
+      'replace',
+      cidr,
+      'via',
+      via,
+      'table',
+      this.table(routeTableId),
+    ]);
+  }
+
+  private table(rtb: string): string {
+    const t = this.props.tables[rtb];
+    if (t === undefined)
+      throw new TunnelOpsError('not_found', `route table ${rtb} is not mapped to a routing table`);
+    return String(t);
+  }
+
+  private async showTable(rtb: string): Promise<IpRoute[]> {
+    const out = await this.run('ip', [
+      '-n',
+      this.props.namespace,
+      '-j',
+      'route',
+      'show',
+      'table',
+      this.table(rtb),
+    ]);
+    return out.trim() ? (JSON.parse(out) as IpRoute[]) : [];
+  }
+
+  private toObservation(site: Site, routeTableId: string, cidr: string, routes: IpRoute[]): RouteObservation {
+    // ip prints a /32 without its prefix length.
+    const route = routes.find((r) => r.dst === cidr || `${r.dst}/32` === cidr);
+    if (!route) return { routeTableId, cidr, tunnel: null, target: null, blackhole: false, missing: true };
+    const blackhole = route.type === 'blackhole' || route.type === 'unreachable' || route.type === 'prohibit';
+    const hops = this.props.nextHops[site.name] ?? {};
+    const tunnel = Object.entries(hops).find(([, ip]) => ip === route.gateway)?.[0] ?? null;
+    return {
+      routeTableId,
+      cidr,
+      tunnel: blackhole ? null : tunnel,
+      target: route.gateway ?? route.dev ?? route.type ?? null,
+      blackhole,
+      missing: false,
+    };
+  }
+}

@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Site } from '../../src/config/topology-schema.js';
+import { allNamespaces, buildNetwork, type LabNamespaces, namespacesFor } from './lab-network.js';
+import {
+  IPERF_PORT,
+  type LabTunnel,
+  labSite,
+  PLAN,
+  SERVICE_TCP_IP,
+  SERVICE_TCP_PORT,
+  TUNNELS,
+  VPC_CIDR,
+} from './lab-plan.js';
+import {
+  CLIENT_ENTRYPOINT,
+  CLIENT_TEMPLATE,
+  NsProcess,
+  openvpnPid,
+  RENDER_CONFIG_CMD,
+  SERVER_ENTRYPOINT,
+} from './lab-processes.js';
+import { deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
+import { createTestPki, type TunnelPki } from './pki.js';
+
+/** Every lab namespace starts with this; `lab:down --all` removes whatever a crashed run left. */
+export const LAB_PREFIX = 'tolab';
+
+export interface LabOptions {
+  /** Short id (letters/digits); a random one by default so parallel runs never collide. */
+  id?: string;
+  site?: Site;
+  /** Per-tunnel overrides: a prerendered server config (OPENVPN_CONFIG) and client template (the reference config). */
+  configs?: Partial<Record<LabTunnel, { serverConfig?: string; clientTemplate?: string }>>;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The real-tunnel lab: namespaces + veth, a runtime PKI, and real openvpn processes started through the
+ * images' entrypoints. Everything lives under one namespace prefix and one temp dir; down() removes both.
+ */
+export class Lab {
+  readonly prefix: string;
+  readonly ns: LabNamespaces;
+  readonly site: Site;
+  readonly root: string;
+  private pki = new Map<string, TunnelPki>();
+  private readonly servers = new Map<LabTunnel, NsProcess>();
+  private readonly clients = new Map<LabTunnel, NsProcess>();
+  private readonly helpers: NsProcess[] = [];
+
+  private constructor(private readonly options: LabOptions) {
+    this.prefix = `${LAB_PREFIX}${options.id ?? randomBytes(2).toString('hex')}-`;
+    this.ns = namespacesFor(this.prefix);
+    this.site = options.site ?? labSite();
+    this.root = mkdtempSync(join(tmpdir(), this.prefix));
+    // openvpn reads its ccd file after dropping to nobody: the directories must be traversable (keys stay 0600).
+    chmodSync(this.root, 0o755);
+  }
+
+  static async up(options: LabOptions = {}): Promise<Lab> {
+    const lab = new Lab(options);
+    try {
+      await lab.start();
+    } catch (err) {
+      await lab.down();
+      throw err;
+    }
+    return lab;
+  }
+
+  private log(msg: string): void {
+    this.options.log?.(`[lab ${this.prefix}] ${msg}`);
+  }
+
+  private async start(): Promise<void> {
+    await deleteNamespacesWithPrefix(this.prefix);
+    await buildNetwork(this.ns, this.site.onPremCidrs);
+    this.log('network built');
+    this.pki = await createTestPki(join(this.root, 'pki'), this.site.name, TUNNELS);
+    writeFileSync(join(this.root, 'tunnels.yml'), stringify({ sites: [this.site] }));
+    this.startServices();
+    await Promise.all(TUNNELS.map(async (t) => this.startServer(t)));
+    await Promise.all(TUNNELS.map(async (t) => this.startClient(t)));
+    for (const t of TUNNELS) {
+      if (!(await this.waitTunnel(t, 30_000)))
+        throw new Error(`tunnel ${t} did not come up:\n${this.logs(t)}`);
+    }
+    this.log('both tunnels up');
+  }
+
+  /** The on-prem service: a TCP listener (the monitor's tcp probe target) and an iperf3 server. */
+  private startServices(): void {
+    const tcp = `require('net').createServer((s)=>s.end()).listen(${SERVICE_TCP_PORT}, '${SERVICE_TCP_IP}')`;
+    this.helpers.push(
+      new NsProcess(this.ns.service, process.execPath, ['-e', tcp], join(this.root, 'svc-tcp.log')),
+    );
+    this.helpers.push(
+      new NsProcess(
+        this.ns.service,
+        'iperf3',
+        ['-s', '-p', String(IPERF_PORT)],
+        join(this.root, 'iperf3.log'),
+      ),
+    );
+  }
+
+  runDir(role: 'server' | 'client', t: LabTunnel): string {
+    return join(this.root, 'run', `${role}-${t}`);
+  }
+
+  async startServer(t: LabTunnel): Promise<void> {
+    this.servers.get(t)?.kill('SIGKILL');
+    const pki = this.pki.get(t)!;
+    const runDir = this.runDir('server', t);
+    mkdirSync(runDir, { recursive: true });
+    rmSync(join(runDir, 'openvpn.pid'), { force: true });
+    const custom = this.options.configs?.[t]?.serverConfig;
+    const env: Record<string, string> = custom
+      ? { OPENVPN_CONFIG: custom }
+      : {
+          TUNNELOPS_TOPOLOGY: join(this.root, 'tunnels.yml'),
+          TUNNELOPS_SITE: this.site.name,
+          TUNNELOPS_TUNNEL: t,
+          RENDER_CONFIG: RENDER_CONFIG_CMD,
+          TUNNEL_NETWORK: PLAN[t].tunnelNetwork,
+          VPC_CIDRS: VPC_CIDR,
+        };
+    const proc = new NsProcess(
+      this.ns.server[t],
+      'bash',
+      [SERVER_ENTRYPOINT],
+      join(this.root, `server-${t}.log`),
+      {
+        ...env,
+        PKI_DIR: pki.server.dir,
+        RUN_DIR: runDir,
+        MONITOR_ENABLED: '0',
+      },
+    );
+    this.servers.set(t, proc);
+    if (!(await waitFor(async () => openvpnPid(runDir) !== null || !proc.running, 20_000))) {
+      throw new Error(`server ${t} did not start:\n${proc.log()}`);
+    }
+    if (!proc.running) throw new Error(`server ${t} exited:\n${proc.log()}`);
+  }
+
+  async startClient(t: LabTunnel): Promise<void> {
+    this.clients.get(t)?.kill('SIGKILL');
+    const pki = this.pki.get(t)!;
+    const proc = new NsProcess(
+      this.ns.client[t],
+      'bash',
+      [CLIENT_ENTRYPOINT],
+      join(this.root, `client-${t}.log`),
+      {
+        PKI_DIR: pki.client.dir,
+        RUN_DIR: this.runDir('client', t),
+        CLIENT_TEMPLATE: this.options.configs?.[t]?.clientTemplate ?? CLIENT_TEMPLATE,
+        REMOTE_HOST: PLAN[t].serverWanIp,
+        SERVER_CN: pki.server.commonName,
+      },
+    );
+    this.clients.set(t, proc);
+  }
+
+  /** Crash of the server's openvpn (SIGKILL, no goodbye to the client); its entrypoint then exits. */
+  killServerOpenvpn(t: LabTunnel): void {
+    const pid = openvpnPid(this.runDir('server', t));
+    if (pid) process.kill(pid, 'SIGKILL');
+  }
+
+  /** The on-prem client host dies: its entrypoint (supervisor) and openvpn are killed together. */
+  killClient(t: LabTunnel): void {
+    this.clients.get(t)?.kill('SIGKILL');
+  }
+
+  /** Only the client's openvpn dies; its supervisor is expected to restart it. */
+  killClientOpenvpn(t: LabTunnel): number | null {
+    const pid = openvpnPid(this.runDir('client', t));
+    if (pid) process.kill(pid, 'SIGKILL');
+    return pid;
+  }
+
+  clientPid(t: LabTunnel): number | null {
+    return openvpnPid(this.runDir('client', t));
+  }
+
+  /** True when the on-prem service answers a ping sent from the server host through this tunnel. */
+  async tunnelWorks(t: LabTunnel): Promise<boolean> {
+    return (
+      (await status('ip', [
+        'netns',
+        'exec',
+        this.ns.server[t],
+        'ping',
+        '-c1',
+        '-W1',
+        '-n',
+        this.site.probeTargets[0]!.host,
+      ])) === 0
+    );
+  }
+
+  waitTunnel(t: LabTunnel, timeoutMs: number): Promise<boolean> {
+    return waitFor(() => this.tunnelWorks(t), timeoutMs, 300);
+  }
+
+  /** Random loss on the tunnel's WAN path, both directions, with iptables statistic (tc netem is not available). */
+  async setLoss(t: LabTunnel, probability: number | null): Promise<void> {
+    const p = PLAN[t];
+    const rules = [
+      ['-s', p.serverWanIp, '-d', p.clientWanIp],
+      ['-s', p.clientWanIp, '-d', p.serverWanIp],
+    ].map((r) => [
+      ...r,
+      '-m',
+      'statistic',
+      '--mode',
+      'random',
+      '--probability',
+      String(probability ?? 0),
+      '-j',
+      'DROP',
+    ]);
+    await inNs(this.ns.wan, 'iptables', ['-w', '-F', 'FORWARD']);
+    if (probability === null) return;
+    for (const r of rules) await inNs(this.ns.wan, 'iptables', ['-w', '-A', 'FORWARD', ...r]);
+  }
+
+  /** The next hop each tunnel has in the VPC route tables: its server host's VPC address. */
+  nextHops(): Record<string, string> {
+    return Object.fromEntries(TUNNELS.map((t) => [t, PLAN[t].serverVpcIp]));
+  }
+
+  /** The route the app host's route table (table 101) has for a CIDR, e.g. "10.20.0.0/16 via 10.99.2.10 dev srv1". */
+  async routeShow(table = 101): Promise<string> {
+    return sh('ip', ['-n', this.ns.vpc, 'route', 'show', 'table', String(table)]);
+  }
+
+  logs(t: LabTunnel): string {
+    return `--- server ${t} ---\n${this.servers.get(t)?.log() ?? ''}\n--- client ${t} ---\n${this.clients.get(t)?.log() ?? ''}`;
+  }
+
+  async down(): Promise<void> {
+    const procs = [...this.servers.values(), ...this.clients.values(), ...this.helpers];
+    await Promise.all(procs.map((p) => p.stop(2000)));
+    await deleteNamespacesWithPrefix(this.prefix);
+    rmSync(this.root, { recursive: true, force: true });
+    this.log('down');
+  }
+}
+
+export { allNamespaces };

@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Site } from '../../../src/config/topology-schema.js';
+import { type CommandRunner, NetnsRouteTables } from '../../../src/local/netns-route-tables.js';
+import { labSite } from '../../lab/lab-plan.js';
+
+const site: Site = labSite();
+const [rtbA, rtbB] = site.routeTableIds as [string, string];
+const hops = { primary: '10.99.2.10', secondary: '10.99.3.10' };
+
+/** A fake `ip` that keeps routing tables in memory and records every call. */
+function fakeIp(tables: Record<string, Array<Record<string, string>>>) {
+  const calls: string[][] = [];
+  const run: CommandRunner = async (cmd, args) => {
+    calls.push([cmd, ...args]);
+    const a = [...args];
+    if (a.includes('show')) return JSON.stringify(tables[a.at(-1)!] ?? []);
+    if (a.includes('replace')) {
+      const [cidr, , via, , table] = a.slice(a.indexOf('replace') + 1) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      tables[table] ??= [];
+      const list = tables[table];
+      const i = list.findIndex((r) => r.dst === cidr);
+      const route = { dst: cidr, gateway: via, dev: 'srvX', flags: '' } as Record<string, string>;
+      if (i >= 0) list[i] = route;
+      else list.push(route);
+      return '';
+    }
+    throw new Error(`unexpected ${args.join(' ')}`);
+  };
+  return { run, calls };
+}
+
+const adapter = (run: CommandRunner) =>
+  new NetnsRouteTables({
+    namespace: 'lab-vpc',
+    tables: { [rtbA]: 101, [rtbB]: 102 },
+    nextHops: { lab: hops },
+    run,
+  });
+
+describe('NetnsRouteTables', () => {
+  it('observes each route table once and maps next hops to tunnels', async () => {
+    const ip = fakeIp({
+      '101': [
+        { dst: '10.20.0.0/16', gateway: hops.primary, dev: 'srv1' },
+        { dst: '10.21.0.0/16', gateway: hops.secondary, dev: 'srv2' },
+      ],
+      '102': [{ type: 'blackhole', dst: '10.20.0.0/16' }],
+    });
+    const seen = await adapter(ip.run).observe([site, site]);
+    const obs = seen.get('lab');
+    expect(obs?.ok).toBe(true);
+    if (!obs?.ok) return;
+    expect(obs.value).toEqual([
+      {
+        routeTableId: rtbA,
+        cidr: '10.20.0.0/16',
+        tunnel: 'primary',
+        target: hops.primary,
+        blackhole: false,
+        missing: false,
+      },
+      {
+        routeTableId: rtbA,
+        cidr: '10.21.0.0/16',
+        tunnel: 'secondary',
+        target: hops.secondary,
+        blackhole: false,
+        missing: false,
+      },
+      {
+        routeTableId: rtbB,
+        cidr: '10.20.0.0/16',
+        tunnel: null,
+        target: 'blackhole',
+        blackhole: true,
+        missing: false,
+      },
+      {
+        routeTableId: rtbB,
+        cidr: '10.21.0.0/16',
+        tunnel: null,
+        target: null,
+        blackhole: false,
+        missing: true,
+      },
+    ]);
+    expect(ip.calls).toEqual([
+      ['ip', '-n', 'lab-vpc', '-j', 'route', 'show', 'table', '101'],
+      ['ip', '-n', 'lab-vpc', '-j', 'route', 'show', 'table', '102'],
+    ]);
+  });
+
+  it('replaces a route atomically with ip route replace via the tunnel server host', async () => {
+    const ip = fakeIp({ '101': [{ dst: '10.20.0.0/16', gateway: hops.primary }] });
+    const routes = adapter(ip.run);
+    await routes.replace(site, rtbA, '10.20.0.0/16', 'secondary');
+    expect(ip.calls).toEqual([
+      ['ip', '-n', 'lab-vpc', 'route', 'replace', '10.20.0.0/16', 'via', hops.secondary, 'table', '101'],
+    ]);
+    const obs = (await routes.observe([site])).get('lab');
+    expect(obs?.ok && obs.value[0]?.tunnel).toBe('secondary');
+  });
+
+  it('refuses unknown tunnels and unmapped route tables without running anything', async () => {
+    const ip = fakeIp({});
+    const routes = adapter(ip.run);
+    await expect(routes.replace(site, rtbA, '10.20.0.0/16', 'tertiary')).rejects.toThrow(/no next hop/);
+    await expect(routes.replace(site, 'rtb-0123456789abcdef0', '10.20.0.0/16', 'primary')).rejects.toThrow(
+      /not mapped/,
+    );
+    expect(ip.calls).toEqual([]);
+  });
+
+  it('reports a failed read as unknown for the site instead of throwing', async () => {
+    const failing: CommandRunner = async () => {
+      throw new Error('Cannot open network namespace "lab-vpc": No such file or directory');
+    };
+    const seen = await adapter(failing).observe([site]);
+    expect(seen.get('lab')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('Cannot open network namespace'),
+    });
+  });
+});
