@@ -18,15 +18,20 @@ import { StatusService } from '../services/status-service.js';
 
 function cdkDeploy(stacks: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['cdk', 'deploy', '--require-approval', 'never', '--exclusively', ...stacks], { stdio: 'inherit' });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cdk deploy ${stacks.join(' ')} exited ${code}`))));
+    const child = spawn('npx', ['cdk', 'deploy', '--require-approval', 'never', '--exclusively', ...stacks], {
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`cdk deploy ${stacks.join(' ')} exited ${code}`)),
+    );
   });
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const diffPath = args[args.indexOf('--diff') + 1];
-  if (!args.includes('--diff') || !diffPath) throw new Error('usage: tsx src/cli/deploy.ts --diff cdk-diff.json [--plan-only]');
+  if (!args.includes('--diff') || !diffPath)
+    throw new Error('usage: tsx src/cli/deploy.ts --diff cdk-diff.json [--plan-only]');
   const diff = JSON.parse(readFileSync(diffPath, 'utf8')) as CdkDiff;
   const changed = diff.stacks.filter((s) => s.resources.length > 0).map((s) => s.stack);
   const env = loadEnv();

@@ -20,7 +20,9 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback = ''): stri
         break;
       case 'actions':
         lines.push(
-          (b.elements ?? []).map((e: any) => `[${e.text?.text ?? e.action_id}${e.value ? ` value=${e.value}` : ''}]`).join(' '),
+          (b.elements ?? [])
+            .map((e: any) => `[${e.text?.text ?? e.action_id}${e.value ? ` value=${e.value}` : ''}]`)
+            .join(' '),
         );
         break;
       case 'image':

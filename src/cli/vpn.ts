@@ -37,7 +37,9 @@ function signingSecret(dataDir: string): string {
   if (process.env.SLACK_SIGNING_SECRET) return process.env.SLACK_SIGNING_SECRET;
   const path = join(dataDir, 'slack-signing-secret');
   if (!existsSync(path)) {
-    throw new Error(`no signing secret: set SLACK_SIGNING_SECRET or start the sandbox first (npm start) so ${path} exists`);
+    throw new Error(
+      `no signing secret: set SLACK_SIGNING_SECRET or start the sandbox first (npm start) so ${path} exists`,
+    );
   }
   return readFileSync(path, 'utf8').trim();
 }
@@ -51,7 +53,9 @@ async function chaos(opts: CliOptions): Promise<void> {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(process.env.TUNNELOPS_API_TOKEN ? { authorization: `Bearer ${process.env.TUNNELOPS_API_TOKEN}` } : {}),
+      ...(process.env.TUNNELOPS_API_TOKEN
+        ? { authorization: `Bearer ${process.env.TUNNELOPS_API_TOKEN}` }
+        : {}),
     },
     body: JSON.stringify({ site, tunnel, action }),
   });
@@ -67,7 +71,12 @@ function transcript(opts: CliOptions): void {
   const n = Number(opts.args[1] ?? 10);
   const lines = readFileSync(path, 'utf8').trim().split('\n').slice(-n);
   for (const line of lines) {
-    const e = JSON.parse(line) as { at: string; method: string; ts?: string; args: { channel?: string; text?: string; blocks?: unknown[] } };
+    const e = JSON.parse(line) as {
+      at: string;
+      method: string;
+      ts?: string;
+      args: { channel?: string; text?: string; blocks?: unknown[] };
+    };
     console.log(`--- ${e.at} ${e.method} ${e.args.channel ?? ''} ${e.ts ?? ''}`);
     console.log(renderBlocks(e.args.blocks, e.args.text ?? ''));
   }
@@ -97,7 +106,11 @@ async function click(opts: CliOptions, client: SlackCommandClient): Promise<void
       },
     ],
   });
-  console.log(res.status === 200 ? `clicked ${verb} on ${requestId} as ${opts.user}` : `${res.status} ${JSON.stringify(res.body)}`);
+  console.log(
+    res.status === 200
+      ? `clicked ${verb} on ${requestId} as ${opts.user}`
+      : `${res.status} ${JSON.stringify(res.body)}`,
+  );
 }
 
 async function main(): Promise<void> {

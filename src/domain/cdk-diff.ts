@@ -21,16 +21,19 @@ export interface CdkDiff {
   stacks: StackDiff[];
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the CLI's ANSI colour codes
+const ANSI = /\u001b\[[0-9;]*m/g;
 const STACK = /^Stack (\S+)/;
 // "[~] AWS::EC2::LaunchTemplate dc1/primary/LaunchTemplate dc1primaryLaunchTemplate1A2B3C4D replace"
-const RESOURCE = /^\[([+\-~])\] (AWS::[A-Za-z0-9:]+|Custom::\S+) (\S+) (\S+)(?: (replace|may be replaced|destroy))?\s*$/;
+const RESOURCE =
+  /^\[([+\-~])\] (AWS::[A-Za-z0-9:]+|Custom::\S+) (\S+) (\S+)(?: (replace|may be replaced|destroy))?\s*$/;
 
 /** Parses the text of `cdk diff` (ANSI colour codes tolerated). Lines it does not understand are ignored. */
 export function parseCdkDiffText(text: string): CdkDiff {
   const stacks: StackDiff[] = [];
   let current: StackDiff | undefined;
   let inResources = false;
-  for (const rawLine of text.replace(/\u001b\[[0-9;]*m/g, '').split('\n')) {
+  for (const rawLine of text.replace(ANSI, '').split('\n')) {
     const line = rawLine.trimEnd();
     const stack = STACK.exec(line);
     if (stack) {
@@ -47,7 +50,12 @@ export function parseCdkDiffText(text: string): CdkDiff {
     const m = RESOURCE.exec(line);
     if (!m) continue;
     const [, sign, type, path, logicalId, note] = m;
-    current.resources.push({ change: changeOf(sign!, note), type: type!, path: path!, logicalId: logicalId! });
+    current.resources.push({
+      change: changeOf(sign!, note),
+      type: type!,
+      path: path!,
+      logicalId: logicalId!,
+    });
   }
   return { stacks };
 }

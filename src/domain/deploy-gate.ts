@@ -29,16 +29,23 @@ export function deployRefusals(f: DeployFacts): string[] {
   }
   if (f.prState !== 'open') refusals.push('the pull request is not open');
   const approvers = f.reviews.filter((r) => r.state === 'APPROVED' && r.user !== f.author).map((r) => r.user);
-  if (approvers.length === 0) refusals.push(`no approving review from someone other than the author @${f.author}`);
+  if (approvers.length === 0)
+    refusals.push(`no approving review from someone other than the author @${f.author}`);
   if (f.reviews.some((r) => r.state === 'CHANGES_REQUESTED')) refusals.push('a reviewer requested changes');
   const pending = f.checks.filter((c) => c.status !== 'completed');
   const failed = f.checks.filter((c) => c.status === 'completed' && !GREEN.has(c.conclusion ?? ''));
   if (pending.length) refusals.push(`checks still running: ${pending.map((c) => c.name).join(', ')}`);
-  if (failed.length) refusals.push(`checks not green: ${failed.map((c) => `${c.name} (${c.conclusion})`).join(', ')}`);
-  if (f.mergeable === false || f.mergeableState === 'dirty') refusals.push('the pull request has merge conflicts');
-  else if (f.mergeable === null) refusals.push('GitHub is still computing mergeability; try again in a moment');
+  if (failed.length)
+    refusals.push(`checks not green: ${failed.map((c) => `${c.name} (${c.conclusion})`).join(', ')}`);
+  if (f.mergeable === false || f.mergeableState === 'dirty')
+    refusals.push('the pull request has merge conflicts');
+  else if (f.mergeable === null)
+    refusals.push('GitHub is still computing mergeability; try again in a moment');
   if (f.mergeableState === 'behind') refusals.push('the branch is behind its base; update it first');
-  if (f.lockHolder) refusals.push(`\`${f.environment}\` is locked by the deploy of #${f.lockHolder.pr} (@${f.lockHolder.by}); an admin can \`/unlock ${f.environment}\``);
+  if (f.lockHolder)
+    refusals.push(
+      `\`${f.environment}\` is locked by the deploy of #${f.lockHolder.pr} (@${f.lockHolder.by}); an admin can \`/unlock ${f.environment}\``,
+    );
   return refusals;
 }
 

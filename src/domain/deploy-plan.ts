@@ -20,7 +20,8 @@ export interface PlanInput {
 /** A stack belongs to a tunnel when its name ends with `-<site>-<tunnel>` (infra/ names them so). */
 export function tunnelOfStack(topology: Topology, stack: string): { site: string; tunnel: string } | null {
   for (const site of topology.sites) {
-    for (const t of site.tunnels) if (stack.endsWith(`-${site.name}-${t.name}`)) return { site: site.name, tunnel: t.name };
+    for (const t of site.tunnels)
+      if (stack.endsWith(`-${site.name}-${t.name}`)) return { site: site.name, tunnel: t.name };
   }
   return null;
 }
@@ -35,11 +36,17 @@ export function planDeploy(input: PlanInput): DeployStep[] {
   };
   if (shared.length) push({ kind: 'deploy', stacks: shared });
   for (const site of topology.sites) {
-    const changed = site.tunnels.filter((t) => stacks.some((s) => tunnelOfStack(topology, s)?.tunnel === t.name && s.endsWith(`-${site.name}-${t.name}`)));
+    const changed = site.tunnels.filter((t) =>
+      stacks.some(
+        (s) => tunnelOfStack(topology, s)?.tunnel === t.name && s.endsWith(`-${site.name}-${t.name}`),
+      ),
+    );
     if (changed.length === 0) continue;
     const activeName = active[site.name] ?? null;
     // Standby (not active) tunnels first, then the active one after traffic has moved away from it.
-    const ordered = [...changed].sort((a, b) => Number(a.name === activeName) - Number(b.name === activeName));
+    const ordered = [...changed].sort(
+      (a, b) => Number(a.name === activeName) - Number(b.name === activeName),
+    );
     for (const tunnel of ordered) {
       const stack = stacks.find((s) => s.endsWith(`-${site.name}-${tunnel.name}`))!;
       if (tunnel.name === activeName) {

@@ -21,11 +21,31 @@ export interface RiskReport {
 }
 
 const DISRUPTING: ReadonlyArray<{ types: string[]; changes: ResourceChange[]; disruption: Disruption }> = [
-  { types: ['AWS::EC2::Instance', 'AWS::AutoScaling::AutoScalingGroup'], changes: ['replace', 'may-replace', 'destroy'], disruption: 'replaces-instance' },
-  { types: ['AWS::EC2::LaunchTemplate'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'replaces-instance' },
-  { types: ['AWS::ECS::TaskDefinition', 'AWS::ECS::Service'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'restarts-server' },
-  { types: ['AWS::EC2::EIP', 'AWS::EC2::EIPAssociation'], changes: ['replace', 'may-replace', 'destroy'], disruption: 'changes-address' },
-  { types: ['AWS::EC2::Route'], changes: ['modify', 'replace', 'may-replace', 'destroy'], disruption: 'changes-routes' },
+  {
+    types: ['AWS::EC2::Instance', 'AWS::AutoScaling::AutoScalingGroup'],
+    changes: ['replace', 'may-replace', 'destroy'],
+    disruption: 'replaces-instance',
+  },
+  {
+    types: ['AWS::EC2::LaunchTemplate'],
+    changes: ['modify', 'replace', 'may-replace', 'destroy'],
+    disruption: 'replaces-instance',
+  },
+  {
+    types: ['AWS::ECS::TaskDefinition', 'AWS::ECS::Service'],
+    changes: ['modify', 'replace', 'may-replace', 'destroy'],
+    disruption: 'restarts-server',
+  },
+  {
+    types: ['AWS::EC2::EIP', 'AWS::EC2::EIPAssociation'],
+    changes: ['replace', 'may-replace', 'destroy'],
+    disruption: 'changes-address',
+  },
+  {
+    types: ['AWS::EC2::Route'],
+    changes: ['modify', 'replace', 'may-replace', 'destroy'],
+    disruption: 'changes-routes',
+  },
 ];
 
 const segments = (r: ResourceDiff, stack: string): string[] =>
@@ -68,11 +88,21 @@ export function assessTunnelRisk(topology: Topology, diff: CdkDiff): RiskReport 
       const site = siteOf(topology, r, stack.stack);
       if (!site) continue;
       const tunnel = rule.disruption === 'changes-routes' ? null : tunnelOf(site, r, stack.stack);
-      risks.push({ site: site.name, tunnel, disruption: rule.disruption, resource: r, message: sentence(site, tunnel, rule.disruption, r) });
+      risks.push({
+        site: site.name,
+        tunnel,
+        disruption: rule.disruption,
+        resource: r,
+        message: sentence(site, tunnel, rule.disruption, r),
+      });
     }
   }
   const bothTunnelsDown = topology.sites
-    .filter((s) => s.tunnels.every((t) => risks.some((r) => r.site === s.name && r.tunnel === t.name && r.disruption !== 'changes-routes')))
+    .filter((s) =>
+      s.tunnels.every((t) =>
+        risks.some((r) => r.site === s.name && r.tunnel === t.name && r.disruption !== 'changes-routes'),
+      ),
+    )
     .map((s) => s.name);
   return { risks, bothTunnelsDown };
 }

@@ -8,7 +8,9 @@ import { StickyComment } from '../github/sticky-comment.js';
 
 export const GITHUB_WEBHOOKS_PATH = '/api/github/webhooks';
 
-export function githubDeps(ctx: Pick<AppContext, 'topology' | 'store' | 'chat' | 'clock' | 'log' | 'env'>): GithubDeps {
+export function githubDeps(
+  ctx: Pick<AppContext, 'topology' | 'store' | 'chat' | 'clock' | 'log' | 'env'>,
+): GithubDeps {
   return {
     topology: ctx.topology,
     store: ctx.store,
@@ -17,14 +19,18 @@ export function githubDeps(ctx: Pick<AppContext, 'topology' | 'store' | 'chat' |
     log: ctx.log.child({ component: 'github' }),
     locks: new DeployLock(ctx.store),
     comments: new StickyComment(ctx.store),
-    environments: ctx.env.TUNNELOPS_DEPLOY_ENVIRONMENTS.split(',').map((e) => e.trim()).filter(Boolean),
+    environments: ctx.env.TUNNELOPS_DEPLOY_ENVIRONMENTS.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
     diffWorkflow: ctx.env.TUNNELOPS_DIFF_WORKFLOW,
   };
 }
 
 /** A throwaway key so the sandbox can serve webhooks without a real GitHub App. */
 function throwawayKey(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
 }
 
 /** Serves the GitHub App at /api/github/webhooks when WEBHOOK_SECRET is set (signature checked by Probot). */
@@ -39,7 +45,10 @@ export async function registerGithub(ctx: AppContext): Promise<void> {
     ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
     Octokit: ProbotOctokit,
   });
-  const middleware = await createNodeMiddleware(githubApp(githubDeps(ctx)), { probot, webhooksPath: GITHUB_WEBHOOKS_PATH });
+  const middleware = await createNodeMiddleware(githubApp(githubDeps(ctx)), {
+    probot,
+    webhooksPath: GITHUB_WEBHOOKS_PATH,
+  });
   ctx.http.mount(GITHUB_WEBHOOKS_PATH, middleware);
   ctx.log.info({ path: GITHUB_WEBHOOKS_PATH }, 'GitHub App webhooks enabled');
 }

@@ -16,8 +16,17 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   if (!command) return;
   const { owner, repo } = context.repo();
   const user = comment.user.login;
-  const log = deps.log.child({ pr: issue.number, user, command: command.kind, environment: command.environment });
-  const permission = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
+  const log = deps.log.child({
+    pr: issue.number,
+    user,
+    command: command.kind,
+    environment: command.environment,
+  });
+  const permission = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
+    owner,
+    repo,
+    username: user,
+  });
 
   if (command.kind === 'unlock') {
     if (permission.data.permission !== 'admin') {
@@ -25,7 +34,12 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
       return;
     }
     const released = await deps.locks.release(command.environment);
-    await reply(context, released ? `\`${command.environment}\` unlocked by @${user}.` : `\`${command.environment}\` was not locked.`);
+    await reply(
+      context,
+      released
+        ? `\`${command.environment}\` unlocked by @${user}.`
+        : `\`${command.environment}\` was not locked.`,
+    );
     log.info({ released }, 'unlock');
     return;
   }
@@ -58,14 +72,26 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   const refusals = deployRefusals(facts);
   if (refusals.length) {
     log.info({ refusals }, 'deploy refused');
-    await reply(context, `@${user} cannot deploy to \`${command.environment}\`:\n${refusals.map((r) => `- ${r}`).join('\n')}`);
+    await reply(
+      context,
+      `@${user} cannot deploy to \`${command.environment}\`:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
+    );
     return;
   }
   const at = new Date(deps.clock.now()).toISOString();
-  const acquired = await deps.locks.acquire(command.environment, { pr: issue.number, by: user, sha, repo: `${owner}/${repo}`, at });
+  const acquired = await deps.locks.acquire(command.environment, {
+    pr: issue.number,
+    by: user,
+    sha,
+    repo: `${owner}/${repo}`,
+    at,
+  });
   if (!acquired) {
     const now = await deps.locks.holder(command.environment);
-    await reply(context, `@${user} cannot deploy to \`${command.environment}\`:\n- \`${command.environment}\` is locked by the deploy of #${now?.pr ?? '?'} (@${now?.by ?? '?'})`);
+    await reply(
+      context,
+      `@${user} cannot deploy to \`${command.environment}\`:\n- \`${command.environment}\` is locked by the deploy of #${now?.pr ?? '?'} (@${now?.by ?? '?'})`,
+    );
     return;
   }
   try {
@@ -80,9 +106,20 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
       payload: { pr: issue.number, requestedBy: user },
     });
     const id = 'id' in deployment.data ? deployment.data.id : undefined;
-    if (id === undefined) throw new Error(String((deployment.data as { message?: string }).message ?? 'no deployment created'));
-    await deps.store.appendAudit({ at, site: '*', action: 'deploy', actor: `github:${user}`, event: 'requested', detail: { pr: issue.number, environment: command.environment, sha, deployment: id } });
-    await reply(context, `:rocket: Deploying \`${sha.slice(0, 7)}\` to \`${command.environment}\` (deployment ${id}); \`${command.environment}\` is locked until it finishes.`);
+    if (id === undefined)
+      throw new Error(String((deployment.data as { message?: string }).message ?? 'no deployment created'));
+    await deps.store.appendAudit({
+      at,
+      site: '*',
+      action: 'deploy',
+      actor: `github:${user}`,
+      event: 'requested',
+      detail: { pr: issue.number, environment: command.environment, sha, deployment: id },
+    });
+    await reply(
+      context,
+      `:rocket: Deploying \`${sha.slice(0, 7)}\` to \`${command.environment}\` (deployment ${id}); \`${command.environment}\` is locked until it finishes.`,
+    );
     log.info({ deployment: id }, 'deployment created');
   } catch (err) {
     await deps.locks.release(command.environment, issue.number);

@@ -1,14 +1,25 @@
 import type { Context } from 'probot';
-import { renderDiffComment } from './diff-comment.js';
 import type { GithubDeps } from './deps.js';
+import { renderDiffComment } from './diff-comment.js';
 
 const TERMINAL = new Set(['success', 'failure', 'error', 'inactive']);
-const ICON: Record<string, string> = { success: ':white_check_mark:', failure: ':x:', error: ':x:', in_progress: ':hourglass_flowing_sand:', queued: ':hourglass:' };
+const ICON: Record<string, string> = {
+  success: ':white_check_mark:',
+  failure: ':x:',
+  error: ':x:',
+  in_progress: ':hourglass_flowing_sand:',
+  queued: ':hourglass:',
+};
 
 /** deployment_status: update the PR comment, tell every site's Slack channel, free the lock when done. */
-export async function onDeploymentStatus(context: Context<'deployment_status'>, deps: GithubDeps): Promise<void> {
+export async function onDeploymentStatus(
+  context: Context<'deployment_status'>,
+  deps: GithubDeps,
+): Promise<void> {
   const { deployment, deployment_status: status } = context.payload;
-  const payload = (typeof deployment.payload === 'object' && deployment.payload ? deployment.payload : {}) as { pr?: number };
+  const payload = (
+    typeof deployment.payload === 'object' && deployment.payload ? deployment.payload : {}
+  ) as { pr?: number };
   const pr = typeof payload.pr === 'number' ? payload.pr : null;
   const { owner, repo } = context.repo();
   const env = deployment.environment;

@@ -16,7 +16,10 @@ export interface DiffCommentInput {
   deployments?: string[];
 }
 
-export function riskConclusion(risk: RiskReport, justification: string | null): 'success' | 'neutral' | 'failure' {
+export function riskConclusion(
+  risk: RiskReport,
+  justification: string | null,
+): 'success' | 'neutral' | 'failure' {
   if (risk.bothTunnelsDown.length > 0 && !justification) return 'failure';
   return risk.risks.length > 0 ? 'neutral' : 'success';
 }
@@ -31,8 +34,10 @@ export function renderRiskSummary(input: DiffCommentInput): string {
         : `:no_entry: takes down **both tunnels** of ${risk.bothTunnelsDown.join(', ')} in one deploy. Split the change, or add a \`tunnel-risk: <why>\` line to the PR description.`,
     );
   }
-  if (risk.risks.length === 0) lines.push(':white_check_mark: no tunnel is restarted, replaced or re-addressed by this change.');
-  for (const r of risk.risks) lines.push(`- **${r.site}${r.tunnel ? `/${r.tunnel}` : ''}**: ${r.message} — \`${r.resource.path}\``);
+  if (risk.risks.length === 0)
+    lines.push(':white_check_mark: no tunnel is restarted, replaced or re-addressed by this change.');
+  for (const r of risk.risks)
+    lines.push(`- **${r.site}${r.tunnel ? `/${r.tunnel}` : ''}**: ${r.message} — \`${r.resource.path}\``);
   return lines.join('\n');
 }
 
@@ -41,12 +46,19 @@ export function renderDiffComment(input: DiffCommentInput): string {
   const table = [
     '| stack | added | modified | replaced | destroyed |',
     '|---|---:|---:|---:|---:|',
-    ...summarizeDiff(input.diff).map((s) => `| ${s.stack} | ${s.add} | ${s.modify} | ${s.replace} | ${s.destroy} |`),
+    ...summarizeDiff(input.diff).map(
+      (s) => `| ${s.stack} | ${s.add} | ${s.modify} | ${s.replace} | ${s.destroy} |`,
+    ),
   ].join('\n');
   const head = `${COMMENT_MARKER}\n### tunnelops: infrastructure diff for \`${input.sha.slice(0, 7)}\`\n\n#### Tunnel risk\n${renderRiskSummary(input)}\n\n#### Changes\n${table}\n`;
-  const deployments = input.deployments?.length ? `\n#### Deployments\n${input.deployments.map((d) => `- ${d}`).join('\n')}\n` : '';
+  const deployments = input.deployments?.length
+    ? `\n#### Deployments\n${input.deployments.map((d) => `- ${d}`).join('\n')}\n`
+    : '';
   const details = input.diff.stacks
-    .map((s) => `**${s.stack}**\n${s.resources.map((r) => `- \`[${r.change}]\` ${r.type} \`${r.path}\``).join('\n')}`)
+    .map(
+      (s) =>
+        `**${s.stack}**\n${s.resources.map((r) => `- \`[${r.change}]\` ${r.type} \`${r.path}\``).join('\n')}`,
+    )
     .join('\n\n');
   const footer = `\n[full diff](${input.detailsUrl})`;
   let body = `${head}${deployments}\n<details><summary>Resources</summary>\n\n${details}\n\n</details>\n${footer}`;

@@ -1,17 +1,30 @@
 import type { Context } from 'probot';
 import { type CdkDiff, parseCdkDiffText } from '../domain/cdk-diff.js';
 import { assessTunnelRisk, riskJustification } from '../domain/tunnel-risk.js';
-import { type DiffCommentInput, renderDiffComment, renderRiskSummary, riskConclusion } from './diff-comment.js';
 import { CHECK_NAME, type GithubDeps, isInfraPath } from './deps.js';
+import {
+  type DiffCommentInput,
+  renderDiffComment,
+  renderRiskSummary,
+  riskConclusion,
+} from './diff-comment.js';
 import { readZip } from './read-zip.js';
 
 /** The PR diff workflow uploads `cdk-diff` with cdk-diff.json ({stacks}) or the raw cdk-diff.txt. */
-async function downloadDiff(context: Context<'workflow_run.completed'>, runId: number): Promise<CdkDiff | null> {
+async function downloadDiff(
+  context: Context<'workflow_run.completed'>,
+  runId: number,
+): Promise<CdkDiff | null> {
   const { owner, repo } = context.repo();
   const list = await context.octokit.rest.actions.listWorkflowRunArtifacts({ owner, repo, run_id: runId });
   const artifact = list.data.artifacts.find((a) => a.name === 'cdk-diff' && !a.expired);
   if (!artifact) return null;
-  const zip = await context.octokit.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: 'zip' });
+  const zip = await context.octokit.rest.actions.downloadArtifact({
+    owner,
+    repo,
+    artifact_id: artifact.id,
+    archive_format: 'zip',
+  });
   const files = readZip(Buffer.from(zip.data as ArrayBuffer));
   const json = files.get('cdk-diff.json');
   if (json) {
@@ -24,14 +37,22 @@ async function downloadDiff(context: Context<'workflow_run.completed'>, runId: n
 }
 
 /** workflow_run.completed of the diff workflow: sticky comment + check run with the tunnel risk. */
-export async function onDiffWorkflowCompleted(context: Context<'workflow_run.completed'>, deps: GithubDeps): Promise<void> {
+export async function onDiffWorkflowCompleted(
+  context: Context<'workflow_run.completed'>,
+  deps: GithubDeps,
+): Promise<void> {
   const run = context.payload.workflow_run;
   if (run.name !== deps.diffWorkflow || run.conclusion !== 'success') return;
   const { owner, repo } = context.repo();
   for (const pr of run.pull_requests) {
     if (!pr) continue;
     const log = deps.log.child({ pr: pr.number, run: run.id });
-    const files = await context.octokit.rest.pulls.listFiles({ owner, repo, pull_number: pr.number, per_page: 100 });
+    const files = await context.octokit.rest.pulls.listFiles({
+      owner,
+      repo,
+      pull_number: pr.number,
+      per_page: 100,
+    });
     if (!files.data.some((f) => isInfraPath(f.filename))) {
       log.info('PR does not touch infra/, images/ or the topology; no diff comment');
       continue;
@@ -64,7 +85,9 @@ export async function onDiffWorkflowCompleted(context: Context<'workflow_run.com
       conclusion,
       details_url: run.html_url,
       output: {
-        title: risk.bothTunnelsDown.length ? `Both tunnels of ${risk.bothTunnelsDown.join(', ')} go down` : `${risk.risks.length} tunnel risk(s)`,
+        title: risk.bothTunnelsDown.length
+          ? `Both tunnels of ${risk.bothTunnelsDown.join(', ')} go down`
+          : `${risk.risks.length} tunnel risk(s)`,
         summary: renderRiskSummary(input).slice(0, 65_000),
       },
     });

@@ -1,8 +1,9 @@
 import type { ApplicationFunction } from 'probot';
-import type { GithubDeps } from './deps.js';
-import { onDeploymentStatus } from './deployment-status.js';
-import { onDiffWorkflowCompleted } from './diff-report.js';
+import { onCheckRunRerequested } from './check-rerun.js';
 import { onIssueComment } from './deploy-command.js';
+import { onDeploymentStatus } from './deployment-status.js';
+import type { GithubDeps } from './deps.js';
+import { onDiffWorkflowCompleted } from './diff-report.js';
 
 /** The Probot app: diff + risk on PRs, `/deploy` and `/unlock`, deployment status to the PR and Slack. */
 export function githubApp(deps: GithubDeps): ApplicationFunction {
@@ -10,5 +11,6 @@ export function githubApp(deps: GithubDeps): ApplicationFunction {
     app.on('workflow_run.completed', (context) => onDiffWorkflowCompleted(context, deps));
     app.on('issue_comment.created', (context) => onIssueComment(context, deps));
     app.on('deployment_status', (context) => onDeploymentStatus(context, deps));
+    app.on('check_run.rerequested', (context) => onCheckRunRerequested(context, deps));
   };
 }

@@ -20,8 +20,16 @@ export class StickyComment {
     return (await this.store.get<StickyState>(NS, keyOf(owner, repo, pr)))?.value ?? null;
   }
 
-  async upsert(octokit: Octokit, owner: string, repo: string, pr: number, body: string, input: DiffCommentInput): Promise<number> {
-    let commentId = (await this.state(owner, repo, pr))?.commentId ?? (await this.findByMarker(octokit, owner, repo, pr));
+  async upsert(
+    octokit: Octokit,
+    owner: string,
+    repo: string,
+    pr: number,
+    body: string,
+    input: DiffCommentInput,
+  ): Promise<number> {
+    let commentId =
+      (await this.state(owner, repo, pr))?.commentId ?? (await this.findByMarker(octokit, owner, repo, pr));
     if (commentId) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
     } else {
@@ -32,7 +40,12 @@ export class StickyComment {
     return commentId;
   }
 
-  private async findByMarker(octokit: Octokit, owner: string, repo: string, pr: number): Promise<number | null> {
+  private async findByMarker(
+    octokit: Octokit,
+    owner: string,
+    repo: string,
+    pr: number,
+  ): Promise<number | null> {
     const res = await octokit.rest.issues.listComments({ owner, repo, issue_number: pr, per_page: 100 });
     return res.data.find((c) => c.body?.includes(COMMENT_MARKER))?.id ?? null;
   }

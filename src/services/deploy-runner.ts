@@ -52,7 +52,8 @@ export class DeployRunner {
       trigger: 'approved',
     });
     // Already active is fine: nothing to move.
-    if (!result.ok && !/already active/i.test(result.reason)) throw new Error(`failover to ${step.to} failed: ${result.reason}`);
+    if (!result.ok && !/already active/i.test(result.reason))
+      throw new Error(`failover to ${step.to} failed: ${result.reason}`);
   }
 
   private async waitHealthy(site: string, tunnel: string): Promise<void> {

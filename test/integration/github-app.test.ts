@@ -16,7 +16,9 @@ const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/github/
 const API = 'https://api.github.com';
 const REPO = '/repos/Codertocat/Hello-World';
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
-const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs1', format: 'pem' })
+  .toString();
 
 class RecordingChat implements Chat {
   readonly posts: Array<{ channel: string; message: ChatMessage }> = [];
@@ -43,10 +45,25 @@ beforeEach(() => {
     privateKey,
     logLevel: 'fatal',
     // Probot's throttle ignores the object form; the function form really turns retry and throttle off.
-    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
+    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({
+      ...o,
+      retry: { enabled: false },
+      throttle: { ...o.throttle, enabled: false },
+    })),
   });
   const env = loadEnv({ TUNNELOPS_DEPLOY_ENVIRONMENTS: 'staging,prod' });
-  probot.load(githubApp(githubDeps({ topology: demoTopology(), store, chat, clock: { now: () => Date.now() }, log: silentLogger(), env })));
+  probot.load(
+    githubApp(
+      githubDeps({
+        topology: demoTopology(),
+        store,
+        chat,
+        clock: { now: () => Date.now() },
+        log: silentLogger(),
+        env,
+      }),
+    ),
+  );
 });
 
 afterEach(async () => {
@@ -54,7 +71,8 @@ afterEach(async () => {
   await store.close();
 });
 
-const token = () => nock(API).post('/app/installations/2/access_tokens').reply(201, { token: 'ghs_test', permissions: {} });
+const token = () =>
+  nock(API).post('/app/installations/2/access_tokens').reply(201, { token: 'ghs_test', permissions: {} });
 
 function diffRun() {
   const payload = fixture('workflow_run.completed');
@@ -72,7 +90,9 @@ function nockArtifact(api: nock.Scope, diffText: string) {
     .reply(200, { total_count: 1, artifacts: [{ id: 11, name: 'cdk-diff', expired: false }] })
     .get(`${REPO}/actions/artifacts/11/zip`)
     .reply(302, undefined, { location: 'https://pipelines.actions.githubusercontent.com/artifact/11.zip' });
-  nock('https://pipelines.actions.githubusercontent.com').get('/artifact/11.zip').reply(200, makeZip({ 'cdk-diff.txt': diffText }), { 'content-type': 'application/zip' });
+  nock('https://pipelines.actions.githubusercontent.com')
+    .get('/artifact/11.zip')
+    .reply(200, makeZip({ 'cdk-diff.txt': diffText }), { 'content-type': 'application/zip' });
 }
 
 const recorded = readFileSync('test/fixtures/cdk/diff-replaces-primary-instance.txt', 'utf8');
@@ -88,28 +108,53 @@ describe('PR diff comment and tunnel risk check', () => {
         .query(true)
         .reply(200, [{ filename: 'infra/lib/tunnel-stack.ts' }]);
       nockArtifact(api, recorded);
-      api.get(`${REPO}/pulls/2`).reply(200, { number: 2, body: 'Bigger primary instance', head: { sha: SHA } });
+      api
+        .get(`${REPO}/pulls/2`)
+        .reply(200, { number: 2, body: 'Bigger primary instance', head: { sha: SHA } });
       if (round === 1) {
         api.get(`${REPO}/issues/2/comments`).query(true).reply(200, []);
-        api.post(`${REPO}/issues/2/comments`, (b) => { comments.push(b.body); return true; }).reply(201, { id: 9001 });
+        api
+          .post(`${REPO}/issues/2/comments`, (b) => {
+            comments.push(b.body);
+            return true;
+          })
+          .reply(201, { id: 9001 });
       } else {
-        api.patch(`${REPO}/issues/comments/9001`, (b) => { comments.push(b.body); return true; }).reply(200, { id: 9001 });
+        api
+          .patch(`${REPO}/issues/comments/9001`, (b) => {
+            comments.push(b.body);
+            return true;
+          })
+          .reply(200, { id: 9001 });
       }
-      api.post(`${REPO}/check-runs`, (b) => { checks.push(b); return true; }).reply(201, { id: round });
+      api
+        .post(`${REPO}/check-runs`, (b) => {
+          checks.push(b);
+          return true;
+        })
+        .reply(201, { id: round });
       await probot.receive({ id: `d${round}`, name: 'workflow_run', payload: diffRun() });
     }
     expect(comments).toHaveLength(2);
     expect(comments[0]).toContain('<!-- tunnelops:diff -->');
     expect(comments[0]).toContain('traffic will fail over to secondary');
     expect(comments[0]).toContain('| tunnelops-dc1 | 1 | 1 | 1 | 0 |');
-    expect(checks[0]).toMatchObject({ name: 'tunnelops / tunnel risk', head_sha: SHA, status: 'completed', conclusion: 'neutral' });
+    expect(checks[0]).toMatchObject({
+      name: 'tunnelops / tunnel risk',
+      head_sha: SHA,
+      status: 'completed',
+      conclusion: 'neutral',
+    });
   });
 
   it('fails the check when both tunnels of a site go down and the PR does not say why', async () => {
     const both = `${recorded}\nStack tunnelops-dc1-b\nResources\n[~] AWS::ECS::TaskDefinition dc1/secondary/TaskDef dc1secondaryTaskDefAB12 replace\n`;
     let check: Record<string, any> = {};
     token();
-    const api = nock(API).get(`${REPO}/pulls/2/files`).query(true).reply(200, [{ filename: 'tunnels.yml' }]);
+    const api = nock(API)
+      .get(`${REPO}/pulls/2/files`)
+      .query(true)
+      .reply(200, [{ filename: 'tunnels.yml' }]);
     nockArtifact(api, both);
     api
       .get(`${REPO}/pulls/2`)
@@ -119,7 +164,10 @@ describe('PR diff comment and tunnel risk check', () => {
       .reply(200, [])
       .post(`${REPO}/issues/2/comments`)
       .reply(201, { id: 1 })
-      .post(`${REPO}/check-runs`, (b) => { check = b; return true; })
+      .post(`${REPO}/check-runs`, (b) => {
+        check = b;
+        return true;
+      })
       .reply(201, { id: 1 });
     await probot.receive({ id: 'd3', name: 'workflow_run', payload: diffRun() });
     expect(check.conclusion).toBe('failure');
@@ -128,7 +176,10 @@ describe('PR diff comment and tunnel risk check', () => {
 
   it('does not comment on PRs that do not touch infra, images or the topology', async () => {
     token();
-    nock(API).get(`${REPO}/pulls/2/files`).query(true).reply(200, [{ filename: 'README.md' }]);
+    nock(API)
+      .get(`${REPO}/pulls/2/files`)
+      .query(true)
+      .reply(200, [{ filename: 'README.md' }]);
     await probot.receive({ id: 'd4', name: 'workflow_run', payload: diffRun() });
   });
 
@@ -160,13 +211,23 @@ function nockFacts(api: nock.Scope, g: Gate = {}) {
     .get(`${REPO}/collaborators/octo-deployer/permission`)
     .reply(200, { permission: g.permission ?? 'write', user: { login: 'octo-deployer' } })
     .get(`${REPO}/pulls/1`)
-    .reply(200, { number: 1, state: 'open', user: { login: 'Codertocat' }, head: { sha: SHA }, mergeable: g.mergeable === undefined ? true : g.mergeable, mergeable_state: g.mergeableState ?? 'clean' })
+    .reply(200, {
+      number: 1,
+      state: 'open',
+      user: { login: 'Codertocat' },
+      head: { sha: SHA },
+      mergeable: g.mergeable === undefined ? true : g.mergeable,
+      mergeable_state: g.mergeableState ?? 'clean',
+    })
     .get(`${REPO}/pulls/1/reviews`)
     .query(true)
     .reply(200, g.reviews ?? [{ user: { login: 'reviewer' }, state: 'APPROVED' }])
     .get(`${REPO}/commits/${SHA}/check-runs`)
     .query(true)
-    .reply(200, { total_count: 1, check_runs: g.checks ?? [{ name: 'test', status: 'completed', conclusion: 'success' }] });
+    .reply(200, {
+      total_count: 1,
+      check_runs: g.checks ?? [{ name: 'test', status: 'completed', conclusion: 'success' }],
+    });
 }
 
 describe('/deploy', () => {
@@ -177,12 +238,23 @@ describe('/deploy', () => {
     const api = nock(API);
     nockFacts(api);
     api
-      .post(`${REPO}/deployments`, (b) => { deployment = b; return true; })
+      .post(`${REPO}/deployments`, (b) => {
+        deployment = b;
+        return true;
+      })
       .reply(201, { id: 777, sha: SHA, environment: 'prod' })
-      .post(`${REPO}/issues/1/comments`, (b) => { replyBody = b.body; return true; })
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        replyBody = b.body;
+        return true;
+      })
       .reply(201, { id: 1 });
     await probot.receive({ id: 'c1', name: 'issue_comment', payload: deployComment() });
-    expect(deployment).toMatchObject({ ref: SHA, environment: 'prod', auto_merge: false, payload: { pr: 1, requestedBy: 'octo-deployer' } });
+    expect(deployment).toMatchObject({
+      ref: SHA,
+      environment: 'prod',
+      auto_merge: false,
+      payload: { pr: 1, requestedBy: 'octo-deployer' },
+    });
     expect(replyBody).toContain('Deploying');
     expect((await store.get('deploy-lock', 'prod'))?.value).toMatchObject({ pr: 1, by: 'octo-deployer' });
     expect((await store.listAudit()).map((e) => e.event)).toEqual(['requested']);
@@ -190,9 +262,21 @@ describe('/deploy', () => {
 
   it.each<[string, Gate, string]>([
     ['without write permission', { permission: 'read' }, 'needs write, maintain or admin permission'],
-    ['approved only by its author', { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED' }] }, 'no approving review from someone other than the author'],
-    ['with a failing check', { checks: [{ name: 'test', status: 'completed', conclusion: 'failure' }] }, 'checks not green: test (failure)'],
-    ['with a running check', { checks: [{ name: 'test', status: 'in_progress', conclusion: null }] }, 'checks still running: test'],
+    [
+      'approved only by its author',
+      { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED' }] },
+      'no approving review from someone other than the author',
+    ],
+    [
+      'with a failing check',
+      { checks: [{ name: 'test', status: 'completed', conclusion: 'failure' }] },
+      'checks not green: test (failure)',
+    ],
+    [
+      'with a running check',
+      { checks: [{ name: 'test', status: 'in_progress', conclusion: null }] },
+      'checks still running: test',
+    ],
     ['behind its base', { mergeableState: 'behind' }, 'behind its base'],
     ['with conflicts', { mergeable: false, mergeableState: 'dirty' }, 'merge conflicts'],
   ])('refuses a PR %s, says why, and deploys nothing', async (_name, gate, reason) => {
@@ -200,7 +284,12 @@ describe('/deploy', () => {
     token();
     const api = nock(API);
     nockFacts(api, gate);
-    api.post(`${REPO}/issues/1/comments`, (b) => { replyBody = b.body; return true; }).reply(201, { id: 1 });
+    api
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        replyBody = b.body;
+        return true;
+      })
+      .reply(201, { id: 1 });
     await probot.receive({ id: 'c2', name: 'issue_comment', payload: deployComment() });
     expect(replyBody).toContain(reason);
     expect(await store.get('deploy-lock', 'prod')).toBeNull();
@@ -211,7 +300,12 @@ describe('/deploy', () => {
     token();
     const api = nock(API);
     nockFacts(api);
-    api.post(`${REPO}/issues/1/comments`, (b) => { replyBody = b.body; return true; }).reply(201, { id: 1 });
+    api
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        replyBody = b.body;
+        return true;
+      })
+      .reply(201, { id: 1 });
     await probot.receive({ id: 'c3', name: 'issue_comment', payload: deployComment('/deploy moon') });
     expect(replyBody).toContain('unknown environment `moon`');
   });
@@ -225,9 +319,15 @@ describe('/deploy', () => {
     nockFacts(api);
     nockFacts(api);
     api
-      .post(`${REPO}/deployments`, () => { deployments++; return true; })
+      .post(`${REPO}/deployments`, () => {
+        deployments++;
+        return true;
+      })
       .reply(201, { id: 778 })
-      .post(`${REPO}/issues/1/comments`, (b) => { replies.push(b.body); return true; })
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        replies.push(b.body);
+        return true;
+      })
       .times(2)
       .reply(201, { id: 1 });
     await Promise.all([
@@ -246,7 +346,10 @@ describe('/deploy', () => {
     nock(API)
       .get(`${REPO}/collaborators/octo-deployer/permission`)
       .reply(200, { permission: 'write' })
-      .post(`${REPO}/issues/1/comments`, (b) => { replyBody = b.body; return true; })
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        replyBody = b.body;
+        return true;
+      })
       .reply(201, { id: 1 });
     await probot.receive({ id: 'c6', name: 'issue_comment', payload: deployComment('/unlock prod') });
     expect(replyBody).toContain('only admins');
@@ -260,21 +363,84 @@ describe('/deploy', () => {
 
 describe('deployment_status', () => {
   it('tells Slack, updates the sticky comment and frees the lock when the deploy finishes', async () => {
-    await store.create('deploy-lock', 'production', { pr: 2, by: 'octo-deployer', sha: SHA, repo: 'r', at: '' });
+    await store.create('deploy-lock', 'production', {
+      pr: 2,
+      by: 'octo-deployer',
+      sha: SHA,
+      repo: 'r',
+      at: '',
+    });
     await store.put('pr-comment', 'Codertocat/Hello-World#2', {
       commentId: 9001,
-      input: { sha: SHA, diff: { stacks: [] }, risk: { risks: [], bothTunnelsDown: [] }, justification: null, detailsUrl: 'https://example.invalid/run' },
+      input: {
+        sha: SHA,
+        diff: { stacks: [] },
+        risk: { risks: [], bothTunnelsDown: [] },
+        justification: null,
+        detailsUrl: 'https://example.invalid/run',
+      },
     });
     const payload = fixture('deployment_status.created');
     payload.deployment.payload = { pr: 2 };
     let updated = '';
     token();
-    nock(API).patch(`${REPO}/issues/comments/9001`, (b) => { updated = b.body; return true; }).reply(200, { id: 9001 });
+    nock(API)
+      .patch(`${REPO}/issues/comments/9001`, (b) => {
+        updated = b.body;
+        return true;
+      })
+      .reply(200, { id: 9001 });
     await probot.receive({ id: 's1', name: 'deployment_status', payload });
     expect(updated).toContain('success — deploy of #2 to `production`');
     expect(chat.posts).toHaveLength(1);
     expect(chat.posts[0]).toMatchObject({ channel: 'C0SANDBOX1' });
     expect(chat.posts[0]!.message.text).toContain('success');
     expect(await store.get('deploy-lock', 'production')).toBeNull();
+  });
+});
+
+describe('check_run.rerequested', () => {
+  function rerun() {
+    const payload = fixture('check_run.rerequested');
+    payload.check_run.name = 'tunnelops / tunnel risk';
+    payload.check_run.pull_requests = [
+      {
+        number: 2,
+        id: 1,
+        url: '',
+        head: { ref: 'x', sha: SHA, repo: payload.repository },
+        base: { ref: 'main', sha: SHA, repo: payload.repository },
+      },
+    ];
+    return payload;
+  }
+
+  it('re-posts the risk check from the stored assessment', async () => {
+    await store.put('pr-comment', 'github/hello-world#2', {
+      commentId: 1,
+      input: {
+        sha: SHA,
+        diff: { stacks: [] },
+        risk: { risks: [], bothTunnelsDown: ['dc1'] },
+        justification: null,
+        detailsUrl: 'https://example.invalid/run',
+      },
+    });
+    let check: Record<string, any> = {};
+    token();
+    nock(API)
+      .post('/repos/github/hello-world/check-runs', (b) => {
+        check = b;
+        return true;
+      })
+      .reply(201, { id: 5 });
+    await probot.receive({ id: 'r1', name: 'check_run', payload: rerun() });
+    expect(check).toMatchObject({ name: 'tunnelops / tunnel risk', conclusion: 'failure' });
+  });
+
+  it('ignores reruns of other checks', async () => {
+    const payload = rerun();
+    payload.check_run.name = 'randscape';
+    await probot.receive({ id: 'r2', name: 'check_run', payload });
   });
 });

@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const post = (body: string, headers: Record<string, string>) =>
-  fetch(`${app.url}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(`${app.url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 const sign = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 describe('POST /api/github/webhooks', () => {
@@ -27,8 +31,15 @@ describe('POST /api/github/webhooks', () => {
   });
 
   it('rejects a bad signature without side effects', async () => {
-    const body = readFileSync('test/fixtures/github/issue_comment.created.json', 'utf8').replace('You are totally right', '/deploy prod');
-    const res = await post(body, { 'x-github-event': 'issue_comment', 'x-github-delivery': 'x1', 'x-hub-signature-256': DOC_SIGNATURE });
+    const body = readFileSync('test/fixtures/github/issue_comment.created.json', 'utf8').replace(
+      'You are totally right',
+      '/deploy prod',
+    );
+    const res = await post(body, {
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': 'x1',
+      'x-hub-signature-256': DOC_SIGNATURE,
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(nock.pendingMocks()).toEqual([]);
@@ -43,7 +54,11 @@ describe('POST /api/github/webhooks', () => {
 
   it('accepts a correctly signed event it does not handle and calls nothing', async () => {
     const body = readFileSync('test/fixtures/github/pull_request.opened.json', 'utf8');
-    const res = await post(body, { 'x-github-event': 'pull_request', 'x-github-delivery': 'x3', 'x-hub-signature-256': sign(body) });
+    const res = await post(body, {
+      'x-github-event': 'pull_request',
+      'x-github-delivery': 'x3',
+      'x-hub-signature-256': sign(body),
+    });
     expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: 'ok\n' });
     expect(app.slackStandin?.calls).toEqual([]);
     expect(await app.ctx.store.listAudit()).toEqual([]);

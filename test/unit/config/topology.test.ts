@@ -34,7 +34,12 @@ describe('topology file', () => {
 
   it('fills failover defaults when the block is absent', () => {
     const t = parseTopology(mutate((d) => delete d.sites[0].failover));
-    expect(t.sites[0]!.failover).toMatchObject({ mode: 'propose', probeIntervalSeconds: 1, fall: 3, rise: 5 });
+    expect(t.sites[0]!.failover).toMatchObject({
+      mode: 'propose',
+      probeIntervalSeconds: 1,
+      fall: 3,
+      rise: 5,
+    });
   });
 
   it('names the path of a bad CIDR and what was expected', () => {
@@ -55,9 +60,13 @@ describe('topology file', () => {
   });
 
   it('rejects duplicate site and tunnel names and a site without approvers', () => {
-    expect(errorOf(mutate((d) => d.sites.push(structuredClone(d.sites[0]))))).toContain('duplicate site name "dc1"');
+    expect(errorOf(mutate((d) => d.sites.push(structuredClone(d.sites[0]))))).toContain(
+      'duplicate site name "dc1"',
+    );
     expect(errorOf(mutate((d) => (d.sites[0].tunnels[1].name = 'primary')))).toContain('different names');
-    expect(errorOf(mutate((d) => (d.sites[0].approvers = { users: [], userGroups: [] })))).toContain('at least one approver');
+    expect(errorOf(mutate((d) => (d.sites[0].approvers = { users: [], userGroups: [] })))).toContain(
+      'at least one approver',
+    );
   });
 
   it('says when the file is not YAML', () => {

@@ -9,9 +9,15 @@ describe('/vpn command parser', () => {
     ['STATUS dc1', { kind: 'status', site: 'dc1' }],
     ['failover dc1', { kind: 'failover', site: 'dc1' }],
     ['failover dc1 "primary flapping"', { kind: 'failover', site: 'dc1', reason: 'primary flapping' }],
-    ['failover dc1 --to secondary primary is flapping', { kind: 'failover', site: 'dc1', to: 'secondary', reason: 'primary is flapping' }],
+    [
+      'failover dc1 --to secondary primary is flapping',
+      { kind: 'failover', site: 'dc1', to: 'secondary', reason: 'primary is flapping' },
+    ],
     ['redeploy dc1 secondary', { kind: 'redeploy', site: 'dc1', tunnel: 'secondary', force: false }],
-    ['redeploy dc1 primary --force “cert rotation”', { kind: 'redeploy', site: 'dc1', tunnel: 'primary', force: true, reason: 'cert rotation' }],
+    [
+      'redeploy dc1 primary --force “cert rotation”',
+      { kind: 'redeploy', site: 'dc1', tunnel: 'primary', force: true, reason: 'cert rotation' },
+    ],
     ['history', { kind: 'history' }],
     ['history dc1', { kind: 'history', site: 'dc1' }],
     ['cancel fo-7k2m9q', { kind: 'cancel', requestId: 'fo-7k2m9q' }],

@@ -23,13 +23,21 @@ describe('deploy order', () => {
 
   it('never deploys the active tunnel while it carries traffic', () => {
     for (const active of ['primary', 'secondary']) {
-      const steps = planDeploy({ topology, stacks: ['tunnelops-dc1-primary', 'tunnelops-dc1-secondary'], active: { dc1: active } });
-      const deployActive = steps.findIndex((s) => s.kind === 'deploy' && s.stacks[0] === `tunnelops-dc1-${active}`);
+      const steps = planDeploy({
+        topology,
+        stacks: ['tunnelops-dc1-primary', 'tunnelops-dc1-secondary'],
+        active: { dc1: active },
+      });
+      const deployActive = steps.findIndex(
+        (s) => s.kind === 'deploy' && s.stacks[0] === `tunnelops-dc1-${active}`,
+      );
       const failover = steps.findIndex((s) => s.kind === 'failover');
       expect(failover).toBeGreaterThanOrEqual(0);
       expect(failover).toBeLessThan(deployActive);
       // Only one tunnel stack per deploy step: both tunnels are never in flight together.
-      expect(steps.filter((s) => s.kind === 'deploy').every((s) => s.kind === 'deploy' && s.stacks.length === 1)).toBe(true);
+      expect(
+        steps.filter((s) => s.kind === 'deploy').every((s) => s.kind === 'deploy' && s.stacks.length === 1),
+      ).toBe(true);
     }
   });
 

@@ -33,22 +33,36 @@ describe('cdk diff parsing and tunnel risk', () => {
     const risk = assessTunnelRisk(demoTopology(), parseCdkDiffText(both));
     expect(risk.bothTunnelsDown).toEqual(['dc1']);
     expect(riskConclusion(risk, null)).toBe('failure');
-    const why = riskJustification('Moves both servers.\n\ntunnel-risk: maintenance window agreed with the DC team');
+    const why = riskJustification(
+      'Moves both servers.\n\ntunnel-risk: maintenance window agreed with the DC team',
+    );
     expect(why).toBe('maintenance window agreed with the DC team');
     expect(riskConclusion(risk, why)).toBe('neutral');
     expect(riskJustification('tunnel-risk: ok')).toBeNull();
   });
 
   it('reports no risk for changes that do not touch tunnels', () => {
-    const risk = assessTunnelRisk(demoTopology(), parseCdkDiffText('Stack tunnelops-shared\nResources\n[+] AWS::SNS::Topic Alarms Alarms1234 \n'));
+    const risk = assessTunnelRisk(
+      demoTopology(),
+      parseCdkDiffText('Stack tunnelops-shared\nResources\n[+] AWS::SNS::Topic Alarms Alarms1234 \n'),
+    );
     expect(risk.risks).toEqual([]);
     expect(riskConclusion(risk, null)).toBe('success');
   });
 
   it('truncates a huge diff with a link and stays under the comment limit', () => {
-    const lines = Array.from({ length: 5000 }, (_, i) => `[+] AWS::EC2::Route dc1/routes/Route${i} dc1routesRoute${i}ABCDEF `);
+    const lines = Array.from(
+      { length: 5000 },
+      (_, i) => `[+] AWS::EC2::Route dc1/routes/Route${i} dc1routesRoute${i}ABCDEF `,
+    );
     const diff = parseCdkDiffText(`Stack tunnelops-dc1\nResources\n${lines.join('\n')}\n`);
-    const body = renderDiffComment({ sha: 'a'.repeat(40), diff, risk: assessTunnelRisk(demoTopology(), diff), justification: null, detailsUrl: 'https://github.com/o/r/actions/runs/1' });
+    const body = renderDiffComment({
+      sha: 'a'.repeat(40),
+      diff,
+      risk: assessTunnelRisk(demoTopology(), diff),
+      justification: null,
+      detailsUrl: 'https://github.com/o/r/actions/runs/1',
+    });
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT);
     expect(body).toContain('truncated');
     expect(body).toContain('[full diff](https://github.com/o/r/actions/runs/1)');

@@ -18,24 +18,56 @@ describe('Slack request signature', () => {
   });
 
   it('accepts a correctly signed, fresh request', () => {
-    const headers = { 'x-slack-signature': signSlackRequest(secret, ts, body), 'x-slack-request-timestamp': String(ts) };
+    const headers = {
+      'x-slack-signature': signSlackRequest(secret, ts, body),
+      'x-slack-request-timestamp': String(ts),
+    };
     expect(() => verifySlackRequest(secret, headers, body, now)).not.toThrow();
   });
 
   it.each([
     ['missing headers', {}, 'missing'],
-    ['wrong secret', { 'x-slack-signature': signSlackRequest('other', ts, body), 'x-slack-request-timestamp': String(ts) }, 'mismatch'],
-    ['stale timestamp', { 'x-slack-signature': signSlackRequest(secret, ts - 301, body), 'x-slack-request-timestamp': String(ts - 301) }, 'stale'],
-    ['future timestamp', { 'x-slack-signature': signSlackRequest(secret, ts + 301, body), 'x-slack-request-timestamp': String(ts + 301) }, 'stale'],
-    ['non-numeric timestamp', { 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': 'abc' }, 'not a number'],
-    ['truncated signature', { 'x-slack-signature': 'v0=abc', 'x-slack-request-timestamp': String(ts) }, 'mismatch'],
+    [
+      'wrong secret',
+      { 'x-slack-signature': signSlackRequest('other', ts, body), 'x-slack-request-timestamp': String(ts) },
+      'mismatch',
+    ],
+    [
+      'stale timestamp',
+      {
+        'x-slack-signature': signSlackRequest(secret, ts - 301, body),
+        'x-slack-request-timestamp': String(ts - 301),
+      },
+      'stale',
+    ],
+    [
+      'future timestamp',
+      {
+        'x-slack-signature': signSlackRequest(secret, ts + 301, body),
+        'x-slack-request-timestamp': String(ts + 301),
+      },
+      'stale',
+    ],
+    [
+      'non-numeric timestamp',
+      { 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': 'abc' },
+      'not a number',
+    ],
+    [
+      'truncated signature',
+      { 'x-slack-signature': 'v0=abc', 'x-slack-request-timestamp': String(ts) },
+      'mismatch',
+    ],
   ])('rejects %s', (_name, headers, reason) => {
     expect(() => verifySlackRequest(secret, headers, body, now)).toThrow(UnauthorizedError);
     expect(() => verifySlackRequest(secret, headers, body, now)).toThrow(reason);
   });
 
   it('rejects a tampered body', () => {
-    const headers = { 'x-slack-signature': signSlackRequest(secret, ts, body), 'x-slack-request-timestamp': String(ts) };
+    const headers = {
+      'x-slack-signature': signSlackRequest(secret, ts, body),
+      'x-slack-request-timestamp': String(ts),
+    };
     expect(() => verifySlackRequest(secret, headers, Buffer.from(`${body}x`), now)).toThrow('mismatch');
   });
 });
