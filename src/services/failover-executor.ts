@@ -98,7 +98,13 @@ export class FailoverExecutor {
       const todo = slotsToChange(slots, to);
       if (todo.length === 0) throw new Refusal(`${to} is already active on every route of ${site.name}`);
       const from = mostCommonTunnel(todo) ?? mostCommonTunnel(before);
-      await audit.record('started', { from, to, reason: plan.reason, routes: todo.length });
+      await audit.record('started', {
+        from,
+        to,
+        trigger: plan.trigger,
+        reason: plan.reason,
+        routes: todo.length,
+      });
       await audit.progress(
         `Moving ${todo.length} route(s) of ${site.name} from ${from ?? 'nowhere'} to ${to}...`,
       );
@@ -132,7 +138,7 @@ export class FailoverExecutor {
     } catch (err) {
       if (err instanceof Refusal) {
         const durationMs = elapsed();
-        await audit.record('refused', { reason: err.message, durationMs });
+        await audit.record('refused', { reason: err.message, to, trigger: plan.trigger, durationMs });
         await audit.progress(`Failover of ${site.name} to ${to} refused: ${err.message}`);
         log.info({ reason: err.message }, 'failover refused');
         return { ok: false, refused: true, reason: err.message, changed: 0, rolledBack: 0, durationMs };

@@ -82,6 +82,13 @@ describe('FailoverExecutor', () => {
       ),
     );
     expect(audit.at(-1)?.detail).toMatchObject({ from: 'primary', to: 'secondary', changed: 4 });
+    expect(audit[0]?.detail).toMatchObject({
+      from: 'primary',
+      to: 'secondary',
+      trigger: 'approved',
+      reason: 'primary flapping',
+      routes: 4,
+    });
     expect(typeof audit.at(-1)?.detail?.durationMs).toBe('number');
     expect(progress[0]).toMatch(/Moving 4 route\(s\) of dc1 from primary to secondary/);
     expect(progress.at(-1)).toMatch(/Failover of dc1 to secondary done: 4 route\(s\)/);
