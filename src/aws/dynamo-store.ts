@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -17,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './dynamo-table.js';
 
 /**
  * Single-table layout (infra/ mirrors tableDefinition):
@@ -66,42 +64,16 @@ export class DynamoStore implements Store {
     this.clock = props.clock ?? systemClock;
   }
 
-  /** The table as CloudFormation/CreateTable sees it: on-demand, pk/sk strings, TTL on `ttl`. */
+  /** The table as CloudFormation/CreateTable sees it (src/aws/dynamo-table.ts; infra mirrors it). */
   static tableDefinition(tableName: string): CreateTableCommandInput {
-    return {
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    };
+    return storeTableDefinition(tableName);
   }
 
-  static readonly TTL_ATTRIBUTE = 'ttl';
+  static readonly TTL_ATTRIBUTE = STORE_TTL_ATTRIBUTE;
 
   /** Creates the table (tests, local setups) and turns on TTL where the endpoint supports it. */
-  static async createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-    await client.send(new CreateTableCommand(DynamoStore.tableDefinition(tableName)));
-    await waitUntilTableExists(
-      { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-      { TableName: tableName },
-    );
-    try {
-      await client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: tableName,
-          TimeToLiveSpecification: { Enabled: true, AttributeName: DynamoStore.TTL_ATTRIBUTE },
-        }),
-      );
-    } catch (err) {
-      // dynalite has no TTL API; expiry is enforced on read anyway.
-      if (!/UnknownOperation/.test((err as Error).name ?? '')) throw err;
-    }
+  static createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+    return createStoreTable(client, tableName);
   }
 
   private async item(ns: string, key: string): Promise<RecordItem | undefined> {

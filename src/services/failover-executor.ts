@@ -14,6 +14,7 @@ import type { Clock } from '../ports/clock.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { Store } from '../ports/store.js';
 import { ExecutionAudit } from './execution-audit.js';
+import { type ChangedRoute, rollBackRoutes } from './route-rollback.js';
 import { type Lease, SiteLock } from './site-lock.js';
 
 /** Is the target tunnel fit to carry traffic? (probe stats, ECS task, instance ...) */
@@ -32,11 +33,6 @@ export interface FailoverPlan {
 export type FailoverResult =
   | { ok: true; from: string | null; to: string; changed: number; durationMs: number }
   | { ok: false; refused: boolean; reason: string; changed: number; rolledBack: number; durationMs: number };
-
-interface Changed extends RouteSlot {
-  /** What the route pointed at before this run changed it (null: nothing we can restore). */
-  from: string | null;
-}
 
 /** A precheck said no: nothing was changed. */
 class Refusal extends Error {}
@@ -83,7 +79,7 @@ export class FailoverExecutor {
     const audit = new ExecutionAudit({ store: this.store, clock: this.clock, log, action: 'failover', plan });
     const elapsed = (): number => this.clock.now() - started;
     let lease: Lease | null = null;
-    const changed: Changed[] = [];
+    const changed: ChangedRoute[] = [];
     try {
       const before = await this.precheck(plan);
       lease = await this.lock.acquire(
@@ -148,7 +144,7 @@ export class FailoverExecutor {
       const rollback =
         err instanceof LeaseLost
           ? { count: 0, reason: 'not rolled back' }
-          : await this.rollBack(site, changed, audit);
+          : await rollBackRoutes(this.routeTables, site, changed, audit);
       const durationMs = elapsed();
       const full = rollback.reason ? `${reason}; ${rollback.reason}` : reason;
       await audit.record('failed', {
@@ -210,33 +206,6 @@ export class FailoverExecutor {
     if (!renewed)
       throw new LeaseLost('lost the site lock mid-way (lease expired); the next run converges the routes');
     return renewed;
-  }
-
-  /** Points what this run changed back at its previous tunnel, newest first. */
-  private async rollBack(
-    site: Site,
-    changed: readonly Changed[],
-    audit: ExecutionAudit,
-  ): Promise<{ count: number; reason?: string }> {
-    if (changed.length === 0) return { count: 0 };
-    const restored: Array<{ routeTableId: string; cidr: string; to: string }> = [];
-    const failures: string[] = [];
-    for (const c of [...changed].reverse()) {
-      if (c.from === null) {
-        failures.push(`${describeSlot(c)} had no tunnel before`);
-        continue;
-      }
-      try {
-        await this.routeTables.replace(site, c.routeTableId, c.cidr, c.from);
-        restored.push({ routeTableId: c.routeTableId, cidr: c.cidr, to: c.from });
-      } catch (err) {
-        failures.push(`${describeSlot(c)}: ${reasonOf(err)}`);
-      }
-    }
-    await audit.record('rolled-back', { routes: restored, rolledBack: restored.length, failures });
-    return failures.length > 0
-      ? { count: restored.length, reason: `could not roll back ${failures.join('; ')}` }
-      : { count: restored.length };
   }
 
   private purpose(plan: FailoverPlan): string {

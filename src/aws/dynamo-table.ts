@@ -1,0 +1,43 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+
+/** DynamoDB deletes items whose `ttl` (epoch seconds) has passed, lazily; the store also checks expiry on read. */
+export const STORE_TTL_ATTRIBUTE = 'ttl';
+
+/** The state table of DynamoStore: on-demand, string pk/sk, nothing else indexed. infra/ declares the same. */
+export function storeTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
+
+/** Creates the table (tests, local setups), waits until it is active and turns on TTL where supported. */
+export async function createStoreTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(new CreateTableCommand(storeTableDefinition(tableName)));
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: STORE_TTL_ATTRIBUTE },
+      }),
+    );
+  } catch (err) {
+    // dynalite has no TTL API; expiry is enforced on read anyway.
+    if (!/UnknownOperation/.test((err as Error).name ?? '')) throw err;
+  }
+}
