@@ -1,0 +1,86 @@
+import type { AwsClients } from '../aws/clients.js';
+import type { Topology } from '../config/topology-schema.js';
+import { ConfigError } from '../domain/errors.js';
+import { findSite, findTunnel } from '../domain/topology.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import { CloudWatchReporter } from './cloudwatch-reporter.js';
+import { EventBridgeReporter } from './eventbridge-reporter.js';
+import { CompositeReporter, type HealthReporter } from './health-reporter.js';
+import { HeartbeatReporter } from './heartbeat-reporter.js';
+import { icmpProber } from './icmp-prober.js';
+import type { MonitorConfig } from './monitor-config.js';
+import { MonitorLoop } from './monitor-loop.js';
+import { byKind } from './probe.js';
+import { tcpProber } from './tcp-prober.js';
+
+/** The monitor's pipeline for one tunnel: probers from the config, reporters for where it runs. */
+export function createMonitor(props: {
+  config: MonitorConfig;
+  topology: Topology;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Absent: no CloudWatch / EventBridge (heartbeats only). */
+  clients?: AwsClients;
+  /** Extra reporters (the lab's in-process controller). */
+  extra?: HealthReporter[];
+}): { loop: MonitorLoop; stop: () => Promise<void> } {
+  const { config, topology, log } = props;
+  const site = findSite(topology, config.site);
+  if (!site)
+    throw new ConfigError(
+      `monitor: no site "${config.site}" in the topology (sites: ${topology.sites.map((s) => s.name).join(', ')})`,
+    );
+  if (!findTunnel(site, config.tunnel)) {
+    throw new ConfigError(
+      `monitor: site ${site.name} has no tunnel "${config.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
+    );
+  }
+  const prober = byKind({
+    icmp: icmpProber({
+      commandPrefix: config.probePrefix,
+      ...(config.source ? { source: config.source } : {}),
+      timeoutSeconds: Math.max(1, Math.floor(site.failover.probeIntervalSeconds)),
+    }),
+    tcp: tcpProber({
+      timeoutMs: Math.max(200, site.failover.probeIntervalSeconds * 1000 - 100),
+      ...(config.tcpBind ? { localAddress: config.tcpBind } : {}),
+    }),
+  });
+  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log })];
+  let metrics: CloudWatchReporter | undefined;
+  if (props.clients) {
+    metrics = new CloudWatchReporter({
+      client: props.clients.cloudwatch(site.region),
+      log,
+      flushIntervalMs: config.flushSeconds * 1000,
+    });
+    metrics.start();
+    reporters.push(
+      metrics,
+      new EventBridgeReporter({
+        client: props.clients.eventbridge(site.region),
+        log,
+        ...(config.eventBus ? { eventBusName: config.eventBus } : {}),
+      }),
+    );
+  }
+  reporters.push(...(props.extra ?? []));
+  const loop = new MonitorLoop({
+    site,
+    tunnel: config.tunnel,
+    prober,
+    reporter: new CompositeReporter(reporters),
+    clock: props.clock,
+    log,
+  });
+  return {
+    loop,
+    stop: async () => {
+      await loop.stop();
+      await metrics?.stop();
+    },
+  };
+}
