@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+/**
+ * `npm run monitor` as a real process: probes a local TCP target, publishes to a local stand-in for the
+ * CloudWatch and EventBridge APIs (AWS_ENDPOINT_URL, fake credentials), and on SIGTERM flushes the
+ * metrics it buffered and exits 0.
+ */
+interface AwsCall {
+  target: string;
+  body: Record<string, unknown>;
+  afterSigterm: boolean;
+}
+
+describe('monitor process (npm run monitor)', () => {
+  let target: Server;
+  let aws: HttpServer;
+  let awsPort = 0;
+  let dir = '';
+  const calls: AwsCall[] = [];
+  let sigtermSent = false;
+
+  beforeAll(async () => {
+    target = createServer((s) => s.end());
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    aws = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        let raw = Buffer.concat(chunks);
+        if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+        const amzTarget = String(req.headers['x-amz-target'] ?? '');
+        calls.push({
+          target: amzTarget,
+          body: JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>,
+          afterSigterm: sigtermSent,
+        });
+        const json = amzTarget.endsWith('PutEvents')
+          ? { FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] }
+          : {};
+        res.writeHead(200, {
+          'content-type': amzTarget.startsWith('AWSEvents')
+            ? 'application/x-amz-json-1.1'
+            : 'application/x-amz-json-1.0',
+        });
+        res.end(JSON.stringify(json));
+      });
+    });
+    await new Promise<void>((r) => aws.listen(0, '127.0.0.1', r));
+    awsPort = (aws.address() as { port: number }).port;
+    dir = mkdtempSync(join(tmpdir(), 'tunnelops-monitor-'));
+    const port = (target.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, 'topology.json'),
+      JSON.stringify({
+        sites: [
+          {
+            name: 'lab',
+            region: 'us-east-1',
+            onPremCidrs: ['10.20.0.0/16'],
+            routeTableIds: ['rtb-0a1b2c3d4e5f60718'],
+            probeTargets: [{ kind: 'tcp', host: '127.0.0.1', port }],
+            tunnels: [
+              {
+                name: 'primary',
+                ecs: { cluster: 'c', service: 'p' },
+                instance: { instanceId: 'i-0abc12345def67890' },
+              },
+              {
+                name: 'secondary',
+                ecs: { cluster: 'c', service: 's' },
+                instance: { instanceId: 'i-0abc12345def67891' },
+              },
+            ],
+            failover: { fall: 2, rise: 2, probeIntervalSeconds: 0.1 },
+            approvers: { users: ['UAPPROVER1'] },
+            slackChannel: 'C0SANDBOX1',
+          },
+        ],
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => target.close(r));
+    await new Promise((r) => aws.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes the health event, buffers metrics, and flushes them on SIGTERM before exiting 0', async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/monitor/main.ts',
+        '--site',
+        'lab',
+        '--tunnel',
+        'primary',
+        '--topology',
+        join(dir, 'topology.json'),
+        '--flush-seconds',
+        '60',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          LOG_LEVEL: 'info',
+          TUNNELOPS_DATA_DIR: dir,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
+          AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${awsPort}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 20_000;
+    while (!calls.some((c) => c.target === 'AWSEvents.PutEvents') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300)); // a few more rounds into the buffer
+    expect(calls.filter((c) => c.target.endsWith('PutMetricData'))).toEqual([]); // batched, not per probe
+    sigtermSent = true;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    const event = calls.find((c) => c.target === 'AWSEvents.PutEvents');
+    const entry = (event?.body.Entries as Array<Record<string, string>>)[0]!;
+    expect(entry).toMatchObject({ Source: 'tunnelops.monitor', DetailType: 'Tunnel Health Changed' });
+    expect(JSON.parse(entry.Detail!)).toMatchObject({
+      site: 'lab',
+      tunnel: 'primary',
+      health: 'up',
+      previous: 'unknown',
+    });
+    const puts = calls.filter((c) => c.target === 'GraniteServiceVersion20100801.PutMetricData');
+    expect(puts.length).toBe(1);
+    expect(puts[0]!.afterSigterm).toBe(true);
+    const data = puts[0]!.body.MetricData as Array<{ MetricName: string; StorageResolution: number }>;
+    expect(data.length).toBeGreaterThanOrEqual(6);
+    expect(data.every((d) => d.StorageResolution === 1)).toBe(true);
+    expect(out).toMatch(/monitor stopping: flushing metrics/);
+  }, 30_000);
+
+  it('refuses to start without a site, saying how to fix it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/monitor/main.ts', '--tunnel', 'primary'], {
+      env: { PATH: process.env.PATH, TUNNELOPS_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/monitor cannot start: .*site: set --site or MONITOR_SITE/s);
+  }, 30_000);
+});
