@@ -140,7 +140,7 @@ describe('monitor process (npm run monitor)', () => {
     expect(await exited).toBe(0);
 
     const event = calls.find((c) => c.target === 'AWSEvents.PutEvents');
-    const entry = (event?.body.Entries as Array<Record<string, string>>)[0]!;
+    const entry = (event!.body.Entries as Array<Record<string, string>>)[0]!;
     expect(entry).toMatchObject({ Source: 'tunnelops.monitor', DetailType: 'Tunnel Health Changed' });
     expect(JSON.parse(entry.Detail!)).toMatchObject({
       site: 'lab',
