@@ -76,6 +76,8 @@ export class AwsClients {
       requestHandler: {
         requestTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         connectionTimeout: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        // Without this the handler only logs a warning and keeps waiting.
+        throwOnRequestTimeout: true,
       },
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),

@@ -79,6 +79,7 @@ type JsonBody = Record<string, unknown>;
 function nockJson(host: string, target: string, type: string) {
   return (
     status: number,
+    /** The JSON reply, or a function of the request body that builds it. */
     reply: unknown,
     seen: JsonBody[] = [],
     match: (body: JsonBody) => boolean = () => true,
@@ -89,7 +90,18 @@ function nockJson(host: string, target: string, type: string) {
         seen.push(body);
         return true;
       })
-      .reply(status, JSON.stringify(reply), { 'Content-Type': type });
+      .reply(
+        status,
+        (_uri, body) =>
+          JSON.stringify(
+            typeof reply === 'function'
+              ? (reply as (b: unknown) => unknown)(typeof body === 'string' ? JSON.parse(body) : body)
+              : reply,
+          ),
+        {
+          'Content-Type': type,
+        },
+      );
 }
 
 export const nockEcs = (region: string, op: string) =>

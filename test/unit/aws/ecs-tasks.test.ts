@@ -24,7 +24,7 @@ const task = (cluster: string, service: string, n: number, extra: Body = {}) => 
 
 describe('EcsTasks.observe', () => {
   it('reads running tasks per cluster, and looks closer only at the service that is not settled', async () => {
-    const calls: Record<string, Body[]> = { list: [], describeTasks: [], services: [] };
+    const calls = { list: [] as Body[], describeTasks: [] as Body[], services: [] as Body[] };
     nockEcs('us-east-1', 'ListTasks')(
       200,
       jsonFixture('ecs/list-tasks-running-dc1.json'),

@@ -1,0 +1,253 @@
+import { describe, expect, it } from '@jest/globals';
+import nock from 'nock';
+import { CloudWatchMetrics } from '../../../src/aws/cloudwatch-metrics.js';
+import { silentLogger } from '../../../src/log.js';
+import { demoSites, fakeClients, jsonFixture, makeSite, nockCloudWatch } from './aws-http.js';
+
+type Body = Record<string, unknown>;
+type Query = {
+  Id: string;
+  MetricStat: {
+    Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
+    Period: number;
+    Stat: string;
+  };
+};
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const metrics = () =>
+  new CloudWatchMetrics({ clients: fakeClients(), clock: { now: () => NOW }, log: silentLogger() });
+
+describe('CloudWatchMetrics.probeStats', () => {
+  it('asks for loss, sample count and latency of every tunnel in one GetMetricData and aggregates them', async () => {
+    const seen: Body[] = [];
+    nockCloudWatch('us-east-1', 'GetMetricData')(
+      200,
+      jsonFixture('cloudwatch/get-metric-data-dc1.json'),
+      seen,
+    );
+
+    const result = await metrics().probeStats(demoSites(), 5);
+
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      StartTime: (NOW - 300_000) / 1000,
+      EndTime: NOW / 1000,
+      ScanBy: 'TimestampDescending',
+    });
+    const queries = seen[0]!.MetricDataQueries as Query[];
+    expect(queries.map((q) => `${q.Id} ${q.MetricStat.Metric.MetricName} ${q.MetricStat.Stat}`)).toEqual([
+      'loss0 ProbeLossPct Average',
+      'count0 ProbeLossPct SampleCount',
+      'latency0 ProbeLatencyMs Average',
+      'loss1 ProbeLossPct Average',
+      'count1 ProbeLossPct SampleCount',
+      'latency1 ProbeLatencyMs Average',
+    ]);
+    expect(queries[3]!.MetricStat).toEqual({
+      Metric: {
+        Namespace: 'TunnelOps',
+        MetricName: 'ProbeLossPct',
+        Dimensions: [
+          { Name: 'Site', Value: 'dc1' },
+          { Name: 'Tunnel', Value: 'secondary' },
+        ],
+      },
+      Period: 60,
+      Stat: 'Average',
+    });
+    // primary: 10% loss in one full minute of 270 probes -> weighted 600/270; latest minute clean.
+    const primary = result.get('dc1/primary');
+    expect(primary?.ok).toBe(true);
+    if (primary?.ok) {
+      expect(primary.value.lossPct).toBeCloseTo(600 / 270, 5);
+      expect(primary.value).toMatchObject({ latencyMs: 22, recentLossPct: 0, samples: 270 });
+    }
+    expect(result.get('dc1/secondary')).toEqual({
+      ok: true,
+      value: { lossPct: 40, latencyMs: 30, recentLossPct: 100, samples: 300 },
+    });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('reports no samples as nulls, and a failed query as unknown for that tunnel only', async () => {
+    nockCloudWatch('us-east-1', 'GetMetricData')(200, {
+      MetricDataResults: [
+        ...['loss0', 'count0', 'latency0'].map((Id) => ({
+          Id,
+          Timestamps: [],
+          Values: [],
+          StatusCode: 'Complete',
+        })),
+        {
+          Id: 'loss1',
+          Timestamps: [],
+          Values: [],
+          StatusCode: 'InternalError',
+          Messages: [{ Code: 'InternalError', Value: 'try again' }],
+        },
+        ...['count1', 'latency1'].map((Id) => ({ Id, Timestamps: [], Values: [], StatusCode: 'Complete' })),
+      ],
+      Messages: [],
+    });
+
+    const result = await metrics().probeStats(demoSites(), 5);
+
+    expect(result.get('dc1/primary')).toEqual({
+      ok: true,
+      value: { lossPct: null, latencyMs: null, recentLossPct: null, samples: 0 },
+    });
+    expect(result.get('dc1/secondary')).toEqual({ ok: false, reason: 'CloudWatch InternalError: try again' });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('stays within 500 queries a call, one region failing alone', async () => {
+    const east = Array.from({ length: 90 }, (_, i) => makeSite(i + 1, 'us-east-1'));
+    const sites = [...east, makeSite(200, 'eu-west-1')];
+    const seen: Body[] = [];
+    // Like CloudWatch, answer every query (here: no datapoints).
+    const reply = (body: { MetricDataQueries: Query[] }) => ({
+      MetricDataResults: body.MetricDataQueries.map((q) => ({
+        Id: q.Id,
+        Timestamps: [],
+        Values: [],
+        StatusCode: 'Complete',
+      })),
+    });
+    nockCloudWatch('us-east-1', 'GetMetricData')(200, reply, seen);
+    nockCloudWatch('us-east-1', 'GetMetricData')(200, reply, seen);
+    nockCloudWatch('eu-west-1', 'GetMetricData')(400, { __type: 'Throttling', message: 'Rate exceeded' });
+
+    const result = await metrics().probeStats(sites, 5);
+
+    expect(seen.map((b) => (b.MetricDataQueries as unknown[]).length).sort((a, b) => a - b)).toEqual([
+      42, 498,
+    ]);
+    expect(result.get('s1/a')).toEqual({
+      ok: true,
+      value: { lossPct: null, latencyMs: null, recentLossPct: null, samples: 0 },
+    });
+    expect(result.get('s90/b')).toEqual(result.get('s1/a'));
+    expect(result.get('s200/a')).toEqual({ ok: false, reason: 'AWS throttled the call (Throttling)' });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('follows NextToken pages and joins each series', async () => {
+    const seen: Body[] = [];
+    const page = (from: number, token?: string) => ({
+      MetricDataResults: ['loss0', 'count0', 'latency0', 'loss1', 'count1', 'latency1'].map((Id) => ({
+        Id,
+        Timestamps: [NOW / 1000 - from],
+        Values: [Id.startsWith('count') ? 10 : from === 60 ? 50 : 0],
+        StatusCode: token ? 'PartialData' : 'Complete',
+      })),
+      ...(token ? { NextToken: token } : {}),
+    });
+    nockCloudWatch('us-east-1', 'GetMetricData')(200, page(60, 'page-2'), seen);
+    nockCloudWatch('us-east-1', 'GetMetricData')(200, page(120), seen);
+
+    const result = await metrics().probeStats(demoSites(), 5);
+
+    expect(seen[1]).toMatchObject({ NextToken: 'page-2' });
+    expect(result.get('dc1/primary')).toEqual({
+      ok: true,
+      value: { lossPct: 25, latencyMs: 25, recentLossPct: 50, samples: 20 },
+    });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('CloudWatchMetrics.alarms', () => {
+  it('maps alarms to tunnels by Site/Tunnel dimensions or the tunnelops-<site>-<tunnel>- name prefix', async () => {
+    const seen: Body[] = [];
+    nockCloudWatch('us-east-1', 'DescribeAlarms')(
+      200,
+      jsonFixture('cloudwatch/describe-alarms-dc1-page1.json'),
+      seen,
+    );
+    nockCloudWatch('us-east-1', 'DescribeAlarms')(
+      200,
+      jsonFixture('cloudwatch/describe-alarms-dc1-page2.json'),
+      seen,
+    );
+
+    const result = await metrics().alarms(demoSites());
+
+    expect(seen).toEqual([
+      { AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 },
+      {
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        MaxRecords: 100,
+        NextToken: 'eyJuZXh0IjoiYWxhcm0tcGFnZS0yIn0=',
+      },
+    ]);
+    expect(result.get('dc1/primary')).toEqual({
+      ok: true,
+      value: [
+        {
+          name: 'tunnelops-dc1-primary-status',
+          state: 'OK',
+          reason: expect.stringContaining('were not less than the threshold'),
+          since: new Date(1795600000 * 1000).toISOString(),
+        },
+      ],
+    });
+    const secondary = result.get('dc1/secondary');
+    expect(secondary?.ok && secondary.value.map((a) => `${a.name}: ${a.state}`)).toEqual([
+      'dc1 secondary probe loss: ALARM',
+      'tunnelops-dc1-secondary-any: INSUFFICIENT_DATA',
+    ]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('makes the tunnels of a region unknown when DescribeAlarms is denied', async () => {
+    nockCloudWatch('us-east-1', 'DescribeAlarms')(400, {
+      __type: 'AccessDenied',
+      message: 'User is not authorized to perform: cloudwatch:DescribeAlarms',
+    });
+
+    const result = await metrics().alarms(demoSites());
+
+    expect(result.get('dc1/primary')).toEqual({ ok: false, reason: 'access denied (AccessDenied)' });
+    expect(result.get('dc1/secondary')).toEqual({ ok: false, reason: 'access denied (AccessDenied)' });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('CloudWatchMetrics.healthGraph', () => {
+  const png = Buffer.from([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+  ]);
+
+  it('renders both tunnels loss and latency with GetMetricWidgetImage', async () => {
+    const seen: Body[] = [];
+    nockCloudWatch('us-east-1', 'GetMetricWidgetImage')(
+      200,
+      { MetricWidgetImage: png.toString('base64') },
+      seen,
+    );
+
+    const image = await metrics().healthGraph(demoSites()[0]!);
+
+    expect(image?.equals(png)).toBe(true);
+    expect(seen[0]?.OutputFormat).toBe('png');
+    const widget = JSON.parse(seen[0]?.MetricWidget as string) as { metrics: unknown[][]; region: string };
+    expect(widget.region).toBe('us-east-1');
+    expect(widget.metrics.map((m) => m.slice(0, 6).join(' '))).toEqual([
+      'TunnelOps ProbeLossPct Site dc1 Tunnel primary',
+      'TunnelOps ProbeLatencyMs Site dc1 Tunnel primary',
+      'TunnelOps ProbeLossPct Site dc1 Tunnel secondary',
+      'TunnelOps ProbeLatencyMs Site dc1 Tunnel secondary',
+    ]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('returns null when CloudWatch cannot draw it', async () => {
+    nockCloudWatch('us-east-1', 'GetMetricWidgetImage')(400, {
+      __type: 'InvalidParameterInput',
+      message: 'bad widget',
+    });
+
+    expect(await metrics().healthGraph(demoSites()[0]!)).toBeNull();
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
