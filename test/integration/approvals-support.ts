@@ -1,0 +1,199 @@
+import type { ApprovalRequest } from '../../src/domain/approval.js';
+import { createSandboxAccount, type SandboxAccount } from '../../src/local/sandbox-account.js';
+import type { Clock } from '../../src/ports/clock.js';
+import type { RouteTables } from '../../src/ports/route-tables.js';
+import { demoTopology, type TestApp, type TestAppOptions, startTestApp } from '../helpers/test-app.js';
+
+export const REQUESTER = 'UREQUESTER';
+export const APPROVER1 = 'UAPPROVER1';
+export const APPROVER2 = 'UAPPROVER2';
+export const CHANNEL = 'C0SANDBOX1';
+
+export interface ReplaceCall {
+  site: string;
+  routeTableId: string;
+  cidr: string;
+  tunnel: string;
+}
+
+/** The sandbox account with a RouteTables wrapper that records every replace (and can fail chosen ones). */
+export function countingAccount(
+  clock: Clock,
+  failReplace?: (n: number, call: ReplaceCall) => boolean,
+): { account: SandboxAccount; replaces: ReplaceCall[] } {
+  const inner = createSandboxAccount({ topology: demoTopology(), clock });
+  const replaces: ReplaceCall[] = [];
+  const routeTables: RouteTables = {
+    observe: (sites) => inner.routeTables.observe(sites),
+    async replace(site, routeTableId, cidr, tunnel) {
+      const call = { site: site.name, routeTableId, cidr, tunnel };
+      replaces.push(call);
+      if (failReplace?.(replaces.length, call)) {
+        throw Object.assign(new Error('The request has exceeded the rate limit'), { name: 'RequestLimitExceeded' });
+      }
+      await inner.routeTables.replace(site, routeTableId, cidr, tunnel);
+    },
+  };
+  return { account: { ...inner, routeTables }, replaces };
+}
+
+/** A clock tests can move forward (everything in the app reads it, including the signature check). */
+export function movableClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
+export async function startApprovalApp(options: TestAppOptions & { clock?: Clock } = {}): Promise<TestApp> {
+  return startTestApp(options);
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+export async function requestState(app: TestApp, id: string): Promise<ApprovalRequest> {
+  const r = await app.ctx.services.approvals?.get(id);
+  if (!r) throw new Error(`no request ${id}`);
+  return r;
+}
+
+/** Waits until the request reaches one of the given states. */
+export function waitForState(app: TestApp, id: string, states: ApprovalRequest['state'][]): Promise<ApprovalRequest> {
+  return waitFor(`${id} to become ${states.join('|')}`, async () => {
+    const r = await requestState(app, id);
+    return states.includes(r.state) ? r : undefined;
+  });
+}
+
+/** Sends `/vpn <text>` and returns the first reply posted to its response_url after this call. */
+export async function command(app: TestApp, text: string, user: string, clock?: Clock): Promise<string> {
+  const before = app.slack.received.length;
+  const ack = clock
+    ? await app.slack.post(commandBody(app, text, user), 'application/x-www-form-urlencoded', Math.floor(clock.now() / 1000))
+    : await app.slack.command(text, user);
+  if (ack.status !== 200) throw new Error(`/vpn ${text} got HTTP ${ack.status}`);
+  if (ack.body?.text) return ack.body.text;
+  const replies = await app.slack.waitForReplies(before + 1);
+  return replies[before]?.text ?? '';
+}
+
+function commandBody(app: TestApp, text: string, user: string): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0SANDBOX',
+    team_domain: 'sandbox',
+    channel_id: CHANNEL,
+    channel_name: 'tunnelops',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: '/vpn',
+    text,
+    api_app_id: 'A0TUNNELOPS',
+    is_enterprise_install: 'false',
+    response_url: app.slack.responseUrl,
+    trigger_id: `${Date.now()}.0000.test`,
+  }).toString();
+}
+
+/** Asks for a failover and returns the new request's id (from the reply). */
+export async function requestFailover(app: TestApp, user = REQUESTER, extra = '"primary flapping"', clock?: Clock): Promise<string> {
+  const reply = await command(app, `failover dc1 ${extra}`, user, clock);
+  const id = /`(fo-[a-z0-9]{6})`/.exec(reply)?.[1];
+  if (!id) throw new Error(`no request id in the reply: ${reply}`);
+  return id;
+}
+
+/** The Slack message of a request as the stand-in holds it now. */
+export function messageOf(app: TestApp, id: string): { channel: string; ts: string; text: string; blocks?: unknown } {
+  for (const m of app.slackStandin?.messages.values() ?? []) if (m.text.includes(id) && !m.threadTs) return m;
+  throw new Error(`no Slack message for ${id}`);
+}
+
+export const hasButtons = (m: { blocks?: unknown }): boolean =>
+  Array.isArray(m.blocks) && m.blocks.some((b) => (b as { type?: string }).type === 'actions');
+
+/** A block_actions payload as Slack sends it when a button of the request message is clicked. */
+export function buttonPayload(app: TestApp, id: string, user: string, actionId: 'approval_approve' | 'approval_deny'): Record<string, unknown> {
+  const m = messageOf(app, id);
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0SANDBOX' },
+    api_app_id: 'A0TUNNELOPS',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false },
+    trigger_id: `${Date.now()}.1234567890.abcdef0123456789`,
+    team: { id: 'T0SANDBOX', domain: 'sandbox' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: m.channel, name: 'tunnelops' },
+    message: { type: 'message', subtype: 'bot_message', text: m.text, ts: m.ts, bot_id: 'B0TUNNELOPS', blocks: m.blocks },
+    state: { values: {} },
+    response_url: app.slack.responseUrl,
+    actions: [
+      {
+        action_id: actionId,
+        block_id: `approval:${id}`,
+        text: { type: 'plain_text', text: actionId === 'approval_approve' ? 'Approve' : 'Deny', emoji: true },
+        value: id,
+        style: actionId === 'approval_approve' ? 'primary' : 'danger',
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
+
+/** A view_submission payload for the Deny modal, as Slack sends it. */
+export function denySubmission(user: string, view: Record<string, unknown>, reason: string): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: 'T0SANDBOX', domain: 'sandbox' },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0SANDBOX' },
+    api_app_id: 'A0TUNNELOPS',
+    token: 'deprecated-verification-token',
+    trigger_id: `${Date.now()}.1234567890.fedcba9876543210`,
+    view: {
+      id: 'V0DENYMODAL',
+      team_id: 'T0SANDBOX',
+      type: 'modal',
+      blocks: view.blocks,
+      private_metadata: view.private_metadata,
+      callback_id: view.callback_id,
+      state: { values: { deny_reason: { reason: { type: 'plain_text_input', value: reason } } } },
+      hash: '1700000000.abcdefgh',
+      title: view.title,
+      clear_on_close: false,
+      notify_on_close: false,
+      close: view.close,
+      submit: view.submit,
+      previous_view_id: null,
+      root_view_id: 'V0DENYMODAL',
+      app_id: 'A0TUNNELOPS',
+      external_id: '',
+      app_installed_team_id: 'T0SANDBOX',
+      bot_id: 'B0TUNNELOPS',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+/** Sends an interaction signed with the given clock's time (tests that move the clock). */
+export async function interact(app: TestApp, payload: Record<string, unknown>, clock?: Clock): Promise<number> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = Math.floor((clock ?? { now: Date.now }).now() / 1000);
+  const res = await app.slack.post(body, 'application/x-www-form-urlencoded', ts);
+  return res.status;
+}
+
+/** Ephemeral messages the bot sent to a user. */
+export function ephemeralsTo(app: TestApp, user: string): string[] {
+  return (app.slackStandin?.callsTo('chat.postEphemeral') ?? []).filter((c) => c.args.user === user).map((c) => String(c.args.text));
+}
