@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { Topology } from '../config/topology-schema.js';
+import { findSite, findTunnel } from '../domain/topology.js';
+import { HEALTH_EVENT_DETAIL_TYPE, HEALTH_EVENT_SOURCE } from '../monitor/eventbridge-reporter.js';
+import { METRIC_NAMESPACE } from '../ports/metrics.js';
+import type { ControllerTrigger } from '../services/failover-controller.js';
+
+/** EventBridge's envelope; unknown fields are tolerated (AWS adds them over time). */
+const envelope = z.object({
+  'detail-type': z.string().min(1),
+  source: z.string().min(1),
+  id: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const ecsTask = z.object({
+  clusterArn: z.string().min(1),
+  group: z.string().optional(),
+  lastStatus: z.string().min(1),
+  desiredStatus: z.string().optional(),
+  stoppedReason: z.string().optional(),
+  taskArn: z.string().optional(),
+});
+
+const health = z.object({
+  site: z.string().min(1),
+  tunnel: z.string().min(1),
+  health: z.enum(['up', 'down']),
+  previous: z.enum(['up', 'down', 'unknown']).optional(),
+  reason: z.string().optional(),
+  at: z.string().optional(),
+});
+
+const alarm = z.object({
+  alarmName: z.string().min(1),
+  state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
+  configuration: z
+    .object({
+      metrics: z
+        .array(
+          z.object({
+            metricStat: z
+              .object({
+                metric: z.object({
+                  namespace: z.string().optional(),
+                  name: z.string().optional(),
+                  dimensions: z.record(z.string(), z.string()).optional(),
+                }),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+export type RoutedEvent =
+  | { kind: 'evaluate'; site: string; trigger: ControllerTrigger }
+  | { kind: 'reconcile' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'rejected'; reason: string };
+
+const issues = (e: z.ZodError): string =>
+  e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** "arn:aws:ecs:us-east-1:1111:cluster/tunnelops-dc1" and "tunnelops-dc1" both name the cluster tunnelops-dc1. */
+const clusterName = (arnOrName: string): string => arnOrName.split('/').at(-1) ?? arnOrName;
+
+/**
+ * What an EventBridge event means for the controller: evaluate one site, reconcile all, ignore it
+ * (not this topology's), or reject it (malformed: logged, nothing done).
+ */
+export function routeEvent(raw: unknown, topology: Topology): RoutedEvent {
+  const env = envelope.safeParse(raw);
+  if (!env.success) return { kind: 'rejected', reason: `not an EventBridge event: ${issues(env.error)}` };
+  const { source, detail } = env.data;
+  const type = env.data['detail-type'];
+
+  if (type === 'Scheduled Event' && source === 'aws.events') return { kind: 'reconcile' };
+
+  if (type === 'ECS Task State Change' && source === 'aws.ecs') {
+    const d = ecsTask.safeParse(detail);
+    if (!d.success)
+      return { kind: 'rejected', reason: `malformed ECS Task State Change: ${issues(d.error)}` };
+    const cluster = clusterName(d.data.clusterArn);
+    for (const site of topology.sites) {
+      for (const t of site.tunnels) {
+        if (clusterName(t.ecs.cluster) === cluster && d.data.group === `service:${t.ecs.service}`) {
+          return {
+            kind: 'evaluate',
+            site: site.name,
+            trigger: {
+              kind: 'task-state',
+              tunnel: t.name,
+              lastStatus: d.data.lastStatus,
+              ...(d.data.desiredStatus ? { desiredStatus: d.data.desiredStatus } : {}),
+              ...(d.data.stoppedReason ? { stoppedReason: d.data.stoppedReason } : {}),
+            },
+          };
+        }
+      }
+    }
+    return {
+      kind: 'ignored',
+      reason: `task of ${cluster} ${d.data.group ?? '(no group)'} is not one of this topology's tunnel services`,
+    };
+  }
+
+  if (type === HEALTH_EVENT_DETAIL_TYPE && source === HEALTH_EVENT_SOURCE) {
+    const d = health.safeParse(detail);
+    if (!d.success)
+      return { kind: 'rejected', reason: `malformed ${HEALTH_EVENT_DETAIL_TYPE}: ${issues(d.error)}` };
+    const site = findSite(topology, d.data.site);
+    if (!site || !findTunnel(site, d.data.tunnel))
+      return { kind: 'ignored', reason: `${d.data.site}/${d.data.tunnel} is not in this topology` };
+    return {
+      kind: 'evaluate',
+      site: site.name,
+      trigger: {
+        kind: 'health-changed',
+        tunnel: d.data.tunnel,
+        health: d.data.health,
+        ...(d.data.reason ? { reason: d.data.reason } : {}),
+      },
+    };
+  }
+
+  if (type === 'CloudWatch Alarm State Change' && source === 'aws.cloudwatch') {
+    const d = alarm.safeParse(detail);
+    if (!d.success)
+      return { kind: 'rejected', reason: `malformed CloudWatch Alarm State Change: ${issues(d.error)}` };
+    for (const m of d.data.configuration?.metrics ?? []) {
+      const metric = m.metricStat?.metric;
+      const siteName = metric?.dimensions?.Site;
+      if (metric?.namespace !== METRIC_NAMESPACE || !siteName) continue;
+      const site = findSite(topology, siteName);
+      if (!site) continue;
+      const tunnel = metric.dimensions?.Tunnel;
+      return {
+        kind: 'evaluate',
+        site: site.name,
+        trigger: {
+          kind: 'alarm',
+          alarmName: d.data.alarmName,
+          state: d.data.state.value,
+          ...(tunnel ? { tunnel } : {}),
+        },
+      };
+    }
+    return {
+      kind: 'ignored',
+      reason: `alarm ${d.data.alarmName} is not on a ${METRIC_NAMESPACE} metric of this topology's sites`,
+    };
+  }
+
+  return { kind: 'ignored', reason: `not an event the controller handles (${source} / ${type})` };
+}

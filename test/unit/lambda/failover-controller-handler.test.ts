@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { createControllerHandler } from '../../../src/lambda/controller-handler.js';
+import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-reporter.js';
+import { FailoverController } from '../../../src/services/failover-controller.js';
+import { FailoverExecutor } from '../../../src/services/failover-executor.js';
+import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import { FakeClock, memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
+
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;
+
+async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
+  const clock = new FakeClock();
+  const store = new SqliteStore({ path: ':memory:', clock });
+  const topology = testTopology({ mode: 'auto' });
+  const account = memoryAccount(topology);
+  const beat = async (tunnel: string, health: 'up' | 'down') => {
+    const at = new Date(clock.now() - 1000).toISOString();
+    const v: Heartbeat = {
+      site: 'dc1',
+      tunnel,
+      health,
+      since: at,
+      at,
+      lossPct: 0,
+      latencyMs: 3,
+      fallCount: health === 'down' ? 3 : 0,
+      riseCount: health === 'up' ? 6 : 0,
+    };
+    await store.put(HEARTBEAT_NS, `dc1/${tunnel}`, v);
+  };
+  if ((opts.primaryBeat ?? 'down') !== 'none') await beat('primary', opts.primaryBeat ?? 'down');
+  await beat('secondary', 'up');
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: 'info' },
+    { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
+  const executor = new FailoverExecutor({
+    store,
+    routeTables: account.routeTables,
+    clock,
+    log: silentLogger(),
+    checkTarget: heartbeatTargetCheck({ store, clock }),
+  });
+  const controller = new FailoverController({
+    topology,
+    account,
+    store,
+    chat: new RecordingChat(),
+    executor,
+    clock,
+    log: silentLogger(),
+  });
+  const calls: string[] = [];
+  const spy = {
+    evaluate: (site: string, trigger: Parameters<FailoverController['evaluate']>[1]) => {
+      calls.push(`evaluate ${site} ${trigger.kind}`);
+      return controller.evaluate(site, trigger);
+    },
+    reconcileAll: () => {
+      calls.push('reconcileAll');
+      return controller.reconcileAll();
+    },
+  };
+  const handle = createControllerHandler({ topology, controller: spy, log });
+  return { handle, account, calls, lines, store };
+}
+
+describe('failover controller Lambda handler', () => {
+  it('ECS Task State Change (STOPPED, no replacement) for the active tunnel fails over', async () => {
+    const { handle, account, calls, store } = await setup({ primaryBeat: 'none' });
+    account.tasks.states.set('dc1/primary', {
+      desired: 1,
+      running: 0,
+      pending: 0,
+      deploying: false,
+      lastStopReason: 'Essential container in task exited',
+    });
+    const res = await handle(fixture('ecs-task-state-change-stopped'));
+    expect(calls).toEqual(['evaluate dc1 task-state']);
+    expect(res).toEqual({
+      status: 'evaluated',
+      decisions: [
+        {
+          site: 'dc1',
+          action: 'failover',
+          code: 'failover',
+          to: 'secondary',
+          changed: 4,
+          reason: expect.stringMatching(/task of primary stopped/),
+        },
+      ],
+    });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  it('ignores ECS events of other clusters and services: no evaluation, no route change', async () => {
+    const { handle, account, calls, lines, store } = await setup();
+    const res = await handle(fixture('ecs-task-state-change-other-cluster'));
+    expect(res).toEqual({
+      status: 'ignored',
+      reason: expect.stringMatching(
+        /payments-prod service:payments-api is not one of this topology's tunnel services/,
+      ),
+    });
+    expect(calls).toEqual([]);
+    expect(account.routeTables.replaced).toEqual([]);
+    expect(lines.some((l) => l.msg === 'ignored an event')).toBe(true);
+    await store.close();
+  });
+
+  it('a Tunnel Health Changed event evaluates its site', async () => {
+    const { handle, account, calls, store } = await setup();
+    const res = await handle(fixture('tunnel-health-changed'));
+    expect(calls).toEqual(['evaluate dc1 health-changed']);
+    expect(res.decisions?.[0]).toMatchObject({ action: 'failover', to: 'secondary' });
+    expect(account.routeTables.replaced).toHaveLength(4);
+    await store.close();
+  });
+
+  it('a CloudWatch alarm on a TunnelOps metric evaluates its site; any other alarm is ignored', async () => {
+    const a = await setup({ primaryBeat: 'up' });
+    expect(await a.handle(fixture('cloudwatch-alarm-state-change-tunnel'))).toEqual({
+      status: 'evaluated',
+      decisions: [
+        { site: 'dc1', action: 'none', code: 'active-ok', reason: expect.stringMatching(/^did nothing/) },
+      ],
+    });
+    expect(a.calls).toEqual(['evaluate dc1 alarm']);
+    expect(await a.handle(fixture('cloudwatch-alarm-state-change-other'))).toMatchObject({
+      status: 'ignored',
+      reason: expect.stringMatching(/ServerCpuTooHigh/),
+    });
+    expect(a.calls).toHaveLength(1);
+    await a.store.close();
+  });
+
+  it('the scheduled tick reconciles every site', async () => {
+    const { handle, calls, account, store } = await setup();
+    const res = await handle(fixture('scheduled-event'));
+    expect(calls).toEqual(['reconcileAll']);
+    expect(res.decisions).toHaveLength(1);
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  it('rejects malformed events with a logged reason and does nothing', async () => {
+    const { handle, account, calls, lines, store } = await setup();
+    const ecs = fixture('ecs-task-state-change-stopped');
+    const health = fixture('tunnel-health-changed');
+    const alarm = fixture('cloudwatch-alarm-state-change-tunnel');
+    const bad: unknown[] = [
+      null,
+      'ECS Task State Change',
+      {},
+      { ...ecs, detail: 'STOPPED' },
+      { ...ecs, detail: { ...(ecs.detail as object), clusterArn: undefined } },
+      { ...health, detail: { ...(health.detail as object), health: 'sideways' } },
+      { ...health, detail: { site: 'dc1' } },
+      { ...alarm, detail: { alarmName: 'x', state: { value: 'PANIC' } } },
+    ];
+    for (const event of bad)
+      expect(await handle(event)).toMatchObject({ status: 'rejected', reason: expect.any(String) });
+    expect(calls).toEqual([]);
+    expect(account.routeTables.replaced).toEqual([]);
+    const rejected = lines.filter((l) => l.msg === 'rejected a malformed event; nothing done');
+    expect(rejected).toHaveLength(bad.length);
+    expect(rejected[4]?.reason).toMatch(/malformed ECS Task State Change: clusterArn/);
+    await store.close();
+  });
+
+  it('never throws and never acts on random input', async () => {
+    const { handle, account, calls, store } = await setup();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.anything(),
+          fc.record({
+            'detail-type': fc.constantFrom(
+              'ECS Task State Change',
+              'Tunnel Health Changed',
+              'CloudWatch Alarm State Change',
+            ),
+            source: fc.string(),
+            detail: fc.dictionary(fc.string(), fc.anything()),
+          }),
+        ),
+        async (event) => {
+          const res = await handle(event);
+          expect(['rejected', 'ignored']).toContain(res.status);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(calls).toEqual([]);
+    expect(account.routeTables.replaced).toEqual([]);
+    await store.close();
+  });
+});
+
+describe('failover controller Lambda config', () => {
+  const topologyJson = JSON.stringify(testTopology());
+
+  it('reads the topology from TUNNELOPS_TOPOLOGY_JSON and needs the DynamoDB store', () => {
+    const cfg = loadControllerConfig({
+      TUNNELOPS_TOPOLOGY_JSON: topologyJson,
+      TUNNELOPS_STORE: 'dynamodb:tunnelops-state',
+      AWS_REGION: 'us-east-1',
+    });
+    expect(cfg.topology.sites.map((s) => s.name)).toEqual(['dc1']);
+    expect(() =>
+      loadControllerConfig({ TUNNELOPS_TOPOLOGY_JSON: topologyJson, AWS_REGION: 'us-east-1' }),
+    ).toThrow(/TUNNELOPS_STORE=dynamodb:<table>/);
+    expect(() =>
+      loadControllerConfig({
+        TUNNELOPS_TOPOLOGY_JSON: '{"sites": []}',
+        TUNNELOPS_STORE: 'dynamodb:t1t',
+        AWS_REGION: 'us-east-1',
+      }),
+    ).toThrow(/TUNNELOPS_TOPOLOGY_JSON is invalid/);
+  });
+
+  it('the exported handler fails a cold start with a clear configuration error', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.TUNNELOPS_TOPOLOGY_JSON = topologyJson;
+      delete process.env.TUNNELOPS_STORE;
+      await expect(handler(fixture('scheduled-event'))).rejects.toThrow(/TUNNELOPS_STORE=dynamodb/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
