@@ -56,11 +56,15 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     // Progress went into the same message through chat.update, not new posts.
     const updates = app.slackStandin?.callsTo('chat.update').filter((c) => c.args.ts === final.ts) ?? [];
     expect(updates.length).toBeGreaterThanOrEqual(3);
-    expect(app.slackStandin?.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes(id))).toHaveLength(1);
+    expect(
+      app.slackStandin?.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes(id)),
+    ).toHaveLength(1);
 
     const after = await command(app, 'status dc1', REQUESTER);
     expect(after).toMatch(/secondary/);
-    const status = (await (await fetch(`${app.url}/api/status?site=dc1`)).json()) as { sites: Array<{ activeTunnel: string }> };
+    const status = (await (await fetch(`${app.url}/api/status?site=dc1`)).json()) as {
+      sites: Array<{ activeTunnel: string }>;
+    };
     expect(status.sites[0]?.activeTunnel).toBe('secondary');
   });
 
@@ -72,12 +76,16 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     await waitForState(app, id, ['succeeded', 'failed']);
 
     expect((await fetch(`${app.url}/api/audit`)).status).toBe(401);
-    const res = await fetch(`${app.url}/api/audit?site=dc1`, { headers: { authorization: 'Bearer audit-token' } });
+    const res = await fetch(`${app.url}/api/audit?site=dc1`, {
+      headers: { authorization: 'Bearer audit-token' },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { entries: Array<Record<string, unknown>> };
     const mine = body.entries.filter((e) => e.requestId === id);
     for (const e of mine) {
-      expect(Object.keys(e)).toEqual(expect.arrayContaining(['at', 'site', 'action', 'requestId', 'actor', 'event']));
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining(['at', 'site', 'action', 'requestId', 'actor', 'event']),
+      );
       expect(e.site).toBe('dc1');
       expect(e.action).toBe('failover');
       expect(new Date(String(e.at)).toISOString()).toBe(e.at);
@@ -93,9 +101,13 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     expect(mine.find((e) => e.event === 'requested')?.actor).toBe(REQUESTER);
     expect(mine.find((e) => e.event === 'approved')?.actor).toBe(APPROVER1);
 
-    const other = await fetch(`${app.url}/api/audit?site=nowhere`, { headers: { authorization: 'Bearer audit-token' } });
+    const other = await fetch(`${app.url}/api/audit?site=nowhere`, {
+      headers: { authorization: 'Bearer audit-token' },
+    });
     expect(((await other.json()) as { entries: unknown[] }).entries).toEqual([]);
-    const bad = await fetch(`${app.url}/api/audit?site=../x`, { headers: { authorization: 'Bearer audit-token' } });
+    const bad = await fetch(`${app.url}/api/audit?site=../x`, {
+      headers: { authorization: 'Bearer audit-token' },
+    });
     expect(bad.status).toBe(400);
 
     const history = await command(app, 'history dc1', REQUESTER);
@@ -116,7 +128,9 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     await interact(app, buttonPayload(app, id!, APPROVER1, 'approval_approve'));
     const done = await waitForState(app, id!, ['succeeded', 'failed']);
     expect(done.state).toBe('succeeded');
-    const final = await waitFor('the final message', () => (/Done in/.test(messageOf(app!, id!).text) ? true : undefined));
+    const final = await waitFor('the final message', () =>
+      /Done in/.test(messageOf(app!, id!).text) ? true : undefined,
+    );
     expect(final).toBe(true);
     expect(JSON.stringify(messageOf(app, id!).blocks)).toContain('deployment');
   });

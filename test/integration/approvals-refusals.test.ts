@@ -69,14 +69,18 @@ describe('approval refusals: each one tells the person why, ephemerally, and cha
     topology.sites[0]!.approvers = { users: [], userGroups: ['S0ONCALL'] };
     app = await startApprovalApp({ account, topology });
     // The app builds its own stand-in; give it the group's members (what usergroups.users.list answers).
-    (app.slackStandin as unknown as { options: { userGroups: Record<string, string[]> } }).options.userGroups = {
+    (
+      app.slackStandin as unknown as { options: { userGroups: Record<string, string[]> } }
+    ).options.userGroups = {
       S0ONCALL: ['UGROUPMEMBER'],
     };
     const id = await requestFailover(app);
     await interact(app, buttonPayload(app, id, APPROVER1, 'approval_approve'));
     await waitFor('the refusal', () => (ephemeralsTo(app!, APPROVER1).length ? true : undefined));
     await interact(app, buttonPayload(app, id, 'UGROUPMEMBER', 'approval_approve'));
-    await waitFor('success', async () => ((await requestState(app!, id)).state === 'succeeded' ? true : undefined));
+    await waitFor('success', async () =>
+      (await requestState(app!, id)).state === 'succeeded' ? true : undefined,
+    );
     expect(replaces).toHaveLength(4);
     expect(app.slackStandin!.callsTo('usergroups.users.list')[0]?.args.usergroup).toBe('S0ONCALL');
   });
@@ -170,10 +174,16 @@ describe('approval refusals: each one tells the person why, ephemerally, and cha
     expect(empty.body).toMatchObject({ response_action: 'errors' });
     expect((await requestState(app, id)).state).toBe('pending');
 
-    const ok = await app.slack.interaction(denySubmission(APPROVER1, view, 'primary is fine, it was the probe host'));
+    const ok = await app.slack.interaction(
+      denySubmission(APPROVER1, view, 'primary is fine, it was the probe host'),
+    );
     expect(ok.status).toBe(200);
-    await waitFor('denied', async () => ((await requestState(app!, id)).state === 'denied' ? true : undefined));
-    await waitFor('the denied message', () => (/Denied by/.test(messageOf(app!, id).text) ? true : undefined));
+    await waitFor('denied', async () =>
+      (await requestState(app!, id)).state === 'denied' ? true : undefined,
+    );
+    await waitFor('the denied message', () =>
+      /Denied by/.test(messageOf(app!, id).text) ? true : undefined,
+    );
     expect(messageOf(app, id).text).toContain('primary is fine');
     expect(hasButtons(messageOf(app, id))).toBe(false);
     expect(replaces).toHaveLength(0);

@@ -2,7 +2,7 @@ import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { createSandboxAccount, type SandboxAccount } from '../../src/local/sandbox-account.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { RouteTables } from '../../src/ports/route-tables.js';
-import { demoTopology, type TestApp, type TestAppOptions, startTestApp } from '../helpers/test-app.js';
+import { demoTopology, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 export const REQUESTER = 'UREQUESTER';
 export const APPROVER1 = 'UAPPROVER1';
@@ -29,7 +29,9 @@ export function countingAccount(
       const call = { site: site.name, routeTableId, cidr, tunnel };
       replaces.push(call);
       if (failReplace?.(replaces.length, call)) {
-        throw Object.assign(new Error('The request has exceeded the rate limit'), { name: 'RequestLimitExceeded' });
+        throw Object.assign(new Error('The request has exceeded the rate limit'), {
+          name: 'RequestLimitExceeded',
+        });
       }
       await inner.routeTables.replace(site, routeTableId, cidr, tunnel);
     },
@@ -47,7 +49,11 @@ export async function startApprovalApp(options: TestAppOptions & { clock?: Clock
   return startTestApp(options);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -64,7 +70,11 @@ export async function requestState(app: TestApp, id: string): Promise<ApprovalRe
 }
 
 /** Waits until the request reaches one of the given states. */
-export function waitForState(app: TestApp, id: string, states: ApprovalRequest['state'][]): Promise<ApprovalRequest> {
+export function waitForState(
+  app: TestApp,
+  id: string,
+  states: ApprovalRequest['state'][],
+): Promise<ApprovalRequest> {
   return waitFor(`${id} to become ${states.join('|')}`, async () => {
     const r = await requestState(app, id);
     return states.includes(r.state) ? r : undefined;
@@ -75,7 +85,11 @@ export function waitForState(app: TestApp, id: string, states: ApprovalRequest['
 export async function command(app: TestApp, text: string, user: string, clock?: Clock): Promise<string> {
   const before = app.slack.received.length;
   const ack = clock
-    ? await app.slack.post(commandBody(app, text, user), 'application/x-www-form-urlencoded', Math.floor(clock.now() / 1000))
+    ? await app.slack.post(
+        commandBody(app, text, user),
+        'application/x-www-form-urlencoded',
+        Math.floor(clock.now() / 1000),
+      )
     : await app.slack.command(text, user);
   if (ack.status !== 200) throw new Error(`/vpn ${text} got HTTP ${ack.status}`);
   if (ack.body?.text) return ack.body.text;
@@ -102,7 +116,12 @@ function commandBody(app: TestApp, text: string, user: string): string {
 }
 
 /** Asks for a failover and returns the new request's id (from the reply). */
-export async function requestFailover(app: TestApp, user = REQUESTER, extra = '"primary flapping"', clock?: Clock): Promise<string> {
+export async function requestFailover(
+  app: TestApp,
+  user = REQUESTER,
+  extra = '"primary flapping"',
+  clock?: Clock,
+): Promise<string> {
   const reply = await command(app, `failover dc1 ${extra}`, user, clock);
   const id = /`(fo-[a-z0-9]{6})`/.exec(reply)?.[1];
   if (!id) throw new Error(`no request id in the reply: ${reply}`);
@@ -110,7 +129,10 @@ export async function requestFailover(app: TestApp, user = REQUESTER, extra = '"
 }
 
 /** The Slack message of a request as the stand-in holds it now. */
-export function messageOf(app: TestApp, id: string): { channel: string; ts: string; text: string; blocks?: unknown } {
+export function messageOf(
+  app: TestApp,
+  id: string,
+): { channel: string; ts: string; text: string; blocks?: unknown } {
   for (const m of app.slackStandin?.messages.values() ?? []) if (m.text.includes(id) && !m.threadTs) return m;
   throw new Error(`no Slack message for ${id}`);
 }
@@ -119,7 +141,12 @@ export const hasButtons = (m: { blocks?: unknown }): boolean =>
   Array.isArray(m.blocks) && m.blocks.some((b) => (b as { type?: string }).type === 'actions');
 
 /** A block_actions payload as Slack sends it when a button of the request message is clicked. */
-export function buttonPayload(app: TestApp, id: string, user: string, actionId: 'approval_approve' | 'approval_deny'): Record<string, unknown> {
+export function buttonPayload(
+  app: TestApp,
+  id: string,
+  user: string,
+  actionId: 'approval_approve' | 'approval_deny',
+): Record<string, unknown> {
   const m = messageOf(app, id);
   return {
     type: 'block_actions',
@@ -132,7 +159,14 @@ export function buttonPayload(app: TestApp, id: string, user: string, actionId: 
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: m.channel, name: 'tunnelops' },
-    message: { type: 'message', subtype: 'bot_message', text: m.text, ts: m.ts, bot_id: 'B0TUNNELOPS', blocks: m.blocks },
+    message: {
+      type: 'message',
+      subtype: 'bot_message',
+      text: m.text,
+      ts: m.ts,
+      bot_id: 'B0TUNNELOPS',
+      blocks: m.blocks,
+    },
     state: { values: {} },
     response_url: app.slack.responseUrl,
     actions: [
@@ -150,7 +184,11 @@ export function buttonPayload(app: TestApp, id: string, user: string, actionId: 
 }
 
 /** A view_submission payload for the Deny modal, as Slack sends it. */
-export function denySubmission(user: string, view: Record<string, unknown>, reason: string): Record<string, unknown> {
+export function denySubmission(
+  user: string,
+  view: Record<string, unknown>,
+  reason: string,
+): Record<string, unknown> {
   return {
     type: 'view_submission',
     team: { id: 'T0SANDBOX', domain: 'sandbox' },
@@ -186,7 +224,11 @@ export function denySubmission(user: string, view: Record<string, unknown>, reas
 }
 
 /** Sends an interaction signed with the given clock's time (tests that move the clock). */
-export async function interact(app: TestApp, payload: Record<string, unknown>, clock?: Clock): Promise<number> {
+export async function interact(
+  app: TestApp,
+  payload: Record<string, unknown>,
+  clock?: Clock,
+): Promise<number> {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const ts = Math.floor((clock ?? { now: Date.now }).now() / 1000);
   const res = await app.slack.post(body, 'application/x-www-form-urlencoded', ts);
@@ -195,5 +237,7 @@ export async function interact(app: TestApp, payload: Record<string, unknown>, c
 
 /** Ephemeral messages the bot sent to a user. */
 export function ephemeralsTo(app: TestApp, user: string): string[] {
-  return (app.slackStandin?.callsTo('chat.postEphemeral') ?? []).filter((c) => c.args.user === user).map((c) => String(c.args.text));
+  return (app.slackStandin?.callsTo('chat.postEphemeral') ?? [])
+    .filter((c) => c.args.user === user)
+    .map((c) => String(c.args.text));
 }
