@@ -35,7 +35,8 @@ async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
     };
     await store.put(HEARTBEAT_NS, `dc1/${tunnel}`, v);
   };
-  if ((opts.primaryBeat ?? 'down') !== 'none') await beat('primary', opts.primaryBeat ?? 'down');
+  const primary = opts.primaryBeat ?? 'down';
+  if (primary !== 'none') await beat('primary', primary);
   await beat('secondary', 'up');
   const lines: Array<Record<string, unknown>> = [];
   const log = pino(
