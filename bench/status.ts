@@ -1,0 +1,162 @@
+/**
+ * bench:status: the real status path (StatusService over the AWS adapters) for 50 sites / 100 tunnels
+ * in 3 regions, against a loopback fake of EC2/ECS/CloudWatch that delays every call 150 ms.
+ * Last line: {"bench":"status","tunnels":100,"regions":3,"aws_calls":N,"naive_calls":M,"wall_ms":W}
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAwsAccount } from '../src/aws/aws-account.js';
+import { loadEnv } from '../src/config/load-env.js';
+import { type Site, siteSchema, topologySchema } from '../src/config/topology-schema.js';
+import type { StatusReport } from '../src/domain/status.js';
+import { SqliteStore } from '../src/local/sqlite-store.js';
+import { silentLogger } from '../src/log.js';
+import { systemClock } from '../src/ports/clock.js';
+import { StatusService } from '../src/services/status-service.js';
+import { FakeAwsServer } from './lib/fake-aws-server.js';
+import { FakeAwsState } from './lib/fake-aws-state.js';
+
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+const SITES = 50;
+const DELAY_MS = 150;
+/** A one-call-per-tunnel implementation makes each of these calls once per tunnel. */
+const NAIVE_APIS = [
+  'DescribeRouteTables',
+  'DescribeInstances',
+  'DescribeServices',
+  'ListTasks',
+  'DescribeTasks',
+  'GetMetricData',
+  'DescribeAlarms',
+];
+const FAKE_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+function site(i: number): Site {
+  const name = `site${i}`;
+  const region = REGIONS[(i - 1) % REGIONS.length]!;
+  return siteSchema.parse({
+    name,
+    region,
+    onPremCidrs: [`10.${i}.0.0/16`],
+    routeTableIds: [`rtb-${i.toString(16).padStart(17, '0')}`],
+    probeTargets: [{ kind: 'icmp', host: `10.${i}.0.10` }],
+    tunnels: ['primary', 'secondary'].map((t) => ({
+      name: t,
+      // One ECS cluster per region: ECS task and service APIs are per cluster.
+      ecs: { cluster: `tunnelops-${region}`, service: `${name}-${t}` },
+      instance: { tag: { key: 'tunnelops:tunnel', value: `${name}-${t}` } },
+    })),
+    approvers: { users: ['UAPPROVER1'] },
+    slackChannel: 'C0SANDBOX1',
+  });
+}
+
+async function run(sites: Site[], state: FakeAwsState, dataDir: string) {
+  const aws = new FakeAwsServer(state, DELAY_MS);
+  const url = await aws.start();
+  const topology = topologySchema.parse({ sites });
+  const env = loadEnv({
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    TUNNELOPS_DATA_DIR: dataDir,
+  });
+  const log = silentLogger();
+  const account = createAwsAccount({
+    env,
+    topology,
+    clock: systemClock,
+    log,
+    clientOptions: { credentials: FAKE_CREDENTIALS },
+  });
+  const store = new SqliteStore({ path: join(dataDir, `bench-${Date.now()}.sqlite`) });
+  const status = new StatusService({ topology, account, store, clock: systemClock, log });
+  const started = performance.now();
+  const report = await status.report();
+  const wallMs = Math.round(performance.now() - started);
+  await store.close();
+  await aws.stop();
+  return {
+    report,
+    wallMs,
+    calls: new Map(aws.calls),
+    regionCalls: new Map(aws.regionCalls),
+    total: aws.total,
+  };
+}
+
+function summarize(report: StatusReport): string[] {
+  const lines: string[] = [];
+  const health = new Map<string, number>();
+  let unknowns = 0;
+  for (const s of report.sites) {
+    for (const t of s.tunnels) {
+      health.set(t.health, (health.get(t.health) ?? 0) + 1);
+      for (const part of [t.probe, t.task, t.instance, t.alarms]) if (!part.ok) unknowns++;
+    }
+    if (!s.routes.ok) unknowns++;
+  }
+  lines.push(
+    `tunnel health: ${[...health].map(([h, n]) => `${h} ${n}`).join(', ')}; unknown parts: ${unknowns}`,
+  );
+  for (const s of report.sites) {
+    const bad = s.tunnels.filter((t) => t.health !== 'healthy');
+    if (bad.length === 0 && s.disagreements.length === 0) continue;
+    const routes = s.disagreements.map((d) => `${d.routeTableId} ${d.cidr} ${d.problem}`).join('; ');
+    const tunnels = bad.map((t) => `${t.name} ${t.health} (${t.healthReason})`).join('; ');
+    lines.push(
+      `  ${s.name} [${s.region}] active=${s.activeTunnel ?? 'none'} ${tunnels}${routes ? ` routes: ${routes}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+const perApi = (calls: Map<string, number>) => [...calls].map(([api, n]) => `${api}=${n}`).join(' ');
+const perRegion = (calls: Map<string, number>) => [...calls].map(([r, n]) => `${r}=${n}`).join(' ');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-bench-status-'));
+try {
+  const sites = Array.from({ length: SITES }, (_, i) => site(i + 1));
+  const tunnels = sites.length * 2;
+
+  // Steady state, with a stopped instance (a blackholed route) and a tunnel losing every probe.
+  const steady = new FakeAwsState(sites);
+  steady.tunnel('site5', 'primary').instanceState = 'stopped';
+  steady.tunnel('site9', 'secondary').lossPct = 100;
+  const main = await run(sites, steady, dataDir);
+
+  // Same account with one ECS task down: that cluster gets a closer look (DescribeServices, stop reasons).
+  const taskDown = new FakeAwsState(sites);
+  taskDown.tunnel('site2', 'secondary').runningTasks = 0;
+  const extra = await run(sites, taskDown, dataDir);
+
+  console.log(
+    `status of ${sites.length} sites / ${tunnels} tunnels in ${REGIONS.length} regions, ${DELAY_MS} ms per AWS call`,
+  );
+  console.log(`AWS calls: ${main.total} (${perApi(main.calls)})`);
+  console.log(`per region: ${perRegion(main.regionCalls)}`);
+  for (const line of summarize(main.report)) console.log(line);
+  console.log(`wall: ${main.wallMs} ms`);
+  console.log(
+    `with one ECS task down: ${extra.total} calls (${perRegion(extra.regionCalls)}), ${extra.wallMs} ms; ${summarize(extra.report).slice(1).join(' ').trim()}`,
+  );
+  const naive = tunnels * NAIVE_APIS.length;
+  console.log(
+    `one-call-per-tunnel would make ${naive} calls (${NAIVE_APIS.length} APIs x ${tunnels} tunnels)`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'status',
+      tunnels,
+      regions: REGIONS.length,
+      aws_calls: main.total,
+      naive_calls: naive,
+      wall_ms: main.wallMs,
+    }),
+  );
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
