@@ -83,6 +83,6 @@ export class FakeAwsState {
   /** A route is a blackhole when the instance behind its ENI is not running. */
   isBlackhole(route: FakeRoute): boolean {
     const owner = [...this.tunnels.values()].find((t) => t.eniId === route.eniId);
-    return !owner || owner.instanceState !== 'running';
+    return owner?.instanceState !== 'running';
   }
 }
