@@ -135,7 +135,9 @@ export function transition(r: ApprovalRequest, e: ApprovalEvent): Transition {
     }
     case 'cancel': {
       if (e.user !== r.requester)
-        return refuse(`Only <@${r.requester}>, who asked for ${r.id}, may cancel it.`);
+        return refuse(
+          `Only ${/^[UW][A-Z0-9]+$/.test(r.requester) ? `<@${r.requester}>` : r.requester}, who asked for ${r.id}, may cancel it.`,
+        );
       if (r.state !== 'pending')
         return refuse(`Request ${r.id} ${describeState(r)}; only pending requests can be cancelled.`);
       return next({ ...r, state: 'cancelled', closedBy: e.user, closedAt: e.now });

@@ -3,7 +3,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Store } from '../../ports/store.js';
 import type { ApprovalService, RequestOutcome } from '../../services/approval-service.js';
-import { describeAsk } from '../views/approval-view.js';
+import { describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
 import type { CommandHandlers } from './vpn-command.js';
 
@@ -13,7 +13,7 @@ function requestReply(outcome: RequestOutcome, channel: string | undefined): str
   if (!outcome.ok) return `:no_entry_sign: ${outcome.reason}`;
   const r = outcome.request;
   if (!outcome.created) {
-    return `There is already an open ${r.action} request for ${r.site}: \`${r.id}\` (<@${r.requester}> asked to ${describeAsk(r)}; ${r.state}). Approve or deny that one${r.message ? ` in <#${r.message.channel}>` : ''}, or withdraw it with \`/vpn cancel ${r.id}\` if it is yours.`;
+    return `There is already an open ${r.action} request for ${r.site}: \`${r.id}\` (${mention(r.requester)} asked to ${describeAsk(r)}; ${r.state}). Approve or deny that one${r.message ? ` in <#${r.message.channel}>` : ''}, or withdraw it with \`/vpn cancel ${r.id}\` if it is yours.`;
   }
   return `Asked for approval: \`${r.id}\`, ${describeAsk(r)}. Posted in <#${channel ?? r.message?.channel ?? '?'}>; an approver other than you must approve it by <!date^${Math.floor(r.expiresAt / 1000)}^{time}|${new Date(r.expiresAt).toISOString()}>. Withdraw with \`/vpn cancel ${r.id}\`.`;
 }

@@ -15,6 +15,9 @@ export interface ApprovalViewExtras {
 }
 
 const MAX_SECTION = 2900; // Slack allows 3000 characters per section text
+/** Slack user ids become mentions; other actors ("controller") stay plain text. */
+export const mention = (actor: string | undefined): string =>
+  actor && /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : (actor ?? 'someone');
 const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const slackDate = (ms: number): string =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
@@ -32,26 +35,26 @@ function statusLine(r: ApprovalRequest): string {
     case 'pending':
       return `:hourglass_flowing_sand: Waiting for a second person to approve. Expires ${slackDate(r.expiresAt)}.`;
     case 'approved':
-      return `:white_check_mark: Approved by <@${r.approver}>; starting…`;
+      return `:white_check_mark: Approved by ${mention(r.approver)}; starting…`;
     case 'executing':
-      return `:gear: Approved by <@${r.approver}>; running…`;
+      return `:gear: Approved by ${mention(r.approver)}; running…`;
     case 'succeeded':
-      return `:large_green_circle: Done${r.result?.durationMs !== undefined ? ` in ${formatDuration(r.result.durationMs)}` : ''} (approved by <@${r.approver}>). ${r.result?.summary ?? ''}`;
+      return `:large_green_circle: Done${r.result?.durationMs !== undefined ? ` in ${formatDuration(r.result.durationMs)}` : ''} (approved by ${mention(r.approver)}). ${r.result?.summary ?? ''}`;
     case 'failed':
-      return `:red_circle: Failed${r.result?.durationMs !== undefined ? ` after ${formatDuration(r.result.durationMs)}` : ''}${r.approver ? ` (approved by <@${r.approver}>)` : ''}. ${r.result?.summary ?? ''}`;
+      return `:red_circle: Failed${r.result?.durationMs !== undefined ? ` after ${formatDuration(r.result.durationMs)}` : ''}${r.approver ? ` (approved by ${mention(r.approver)})` : ''}. ${r.result?.summary ?? ''}`;
     case 'denied':
-      return `:no_entry: Denied by <@${r.closedBy}>: ${r.denyReason ?? ''}`;
+      return `:no_entry: Denied by ${mention(r.closedBy)}: ${r.denyReason ?? ''}`;
     case 'expired':
       return `:alarm_clock: Expired ${slackDate(r.expiresAt)} without approval. Nothing was changed.`;
     case 'cancelled':
-      return `:leftwards_arrow_with_hook: Cancelled by <@${r.closedBy}>. Nothing was changed.`;
+      return `:leftwards_arrow_with_hook: Cancelled by ${mention(r.closedBy)}. Nothing was changed.`;
   }
 }
 
 /** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
 export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
   const title = `${r.action === 'failover' ? 'Failover' : 'Redeploy'} request ${r.id}`;
-  const ask = `<@${r.requester}> asks to ${describeAsk(r)}.`;
+  const ask = `${mention(r.requester)} asks to ${describeAsk(r)}.`;
   const status = statusLine(r);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
@@ -132,7 +135,7 @@ export function denyModal(r: ApprovalRequest, channel: string): Record<string, u
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: clip(`Deny \`${r.id}\`: <@${r.requester}> asks to ${describeAsk(r)}.`),
+          text: clip(`Deny \`${r.id}\`: ${mention(r.requester)} asks to ${describeAsk(r)}.`),
         },
       },
       {

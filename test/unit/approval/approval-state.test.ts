@@ -1,0 +1,183 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  type ApprovalEvent,
+  type ApprovalRequest,
+  isApproverOf,
+  isTerminal,
+  requestId,
+  TERMINAL_STATES,
+  transition,
+} from '../../../src/domain/approval.js';
+
+const T0 = Date.parse('2026-01-01T10:00:00Z');
+const pending = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
+  id: 'fo-7k2m9q',
+  action: 'failover',
+  site: 'dc1',
+  requester: 'UREQ',
+  to: 'secondary',
+  state: 'pending',
+  createdAt: T0,
+  expiresAt: T0 + 15 * 60_000,
+  ...over,
+});
+const approve = (user: string, isApprover = true, now = T0 + 1000): ApprovalEvent => ({
+  kind: 'approve',
+  user,
+  isApprover,
+  now,
+});
+
+describe('approval state machine', () => {
+  it('an approver other than the requester approves a pending request', () => {
+    const t = transition(pending(), approve('UAPP'));
+    expect(t).toEqual({
+      ok: true,
+      request: expect.objectContaining({ state: 'approved', approver: 'UAPP', approvedAt: T0 + 1000 }),
+    });
+  });
+
+  it.each([
+    ['the requester (two-person rule)', approve('UREQ', true), /second person/],
+    ['a non-approver', approve('UOTHER', false), /not an approver for site dc1/],
+    ['anyone once expired', approve('UAPP', true, T0 + 15 * 60_000), /expired/],
+  ])('refuses approval by %s', (_what, event, reason) => {
+    const t = transition(pending(), event);
+    expect(t.ok).toBe(false);
+    if (!t.ok) expect(t.reason).toMatch(reason);
+  });
+
+  it('walks pending -> approved -> executing -> succeeded|failed', () => {
+    let r = pending();
+    for (const e of [approve('UAPP'), { kind: 'start', now: T0 + 2000, leaseMs: 60_000 } as const]) {
+      const t = transition(r, e);
+      if (!t.ok) throw new Error(t.reason);
+      r = t.request;
+    }
+    expect(r).toMatchObject({ state: 'executing', startedAt: T0 + 2000, leaseUntil: T0 + 62_000 });
+    const ok = transition(r, { kind: 'finish', now: T0 + 3000, result: { ok: true, summary: 'moved' } });
+    const bad = transition(r, {
+      kind: 'finish',
+      now: T0 + 3000,
+      result: { ok: false, summary: 'rolled back' },
+    });
+    expect(ok.ok && ok.request.state).toBe('succeeded');
+    expect(bad.ok && bad.request.state).toBe('failed');
+  });
+
+  it('deny needs an approver who is not the requester (who is pointed at /vpn cancel)', () => {
+    const deny = (user: string, isApprover: boolean) =>
+      transition(pending(), { kind: 'deny', user, isApprover, reason: 'no', now: T0 });
+    expect(deny('UAPP', true)).toMatchObject({
+      ok: true,
+      request: { state: 'denied', closedBy: 'UAPP', denyReason: 'no' },
+    });
+    expect(deny('UREQ', true)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('/vpn cancel fo-7k2m9q'),
+    });
+    expect(deny('UX', false)).toMatchObject({ ok: false });
+  });
+
+  it('only the requester cancels, only while pending', () => {
+    expect(transition(pending(), { kind: 'cancel', user: 'UREQ', now: T0 })).toMatchObject({
+      ok: true,
+      request: { state: 'cancelled' },
+    });
+    expect(transition(pending(), { kind: 'cancel', user: 'UAPP', now: T0 })).toMatchObject({ ok: false });
+    const approved = pending({ state: 'approved', approver: 'UAPP' });
+    expect(transition(approved, { kind: 'cancel', user: 'UREQ', now: T0 })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('already approved'),
+    });
+  });
+
+  it('expires only pending requests past their time', () => {
+    expect(transition(pending(), { kind: 'expire', now: T0 + 60_000 }).ok).toBe(false);
+    expect(transition(pending(), { kind: 'expire', now: T0 + 15 * 60_000 })).toMatchObject({
+      ok: true,
+      request: { state: 'expired' },
+    });
+    expect(transition(pending({ state: 'approved' }), { kind: 'expire', now: T0 + 99 * 60_000 }).ok).toBe(
+      false,
+    );
+  });
+
+  const events: fc.Arbitrary<ApprovalEvent> = fc.oneof(
+    fc.record({
+      kind: fc.constant('approve' as const),
+      user: fc.constantFrom('UREQ', 'UAPP', 'UX'),
+      isApprover: fc.boolean(),
+      now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }),
+    }),
+    fc.record({
+      kind: fc.constant('deny' as const),
+      user: fc.constantFrom('UREQ', 'UAPP', 'UX'),
+      isApprover: fc.boolean(),
+      reason: fc.string(),
+      now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }),
+    }),
+    fc.record({
+      kind: fc.constant('cancel' as const),
+      user: fc.constantFrom('UREQ', 'UAPP'),
+      now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }),
+    }),
+    fc.record({ kind: fc.constant('expire' as const), now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }) }),
+    fc.record({
+      kind: fc.constant('start' as const),
+      now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }),
+      leaseMs: fc.constant(60_000),
+    }),
+    fc.record({
+      kind: fc.constant('finish' as const),
+      now: fc.integer({ min: T0, max: T0 + 30 * 60_000 }),
+      result: fc.record({ ok: fc.boolean(), summary: fc.constant('x') }),
+    }),
+  );
+
+  it('for any sequence of events: final states stay final, nothing runs without a second approver', () => {
+    fc.assert(
+      fc.property(fc.array(events, { maxLength: 30 }), (seq) => {
+        let r = pending();
+        let approvals = 0;
+        for (const e of seq) {
+          const before = r;
+          const t = transition(r, e);
+          if (!t.ok) continue;
+          r = t.request;
+          if (isTerminal(before)) return false; // a refusal was due
+          if (r.state === 'approved' && before.state === 'pending') {
+            approvals++;
+            if (e.kind !== 'approve' || e.user === 'UREQ' || !e.isApprover || e.now >= before.expiresAt)
+              return false;
+          }
+          if (r.state === 'executing' && before.state !== 'approved') return false;
+        }
+        return approvals <= 1 && (r.state === 'pending' || r.approver !== 'UREQ');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('terminal states are exactly the five final ones', () => {
+    expect([...TERMINAL_STATES].sort()).toEqual(['cancelled', 'denied', 'expired', 'failed', 'succeeded']);
+  });
+});
+
+describe('request ids and approvers', () => {
+  it('ids are short, typeable and prefixed by action', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (bytes) => {
+        expect(requestId('failover', bytes)).toMatch(/^fo-[a-hj-km-np-z2-9]{6}$/);
+        expect(requestId('redeploy', bytes)).toMatch(/^rd-[a-hj-km-np-z2-9]{6}$/);
+      }),
+    );
+  });
+
+  it('an approver is listed by id or through a user group', () => {
+    expect(isApproverOf('U1', ['U1'], [])).toBe(true);
+    expect(isApproverOf('U2', ['U1'], ['U2'])).toBe(true);
+    expect(isApproverOf('U3', ['U1'], ['U2'])).toBe(false);
+  });
+});
