@@ -10,6 +10,7 @@ import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
 import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
@@ -94,15 +95,18 @@ export class Ec2RouteTables implements RouteTables {
     const ids = [...new Set(sites.flatMap((s) => s.routeTableIds))].sort();
     const tables = new Map<string, RouteTable>();
     const ec2 = this.props.clients.ec2(region);
-    let NextToken: string | undefined;
     // A filter (unlike RouteTableIds) does not fail the whole call when one table is gone.
-    do {
-      const page = await ec2.send(
-        new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: ids }], NextToken }),
-      );
-      for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    const describe = async (Values: string[]) => {
+      let NextToken: string | undefined;
+      do {
+        const page = await ec2.send(
+          new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values }], NextToken }),
+        );
+        for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t);
+        NextToken = page.NextToken;
+      } while (NextToken);
+    };
+    await Promise.all(chunks(ids, EC2_FILTER_VALUES_MAX).map(describe));
     return tables;
   }
 }

@@ -3,6 +3,7 @@ import type { Site, Tunnel } from '../config/topology-schema.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
+import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
 
 /** The EC2 instance hosting a tunnel's server, with the ENIs a route may point at. */
@@ -63,18 +64,21 @@ export class TunnelInstanceResolver {
           groups.set(filter.Name!, group);
         }
       }
-      for (const { filter, tunnels } of groups.values()) {
-        const values = [...new Set(tunnels.map(([, t]) => filterValue(t)))].sort();
-        lookups.push(
-          this.describe(region, { Name: filter.Name, Values: values }).then(
-            (instances) => {
-              for (const [key, t] of tunnels) resolution.set(key, ok(pick(instances, t)));
-            },
-            (err: unknown) => {
-              for (const [key] of tunnels) resolution.set(key, unknown(reasonOf(err)));
-            },
-          ),
-        );
+      for (const { filter, tunnels: all } of groups.values()) {
+        const allValues = [...new Set(all.map(([, t]) => filterValue(t)))].sort();
+        for (const values of chunks(allValues, EC2_FILTER_VALUES_MAX)) {
+          const tunnels = all.filter(([, t]) => values.includes(filterValue(t)));
+          lookups.push(
+            this.describe(region, { Name: filter.Name, Values: values }).then(
+              (instances) => {
+                for (const [key, t] of tunnels) resolution.set(key, ok(pick(instances, t)));
+              },
+              (err: unknown) => {
+                for (const [key] of tunnels) resolution.set(key, unknown(reasonOf(err)));
+              },
+            ),
+          );
+        }
       }
     }
     await Promise.all(lookups);
