@@ -81,10 +81,10 @@ export function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string 
   const planned = t.task === 'deploying' || t.task === 'replacing';
   if (planned) return null;
   if (t.task === 'stopped') return `the ECS task of ${t.name} stopped and no replacement is starting`;
-  if (stale) {
-    return t.heartbeatAgeMs === null
-      ? `no heartbeat from the ${t.name} monitor`
-      : `the ${t.name} monitor's heartbeat is ${Math.round(t.heartbeatAgeMs / 1000)} s old (stale after ${s.heartbeatStaleSeconds} s)`;
+  // A monitor that never reported (just deployed, or everything starting at once) is no evidence of an outage;
+  // one that reported and then went quiet is.
+  if (stale && t.heartbeatAgeMs !== null) {
+    return `the ${t.name} monitor's heartbeat is ${Math.round(t.heartbeatAgeMs / 1000)} s old (stale after ${s.heartbeatStaleSeconds} s)`;
   }
   return null;
 }

@@ -25,7 +25,10 @@ export interface HeartbeatReporterProps {
   log: Logger;
   /** Write at most this often while nothing changes (a change is written at once). */
   intervalMs?: number;
-  /** Record TTL: a dead monitor's heartbeat disappears (the controller already calls it stale long before). */
+  /**
+   * Record TTL. Long: a dead monitor's heartbeat must stay visible as stale (a missing one is no evidence),
+   * and only a monitor gone for good disappears.
+   */
   ttlMs?: number;
 }
 
@@ -66,7 +69,7 @@ export class HeartbeatReporter implements HealthReporter {
         HEARTBEAT_NS,
         heartbeatKey(round.site, round.tunnel),
         beat,
-        this.props.ttlMs ?? 600_000,
+        this.props.ttlMs ?? 24 * 3_600_000,
       );
       this.lastWrite = round.at;
     } catch (err) {

@@ -103,8 +103,8 @@ function expected(r: Row): { action: string; to?: string } {
   const monitorSaysDown = r.aBeat === 'fresh' && r.aHealth === 'down';
   // "or its task stopped with no replacement coming up"
   const taskGone = r.aTask === 'stopped';
-  // "or its heartbeat is stale"
-  const silent = r.aBeat !== 'fresh';
+  // "or its heartbeat is stale" — a monitor that never reported at all is no evidence either way
+  const silent = r.aBeat === 'stale';
   const activeDown = monitorSaysDown || (!plannedDeploy && (taskGone || silent));
   if (!activeDown) return { action: 'none' };
   // "AND the standby is healthy (rise threshold)": a live monitor says up, and its task is not gone
@@ -169,7 +169,10 @@ describe('failover policy decision table', () => {
     expect(d({ aHealth: 'down', cooling: true })).toMatchObject({ code: 'cooldown', to: 'secondary' });
     expect(d({ aHealth: 'down', capReached: true })).toMatchObject({ code: 'hourly-cap' });
     expect(d({ aTask: 'stopped' }).reason).toMatch(/task of primary stopped/);
-    expect(d({ aBeat: 'missing' }).reason).toMatch(/no heartbeat from the primary monitor/);
+    expect(d({ aBeat: 'stale' }).reason).toMatch(
+      /primary monitor's heartbeat is 45 s old \(stale after 10 s\)/,
+    );
+    expect(d({ aBeat: 'missing' })).toMatchObject({ action: 'none', code: 'active-ok' });
     expect(d({ aHealth: 'down', mode: 'manual' }).reason).toMatch(/\/vpn failover dc1 --to secondary/);
     expect(d({ aHealth: 'down' }).evidence).toMatchObject({
       active: 'primary',
