@@ -70,6 +70,8 @@ export function labSite(overrides: Partial<Site['failover']> = {}): Site {
     probeTargets: [
       { kind: 'icmp', host: SERVICE_IP },
       { kind: 'tcp', host: SERVICE_TCP_IP, port: SERVICE_TCP_PORT },
+      // A target in the second on-prem CIDR: a round fails only when all three fail.
+      { kind: 'icmp', host: SERVICE_IP_2 },
     ],
     tunnels: TUNNELS.map((name) => ({
       name,

@@ -55,9 +55,10 @@ export class NsProcess {
     }
   }
 
+  /** SIGTERM, then SIGKILL after timeoutMs (0: SIGKILL at once); resolves when the process has exited. */
   async stop(timeoutMs = 5000): Promise<void> {
     if (this.exited) return;
-    this.kill('SIGTERM');
+    this.kill(timeoutMs === 0 ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => this.kill('SIGKILL'), timeoutMs);
     await this.done;
     clearTimeout(timer);

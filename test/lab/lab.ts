@@ -10,6 +10,8 @@ import {
   type LabTunnel,
   labSite,
   PLAN,
+  ROUTE_TABLES,
+  SERVICE_IP,
   SERVICE_TCP_IP,
   SERVICE_TCP_PORT,
   TUNNELS,
@@ -26,6 +28,9 @@ import {
 import { deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
 import { createTestPki, type TunnelPki } from './pki.js';
 
+/** Returns the text of a server config for these directories (and may write files, such as ccd, beside it). */
+export type ServerConfigWriter = (dirs: { pkiDir: string; runDir: string; tunnel: LabTunnel }) => string;
+
 /** Every lab namespace starts with this; `lab:down --all` removes whatever a crashed run left. */
 export const LAB_PREFIX = 'tolab';
 
@@ -33,8 +38,11 @@ export interface LabOptions {
   /** Short id (letters/digits); a random one by default so parallel runs never collide. */
   id?: string;
   site?: Site;
-  /** Per-tunnel overrides: a prerendered server config (OPENVPN_CONFIG) and client template (the reference config). */
-  configs?: Partial<Record<LabTunnel, { serverConfig?: string; clientTemplate?: string }>>;
+  /**
+   * Per-tunnel overrides (bench:tunnel runs the reference design's config on one tunnel): a server config
+   * written to the run dir and passed as OPENVPN_CONFIG, and a client template for the client entrypoint.
+   */
+  configs?: Partial<Record<LabTunnel, { serverConfig?: ServerConfigWriter; clientTemplate?: string }>>;
   log?: (msg: string) => void;
 }
 
@@ -113,14 +121,16 @@ export class Lab {
   }
 
   async startServer(t: LabTunnel): Promise<void> {
-    this.servers.get(t)?.kill('SIGKILL');
+    await this.servers.get(t)?.stop(0);
     const pki = this.pki.get(t)!;
     const runDir = this.runDir('server', t);
     mkdirSync(runDir, { recursive: true });
     rmSync(join(runDir, 'openvpn.pid'), { force: true });
     const custom = this.options.configs?.[t]?.serverConfig;
+    if (custom)
+      writeFileSync(join(runDir, 'server.conf'), custom({ pkiDir: pki.server.dir, runDir, tunnel: t }));
     const env: Record<string, string> = custom
-      ? { OPENVPN_CONFIG: custom }
+      ? { OPENVPN_CONFIG: join(runDir, 'server.conf') }
       : {
           TUNNELOPS_TOPOLOGY: join(this.root, 'tunnels.yml'),
           TUNNELOPS_SITE: this.site.name,
@@ -149,7 +159,7 @@ export class Lab {
   }
 
   async startClient(t: LabTunnel): Promise<void> {
-    this.clients.get(t)?.kill('SIGKILL');
+    await this.clients.get(t)?.stop(0);
     const pki = this.pki.get(t)!;
     const proc = new NsProcess(
       this.ns.client[t],
@@ -229,6 +239,79 @@ export class Lab {
     await inNs(this.ns.wan, 'iptables', ['-w', '-F', 'FORWARD']);
     if (probability === null) return;
     for (const r of rules) await inNs(this.ns.wan, 'iptables', ['-w', '-A', 'FORWARD', ...r]);
+  }
+
+  /** True while the server's openvpn process lives (its entrypoint exits right after it). */
+  serverRunning(t: LabTunnel): boolean {
+    const pid = openvpnPid(this.runDir('server', t));
+    if (!pid || !this.servers.get(t)?.running) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  clientRunning(t: LabTunnel): boolean {
+    return this.clients.get(t)?.running ?? false;
+  }
+
+  /**
+   * Back to the starting state after a test broke something: every server and client running, no loss,
+   * every route on the primary, both tunnels passing traffic.
+   */
+  async restore(): Promise<void> {
+    await this.setLoss('primary', null);
+    for (const t of TUNNELS) {
+      if (!this.serverRunning(t)) await this.startServer(t);
+      if (!this.clientRunning(t)) await this.startClient(t);
+    }
+    await this.pointRoutesAt('primary');
+    for (const t of TUNNELS) {
+      if (!(await this.waitTunnel(t, 30_000)))
+        throw new Error(`tunnel ${t} did not come back:\n${this.logs(t)}`);
+    }
+  }
+
+  /** Points every route of both route tables at a tunnel, directly (the lab's own reset, not the controller). */
+  async pointRoutesAt(t: LabTunnel): Promise<void> {
+    for (const rt of Object.values(ROUTE_TABLES)) {
+      for (const cidr of this.site.onPremCidrs) {
+        await sh('ip', [
+          '-n',
+          this.ns.vpc,
+          'route',
+          'replace',
+          cidr,
+          'via',
+          PLAN[t].serverVpcIp,
+          'table',
+          String(rt.table),
+        ]);
+      }
+    }
+  }
+
+  /** Packets the server host sent into its tunnel (tun0 tx): how a test sees which tunnel carried traffic. */
+  async tunnelTxPackets(t: LabTunnel): Promise<number> {
+    const out = await sh('ip', ['-n', this.ns.server[t], '-j', '-s', 'link', 'show', 'dev', 'tun0']).catch(
+      () => '[]',
+    );
+    const link = (JSON.parse(out) as Array<{ stats64?: { tx?: { packets?: number } } }>)[0];
+    return link?.stats64?.tx?.packets ?? 0;
+  }
+
+  /** Pings from the app host (through the VPC router's route table); resolves to the replies received. */
+  async appPing(count: number, host = SERVICE_IP): Promise<number> {
+    const out = await sh(
+      'ip',
+      ['netns', 'exec', this.ns.app, 'ping', '-n', '-q', '-c', String(count), '-i', '0.2', '-W', '1', host],
+      {
+        timeoutMs: count * 1000 + 5000,
+      },
+    ).catch((err: Error) => err.message);
+    return Number(/(\d+) received/.exec(out)?.[1] ?? 0);
   }
 
   /** The next hop each tunnel has in the VPC route tables: its server host's VPC address. */

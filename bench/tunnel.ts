@@ -1,0 +1,106 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderServer } from '../images/render-config.js';
+import { Lab, type ServerConfigWriter } from '../test/lab/lab.js';
+import { IPERF_PORT, labSite, PLAN, SERVICE_IP, VPC_CIDR } from '../test/lab/lab-plan.js';
+import { REPO_ROOT } from '../test/lab/lab-processes.js';
+import { labRequirementProblems } from '../test/lab/lab-requirements.js';
+import { inNs } from '../test/lab/netns.js';
+
+/**
+ * bench:tunnel — iperf3 (TCP, app host -> on-prem service) through a real OpenVPN tunnel in the lab, with the
+ * shipped config on the primary and the reference design's config (UDP, AES-256-CBC + SHA1, comp-lzo,
+ * duplicate-cn, no tls-crypt) on the secondary; same lab, same hosts, routes switched between runs.
+ * Runs alternate so background load hits both alike; the median of each is reported.
+ */
+const RUNS = 3;
+const SECONDS = 5;
+const site = labSite();
+
+/** The reference server config, filled with the lab's paths and routes (the ccd file is the shipped generator's). */
+const referenceServer: ServerConfigWriter = ({ pkiDir, runDir, tunnel }) => {
+  const template = readFileSync(join(REPO_ROOT, 'bench/reference/server.conf'), 'utf8');
+  const r = renderServer(
+    {
+      topology: { sites: [site] },
+      site: site.name,
+      tunnel,
+      pkiDir,
+      runDir,
+      tunnelNetwork: PLAN[tunnel].tunnelNetwork,
+      vpcCidrs: [VPC_CIDR],
+    },
+    template,
+  );
+  mkdirSync(join(runDir, 'ccd'), { recursive: true });
+  writeFileSync(join(runDir, 'ccd', r.ccd.name), r.ccd.text);
+  return r.config;
+};
+
+async function iperfMbps(lab: Lab): Promise<number> {
+  const out = await inNs(
+    lab.ns.app,
+    'iperf3',
+    ['-c', SERVICE_IP, '-p', String(IPERF_PORT), '-t', String(SECONDS), '-O', '1', '-J'],
+    {
+      timeoutMs: (SECONDS + 20) * 1000,
+    },
+  );
+  const report = JSON.parse(out) as { end?: { sum_received?: { bits_per_second?: number } }; error?: string };
+  const bps = report.end?.sum_received?.bits_per_second;
+  if (!bps) throw new Error(`iperf3 gave no result: ${report.error ?? out.slice(0, 200)}`);
+  return bps / 1e6;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+async function main(): Promise<void> {
+  const problems = await labRequirementProblems();
+  if (problems.length) throw new Error(`bench:tunnel needs the lab: ${problems.join('; ')}`);
+  const lab = await Lab.up({
+    site,
+    configs: {
+      secondary: {
+        serverConfig: referenceServer,
+        clientTemplate: join(REPO_ROOT, 'bench/reference/client.conf'),
+      },
+    },
+  });
+  try {
+    const shipped: number[] = [];
+    const reference: number[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      await lab.pointRoutesAt('primary');
+      shipped.push(await iperfMbps(lab));
+      await lab.pointRoutesAt('secondary');
+      reference.push(await iperfMbps(lab));
+      console.log(
+        `run ${run}: shipped ${round1(shipped.at(-1)!)} Mbit/s, reference ${round1(reference.at(-1)!)} Mbit/s`,
+      );
+    }
+    const a = round1(median(shipped));
+    const b = round1(median(reference));
+    console.log(`\niperf3 TCP over OpenVPN/UDP, ${RUNS} x ${SECONDS} s each, medians:`);
+    console.log(`  shipped   (AES-256-GCM, tls-crypt, no compression): ${a} Mbit/s`);
+    console.log(`  reference (AES-256-CBC + SHA1, comp-lzo):            ${b} Mbit/s`);
+    console.log(
+      JSON.stringify({
+        bench: 'tunnel',
+        shipped_mbps: a,
+        reference_mbps: b,
+        ratio: Math.round((a / b) * 100) / 100,
+      }),
+    );
+  } finally {
+    await lab.down();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
