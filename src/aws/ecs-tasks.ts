@@ -21,7 +21,7 @@ export interface EcsTasksProps {
 
 type Entry = { key: string; service: string };
 /** Tasks name their service by name; the topology may use the ARN. */
-const serviceName = (nameOrArn: string): string => nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1);
+const nameOf = (nameOrArn: string): string => nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1);
 
 /**
  * ECS services of the tunnels. observe() reads each cluster's running tasks (ListTasks + DescribeTasks,
@@ -98,7 +98,7 @@ export class EcsTasks implements TaskRuntime {
     }
     const unsettled: Entry[] = [];
     for (const e of entries) {
-      const tasks = running.filter((t) => serviceOfTask(t) === serviceName(e.service));
+      const tasks = running.filter((t) => serviceOfTask(t) === nameOf(e.service));
       const deployments = new Set(tasks.map((t) => t.startedBy ?? ''));
       const settled = tasks.length === 1 && tasks[0]!.lastStatus === 'RUNNING' && deployments.size === 1;
       if (settled) result.set(e.key, ok({ desired: 1, running: 1, pending: 0, deploying: false }));
@@ -117,7 +117,7 @@ export class EcsTasks implements TaskRuntime {
         result.set(e.key, s);
         continue;
       }
-      const stop = stops.get(serviceName(e.service));
+      const stop = stops.get(nameOf(e.service));
       result.set(
         e.key,
         ok({
@@ -139,7 +139,11 @@ export class EcsTasks implements TaskRuntime {
       const stopped = (
         await Promise.all(
           services.map((serviceName) =>
-            listAndDescribeTasks(ecs, { cluster, serviceName, desiredStatus: 'STOPPED' }),
+            listAndDescribeTasks(ecs, {
+              cluster,
+              serviceName: nameOf(serviceName),
+              desiredStatus: 'STOPPED',
+            }),
           ),
         )
       ).flat();

@@ -90,6 +90,7 @@ export class TunnelInstanceResolver {
     const now = this.props.clock.now();
     const hit = this.cache.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.result;
+    for (const [k, v] of this.cache) if (now - v.at >= this.ttlMs) this.cache.delete(k);
     const result = this.fetch(region, filter);
     this.cache.set(key, { at: now, result });
     // A failure is reported once, not remembered.

@@ -79,6 +79,35 @@ describe('EcsTasks.observe', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('accepts a service named by its ARN in the topology', async () => {
+    const [dc1] = demoSites();
+    const arn = 'arn:aws:ecs:us-east-1:123456789012:service/tunnelops-dc1/dc1-secondary';
+    const site = {
+      ...dc1!,
+      tunnels: [dc1!.tunnels[0]!, { ...dc1!.tunnels[1]!, ecs: { cluster: 'tunnelops-dc1', service: arn } }],
+    };
+    const lists: Body[] = [];
+    const services: Body[] = [];
+    nockEcs('us-east-1', 'ListTasks')(200, jsonFixture('ecs/list-tasks-running-dc1.json'), lists, running);
+    nockEcs('us-east-1', 'DescribeTasks')(200, jsonFixture('ecs/describe-tasks-running-dc1.json'));
+    nockEcs('us-east-1', 'DescribeServices')(
+      200,
+      jsonFixture('ecs/describe-services-dc1-secondary.json'),
+      services,
+    );
+    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, lists, stopped);
+
+    const result = await tasks().observe([site]);
+
+    expect(services).toEqual([{ cluster: 'tunnelops-dc1', services: [arn] }]);
+    expect(lists[1]).toMatchObject({ serviceName: 'dc1-secondary', desiredStatus: 'STOPPED' });
+    expect(result.get('dc1/secondary')).toEqual({
+      ok: true,
+      value: { desired: 1, running: 0, pending: 0, deploying: false },
+    });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it('makes two calls for a whole healthy cluster, however many tunnels it holds', async () => {
     const sites = Array.from({ length: 20 }, (_, i) => makeSite(i + 1, 'eu-west-1', 'shared'));
     const all = sites.flatMap((s) => s.tunnels.map((t, n) => task('shared', t.ecs.service, n)));
