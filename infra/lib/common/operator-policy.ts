@@ -1,0 +1,106 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { Site } from '../../../src/config/topology-schema.js';
+import { STATE_TABLE_NAME } from '../naming.js';
+import { arnFinding } from './nag.js';
+
+/**
+ * IAM statements shared by the principals that operate tunnels (the failover controller, the bot, the
+ * deploy role): each one is as narrow as the action allows. Describe/Get calls cannot be scoped below
+ * `*` in EC2 and CloudWatch; every mutating call is scoped to named resources.
+ */
+const arn = (scope: Construct, service: string, resource: string, resourceName: string) =>
+  Stack.of(scope).formatArn({ service, resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+
+export const routeTableArns = (scope: Construct, sites: readonly Site[]) =>
+  sites.flatMap((s) => s.routeTableIds.map((id) => arn(scope, 'ec2', 'route-table', id)));
+
+const clusterArns = (scope: Construct, sites: readonly Site[]) => [
+  ...new Set(sites.flatMap((s) => s.tunnels.map((t) => arn(scope, 'ecs', 'cluster', t.ecs.cluster)))),
+];
+const serviceArns = (scope: Construct, sites: readonly Site[]) =>
+  sites.flatMap((s) =>
+    s.tunnels.map((t) => arn(scope, 'ecs', 'service', `${t.ecs.cluster}/${t.ecs.service}`)),
+  );
+
+export const stateTableArn = (scope: Construct) => arn(scope, 'dynamodb', 'table', STATE_TABLE_NAME);
+
+/** ec2:ReplaceRoute on exactly the sites' route tables (the atomic route switch; never delete+create). */
+export function routeSwitchStatement(scope: Construct, sites: readonly Site[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'SwitchRoutes',
+    actions: ['ec2:ReplaceRoute'],
+    resources: routeTableArns(scope, sites),
+  });
+}
+
+/** Read-only view of routes, instances, tasks, metrics and alarms. */
+export function observeStatements(scope: Construct, sites: readonly Site[]): iam.PolicyStatement[] {
+  const clusters = clusterArns(scope, sites);
+  return [
+    new iam.PolicyStatement({
+      sid: 'DescribeNetwork',
+      actions: ['ec2:DescribeRouteTables', 'ec2:DescribeInstances'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeServices',
+      actions: ['ecs:DescribeServices'],
+      resources: serviceArns(scope, sites),
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeTasks',
+      actions: ['ecs:DescribeTasks'],
+      resources: [
+        ...new Set(
+          sites.flatMap((s) => s.tunnels.map((t) => arn(scope, 'ecs', 'task', `${t.ecs.cluster}/*`))),
+        ),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListTasks',
+      actions: ['ecs:ListTasks'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': clusters } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadMetricsAndAlarms',
+      actions: ['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricWidgetImage'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/** `/vpn redeploy`: force a new deployment of a tunnel's own service, nothing else. */
+export function redeployStatement(scope: Construct, sites: readonly Site[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'RedeployTunnels',
+    actions: ['ecs:UpdateService'],
+    resources: serviceArns(scope, sites),
+  });
+}
+
+/** The state table only (locks, approvals, heartbeats, audit). */
+export function stateTableStatement(scope: Construct): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'StateTable',
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+    ],
+    resources: [stateTableArn(scope)],
+  });
+}
+
+/** Finding ids of the unavoidable wildcards in observeStatements, for cdk-nag acknowledgements. */
+export function observeWildcardFindings(scope: Construct, sites: readonly Site[]): string[] {
+  const clusters = new Set(sites.flatMap((s) => s.tunnels.map((t) => t.ecs.cluster)));
+  return ['Resource::*', ...[...clusters].map((c) => arnFinding(scope, 'ecs', 'task', `${c}/*`))];
+}

@@ -1,0 +1,87 @@
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { formatZodError } from '../../../src/config/format-zod-error.js';
+import { ConfigError } from '../../../src/domain/errors.js';
+
+/**
+ * CDK context (cdk.json `context`, or `-c key=value`): where to deploy. Everything about the tunnels
+ * themselves comes from the topology file. Lists may be given as JSON arrays or comma-separated strings.
+ */
+const list = (what: string) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(z.string().min(1), { error: `set ${what} as a list (JSON array or comma-separated)` }),
+  );
+const subnetIds = (what: string) =>
+  list(what).pipe(
+    z.array(
+      z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id such as subnet-0123456789abcdef0'),
+    ),
+  );
+
+export const infraContextSchema = z
+  .object({
+    /** Path of the topology file, relative to the repository root. */
+    topology: z.string().min(1).default('tunnels.yml'),
+    account: z.string().regex(/^\d{12}$/, 'set -c account=<12-digit AWS account id>'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'set -c region=<region code such as eu-west-1>'),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, 'set -c vpcId=<the VPC of the route tables in tunnels.yml>'),
+    vpcCidr: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'set -c vpcCidr=<the VPC CIDR, pushed to on-prem>'),
+    /** AZs of the VPC; publicSubnetIds[i] and privateSubnetIds[i] are in availabilityZones[i]. */
+    availabilityZones: list('availabilityZones').pipe(
+      z.array(z.string()).min(2, 'list at least two availability zones'),
+    ),
+    publicSubnetIds: subnetIds('publicSubnetIds'),
+    privateSubnetIds: subnetIds('privateSubnetIds'),
+    /** ACM certificate for the bot's HTTPS listener (Slack and GitHub call it). */
+    botCertificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:/, 'set -c botCertificateArn=<an ACM certificate ARN>'),
+    /** Image tags in the ECR repositories of the TunnelOps-Images stack (push them before deploying). */
+    botImageTag: z.string().min(1),
+    serverImageTag: z.string().min(1),
+    /** owner/repo whose workflows may assume the deploy and diff roles. */
+    githubRepository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'set -c githubRepository=<owner>/<repo>'),
+    /** GitHub deployment environments the deploy role trusts (`environment:<name>` in the OIDC subject). */
+    deployEnvironments: list('deployEnvironments').pipe(z.array(z.string()).min(1)),
+    logRetentionDays: z.coerce.number().int().positive().default(30),
+    /** Slack channel for alarms that map to no site. */
+    alarmChannel: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    for (const key of ['publicSubnetIds', 'privateSubnetIds'] as const) {
+      if (c[key].length !== c.availabilityZones.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `give one subnet per availability zone (${c.availabilityZones.length}), in the same order`,
+        });
+      }
+    }
+  });
+
+export type InfraContext = z.infer<typeof infraContextSchema>;
+export const CONTEXT_KEYS = Object.keys(infraContextSchema.shape) as (keyof InfraContext)[];
+
+/** Reads and validates the context once, at the app entry; the error names every bad key. */
+export function readInfraContext(node: Node): InfraContext {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value: unknown = node.tryGetContext(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  const result = infraContextSchema.safeParse(raw);
+  if (!result.success)
+    throw new ConfigError(formatZodError(result.error, 'the CDK context (cdk.json or -c key=value)'));
+  return result.data;
+}

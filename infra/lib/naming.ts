@@ -1,0 +1,37 @@
+import { ALARM_NAME_PREFIX } from '../../src/domain/alarm-mapping.js';
+
+/**
+ * Physical names shared between stacks and with the bot. Deterministic names (rather than exports) keep
+ * stacks independently deployable, and they are what the bot and the deploy runner look for:
+ * the deploy runner (src/domain/deploy-plan.ts) treats a stack ending in `-<site>-<tunnel>` as that tunnel's.
+ */
+export const STACK_PREFIX = 'TunnelOps';
+export const imagesStackName = `${STACK_PREFIX}-Images`;
+export const sharedStackName = `${STACK_PREFIX}-Shared`;
+export const siteStackName = (site: string) => `${STACK_PREFIX}-${site}`;
+export const tunnelStackName = (site: string, tunnel: string) => `${STACK_PREFIX}-${site}-${tunnel}`;
+export const controlStackName = (site: string) => `${STACK_PREFIX}-${site}-control`;
+
+export const STATE_TABLE_NAME = 'tunnelops-state';
+export const BOT_REPOSITORY = 'tunnelops/bot';
+export const SERVER_REPOSITORY = 'tunnelops/openvpn-server';
+export const SLACK_SECRET_NAME = 'tunnelops/slack';
+export const GITHUB_SECRET_NAME = 'tunnelops/github';
+export const API_TOKEN_SECRET_NAME = 'tunnelops/api-token';
+
+/** SNS topic per site; the bot accepts alarms only from these ARNs. */
+export const alarmTopicName = (site: string) => `${ALARM_NAME_PREFIX}${site}-alarms`;
+export const ALARM_TOPIC_PATTERN = `${ALARM_NAME_PREFIX}*-alarms`;
+/** `tunnelops-<site>-<tunnel>-<kind>`: the bot maps alarms to tunnels by this name (src/domain/alarm-mapping.ts). */
+export const alarmName = (site: string, tunnel: string, kind: string) =>
+  `${ALARM_NAME_PREFIX}${site}-${tunnel}-${kind}`;
+
+/** Where a server's own certificate, key, CA and tls-crypt key live in the site's certificate bucket. */
+export const certPrefix = (site: string, tunnel: string) => `${site}/${tunnel}/`;
+
+/** On the instance: the topology and this server's PKI, mounted read-only into the server container. */
+export const HOST_CONFIG_DIR = '/etc/tunnelops';
+export const HOST_PKI_DIR = `${HOST_CONFIG_DIR}/pki`;
+export const HOST_TOPOLOGY_PATH = `${HOST_CONFIG_DIR}/tunnels.yml`;
+/** ECS instance attribute that pins a tunnel's task to its own instance. */
+export const TUNNEL_ATTRIBUTE = 'tunnelops.tunnel';

@@ -1,0 +1,60 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { Topology } from '../../../src/config/topology-schema.js';
+import type { InfraContext } from '../config/infra-context.js';
+import { alarmTopicName } from '../naming.js';
+import { AlarmQueue } from './alarm-queue.js';
+import { AppSecrets } from './app-secrets.js';
+import { BotService } from './bot-service.js';
+import { GitHubOidc } from './github-oidc.js';
+import { stateTable } from './state-table.js';
+
+export interface SharedStackProps extends StackProps {
+  ctx: InfraContext;
+  topology: Topology;
+  vpc: (scope: Construct) => ec2.IVpc;
+  logRetention: logs.RetentionDays;
+}
+
+/** Everything sites share: the state table, credentials, the alarm queue, the bot and the GitHub roles. */
+export class SharedStack extends Stack {
+  readonly alarmQueue: AlarmQueue;
+
+  constructor(scope: Construct, id: string, props: SharedStackProps) {
+    super(scope, id, props);
+    const table = stateTable(this);
+    const secrets = new AppSecrets(this, 'Secrets');
+    this.alarmQueue = new AlarmQueue(this, 'Alarms');
+    const bot = new BotService(this, 'Bot', {
+      ctx: props.ctx,
+      topology: props.topology,
+      vpc: props.vpc(this),
+      secrets,
+      alarmQueue: this.alarmQueue.queue,
+      alarmTopicArns: props.topology.sites.map((s) =>
+        this.formatArn({ service: 'sns', resource: alarmTopicName(s.name) }),
+      ),
+      logRetention: props.logRetention,
+    });
+    const github = new GitHubOidc(this, 'GitHub', {
+      repository: props.ctx.githubRepository,
+      deployEnvironments: props.ctx.deployEnvironments,
+      topology: props.topology,
+    });
+    new CfnOutput(this, 'BotLoadBalancerDns', {
+      value: bot.loadBalancer.loadBalancerDnsName,
+      description: 'point the bot DNS name (CNAME/alias) here',
+    });
+    new CfnOutput(this, 'StateTableName', { value: table.tableName });
+    new CfnOutput(this, 'DeployRoleArn', {
+      value: github.deployRole.roleArn,
+      description: 'GitHub variable TUNNELOPS_DEPLOY_ROLE_ARN',
+    });
+    new CfnOutput(this, 'DiffRoleArn', {
+      value: github.diffRole.roleArn,
+      description: 'GitHub variable TUNNELOPS_DIFF_ROLE_ARN',
+    });
+  }
+}

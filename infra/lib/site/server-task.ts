@@ -1,0 +1,130 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.js';
+import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
+import { acknowledge } from '../common/nag.js';
+import { stateTableStatement } from '../common/operator-policy.js';
+import type { PlacedTunnel } from '../config/resolve-site.js';
+import {
+  HOST_CONFIG_DIR,
+  HOST_PKI_DIR,
+  HOST_TOPOLOGY_PATH,
+  SERVER_REPOSITORY,
+  STATE_TABLE_NAME,
+  TUNNEL_ATTRIBUTE,
+} from '../naming.js';
+
+export interface ServerTaskProps {
+  vpc: ec2.IVpc;
+  siteName: string;
+  placed: PlacedTunnel;
+  vpcCidr: string;
+  imageTag: string;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * The OpenVPN server task of one tunnel, with the tunnel monitor running beside openvpn in the same
+ * container (images/openvpn-server/entrypoint.sh starts both). Host networking so the tunnel device and
+ * routes are the instance's; NET_ADMIN and /dev/net/tun instead of privileged mode.
+ */
+export class ServerTask extends Construct {
+  readonly service: ecs.Ec2Service;
+
+  constructor(scope: Construct, id: string, p: ServerTaskProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { tunnel } = p.placed;
+    const task = new ecs.Ec2TaskDefinition(this, 'Task', {
+      networkMode: ecs.NetworkMode.HOST,
+      volumes: [{ name: 'tunnelops', host: { sourcePath: HOST_CONFIG_DIR } }],
+    });
+    // The monitor: high-resolution metrics, health-changed events and heartbeats in the state table.
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishTunnelMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishHealthEvents',
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+        conditions: { StringEquals: { 'events:source': HEALTH_EVENT_SOURCE } },
+      }),
+    );
+    task.addToTaskRolePolicy(stateTableStatement(this));
+
+    const linuxParameters = new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true });
+    linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
+    linuxParameters.addDevices({ hostPath: '/dev/net/tun', containerPath: '/dev/net/tun' });
+    const container = task.addContainer('openvpn', {
+      image: ecs.ContainerImage.fromEcrRepository(
+        ecr.Repository.fromRepositoryName(this, 'Repository', SERVER_REPOSITORY),
+        p.imageTag,
+      ),
+      memoryReservationMiB: 256,
+      privileged: false,
+      linuxParameters,
+      environment: {
+        TUNNELOPS_TOPOLOGY: HOST_TOPOLOGY_PATH,
+        TUNNELOPS_SITE: p.siteName,
+        TUNNELOPS_TUNNEL: tunnel.name,
+        PKI_DIR: HOST_PKI_DIR,
+        VPC_CIDRS: p.vpcCidr,
+        TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
+        AWS_REGION: stack.region,
+        MONITOR_SITE: p.siteName,
+        MONITOR_TUNNEL: tunnel.name,
+        MONITOR_PROBE_SOURCE: 'tun0',
+      },
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: `${p.siteName}-${tunnel.name}`,
+        logGroup: new logs.LogGroup(this, 'Logs', { retention: p.logRetention }),
+      }),
+      stopTimeout: Duration.seconds(10),
+    });
+    container.addMountPoints({ sourceVolume: 'tunnelops', containerPath: HOST_CONFIG_DIR, readOnly: true });
+
+    const cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
+      clusterName: tunnel.ecs.cluster,
+      vpc: p.vpc,
+      securityGroups: [],
+    });
+    this.service = new ecs.Ec2Service(this, 'Service', {
+      cluster,
+      serviceName: tunnel.ecs.service,
+      taskDefinition: task,
+      desiredCount: 1,
+      // One task per host port 1194: a deploy stops the old task before starting the new one.
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      placementConstraints: [
+        ecs.PlacementConstraint.memberOf(`attribute:${TUNNEL_ATTRIBUTE} == ${p.siteName}-${tunnel.name}`),
+      ],
+      circuitBreaker: { enable: true, rollback: true },
+    });
+
+    acknowledge(task, [
+      {
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The environment holds only names and paths (site, tunnel, file locations, table name); the PKI comes from the host volume, never from the environment.',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'cloudwatch:PutMetricData has no resource-level permissions and is limited to the TunnelOps namespace by condition; ECR GetAuthorizationToken (execution role) has none either.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+  }
+}

@@ -1,0 +1,66 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { importVpc } from '../common/import-vpc.js';
+import type { InfraContext } from '../config/infra-context.js';
+import type { PlacedTunnel } from '../config/resolve-site.js';
+import { ServerTask } from './server-task.js';
+import { serverUserData } from './server-user-data.js';
+import { tunnelInstanceRole } from './tunnel-instance-role.js';
+import { TunnelServer } from './tunnel-server.js';
+
+export interface TunnelStackProps extends StackProps {
+  ctx: InfraContext;
+  siteName: string;
+  placed: PlacedTunnel;
+  bucket: s3.IBucket;
+  key: kms.IKey;
+  eipAllocationId: string;
+  topologyText: string;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * One tunnel's server: its instance (ASG of one) and its OpenVPN task. A stack per tunnel so a deploy can
+ * update the standby, move traffic onto it, and only then update the other (src/domain/deploy-plan.ts).
+ */
+export class TunnelStack extends Stack {
+  readonly server: TunnelServer;
+
+  constructor(scope: Construct, id: string, props: TunnelStackProps) {
+    super(scope, id, props);
+    const { ctx, placed, siteName } = props;
+    const vpc = importVpc(this, ctx);
+    const clusterName = placed.tunnel.ecs.cluster;
+    const role = tunnelInstanceRole(this, {
+      siteName,
+      placed,
+      bucket: props.bucket,
+      key: props.key,
+      eipAllocationId: props.eipAllocationId,
+      clusterName,
+    });
+    const userData = serverUserData({
+      siteName,
+      placed,
+      region: ctx.region,
+      clusterName,
+      bucketName: props.bucket.bucketName,
+      eipAllocationId: props.eipAllocationId,
+      topologyText: props.topologyText,
+    });
+    this.server = new TunnelServer(this, 'Server', { vpc, placed, vpcCidr: ctx.vpcCidr, role, userData });
+    const task = new ServerTask(this, 'OpenVpn', {
+      vpc,
+      siteName,
+      placed,
+      vpcCidr: ctx.vpcCidr,
+      imageTag: ctx.serverImageTag,
+      logRetention: props.logRetention,
+    });
+    // The service waits for a placed task; the instance must be up and registered first.
+    task.service.node.addDependency(this.server.asg);
+  }
+}
