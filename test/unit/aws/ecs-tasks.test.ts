@@ -75,7 +75,7 @@ describe('EcsTasks.observe', () => {
       { cluster: 'tunnelops-dc1', serviceName: 'dc1-secondary', desiredStatus: 'STOPPED', maxResults: 100 },
     ]);
     expect(calls.services).toEqual([{ cluster: 'tunnelops-dc1', services: ['dc1-secondary'] }]);
-    expect((calls.describeTasks[1]?.tasks as string[]).length).toBe(2);
+    expect(calls.describeTasks[1]?.tasks).toHaveLength(2);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -120,7 +120,7 @@ describe('EcsTasks.observe', () => {
 
     expect(lists).toHaveLength(1);
     expect(describes).toHaveLength(1);
-    expect((describes[0]?.tasks as string[]).length).toBe(40);
+    expect(describes[0]?.tasks).toHaveLength(40);
     expect([...result.values()].every((o) => o.ok && o.value.running === 1 && !o.value.deploying)).toBe(true);
     expect(result.size).toBe(40);
     expect(nock.pendingMocks()).toEqual([]);
