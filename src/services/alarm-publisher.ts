@@ -55,6 +55,8 @@ interface ChannelState {
   timer?: NodeJS.Timeout;
   timerAt?: number;
   running: boolean;
+  /** The pending timer only closes finished bursts (nothing left to show). */
+  closeOnly: boolean;
   /** Thread replies and graphs waiting for post budget, by alarm id. */
   extras: Map<string, { kind: 'reply'; from: AlarmState | undefined } | { kind: 'graph' }>;
 }
@@ -73,6 +75,8 @@ interface Waiter {
  */
 export class AlarmPublisher {
   readonly messages = new Map<string, AlarmMessageDoc>();
+  /** What each message was last rendered as, so unchanged messages are not updated again. */
+  private readonly rendered = new Map<string, string>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly settings: PublisherSettings;
@@ -113,9 +117,19 @@ export class AlarmPublisher {
     });
   }
 
-  /** True when nothing is waiting to be shown. */
+  /** True when nothing is waiting to be shown (a timer that only closes finished bursts does not count). */
   idle(): boolean {
-    for (const cs of this.channels.values()) if (cs.running || cs.timer) return false;
+    for (const cs of this.channels.values()) if (cs.running || (cs.timer && !cs.closeOnly)) return false;
+    return true;
+  }
+
+  /** Waits until idle (tests, benches, shutdown). */
+  async drain(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.idle()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     return true;
   }
 
@@ -130,7 +144,14 @@ export class AlarmPublisher {
   private channel(id: string): ChannelState {
     let cs = this.channels.get(id);
     if (!cs) {
-      cs = { changes: [], siteKeys: new Map(), nextPostAt: 0, running: false, extras: new Map() };
+      cs = {
+        changes: [],
+        siteKeys: new Map(),
+        nextPostAt: 0,
+        running: false,
+        closeOnly: false,
+        extras: new Map(),
+      };
       this.channels.set(id, cs);
     }
     return cs;
@@ -140,7 +161,7 @@ export class AlarmPublisher {
     return (r.shownRev ?? 0) < r.rev;
   }
 
-  private schedule(channel: string, delayMs: number): void {
+  private schedule(channel: string, delayMs: number, closeOnly = false): void {
     if (this.stopped) return;
     const cs = this.channel(channel);
     if (cs.running) return; // the running round reschedules itself when it ends
@@ -148,6 +169,7 @@ export class AlarmPublisher {
     if (cs.timer && cs.timerAt !== undefined && cs.timerAt <= at) return;
     if (cs.timer) clearTimeout(cs.timer);
     cs.timerAt = at;
+    cs.closeOnly = closeOnly;
     cs.timer = setTimeout(() => void this.round(channel), Math.max(0, delayMs));
   }
 
@@ -176,7 +198,7 @@ export class AlarmPublisher {
     if (failed) this.schedule(channel, this.settings.retryMs);
     else if (needPost) this.schedule(channel, Math.max(cs.nextPostAt - now, this.settings.updateIntervalMs));
     else if (pending) this.schedule(channel, this.settings.updateIntervalMs);
-    else if (cs.stormKey || cs.siteKeys.size) this.schedule(channel, this.settings.storm.windowMs); // to close bursts
+    else if (cs.stormKey || cs.siteKeys.size) this.schedule(channel, this.settings.storm.windowMs, true); // to close bursts
   }
 
   /** One round: place changed alarms, post at most one message, update every message whose content changed. */
@@ -296,6 +318,7 @@ export class AlarmPublisher {
     const revs = shown.map((r) => [r, r.rev, r.state] as const);
     try {
       doc.ref = await this.props.chat.post(doc.channel, message);
+      this.rendered.set(doc.key, JSON.stringify(message));
     } catch (err) {
       this.fail(doc, shown, err);
       cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
@@ -315,8 +338,14 @@ export class AlarmPublisher {
     if (!doc.ref) return true;
     const { message, shown } = this.render(doc);
     const revs = shown.map((r) => [r, r.rev, r.state] as const);
+    const text = JSON.stringify(message);
+    if (this.rendered.get(doc.key) === text) {
+      await this.markShown(revs);
+      return true;
+    }
     try {
       await this.props.chat.update(doc.ref, message);
+      this.rendered.set(doc.key, text);
     } catch (err) {
       // The message is gone (deleted in Slack): post a new one next round.
       if (String((err as { data?: { error?: string } }).data?.error) === 'message_not_found') {

@@ -186,3 +186,26 @@ export function shownAlarmStates(message: { text?: string; blocks?: unknown }): 
       out.set(m[1]!, m[2] as AlarmState);
   return out;
 }
+
+/** Every state each alarm is shown in, over a set of messages (should be exactly one state per alarm). */
+export function alarmStatesShown(
+  messages: Iterable<{ text?: string; blocks?: unknown }>,
+): Map<string, AlarmState[]> {
+  const out = new Map<string, AlarmState[]>();
+  for (const m of messages)
+    for (const [name, state] of shownAlarmStates(m)) out.set(name, [...(out.get(name) ?? []), state]);
+  return out;
+}
+
+/** Alarms whose true state is not exactly what Slack shows (missing, stale, or shown twice differently). */
+export function finalStateErrors(
+  truth: ReadonlyMap<string, AlarmState>,
+  shown: ReadonlyMap<string, AlarmState[]>,
+): string[] {
+  const errors: string[] = [];
+  for (const [name, state] of truth) {
+    const seen = shown.get(name) ?? [];
+    if (seen.length === 0 || seen.some((s) => s !== state)) errors.push(name);
+  }
+  return errors;
+}
