@@ -63,6 +63,9 @@ trap cleanup EXIT
 openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
 pids+=($!)
 if [ "$MONITOR_ENABLED" = 1 ]; then
+  # The monitor reads the same topology and watches this tunnel unless told otherwise.
+  export MONITOR_SITE=${MONITOR_SITE:-${TUNNELOPS_SITE:-}} MONITOR_TUNNEL=${MONITOR_TUNNEL:-${TUNNELOPS_TUNNEL:-}}
+  export MONITOR_PROBE_SOURCE=${MONITOR_PROBE_SOURCE:-$TUN_DEV}
   # The monitor needs no privileges: it probes on-prem targets through the tunnel and reports health.
   # shellcheck disable=SC2086
   setpriv --reuid="$MONITOR_USER" --regid="$MONITOR_USER" --init-groups $MONITOR_CMD &
