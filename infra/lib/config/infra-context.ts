@@ -18,6 +18,8 @@ const list = (what: string) =>
         : v,
     z.array(z.string().min(1), { error: `set ${what} as a list (JSON array or comma-separated)` }),
   );
+/** A required string: the same fix-it message whether it is missing or malformed. */
+const text = (pattern: RegExp, fix: string) => z.string({ error: fix }).regex(pattern, fix);
 const subnetIds = (what: string) =>
   list(what).pipe(
     z.array(
@@ -29,14 +31,10 @@ export const infraContextSchema = z
   .object({
     /** Path of the topology file, relative to the repository root. */
     topology: z.string().min(1).default('tunnels.yml'),
-    account: z.string().regex(/^\d{12}$/, 'set -c account=<12-digit AWS account id>'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'set -c region=<region code such as eu-west-1>'),
-    vpcId: z
-      .string()
-      .regex(/^vpc-[0-9a-f]{8,17}$/, 'set -c vpcId=<the VPC of the route tables in tunnels.yml>'),
-    vpcCidr: z
-      .string()
-      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'set -c vpcCidr=<the VPC CIDR, pushed to on-prem>'),
+    account: text(/^\d{12}$/, 'set -c account=<12-digit AWS account id>'),
+    region: text(/^[a-z]{2}(-[a-z]+)+-\d$/, 'set -c region=<region code such as eu-west-1>'),
+    vpcId: text(/^vpc-[0-9a-f]{8,17}$/, 'set -c vpcId=<the VPC of the route tables in tunnels.yml>'),
+    vpcCidr: text(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'set -c vpcCidr=<the VPC CIDR, pushed to on-prem>'),
     /** AZs of the VPC; publicSubnetIds[i] and privateSubnetIds[i] are in availabilityZones[i]. */
     availabilityZones: list('availabilityZones').pipe(
       z.array(z.string()).min(2, 'list at least two availability zones'),
@@ -44,14 +42,16 @@ export const infraContextSchema = z
     publicSubnetIds: subnetIds('publicSubnetIds'),
     privateSubnetIds: subnetIds('privateSubnetIds'),
     /** ACM certificate for the bot's HTTPS listener (Slack and GitHub call it). */
-    botCertificateArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:acm:/, 'set -c botCertificateArn=<an ACM certificate ARN>'),
+    botCertificateArn: text(/^arn:aws[a-z-]*:acm:/, 'set -c botCertificateArn=<an ACM certificate ARN>'),
     /** Image tags in the ECR repositories of the TunnelOps-Images stack (push them before deploying). */
-    botImageTag: z.string().min(1),
-    serverImageTag: z.string().min(1),
+    botImageTag: z
+      .string({ error: 'set -c botImageTag=<tag pushed to the tunnelops/bot repository>' })
+      .min(1),
+    serverImageTag: z
+      .string({ error: 'set -c serverImageTag=<tag pushed to the tunnelops/openvpn-server repository>' })
+      .min(1),
     /** owner/repo whose workflows may assume the deploy and diff roles. */
-    githubRepository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'set -c githubRepository=<owner>/<repo>'),
+    githubRepository: text(/^[\w.-]+\/[\w.-]+$/, 'set -c githubRepository=<owner>/<repo>'),
     /** GitHub deployment environments the deploy role trusts (`environment:<name>` in the OIDC subject). */
     deployEnvironments: list('deployEnvironments').pipe(z.array(z.string()).min(1)),
     logRetentionDays: z.coerce.number().int().positive().default(30),
