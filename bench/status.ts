@@ -34,7 +34,7 @@ const FAKE_CREDENTIALS = {
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
 
-function site(i: number): Site {
+function site(i: number, clusterPerSite = false): Site {
   const name = `site${i}`;
   const region = REGIONS[(i - 1) % REGIONS.length]!;
   return siteSchema.parse({
@@ -45,8 +45,8 @@ function site(i: number): Site {
     probeTargets: [{ kind: 'icmp', host: `10.${i}.0.10` }],
     tunnels: ['primary', 'secondary'].map((t) => ({
       name: t,
-      // One ECS cluster per region: ECS task and service APIs are per cluster.
-      ecs: { cluster: `tunnelops-${region}`, service: `${name}-${t}` },
+      // ECS reads are per cluster: the measured layout shares one cluster per region.
+      ecs: { cluster: clusterPerSite ? `tunnelops-${name}` : `tunnelops-${region}`, service: `${name}-${t}` },
       instance: { tag: { key: 'tunnelops:tunnel', value: `${name}-${t}` } },
     })),
     approvers: { users: ['UAPPROVER1'] },
@@ -138,6 +138,10 @@ try {
   taskDown.tunnel('site2', 'secondary').runningTasks = 0;
   const extra = await run(sites, taskDown, dataDir);
 
+  // The same sites with a cluster per site: ECS reads cannot span clusters, so one DescribeServices each.
+  const perSiteSites = Array.from({ length: SITES }, (_, i) => site(i + 1, true));
+  const perSite = await run(perSiteSites, new FakeAwsState(perSiteSites), dataDir);
+
   console.log(
     `status of ${sites.length} sites / ${tunnels} tunnels in ${REGIONS.length} regions, ${DELAY_MS} ms per AWS call`,
   );
@@ -149,6 +153,9 @@ try {
   );
   console.log(
     `with one ECS task down: ${extra.total} calls (${perRegion(extra.regionCalls)}), ${extra.wallMs} ms; ${summarize(extra.report).slice(1).join(' ').trim()}`,
+  );
+  console.log(
+    `with a cluster per site instead of per region: ${perSite.total} calls (${perApi(perSite.calls)}), ${perSite.wallMs} ms`,
   );
   const naive = tunnels * NAIVE_APIS.length;
   console.log(

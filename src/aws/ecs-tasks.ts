@@ -12,7 +12,7 @@ import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { DeploymentProgress, TaskRuntime, TunnelTaskState } from '../ports/tasks.js';
 import type { AwsClients } from './clients.js';
-import { describeServices, listAndDescribeTasks, serviceOfTask } from './ecs-calls.js';
+import { DESCRIBE_SERVICES_MAX, describeServices, listAndDescribeTasks, serviceOfTask } from './ecs-calls.js';
 
 export interface EcsTasksProps {
   clients: AwsClients;
@@ -24,10 +24,12 @@ type Entry = { key: string; service: string };
 const nameOf = (nameOrArn: string): string => nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1);
 
 /**
- * ECS services of the tunnels. observe() reads each cluster's running tasks (ListTasks + DescribeTasks,
- * 100 a call, so the cost grows with clusters, not tunnels). A tunnel server runs exactly one task, so a
- * service with one running task from one deployment is settled; only the others are looked at closely
- * (DescribeServices for desired count and rollout, and their stopped tasks for the last stop reason).
+ * ECS services of the tunnels. ECS reads are per cluster, so observe() picks the cheaper way per cluster:
+ * - up to 10 tunnel services: one DescribeServices (desired, running, pending, rollout);
+ * - more: its running tasks (ListTasks + DescribeTasks, 100 a call). A tunnel server runs exactly one
+ *   task, so a service with one running task from one deployment is settled; only the others get a
+ *   DescribeServices.
+ * Services short of their desired count, pending or deploying also get their last stop reason.
  */
 export class EcsTasks implements TaskRuntime {
   constructor(private readonly props: EcsTasksProps) {}
@@ -89,6 +91,25 @@ export class EcsTasks implements TaskRuntime {
     entries: Entry[],
     result: Map<string, Outcome<TunnelTaskState>>,
   ): Promise<void> {
+    if (entries.length <= DESCRIBE_SERVICES_MAX) {
+      const services = await describeServices(
+        ecs,
+        cluster,
+        entries.map((e) => e.service),
+      );
+      const troubled = entries.filter((e) => {
+        const s = services.get(e.service);
+        return s?.ok && needsStopReason(stateOf(s.value));
+      });
+      const stops = await this.lastStops(
+        ecs,
+        cluster,
+        troubled.map((e) => e.service),
+      );
+      for (const e of entries)
+        result.set(e.key, withStop(services.get(e.service), stops.get(nameOf(e.service))));
+      return;
+    }
     let running: Task[];
     try {
       running = await listAndDescribeTasks(ecs, { cluster, desiredStatus: 'RUNNING' });
@@ -105,31 +126,14 @@ export class EcsTasks implements TaskRuntime {
       else unsettled.push(e);
     }
     if (unsettled.length === 0) return;
-
+    // Unsettled services are troubled or deploying: ask for both at once.
     const names = unsettled.map((e) => e.service);
     const [services, stops] = await Promise.all([
       describeServices(ecs, cluster, names),
       this.lastStops(ecs, cluster, names),
     ]);
-    for (const e of unsettled) {
-      const s = services.get(e.service) ?? unknown('not described');
-      if (!s.ok) {
-        result.set(e.key, s);
-        continue;
-      }
-      const stop = stops.get(nameOf(e.service));
-      result.set(
-        e.key,
-        ok({
-          desired: s.value.desiredCount ?? 0,
-          running: s.value.runningCount ?? 0,
-          pending: s.value.pendingCount ?? 0,
-          deploying: isDeploying(s.value),
-          ...(stop?.stoppedReason ? { lastStopReason: stop.stoppedReason } : {}),
-          ...(stop?.stoppedAt ? { lastStoppedAt: stop.stoppedAt.toISOString() } : {}),
-        }),
-      );
-    }
+    for (const e of unsettled)
+      result.set(e.key, withStop(services.get(e.service), stops.get(nameOf(e.service))));
   }
 
   /** The most recently stopped task of each service; the status renders without it if this fails. */
@@ -158,6 +162,28 @@ export class EcsTasks implements TaskRuntime {
     }
     return latest;
   }
+}
+
+function stateOf(s: Service): TunnelTaskState {
+  return {
+    desired: s.desiredCount ?? 0,
+    running: s.runningCount ?? 0,
+    pending: s.pendingCount ?? 0,
+    deploying: isDeploying(s),
+  };
+}
+
+const needsStopReason = (t: TunnelTaskState): boolean =>
+  t.running < t.desired || t.pending > 0 || t.deploying;
+
+function withStop(service: Outcome<Service> | undefined, stop: Task | undefined): Outcome<TunnelTaskState> {
+  if (!service) return unknown('not described');
+  if (!service.ok) return service;
+  return ok({
+    ...stateOf(service.value),
+    ...(stop?.stoppedReason ? { lastStopReason: stop.stoppedReason } : {}),
+    ...(stop?.stoppedAt ? { lastStoppedAt: stop.stoppedAt.toISOString() } : {}),
+  });
 }
 
 /** A planned deploy is under way: several deployments, or the PRIMARY one still rolling out. */

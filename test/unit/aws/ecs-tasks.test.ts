@@ -10,42 +10,44 @@ const tasks = () => new EcsTasks({ clients: fakeClients(), log: silentLogger() }
 const running = (b: Body) => b.desiredStatus === 'RUNNING';
 const stopped = (b: Body) => b.desiredStatus === 'STOPPED';
 
-/** A running task of a service, as DescribeTasks returns it. */
-const task = (cluster: string, service: string, n: number, extra: Body = {}) => ({
-  clusterArn: `arn:aws:ecs:eu-west-1:123456789012:cluster/${cluster}`,
-  taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/${cluster}/${service}${n}`,
-  group: `service:${service}`,
-  desiredStatus: 'RUNNING',
-  lastStatus: 'RUNNING',
-  startedBy: 'ecs-svc/1111',
-  createdAt: 1795590000,
-  ...extra,
+/** A running task of a service: the documented DescribeTasks task, renamed. */
+const task = (cluster: string, service: string, n: number, extra: Body = {}) => {
+  const [doc] = jsonFixture<{ tasks: Body[] }>('ecs/describe-tasks-running-dc1.json').tasks;
+  return {
+    ...doc,
+    clusterArn: `arn:aws:ecs:eu-west-1:123456789012:cluster/${cluster}`,
+    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/${cluster}/${service}${n}`,
+    group: `service:${service}`,
+    startedBy: 'ecs-svc/1111',
+    ...extra,
+  };
+};
+
+/** DescribeServices answering for whichever services were asked. */
+const servicesReply = (state: (name: string) => Body) => (body: { services: string[] }) => ({
+  services: body.services.map((name) => ({ serviceName: name, ...state(name) })),
+  failures: [],
 });
 
-describe('EcsTasks.observe', () => {
-  it('reads running tasks per cluster, and looks closer only at the service that is not settled', async () => {
-    const calls = { list: [] as Body[], describeTasks: [] as Body[], services: [] as Body[] };
-    nockEcs('us-east-1', 'ListTasks')(
-      200,
-      jsonFixture('ecs/list-tasks-running-dc1.json'),
-      calls.list,
-      running,
-    );
-    nockEcs('us-east-1', 'DescribeTasks')(
-      200,
-      jsonFixture('ecs/describe-tasks-running-dc1.json'),
-      calls.describeTasks,
-    );
+const steady = {
+  desiredCount: 1,
+  runningCount: 1,
+  pendingCount: 0,
+  deployments: [{ id: 'ecs-svc/1111', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+};
+
+describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
+  it('makes one DescribeServices, and looks up the last stop reason only of the service short of its count', async () => {
+    const calls = { services: [] as Body[], list: [] as Body[], describeTasks: [] as Body[] };
     nockEcs('us-east-1', 'DescribeServices')(
       200,
-      jsonFixture('ecs/describe-services-dc1-secondary.json'),
+      jsonFixture('ecs/describe-services-dc1.json'),
       calls.services,
     );
     nockEcs('us-east-1', 'ListTasks')(
       200,
       jsonFixture('ecs/list-tasks-stopped-dc1-secondary.json'),
       calls.list,
-      stopped,
     );
     nockEcs('us-east-1', 'DescribeTasks')(
       200,
@@ -70,12 +72,51 @@ describe('EcsTasks.observe', () => {
         lastStoppedAt: new Date(1795593000 * 1000).toISOString(),
       },
     });
+    expect(calls.services).toEqual([
+      { cluster: 'tunnelops-dc1', services: ['dc1-primary', 'dc1-secondary'] },
+    ]);
     expect(calls.list).toEqual([
-      { cluster: 'tunnelops-dc1', desiredStatus: 'RUNNING', maxResults: 100 },
       { cluster: 'tunnelops-dc1', serviceName: 'dc1-secondary', desiredStatus: 'STOPPED', maxResults: 100 },
     ]);
-    expect(calls.services).toEqual([{ cluster: 'tunnelops-dc1', services: ['dc1-secondary'] }]);
-    expect(calls.describeTasks[1]?.tasks).toHaveLength(2);
+    expect(calls.describeTasks[0]?.tasks).toHaveLength(2);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('stops at DescribeServices when every service is steady, and reports a rollout as deploying', async () => {
+    const seen: Body[] = [];
+    const [dc1] = demoSites();
+    nockEcs('us-east-1', 'DescribeServices')(
+      200,
+      servicesReply(() => steady),
+      seen,
+    );
+
+    const result = await tasks().observe([dc1!]);
+
+    expect(seen).toHaveLength(1);
+    expect(result.get('dc1/secondary')).toEqual({
+      ok: true,
+      value: { desired: 1, running: 1, pending: 0, deploying: false },
+    });
+    expect(nock.pendingMocks()).toEqual([]);
+
+    nockEcs('us-east-1', 'DescribeServices')(
+      200,
+      servicesReply((name) =>
+        name === 'dc1-primary'
+          ? { ...steady, deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }] }
+          : steady,
+      ),
+    );
+    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, seen);
+
+    const rolling = await tasks().observe([dc1!]);
+
+    expect(rolling.get('dc1/primary')).toEqual({
+      ok: true,
+      value: { desired: 1, running: 1, pending: 0, deploying: true },
+    });
+    expect(seen[1]).toMatchObject({ serviceName: 'dc1-primary', desiredStatus: 'STOPPED' });
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -86,21 +127,15 @@ describe('EcsTasks.observe', () => {
       ...dc1!,
       tunnels: [dc1!.tunnels[0]!, { ...dc1!.tunnels[1]!, ecs: { cluster: 'tunnelops-dc1', service: arn } }],
     };
-    const lists: Body[] = [];
     const services: Body[] = [];
-    nockEcs('us-east-1', 'ListTasks')(200, jsonFixture('ecs/list-tasks-running-dc1.json'), lists, running);
-    nockEcs('us-east-1', 'DescribeTasks')(200, jsonFixture('ecs/describe-tasks-running-dc1.json'));
-    nockEcs('us-east-1', 'DescribeServices')(
-      200,
-      jsonFixture('ecs/describe-services-dc1-secondary.json'),
-      services,
-    );
-    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, lists, stopped);
+    const lists: Body[] = [];
+    nockEcs('us-east-1', 'DescribeServices')(200, jsonFixture('ecs/describe-services-dc1.json'), services);
+    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, lists);
 
     const result = await tasks().observe([site]);
 
-    expect(services).toEqual([{ cluster: 'tunnelops-dc1', services: [arn] }]);
-    expect(lists[1]).toMatchObject({ serviceName: 'dc1-secondary', desiredStatus: 'STOPPED' });
+    expect(services).toEqual([{ cluster: 'tunnelops-dc1', services: ['dc1-primary', arn] }]);
+    expect(lists[0]).toMatchObject({ serviceName: 'dc1-secondary', desiredStatus: 'STOPPED' });
     expect(result.get('dc1/secondary')).toEqual({
       ok: true,
       value: { desired: 1, running: 0, pending: 0, deploying: false },
@@ -108,7 +143,37 @@ describe('EcsTasks.observe', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('makes two calls for a whole healthy cluster, however many tunnels it holds', async () => {
+  it('makes only the failing region unknown, with a readable reason', async () => {
+    const sites = [makeSite(1, 'us-east-1'), makeSite(2, 'eu-west-1'), makeSite(3, 'ap-southeast-2')];
+    nockEcs('us-east-1', 'DescribeServices')(400, {
+      __type: 'AccessDeniedException',
+      message:
+        'User: arn:aws:sts::123456789012:assumed-role/tunnelops is not authorized to perform: ecs:DescribeServices',
+    });
+    nockEcs('eu-west-1', 'DescribeServices')(
+      200,
+      servicesReply(() => steady),
+    );
+    nockEcs('ap-southeast-2', 'DescribeServices')(400, {
+      __type: 'ThrottlingException',
+      message: 'Rate exceeded',
+    });
+
+    const result = await tasks().observe(sites);
+
+    expect(result.get('s1/a')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
+    expect(result.get('s1/b')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
+    expect(result.get('s2/a')).toEqual({
+      ok: true,
+      value: { desired: 1, running: 1, pending: 0, deploying: false },
+    });
+    expect(result.get('s3/b')).toEqual({ ok: false, reason: 'AWS throttled the call (ThrottlingException)' });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
+  it('makes two calls for the whole healthy cluster, however many tunnels it holds', async () => {
     const sites = Array.from({ length: 20 }, (_, i) => makeSite(i + 1, 'eu-west-1', 'shared'));
     const all = sites.flatMap((s) => s.tunnels.map((t, n) => task('shared', t.ecs.service, n)));
     const lists: Body[] = [];
@@ -118,54 +183,52 @@ describe('EcsTasks.observe', () => {
 
     const result = await tasks().observe(sites);
 
-    expect(lists).toHaveLength(1);
-    expect(describes).toHaveLength(1);
+    expect(lists).toEqual([{ cluster: 'shared', desiredStatus: 'RUNNING', maxResults: 100 }]);
     expect(describes[0]?.tasks).toHaveLength(40);
     expect([...result.values()].every((o) => o.ok && o.value.running === 1 && !o.value.deploying)).toBe(true);
     expect(result.size).toBe(40);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('reports a rolling deploy as deploying, and batches DescribeServices 10 at a time', async () => {
-    const sites = Array.from({ length: 6 }, (_, i) => makeSite(i + 1, 'eu-west-1', 'shared'));
-    // s1-a is mid-deploy: an old and a new task from two deployments; every other service has no task.
+  it('looks closer at unsettled services only: deploying, stopped, batched 10 a DescribeServices', async () => {
+    const sites = Array.from({ length: 8 }, (_, i) => makeSite(i + 1, 'eu-west-1', 'shared'));
+    // s1-a is mid-deploy (tasks from two deployments); s2..s7 have no task; the rest run one task each.
+    const settled = sites.slice(7).flatMap((s) => s.tunnels.map((t) => task('shared', t.ecs.service, 1)));
     const deploying = [task('shared', 's1-a', 1), task('shared', 's1-a', 2, { startedBy: 'ecs-svc/2222' })];
+    const live = [...deploying, task('shared', 's1-b', 1), ...settled];
     const services: Body[] = [];
-    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: deploying.map((t) => t.taskArn) }, [], running);
-    nockEcs('eu-west-1', 'DescribeTasks')(200, { tasks: deploying, failures: [] });
-    const describe = nockEcs('eu-west-1', 'DescribeServices');
-    for (let call = 0; call < 2; call++) {
-      describe(
-        200,
-        {
-          services: sites.flatMap((s) =>
-            s.tunnels.map((t) => ({
-              serviceName: t.ecs.service,
-              desiredCount: 1,
-              runningCount: t.ecs.service === 's1-a' ? 2 : 0,
-              pendingCount: 0,
-              deployments:
-                t.ecs.service === 's1-a'
-                  ? [
-                      { id: 'ecs-svc/2222', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
-                      { id: 'ecs-svc/1111', status: 'ACTIVE', rolloutState: 'COMPLETED' },
-                    ]
-                  : [{ id: 'ecs-svc/1111', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
-            })),
-          ),
-          failures: [],
-        },
-        services,
-      );
-    }
-    nock('https://ecs.eu-west-1.amazonaws.com').post('/', stopped).times(12).reply(200, { taskArns: [] });
+    const stops: Body[] = [];
+    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: live.map((t) => t.taskArn) }, [], running);
+    nockEcs('eu-west-1', 'DescribeTasks')(200, { tasks: live, failures: [] });
+    const reply = servicesReply((name) =>
+      name === 's1-a'
+        ? {
+            desiredCount: 1,
+            runningCount: 2,
+            pendingCount: 0,
+            deployments: [
+              { id: 'ecs-svc/2222', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
+              { id: 'ecs-svc/1111', status: 'ACTIVE', rolloutState: 'COMPLETED' },
+            ],
+          }
+        : { ...steady, runningCount: 0 },
+    );
+    nockEcs('eu-west-1', 'DescribeServices')(200, reply, services);
+    nockEcs('eu-west-1', 'DescribeServices')(200, reply, services);
+    for (let i = 0; i < 13; i++) nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: [] }, stops, stopped);
 
     const result = await tasks().observe(sites);
 
-    expect(services.map((b) => (b.services as string[]).length).sort()).toEqual([10, 2]);
+    // 13 unsettled: s1-a and the 12 tunnels of s2..s7.
+    expect(services.map((b) => (b.services as string[]).length).sort((a, b) => a - b)).toEqual([3, 10]);
+    expect(stops).toHaveLength(13);
     expect(result.get('s1/a')).toEqual({
       ok: true,
       value: { desired: 1, running: 2, pending: 0, deploying: true },
+    });
+    expect(result.get('s1/b')).toEqual({
+      ok: true,
+      value: { desired: 1, running: 1, pending: 0, deploying: false },
     });
     expect(result.get('s3/b')).toEqual({
       ok: true,
@@ -174,34 +237,19 @@ describe('EcsTasks.observe', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('makes only the failing cluster unknown, with a readable reason', async () => {
-    const sites = [makeSite(1, 'us-east-1'), makeSite(2, 'eu-west-1')];
+  it('makes the cluster unknown when ListTasks is denied', async () => {
+    const sites = Array.from({ length: 6 }, (_, i) => makeSite(i + 1, 'us-east-1', 'shared'));
     nockEcs('us-east-1', 'ListTasks')(400, {
       __type: 'AccessDeniedException',
-      message:
-        'User: arn:aws:sts::123456789012:assumed-role/tunnelops is not authorized to perform: ecs:ListTasks',
+      message: 'not authorized to perform: ecs:ListTasks',
     });
-    const ok = ['s2-a', 's2-b'].map((s) => task('tunnelops-eu-west-1', s, 1));
-    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: ok.map((t) => t.taskArn) });
-    nockEcs('eu-west-1', 'DescribeTasks')(200, { tasks: ok, failures: [] });
 
     const result = await tasks().observe(sites);
 
-    expect(result.get('s1/a')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
-    expect(result.get('s1/b')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
-    expect(result.get('s2/a')?.ok).toBe(true);
-    expect(nock.pendingMocks()).toEqual([]);
-  });
-
-  it('says a throttled call was throttled', async () => {
-    nockEcs('us-east-1', 'ListTasks')(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
-
-    const result = await tasks().observe(demoSites());
-
-    expect(result.get('dc1/primary')).toEqual({
-      ok: false,
-      reason: 'AWS throttled the call (ThrottlingException)',
-    });
+    expect(result.size).toBe(12);
+    expect(
+      [...result.values()].every((o) => !o.ok && o.reason === 'access denied (AccessDeniedException)'),
+    ).toBe(true);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
