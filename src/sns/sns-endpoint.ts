@@ -87,7 +87,7 @@ export function createSnsEndpoint(props: SnsEndpointProps): RouteHandler {
         }
         if (result.status !== 'accepted')
           log.info({ status: result.status, reason: result.reason }, 'SNS notification not applied');
-        sendJson(res, 200, result);
+        sendJson(res, 200, { status: result.status, ...(result.reason ? { reason: result.reason } : {}) });
         return;
       }
     }
