@@ -30,7 +30,7 @@ export interface ServerTaskProps {
 
 /**
  * The OpenVPN server task of one tunnel, with the tunnel monitor running beside openvpn in the same
- * container (images/openvpn-server/entrypoint.sh starts both). Host networking so the tunnel device and
+ * container (images/openvpn-server/entrypoint.sh starts both, and derives the monitor's site and tunnel). Host networking so the tunnel device and
  * routes are the instance's; NET_ADMIN and /dev/net/tun instead of privileged mode.
  */
 export class ServerTask extends Construct {
@@ -63,7 +63,7 @@ export class ServerTask extends Construct {
     );
     task.addToTaskRolePolicy(stateTableStatement(this));
 
-    const linuxParameters = new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true });
+    const linuxParameters = new ecs.LinuxParameters(this, 'Linux');
     linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
     linuxParameters.addDevices({ hostPath: '/dev/net/tun', containerPath: '/dev/net/tun' });
     const container = task.addContainer('openvpn', {
@@ -82,14 +82,19 @@ export class ServerTask extends Construct {
         VPC_CIDRS: p.vpcCidr,
         TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
         AWS_REGION: stack.region,
-        MONITOR_SITE: p.siteName,
-        MONITOR_TUNNEL: tunnel.name,
-        MONITOR_PROBE_SOURCE: 'tun0',
       },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: `${p.siteName}-${tunnel.name}`,
         logGroup: new logs.LogGroup(this, 'Logs', { retention: p.logRetention }),
       }),
+      // The image's check: openvpn alive and its tun device up; ECS replaces a task that fails it.
+      healthCheck: {
+        command: ['CMD', '/usr/local/bin/healthcheck.sh'],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(3),
+        retries: 2,
+        startPeriod: Duration.seconds(20),
+      },
       stopTimeout: Duration.seconds(10),
     });
     container.addMountPoints({ sourceVolume: 'tunnelops', containerPath: HOST_CONFIG_DIR, readOnly: true });
