@@ -10,6 +10,12 @@ import {
   denyModal,
 } from '../views/approval-view.js';
 
+/**
+ * Lets the event loop read (and ack) requests that are already waiting before this one's work runs:
+ * after ack, the rest of a listener would otherwise run in the same turn and delay everyone's ack.
+ */
+const afterPendingIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Where a button was clicked: the message's channel (for ephemeral refusals). */
 function channelOf(body: BlockButtonAction): string {
   return body.channel?.id ?? body.container?.channel_id ?? '';
@@ -34,6 +40,7 @@ function parseMetadata(raw: string): { id: string; channel: string } | null {
 export function registerApprovalActions(bolt: App, approvals: ApprovalService, log: Logger): void {
   bolt.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, body, action }) => {
     await ack();
+    await afterPendingIo();
     const user = body.user.id;
     const clog = log.child({ requestId: action.value, user });
     const outcome = await approvals.approve(action.value ?? '', user);
@@ -45,6 +52,7 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
 
   bolt.action<BlockButtonAction>(DENY_ACTION, async ({ ack, body, action, client }) => {
     await ack();
+    await afterPendingIo();
     const user = body.user.id;
     const id = action.value ?? '';
     const check = await approvals.checkDeny(id, user);
@@ -87,6 +95,7 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
       return;
     }
     await ack();
+    await afterPendingIo();
     const user = body.user.id;
     const outcome = await approvals.deny(meta.id, user, reason.slice(0, 500));
     if (!outcome.ok) await approvals.tell(meta.channel, user, `:no_entry_sign: ${outcome.reason}`);
