@@ -63,7 +63,7 @@ export class MemoryRouteTables implements RouteTables {
   readonly routes = new Map<string, string>();
   readonly replaced: Array<{ routeTableId: string; cidr: string; tunnel: string }> = [];
   constructor(
-    private readonly sites: readonly Site[],
+    sites: readonly Site[],
     initial = 'primary',
     private readonly delayMs = 0,
   ) {
