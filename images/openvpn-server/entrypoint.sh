@@ -68,7 +68,7 @@ if [ "$MONITOR_ENABLED" = 1 ]; then
   export MONITOR_PROBE_SOURCE=${MONITOR_PROBE_SOURCE:-$TUN_DEV}
   # The monitor needs no privileges: it probes on-prem targets through the tunnel and reports health.
   # shellcheck disable=SC2086
-  setpriv --reuid="$MONITOR_USER" --regid="$MONITOR_USER" --init-groups $MONITOR_CMD &
+  setpriv --reuid="$MONITOR_USER" --regid="$(id -gn "$MONITOR_USER")" --init-groups $MONITOR_CMD &
   pids+=($!)
 fi
 

@@ -1,8 +1,12 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/monitor/heartbeat-reporter.js';
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { LabController } from './lab-controller.js';
-import { CLIENT_HEALTHCHECK, SERVER_HEALTHCHECK } from './lab-processes.js';
+import { CLIENT_HEALTHCHECK, REPO_ROOT, SERVER_HEALTHCHECK } from './lab-processes.js';
 import { inNs, sleep, status, waitFor } from './netns.js';
 
 /** The loss window: the issue asks for a minute; LAB_LOSS_SECONDS shortens it for a quick local run. */
@@ -78,6 +82,49 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
         ),
       ).toBe(true);
     }, 30_000);
+
+    it('server entrypoint runs the monitor beside openvpn as an unprivileged user, probing through the tunnel', async () => {
+      const dataDir = join(lab.root, 'monitor-data');
+      mkdirSync(dataDir, { recursive: true });
+      chmodSync(dataDir, 0o777);
+      await lab.startServer('secondary', {
+        MONITOR_ENABLED: '1',
+        MONITOR_CMD: `${join(REPO_ROOT, 'node_modules/.bin/tsx')} ${join(REPO_ROOT, 'src/monitor/main.ts')}`,
+        MONITOR_USER: 'nobody',
+        MONITOR_NO_AWS: '1',
+        TUNNELOPS_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      });
+      // The monitor (nobody) creates the database; the test reads it read-only once it exists, so it never
+      // creates a root-owned file the monitor could not write.
+      const dbPath = join(dataDir, 'tunnelops.sqlite');
+      expect(await waitFor(async () => existsSync(`${dbPath}-wal`), 30_000, 250)).toBe(true);
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        const beat = (): Heartbeat | undefined => {
+          const row = db
+            .prepare('SELECT value FROM records WHERE ns = ? AND key = ?')
+            .get(HEARTBEAT_NS, heartbeatKey('lab', 'secondary')) as { value: string } | undefined;
+          return row ? (JSON.parse(row.value) as Heartbeat) : undefined;
+        };
+        expect(await waitFor(async () => beat()?.health === 'up', 30_000, 250)).toBe(true);
+        const users = await inNs(lab.ns.server.secondary, 'ps', ['-eo', 'user:16,args']);
+        expect(users).toMatch(/^nobody\s+.*src\/monitor\/main\.ts/m);
+        // openvpn dropped root as well (it keeps only CAP_NET_ADMIN).
+        expect(users).toMatch(/^nobody\s+openvpn --config/m);
+        // openvpn dies: the entrypoint stops the monitor too, so the container (here: the process) exits.
+        lab.killServerOpenvpn('secondary');
+        expect(
+          await waitFor(
+            async () =>
+              !(await inNs(lab.ns.server.secondary, 'ps', ['-eo', 'args'])).includes('monitor/main.ts'),
+            10_000,
+          ),
+        ).toBe(true);
+      } finally {
+        db.close();
+      }
+    }, 60_000);
 
     it("keeps its forwarding rules in its own chain, idempotently, without touching the host's rules", async () => {
       const ns = lab.ns.server.primary;

@@ -120,7 +120,8 @@ export class Lab {
     return join(this.root, 'run', `${role}-${t}`);
   }
 
-  async startServer(t: LabTunnel): Promise<void> {
+  /** Starts the server through its image's entrypoint; extraEnv can enable the bundled monitor and so on. */
+  async startServer(t: LabTunnel, extraEnv: Record<string, string> = {}): Promise<void> {
     await this.servers.get(t)?.stop(0);
     const pki = this.pki.get(t)!;
     const runDir = this.runDir('server', t);
@@ -149,6 +150,7 @@ export class Lab {
         PKI_DIR: pki.server.dir,
         RUN_DIR: runDir,
         MONITOR_ENABLED: '0',
+        ...extraEnv,
       },
     );
     this.servers.set(t, proc);
