@@ -239,6 +239,17 @@ describe('site dc1 from tunnels.yml', () => {
     expect(render(sub.Properties.Endpoint)).toMatch(/^<Import:TunnelOps-Shared:ExportsOutput.*AlarmsQueue/);
   });
 
+  it('lets the services that write into encrypted destinations use their keys', () => {
+    const principalsOf = (t: Template) =>
+      resourcesOfType(t, 'AWS::KMS::Key').map(([, k]) =>
+        (k.Properties.KeyPolicy.Statement as Template[]).map((st) => st.Principal?.Service).filter(Boolean),
+      );
+    // Alarm topic key: CloudWatch publishes; controller DLQ key: EventBridge sends failed events.
+    expect(principalsOf(control).flat().sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    // Shared alarm queue key: SNS delivers from the site topics.
+    expect(principalsOf(synth.templates['TunnelOps-Shared']!).flat()).toEqual(['sns.amazonaws.com']);
+  });
+
   it('keeps certificates in an SSE-KMS bucket (rotating key) that is private, TLS-only, versioned and logged', () => {
     const base = synth.templates['TunnelOps-dc1']!;
     const buckets = resourcesOfType(base, 'AWS::S3::Bucket').map(([id, b]) => [id, b.Properties] as const);
