@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
@@ -60,6 +60,28 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
       expect(lab.clientRunning('primary')).toBe(true);
       expect(lab.logs('primary')).toMatch(/openvpn exited with status \d+ after \d+s; restarting in 1s/);
     }, 45_000);
+
+    it("refuses a client holding another tunnel's certificate (a certificate per client, no duplicate-cn)", async () => {
+      // The secondary client's certificate, with the primary's tls-crypt key so the TLS handshake is reached.
+      const impostor = join(lab.root, 'pki', 'impostor');
+      mkdirSync(impostor, { recursive: true });
+      const other = lab.pkiOf('secondary').client.dir;
+      for (const f of ['ca.crt', 'client.crt', 'client.key']) copyFileSync(join(other, f), join(impostor, f));
+      copyFileSync(join(lab.pkiOf('primary').client.dir, 'tls-crypt.key'), join(impostor, 'tls-crypt.key'));
+      const proc = lab.startExtraClient('impostor', lab.ns.client.secondary, impostor, 'primary');
+      try {
+        const refused = await waitFor(
+          async () => /VERIFY X509NAME ERROR: CN=lab-secondary-client/.test(lab.serverLog('primary')),
+          15_000,
+        );
+        expect(refused).toBe(true);
+        expect(await status('ip', ['-n', lab.ns.client.secondary, 'link', 'show', 'tun9'])).not.toBe(0);
+        // The real primary client is undisturbed.
+        expect(await lab.tunnelWorks('primary')).toBe(true);
+      } finally {
+        await proc.stop(0);
+      }
+    }, 30_000);
 
     it('health checks follow openvpn', async () => {
       const check = (ns: string, script: string, role: 'server' | 'client') =>

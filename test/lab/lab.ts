@@ -179,6 +179,33 @@ export class Lab {
     this.clients.set(t, proc);
   }
 
+  /** This run's PKI of a tunnel (directories with each end's certificate, key and tls-crypt key). */
+  pkiOf(t: LabTunnel): TunnelPki {
+    return this.pki.get(t)!;
+  }
+
+  /**
+   * Starts an extra client through the client entrypoint with any PKI directory, against a tunnel's server
+   * (for tests that an impostor is refused). It uses its own tun device and run dir.
+   */
+  startExtraClient(name: string, ns: string, pkiDir: string, against: LabTunnel): NsProcess {
+    const proc = new NsProcess(ns, 'bash', [CLIENT_ENTRYPOINT], join(this.root, `client-${name}.log`), {
+      PKI_DIR: pkiDir,
+      RUN_DIR: join(this.root, 'run', `client-${name}`),
+      TUN_DEV: 'tun9',
+      CLIENT_TEMPLATE,
+      REMOTE_HOST: PLAN[against].serverWanIp,
+      SERVER_CN: this.pki.get(against)!.server.commonName,
+      MASQUERADE: '0',
+    });
+    this.helpers.push(proc);
+    return proc;
+  }
+
+  serverLog(t: LabTunnel): string {
+    return this.servers.get(t)?.log() ?? '';
+  }
+
   /** Crash of the server's openvpn (SIGKILL, no goodbye to the client); its entrypoint then exits. */
   killServerOpenvpn(t: LabTunnel): void {
     const pid = openvpnPid(this.runDir('server', t));
