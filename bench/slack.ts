@@ -135,8 +135,8 @@ async function main(): Promise<void> {
     const finalStates = new Map<string, string>();
     const doneBy = Date.now() + 15_000;
     while (Date.now() < doneBy) {
-      for (const [site, id] of Object.entries(requests))
-        finalStates.set(site, (await approvals.get(id))?.state ?? 'missing');
+      for (const site of measured)
+        finalStates.set(site, (await approvals.get(requests[site] ?? ''))?.state ?? 'missing');
       if ([...finalStates.values()].every((s) => s === 'succeeded' || s === 'failed')) break;
       await new Promise((r) => setTimeout(r, 50));
     }

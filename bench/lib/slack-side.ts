@@ -159,7 +159,6 @@ async function run(standin: SlackStandin, go: ToSlackSide): Promise<FromSlackSid
             errors++;
           }
           latencies.push(performance.now() - t0);
-          console.error(job.kind, Math.round(t0 - started), Math.round(performance.now() - t0));
         }
       };
       await Promise.all(Array.from({ length: go.concurrency }, worker));
