@@ -8,6 +8,7 @@ import { CloudWatchMetrics } from './cloudwatch-metrics.js';
 import { Ec2Instances } from './ec2-instances.js';
 import { Ec2RouteTables } from './ec2-route-tables.js';
 import { EcsTasks } from './ecs-tasks.js';
+import { MetricBatch } from './metric-batch.js';
 import { TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
 export interface AwsAccountProps {
@@ -20,7 +21,10 @@ export interface AwsAccountProps {
   clientOptions?: AwsClientsOptions;
 }
 
-/** The real account: every adapter over one shared client factory and one shared instance lookup. */
+/**
+ * The real account: every adapter over one shared client factory, one shared instance lookup, and one
+ * shared metric batch (probe stats and ECS task counts of a region come from one GetMetricData).
+ */
 export function createAwsAccount(props: AwsAccountProps): Account {
   const { env, clock } = props;
   const log = props.log.child({ component: 'aws' });
@@ -31,10 +35,11 @@ export function createAwsAccount(props: AwsAccountProps): Account {
       ...props.clientOptions,
     });
   const resolver = new TunnelInstanceResolver({ clients, clock });
+  const metricBatch = new MetricBatch({ clients, clock });
   return {
     routeTables: new Ec2RouteTables({ clients, resolver, log }),
     instances: new Ec2Instances({ resolver }),
-    tasks: new EcsTasks({ clients, log }),
-    metrics: new CloudWatchMetrics({ clients, clock, log }),
+    tasks: new EcsTasks({ clients, log, metrics: metricBatch }),
+    metrics: new CloudWatchMetrics({ clients, clock, log, batch: metricBatch }),
   };
 }

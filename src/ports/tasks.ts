@@ -9,6 +9,8 @@ export interface TunnelTaskState {
   deploying: boolean;
   lastStopReason?: string;
   lastStoppedAt?: string;
+  /** How the state was read, when the reader should know (e.g. Container Insights unavailable, ECS asked instead). */
+  note?: string;
 }
 
 export type DeploymentProgress = { state: 'in-progress' | 'completed' | 'failed'; detail: string };
