@@ -14,6 +14,8 @@ export interface SqsAlarmConsumerProps {
   maxMessages?: number;
   /** Pause after a failed ReceiveMessage, so an outage does not spin. */
   errorBackoffMs?: number;
+  /** Pause after an empty receive that returned at once (long polling off), so the loop never spins. */
+  idleBackoffMs?: number;
 }
 
 /** The region of a queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/alarms. */
@@ -47,7 +49,7 @@ export class SqsAlarmConsumer {
   }
 
   /** One ReceiveMessage and the handling of what it returned; exposed for tests. */
-  async pollOnce(): Promise<void> {
+  async pollOnce(): Promise<number> {
     const { sqs, queueUrl, log } = this.props;
     this.abort = new AbortController();
     const out = await sqs.send(
@@ -59,8 +61,9 @@ export class SqsAlarmConsumer {
       }),
       { abortSignal: this.abort.signal },
     );
+    const messages = out.Messages ?? [];
     await Promise.all(
-      (out.Messages ?? []).map(async (m) => {
+      messages.map(async (m) => {
         this.stats.received++;
         const mlog = log.child({
           sqsMessageId: m.MessageId,
@@ -81,17 +84,30 @@ export class SqsAlarmConsumer {
         this.stats.deleted++;
       }),
     );
+    return messages.length;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        await this.pollOnce();
+        const started = Date.now();
+        const count = await this.pollOnce();
+        if (count === 0 && Date.now() - started < 1000) await this.pause(this.props.idleBackoffMs ?? 1000);
       } catch (err) {
         if (!this.running) break;
         this.props.log.error({ err }, 'SQS ReceiveMessage failed');
-        await new Promise((r) => setTimeout(r, this.props.errorBackoffMs ?? 5000));
+        await this.pause(this.props.errorBackoffMs ?? 5000);
       }
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort?.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }

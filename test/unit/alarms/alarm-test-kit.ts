@@ -5,6 +5,7 @@ import type { AlarmState } from '../../../src/domain/alarm-event.js';
 import { SlackStandin } from '../../../src/local/slack-standin.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
+import type { Chat } from '../../../src/ports/chat.js';
 import type { Store } from '../../../src/ports/store.js';
 import type { PublisherSettings } from '../../../src/services/alarm-publisher.js';
 import { AlarmService } from '../../../src/services/alarm-service.js';
@@ -39,18 +40,23 @@ export interface Kit {
 
 export async function startKit(
   topology: Topology,
-  o: { store?: Store; settings?: Partial<PublisherSettings>; standin?: SlackStandin } = {},
+  o: {
+    store?: Store;
+    settings?: Partial<PublisherSettings>;
+    standin?: SlackStandin;
+    wrapChat?: (chat: Chat) => Chat;
+  } = {},
 ): Promise<Kit> {
   const standin = o.standin ?? new SlackStandin({ postsPerSecondPerChannel: 1 });
   if (!o.standin) await standin.start();
   const store = o.store ?? new SqliteStore({ path: ':memory:' });
-  const chat = new SlackChat(
+  const slackChat = new SlackChat(
     new WebClient('xoxb-test', { slackApiUrl: standin.url, logLevel: LogLevel.ERROR }),
   );
   const service = new AlarmService({
     topology,
     store,
-    chat,
+    chat: o.wrapChat ? o.wrapChat(slackChat) : slackChat,
     clock: { now: () => Date.now() },
     log: silentLogger(),
     publisher: { gatherMs: 30, updateIntervalMs: 50, retryMs: 200, ...o.settings },
