@@ -92,11 +92,11 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
         description: `tunnelops ${name}/${t.tunnel.name} (${t.role}): OpenVPN server in ${t.availabilityZone}`,
         ctx,
         siteName: name,
+        site: placed.site,
         placed: t,
         bucket: site.certs.bucket,
         key: site.certs.key,
         eipAllocationId: site.eipAllocations.get(t.tunnel.name)!,
-        topologyText,
         logRetention,
       });
       stack.addStackDependency(images);
@@ -106,7 +106,7 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
       env,
       description: `tunnelops ${name}: initial routes, alarms, failover controller`,
       placed,
-      topologyPath: ctx.topology,
+      topologyFile,
       alarmQueueArn: shared.alarmQueue.queue.queueArn,
       logRetention,
     });

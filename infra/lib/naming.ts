@@ -29,9 +29,7 @@ export const alarmName = (site: string, tunnel: string, kind: string) =>
 /** Where a server's own certificate, key, CA and tls-crypt key live in the site's certificate bucket. */
 export const certPrefix = (site: string, tunnel: string) => `${site}/${tunnel}/`;
 
-/** On the instance: the topology and this server's PKI, mounted read-only into the server container. */
-export const HOST_CONFIG_DIR = '/etc/tunnelops';
-export const HOST_PKI_DIR = `${HOST_CONFIG_DIR}/pki`;
-export const HOST_TOPOLOGY_PATH = `${HOST_CONFIG_DIR}/tunnels.yml`;
+/** On the instance: this server's PKI, mounted read-only into the server container. */
+export const HOST_PKI_DIR = '/etc/tunnelops/pki';
 /** ECS instance attribute that pins a tunnel's task to its own instance. */
 export const TUNNEL_ATTRIBUTE = 'tunnelops.tunnel';

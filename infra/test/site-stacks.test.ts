@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { parseTopology } from '../../src/config/load-topology.js';
 import { ALARM_PERIOD_SECONDS } from '../lib/site/tunnel-alarms.js';
 import {
   exampleContext,
@@ -103,8 +104,22 @@ describe('site dc1 from tunnels.yml', () => {
       ]);
       expect(c.LogConfiguration.LogDriver).toBe('awslogs');
       expect(c.MountPoints).toEqual([
-        { SourceVolume: 'tunnelops', ContainerPath: '/etc/tunnelops', ReadOnly: true },
+        { SourceVolume: 'pki', ContainerPath: '/etc/tunnelops/pki', ReadOnly: true },
       ]);
+      const env = Object.fromEntries(
+        (c.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]),
+      );
+      expect(env).toMatchObject({
+        TUNNELOPS_SITE: 'dc1',
+        TUNNELOPS_TOPOLOGY: '/run/tunnelops/tunnels.yml',
+        PKI_DIR: '/etc/tunnelops/pki',
+      });
+      // The server sees its own site without the Slack-only fields, checked by the topology schema.
+      const seen = parseTopology(env.TUNNELOPS_TOPOLOGY_TEXT!);
+      expect(seen.sites.map((x) => x.name)).toEqual(['dc1']);
+      expect(seen.sites[0]!.onPremCidrs).toEqual(synth.stacks.topology.sites[0]!.onPremCidrs);
+      expect(env.TUNNELOPS_TOPOLOGY_TEXT).not.toContain('UAPPROVER1');
+      expect(c.Command[0]).toContain('exec /usr/local/bin/entrypoint.sh');
       const logs = resourcesOfType(t, 'AWS::Logs::LogGroup');
       expect(logs.map(([, l]) => l.Properties.RetentionInDays)).toEqual([30]);
     }

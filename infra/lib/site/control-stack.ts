@@ -8,7 +8,7 @@ import { TunnelAlarms } from './tunnel-alarms.js';
 
 export interface ControlStackProps extends StackProps {
   placed: PlacedSite;
-  topologyPath: string;
+  topologyFile: string;
   alarmQueueArn: string;
   logRetention: logs.RetentionDays;
 }
@@ -32,7 +32,7 @@ export class ControlStack extends Stack {
     this.alarms = new TunnelAlarms(this, 'Alarms', { site, alarmQueueArn: props.alarmQueueArn });
     this.controller = new FailoverController(this, 'Controller', {
       site,
-      topologyPath: props.topologyPath,
+      topologyFile: props.topologyFile,
       clusterArns: clusterNames.map((name) =>
         this.formatArn({ service: 'ecs', resource: 'cluster', resourceName: name }),
       ),

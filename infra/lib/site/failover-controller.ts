@@ -24,8 +24,8 @@ import { SLACK_SECRET_NAME, STATE_TABLE_NAME } from '../naming.js';
 
 export interface FailoverControllerProps {
   site: Site;
-  /** Topology file relative to the repository root; copied into the bundle. */
-  topologyPath: string;
+  /** Absolute path of the topology file; copied into the bundle. */
+  topologyFile: string;
   clusterArns: string[];
   alarmArns: string[];
   logRetention: logs.RetentionDays;
@@ -79,8 +79,8 @@ export class FailoverController extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `cp "${join(inputDir, props.topologyPath)}" "${outputDir}/tunnels.yml"`,
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp "${props.topologyFile}" "${outputDir}/tunnels.yml"`,
           ],
         },
       },

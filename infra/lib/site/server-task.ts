@@ -5,23 +5,22 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Site } from '../../../src/config/topology-schema.js';
 import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { acknowledge } from '../common/nag.js';
 import { stateTableStatement } from '../common/operator-policy.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
-import {
-  HOST_CONFIG_DIR,
-  HOST_PKI_DIR,
-  HOST_TOPOLOGY_PATH,
-  SERVER_REPOSITORY,
-  STATE_TABLE_NAME,
-  TUNNEL_ATTRIBUTE,
-} from '../naming.js';
+import { HOST_PKI_DIR, SERVER_REPOSITORY, STATE_TABLE_NAME, TUNNEL_ATTRIBUTE } from '../naming.js';
+import { serverTopologyText } from './server-topology.js';
+
+/** images/openvpn-server/entrypoint.sh's RUN_DIR; the topology is written there at container start. */
+const RUN_DIR = '/run/tunnelops';
+const TOPOLOGY_PATH = `${RUN_DIR}/tunnels.yml`;
 
 export interface ServerTaskProps {
   vpc: ec2.IVpc;
-  siteName: string;
+  site: Site;
   placed: PlacedTunnel;
   vpcCidr: string;
   imageTag: string;
@@ -42,7 +41,7 @@ export class ServerTask extends Construct {
     const { tunnel } = p.placed;
     const task = new ecs.Ec2TaskDefinition(this, 'Task', {
       networkMode: ecs.NetworkMode.HOST,
-      volumes: [{ name: 'tunnelops', host: { sourcePath: HOST_CONFIG_DIR } }],
+      volumes: [{ name: 'pki', host: { sourcePath: HOST_PKI_DIR } }],
     });
     // The monitor: high-resolution metrics, health-changed events and heartbeats in the state table.
     task.addToTaskRolePolicy(
@@ -74,9 +73,15 @@ export class ServerTask extends Construct {
       memoryReservationMiB: 256,
       privileged: false,
       linuxParameters,
+      // The image's entrypoint under tini, after writing this site's topology where the entrypoint reads it.
+      entryPoint: ['/usr/bin/tini', '--', '/bin/sh', '-c'],
+      command: [
+        `mkdir -p ${RUN_DIR} && printf '%s' "$TUNNELOPS_TOPOLOGY_TEXT" > ${TOPOLOGY_PATH} && exec /usr/local/bin/entrypoint.sh`,
+      ],
       environment: {
-        TUNNELOPS_TOPOLOGY: HOST_TOPOLOGY_PATH,
-        TUNNELOPS_SITE: p.siteName,
+        TUNNELOPS_TOPOLOGY_TEXT: serverTopologyText(p.site),
+        TUNNELOPS_TOPOLOGY: TOPOLOGY_PATH,
+        TUNNELOPS_SITE: p.site.name,
         TUNNELOPS_TUNNEL: tunnel.name,
         PKI_DIR: HOST_PKI_DIR,
         VPC_CIDRS: p.vpcCidr,
@@ -84,7 +89,7 @@ export class ServerTask extends Construct {
         AWS_REGION: stack.region,
       },
       logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: `${p.siteName}-${tunnel.name}`,
+        streamPrefix: `${p.site.name}-${tunnel.name}`,
         logGroup: new logs.LogGroup(this, 'Logs', { retention: p.logRetention }),
       }),
       // The image's check: openvpn alive and its tun device up; ECS replaces a task that fails it.
@@ -97,7 +102,7 @@ export class ServerTask extends Construct {
       },
       stopTimeout: Duration.seconds(10),
     });
-    container.addMountPoints({ sourceVolume: 'tunnelops', containerPath: HOST_CONFIG_DIR, readOnly: true });
+    container.addMountPoints({ sourceVolume: 'pki', containerPath: HOST_PKI_DIR, readOnly: true });
 
     const cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
       clusterName: tunnel.ecs.cluster,
@@ -113,7 +118,7 @@ export class ServerTask extends Construct {
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       placementConstraints: [
-        ecs.PlacementConstraint.memberOf(`attribute:${TUNNEL_ATTRIBUTE} == ${p.siteName}-${tunnel.name}`),
+        ecs.PlacementConstraint.memberOf(`attribute:${TUNNEL_ATTRIBUTE} == ${p.site.name}-${tunnel.name}`),
       ],
       circuitBreaker: { enable: true, rollback: true },
     });
@@ -122,7 +127,7 @@ export class ServerTask extends Construct {
       {
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment holds only names and paths (site, tunnel, file locations, table name); the PKI comes from the host volume, never from the environment.',
+          'The environment holds only names, paths and the site topology (CIDRs, probe targets; no Slack fields); the PKI comes from the host volume, never from the environment.',
       },
       {
         id: 'AwsSolutions-IAM5',

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { Site } from '../../../src/config/topology-schema.js';
 import { importVpc } from '../common/import-vpc.js';
 import type { InfraContext } from '../config/infra-context.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
@@ -14,11 +15,12 @@ import { TunnelServer } from './tunnel-server.js';
 export interface TunnelStackProps extends StackProps {
   ctx: InfraContext;
   siteName: string;
+  /** The tunnel's site from the topology (its server sees this site only). */
+  site: Site;
   placed: PlacedTunnel;
   bucket: s3.IBucket;
   key: kms.IKey;
   eipAllocationId: string;
-  topologyText: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -49,12 +51,11 @@ export class TunnelStack extends Stack {
       clusterName,
       bucketName: props.bucket.bucketName,
       eipAllocationId: props.eipAllocationId,
-      topologyText: props.topologyText,
     });
     this.server = new TunnelServer(this, 'Server', { vpc, placed, vpcCidr: ctx.vpcCidr, role, userData });
     const task = new ServerTask(this, 'OpenVpn', {
       vpc,
-      siteName,
+      site: props.site,
       placed,
       vpcCidr: ctx.vpcCidr,
       imageTag: ctx.serverImageTag,

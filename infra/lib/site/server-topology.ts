@@ -1,0 +1,22 @@
+import { parseTopology } from '../../../src/config/load-topology.js';
+import type { Site } from '../../../src/config/topology-schema.js';
+
+/** Stand-ins for the Slack-only fields: valid for the schema, never used by a server or its monitor. */
+const UNUSED_APPROVERS = { users: ['U0UNUSED'], userGroups: [] as string[] };
+const UNUSED_CHANNEL = 'C0UNUSED';
+
+/**
+ * The topology a tunnel server sees: its own site only, with the Slack-only fields (approvers, channel,
+ * approval expiry) replaced by fixed stand-ins. The OpenVPN config renderer and the monitor need the site's
+ * CIDRs, tunnels, probe targets and rise/fall settings; editing another site or the approvers must not
+ * restart this site's servers. JSON is YAML, and it is checked with the same schema here.
+ */
+export function serverTopologyText(site: Site): string {
+  const text = JSON.stringify({
+    sites: [
+      { ...site, approvers: UNUSED_APPROVERS, slackChannel: UNUSED_CHANNEL, approvalExpiryMinutes: 15 },
+    ],
+  });
+  parseTopology(text, `the server topology of ${site.name}`);
+  return text;
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { REPO_ROOT } from '../lib/common/repo-root.js';
+import { synthesize } from './helpers/synth.js';
+
+const blank = (t: unknown) => JSON.stringify(t).replace(/[0-9a-f]{64}/g, '<hash>');
+
+/** What a topology edit touches decides what a deploy restarts (src/domain/tunnel-risk.ts reads the diff). */
+describe('topology edits', () => {
+  it('a Slack-only edit (approvers, channel) leaves both tunnel stacks untouched; a CIDR edit restarts the servers, not the instances', () => {
+    const original = readFileSync(join(REPO_ROOT, 'tunnels.yml'), 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelops-topology-'));
+    const slackOnly = join(dir, 'slack-only.yml');
+    writeFileSync(slackOnly, original.replace('UAPPROVER2', 'UAPPROVER3').replace('C0SANDBOX1', 'C0OTHER01'));
+    const cidr = join(dir, 'cidr.yml');
+    writeFileSync(cidr, original.replace('10.21.0.0/16', '10.22.0.0/16'));
+
+    const base = synthesize().templates;
+    const afterSlack = synthesize({ context: { topology: slackOnly } }).templates;
+    const afterCidr = synthesize({ context: { topology: cidr } }).templates;
+    for (const stack of ['TunnelOps-dc1-primary', 'TunnelOps-dc1-secondary', 'TunnelOps-dc1']) {
+      expect(blank(afterSlack[stack])).toEqual(blank(base[stack]));
+    }
+    for (const stack of ['TunnelOps-dc1-primary', 'TunnelOps-dc1-secondary']) {
+      const lt = (t: typeof base) =>
+        JSON.stringify(
+          Object.values(t[stack]!.Resources).filter(
+            (r) => (r as { Type: string }).Type === 'AWS::EC2::LaunchTemplate',
+          ),
+        );
+      const td = (t: typeof base) =>
+        JSON.stringify(
+          Object.values(t[stack]!.Resources).filter(
+            (r) => (r as { Type: string }).Type === 'AWS::ECS::TaskDefinition',
+          ),
+        );
+      expect(lt(afterCidr)).toEqual(lt(base));
+      expect(td(afterCidr)).not.toEqual(td(base));
+    }
+    // The new CIDR gets its routes.
+    expect(JSON.stringify(afterCidr['TunnelOps-dc1-control'])).toContain('10.22.0.0/16');
+  });
+});
