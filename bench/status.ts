@@ -34,7 +34,7 @@ const FAKE_CREDENTIALS = {
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
 
-function site(i: number, clusterPerSite = false): Site {
+function site(i: number): Site {
   const name = `site${i}`;
   const region = REGIONS[(i - 1) % REGIONS.length]!;
   return siteSchema.parse({
@@ -45,8 +45,8 @@ function site(i: number, clusterPerSite = false): Site {
     probeTargets: [{ kind: 'icmp', host: `10.${i}.0.10` }],
     tunnels: ['primary', 'secondary'].map((t) => ({
       name: t,
-      // ECS reads are per cluster: the measured layout shares one cluster per region.
-      ecs: { cluster: clusterPerSite ? `tunnelops-${name}` : `tunnelops-${region}`, service: `${name}-${t}` },
+      // As infra deploys it: one ECS cluster per site (ECS reads are per cluster).
+      ecs: { cluster: `tunnelops-${name}`, service: `${name}-${t}` },
       instance: { tag: { key: 'tunnelops:tunnel', value: `${name}-${t}` } },
     })),
     approvers: { users: ['UAPPROVER1'] },
@@ -80,7 +80,12 @@ async function run(sites: Site[], state: FakeAwsState, dataDir: string) {
   let started = performance.now();
   const report = await status.report();
   const wallMs = Math.round(performance.now() - started);
-  const first = { calls: new Map(aws.calls), regionCalls: new Map(aws.regionCalls), total: aws.total };
+  const first = {
+    calls: new Map(aws.calls),
+    regionCalls: new Map(aws.regionCalls),
+    ecsClusterCalls: new Map(aws.ecsClusterCalls),
+    total: aws.total,
+  };
   // A second run, as a bot that has been up for a while answers.
   aws.resetCounts();
   offsetMs = 60_000;
@@ -122,40 +127,61 @@ function summarize(report: StatusReport): string[] {
 const perApi = (calls: Map<string, number>) => [...calls].map(([api, n]) => `${api}=${n}`).join(' ');
 const perRegion = (calls: Map<string, number>) => [...calls].map(([r, n]) => `${r}=${n}`).join(' ');
 
+/** ECS calls by cluster: "tunnelops-site2 (DescribeServices=1 ListTasks=1)", or "none". */
+function ecsByCluster(calls: Map<string, number>): string {
+  const byCluster = new Map<string, string[]>();
+  for (const [key, n] of calls) {
+    const [cluster, op] = key.split(' ');
+    byCluster.set(cluster!, [...(byCluster.get(cluster!) ?? []), `${op}=${n}`]);
+  }
+  if (byCluster.size === 0) return 'none';
+  if (byCluster.size > 3)
+    return `${byCluster.size} clusters, ${[...calls.values()].reduce((a, b) => a + b, 0)} calls`;
+  return [...byCluster].map(([c, ops]) => `${c} (${ops.join(' ')})`).join(', ');
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-bench-status-'));
 try {
   const sites = Array.from({ length: SITES }, (_, i) => site(i + 1));
   const tunnels = sites.length * 2;
-
-  // Steady state, with a stopped instance (a blackholed route) and a tunnel losing every probe.
-  const steady = new FakeAwsState(sites);
-  steady.tunnel('site5', 'primary').instanceState = 'stopped';
-  steady.tunnel('site9', 'secondary').lossPct = 100;
-  const main = await run(sites, steady, dataDir);
-
-  // Same account with one ECS task down: that cluster gets a closer look (DescribeServices, stop reasons).
+  const clusters = new Set(sites.flatMap((s) => s.tunnels.map((t) => t.ecs.cluster))).size;
+  // Measured: every tunnel healthy, every cluster publishing Container Insights task counts.
+  const main = await run(sites, new FakeAwsState(sites), dataDir);
+  // One ECS task down: only that site's cluster is asked why (DescribeServices, last stopped task).
   const taskDown = new FakeAwsState(sites);
   taskDown.tunnel('site2', 'secondary').runningTasks = 0;
-  const extra = await run(sites, taskDown, dataDir);
-
-  // The same sites with a cluster per site: ECS reads cannot span clusters, so one DescribeServices each.
-  const perSiteSites = Array.from({ length: SITES }, (_, i) => site(i + 1, true));
-  const perSite = await run(perSiteSites, new FakeAwsState(perSiteSites), dataDir);
+  const down = await run(sites, taskDown, dataDir);
+  // Trouble ECS does not see (a stopped instance, a tunnel losing every probe): no extra calls.
+  const other = new FakeAwsState(sites);
+  other.tunnel('site5', 'primary').instanceState = 'stopped';
+  other.tunnel('site9', 'secondary').lossPct = 100;
+  const elsewhere = await run(sites, other, dataDir);
+  // Container Insights off everywhere: every cluster is read from ECS, one DescribeServices each.
+  const noInsights = new FakeAwsState(sites);
+  for (const t of noInsights.tunnels.values()) t.containerInsights = false;
+  const fallback = await run(sites, noInsights, dataDir);
 
   console.log(
-    `status of ${sites.length} sites / ${tunnels} tunnels in ${REGIONS.length} regions, ${DELAY_MS} ms per AWS call`,
+    `status of ${sites.length} sites / ${tunnels} tunnels / ${clusters} ECS clusters (one per site) in ${REGIONS.length} regions, ${DELAY_MS} ms per AWS call`,
   );
-  console.log(`AWS calls: ${main.total} (${perApi(main.calls)})`);
+  console.log(
+    `all healthy: ${main.total} AWS calls (${perApi(main.calls)}); ECS calls: ${ecsByCluster(main.ecsClusterCalls)}`,
+  );
   console.log(`per region: ${perRegion(main.regionCalls)}`);
   for (const line of summarize(main.report)) console.log(line);
   console.log(
     `wall: ${main.wallMs} ms cold (first report of the process); ${main.warmWallMs} ms warm (${main.warmCalls} calls)`,
   );
   console.log(
-    `with one ECS task down: ${extra.total} calls (${perRegion(extra.regionCalls)}), ${extra.wallMs} ms; ${summarize(extra.report).slice(1).join(' ').trim()}`,
+    `one ECS task down: ${down.total} calls (${perRegion(down.regionCalls)}), ${down.wallMs} ms; ECS calls: ${ecsByCluster(down.ecsClusterCalls)}`,
   );
+  for (const line of summarize(down.report).slice(1)) console.log(line);
   console.log(
-    `with a cluster per site instead of per region: ${perSite.total} calls (${perApi(perSite.calls)}), ${perSite.wallMs} ms`,
+    `a stopped instance and a lossy tunnel: ${elsewhere.total} calls, ${elsewhere.wallMs} ms; ECS calls: ${ecsByCluster(elsewhere.ecsClusterCalls)}`,
+  );
+  for (const line of summarize(elsewhere.report).slice(1)) console.log(line);
+  console.log(
+    `Container Insights off on every cluster: ${fallback.total} calls (${perApi(fallback.calls)}), ${fallback.wallMs} ms; ${summarize(fallback.report)[0]}`,
   );
   const naive = tunnels * NAIVE_APIS.length;
   console.log(

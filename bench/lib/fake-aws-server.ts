@@ -14,6 +14,8 @@ export class FakeAwsServer {
   readonly calls = new Map<string, number>();
   /** Calls per region. */
   readonly regionCalls = new Map<string, number>();
+  /** ECS calls per cluster and API ("tunnelops-site2 DescribeServices"). */
+  readonly ecsClusterCalls = new Map<string, number>();
   private server: Server | undefined;
 
   constructor(
@@ -41,6 +43,7 @@ export class FakeAwsServer {
   resetCounts(): void {
     this.calls.clear();
     this.regionCalls.clear();
+    this.ecsClusterCalls.clear();
   }
 
   get total(): number {
@@ -62,9 +65,13 @@ export class FakeAwsServer {
     const api = `${service}:${op}`;
     this.calls.set(api, (this.calls.get(api) ?? 0) + 1);
     this.regionCalls.set(region, (this.regionCalls.get(region) ?? 0) + 1);
+    const body = raw && service !== 'ec2' ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    if (service === 'ecs') {
+      const key = `${String(body.cluster ?? 'default')} ${op}`;
+      this.ecsClusterCalls.set(key, (this.ecsClusterCalls.get(key) ?? 0) + 1);
+    }
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (service === 'ec2') return handleEc2(this.state, region, new URLSearchParams(raw));
-    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     if (service === 'ecs') return handleEcs(this.state, region, op, body);
     if (service === 'monitoring') return handleCloudWatch(this.state, region, op, body);
     return {

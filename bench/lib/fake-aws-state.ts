@@ -14,6 +14,8 @@ export interface FakeTunnel {
   cluster: string;
   service: string;
   runningTasks: number;
+  /** Whether the service's cluster publishes Container Insights task counts. */
+  containerInsights: boolean;
   lossPct: number;
   latencyMs: number;
 }
@@ -51,6 +53,7 @@ export class FakeAwsState {
           cluster: t.ecs.cluster,
           service: t.ecs.service,
           runningTasks: 1,
+          containerInsights: true,
           lossPct: 0,
           latencyMs: 20 + (n % 7),
         });

@@ -1,12 +1,16 @@
 import type { FakeAwsState, FakeTunnel } from './fake-aws-state.js';
 import type { WireReply } from './fake-ec2.js';
 
-/** CloudWatch JSON 1.0 API for the actions status uses, with the 500-query limit enforced. */
+/**
+ * CloudWatch JSON 1.0 API for the actions status uses, with the 500-query limit enforced: the monitor's
+ * TunnelOps probe metrics (Site, Tunnel) and the ECS/ContainerInsights service task counts (ClusterName,
+ * ServiceName) of clusters that have Container Insights on.
+ */
 type Body = Record<string, unknown>;
 type Query = {
   Id: string;
   MetricStat: {
-    Metric: { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
+    Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
     Stat: string;
   };
 };
@@ -28,6 +32,14 @@ function series(t: FakeTunnel | undefined, q: Query, endS: number) {
   const { MetricName } = q.MetricStat.Metric;
   const value = (): number | null => {
     if (!t) return null;
+    if (q.MetricStat.Metric.Namespace === 'ECS/ContainerInsights') {
+      if (!t.containerInsights) return null;
+      if (MetricName === 'RunningTaskCount') return t.runningTasks;
+      if (MetricName === 'DesiredTaskCount') return 1;
+      if (MetricName === 'PendingTaskCount') return 0;
+      if (MetricName === 'DeploymentCount') return 1;
+      return null;
+    }
     if (q.MetricStat.Stat === 'SampleCount') return 60;
     if (MetricName === 'ProbeLossPct') return t.lossPct;
     if (MetricName === 'ProbeLatencyMs') return t.lossPct >= 100 ? null : t.latencyMs;
@@ -51,7 +63,13 @@ export function handleCloudWatch(state: FakeAwsState, region: string, op: string
     const endS = Number(body.EndTime);
     const results = queries.map((q) => {
       const dim = (n: string) => q.MetricStat.Metric.Dimensions.find((d) => d.Name === n)?.Value;
-      const t = state.inRegion(region).find((x) => x.site === dim('Site') && x.tunnel === dim('Tunnel'));
+      const t = state
+        .inRegion(region)
+        .find((x) =>
+          q.MetricStat.Metric.Namespace === 'ECS/ContainerInsights'
+            ? x.cluster === dim('ClusterName') && x.service === dim('ServiceName')
+            : x.site === dim('Site') && x.tunnel === dim('Tunnel'),
+        );
       return series(t, q, endS);
     });
     return json({ MetricDataResults: results, Messages: [] });
