@@ -74,6 +74,7 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
     description: 'tunnelops: state table, secrets, alarm queue, the bot service and the GitHub deploy roles',
     ctx,
     topology,
+    topologyText,
     vpc: (scope) => importVpc(scope, ctx),
     logRetention,
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoStore } from '../../src/aws/dynamo-store.js';
 import { envSchema } from '../../src/config/env-schema.js';
+import { parseTopology } from '../../src/config/load-topology.js';
 import { STATE_TABLE_NAME } from '../lib/naming.js';
 import { render, resourcesOfType, type Synthesized, synthesize, type Template } from './helpers/synth.js';
 
@@ -34,7 +35,14 @@ describe('shared stack', () => {
     );
     const secrets = (c.Secrets as { Name: string; ValueFrom: unknown }[]).map((s) => s.Name).sort();
     const known = Object.keys(envSchema.shape);
-    for (const name of [...Object.keys(env), ...secrets]) expect(known).toContain(name);
+    // TUNNELOPS_TOPOLOGY_TEXT is read by the container's start command, not by the app.
+    for (const name of [...Object.keys(env), ...secrets])
+      if (name !== 'TUNNELOPS_TOPOLOGY_TEXT') expect(known).toContain(name);
+    expect(parseTopology(String(env.TUNNELOPS_TOPOLOGY_TEXT)).sites[0]!.approvers.users).toEqual([
+      'UAPPROVER1',
+      'UAPPROVER2',
+    ]);
+    expect(c.Command[0]).toContain('exec node --import tsx app.ts');
     expect(secrets).toEqual([
       'APP_ID',
       'PRIVATE_KEY',
@@ -47,7 +55,7 @@ describe('shared stack', () => {
     expect(env).toMatchObject({
       PORT: '3000',
       TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
-      TUNNELOPS_TOPOLOGY: '/app/tunnels.yml',
+      TUNNELOPS_TOPOLOGY: '/tmp/tunnelops/tunnels.yml',
       TUNNELOPS_SNS_TOPIC_ARNS: 'arn:<AWS::Partition>:sns:us-east-1:123456789012:tunnelops-dc1-alarms',
     });
     expect(env.TUNNELOPS_ALARM_QUEUE_URL).toMatch(/^<AlarmsQueue[0-9A-F]+>$/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -20,6 +20,7 @@ describe('topology edits', () => {
     const base = synthesize().templates;
     const afterSlack = synthesize({ context: { topology: slackOnly } }).templates;
     const afterCidr = synthesize({ context: { topology: cidr } }).templates;
+    rmSync(dir, { recursive: true, force: true });
     for (const stack of ['TunnelOps-dc1-primary', 'TunnelOps-dc1-secondary', 'TunnelOps-dc1']) {
       expect(blank(afterSlack[stack])).toEqual(blank(base[stack]));
     }

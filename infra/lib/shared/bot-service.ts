@@ -30,9 +30,12 @@ export interface BotServiceProps {
   alarmQueue: sqs.IQueue;
   alarmTopicArns: string[];
   logRetention: logs.RetentionDays;
+  /** The topology file's text. */
+  topologyText: string;
 }
 
 const PORT = 3000;
+const TOPOLOGY_PATH = '/tmp/tunnelops/tunnels.yml';
 
 /**
  * The bot (Slack + GitHub + /sns + /api) as one Fargate task behind an HTTPS ALB. Fargate rather than
@@ -75,8 +78,7 @@ export class BotService extends Construct {
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
       AWS_REGION: ctx.region,
-      // The image carries the repository's topology (images/bot/Dockerfile); infra and bot read the same file.
-      TUNNELOPS_TOPOLOGY: '/app/tunnels.yml',
+      TUNNELOPS_TOPOLOGY: TOPOLOGY_PATH,
       TUNNELOPS_DATA_DIR: '/tmp/tunnelops',
       TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
       TUNNELOPS_SNS_TOPIC_ARNS: props.alarmTopicArns.join(','),
@@ -91,7 +93,13 @@ export class BotService extends Construct {
         ecr.Repository.fromRepositoryName(this, 'Repository', BOT_REPOSITORY),
         ctx.botImageTag,
       ),
-      environment,
+      // The deployed topology (the file this synth read), written where TUNNELOPS_TOPOLOGY points before the
+      // app starts; the tunnels.yml baked into the image is only for `docker run` without infra.
+      entryPoint: ['/bin/sh', '-c'],
+      command: [
+        `mkdir -p /tmp/tunnelops && printf '%s' "$TUNNELOPS_TOPOLOGY_TEXT" > ${TOPOLOGY_PATH} && exec node --import tsx app.ts`,
+      ],
+      environment: { ...environment, TUNNELOPS_TOPOLOGY_TEXT: props.topologyText },
       secrets: botSecrets(
         {
           SLACK_SIGNING_SECRET: fromJson(secrets.slack, 'signingSecret'),

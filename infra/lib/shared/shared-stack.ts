@@ -14,6 +14,7 @@ import { stateTable } from './state-table.js';
 export interface SharedStackProps extends StackProps {
   ctx: InfraContext;
   topology: Topology;
+  topologyText: string;
   vpc: (scope: Construct) => ec2.IVpc;
   logRetention: logs.RetentionDays;
 }
@@ -37,6 +38,7 @@ export class SharedStack extends Stack {
         this.formatArn({ service: 'sns', resource: alarmTopicName(s.name) }),
       ),
       logRetention: props.logRetention,
+      topologyText: props.topologyText,
     });
     const github = new GitHubOidc(this, 'GitHub', {
       repository: props.ctx.githubRepository,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -24,15 +24,15 @@ export interface Synthesized {
 
 /** Builds and synthesizes the whole app once (call it in beforeAll). */
 export function synthesize(opts: { context?: Record<string, unknown>; nag?: boolean } = {}): Synthesized {
-  const app = new App({
-    context: { ...exampleContext(), ...opts.context },
-    outdir: mkdtempSync(join(tmpdir(), 'tunnelops-cdk-')),
-  });
+  const outdir = mkdtempSync(join(tmpdir(), 'tunnelops-cdk-'));
+  const app = new App({ context: { ...exampleContext(), ...opts.context }, outdir });
   const stacks = buildApp(app, { nag: opts.nag ?? false });
   const assembly = app.synth();
   const templates = Object.fromEntries(
     stacks.all.map((s) => [s.stackName, assembly.getStackArtifact(s.artifactId).template as Template]),
   );
+  // Templates are in memory now; the assembly (with the bundled controller) is not needed.
+  rmSync(outdir, { recursive: true, force: true });
   return { app, stacks, templates };
 }
 
