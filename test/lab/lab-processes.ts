@@ -58,6 +58,8 @@ export class NsProcess {
   /** SIGTERM, then SIGKILL after timeoutMs (0: SIGKILL at once); resolves when the process has exited. */
   async stop(timeoutMs = 5000): Promise<void> {
     if (this.exited) return;
+    // Hold the event loop until the exit is seen (the child is unref'd so a CLI can leave the lab running).
+    this.child.ref();
     this.kill(timeoutMs === 0 ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => this.kill('SIGKILL'), timeoutMs);
     await this.done;
