@@ -62,21 +62,29 @@ async function chaos(opts: CliOptions): Promise<void> {
   console.log(`${res.status} ${await res.text()}`);
 }
 
+interface TranscriptLine {
+  at: string;
+  method: string;
+  ts?: string;
+  args: { channel?: string; user?: string; text?: string; blocks?: unknown[] };
+}
+
+function transcriptEntries(dataDir: string): TranscriptLine[] {
+  const path = join(dataDir, 'slack-transcript.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TranscriptLine);
+}
+
 function transcript(opts: CliOptions): void {
-  const path = join(opts.dataDir, 'slack-transcript.jsonl');
-  if (!existsSync(path)) {
+  const entries = transcriptEntries(opts.dataDir);
+  if (entries.length === 0) {
     console.log('(no Slack messages yet)');
     return;
   }
-  const n = Number(opts.args[1] ?? 10);
-  const lines = readFileSync(path, 'utf8').trim().split('\n').slice(-n);
-  for (const line of lines) {
-    const e = JSON.parse(line) as {
-      at: string;
-      method: string;
-      ts?: string;
-      args: { channel?: string; text?: string; blocks?: unknown[] };
-    };
+  for (const e of entries.slice(-Number(opts.args[1] ?? 10))) {
     console.log(`--- ${e.at} ${e.method} ${e.args.channel ?? ''} ${e.ts ?? ''}`);
     console.log(renderBlocks(e.args.blocks, e.args.text ?? ''));
   }
@@ -85,6 +93,7 @@ function transcript(opts: CliOptions): void {
 /** A button click as Slack sends it (block_actions), for the approval buttons. */
 async function click(opts: CliOptions, client: SlackCommandClient): Promise<void> {
   const [verb, requestId, ...reason] = opts.args;
+  const clickedAt = new Date().toISOString();
   if (!requestId) throw new Error(`usage: npm run vpn -- --as <user> ${verb} <request-id>`);
   const res = await client.interaction({
     type: 'block_actions',
@@ -111,6 +120,15 @@ async function click(opts: CliOptions, client: SlackCommandClient): Promise<void
       ? `clicked ${verb} on ${requestId} as ${opts.user}`
       : `${res.status} ${JSON.stringify(res.body)}`,
   );
+  // Refusals are ephemeral messages to the clicker: show the ones the sandbox's Slack stand-in received.
+  // The bot acks first and works after, so wait until it has said something (or 3 s).
+  const since = () => transcriptEntries(opts.dataDir).filter((x) => x.at >= clickedAt);
+  for (let waited = 0; waited < 3000 && since().length === 0; waited += 150)
+    await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 200));
+  for (const e of since().filter((x) => x.method === 'chat.postEphemeral' && x.args.user === opts.user)) {
+    console.log(`(only you can see this) ${renderBlocks(e.args.blocks, e.args.text ?? '')}`);
+  }
 }
 
 async function main(): Promise<void> {
