@@ -1,7 +1,9 @@
 /**
  * bench:status: the real status path (StatusService over the AWS adapters) for 50 sites / 100 tunnels
- * in 3 regions, against a loopback fake of EC2/ECS/CloudWatch that delays every call 150 ms.
- * Last line: {"bench":"status","tunnels":100,"regions":3,"aws_calls":N,"naive_calls":M,"wall_ms":W}
+ * in 3 regions, one ECS cluster per site as infra deploys them, against a loopback fake of
+ * EC2/ECS/CloudWatch (incl. Container Insights task counts) that delays every call 150 ms.
+ * The measured run is all healthy; the summary also shows a task down, non-ECS trouble and
+ * Container Insights off. Last line (the all-healthy run): {"bench":"status","tunnels":100,"regions":3,"aws_calls":N,"naive_calls":M,"wall_ms":W}
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
