@@ -161,6 +161,11 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
         '-A TUNNELOPS-FWD -i tun0 -j ACCEPT',
         '-A TUNNELOPS-FWD -o tun0 -j ACCEPT',
       ]);
+      // A graceful stop (SIGTERM, as docker stop sends) removes only its own rules.
+      await lab.stopServer('primary');
+      const after = (await inNs(ns, 'iptables', ['-w', '-S'])).split('\n');
+      expect(after).toContain('-A FORWARD -s 192.0.2.1/32 -j DROP');
+      expect(after.filter((r) => r.startsWith('-A TUNNELOPS-FWD'))).toEqual([]);
     }, 60_000);
   });
 

@@ -206,6 +206,11 @@ export class Lab {
     return this.servers.get(t)?.log() ?? '';
   }
 
+  /** Graceful stop of a server (SIGTERM to its entrypoint, as `docker stop` does). */
+  async stopServer(t: LabTunnel): Promise<void> {
+    await this.servers.get(t)?.stop(5000);
+  }
+
   /** Crash of the server's openvpn (SIGKILL, no goodbye to the client); its entrypoint then exits. */
   killServerOpenvpn(t: LabTunnel): void {
     const pid = openvpnPid(this.runDir('server', t));
