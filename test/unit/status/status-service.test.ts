@@ -143,6 +143,7 @@ describe('StatusService', () => {
 
   it('returns the health graph, and null when drawing it fails', async () => {
     const fake = fakeAccount();
+    fake.account.metrics.healthGraph = async () => Buffer.from('png');
     const { status, store } = service(fake.account);
     expect((await status.healthGraph('dc1'))?.toString()).toBe('png');
     expect(await status.healthGraph('nope')).toBeNull();
