@@ -95,7 +95,7 @@ function nockArtifact(api: nock.Scope, diffText: string) {
     .reply(200, makeZip({ 'cdk-diff.txt': diffText }), { 'content-type': 'application/zip' });
 }
 
-const recorded = readFileSync('test/fixtures/cdk/diff-replaces-primary-instance.txt', 'utf8');
+const recorded = readFileSync('test/fixtures/cdk/multi-stack-example.txt', 'utf8');
 
 describe('PR diff comment and tunnel risk check', () => {
   it('creates one sticky comment and a check run, then updates the same comment on the next push', async () => {

@@ -5,7 +5,7 @@ import { assessTunnelRisk, riskJustification } from '../../../src/domain/tunnel-
 import { MAX_COMMENT, renderDiffComment, riskConclusion } from '../../../src/github/diff-comment.js';
 import { demoTopology } from '../../helpers/test-app.js';
 
-const recorded = readFileSync('test/fixtures/cdk/diff-replaces-primary-instance.txt', 'utf8');
+const recorded = readFileSync('test/fixtures/cdk/multi-stack-example.txt', 'utf8');
 
 describe('cdk diff parsing and tunnel risk', () => {
   it('parses stacks and resource changes from cdk diff text', () => {
@@ -66,5 +66,36 @@ describe('cdk diff parsing and tunnel risk', () => {
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT);
     expect(body).toContain('truncated');
     expect(body).toContain('[full diff](https://github.com/o/r/actions/runs/1)');
+  });
+});
+
+describe('recorded cdk diff (infra/: primary instance type changed, `cdk diff TunnelOps-dc1-primary --template`)', () => {
+  const text = readFileSync('test/fixtures/cdk/recorded-primary-instance-type.txt', 'utf8');
+
+  it('finds the launch template change in the primary tunnel stack', () => {
+    expect(parseCdkDiffText(text)).toEqual({
+      stacks: [
+        {
+          stack: 'TunnelOps-dc1-primary',
+          resources: [
+            {
+              change: 'modify',
+              type: 'AWS::EC2::LaunchTemplate',
+              path: 'Server/LaunchTemplate',
+              logicalId: 'ServerLaunchTemplate3EDD7C5D',
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('says the primary instance is replaced and traffic fails over to secondary', () => {
+    const risk = assessTunnelRisk(demoTopology(), parseCdkDiffText(text));
+    expect(risk.risks).toHaveLength(1);
+    expect(risk.risks[0]).toMatchObject({ site: 'dc1', tunnel: 'primary', disruption: 'replaces-instance' });
+    expect(risk.risks[0]!.message).toBe(
+      'replaces the primary instance (AWS::EC2::LaunchTemplate modify): traffic will fail over to secondary',
+    );
   });
 });
