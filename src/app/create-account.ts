@@ -1,7 +1,7 @@
+import { createAwsAccount } from '../aws/aws-account.js';
 import type { Env } from '../config/env-schema.js';
 import { usesAws } from '../config/load-env.js';
 import type { Topology } from '../config/topology-schema.js';
-import { createAwsAccount } from '../aws/aws-account.js';
 import { createSandboxAccount } from '../local/sandbox-account.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';

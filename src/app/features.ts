@@ -8,4 +8,10 @@ import type { AppContext } from './context.js';
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
 export type Feature = (ctx: AppContext) => Promise<void> | void;
 
-export const FEATURES: Feature[] = [registerStatus, registerApprovals, registerController, registerGithub, registerAlarms];
+export const FEATURES: Feature[] = [
+  registerStatus,
+  registerApprovals,
+  registerController,
+  registerGithub,
+  registerAlarms,
+];

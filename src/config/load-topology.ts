@@ -22,7 +22,9 @@ export function loadTopology(path: string): Topology {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read topology file ${path}: ${(err as Error).message}. Set TUNNELOPS_TOPOLOGY to its path.`);
+    throw new ConfigError(
+      `cannot read topology file ${path}: ${(err as Error).message}. Set TUNNELOPS_TOPOLOGY to its path.`,
+    );
   }
   return parseTopology(text, path);
 }

@@ -10,7 +10,10 @@ const cidr = z
 const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'expected an IPv4 address such as 203.0.113.10');
 const name = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a lowercase name: letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,31}$/,
+    'expected a lowercase name: letters, digits and dashes, starting with a letter',
+  );
 
 export const probeTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('icmp'), host: ipv4 }).strict(),
@@ -18,7 +21,13 @@ export const probeTargetSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const instanceDiscoverySchema = z.union([
-  z.object({ instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id such as i-0abc12345def67890') }).strict(),
+  z
+    .object({
+      instanceId: z
+        .string()
+        .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id such as i-0abc12345def67890'),
+    })
+    .strict(),
   z.object({ tag: z.object({ key: z.string().min(1), value: z.string().min(1) }).strict() }).strict(),
 ]);
 
@@ -52,7 +61,9 @@ export const siteSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region code such as eu-west-1'),
     onPremCidrs: z.array(cidr).min(1, 'list at least one on-prem CIDR'),
     routeTableIds: z
-      .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id such as rtb-0123456789abcdef0'))
+      .array(
+        z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id such as rtb-0123456789abcdef0'),
+      )
       .min(1, 'list at least one route table id'),
     probeTargets: z.array(probeTargetSchema).min(1, 'list at least one on-prem probe target'),
     tunnels: z
@@ -61,19 +72,35 @@ export const siteSchema = z
     failover: failoverSchema.default(() => failoverSchema.parse({})),
     approvers: z
       .object({
-        users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id such as U012AB3CD')).default([]),
-        userGroups: z.array(z.string().regex(/^S[A-Z0-9]+$/, 'expected a Slack user group id such as S0614TZR7')).default([]),
+        users: z
+          .array(z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id such as U012AB3CD'))
+          .default([]),
+        userGroups: z
+          .array(z.string().regex(/^S[A-Z0-9]+$/, 'expected a Slack user group id such as S0614TZR7'))
+          .default([]),
       })
       .strict()
-      .refine((a) => a.users.length + a.userGroups.length > 0, 'name at least one approver (user or user group)'),
-    approvalExpiryMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      .refine(
+        (a) => a.users.length + a.userGroups.length > 0,
+        'name at least one approver (user or user group)',
+      ),
+    approvalExpiryMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
     slackChannel: z.string().regex(/^[CG][A-Z0-9]+$/, 'expected a Slack channel id such as C0123ABCD'),
   })
   .strict()
   .superRefine((site, ctx) => {
     const [a, b] = site.tunnels;
     if (a && b && a.name === b.name) {
-      ctx.addIssue({ code: 'custom', path: ['tunnels', 1, 'name'], message: 'the two tunnels need different names' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tunnels', 1, 'name'],
+        message: 'the two tunnels need different names',
+      });
     }
   });
 
@@ -85,7 +112,12 @@ export const topologySchema = z
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.sites.forEach((s, i) => {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'name'], message: `duplicate site name "${s.name}"` });
+      if (seen.has(s.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sites', i, 'name'],
+          message: `duplicate site name "${s.name}"`,
+        });
       seen.add(s.name);
     });
   });

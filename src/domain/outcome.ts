@@ -10,8 +10,10 @@ export function reasonOf(err: unknown): string {
     const e = err as { name?: string; message?: string; Code?: string };
     const code = e.Code ?? e.name;
     if (code === 'TimeoutError' || code === 'AbortError') return 'the AWS call timed out';
-    if (code && /Throttl|RequestLimitExceeded|TooManyRequests/i.test(code)) return `AWS throttled the call (${code})`;
-    if (code && /AccessDenied|UnauthorizedOperation|Unauthorized/i.test(code)) return `access denied (${code})`;
+    if (code && /Throttl|RequestLimitExceeded|TooManyRequests/i.test(code))
+      return `AWS throttled the call (${code})`;
+    if (code && /AccessDenied|UnauthorizedOperation|Unauthorized/i.test(code))
+      return `access denied (${code})`;
     if (code && e.message) return `${code}: ${e.message}`;
     if (e.message) return e.message;
   }

@@ -11,8 +11,14 @@ export type ParseResult = { ok: true; command: VpnCommand } | { ok: false; error
 
 export const USAGE: ReadonlyArray<readonly [string, string]> = [
   ['/vpn status [site]', 'which tunnel carries traffic and how healthy each one is'],
-  ['/vpn failover <site> [--to <tunnel>] [reason]', 'ask to move traffic to the other tunnel (a second approver must approve)'],
-  ['/vpn redeploy <site> <tunnel> [--force] [reason]', "ask to restart a tunnel's server (a second approver must approve)"],
+  [
+    '/vpn failover <site> [--to <tunnel>] [reason]',
+    'ask to move traffic to the other tunnel (a second approver must approve)',
+  ],
+  [
+    '/vpn redeploy <site> <tunnel> [--force] [reason]',
+    "ask to restart a tunnel's server (a second approver must approve)",
+  ],
   ['/vpn history [site]', 'recent failovers, redeploys and approvals'],
   ['/vpn cancel <request-id>', 'withdraw your own pending request'],
   ['/vpn help', 'this list'],
@@ -41,10 +47,12 @@ function checkName(value: string | undefined, what: string): string | null {
   return null;
 }
 
-const reasonOf = (rest: string[]): string | undefined => (rest.length ? rest.join(' ').slice(0, 500) : undefined);
+const reasonOf = (rest: string[]): string | undefined =>
+  rest.length ? rest.join(' ').slice(0, 500) : undefined;
 
 export function parseVpnCommand(text: string): ParseResult {
-  if (text.length > MAX_TEXT) return fail(`the command is too long (${text.length} characters; at most ${MAX_TEXT})`);
+  if (text.length > MAX_TEXT)
+    return fail(`the command is too long (${text.length} characters; at most ${MAX_TEXT})`);
   const [verb, ...args] = tokenize(text.trim());
   switch ((verb ?? 'help').toLowerCase()) {
     case 'help':
@@ -75,7 +83,12 @@ export function parseVpnCommand(text: string): ParseResult {
           if (badTo) return fail(`${badTo} after --to`);
         } else reason.push(rest[i]!);
       }
-      return done({ kind: 'failover', site: site!, ...(to ? { to } : {}), ...(reason.length ? { reason: reasonOf(reason) } : {}) });
+      return done({
+        kind: 'failover',
+        site: site!,
+        ...(to ? { to } : {}),
+        ...(reason.length ? { reason: reasonOf(reason) } : {}),
+      });
     }
     case 'redeploy': {
       const [site, tunnel, ...rest] = args;
@@ -83,7 +96,13 @@ export function parseVpnCommand(text: string): ParseResult {
       if (bad) return fail(`${bad}. usage: /vpn redeploy <site> <tunnel> [--force] [reason]`);
       const force = rest.includes('--force');
       const reason = rest.filter((r) => r !== '--force');
-      return done({ kind: 'redeploy', site: site!, tunnel: tunnel!, force, ...(reason.length ? { reason: reasonOf(reason) } : {}) });
+      return done({
+        kind: 'redeploy',
+        site: site!,
+        tunnel: tunnel!,
+        force,
+        ...(reason.length ? { reason: reasonOf(reason) } : {}),
+      });
     }
     case 'cancel': {
       const [id] = args;

@@ -24,6 +24,9 @@ export function sendError(res: ServerResponse, err: unknown): void {
       ? { error: err.code, message: err.message }
       : { error: 'internal', message: 'internal error; see the server log' };
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -49,7 +49,9 @@ export class HttpServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const mount = this.mounts.find((m) => url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`));
+    const mount = this.mounts.find(
+      (m) => url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`),
+    );
     if (mount) {
       await mount.middleware(req, res, () => {
         if (!res.headersSent) sendJson(res, 404, { error: 'not_found' });
@@ -65,12 +67,22 @@ export class HttpServer {
     }
     const rawBody = await readBody(req);
     if (rawBody === null) {
-      sendJson(res, 413, { error: 'payload_too_large', message: `request bodies are limited to ${MAX_BODY} bytes` });
+      sendJson(res, 413, {
+        error: 'payload_too_large',
+        message: `request bodies are limited to ${MAX_BODY} bytes`,
+      });
       return;
     }
     const log = this.log.child({ requestId: `r${++requestSeq}`, path: url.pathname });
     await handler(
-      { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, log },
+      {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        log,
+      },
       res,
     );
   }
@@ -103,11 +115,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 export function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -62,7 +62,8 @@ export class SlackCommandClient {
     const deadline = Date.now() + timeoutMs;
     while (this.replies.length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${count} Slack replies (got ${this.replies.length})`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${count} Slack replies (got ${this.replies.length})`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -75,7 +76,11 @@ export class SlackCommandClient {
   }
 
   /** Sends `/vpn <text>` as `userId`; returns the HTTP status and the ack body. */
-  async command(text: string, userId: string, channelId = 'C0SANDBOX1'): Promise<{ status: number; body: SlackReply | null }> {
+  async command(
+    text: string,
+    userId: string,
+    channelId = 'C0SANDBOX1',
+  ): Promise<{ status: number; body: SlackReply | null }> {
     const form = new URLSearchParams({
       token: 'deprecated-verification-token',
       team_id: 'T0SANDBOX',
@@ -101,7 +106,11 @@ export class SlackCommandClient {
   }
 
   /** Posts a signed raw body (property tests, benches). */
-  async post(body: string, contentType: string, timestamp = Math.floor(Date.now() / 1000)): Promise<{ status: number; body: SlackReply | null }> {
+  async post(
+    body: string,
+    contentType: string,
+    timestamp = Math.floor(Date.now() / 1000),
+  ): Promise<{ status: number; body: SlackReply | null }> {
     const res = await fetch(`${this.baseUrl}/slack/events`, {
       method: 'POST',
       headers: {

@@ -28,7 +28,10 @@ export interface SlackStandinOptions {
 export class SlackStandin {
   readonly calls: TranscriptEntry[] = [];
   /** Current text/blocks of every message by `${channel}:${ts}`. */
-  readonly messages = new Map<string, { channel: string; ts: string; text: string; blocks?: unknown; threadTs?: string }>();
+  readonly messages = new Map<
+    string,
+    { channel: string; ts: string; text: string; blocks?: unknown; threadTs?: string }
+  >();
   http429 = 0;
   private seq = 0;
   private readonly lastPost = new Map<string, number>();
@@ -73,7 +76,10 @@ export class SlackStandin {
       const wait = last + gap - Date.now();
       if (wait > 0) {
         this.http429++;
-        res.writeHead(429, { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))), 'content-type': 'application/json' });
+        res.writeHead(429, {
+          'retry-after': String(Math.max(1, Math.ceil(wait / 1000))),
+          'content-type': 'application/json',
+        });
         res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
         return;
       }
@@ -89,16 +95,35 @@ export class SlackStandin {
     reply(res, 200, result);
   }
 
-  private apply(method: string, args: Record<string, unknown>, channel: string, entry: TranscriptEntry): Record<string, unknown> {
+  private apply(
+    method: string,
+    args: Record<string, unknown>,
+    channel: string,
+    entry: TranscriptEntry,
+  ): Record<string, unknown> {
     const text = typeof args.text === 'string' ? args.text : '';
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://sandbox.slack.com/', team: 'sandbox', user: 'tunnelops', team_id: 'T0SANDBOX', user_id: 'U0TUNNELOPS', bot_id: 'B0TUNNELOPS' };
+        return {
+          ok: true,
+          url: 'https://sandbox.slack.com/',
+          team: 'sandbox',
+          user: 'tunnelops',
+          team_id: 'T0SANDBOX',
+          user_id: 'U0TUNNELOPS',
+          bot_id: 'B0TUNNELOPS',
+        };
       case 'chat.postMessage': {
         const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
         entry.ts = ts;
         const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
-        this.messages.set(`${channel}:${ts}`, { channel, ts, text, blocks: args.blocks, ...(threadTs ? { threadTs } : {}) });
+        this.messages.set(`${channel}:${ts}`, {
+          channel,
+          ts,
+          text,
+          blocks: args.blocks,
+          ...(threadTs ? { threadTs } : {}),
+        });
         return { ok: true, channel, ts, message: { type: 'message', text, ts, bot_id: 'B0TUNNELOPS' } };
       }
       case 'chat.update': {
@@ -111,13 +136,19 @@ export class SlackStandin {
         return { ok: true, channel, ts, text };
       }
       case 'chat.postEphemeral':
-        return { ok: true, message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}` };
+        return {
+          ok: true,
+          message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`,
+        };
       case 'usergroups.users.list': {
         const users = this.options.userGroups?.[String(args.usergroup ?? '')];
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
       case 'views.open':
-        return { ok: true, view: { id: `V${++this.seq}`, ...(typeof args.view === 'object' ? args.view : {}) } };
+        return {
+          ok: true,
+          view: { id: `V${++this.seq}`, ...(typeof args.view === 'object' ? args.view : {}) },
+        };
       case 'files.getUploadURLExternal':
         return { ok: true, upload_url: `${this.url}upload/F${++this.seq}`, file_id: `F${this.seq}` };
       case 'files.completeUploadExternal':

@@ -42,10 +42,12 @@ export class SqliteStore implements Store {
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = current; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })
+        .immediate();
     }
   }
 
@@ -58,9 +60,9 @@ export class SqliteStore implements Store {
   }
 
   private row(ns: string, key: string): Row | undefined {
-    return this.db.prepare('SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?').get(ns, key) as
-      | Row
-      | undefined;
+    return this.db
+      .prepare('SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?')
+      .get(ns, key) as Row | undefined;
   }
 
   private toVersioned<T>(row: Row): Versioned<T> {
@@ -77,7 +79,9 @@ export class SqliteStore implements Store {
       .transaction(() => {
         if (this.live(this.row(ns, key))) return false;
         this.db
-          .prepare('INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)')
+          .prepare(
+            'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)',
+          )
           .run(ns, key, JSON.stringify(value), this.expiry(ttlMs));
         return true;
       })
@@ -90,14 +94,22 @@ export class SqliteStore implements Store {
         const row = this.row(ns, key);
         const version = this.live(row) ? row.version + 1 : 1;
         this.db
-          .prepare('INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)')
+          .prepare(
+            'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)',
+          )
           .run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
         return version;
       })
       .immediate();
   }
 
-  async compareAndSet<T>(ns: string, key: string, expectedVersion: number, value: T, ttlMs?: number): Promise<boolean> {
+  async compareAndSet<T>(
+    ns: string,
+    key: string,
+    expectedVersion: number,
+    value: T,
+    ttlMs?: number,
+  ): Promise<boolean> {
     return this.db
       .transaction(() => {
         const row = this.row(ns, key);
@@ -130,7 +142,9 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.db.prepare('INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)').run(entry.at, entry.site, JSON.stringify(entry));
+    this.db
+      .prepare('INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)')
+      .run(entry.at, entry.site, JSON.stringify(entry));
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -138,7 +152,9 @@ export class SqliteStore implements Store {
     const rows = (
       query.site === undefined
         ? this.db.prepare('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?').all(limit)
-        : this.db.prepare('SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?').all(query.site, limit)
+        : this.db
+            .prepare('SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?')
+            .all(query.site, limit)
     ) as Array<{ entry: string }>;
     return rows.reverse().map((r) => JSON.parse(r.entry) as AuditEntry);
   }

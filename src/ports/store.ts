@@ -36,7 +36,13 @@ export interface Store {
   /** Unconditional write; returns the new version. */
   put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number>;
   /** Writes only if the stored version (of a live record) equals expectedVersion. */
-  compareAndSet<T>(ns: string, key: string, expectedVersion: number, value: T, ttlMs?: number): Promise<boolean>;
+  compareAndSet<T>(
+    ns: string,
+    key: string,
+    expectedVersion: number,
+    value: T,
+    ttlMs?: number,
+  ): Promise<boolean>;
   /** Deletes (only at expectedVersion when given). True when something was deleted. */
   delete(ns: string, key: string, expectedVersion?: number): Promise<boolean>;
   /** Live records of a namespace, by key. */

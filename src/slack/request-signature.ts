@@ -10,7 +10,12 @@ export function signSlackRequest(secret: string, timestamp: number, rawBody: str
 }
 
 /** Throws UnauthorizedError unless the request is signed with the secret within 5 minutes of now. */
-export function verifySlackRequest(secret: string, headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): void {
+export function verifySlackRequest(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer,
+  nowMs: number,
+): void {
   const signature = headers['x-slack-signature'];
   const tsHeader = headers['x-slack-request-timestamp'];
   if (typeof signature !== 'string' || typeof tsHeader !== 'string') {
@@ -18,7 +23,8 @@ export function verifySlackRequest(secret: string, headers: IncomingHttpHeaders,
   }
   const ts = Number(tsHeader);
   if (!Number.isInteger(ts)) throw new UnauthorizedError('X-Slack-Request-Timestamp is not a number');
-  if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_S) throw new UnauthorizedError('stale request: timestamp more than 5 minutes off');
+  if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_S)
+    throw new UnauthorizedError('stale request: timestamp more than 5 minutes off');
   const expected = Buffer.from(signSlackRequest(secret, ts, rawBody));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

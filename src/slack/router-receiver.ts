@@ -52,7 +52,11 @@ export class RouterReceiver implements Receiver {
     await this.dispatch(req, res, body);
   };
 
-  private async dispatch(req: RoutedRequest, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  private async dispatch(
+    req: RoutedRequest,
+    res: ServerResponse,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     if (!this.app) throw new Error('RouterReceiver used before Bolt initialised it');
     let acked = false;
     const event: ReceiverEvent = {
@@ -73,7 +77,10 @@ export class RouterReceiver implements Receiver {
       req.log.error({ err }, 'Slack listener failed');
       if (!acked) {
         acked = true;
-        sendJson(res, 200, { response_type: 'ephemeral', text: `Sorry, that failed: ${(err as Error).message}` });
+        sendJson(res, 200, {
+          response_type: 'ephemeral',
+          text: `Sorry, that failed: ${(err as Error).message}`,
+        });
       }
       return;
     }
@@ -107,6 +114,7 @@ function parseJson(text: string): unknown {
 }
 
 function asObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('body is not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new BadRequestError('body is not a JSON object');
   return value as Record<string, unknown>;
 }

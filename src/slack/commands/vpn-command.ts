@@ -14,7 +14,10 @@ export interface CommandContext {
 }
 
 export type CommandHandlers = {
-  [K in Exclude<VpnCommand['kind'], 'help'>]?: (command: Extract<VpnCommand, { kind: K }>, ctx: CommandContext) => Promise<void>;
+  [K in Exclude<VpnCommand['kind'], 'help'>]?: (
+    command: Extract<VpnCommand, { kind: K }>,
+    ctx: CommandContext,
+  ) => Promise<void>;
 };
 
 /**
@@ -39,17 +42,29 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
     }
     const handler = handlers[cmd.kind] as ((c: VpnCommand, ctx: CommandContext) => Promise<void>) | undefined;
     if (!handler) {
-      await ack({ response_type: 'ephemeral', text: `\`/vpn ${cmd.kind}\` is not enabled on this deployment.` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `\`/vpn ${cmd.kind}\` is not enabled on this deployment.`,
+      });
       return;
     }
     await ack();
     const reqLog = log.child({ command: cmd.kind, user: command.user_id });
-    const ctx: CommandContext = { userId: command.user_id, channelId: command.channel_id, respond, client, log: reqLog };
+    const ctx: CommandContext = {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      respond,
+      client,
+      log: reqLog,
+    };
     try {
       await handler(cmd, ctx);
     } catch (err) {
       reqLog.error({ err }, 'command failed');
-      await respond({ response_type: 'ephemeral', text: `:x: \`/vpn ${cmd.kind}\` failed: ${(err as Error).message}` });
+      await respond({
+        response_type: 'ephemeral',
+        text: `:x: \`/vpn ${cmd.kind}\` failed: ${(err as Error).message}`,
+      });
     }
   });
 }

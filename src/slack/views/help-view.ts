@@ -10,7 +10,9 @@ export function helpMessage(): { response_type: 'ephemeral'; text: string; block
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: 'Failovers and redeploys run only after a second engineer approves.' }],
+        elements: [
+          { type: 'mrkdwn', text: 'Failovers and redeploys run only after a second engineer approves.' },
+        ],
       },
     ],
   };
