@@ -111,15 +111,20 @@ function freshHeartbeat(input: HealthInput, thresholds: HealthThresholds): Monit
   return beat;
 }
 
-/** Tolerant reader for heartbeat records written by other code (unknown shape in the store). */
+/**
+ * Tolerant reader for heartbeat records written by other code: the monitor writes
+ * `{health: 'up'|'down', at, since, lossPct, ...}`; a Health word is accepted too.
+ */
 export function asHeartbeat(value: unknown): MonitorHeartbeat | null {
   if (!value || typeof value !== 'object') return null;
   const v = value as Record<string, unknown>;
-  if (typeof v.health !== 'string' || !(HEALTHS as readonly string[]).includes(v.health)) return null;
+  const health = v.health === 'up' ? 'healthy' : v.health;
+  if (typeof health !== 'string' || !(HEALTHS as readonly string[]).includes(health)) return null;
   if (typeof v.at !== 'string' && typeof v.at !== 'number') return null;
-  return {
-    health: v.health as Health,
-    at: v.at,
-    ...(typeof v.reason === 'string' ? { reason: v.reason } : {}),
-  };
+  const details = [
+    typeof v.since === 'string' ? `since ${v.since}` : '',
+    typeof v.lossPct === 'number' ? `${v.lossPct.toFixed(0)}% probe loss` : '',
+  ].filter(Boolean);
+  const reason = typeof v.reason === 'string' ? v.reason : details.join(', ');
+  return { health: health as Health, at: v.at, ...(reason ? { reason } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
-import { asHeartbeat, classifyHealth, type MonitorHeartbeat } from '../domain/health.js';
+import { asHeartbeat, classifyHealth, DEFAULT_THRESHOLDS, type MonitorHeartbeat } from '../domain/health.js';
 import { type Outcome, reasonOf, unknown } from '../domain/outcome.js';
 import {
   deriveActiveTunnel,
@@ -65,7 +65,10 @@ export class StatusService {
             instance: pick(instances, key),
             alarms: pick(alarms, key),
           };
-          const health = classifyHealth({ ...parts, heartbeat: heartbeats.get(key) ?? null, nowMs });
+          const health = classifyHealth(
+            { ...parts, heartbeat: heartbeats.get(key) ?? null, nowMs },
+            { ...DEFAULT_THRESHOLDS, heartbeatStaleMs: site.failover.heartbeatStaleSeconds * 1000 },
+          );
           return {
             name: t.name,
             active: t.name === activeTunnel,

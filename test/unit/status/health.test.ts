@@ -139,5 +139,24 @@ describe('classifyHealth', () => {
     expect(asHeartbeat({ health: 'sideways', at: 5 })).toBeNull();
     expect(asHeartbeat({ health: 'down' })).toBeNull();
     expect(asHeartbeat('down')).toBeNull();
+    // The monitor's own record (src/monitor/heartbeat-reporter.ts).
+    expect(
+      asHeartbeat({
+        site: 'dc1',
+        tunnel: 'primary',
+        health: 'down',
+        since: '2026-11-25T11:59:58Z',
+        at: '2026-11-25T12:00:00Z',
+        lossPct: 100,
+        latencyMs: null,
+        fallCount: 3,
+        riseCount: 0,
+      }),
+    ).toEqual({
+      health: 'down',
+      at: '2026-11-25T12:00:00Z',
+      reason: 'since 2026-11-25T11:59:58Z, 100% probe loss',
+    });
+    expect(asHeartbeat({ health: 'up', at: '2026-11-25T12:00:00Z', lossPct: 0 })?.health).toBe('healthy');
   });
 });

@@ -135,6 +135,29 @@ describe('StatusService', () => {
     await store.close();
   });
 
+  it("reads the monitor's own heartbeat records, and ignores them once older than the site's heartbeatStaleSeconds", async () => {
+    const { status, store } = service();
+    const beat = {
+      site: 'dc1',
+      tunnel: 'primary',
+      health: 'down',
+      since: '2026-11-25T11:59:50.000Z',
+      lossPct: 100,
+      latencyMs: null,
+      fallCount: 3,
+      riseCount: 0,
+    };
+    await store.put('heartbeat', 'dc1/primary', { ...beat, at: new Date(NOW - 9_000).toISOString() });
+    const fresh = (await status.report()).sites[0]!.tunnels[0]!;
+    expect([fresh.health, fresh.healthReason]).toEqual([
+      'down',
+      'monitor reports down: since 2026-11-25T11:59:50.000Z, 100% probe loss',
+    ]);
+    await store.put('heartbeat', 'dc1/primary', { ...beat, at: new Date(NOW - 11_000).toISOString() });
+    expect((await status.report()).sites[0]!.tunnels[0]!.health).toBe('healthy');
+    await store.close();
+  });
+
   it('rejects unknown site names with not_found', async () => {
     const { status, store } = service();
     await expect(status.report(['nope'])).rejects.toMatchObject({ code: 'not_found' });
