@@ -31,6 +31,9 @@ export const HEALTH_EMOJI: Record<Health, string> = {
 };
 const RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
 
+/** Text from AWS or other features is escaped, so a reason can never become a mention or a link. */
+export const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 export const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const header = (text: string): Block => ({
   type: 'header',
@@ -49,7 +52,7 @@ const field = (title: string, body: string): Block => ({
   text: truncate(`*${title}*\n${body}`, MAX_FIELD),
 });
 const why = <T>(o: Outcome<T>, render: (v: T) => string): string =>
-  o.ok ? render(o.value) : `unknown, because ${o.reason}`;
+  o.ok ? render(o.value) : `unknown, because ${esc(o.reason)}`;
 
 /** `/vpn status`: full detail for a few sites, else one summary line per site (detail via `/vpn status <site>`). */
 export function statusMessage(report: StatusReport): StatusMessage {
@@ -93,12 +96,12 @@ function siteBlocks(site: SiteStatus): Block[] {
 }
 
 function routesText(site: SiteStatus): string {
-  if (!site.routes.ok) return `*Active tunnel:* unknown, because ${site.routes.reason}`;
+  if (!site.routes.ok) return `*Active tunnel:* unknown, because ${esc(site.routes.reason)}`;
   const total = site.routes.value.length;
   const active = site.activeTunnel ? `*${site.activeTunnel}*` : '*none* :rotating_light:';
   if (!site.disagreements.length)
     return `*Active tunnel:* ${active}\nAll ${total} routes point at ${site.activeTunnel}.`;
-  const shown = site.disagreements.slice(0, 10).map((d) => `• ${describeDisagreement(d)}`);
+  const shown = site.disagreements.slice(0, 10).map((d) => `• ${esc(describeDisagreement(d))}`);
   const more =
     site.disagreements.length > shown.length ? `\n…and ${site.disagreements.length - shown.length} more` : '';
   const title = site.activeTunnel
@@ -108,7 +111,7 @@ function routesText(site: SiteStatus): string {
 }
 
 const tunnelLine = (t: TunnelStatus): string =>
-  `${HEALTH_EMOJI[t.health]} *${t.name}*${t.active ? ' (active)' : ''}: ${t.health}, ${t.healthReason}`;
+  `${HEALTH_EMOJI[t.health]} *${t.name}*${t.active ? ' (active)' : ''}: ${t.health}, ${esc(t.healthReason)}`;
 
 function probeText(p: ProbeStats): string {
   if (p.samples === 0 || p.lossPct === null) return 'no samples';
@@ -121,7 +124,7 @@ function taskText(t: TunnelTaskState): string {
   const pending = t.pending ? `, ${t.pending} pending` : '';
   const deploying = t.deploying ? ', deploying' : '';
   const stop = t.lastStopReason
-    ? `\nlast stop: ${t.lastStopReason}${t.lastStoppedAt ? ` (${t.lastStoppedAt})` : ''}`
+    ? `\nlast stop: ${esc(t.lastStopReason)}${t.lastStoppedAt ? ` (${t.lastStoppedAt})` : ''}`
     : '';
   return `${t.running}/${t.desired} running${pending}${deploying}${stop}`;
 }
@@ -130,7 +133,7 @@ function alarmsText(alarms: AlarmSummary[]): string {
   const firing = alarms.filter((a) => a.state === 'ALARM');
   if (!firing.length)
     return alarms.length ? `none firing (${alarms.length} OK or no data)` : 'none configured';
-  const shown = firing.slice(0, 5).map((a) => `:rotating_light: ${a.name} since ${a.since}`);
+  const shown = firing.slice(0, 5).map((a) => `:rotating_light: ${esc(a.name)} since ${esc(a.since)}`);
   return firing.length > shown.length
     ? `${shown.join('\n')}\n…and ${firing.length - shown.length} more`
     : shown.join('\n');
@@ -141,16 +144,16 @@ function lastFailoverText(site: SiteStatus): string {
   if (!f) return 'No failover on record.';
   const d = f.detail ?? {};
   const move = typeof d.from === 'string' && typeof d.to === 'string' ? ` ${d.from} → ${d.to}` : '';
-  const reason = typeof d.reason === 'string' ? `: ${truncate(d.reason, 200)}` : '';
-  const actor = /^[UW][A-Z0-9]+$/.test(f.actor) ? `<@${f.actor}>` : f.actor;
+  const reason = typeof d.reason === 'string' ? `: ${esc(truncate(d.reason, 200))}` : '';
+  const actor = /^[UW][A-Z0-9]+$/.test(f.actor) ? `<@${f.actor}>` : esc(f.actor);
   return `Last failover${move} at ${f.at} by ${actor}${reason}`;
 }
 
 function siteText(site: SiteStatus): string {
-  const active = site.routes.ok ? (site.activeTunnel ?? 'none') : `unknown (${site.routes.reason})`;
+  const active = site.routes.ok ? (site.activeTunnel ?? 'none') : `unknown (${esc(site.routes.reason)})`;
   const warn = site.disagreements.length ? `, ${site.disagreements.length} route(s) disagree` : '';
   const tunnels = site.tunnels
-    .map((t) => `${t.name} ${t.health} (${truncate(t.healthReason, 120)})`)
+    .map((t) => `${t.name} ${t.health} (${esc(truncate(t.healthReason, 120))})`)
     .join('; ');
   return `${site.name}: active ${active}${warn}; ${tunnels}`;
 }
@@ -159,7 +162,10 @@ function summaryLine(site: SiteStatus): string {
   const active = site.routes.ok ? `*${site.activeTunnel ?? 'none'}*` : 'unknown';
   const warn = site.disagreements.length ? ` :warning: ${site.disagreements.length} route(s) disagree` : '';
   const tunnels = site.tunnels
-    .map((t) => `${t.name} ${t.health}${t.health === 'healthy' ? '' : ` (${truncate(t.healthReason, 90)})`}`)
+    .map(
+      (t) =>
+        `${t.name} ${t.health}${t.health === 'healthy' ? '' : ` (${esc(truncate(t.healthReason, 90))})`}`,
+    )
     .join(', ');
   return `${HEALTH_EMOJI[siteHealth(site)]} *${site.name}* (${site.region}) active ${active}${warn}: ${tunnels}`;
 }

@@ -143,6 +143,22 @@ describe('status view', () => {
     expect(Number(/…and (\d+) more sites/.exec(body)?.[1])).toBe(3000 - listed);
   });
 
+  it('escapes text from AWS so it cannot mention or link', () => {
+    const s = site('dc1', {
+      tunnels: [
+        tunnel('primary', {
+          task: unknown('denied <!channel> & <https://x|y>'),
+          healthReason: 'monitor reports down: <!here>',
+        }),
+        tunnel('secondary'),
+      ],
+    });
+    const { text, blocks } = statusMessage({ generatedAt: 'now', sites: [s] });
+    expect(JSON.stringify(blocks)).toContain('denied &lt;!channel&gt; &amp; &lt;https://x|y&gt;');
+    expect(JSON.stringify(blocks)).not.toContain('<!channel>');
+    expect(text).toContain('monitor reports down: &lt;!here&gt;');
+  });
+
   it('names the known sites for an unknown one', () => {
     expect(unknownSiteMessage('dc9', ['dc1', 'dc2']).text).toBe(
       'Unknown site "dc9". Known sites: `dc1`, `dc2`',
