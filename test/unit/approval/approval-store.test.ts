@@ -1,7 +1,43 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import dynalite from 'dynalite';
+import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import type { ApprovalRequest } from '../../../src/domain/approval.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import type { Store } from '../../../src/ports/store.js';
 import { ApprovalStore } from '../../../src/services/approval-store.js';
+
+// DynamoDB's wire protocol on loopback (dynalite), fake static credentials: the same tests as SQLite.
+let dynamo: Server;
+let client: DynamoDBClient;
+let tables = 0;
+beforeAll(async () => {
+  dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+});
+
+const adapters: Array<[string, () => Promise<Store>]> = [
+  ['SQLite', async () => new SqliteStore({ path: ':memory:' })],
+  [
+    'DynamoDB (dynalite)',
+    async () => {
+      const tableName = `approvals-${++tables}`;
+      await DynamoStore.createTable(client, tableName);
+      return new DynamoStore({ client, tableName });
+    },
+  ],
+];
 
 const T0 = Date.parse('2026-01-01T10:00:00Z');
 const req = (id: string, over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
@@ -16,11 +52,11 @@ const req = (id: string, over: Partial<ApprovalRequest> = {}): ApprovalRequest =
   ...over,
 });
 
-describe('ApprovalStore (over the SQLite store)', () => {
-  let store: SqliteStore;
+describe.each(adapters)('ApprovalStore over the %s store', (_name, makeStore) => {
+  let store: Store;
   let approvals: ApprovalStore;
-  beforeEach(() => {
-    store = new SqliteStore({ path: ':memory:' });
+  beforeEach(async () => {
+    store = await makeStore();
     approvals = new ApprovalStore(store);
   });
   afterEach(async () => {
