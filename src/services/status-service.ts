@@ -104,7 +104,7 @@ export class StatusService {
 
   private selectSites(names: string[] | undefined): Site[] {
     if (!names || names.length === 0) return this.props.topology.sites;
-    return names.map((n) => {
+    return [...new Set(names)].map((n) => {
       const site = findSite(this.props.topology, n);
       if (!site) throw new TunnelOpsError('not_found', `unknown site "${n}"`);
       return site;
