@@ -46,10 +46,21 @@ export class ApprovalNotifier {
     if (r.state !== 'executing' && r.state !== 'approved') this.progress.delete(r.id);
   }
 
+  /**
+   * A progress line goes into the request message; a redeploy (minutes of ECS rollout) also gets each
+   * line as a reply in the message's thread, so the history of the rollout stays readable.
+   */
   async addProgress(r: ApprovalRequest, line: string): Promise<void> {
     const lines = this.progress.get(r.id) ?? [];
     lines.push(line);
     this.progress.set(r.id, lines.slice(-MAX_PROGRESS_LINES));
+    if (r.action === 'redeploy' && r.message) {
+      try {
+        await this.props.chat.post(r.message.channel, { text: line, threadTs: r.message.ts });
+      } catch (err) {
+        this.props.log.warn({ err, requestId: r.id }, 'could not post progress in the thread');
+      }
+    }
     await this.update(r);
   }
 

@@ -133,5 +133,11 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     );
     expect(final).toBe(true);
     expect(JSON.stringify(messageOf(app, id!).blocks)).toContain('deployment');
+    // The rollout's progress is also in the request message's thread.
+    const thread = [...app.slackStandin!.messages.values()].filter(
+      (m) => m.threadTs === messageOf(app!, id!).ts,
+    );
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/deployment .* started/);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/done in/);
   });
 });
