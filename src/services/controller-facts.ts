@@ -14,7 +14,7 @@ const HOUR_MS = 3_600_000;
 
 /** ECS service counts -> the policy's task condition. */
 export function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
-  if (!outcome || !outcome.ok) return 'unknown';
+  if (!outcome?.ok) return 'unknown';
   const t = outcome.value;
   if (t.deploying) return 'deploying';
   if (t.running > 0) return 'running';
