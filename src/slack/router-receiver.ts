@@ -74,14 +74,22 @@ export class RouterReceiver implements Receiver {
     try {
       await this.app.processEvent(event);
     } catch (err) {
-      req.log.error({ err }, 'Slack listener failed');
-      if (!acked) {
-        acked = true;
-        sendJson(res, 200, {
-          response_type: 'ephemeral',
-          text: `Sorry, that failed: ${(err as Error).message}`,
-        });
+      if (acked) {
+        req.log.error({ err }, 'Slack listener failed after ack');
+        return;
       }
+      acked = true;
+      // Bolt reads fields Slack always sends; a TypeError before the ack means the payload lacked them.
+      if (err instanceof TypeError) {
+        req.log.warn({ err }, 'malformed Slack payload');
+        sendJson(res, 400, { error: 'bad_request', message: 'malformed Slack payload' });
+        return;
+      }
+      req.log.error({ err }, 'Slack listener failed');
+      sendJson(res, 200, {
+        response_type: 'ephemeral',
+        text: `Sorry, that failed: ${(err as Error).message}`,
+      });
       return;
     }
     if (!acked) {
