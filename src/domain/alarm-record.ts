@@ -1,5 +1,4 @@
-import type { AlarmEvent, AlarmState } from './alarm-event.js';
-import { isNotOlder } from './alarm-event.js';
+import { type AlarmEvent, type AlarmState, isNotOlder } from './alarm-event.js';
 import type { AlarmTarget } from './alarm-mapping.js';
 import type { HomeKind } from './alarm-storm.js';
 
@@ -32,6 +31,8 @@ export interface AlarmMessageDoc {
   open: boolean;
   /** Alarms that moved to a newer message (said so in this one). */
   movedOut: number;
+  /** Rev and state of each alarm as the message last showed them (one write per message, not per alarm). */
+  shown?: Record<string, [number, AlarmState]>;
   createdAt: number;
 }
 

@@ -55,6 +55,7 @@ interface ChannelState {
   timer?: NodeJS.Timeout;
   timerAt?: number;
   running: boolean;
+  lastRoundAt: number;
   /** The pending timer only closes finished bursts (nothing left to show). */
   closeOnly: boolean;
   /** Thread replies and graphs waiting for post budget, by alarm id. */
@@ -89,7 +90,14 @@ export class AlarmPublisher {
   }
 
   load(docs: AlarmMessageDoc[]): void {
-    for (const d of docs) this.messages.set(d.key, d);
+    for (const d of docs) {
+      this.messages.set(d.key, d);
+      for (const [id, [rev, state]] of Object.entries(d.shown ?? {})) {
+        const r = this.props.records.get(id);
+        if (r && r.home === d.key && (r.shownRev ?? 0) < rev)
+          Object.assign(r, { shownRev: rev, shownState: state });
+      }
+    }
     for (const d of docs) {
       if (!d.open) continue;
       const cs = this.channel(d.channel);
@@ -102,8 +110,14 @@ export class AlarmPublisher {
   /** Called after a record was persisted; `stateChanged` feeds storm detection and thread replies. */
   noteChange(record: AlarmRecord, stateChanged: boolean): void {
     const cs = this.channel(record.channel);
-    if (stateChanged) cs.changes.push({ alarmId: record.id, site: record.site, at: this.props.clock.now() });
-    this.schedule(record.channel, this.settings.gatherMs);
+    const now = this.props.clock.now();
+    if (stateChanged) cs.changes.push({ alarmId: record.id, site: record.site, at: now });
+    // A burst already has its message: keep it current at the update pace; otherwise gather first.
+    const inBurst = cs.stormKey !== undefined || cs.siteKeys.size > 0;
+    this.schedule(
+      record.channel,
+      inBurst ? Math.max(0, cs.lastRoundAt + this.settings.updateIntervalMs - now) : this.settings.gatherMs,
+    );
   }
 
   /** Resolves once Slack shows `rev` (or later) of the alarm; rejects when a Slack call for it failed. */
@@ -149,6 +163,7 @@ export class AlarmPublisher {
         siteKeys: new Map(),
         nextPostAt: 0,
         running: false,
+        lastRoundAt: 0,
         closeOnly: false,
         extras: new Map(),
       };
@@ -178,6 +193,7 @@ export class AlarmPublisher {
     cs.timer = undefined;
     cs.timerAt = undefined;
     cs.running = true;
+    cs.lastRoundAt = this.props.clock.now();
     let failed = false;
     try {
       failed = !(await this.work(channel, cs));
@@ -283,6 +299,7 @@ export class AlarmPublisher {
     target.alarmIds.push(r.id);
     r.home = target.key;
     dirty.add(target.key);
+    void this.props.saveRecord(r);
   }
 
   private newDoc(
@@ -326,8 +343,7 @@ export class AlarmPublisher {
     }
     this.stats.posts++;
     cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
-    await this.props.saveMessage(doc);
-    await this.markShown(revs);
+    await this.markShown(doc, revs);
     const first = shown[0];
     if (doc.kind === 'alarm' && first?.state === 'ALARM' && first.site && this.props.uploadGraph)
       cs.extras.set(first.id, { kind: 'graph' });
@@ -340,7 +356,7 @@ export class AlarmPublisher {
     const revs = shown.map((r) => [r, r.rev, r.state] as const);
     const text = JSON.stringify(message);
     if (this.rendered.get(doc.key) === text) {
-      await this.markShown(revs);
+      await this.markShown(doc, revs);
       return true;
     }
     try {
@@ -356,7 +372,7 @@ export class AlarmPublisher {
       return false;
     }
     this.stats.updates++;
-    await this.markShown(revs);
+    await this.markShown(doc, revs);
     return true;
   }
 
@@ -382,12 +398,17 @@ export class AlarmPublisher {
     return true;
   }
 
-  private async markShown(revs: ReadonlyArray<readonly [AlarmRecord, number, AlarmState]>): Promise<void> {
+  /** Slack now shows these revs: remember it (in the message doc, one write) and wake whoever waits. */
+  private async markShown(
+    doc: AlarmMessageDoc,
+    revs: ReadonlyArray<readonly [AlarmRecord, number, AlarmState]>,
+  ): Promise<void> {
+    doc.shown = Object.fromEntries(revs.map(([r, rev, state]) => [r.id, [rev, state]]));
+    await this.props.saveMessage(doc);
     for (const [r, rev, state] of revs) {
       if ((r.shownRev ?? 0) >= rev) continue;
       r.shownRev = rev;
       r.shownState = state;
-      await this.props.saveRecord(r);
       const list = this.waiters.get(r.id);
       if (!list) continue;
       const still = list.filter((w) => {
