@@ -9,6 +9,7 @@ import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { gatherFacts } from './controller-facts.js';
+import { alertText, evidenceLines, failoverText, NoticeBoard } from './controller-notices.js';
 import type { FailoverPlan, FailoverResult } from './failover-executor.js';
 
 /** What woke the controller (logged with the decision). */
@@ -62,12 +63,6 @@ export interface FailoverControllerProps {
   repeatAlertMs?: number;
 }
 
-const NOTICE_NS = 'controller-notice';
-interface Notice {
-  signature: string;
-  at: string;
-}
-
 /**
  * The automatic failover controller: reads the truth (route tables, monitor heartbeats, ECS tasks,
  * failover history), runs the pure policy and carries out its decision: execute (auto, through the
@@ -78,9 +73,15 @@ interface Notice {
 export class FailoverController {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly actor: string;
+  private readonly notices: NoticeBoard;
 
   constructor(private readonly props: FailoverControllerProps) {
     this.actor = props.actor ?? 'controller';
+    this.notices = new NoticeBoard({
+      store: props.store,
+      clock: props.clock,
+      repeatMs: props.repeatAlertMs ?? 15 * 60_000,
+    });
   }
 
   /** Evaluates one site (queued behind any evaluation of the same site in flight). */
@@ -137,8 +138,7 @@ export class FailoverController {
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
 
     if (decision.action === 'none') {
-      // The condition behind an earlier alert is gone: the next alert is news again.
-      await store.delete(NOTICE_NS, site.name).catch(() => false);
+      await this.notices.clear(site.name);
       return outcome;
     }
     if (decision.action === 'failover' && decision.to) {
@@ -153,20 +153,23 @@ export class FailoverController {
       log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
       // A refusal with nothing changed (another controller won the race, or the routes already moved) stays quiet.
       if (result.ok || !result.refused)
-        outcome.posted = await this.post(site, this.failoverText(site, decision, result));
+        outcome.posted = await this.post(site, failoverText(site, decision, result));
       return outcome;
     }
     // Alerts and proposals repeat only when something new is said, or after repeatAlertMs.
     const signature = `${decision.code}:${facts.active}:${decision.to ?? ''}`;
-    if (!(await this.isNews(site.name, signature))) {
+    if (!(await this.notices.isNews(site.name, signature))) {
       log.debug({ signature }, 'same notice already posted recently');
       return outcome;
     }
+    let extra: string | undefined;
     if (decision.action === 'propose' && decision.to && this.props.approvals) {
       outcome.proposal = await this.propose(site, decision);
-      return outcome;
+      if (outcome.proposal?.requestId) return outcome;
+      // The approval service said no: say so in the channel rather than stay silent.
+      extra = `Could not ask for approval: ${outcome.proposal?.reason ?? 'unknown reason'}`;
     }
-    outcome.posted = await this.post(site, this.alertText(site, decision));
+    outcome.posted = await this.post(site, alertText(site, decision, extra));
     await store
       .appendAudit({
         at: new Date(clock.now()).toISOString(),
@@ -199,19 +202,6 @@ export class FailoverController {
     }
   }
 
-  private async isNews(site: string, signature: string): Promise<boolean> {
-    const { store, clock } = this.props;
-    const now = clock.now();
-    const ttl = this.props.repeatAlertMs ?? 15 * 60_000;
-    const rec = await store.get<Notice>(NOTICE_NS, site);
-    if (rec && rec.value.signature === signature) return false;
-    const value: Notice = { signature, at: new Date(now).toISOString() };
-    // CAS so two controllers post one notice between them.
-    return rec
-      ? store.compareAndSet(NOTICE_NS, site, rec.version, value, ttl)
-      : store.create(NOTICE_NS, site, value, ttl);
-  }
-
   private async post(site: Site, text: string): Promise<boolean> {
     if (!this.props.chat) return false;
     try {
@@ -222,25 +212,4 @@ export class FailoverController {
       return false;
     }
   }
-
-  private failoverText(site: Site, decision: Decision, result: FailoverResult): string {
-    if (result.ok) {
-      return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${decision.reason}`;
-    }
-    return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${result.reason}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${decision.reason}`;
-  }
-
-  private alertText(site: Site, decision: Decision): string {
-    const loud = decision.code === 'both-down' ? '<!here> :fire: ' : ':warning: ';
-    return `${loud}*${site.name}* failover controller: ${decision.reason}`;
-  }
-}
-
-/** The decision's evidence as lines for the approval message. */
-export function evidenceLines(decision: Decision): string[] {
-  const e = decision.evidence;
-  const lines = [`controller: ${decision.reason}`];
-  if (typeof e.activeDown === 'string') lines.push(`active: ${e.activeDown}`);
-  if (typeof e.standby === 'string') lines.push(`standby: ${e.standby}`);
-  return lines;
 }

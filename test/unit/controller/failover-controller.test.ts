@@ -181,6 +181,24 @@ describe('FailoverController', () => {
     await store.close();
   });
 
+  it('propose mode: when the approval service refuses, the channel hears why', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const t = testTopology({ mode: 'propose' });
+    const approvals: FailoverProposer = {
+      request: async () => ({ ok: false, reason: 'secondary is not healthy: probes 40% loss' }),
+    };
+    const { controller, chat } = build(t, store, clock, memoryAccount(t), { approvals });
+    await beat(store, clock, 'primary', 'down');
+    await beat(store, clock, 'secondary', 'up');
+    const out = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(out.proposal).toEqual({ created: false, reason: 'secondary is not healthy: probes 40% loss' });
+    expect(chat.posts.map((p) => p.text)).toEqual([
+      expect.stringMatching(/Could not ask for approval: secondary is not healthy/),
+    ]);
+    await store.close();
+  });
+
   it('manual mode only alerts, naming the command', async () => {
     const clock = new FakeClock();
     const store = new SqliteStore({ path: ':memory:', clock });
