@@ -1,0 +1,87 @@
+import { type ApprovalEvent, type ApprovalRequest, isDue, transition } from '../domain/approval.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store, Versioned } from '../ports/store.js';
+import type { ApprovalNotifier } from './approval-notifier.js';
+import type { ApprovalStore } from './approval-store.js';
+
+export type DecisionOutcome = { ok: true; request: ApprovalRequest } | { ok: false; reason: string };
+
+/** Actor of the transitions nobody clicked (expiry, reconciliation). */
+export const SYSTEM_ACTOR = 'tunnelops';
+
+/**
+ * Applies state-machine events to stored requests, each with compare-and-set: when someone else wrote first,
+ * re-read and decide again (which usually turns into a refusal naming who won). Writes the audit trail.
+ */
+export class ApprovalTransitions {
+  constructor(
+    private readonly deps: {
+      requests: ApprovalStore;
+      notifier: ApprovalNotifier;
+      store: Store;
+      clock: Clock;
+      log: Logger;
+    },
+  ) {}
+
+  async step(id: string, event: ApprovalEvent, first?: Versioned<ApprovalRequest>): Promise<DecisionOutcome> {
+    const outcome = await this.apply(id, (r) => transition(r, event), first);
+    // An approval refused because time ran out: mark it expired now rather than wait for the sweep.
+    if (!outcome.ok && event.kind === 'approve') {
+      const rec = await this.deps.requests.get(id);
+      if (rec && isDue(rec.value, event.now)) await this.expire(rec);
+    }
+    return outcome;
+  }
+
+  async apply(
+    id: string,
+    decide: (r: ApprovalRequest) => DecisionOutcome,
+    first?: Versioned<ApprovalRequest>,
+  ): Promise<DecisionOutcome> {
+    let rec = first ?? (await this.deps.requests.get(id));
+    for (let attempt = 0; attempt < 10 && rec; attempt++) {
+      const next = decide(rec.value);
+      if (!next.ok) return next;
+      if (await this.deps.requests.compareAndSet(rec.version, next.request)) return next;
+      rec = await this.deps.requests.get(id);
+    }
+    return {
+      ok: false,
+      reason: rec ? `Request ${id} is changing too fast; try again.` : `No request ${id}.`,
+    };
+  }
+
+  /** Marks a pending request past its time as expired (audited, message updated). True when this call did. */
+  async expire(rec: Versioned<ApprovalRequest>): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const expired = await this.apply(rec.value.id, (r) => transition(r, { kind: 'expire', now }), rec);
+    if (!expired.ok) return false;
+    await this.audit(expired.request, 'expired', SYSTEM_ACTOR, { waitedMs: now - rec.value.createdAt });
+    await this.deps.notifier.update(expired.request);
+    return true;
+  }
+
+  /** Best effort: a full audit table must not undo a transition that already happened. */
+  async audit(
+    r: ApprovalRequest,
+    event: string,
+    actor: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.deps.store.appendAudit({
+        at: new Date(this.deps.clock.now()).toISOString(),
+        site: r.site,
+        action: r.action,
+        requestId: r.id,
+        actor,
+        event,
+        detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)),
+      });
+    } catch (err) {
+      this.deps.log.error({ err, requestId: r.id, event }, 'could not write the audit entry');
+    }
+  }
+}
