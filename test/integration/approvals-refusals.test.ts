@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { SlackCommandClient } from '../../src/local/slack-command-client.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { TestApp } from '../helpers/test-app.js';
 import {
@@ -202,5 +203,39 @@ describe('approval refusals: each one tells the person why, ephemerally, and cha
     expect(await command(app, 'failover dc1 --to tertiary', REQUESTER)).toMatch(/not a tunnel of dc1/);
     expect(await command(app, 'failover nowhere', REQUESTER)).toMatch(/Unknown site "nowhere"/);
     expect(app.slackStandin!.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('a forged or replayed Approve click gets 401 and changes nothing', async () => {
+    const { account, replaces } = countingAccount(systemClock);
+    app = await startApprovalApp({ account });
+    const id = await requestFailover(app);
+    const body = new URLSearchParams({
+      payload: JSON.stringify(buttonPayload(app, id, APPROVER1, 'approval_approve')),
+    }).toString();
+    const forger = new SlackCommandClient(app.url, 'not-the-signing-secret');
+    expect((await forger.post(body, 'application/x-www-form-urlencoded')).status).toBe(401);
+    const stale = Math.floor(Date.now() / 1000) - 10 * 60;
+    expect((await app.slack.post(body, 'application/x-www-form-urlencoded', stale)).status).toBe(401);
+    await settle();
+    expect((await requestState(app, id)).state).toBe('pending');
+    expect(replaces).toHaveLength(0);
+    expect(app.slackStandin!.callsTo('chat.postEphemeral')).toHaveLength(0);
+  });
+
+  it('an approved failover onto an unhealthy tunnel is refused by the executor: nothing moves, the message says why', async () => {
+    const { account, replaces } = countingAccount(systemClock);
+    app = await startApprovalApp({ account });
+    const id = await requestFailover(app);
+    account.chaos.break('dc1', 'secondary');
+    await interact(app, buttonPayload(app, id, APPROVER1, 'approval_approve'));
+    const done = await waitFor('the run', async () => {
+      const r = await requestState(app!, id);
+      return r.state === 'failed' || r.state === 'succeeded' ? r : undefined;
+    });
+    expect(done.state).toBe('failed');
+    expect(done.result?.summary).toMatch(/Refused, nothing changed: secondary is not healthy/);
+    expect(replaces).toHaveLength(0);
+    await waitFor('the message', () => (/Failed/.test(messageOf(app!, id).text) ? true : undefined));
+    expect(messageOf(app, id).text).toContain('not healthy');
   });
 });
