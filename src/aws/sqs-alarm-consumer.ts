@@ -80,8 +80,13 @@ export class SqsAlarmConsumer {
           this.stats.left++;
           return;
         }
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-        this.stats.deleted++;
+        try {
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+          this.stats.deleted++;
+        } catch (err) {
+          // E.g. the visibility timeout passed and SQS handed it out again: that copy will be deleted instead.
+          mlog.warn({ err }, 'could not delete the SQS message');
+        }
       }),
     );
     return messages.length;

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
-import { ConfigError } from '../domain/errors.js';
+import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
 import { findSite } from '../domain/topology.js';
+import { requireBearer } from '../http/bearer-auth.js';
+import { sendError } from '../http/errors.js';
+import { sendJson } from '../http/server.js';
 import { AlarmService } from '../services/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
@@ -14,7 +18,8 @@ import { createSqsBodyHandler } from '../sns/sqs-body-handler.js';
 const SQS_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
 /**
- * CloudWatch alarms (and ECS task / alarm events) into Slack: POST /sns (verified SNS HTTPS delivery) and,
+ * CloudWatch alarms (and ECS task / alarm events) into Slack: POST /sns (verified SNS HTTPS delivery),
+ * POST /api/sandbox/alarm (sandbox only), and,
  * when TUNNELOPS_ALARM_QUEUE_URL is set, an SQS long-poll consumer; the alarm buttons; ctx.services.alarms.
  */
 export async function registerAlarms(ctx: AppContext): Promise<void> {
@@ -34,7 +39,12 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
     ...(ctx.env.TUNNELOPS_ALARM_CHANNEL ? { defaultChannel: ctx.env.TUNNELOPS_ALARM_CHANNEL } : {}),
     uploadGraph: async (channel, threadTs, siteName) => {
       const site = findSite(ctx.topology, siteName);
-      const png = site ? await ctx.account.metrics.healthGraph(site) : null;
+      // The status service bounds the CloudWatch call with a timeout; without it, ask the account directly.
+      const png = !site
+        ? null
+        : ctx.services.status
+          ? await ctx.services.status.healthGraph(site)
+          : await ctx.account.metrics.healthGraph(site);
       if (!png) return;
       await ctx.bolt.client.files.uploadV2({
         channel_id: channel,
@@ -54,6 +64,27 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
   if (allowedTopics.size === 0)
     log.warn('TUNNELOPS_SNS_TOPIC_ARNS is empty: POST /sns refuses every message');
   ctx.http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }));
+
+  // Sandbox only: feed an alarm (the CloudWatch notification's Message JSON) as if SNS had delivered it.
+  ctx.http.route('POST', '/api/sandbox/alarm', async (req, res) => {
+    try {
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
+      if (!ctx.sandbox)
+        throw new TunnelOpsError(
+          'not_found',
+          'alarms can only be injected in the sandbox (no AWS credentials)',
+        );
+      const result = await alarms.ingestMessage(
+        `sandbox-${randomUUID()}`,
+        req.rawBody.toString('utf8'),
+        req.log,
+      );
+      if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
+      sendJson(res, 202, { status: result.status, alarmId: result.alarmId });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
 
   registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals: () => ctx.services.approvals, log });
 

@@ -252,7 +252,7 @@ export class AlarmPublisher {
       if (!doc) return;
       doc.open = false;
       dirty.add(key);
-      void this.props.saveMessage(doc);
+      this.background(this.props.saveMessage(doc));
     };
     if (!g.storm && cs.stormKey) {
       close(cs.stormKey);
@@ -293,13 +293,18 @@ export class AlarmPublisher {
       home.alarmIds = home.alarmIds.filter((id) => id !== r.id);
       home.movedOut++;
       dirty.add(home.key);
-      void this.props.saveMessage(home);
+      this.background(this.props.saveMessage(home));
     }
     cs.extras.delete(r.id);
     target.alarmIds.push(r.id);
     r.home = target.key;
     dirty.add(target.key);
-    void this.props.saveRecord(r);
+    this.background(this.props.saveRecord(r));
+  }
+
+  /** A write nobody waits for: a failure is logged (the next round writes the same state again). */
+  private background(write: Promise<void>): void {
+    write.catch((err) => this.props.log.warn({ err }, 'could not persist alarm message state'));
   }
 
   private newDoc(

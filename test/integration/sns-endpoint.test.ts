@@ -247,6 +247,17 @@ describe('POST /sns subscription handling', () => {
   });
 });
 
+describe('POST /api/sandbox/alarm', () => {
+  it('feeds an alarm into the sandbox without SNS, and refuses what is not an alarm', async () => {
+    const post = (body: string) => fetch(`${app.url}/api/sandbox/alarm`, { method: 'POST', body });
+    const ok = await post(cloudWatchAlarm({ name: 'tunnelops-dc1-secondary-down', state: 'ALARM' }));
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toMatchObject({ status: 'accepted' });
+    await waitFor(() => slackPosts().length === 1, 'alarm post');
+    expect((await post('hello')).status).toBe(400);
+  });
+});
+
 describe('alarm buttons', () => {
   async function postedAlarm(): Promise<{ key: string; ts: string }> {
     nockCert();

@@ -167,6 +167,19 @@ describe('AlarmService + publisher against the rate-limited Slack stand-in', () 
     }
   });
 
+  it('attaches the site health graph in the new alarm message thread', async () => {
+    const graphs: string[][] = [];
+    kit = await startKit(sitesTopology(1), {
+      uploadGraph: async (channel, ts, site) => {
+        graphs.push([channel, ts, site]);
+      },
+    });
+    const k = kit;
+    await (await send(k, 'tunnelops-site01-primary-down', 'ALARM', 0)).settled();
+    await waitFor(() => graphs.length === 1, 5000, 'graph upload');
+    expect(graphs[0]).toEqual(['C0ALARMS1', topLevelPosts(k.standin)[0]?.ts, 'site01']);
+  });
+
   it('posts unmapped alarms too, marked as not mapped, in the default channel', async () => {
     kit = await startKit(sitesTopology(1));
     const k = kit;

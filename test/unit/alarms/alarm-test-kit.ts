@@ -45,6 +45,7 @@ export async function startKit(
     settings?: Partial<PublisherSettings>;
     standin?: SlackStandin;
     wrapChat?: (chat: Chat) => Chat;
+    uploadGraph?: (channel: string, threadTs: string, site: string) => Promise<void>;
   } = {},
 ): Promise<Kit> {
   const standin = o.standin ?? new SlackStandin({ postsPerSecondPerChannel: 1 });
@@ -59,6 +60,7 @@ export async function startKit(
     chat: o.wrapChat ? o.wrapChat(slackChat) : slackChat,
     clock: { now: () => Date.now() },
     log: silentLogger(),
+    ...(o.uploadGraph ? { uploadGraph: o.uploadGraph } : {}),
     publisher: { gatherMs: 30, updateIntervalMs: 50, retryMs: 200, ...o.settings },
   });
   await service.start();
