@@ -51,7 +51,7 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     await waitFor('the final message', () => (/Done in/.test(messageOf(app!, id).text) ? true : undefined));
     const final = messageOf(app, id);
     expect(hasButtons(final)).toBe(false);
-    expect(final.text).toMatch(/Done in \d+(\.\d)? s/);
+    expect(final.text).toMatch(/Done in \d+(\.\d)? m?s/);
     expect(final.text).toContain(`<@${APPROVER1}>`);
     // Progress went into the same message through chat.update, not new posts.
     const updates = app.slackStandin?.callsTo('chat.update').filter((c) => c.args.ts === final.ts) ?? [];

@@ -22,7 +22,11 @@ const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(
 const slackDate = (ms: number): string =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 export const formatDuration = (ms: number): string =>
-  ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+  ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 10_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.round(ms / 1000)} s`;
 
 /** One line saying what the request would do. */
 export function describeAsk(r: ApprovalRequest): string {

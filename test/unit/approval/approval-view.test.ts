@@ -105,3 +105,12 @@ describe('history message', () => {
     expect(historyMessage([], 'dc1').text).toMatch(/No failovers/);
   });
 });
+
+describe('durations', () => {
+  it('read naturally from milliseconds to minutes', async () => {
+    const { formatDuration } = await import('../../../src/slack/views/approval-view.js');
+    expect(formatDuration(18)).toBe('18 ms');
+    expect(formatDuration(1234)).toBe('1.2 s');
+    expect(formatDuration(95_000)).toBe('95 s');
+  });
+});
