@@ -15,6 +15,7 @@ import { systemClock } from '../ports/clock.js';
 import { DeployRunner } from '../services/deploy-runner.js';
 import { FailoverExecutor } from '../services/failover-executor.js';
 import { StatusService } from '../services/status-service.js';
+import { statusTargetCheck } from '../services/status-target-check.js';
 
 function cdkDeploy(stacks: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -46,10 +47,7 @@ async function main(): Promise<void> {
     routeTables: account.routeTables,
     clock,
     log,
-    checkTarget: async (site, tunnel) => {
-      const t = (await status.report([site.name])).sites[0]?.tunnels.find((x) => x.name === tunnel);
-      return { healthy: t?.health === 'healthy', reason: t?.healthReason ?? 'not in the status report' };
-    },
+    checkTarget: statusTargetCheck(status),
   });
   const runner = new DeployRunner({
     topology,

@@ -1,6 +1,6 @@
 import type { Context } from 'probot';
 import { CHECK_NAME, type GithubDeps } from './deps.js';
-import { renderRiskSummary, riskConclusion } from './diff-comment.js';
+import { postRiskCheck } from './risk-check.js';
 
 /** "Re-run" on the tunnel-risk check: post it again from the last assessment kept for the PR. */
 export async function onCheckRunRerequested(
@@ -19,18 +19,5 @@ export async function onCheckRunRerequested(
     );
     return;
   }
-  const { input } = state;
-  await context.octokit.rest.checks.create({
-    owner,
-    repo,
-    name: CHECK_NAME,
-    head_sha: run.head_sha,
-    status: 'completed',
-    conclusion: riskConclusion(input.risk, input.justification),
-    details_url: input.detailsUrl,
-    output: {
-      title: `${input.risk.risks.length} tunnel risk(s)`,
-      summary: renderRiskSummary(input).slice(0, 65_000),
-    },
-  });
+  await postRiskCheck(context.octokit, { owner, repo, headSha: run.head_sha }, state.input);
 }

@@ -1,14 +1,10 @@
 import type { Context } from 'probot';
 import { type CdkDiff, parseCdkDiffText } from '../domain/cdk-diff.js';
 import { assessTunnelRisk, riskJustification } from '../domain/tunnel-risk.js';
-import { CHECK_NAME, type GithubDeps, isInfraPath } from './deps.js';
-import {
-  type DiffCommentInput,
-  renderDiffComment,
-  renderRiskSummary,
-  riskConclusion,
-} from './diff-comment.js';
+import { type GithubDeps, isInfraPath } from './deps.js';
+import { type DiffCommentInput, renderDiffComment, riskConclusion } from './diff-comment.js';
 import { readZip } from './read-zip.js';
+import { postRiskCheck } from './risk-check.js';
 
 /** The PR diff workflow uploads `cdk-diff` with cdk-diff.json ({stacks}) or the raw cdk-diff.txt. */
 async function downloadDiff(
@@ -75,22 +71,10 @@ export async function onDiffWorkflowCompleted(
       ...(previous?.input.deployments ? { deployments: previous.input.deployments } : {}),
     };
     await deps.comments.upsert(context.octokit, owner, repo, pr.number, renderDiffComment(input), input);
-    const conclusion = riskConclusion(risk, justification);
-    await context.octokit.rest.checks.create({
-      owner,
-      repo,
-      name: CHECK_NAME,
-      head_sha: run.head_sha,
-      status: 'completed',
-      conclusion,
-      details_url: run.html_url,
-      output: {
-        title: risk.bothTunnelsDown.length
-          ? `Both tunnels of ${risk.bothTunnelsDown.join(', ')} go down`
-          : `${risk.risks.length} tunnel risk(s)`,
-        summary: renderRiskSummary(input).slice(0, 65_000),
-      },
-    });
-    log.info({ risks: risk.risks.length, conclusion }, 'posted diff comment and risk check');
+    await postRiskCheck(context.octokit, { owner, repo, headSha: run.head_sha }, input);
+    log.info(
+      { risks: risk.risks.length, conclusion: riskConclusion(risk, justification) },
+      'posted diff comment and risk check',
+    );
   }
 }

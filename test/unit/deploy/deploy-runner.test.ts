@@ -5,6 +5,7 @@ import { silentLogger } from '../../../src/log.js';
 import { DeployRunner } from '../../../src/services/deploy-runner.js';
 import { FailoverExecutor } from '../../../src/services/failover-executor.js';
 import { StatusService } from '../../../src/services/status-service.js';
+import { statusTargetCheck } from '../../../src/services/status-target-check.js';
 import { demoTopology } from '../../helpers/test-app.js';
 
 function setup(opts: { standbyBroken?: boolean } = {}) {
@@ -20,10 +21,7 @@ function setup(opts: { standbyBroken?: boolean } = {}) {
     routeTables: account.routeTables,
     clock,
     log,
-    checkTarget: async (site, tunnel) => {
-      const t = (await status.report([site.name])).sites[0]?.tunnels.find((x) => x.name === tunnel);
-      return { healthy: t?.health === 'healthy', reason: t?.healthReason ?? 'unknown' };
-    },
+    checkTarget: statusTargetCheck(status),
   });
   // Let the sandbox accumulate healthy probe history.
   now += 6 * 60_000;
