@@ -126,7 +126,8 @@ function taskText(t: TunnelTaskState): string {
   const stop = t.lastStopReason
     ? `\nlast stop: ${esc(t.lastStopReason)}${t.lastStoppedAt ? ` (${t.lastStoppedAt})` : ''}`
     : '';
-  return `${t.running}/${t.desired} running${pending}${deploying}${stop}`;
+  const note = t.note ? `\n_${esc(t.note)}_` : '';
+  return `${t.running}/${t.desired} running${pending}${deploying}${stop}${note}`;
 }
 
 function alarmsText(alarms: AlarmSummary[]): string {
