@@ -90,6 +90,44 @@ function transcript(opts: CliOptions): void {
   }
 }
 
+/** Deny opens a modal asking why; fill it in and submit it as Slack would (view_submission). */
+async function submitDenyReason(
+  opts: CliOptions,
+  client: SlackCommandClient,
+  since: string,
+  reason: string,
+): Promise<void> {
+  let opened: TranscriptLine | undefined;
+  for (let waited = 0; waited < 3000 && !opened; waited += 150) {
+    opened = transcriptEntries(opts.dataDir).find((x) => x.method === 'views.open' && x.at >= since);
+    if (!opened) await new Promise((r) => setTimeout(r, 150));
+  }
+  const view = (opened?.args as { view?: { callback_id?: string; private_metadata?: string } } | undefined)
+    ?.view;
+  if (!view) return; // refused before the modal: the ephemeral reply says why
+  const res = await client.interaction({
+    type: 'view_submission',
+    team: { id: 'T0SANDBOX', domain: 'sandbox' },
+    user: { id: opts.user, username: opts.user.toLowerCase(), team_id: 'T0SANDBOX' },
+    api_app_id: 'A0TUNNELOPS',
+    trigger_id: `${Date.now()}.0000.cli`,
+    view: {
+      id: 'V0CLI',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata ?? '',
+      state: {
+        values: {
+          deny_reason: { reason: { type: 'plain_text_input', value: reason || 'denied from the CLI' } },
+        },
+      },
+    },
+  });
+  console.log(
+    res.status === 200 && !res.body ? 'submitted the reason' : `${res.status} ${JSON.stringify(res.body)}`,
+  );
+}
+
 /** A button click as Slack sends it (block_actions), for the approval buttons. */
 async function click(opts: CliOptions, client: SlackCommandClient): Promise<void> {
   const [verb, requestId, ...reason] = opts.args;
@@ -120,6 +158,8 @@ async function click(opts: CliOptions, client: SlackCommandClient): Promise<void
       ? `clicked ${verb} on ${requestId} as ${opts.user}`
       : `${res.status} ${JSON.stringify(res.body)}`,
   );
+  if (verb === 'deny' && res.status === 200)
+    await submitDenyReason(opts, client, clickedAt, reason.join(' '));
   // Refusals are ephemeral messages to the clicker: show the ones the sandbox's Slack stand-in received.
   // The bot acks first and works after, so wait until it has said something (or 3 s).
   const since = () => transcriptEntries(opts.dataDir).filter((x) => x.at >= clickedAt);
