@@ -13,6 +13,8 @@ import { AlarmPublisher, type PublisherSettings } from './alarm-publisher.js';
 export const NS_SEEN = 'sns-seen';
 export const NS_ALARM = 'alarm-state';
 export const NS_MESSAGE = 'alarm-msg';
+/** Alarms and messages untouched this long are forgotten; a later change starts a new message. */
+export const RETAIN_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface AlarmIngest extends IngestResult {
   alarmId?: string;
@@ -57,10 +59,10 @@ export class AlarmService implements NotificationSink {
       log: props.log.child({ component: 'alarm-publisher' }),
       records: this.records,
       saveRecord: async (r) => {
-        await this.serial(`a:${r.id}`, () => props.store.put(NS_ALARM, r.id, r));
+        await this.serial(`a:${r.id}`, () => props.store.put(NS_ALARM, r.id, r, RETAIN_MS));
       },
       saveMessage: async (d) => {
-        await this.serial(`m:${d.key}`, () => props.store.put(NS_MESSAGE, d.key, d));
+        await this.serial(`m:${d.key}`, () => props.store.put(NS_MESSAGE, d.key, d, RETAIN_MS));
       },
       ...(props.uploadGraph ? { uploadGraph: props.uploadGraph } : {}),
       ...(props.publisher ? { settings: props.publisher } : {}),
@@ -127,7 +129,7 @@ export class AlarmService implements NotificationSink {
           };
         }
         const record = applied.record;
-        await this.props.store.put(NS_ALARM, record.id, record);
+        await this.props.store.put(NS_ALARM, record.id, record, RETAIN_MS);
         // The in-memory copy is the one the publisher renders; keep its Slack bookkeeping.
         const current = this.records.get(record.id);
         if (current)
@@ -164,7 +166,7 @@ export class AlarmService implements NotificationSink {
       if (!r || r.state === 'OK' || r.ack) continue;
       r.ack = { by: user, at };
       r.rev++;
-      await this.serial(`a:${r.id}`, () => this.props.store.put(NS_ALARM, r.id, r));
+      await this.serial(`a:${r.id}`, () => this.props.store.put(NS_ALARM, r.id, r, RETAIN_MS));
       await this.props.store.appendAudit({
         at,
         site: r.site ?? '-',
