@@ -6,6 +6,7 @@ import { sendJson } from '../http/server.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { FailoverExecutor, type TargetCheck } from '../services/failover-executor.js';
 import { RedeployExecutor } from '../services/redeploy-executor.js';
+import { statusTargetCheck } from '../services/status-target-check.js';
 import { registerApprovalActions } from '../slack/actions/approval-actions.js';
 import { approvalCommands } from '../slack/commands/approval-commands.js';
 
@@ -20,14 +21,9 @@ const SITE_PARAM = /^[a-z][a-z0-9-]{0,31}$/;
  */
 export async function registerApprovals(ctx: AppContext): Promise<void> {
   const log = ctx.log.child({ feature: 'approvals' });
-  const checkTarget: TargetCheck = async (site, tunnel) => {
-    const status = ctx.services.status;
-    if (!status) return { healthy: false, reason: 'tunnel health is not available on this deployment' };
-    const report = await status.report([site.name]);
-    const t = report.sites[0]?.tunnels.find((x) => x.name === tunnel);
-    if (!t) return { healthy: false, reason: `no status for ${site.name}/${tunnel}` };
-    return { healthy: t.health === 'healthy', reason: t.healthReason };
-  };
+  // Resolved per call: the status feature runs first and sets ctx.services.status.
+  const checkTarget: TargetCheck = (site, tunnel) => statusTargetCheck(ctx.services.status)(site, tunnel);
+
   const common = { store: ctx.store, routeTables: ctx.account.routeTables, clock: ctx.clock };
   const failover = new FailoverExecutor({
     ...common,
