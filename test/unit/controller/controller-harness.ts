@@ -14,7 +14,8 @@ import {
 } from '../../../src/services/failover-controller.js';
 import { FailoverExecutor } from '../../../src/services/failover-executor.js';
 import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
-import { FakeClock, memoryAccount, RecordingChat } from './fakes.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { memoryAccount, RecordingChat } from './fakes.js';
 
 /**
  * The whole automatic path in memory with a fake clock: a monitor loop per tunnel (real tracker and
@@ -24,7 +25,7 @@ export function controllerHarness(
   topology: Topology,
   opts: { store?: Store; approvals?: FailoverProposer } = {},
 ) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const log = silentLogger();
   const store = opts.store ?? new SqliteStore({ path: ':memory:', clock });
   const account = memoryAccount(topology);

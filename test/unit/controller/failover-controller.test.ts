@@ -11,7 +11,8 @@ import type { Store } from '../../../src/ports/store.js';
 import { FailoverController, type FailoverProposer } from '../../../src/services/failover-controller.js';
 import { FailoverExecutor } from '../../../src/services/failover-executor.js';
 import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
-import { FakeClock, memoryAccount, RecordingChat, testTopology } from './fakes.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -20,7 +21,7 @@ afterEach(() => {
 
 async function beat(
   store: Store,
-  clock: FakeClock,
+  clock: ManualClock,
   tunnel: string,
   health: 'up' | 'down',
   ageMs = 1000,
@@ -52,7 +53,7 @@ function captureLog() {
 function build(
   topology: Topology,
   store: Store,
-  clock: FakeClock,
+  clock: ManualClock,
   account = memoryAccount(topology),
   extra: { approvals?: FailoverProposer } = {},
 ) {
@@ -80,7 +81,7 @@ function build(
 
 describe('FailoverController', () => {
   it('logs "did nothing, because ..." with its evidence when the active tunnel is fine', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology();
     const { controller, lines, chat, account } = build(t, store, clock);
@@ -103,7 +104,7 @@ describe('FailoverController', () => {
   });
 
   it('does not treat a planned deploy of the active tunnel as a failure', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology();
     const { controller, account } = build(t, store, clock);
@@ -125,7 +126,7 @@ describe('FailoverController', () => {
   });
 
   it('both tunnels down: changes nothing and alerts loudly, once', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology();
     const { controller, chat, account } = build(t, store, clock);
@@ -147,7 +148,7 @@ describe('FailoverController', () => {
   });
 
   it('propose mode asks for approval with the evidence (once) and changes nothing', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology({ mode: 'propose' });
     const calls: unknown[] = [];
@@ -182,7 +183,7 @@ describe('FailoverController', () => {
   });
 
   it('propose mode: when the approval service refuses, the channel hears why', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology({ mode: 'propose' });
     const approvals: FailoverProposer = {
@@ -200,7 +201,7 @@ describe('FailoverController', () => {
   });
 
   it('manual mode only alerts, naming the command', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology({ mode: 'manual' });
     const { controller, chat, account } = build(t, store, clock);
@@ -215,7 +216,7 @@ describe('FailoverController', () => {
   });
 
   it('auto mode: fails over, posts the result, and the cooldown stops a second automatic move', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const store = new SqliteStore({ path: ':memory:', clock });
     const t = testTopology({ mode: 'auto' });
     const { controller, chat, account } = build(t, store, clock);
@@ -245,7 +246,7 @@ describe('FailoverController', () => {
   it('two controllers on one SQLite file racing on the same outage change the routes once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunnelops-race-'));
     dirs.push(dir);
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const t = testTopology({ mode: 'auto' });
     const path = join(dir, 'state.sqlite');
     const storeA = new SqliteStore({ path, clock });

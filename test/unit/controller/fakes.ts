@@ -6,15 +6,7 @@ import type { Account } from '../../../src/ports/account.js';
 import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
 import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
 import type { TaskRuntime, TunnelTaskState } from '../../../src/ports/tasks.js';
-
-/** A clock the test moves by hand. */
-export class FakeClock {
-  constructor(public t = Date.parse('2026-01-01T00:00:00Z')) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { topologyInput } from '../../helpers/fakes/site.js';
 
 export function testTopology(
   overrides: { mode?: FailoverMode; cooldownSeconds?: number; maxAutomaticPerHour?: number } = {},
@@ -28,34 +20,7 @@ export function testTopology(
     heartbeatStaleSeconds: 10,
     ...overrides,
   };
-  return parseTopology(
-    JSON.stringify({
-      sites: [
-        {
-          name: 'dc1',
-          region: 'us-east-1',
-          onPremCidrs: ['10.20.0.0/16', '10.21.0.0/16'],
-          routeTableIds: ['rtb-0a1b2c3d4e5f60718', 'rtb-0a1b2c3d4e5f60719'],
-          probeTargets: [{ kind: 'icmp', host: '10.20.0.10' }],
-          tunnels: [
-            {
-              name: 'primary',
-              ecs: { cluster: 'tunnelops-dc1', service: 'dc1-primary' },
-              instance: { instanceId: 'i-0abc12345def67890' },
-            },
-            {
-              name: 'secondary',
-              ecs: { cluster: 'tunnelops-dc1', service: 'dc1-secondary' },
-              instance: { instanceId: 'i-0abc12345def67891' },
-            },
-          ],
-          failover,
-          approvers: { users: ['UAPPROVER1'] },
-          slackChannel: 'C0SANDBOX1',
-        },
-      ],
-    }),
-  );
+  return parseTopology(JSON.stringify(topologyInput({ failover })));
 }
 
 /** Route tables in memory: every route starts at `initial`; counts ReplaceRoute calls. */

@@ -6,6 +6,7 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/ports/store.js';
 import { FailoverExecutor } from '../../../src/services/failover-executor.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import {
   demoSites,
   ec2Error,
@@ -15,7 +16,6 @@ import {
   instancesXml,
   routeTablesXml,
 } from '../aws/aws-http.js';
-import { ManualClock } from '../store/manual-clock.js';
 
 const PRIMARY_ENI = 'eni-0aaaaaaaaaaaaaaa1';
 const SECONDARY_ENI = 'eni-0bbbbbbbbbbbbbbb2';

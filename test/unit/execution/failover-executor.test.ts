@@ -10,7 +10,7 @@ import {
   type TargetCheck,
 } from '../../../src/services/failover-executor.js';
 import { SiteLock } from '../../../src/services/site-lock.js';
-import { ManualClock } from '../store/manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { CountingRouteTables, site } from './fixtures.js';
 
 const healthy: TargetCheck = async () => ({ healthy: true, reason: 'probes 0% loss' });

@@ -1,29 +1,10 @@
 import { type Site, siteSchema } from '../../../src/config/topology-schema.js';
 import { ok } from '../../../src/domain/outcome.js';
 import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
+import { siteInput } from '../../helpers/fakes/site.js';
 
 /** A site with 2 route tables x 2 on-prem CIDRs = 4 routes. */
-export const site: Site = siteSchema.parse({
-  name: 'dc1',
-  region: 'us-east-1',
-  onPremCidrs: ['10.20.0.0/16', '10.21.0.0/16'],
-  routeTableIds: ['rtb-0a1b2c3d4e5f60718', 'rtb-0a1b2c3d4e5f60719'],
-  probeTargets: [{ kind: 'icmp', host: '10.20.0.10' }],
-  tunnels: [
-    {
-      name: 'primary',
-      ecs: { cluster: 'tunnelops-dc1', service: 'dc1-primary' },
-      instance: { instanceId: 'i-0aaaaaaaaaaaaaaa1' },
-    },
-    {
-      name: 'secondary',
-      ecs: { cluster: 'tunnelops-dc1', service: 'dc1-secondary' },
-      instance: { instanceId: 'i-0bbbbbbbbbbbbbbb2' },
-    },
-  ],
-  approvers: { users: ['UAPPROVER1', 'UAPPROVER2'] },
-  slackChannel: 'C0SANDBOX1',
-});
+export const site: Site = siteSchema.parse(siteInput());
 
 export interface ReplaceCall {
   routeTableId: string;

@@ -8,7 +8,7 @@ import type { Store } from '../../../src/ports/store.js';
 import type { DeploymentProgress, TaskRuntime } from '../../../src/ports/tasks.js';
 import { RedeployExecutor, type RedeployPlan } from '../../../src/services/redeploy-executor.js';
 import { SiteLock } from '../../../src/services/site-lock.js';
-import { ManualClock } from '../store/manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { CountingRouteTables, site } from './fixtures.js';
 
 /** ECS as a script: each deploymentProgress call returns the next step (the last one repeats). */

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
 import { SiteLock } from '../../../src/services/site-lock.js';
-import { ManualClock } from '../store/manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
 describe('SiteLock', () => {
   let clock: ManualClock;

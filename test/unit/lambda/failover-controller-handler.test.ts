@@ -10,13 +10,14 @@ import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-rep
 import { FailoverController } from '../../../src/services/failover-controller.js';
 import { FailoverExecutor } from '../../../src/services/failover-executor.js';
 import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
-import { FakeClock, memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;
 
 async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const store = new SqliteStore({ path: ':memory:', clock });
   const topology = testTopology({ mode: 'auto' });
   const account = memoryAccount(topology);

@@ -9,37 +9,19 @@ import { HEARTBEAT_NS, HeartbeatReporter } from '../../../src/monitor/heartbeat-
 import { MonitorLoop } from '../../../src/monitor/monitor-loop.js';
 import { byKind } from '../../../src/monitor/probe.js';
 import { tcpProber } from '../../../src/monitor/tcp-prober.js';
+import { topologyInput } from '../../helpers/fakes/site.js';
 
-function localTopology(ports: number[]) {
-  return parseTopology(
-    JSON.stringify({
-      sites: [
-        {
-          name: 'lab',
-          region: 'us-east-1',
-          onPremCidrs: ['10.20.0.0/16'],
-          routeTableIds: ['rtb-0a1b2c3d4e5f60718'],
-          probeTargets: ports.map((port) => ({ kind: 'tcp', host: '127.0.0.1', port })),
-          tunnels: [
-            {
-              name: 'primary',
-              ecs: { cluster: 'c', service: 'p' },
-              instance: { instanceId: 'i-0abc12345def67890' },
-            },
-            {
-              name: 'secondary',
-              ecs: { cluster: 'c', service: 's' },
-              instance: { instanceId: 'i-0abc12345def67891' },
-            },
-          ],
-          failover: { fall: 2, rise: 2, probeIntervalSeconds: 0.05 },
-          approvers: { users: ['UAPPROVER1'] },
-          slackChannel: 'C0SANDBOX1',
-        },
-      ],
-    }),
+/** The one site, named lab, probing TCP ports on loopback. */
+const localTopology = (ports: number[]) =>
+  parseTopology(
+    JSON.stringify(
+      topologyInput({
+        name: 'lab',
+        probeTargets: ports.map((port) => ({ kind: 'tcp', host: '127.0.0.1', port })),
+        failover: { fall: 2, rise: 2, probeIntervalSeconds: 0.05 },
+      }),
+    ),
   );
-}
 
 class Recorder implements HealthReporter {
   rounds: ProbeRound[] = [];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { topologyInput } from '../../helpers/fakes/site.js';
 
 /**
  * `npm run monitor` as a real process: probes a local TCP target, publishes to a local stand-in for the
@@ -58,32 +59,13 @@ describe('monitor process (npm run monitor)', () => {
     const port = (target.address() as { port: number }).port;
     writeFileSync(
       join(dir, 'topology.json'),
-      JSON.stringify({
-        sites: [
-          {
-            name: 'lab',
-            region: 'us-east-1',
-            onPremCidrs: ['10.20.0.0/16'],
-            routeTableIds: ['rtb-0a1b2c3d4e5f60718'],
-            probeTargets: [{ kind: 'tcp', host: '127.0.0.1', port }],
-            tunnels: [
-              {
-                name: 'primary',
-                ecs: { cluster: 'c', service: 'p' },
-                instance: { instanceId: 'i-0abc12345def67890' },
-              },
-              {
-                name: 'secondary',
-                ecs: { cluster: 'c', service: 's' },
-                instance: { instanceId: 'i-0abc12345def67891' },
-              },
-            ],
-            failover: { fall: 2, rise: 2, probeIntervalSeconds: 0.1 },
-            approvers: { users: ['UAPPROVER1'] },
-            slackChannel: 'C0SANDBOX1',
-          },
-        ],
-      }),
+      JSON.stringify(
+        topologyInput({
+          name: 'lab',
+          probeTargets: [{ kind: 'tcp', host: '127.0.0.1', port }],
+          failover: { fall: 2, rise: 2, probeIntervalSeconds: 0.1 },
+        }),
+      ),
     );
   });
 

@@ -11,7 +11,7 @@ import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import { envSchema } from '../../../src/config/env-schema.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
 let server: Server;
 let clients: AwsClients;

@@ -4,7 +4,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
 
 // A real DynamoDB wire protocol on loopback: dynalite (in-memory LevelDB), fake static credentials.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
 
 storeContract('SQLite', async () => {
