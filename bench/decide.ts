@@ -18,9 +18,7 @@ import type { TunnelHealthChange } from '../src/monitor/health-reporter.js';
 import { simulatedMonitors } from '../src/monitor/simulated-monitors.js';
 import { systemClock } from '../src/ports/clock.js';
 import type { RouteTables } from '../src/ports/route-tables.js';
-import { FailoverController } from '../src/services/failover-controller.js';
-import { FailoverExecutor } from '../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../src/services/heartbeat-target-check.js';
+import { wireController } from '../test/helpers/controller-wiring.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 1000);
 
@@ -47,21 +45,7 @@ const routeTables: RouteTables = {
     lastReplaceAt = performance.now();
   },
 };
-const executor = new FailoverExecutor({
-  store,
-  routeTables,
-  clock,
-  log,
-  checkTarget: heartbeatTargetCheck({ store, clock }),
-});
-const controller = new FailoverController({
-  topology,
-  account: { ...account, routeTables },
-  store,
-  executor,
-  clock,
-  log,
-});
+const { controller } = wireController({ topology, account: { ...account, routeTables }, store, clock });
 
 let changeAt = 0;
 const sink = {

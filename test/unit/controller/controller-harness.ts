@@ -7,13 +7,12 @@ import { LocalReporter } from '../../../src/monitor/local-reporter.js';
 import { MonitorLoop } from '../../../src/monitor/monitor-loop.js';
 import { targetLabel } from '../../../src/monitor/probe.js';
 import type { Store } from '../../../src/ports/store.js';
-import {
-  type ControllerOutcome,
+import type {
+  ControllerOutcome,
   FailoverController,
-  type FailoverProposer,
+  FailoverProposer,
 } from '../../../src/services/failover-controller.js';
-import { FailoverExecutor } from '../../../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { memoryAccount, RecordingChat } from './fakes.js';
 
@@ -30,21 +29,12 @@ export function controllerHarness(
   const store = opts.store ?? new SqliteStore({ path: ':memory:', clock });
   const account = memoryAccount(topology);
   const chat = new RecordingChat();
-  const executor = new FailoverExecutor({
-    store,
-    routeTables: account.routeTables,
-    clock,
-    log,
-    checkTarget: heartbeatTargetCheck({ store, clock }),
-  });
-  const controller = new FailoverController({
+  const { controller } = wireController({
     topology,
     account,
     store,
-    chat,
-    executor,
     clock,
-    log,
+    chat,
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
   });
   const outcomes: ControllerOutcome[] = [];

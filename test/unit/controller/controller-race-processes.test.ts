@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-reporter.js';
+import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { testTopology } from './fakes.js';
 
 function runChild(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
@@ -43,22 +43,9 @@ describe('two controller processes on one SQLite store', () => {
           routes.prepare('INSERT INTO routes VALUES (?, ?, ?)').run(rtb, cidr, 'primary');
       const store = new SqliteStore({ path: storePath });
       // The outage both controllers see: the active's monitor says down, the standby's says up.
-      const beat = (tunnel: string, health: 'up' | 'down'): Heartbeat => {
-        const at = new Date(Date.now() + 30_000).toISOString(); // fresh for the whole test
-        return {
-          site: 'dc1',
-          tunnel,
-          health,
-          since: at,
-          at,
-          lossPct: 0,
-          latencyMs: 2,
-          fallCount: health === 'down' ? 3 : 0,
-          riseCount: health === 'up' ? 5 : 0,
-        };
-      };
-      await store.put(HEARTBEAT_NS, 'dc1/primary', beat('primary', 'down'));
-      await store.put(HEARTBEAT_NS, 'dc1/secondary', beat('secondary', 'up'));
+      const at = Date.now() + 30_000; // fresh for the whole test
+      await putHeartbeat(store, heartbeat('primary', 'down', at));
+      await putHeartbeat(store, heartbeat('secondary', 'up', at));
 
       const startAt = String(Date.now() + 2500); // both start evaluating at the same moment, after tsx has loaded
       const results = await Promise.all([

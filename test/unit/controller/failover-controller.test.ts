@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
 import type { Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import { silentLogger } from '../../../src/log.js';
-import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-reporter.js';
 import type { Store } from '../../../src/ports/store.js';
-import { FailoverController, type FailoverProposer } from '../../../src/services/failover-controller.js';
-import { FailoverExecutor } from '../../../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import type { FailoverProposer } from '../../../src/services/failover-controller.js';
+import { captureLog } from '../../helpers/capture-log.js';
+import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
 
 const dirs: string[] = [];
@@ -19,36 +17,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function beat(
-  store: Store,
-  clock: ManualClock,
-  tunnel: string,
-  health: 'up' | 'down',
-  ageMs = 1000,
-): Promise<void> {
-  const at = new Date(clock.now() - ageMs).toISOString();
-  const value: Heartbeat = {
-    site: 'dc1',
-    tunnel,
-    health,
-    since: at,
-    at,
-    lossPct: health === 'up' ? 0 : 100,
-    latencyMs: health === 'up' ? 4 : null,
-    fallCount: health === 'down' ? 3 : 0,
-    riseCount: health === 'up' ? 9 : 0,
-  };
-  await store.put(HEARTBEAT_NS, `dc1/${tunnel}`, value, 600_000);
-}
-
-function captureLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino(
-    { level: 'info' },
-    { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
-  );
-  return { log, lines };
-}
+/** The monitor's last word on a tunnel, `ageMs` old. */
+const beat = (store: Store, clock: ManualClock, tunnel: string, health: 'up' | 'down', ageMs = 1000) =>
+  putHeartbeat(store, heartbeat(tunnel, health, clock.now() - ageMs), 600_000);
 
 function build(
   topology: Topology,
@@ -59,23 +30,7 @@ function build(
 ) {
   const chat = new RecordingChat();
   const { log, lines } = captureLog();
-  const executor = new FailoverExecutor({
-    store,
-    routeTables: account.routeTables,
-    clock,
-    log: silentLogger(),
-    checkTarget: heartbeatTargetCheck({ store, clock }),
-  });
-  const controller = new FailoverController({
-    topology,
-    account,
-    store,
-    chat,
-    executor,
-    clock,
-    log,
-    ...extra,
-  });
+  const { controller } = wireController({ topology, account, store, clock, chat, log, ...extra });
   return { controller, chat, account, lines };
 }
 

@@ -6,11 +6,8 @@
 import Database from 'better-sqlite3';
 import { ok } from '../../../src/domain/outcome.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import { silentLogger } from '../../../src/log.js';
 import type { RouteTables } from '../../../src/ports/route-tables.js';
-import { FailoverController } from '../../../src/services/failover-controller.js';
-import { FailoverExecutor } from '../../../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import { wireController } from '../../helpers/controller-wiring.js';
 import { MemoryTasks, testTopology } from './fakes.js';
 
 const [storePath, routesPath, startAt] = process.argv.slice(2) as [string, string, string];
@@ -53,21 +50,11 @@ const routeTables: RouteTables = {
     );
   },
 };
-const log = silentLogger();
-const executor = new FailoverExecutor({
-  store,
-  routeTables,
-  clock,
-  log,
-  checkTarget: heartbeatTargetCheck({ store, clock }),
-});
-const controller = new FailoverController({
+const { controller } = wireController({
   topology,
   account: { routeTables, tasks: new MemoryTasks() },
   store,
-  executor,
   clock,
-  log,
 });
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
 const out = await controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' });

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { createControllerHandler } from '../../../src/lambda/controller-handler.js';
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import { silentLogger } from '../../../src/log.js';
-import { HEARTBEAT_NS, type Heartbeat } from '../../../src/monitor/heartbeat-reporter.js';
-import { FailoverController } from '../../../src/services/failover-controller.js';
-import { FailoverExecutor } from '../../../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-check.js';
+import type { FailoverController } from '../../../src/services/failover-controller.js';
+import { captureLog } from '../../helpers/capture-log.js';
+import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -21,45 +19,11 @@ async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
   const store = new SqliteStore({ path: ':memory:', clock });
   const topology = testTopology({ mode: 'auto' });
   const account = memoryAccount(topology);
-  const beat = async (tunnel: string, health: 'up' | 'down') => {
-    const at = new Date(clock.now() - 1000).toISOString();
-    const v: Heartbeat = {
-      site: 'dc1',
-      tunnel,
-      health,
-      since: at,
-      at,
-      lossPct: 0,
-      latencyMs: 3,
-      fallCount: health === 'down' ? 3 : 0,
-      riseCount: health === 'up' ? 6 : 0,
-    };
-    await store.put(HEARTBEAT_NS, `dc1/${tunnel}`, v);
-  };
   const primary = opts.primaryBeat ?? 'down';
-  if (primary !== 'none') await beat('primary', primary);
-  await beat('secondary', 'up');
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino(
-    { level: 'info' },
-    { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
-  );
-  const executor = new FailoverExecutor({
-    store,
-    routeTables: account.routeTables,
-    clock,
-    log: silentLogger(),
-    checkTarget: heartbeatTargetCheck({ store, clock }),
-  });
-  const controller = new FailoverController({
-    topology,
-    account,
-    store,
-    chat: new RecordingChat(),
-    executor,
-    clock,
-    log: silentLogger(),
-  });
+  if (primary !== 'none') await putHeartbeat(store, heartbeat('primary', primary, clock.now() - 1000));
+  await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 1000));
+  const { log, lines } = captureLog();
+  const { controller } = wireController({ topology, account, store, clock, chat: new RecordingChat() });
   const calls: string[] = [];
   const spy = {
     evaluate: (site: string, trigger: Parameters<FailoverController['evaluate']>[1]) => {
