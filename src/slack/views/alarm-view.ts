@@ -134,15 +134,26 @@ export function renderGroupMessage(doc: AlarmMessageDoc, records: AlarmRecord[])
     if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
     chunk = '';
   };
+  // Pack alarm by alarm, so a site with many alarms spills into the next section instead of being cut off.
+  const storm = doc.kind === 'storm';
   for (const [site, list] of [...bySite].sort(([a], [b]) => a.localeCompare(b))) {
-    const sorted = [...list].sort((a, b) => a.name.localeCompare(b.name));
-    const line = `${doc.kind === 'storm' ? `*${site}*: ` : ''}${sorted.map(alarmLine).join(doc.kind === 'storm' ? ', ' : '\n')}`;
-    if (blocks.length >= MAX_BLOCKS - 3) {
-      omitted += list.length;
-      continue;
+    let first = true;
+    for (const r of [...list].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (blocks.length >= MAX_BLOCKS - 3) {
+        omitted++;
+        continue;
+      }
+      const item = clip(alarmLine(r), 400);
+      const lead = storm ? (first ? `*${site}*: ` : ', ') : '';
+      const sep = chunk && (first || !storm) ? '\n' : '';
+      if (chunk && chunk.length + sep.length + lead.length + item.length > SECTION_LIMIT) {
+        flush();
+        chunk = `${storm ? `*${site}* (cont.): ` : ''}${item}`;
+      } else {
+        chunk = `${chunk}${sep}${lead}${item}`;
+      }
+      first = false;
     }
-    if (chunk && chunk.length + line.length + 1 > SECTION_LIMIT) flush();
-    chunk = chunk ? `${chunk}\n${clip(line, SECTION_LIMIT)}` : clip(line, SECTION_LIMIT);
   }
   flush();
   const notes: string[] = [];
