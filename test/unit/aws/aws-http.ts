@@ -118,6 +118,49 @@ export const nockCloudWatch = (region: string, op: string) =>
     'application/x-amz-json-1.0',
   );
 
+/** Endpoint-named fakes: each answers one call of its operation (see nockJson for the arguments). */
+export const nockDescribeServices = (region: string) => nockEcs(region, 'DescribeServices');
+export const nockListTasks = (region: string) => nockEcs(region, 'ListTasks');
+export const nockDescribeTasks = (region: string) => nockEcs(region, 'DescribeTasks');
+export const nockUpdateService = (region: string) => nockEcs(region, 'UpdateService');
+export const nockGetMetricData = (region: string) => nockCloudWatch(region, 'GetMetricData');
+export const nockDescribeAlarms = (region: string) => nockCloudWatch(region, 'DescribeAlarms');
+export const nockGetMetricWidgetImage = (region: string) => nockCloudWatch(region, 'GetMetricWidgetImage');
+
+// --- ECS and CloudWatch JSON shaped like the API reference ----------------------------------------
+
+/** A service at its count with one completed deployment (DescribeServices fields, without the name). */
+export const STEADY_SERVICE = {
+  desiredCount: 1,
+  runningCount: 1,
+  pendingCount: 0,
+  deployments: [{ id: 'ecs-svc/1111', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+};
+
+/** DescribeServices answering for whichever services were asked; steady unless `state` says otherwise. */
+export const servicesReply =
+  (state: (name: string) => JsonBody = () => STEADY_SERVICE) =>
+  (body: { services: string[] }) => ({
+    services: body.services.map((name) => ({ serviceName: name, ...state(name) })),
+    failures: [],
+  });
+
+/** One query of a GetMetricData request body. */
+export type MetricDataQuery = {
+  Id: string;
+  MetricStat: {
+    Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
+    Period: number;
+    Stat: string;
+  };
+};
+
+/** What the task port reports for a tunnel whose service runs its one task, not deploying. */
+export const SETTLED_TASKS = {
+  ok: true,
+  value: { desired: 1, running: 1, pending: 0, deploying: false },
+} as const;
+
 // --- EC2 XML shaped like the examples in the EC2 API reference ------------------------------------
 
 export interface XmlRoute {

@@ -2,17 +2,18 @@ import { describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { CloudWatchMetrics } from '../../../src/aws/cloudwatch-metrics.js';
 import { silentLogger } from '../../../src/log.js';
-import { demoSites, fakeClients, jsonFixture, makeSite, nockCloudWatch } from './aws-http.js';
+import {
+  demoSites,
+  fakeClients,
+  jsonFixture,
+  type MetricDataQuery,
+  makeSite,
+  nockDescribeAlarms,
+  nockGetMetricData,
+  nockGetMetricWidgetImage,
+} from './aws-http.js';
 
 type Body = Record<string, unknown>;
-type Query = {
-  Id: string;
-  MetricStat: {
-    Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
-    Period: number;
-    Stat: string;
-  };
-};
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const metrics = () =>
   new CloudWatchMetrics({ clients: fakeClients(), clock: { now: () => NOW }, log: silentLogger() });
@@ -20,11 +21,7 @@ const metrics = () =>
 describe('CloudWatchMetrics.probeStats', () => {
   it('asks for loss, sample count and latency of every tunnel in one GetMetricData and aggregates them', async () => {
     const seen: Body[] = [];
-    nockCloudWatch('us-east-1', 'GetMetricData')(
-      200,
-      jsonFixture('cloudwatch/get-metric-data-dc1.json'),
-      seen,
-    );
+    nockGetMetricData('us-east-1')(200, jsonFixture('cloudwatch/get-metric-data-dc1.json'), seen);
 
     const result = await metrics().probeStats(demoSites(), 5);
 
@@ -34,7 +31,7 @@ describe('CloudWatchMetrics.probeStats', () => {
       EndTime: NOW / 1000,
       ScanBy: 'TimestampDescending',
     });
-    const queries = seen[0]!.MetricDataQueries as Query[];
+    const queries = seen[0]!.MetricDataQueries as MetricDataQuery[];
     expect(queries.map((q) => `${q.Id} ${q.MetricStat.Metric.MetricName} ${q.MetricStat.Stat}`)).toEqual([
       'loss0 ProbeLossPct Average',
       'count0 ProbeLossPct SampleCount',
@@ -70,7 +67,7 @@ describe('CloudWatchMetrics.probeStats', () => {
   });
 
   it('reports no samples as nulls, and a failed query as unknown for that tunnel only', async () => {
-    nockCloudWatch('us-east-1', 'GetMetricData')(200, {
+    nockGetMetricData('us-east-1')(200, {
       MetricDataResults: [
         ...['loss0', 'count0', 'latency0'].map((Id) => ({
           Id,
@@ -105,7 +102,7 @@ describe('CloudWatchMetrics.probeStats', () => {
     const sites = [...east, makeSite(200, 'eu-west-1')];
     const seen: Body[] = [];
     // Like CloudWatch, answer every query (here: no datapoints).
-    const reply = (body: { MetricDataQueries: Query[] }) => ({
+    const reply = (body: { MetricDataQueries: MetricDataQuery[] }) => ({
       MetricDataResults: body.MetricDataQueries.map((q) => ({
         Id: q.Id,
         Timestamps: [],
@@ -113,8 +110,8 @@ describe('CloudWatchMetrics.probeStats', () => {
         StatusCode: 'Complete',
       })),
     });
-    for (let i = 0; i < 3; i++) nockCloudWatch('us-east-1', 'GetMetricData')(200, reply, seen);
-    nockCloudWatch('eu-west-1', 'GetMetricData')(400, { __type: 'Throttling', message: 'Rate exceeded' });
+    for (let i = 0; i < 3; i++) nockGetMetricData('us-east-1')(200, reply, seen);
+    nockGetMetricData('eu-west-1')(400, { __type: 'Throttling', message: 'Rate exceeded' });
 
     const result = await metrics().probeStats(sites, 5);
 
@@ -142,8 +139,8 @@ describe('CloudWatchMetrics.probeStats', () => {
       })),
       ...(token ? { NextToken: token } : {}),
     });
-    nockCloudWatch('us-east-1', 'GetMetricData')(200, page(60, 'page-2'), seen);
-    nockCloudWatch('us-east-1', 'GetMetricData')(200, page(120), seen);
+    nockGetMetricData('us-east-1')(200, page(60, 'page-2'), seen);
+    nockGetMetricData('us-east-1')(200, page(120), seen);
 
     const result = await metrics().probeStats(demoSites(), 5);
 
@@ -159,16 +156,8 @@ describe('CloudWatchMetrics.probeStats', () => {
 describe('CloudWatchMetrics.alarms', () => {
   it('maps alarms to tunnels by Site/Tunnel dimensions or the tunnelops-<site>-<tunnel>- name prefix', async () => {
     const seen: Body[] = [];
-    nockCloudWatch('us-east-1', 'DescribeAlarms')(
-      200,
-      jsonFixture('cloudwatch/describe-alarms-dc1-page1.json'),
-      seen,
-    );
-    nockCloudWatch('us-east-1', 'DescribeAlarms')(
-      200,
-      jsonFixture('cloudwatch/describe-alarms-dc1-page2.json'),
-      seen,
-    );
+    nockDescribeAlarms('us-east-1')(200, jsonFixture('cloudwatch/describe-alarms-dc1-page1.json'), seen);
+    nockDescribeAlarms('us-east-1')(200, jsonFixture('cloudwatch/describe-alarms-dc1-page2.json'), seen);
 
     const result = await metrics().alarms(demoSites());
 
@@ -200,7 +189,7 @@ describe('CloudWatchMetrics.alarms', () => {
   });
 
   it('makes the tunnels of a region unknown when DescribeAlarms is denied', async () => {
-    nockCloudWatch('us-east-1', 'DescribeAlarms')(400, {
+    nockDescribeAlarms('us-east-1')(400, {
       __type: 'AccessDenied',
       message: 'User is not authorized to perform: cloudwatch:DescribeAlarms',
     });
@@ -220,11 +209,7 @@ describe('CloudWatchMetrics.healthGraph', () => {
 
   it('renders both tunnels loss and latency with GetMetricWidgetImage', async () => {
     const seen: Body[] = [];
-    nockCloudWatch('us-east-1', 'GetMetricWidgetImage')(
-      200,
-      { MetricWidgetImage: png.toString('base64') },
-      seen,
-    );
+    nockGetMetricWidgetImage('us-east-1')(200, { MetricWidgetImage: png.toString('base64') }, seen);
 
     const image = await metrics().healthGraph(demoSites()[0]!);
 
@@ -242,7 +227,7 @@ describe('CloudWatchMetrics.healthGraph', () => {
   });
 
   it('returns null when CloudWatch cannot draw it', async () => {
-    nockCloudWatch('us-east-1', 'GetMetricWidgetImage')(400, {
+    nockGetMetricWidgetImage('us-east-1')(400, {
       __type: 'InvalidParameterInput',
       message: 'bad widget',
     });

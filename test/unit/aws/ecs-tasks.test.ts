@@ -3,7 +3,19 @@ import { describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { EcsTasks, progressOf } from '../../../src/aws/ecs-tasks.js';
 import { silentLogger } from '../../../src/log.js';
-import { demoSites, fakeClients, jsonFixture, makeSite, nockEcs } from './aws-http.js';
+import {
+  demoSites,
+  fakeClients,
+  jsonFixture,
+  makeSite,
+  nockDescribeServices,
+  nockDescribeTasks,
+  nockListTasks,
+  nockUpdateService,
+  SETTLED_TASKS,
+  STEADY_SERVICE,
+  servicesReply,
+} from './aws-http.js';
 
 type Body = Record<string, unknown>;
 const tasks = () => new EcsTasks({ clients: fakeClients(), log: silentLogger() });
@@ -23,33 +35,12 @@ const task = (cluster: string, service: string, n: number, extra: Body = {}) => 
   };
 };
 
-/** DescribeServices answering for whichever services were asked. */
-const servicesReply = (state: (name: string) => Body) => (body: { services: string[] }) => ({
-  services: body.services.map((name) => ({ serviceName: name, ...state(name) })),
-  failures: [],
-});
-
-const steady = {
-  desiredCount: 1,
-  runningCount: 1,
-  pendingCount: 0,
-  deployments: [{ id: 'ecs-svc/1111', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
-};
-
 describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
   it('makes one DescribeServices, and looks up the last stop reason only of the service short of its count', async () => {
     const calls = { services: [] as Body[], list: [] as Body[], describeTasks: [] as Body[] };
-    nockEcs('us-east-1', 'DescribeServices')(
-      200,
-      jsonFixture('ecs/describe-services-dc1.json'),
-      calls.services,
-    );
-    nockEcs('us-east-1', 'ListTasks')(
-      200,
-      jsonFixture('ecs/list-tasks-stopped-dc1-secondary.json'),
-      calls.list,
-    );
-    nockEcs('us-east-1', 'DescribeTasks')(
+    nockDescribeServices('us-east-1')(200, jsonFixture('ecs/describe-services-dc1.json'), calls.services);
+    nockListTasks('us-east-1')(200, jsonFixture('ecs/list-tasks-stopped-dc1-secondary.json'), calls.list);
+    nockDescribeTasks('us-east-1')(
       200,
       jsonFixture('ecs/describe-tasks-stopped-dc1-secondary.json'),
       calls.describeTasks,
@@ -57,10 +48,7 @@ describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
 
     const result = await tasks().observe(demoSites());
 
-    expect(result.get('dc1/primary')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(result.get('dc1/primary')).toEqual(SETTLED_TASKS);
     expect(result.get('dc1/secondary')).toEqual({
       ok: true,
       value: {
@@ -85,30 +73,26 @@ describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
   it('stops at DescribeServices when every service is steady, and reports a rollout as deploying', async () => {
     const seen: Body[] = [];
     const [dc1] = demoSites();
-    nockEcs('us-east-1', 'DescribeServices')(
-      200,
-      servicesReply(() => steady),
-      seen,
-    );
+    nockDescribeServices('us-east-1')(200, servicesReply(), seen);
 
     const result = await tasks().observe([dc1!]);
 
     expect(seen).toHaveLength(1);
-    expect(result.get('dc1/secondary')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(result.get('dc1/secondary')).toEqual(SETTLED_TASKS);
     expect(nock.pendingMocks()).toEqual([]);
 
-    nockEcs('us-east-1', 'DescribeServices')(
+    nockDescribeServices('us-east-1')(
       200,
       servicesReply((name) =>
         name === 'dc1-primary'
-          ? { ...steady, deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }] }
-          : steady,
+          ? {
+              ...STEADY_SERVICE,
+              deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }],
+            }
+          : STEADY_SERVICE,
       ),
     );
-    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, seen);
+    nockListTasks('us-east-1')(200, { taskArns: [] }, seen);
 
     const rolling = await tasks().observe([dc1!]);
 
@@ -129,8 +113,8 @@ describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
     };
     const services: Body[] = [];
     const lists: Body[] = [];
-    nockEcs('us-east-1', 'DescribeServices')(200, jsonFixture('ecs/describe-services-dc1.json'), services);
-    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: [] }, lists);
+    nockDescribeServices('us-east-1')(200, jsonFixture('ecs/describe-services-dc1.json'), services);
+    nockListTasks('us-east-1')(200, { taskArns: [] }, lists);
 
     const result = await tasks().observe([site]);
 
@@ -145,16 +129,13 @@ describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
 
   it('makes only the failing region unknown, with a readable reason', async () => {
     const sites = [makeSite(1, 'us-east-1'), makeSite(2, 'eu-west-1'), makeSite(3, 'ap-southeast-2')];
-    nockEcs('us-east-1', 'DescribeServices')(400, {
+    nockDescribeServices('us-east-1')(400, {
       __type: 'AccessDeniedException',
       message:
         'User: arn:aws:sts::123456789012:assumed-role/tunnelops is not authorized to perform: ecs:DescribeServices',
     });
-    nockEcs('eu-west-1', 'DescribeServices')(
-      200,
-      servicesReply(() => steady),
-    );
-    nockEcs('ap-southeast-2', 'DescribeServices')(400, {
+    nockDescribeServices('eu-west-1')(200, servicesReply());
+    nockDescribeServices('ap-southeast-2')(400, {
       __type: 'ThrottlingException',
       message: 'Rate exceeded',
     });
@@ -163,10 +144,7 @@ describe('EcsTasks.observe, a cluster of up to 10 tunnel services', () => {
 
     expect(result.get('s1/a')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
     expect(result.get('s1/b')).toEqual({ ok: false, reason: 'access denied (AccessDeniedException)' });
-    expect(result.get('s2/a')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(result.get('s2/a')).toEqual(SETTLED_TASKS);
     expect(result.get('s3/b')).toEqual({ ok: false, reason: 'AWS throttled the call (ThrottlingException)' });
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -178,8 +156,8 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
     const all = sites.flatMap((s) => s.tunnels.map((t, n) => task('shared', t.ecs.service, n)));
     const lists: Body[] = [];
     const describes: Body[] = [];
-    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: all.map((t) => t.taskArn) }, lists);
-    nockEcs('eu-west-1', 'DescribeTasks')(200, { tasks: all, failures: [] }, describes);
+    nockListTasks('eu-west-1')(200, { taskArns: all.map((t) => t.taskArn) }, lists);
+    nockDescribeTasks('eu-west-1')(200, { tasks: all, failures: [] }, describes);
 
     const result = await tasks().observe(sites);
 
@@ -198,8 +176,8 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
     const live = [...deploying, task('shared', 's1-b', 1), ...settled];
     const services: Body[] = [];
     const stops: Body[] = [];
-    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: live.map((t) => t.taskArn) }, [], running);
-    nockEcs('eu-west-1', 'DescribeTasks')(200, { tasks: live, failures: [] });
+    nockListTasks('eu-west-1')(200, { taskArns: live.map((t) => t.taskArn) }, [], running);
+    nockDescribeTasks('eu-west-1')(200, { tasks: live, failures: [] });
     const reply = servicesReply((name) =>
       name === 's1-a'
         ? {
@@ -211,11 +189,11 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
               { id: 'ecs-svc/1111', status: 'ACTIVE', rolloutState: 'COMPLETED' },
             ],
           }
-        : { ...steady, runningCount: 0 },
+        : { ...STEADY_SERVICE, runningCount: 0 },
     );
-    nockEcs('eu-west-1', 'DescribeServices')(200, reply, services);
-    nockEcs('eu-west-1', 'DescribeServices')(200, reply, services);
-    for (let i = 0; i < 13; i++) nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: [] }, stops, stopped);
+    nockDescribeServices('eu-west-1')(200, reply, services);
+    nockDescribeServices('eu-west-1')(200, reply, services);
+    for (let i = 0; i < 13; i++) nockListTasks('eu-west-1')(200, { taskArns: [] }, stops, stopped);
 
     const result = await tasks().observe(sites);
 
@@ -226,10 +204,7 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
       ok: true,
       value: { desired: 1, running: 2, pending: 0, deploying: true },
     });
-    expect(result.get('s1/b')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(result.get('s1/b')).toEqual(SETTLED_TASKS);
     expect(result.get('s3/b')).toEqual({
       ok: true,
       value: { desired: 1, running: 0, pending: 0, deploying: false },
@@ -239,7 +214,7 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
 
   it('makes the cluster unknown when ListTasks is denied', async () => {
     const sites = Array.from({ length: 6 }, (_, i) => makeSite(i + 1, 'us-east-1', 'shared'));
-    nockEcs('us-east-1', 'ListTasks')(400, {
+    nockListTasks('us-east-1')(400, {
       __type: 'AccessDeniedException',
       message: 'not authorized to perform: ecs:ListTasks',
     });
@@ -257,11 +232,7 @@ describe('EcsTasks.observe, a cluster of more than 10 tunnel services', () => {
 describe('EcsTasks.redeploy and deploymentProgress', () => {
   it('forces a new deployment and returns the new PRIMARY deployment id', async () => {
     const seen: Body[] = [];
-    nockEcs('us-east-1', 'UpdateService')(
-      200,
-      jsonFixture('ecs/update-service-force-new-deployment.json'),
-      seen,
-    );
+    nockUpdateService('us-east-1')(200, jsonFixture('ecs/update-service-force-new-deployment.json'), seen);
 
     const id = await tasks().redeploy(demoSites()[0]!, 'primary');
 
@@ -273,7 +244,7 @@ describe('EcsTasks.redeploy and deploymentProgress', () => {
   it('reads the deployment from DescribeServices', async () => {
     const seen: Body[] = [];
     const { service } = jsonFixture<{ service: Body }>('ecs/update-service-force-new-deployment.json');
-    nockEcs('us-east-1', 'DescribeServices')(200, { services: [service], failures: [] }, seen);
+    nockDescribeServices('us-east-1')(200, { services: [service], failures: [] }, seen);
 
     const progress = await tasks().deploymentProgress(
       demoSites()[0]!,

@@ -13,9 +13,12 @@ import {
   FAKE_CREDENTIALS,
   fixture,
   jsonFixture,
-  nockCloudWatch,
+  nockDescribeAlarms,
+  nockDescribeServices,
+  nockDescribeTasks,
   nockEc2,
-  nockEcs,
+  nockGetMetricData,
+  nockListTasks,
 } from './aws-http.js';
 
 const clock = { now: () => Date.parse('2026-11-25T12:00:00Z') };
@@ -30,11 +33,11 @@ describe('status over the AWS adapters (HTTP faked with nock)', () => {
   it('renders every part it could read and says why the throttled one is unknown', async () => {
     nockEc2('us-east-1', 'DescribeRouteTables', 200, fixture('ec2/describe-route-tables-dc1.xml'));
     nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
-    nockEcs('us-east-1', 'DescribeServices')(200, jsonFixture('ecs/describe-services-dc1.json'));
-    nockEcs('us-east-1', 'ListTasks')(200, jsonFixture('ecs/list-tasks-stopped-dc1-secondary.json'));
-    nockEcs('us-east-1', 'DescribeTasks')(200, jsonFixture('ecs/describe-tasks-stopped-dc1-secondary.json'));
-    nockCloudWatch('us-east-1', 'GetMetricData')(200, jsonFixture('cloudwatch/get-metric-data-dc1.json'));
-    nockCloudWatch('us-east-1', 'DescribeAlarms')(400, { __type: 'Throttling', message: 'Rate exceeded' });
+    nockDescribeServices('us-east-1')(200, jsonFixture('ecs/describe-services-dc1.json'));
+    nockListTasks('us-east-1')(200, jsonFixture('ecs/list-tasks-stopped-dc1-secondary.json'));
+    nockDescribeTasks('us-east-1')(200, jsonFixture('ecs/describe-tasks-stopped-dc1-secondary.json'));
+    nockGetMetricData('us-east-1')(200, jsonFixture('cloudwatch/get-metric-data-dc1.json'));
+    nockDescribeAlarms('us-east-1')(400, { __type: 'Throttling', message: 'Rate exceeded' });
 
     const sites = demoSites();
     const topology = { sites };

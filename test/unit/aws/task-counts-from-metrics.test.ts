@@ -5,18 +5,22 @@ import { loadEnv } from '../../../src/config/load-env.js';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Account } from '../../../src/ports/account.js';
-import { demoSites, FAKE_CREDENTIALS, jsonFixture, makeSite, nockCloudWatch, nockEcs } from './aws-http.js';
+import {
+  demoSites,
+  FAKE_CREDENTIALS,
+  jsonFixture,
+  type MetricDataQuery,
+  makeSite,
+  nockDescribeServices,
+  nockDescribeTasks,
+  nockGetMetricData,
+  nockListTasks,
+  SETTLED_TASKS,
+  STEADY_SERVICE,
+  servicesReply,
+} from './aws-http.js';
 
 type Body = Record<string, unknown>;
-type Dim = { Name: string; Value: string };
-type Query = {
-  Id: string;
-  MetricStat: {
-    Metric: { Namespace: string; MetricName: string; Dimensions: Dim[] };
-    Period: number;
-    Stat: string;
-  };
-};
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -35,7 +39,8 @@ function account(now = () => NOW): Account {
   });
 }
 
-const dim = (q: Query, name: string) => q.MetricStat.Metric.Dimensions.find((d) => d.Name === name)?.Value;
+const dim = (q: MetricDataQuery, name: string) =>
+  q.MetricStat.Metric.Dimensions.find((d) => d.Name === name)?.Value;
 
 /** Task counts a service's Container Insights metrics report; absent services have no datapoints. */
 type Counts = { running: number; desired: number; pending?: number; deployments?: number };
@@ -45,7 +50,7 @@ type Counts = { running: number; desired: number; pending?: number; deployments?
  * gets a result; probes are clean, Container Insights counts come from `counts` by ServiceName.
  */
 const metricDataReply =
-  (counts: (service: string) => Counts | undefined) => (body: { MetricDataQueries: Query[] }) => ({
+  (counts: (service: string) => Counts | undefined) => (body: { MetricDataQueries: MetricDataQuery[] }) => ({
     MetricDataResults: body.MetricDataQueries.map((q) => {
       const stamps = [NOW / 1000 - 120, NOW / 1000 - 180];
       let value: number | undefined;
@@ -78,13 +83,6 @@ const metricDataReply =
   });
 
 const settled: Counts = { running: 1, desired: 1 };
-const steadyService = (name: string) => ({
-  serviceName: name,
-  desiredCount: 1,
-  runningCount: 1,
-  pendingCount: 0,
-  deployments: [{ id: 'ecs-svc/1111', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
-});
 
 // Any request no interceptor answered: an ECS call the adapter should not have made shows up here.
 let unmatched: string[] = [];
@@ -103,7 +101,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
     const seen = new Map<string, Body[]>();
     for (const region of REGIONS) {
       seen.set(region, []);
-      nockCloudWatch(region, 'GetMetricData')(
+      nockGetMetricData(region)(
         200,
         metricDataReply(() => settled),
         seen.get(region),
@@ -117,7 +115,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
     ]);
 
     for (const region of REGIONS) expect(seen.get(region)).toHaveLength(1);
-    const queries = seen.get('us-east-1')![0]!.MetricDataQueries as Query[];
+    const queries = seen.get('us-east-1')![0]!.MetricDataQueries as MetricDataQuery[];
     // s1 and s4 live in us-east-1: 2 tunnels each, 3 probe + 4 task-count queries a tunnel.
     expect(queries).toHaveLength(28);
     expect(queries.find((q) => q.Id === 'running0')?.MetricStat).toEqual({
@@ -144,8 +142,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
         .map((q) => dim(q, 'ClusterName')),
     ).toEqual(['tunnelops-s1', 'tunnelops-s1', 'tunnelops-s4', 'tunnelops-s4']);
     expect(tasks.size).toBe(12);
-    for (const state of tasks.values())
-      expect(state).toEqual({ ok: true, value: { desired: 1, running: 1, pending: 0, deploying: false } });
+    for (const state of tasks.values()) expect(state).toEqual(SETTLED_TASKS);
     expect(probes.get('s6/b')).toEqual({
       ok: true,
       value: { lossPct: 0, latencyMs: 21, recentLossPct: 0, samples: 120 },
@@ -156,24 +153,21 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
 
   it('an under-replicated service: DescribeServices and its last stop, in its own cluster only', async () => {
     const sites = perSiteClusters().filter((s) => s.region === 'us-east-1');
-    nockCloudWatch('us-east-1', 'GetMetricData')(
+    nockGetMetricData('us-east-1')(
       200,
       metricDataReply((service) => (service === 's4-b' ? { running: 0, desired: 1 } : settled)),
     );
     const calls = { services: [] as Body[], list: [] as Body[], describeTasks: [] as Body[] };
-    nockEcs('us-east-1', 'DescribeServices')(
+    nockDescribeServices('us-east-1')(
       200,
-      (b: { services: string[] }) => ({
-        services: b.services.map((name) => ({ ...steadyService(name), runningCount: 0 })),
-        failures: [],
-      }),
+      servicesReply(() => ({ ...STEADY_SERVICE, runningCount: 0 })),
       calls.services,
     );
     const stopped = jsonFixture<{ tasks: Array<Body & { taskArn: string }> }>(
       'ecs/describe-tasks-stopped-dc1-secondary.json',
     ).tasks.map((t) => ({ ...t, group: 'service:s4-b' }));
-    nockEcs('us-east-1', 'ListTasks')(200, { taskArns: stopped.map((t) => t.taskArn) }, calls.list);
-    nockEcs('us-east-1', 'DescribeTasks')(200, { tasks: stopped, failures: [] }, calls.describeTasks);
+    nockListTasks('us-east-1')(200, { taskArns: stopped.map((t) => t.taskArn) }, calls.list);
+    nockDescribeTasks('us-east-1')(200, { tasks: stopped, failures: [] }, calls.describeTasks);
 
     const tasks = await account().tasks.observe(sites);
 
@@ -193,10 +187,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
         lastStoppedAt: new Date(1795593000 * 1000).toISOString(),
       },
     });
-    expect(tasks.get('s4/a')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(tasks.get('s4/a')).toEqual(SETTLED_TASKS);
     expect(unmatched).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -204,7 +195,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
   it('a deploying service and a cluster without Container Insights data are described; only the deploying one gets a stop lookup', async () => {
     const sites = perSiteClusters().filter((s) => s.region === 'eu-west-1');
     // s2-a is mid-deploy (two deployments); s5 (both services) publishes no task counts.
-    nockCloudWatch('eu-west-1', 'GetMetricData')(
+    nockGetMetricData('eu-west-1')(
       200,
       metricDataReply((service) =>
         service === 's2-a'
@@ -216,30 +207,20 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
     );
     const described: Body[] = [];
     const lists: Body[] = [];
-    nockEcs('eu-west-1', 'DescribeServices')(
+    nockDescribeServices('eu-west-1')(
       200,
-      () => ({
-        services: [
-          {
-            ...steadyService('s2-a'),
-            deployments: [
-              { id: 'ecs-svc/2222', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
-              { id: 'ecs-svc/1111', status: 'ACTIVE', rolloutState: 'COMPLETED' },
-            ],
-          },
+      servicesReply(() => ({
+        ...STEADY_SERVICE,
+        deployments: [
+          { id: 'ecs-svc/2222', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
+          { id: 'ecs-svc/1111', status: 'ACTIVE', rolloutState: 'COMPLETED' },
         ],
-        failures: [],
-      }),
+      })),
       described,
       (b) => b.cluster === 'tunnelops-s2',
     );
-    nockEcs('eu-west-1', 'DescribeServices')(
-      200,
-      (b: { services: string[] }) => ({ services: b.services.map(steadyService), failures: [] }),
-      described,
-      (b) => b.cluster === 'tunnelops-s5',
-    );
-    nockEcs('eu-west-1', 'ListTasks')(200, { taskArns: [] }, lists);
+    nockDescribeServices('eu-west-1')(200, servicesReply(), described, (b) => b.cluster === 'tunnelops-s5');
+    nockListTasks('eu-west-1')(200, { taskArns: [] }, lists);
 
     const tasks = await account().tasks.observe(sites);
 
@@ -254,10 +235,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
       ok: true,
       value: { desired: 1, running: 1, pending: 0, deploying: true },
     });
-    expect(tasks.get('s2/b')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(tasks.get('s2/b')).toEqual(SETTLED_TASKS);
     expect(tasks.get('s5/b')).toEqual({
       ok: true,
       value: {
@@ -278,15 +256,10 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
       __type: 'AccessDenied',
       message: 'User is not authorized to perform: cloudwatch:GetMetricData',
     };
-    nockCloudWatch('ap-southeast-2', 'GetMetricData')(403, denied);
+    nockGetMetricData('ap-southeast-2')(403, denied);
     const described: Body[] = [];
     for (const cluster of ['tunnelops-s3', 'tunnelops-s6'])
-      nockEcs('ap-southeast-2', 'DescribeServices')(
-        200,
-        (b: { services: string[] }) => ({ services: b.services.map(steadyService), failures: [] }),
-        described,
-        (b) => b.cluster === cluster,
-      );
+      nockDescribeServices('ap-southeast-2')(200, servicesReply(), described, (b) => b.cluster === cluster);
     const aws = account();
 
     const [tasks, probes] = await Promise.all([aws.tasks.observe(sites), aws.metrics.probeStats(sites, 5)]);
@@ -307,17 +280,14 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
 
     // The next status asks CloudWatch again rather than reusing the failure.
     const again: Body[] = [];
-    nockCloudWatch('ap-southeast-2', 'GetMetricData')(
+    nockGetMetricData('ap-southeast-2')(
       200,
       metricDataReply(() => settled),
       again,
     );
     const next = await aws.tasks.observe(sites);
     expect(again).toHaveLength(1);
-    expect(next.get('s6/a')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(next.get('s6/a')).toEqual(SETTLED_TASKS);
     expect(unmatched).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -327,7 +297,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
     const aws = account(() => now);
     const sites = perSiteClusters().filter((s) => s.region === 'us-east-1');
     const seen: Body[] = [];
-    nockCloudWatch('us-east-1', 'GetMetricData')(
+    nockGetMetricData('us-east-1')(
       200,
       metricDataReply(() => settled),
       seen,
@@ -338,7 +308,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
     await aws.tasks.observe(sites);
     expect(seen).toHaveLength(1);
 
-    nockCloudWatch('us-east-1', 'GetMetricData')(
+    nockGetMetricData('us-east-1')(
       200,
       metricDataReply(() => settled),
       seen,
@@ -352,19 +322,12 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
   it('a single small cluster (one site, as the failover controller asks) is read from ECS: as cheap, and fresher', async () => {
     const seen: Body[] = [];
     const [dc1] = demoSites();
-    nockEcs('us-east-1', 'DescribeServices')(
-      200,
-      (b: { services: string[] }) => ({ services: b.services.map(steadyService), failures: [] }),
-      seen,
-    );
+    nockDescribeServices('us-east-1')(200, servicesReply(), seen);
 
     const tasks = await account().tasks.observe([dc1!]);
 
     expect(seen).toEqual([{ cluster: 'tunnelops-dc1', services: ['dc1-primary', 'dc1-secondary'] }]);
-    expect(tasks.get('dc1/primary')).toEqual({
-      ok: true,
-      value: { desired: 1, running: 1, pending: 0, deploying: false },
-    });
+    expect(tasks.get('dc1/primary')).toEqual(SETTLED_TASKS);
     expect(unmatched).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
   });
