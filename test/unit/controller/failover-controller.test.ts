@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Topology } from '../../../src/config/topology-schema.js';
+import type { FailoverMode, Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
 import type { FailoverProposer } from '../../../src/services/failover-controller.js';
@@ -34,12 +34,17 @@ function build(
   return { controller, chat, account, lines };
 }
 
+/** One controller on its own in-memory store and a fresh clock. */
+function single(mode: FailoverMode, extra: { approvals?: FailoverProposer } = {}) {
+  const clock = new ManualClock();
+  const store = new SqliteStore({ path: ':memory:', clock });
+  const t = testTopology({ mode });
+  return { clock, store, ...build(t, store, clock, memoryAccount(t), extra) };
+}
+
 describe('FailoverController', () => {
   it('logs "did nothing, because ..." with its evidence when the active tunnel is fine', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology();
-    const { controller, lines, chat, account } = build(t, store, clock);
+    const { clock, store, controller, lines, chat, account } = single('auto');
     await beat(store, clock, 'primary', 'up');
     await beat(store, clock, 'secondary', 'down');
     const out = await controller.evaluate('dc1', { kind: 'reconcile' });
@@ -59,10 +64,7 @@ describe('FailoverController', () => {
   });
 
   it('does not treat a planned deploy of the active tunnel as a failure', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology();
-    const { controller, account } = build(t, store, clock);
+    const { clock, store, controller, account } = single('auto');
     await beat(store, clock, 'primary', 'up', 60_000); // its monitor went away with the old task
     await beat(store, clock, 'secondary', 'up');
     account.tasks.states.set('dc1/primary', { desired: 1, running: 0, pending: 1, deploying: true });
@@ -81,10 +83,7 @@ describe('FailoverController', () => {
   });
 
   it('both tunnels down: changes nothing and alerts loudly, once', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology();
-    const { controller, chat, account } = build(t, store, clock);
+    const { clock, store, controller, chat, account } = single('auto');
     await beat(store, clock, 'primary', 'down');
     await beat(store, clock, 'secondary', 'down');
     for (let i = 0; i < 3; i++) {
@@ -103,9 +102,6 @@ describe('FailoverController', () => {
   });
 
   it('propose mode asks for approval with the evidence (once) and changes nothing', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology({ mode: 'propose' });
     const calls: unknown[] = [];
     const approvals: FailoverProposer = {
       request: async (input) => {
@@ -113,7 +109,7 @@ describe('FailoverController', () => {
         return { ok: true, created: calls.length === 1, request: { id: 'failover-abc123' } };
       },
     };
-    const { controller, account } = build(t, store, clock, memoryAccount(t), { approvals });
+    const { clock, store, controller, account } = single('propose', { approvals });
     await beat(store, clock, 'primary', 'down');
     await beat(store, clock, 'secondary', 'up');
     const out = await controller.evaluate('dc1', {
@@ -138,13 +134,10 @@ describe('FailoverController', () => {
   });
 
   it('propose mode: when the approval service refuses, the channel hears why', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology({ mode: 'propose' });
     const approvals: FailoverProposer = {
       request: async () => ({ ok: false, reason: 'secondary is not healthy: probes 40% loss' }),
     };
-    const { controller, chat } = build(t, store, clock, memoryAccount(t), { approvals });
+    const { clock, store, controller, chat } = single('propose', { approvals });
     await beat(store, clock, 'primary', 'down');
     await beat(store, clock, 'secondary', 'up');
     const out = await controller.evaluate('dc1', { kind: 'reconcile' });
@@ -156,10 +149,7 @@ describe('FailoverController', () => {
   });
 
   it('manual mode only alerts, naming the command', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology({ mode: 'manual' });
-    const { controller, chat, account } = build(t, store, clock);
+    const { clock, store, controller, chat, account } = single('manual');
     await beat(store, clock, 'primary', 'down');
     await beat(store, clock, 'secondary', 'up');
     await controller.evaluate('dc1', { kind: 'reconcile' });
@@ -171,10 +161,7 @@ describe('FailoverController', () => {
   });
 
   it('auto mode: fails over, posts the result, and the cooldown stops a second automatic move', async () => {
-    const clock = new ManualClock();
-    const store = new SqliteStore({ path: ':memory:', clock });
-    const t = testTopology({ mode: 'auto' });
-    const { controller, chat, account } = build(t, store, clock);
+    const { clock, store, controller, chat, account } = single('auto');
     await beat(store, clock, 'primary', 'down');
     await beat(store, clock, 'secondary', 'up');
     const out = await controller.evaluate('dc1', {
