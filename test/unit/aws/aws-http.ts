@@ -161,6 +161,19 @@ export const SETTLED_TASKS = {
   value: { desired: 1, running: 1, pending: 0, deploying: false },
 } as const;
 
+/** What the task port reports for a service whose last task stopped as in describe-tasks-stopped-dc1-secondary.json. */
+export const STOPPED_TASKS = {
+  ok: true,
+  value: {
+    desired: 1,
+    running: 0,
+    pending: 0,
+    deploying: false,
+    lastStopReason: 'Essential container in task exited',
+    lastStoppedAt: new Date(1795593000 * 1000).toISOString(),
+  },
+} as const;
+
 // --- EC2 XML shaped like the examples in the EC2 API reference ------------------------------------
 
 export interface XmlRoute {

@@ -17,6 +17,7 @@ import {
   nockListTasks,
   SETTLED_TASKS,
   STEADY_SERVICE,
+  STOPPED_TASKS,
   servicesReply,
 } from './aws-http.js';
 
@@ -176,17 +177,7 @@ describe('ECS task counts from Container Insights, in the probe stats call', () 
       { cluster: 'tunnelops-s4', serviceName: 's4-b', desiredStatus: 'STOPPED', maxResults: 100 },
     ]);
     expect(calls.describeTasks).toEqual([{ cluster: 'tunnelops-s4', tasks: stopped.map((t) => t.taskArn) }]);
-    expect(tasks.get('s4/b')).toEqual({
-      ok: true,
-      value: {
-        desired: 1,
-        running: 0,
-        pending: 0,
-        deploying: false,
-        lastStopReason: 'Essential container in task exited',
-        lastStoppedAt: new Date(1795593000 * 1000).toISOString(),
-      },
-    });
+    expect(tasks.get('s4/b')).toEqual(STOPPED_TASKS);
     expect(tasks.get('s4/a')).toEqual(SETTLED_TASKS);
     expect(unmatched).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
