@@ -21,6 +21,14 @@ afterEach(() => {
 const beat = (store: Store, clock: ManualClock, tunnel: string, health: 'up' | 'down', ageMs = 1000) =>
   putHeartbeat(store, heartbeat(tunnel, health, clock.now() - ageMs), 600_000);
 
+/** The outage most tests act on: the active tunnel's monitor reports down, the standby's up. */
+async function outage(store: Store, clock: ManualClock): Promise<void> {
+  await beat(store, clock, 'primary', 'down');
+  await beat(store, clock, 'secondary', 'up');
+}
+
+const PRIMARY_DOWN = { kind: 'health-changed', tunnel: 'primary', health: 'down' } as const;
+
 function build(
   topology: Topology,
   store: Store,
@@ -110,13 +118,8 @@ describe('FailoverController', () => {
       },
     };
     const { clock, store, controller, account } = single('propose', { approvals });
-    await beat(store, clock, 'primary', 'down');
-    await beat(store, clock, 'secondary', 'up');
-    const out = await controller.evaluate('dc1', {
-      kind: 'health-changed',
-      tunnel: 'primary',
-      health: 'down',
-    });
+    await outage(store, clock);
+    const out = await controller.evaluate('dc1', PRIMARY_DOWN);
     await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(out.proposal).toEqual({ requestId: 'failover-abc123', created: true });
     expect(calls).toEqual([
@@ -138,8 +141,7 @@ describe('FailoverController', () => {
       request: async () => ({ ok: false, reason: 'secondary is not healthy: probes 40% loss' }),
     };
     const { clock, store, controller, chat } = single('propose', { approvals });
-    await beat(store, clock, 'primary', 'down');
-    await beat(store, clock, 'secondary', 'up');
+    await outage(store, clock);
     const out = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(out.proposal).toEqual({ created: false, reason: 'secondary is not healthy: probes 40% loss' });
     expect(chat.posts.map((p) => p.text)).toEqual([
@@ -150,8 +152,7 @@ describe('FailoverController', () => {
 
   it('manual mode only alerts, naming the command', async () => {
     const { clock, store, controller, chat, account } = single('manual');
-    await beat(store, clock, 'primary', 'down');
-    await beat(store, clock, 'secondary', 'up');
+    await outage(store, clock);
     await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(account.routeTables.replaced).toEqual([]);
     expect(chat.posts.map((p) => p.text)).toEqual([
@@ -162,13 +163,8 @@ describe('FailoverController', () => {
 
   it('auto mode: fails over, posts the result, and the cooldown stops a second automatic move', async () => {
     const { clock, store, controller, chat, account } = single('auto');
-    await beat(store, clock, 'primary', 'down');
-    await beat(store, clock, 'secondary', 'up');
-    const out = await controller.evaluate('dc1', {
-      kind: 'health-changed',
-      tunnel: 'primary',
-      health: 'down',
-    });
+    await outage(store, clock);
+    const out = await controller.evaluate('dc1', PRIMARY_DOWN);
     expect(out.result).toMatchObject({ ok: true, from: 'primary', to: 'secondary', changed: 4 });
     expect(chat.posts[0]?.text).toMatch(/Automatic failover of \*dc1\*: primary -> \*secondary\*/);
     // Now the secondary dies while the primary is back: inside the cooldown, a human decides.
@@ -195,14 +191,13 @@ describe('FailoverController', () => {
     const storeB = new SqliteStore({ path, clock });
     // One account (the route tables are AWS's), each ReplaceRoute slow enough for the runs to overlap.
     const account = memoryAccount(t, { delayMs: 5 });
-    await beat(storeA, clock, 'primary', 'down');
-    await beat(storeA, clock, 'secondary', 'up');
+    await outage(storeA, clock);
     const a = build(t, storeA, clock, account);
     const b = build(t, storeB, clock, account);
     for (let round = 0; round < 3; round++) {
       const results = await Promise.all([
-        a.controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' }),
-        b.controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' }),
+        a.controller.evaluate('dc1', PRIMARY_DOWN),
+        b.controller.evaluate('dc1', PRIMARY_DOWN),
       ]);
       expect(results.filter((r) => r.result?.ok)).toHaveLength(round === 0 ? 1 : 0);
     }
