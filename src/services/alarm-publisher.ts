@@ -3,8 +3,6 @@ import type { AlarmMessageDoc, AlarmRecord } from '../domain/alarm-record.js';
 import {
   DEFAULT_STORM_SETTINGS,
   decideGrouping,
-  type Grouping,
-  placeAlarm,
   type RecentChange,
   recentChanges,
   type StormSettings,
@@ -13,6 +11,8 @@ import type { Logger } from '../log.js';
 import type { Chat, ChatMessage } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 import { renderAlarmMessage, renderGroupMessage, renderThreadReply } from '../slack/views/alarm-view.js';
+import { AlarmLayout } from './alarm-layout.js';
+import { ShownWaiters } from './alarm-waiters.js';
 
 export interface PublisherSettings {
   /** Gap between chat.postMessage calls in one channel (Slack allows about 1/s). */
@@ -49,8 +49,6 @@ export interface AlarmPublisherProps {
 
 interface ChannelState {
   changes: RecentChange[];
-  stormKey?: string;
-  siteKeys: Map<string, string>;
   nextPostAt: number;
   timer?: NodeJS.Timeout;
   timerAt?: number;
@@ -62,12 +60,6 @@ interface ChannelState {
   extras: Map<string, { kind: 'reply'; from: AlarmState | undefined } | { kind: 'graph' }>;
 }
 
-interface Waiter {
-  rev: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
 /**
  * Keeps Slack showing the current state of every alarm: one message per alarm (updated in place, a thread
  * reply per state change), one per site or one storm summary when many change at once, posts paced per
@@ -75,34 +67,37 @@ interface Waiter {
  * the last round is the final state.
  */
 export class AlarmPublisher {
-  readonly messages = new Map<string, AlarmMessageDoc>();
   /** What each message was last rendered as, so unchanged messages are not updated again. */
   private readonly rendered = new Map<string, string>();
   private readonly channels = new Map<string, ChannelState>();
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new ShownWaiters();
+  private readonly layout: AlarmLayout;
   private readonly settings: PublisherSettings;
   private stopped = false;
-  private seq = 0;
   stats = { posts: 0, updates: 0, replies: 0, failures: 0 };
 
   constructor(private readonly props: AlarmPublisherProps) {
     this.settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...props.settings };
+    this.layout = new AlarmLayout({
+      log: props.log,
+      saveRecord: props.saveRecord,
+      saveMessage: props.saveMessage,
+    });
+  }
+
+  /** Every alarm message, by key. */
+  get messages(): ReadonlyMap<string, AlarmMessageDoc> {
+    return this.layout.messages;
   }
 
   load(docs: AlarmMessageDoc[]): void {
+    this.layout.load(docs);
     for (const d of docs) {
-      this.messages.set(d.key, d);
       for (const [id, [rev, state]] of Object.entries(d.shown ?? {})) {
         const r = this.props.records.get(id);
         if (r && r.home === d.key && (r.shownRev ?? 0) < rev)
           Object.assign(r, { shownRev: rev, shownState: state });
       }
-    }
-    for (const d of docs) {
-      if (!d.open) continue;
-      const cs = this.channel(d.channel);
-      if (d.kind === 'storm') cs.stormKey = d.key;
-      if (d.kind === 'site' && d.site) cs.siteKeys.set(d.site, d.key);
     }
     for (const r of this.props.records.values()) if (this.isPending(r)) this.schedule(r.channel, 0);
   }
@@ -113,7 +108,7 @@ export class AlarmPublisher {
     const now = this.props.clock.now();
     if (stateChanged) cs.changes.push({ alarmId: record.id, site: record.site, at: now });
     // A burst already has its message: keep it current at the update pace; otherwise gather first.
-    const inBurst = cs.stormKey !== undefined || cs.siteKeys.size > 0;
+    const inBurst = this.layout.inBurst(record.channel);
     this.schedule(
       record.channel,
       inBurst ? Math.max(0, cs.lastRoundAt + this.settings.updateIntervalMs - now) : this.settings.gatherMs,
@@ -124,11 +119,7 @@ export class AlarmPublisher {
   whenShown(alarmId: string, rev: number): Promise<void> {
     const r = this.props.records.get(alarmId);
     if (r && (r.shownRev ?? 0) >= rev) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const list = this.waiters.get(alarmId) ?? [];
-      list.push({ rev, resolve, reject });
-      this.waiters.set(alarmId, list);
-    });
+    return this.waiters.wait(alarmId, rev);
   }
 
   /** True when nothing is waiting to be shown (a timer that only closes finished bursts does not count). */
@@ -150,9 +141,7 @@ export class AlarmPublisher {
   stop(): void {
     this.stopped = true;
     for (const cs of this.channels.values()) if (cs.timer) clearTimeout(cs.timer);
-    for (const [id, list] of this.waiters)
-      for (const w of list) w.reject(new Error(`stopped before alarm ${id} was shown`));
-    this.waiters.clear();
+    this.waiters.failAll((id) => new Error(`stopped before alarm ${id} was shown`));
   }
 
   private channel(id: string): ChannelState {
@@ -160,7 +149,6 @@ export class AlarmPublisher {
     if (!cs) {
       cs = {
         changes: [],
-        siteKeys: new Map(),
         nextPostAt: 0,
         running: false,
         lastRoundAt: 0,
@@ -208,13 +196,12 @@ export class AlarmPublisher {
 
   private reschedule(channel: string, cs: ChannelState, failed: boolean): void {
     const now = this.props.clock.now();
-    const docs = [...this.messages.values()].filter((d) => d.channel === channel);
-    const needPost = docs.some((d) => !d.ref && d.alarmIds.length > 0) || cs.extras.size > 0;
+    const needPost = this.layout.unposted(channel).length > 0 || cs.extras.size > 0;
     const pending = [...this.props.records.values()].some((r) => r.channel === channel && this.isPending(r));
     if (failed) this.schedule(channel, this.settings.retryMs);
     else if (needPost) this.schedule(channel, Math.max(cs.nextPostAt - now, this.settings.updateIntervalMs));
     else if (pending) this.schedule(channel, this.settings.updateIntervalMs);
-    else if (cs.stormKey || cs.siteKeys.size) this.schedule(channel, this.settings.storm.windowMs, true); // to close bursts
+    else if (this.layout.inBurst(channel)) this.schedule(channel, this.settings.storm.windowMs, true); // to close bursts
   }
 
   /** One round: place changed alarms, post at most one message, update every message whose content changed. */
@@ -223,19 +210,20 @@ export class AlarmPublisher {
     cs.changes = recentChanges(cs.changes, now, this.settings.storm);
     const grouping = decideGrouping(cs.changes, now, this.settings.storm);
     const dirty = new Set<string>();
-    this.closeFinishedGroups(cs, grouping, dirty);
+    this.layout.closeFinished(channel, grouping, dirty);
     if (grouping.storm) cs.extras.clear(); // no thread replies in a storm
     for (const r of this.props.records.values()) {
       if (r.channel !== channel || !this.isPending(r)) continue;
-      this.place(r, cs, grouping, dirty, now);
+      const placed = this.layout.place(r, grouping, dirty, now);
+      if (placed.kind === 'moved') cs.extras.delete(r.id);
+      else if (placed.home.kind === 'alarm' && placed.home.ref && r.shownState !== r.state) {
+        cs.extras.set(r.id, { kind: 'reply', from: r.shownState });
+      }
     }
     let ok = true;
     // Posts: the most encompassing message first; one per round keeps to the channel's pace.
     if (now >= cs.nextPostAt) {
-      const unposted = [...this.messages.values()]
-        .filter((d) => d.channel === channel && !d.ref && d.alarmIds.length > 0)
-        .sort((a, b) => rank(a) - rank(b) || a.createdAt - b.createdAt);
-      const next = unposted[0];
+      const next = this.layout.unposted(channel)[0];
       if (next) ok = (await this.post(next, cs)) && ok;
       else ok = (await this.postExtra(channel, cs)) && ok;
     }
@@ -244,87 +232,6 @@ export class AlarmPublisher {
       if (doc?.ref) ok = (await this.update(doc)) && ok;
     }
     return ok;
-  }
-
-  private closeFinishedGroups(cs: ChannelState, g: Grouping, dirty: Set<string>): void {
-    const close = (key: string) => {
-      const doc = this.messages.get(key);
-      if (!doc) return;
-      doc.open = false;
-      dirty.add(key);
-      this.background(this.props.saveMessage(doc));
-    };
-    if (!g.storm && cs.stormKey) {
-      close(cs.stormKey);
-      cs.stormKey = undefined;
-    }
-    for (const [site, key] of cs.siteKeys) {
-      if (g.storm || !g.coalescedSites.has(site)) {
-        close(key);
-        cs.siteKeys.delete(site);
-      }
-    }
-  }
-
-  private place(r: AlarmRecord, cs: ChannelState, g: Grouping, dirty: Set<string>, now: number): void {
-    const home = r.home ? this.messages.get(r.home) : undefined;
-    const placement = placeAlarm(
-      { site: r.site, state: r.state, home: home ? { kind: home.kind, open: home.open } : null },
-      g,
-    );
-    if (placement.kind === 'keep' && home) {
-      dirty.add(home.key);
-      if (home.kind === 'alarm' && r.shownState !== r.state && home.ref)
-        cs.extras.set(r.id, { kind: 'reply', from: r.shownState });
-      return;
-    }
-    let target: AlarmMessageDoc;
-    if (placement.kind === 'storm') {
-      target = (cs.stormKey && this.messages.get(cs.stormKey)) || this.newDoc('storm', r.channel, now);
-      cs.stormKey = target.key;
-    } else if (placement.kind === 'site') {
-      const key = cs.siteKeys.get(placement.site);
-      target = (key && this.messages.get(key)) || this.newDoc('site', r.channel, now, placement.site);
-      cs.siteKeys.set(placement.site, target.key);
-    } else {
-      target = this.newDoc('alarm', r.channel, now, r.site ?? undefined);
-    }
-    if (home) {
-      home.alarmIds = home.alarmIds.filter((id) => id !== r.id);
-      home.movedOut++;
-      dirty.add(home.key);
-      this.background(this.props.saveMessage(home));
-    }
-    cs.extras.delete(r.id);
-    target.alarmIds.push(r.id);
-    r.home = target.key;
-    dirty.add(target.key);
-    this.background(this.props.saveRecord(r));
-  }
-
-  /** A write nobody waits for: a failure is logged (the next round writes the same state again). */
-  private background(write: Promise<void>): void {
-    write.catch((err) => this.props.log.warn({ err }, 'could not persist alarm message state'));
-  }
-
-  private newDoc(
-    kind: AlarmMessageDoc['kind'],
-    channel: string,
-    now: number,
-    site?: string,
-  ): AlarmMessageDoc {
-    const doc: AlarmMessageDoc = {
-      key: `${kind}:${channel}:${now.toString(36)}${(++this.seq).toString(36)}`,
-      kind,
-      channel,
-      ...(site ? { site } : {}),
-      alarmIds: [],
-      open: kind !== 'alarm',
-      movedOut: 0,
-      createdAt: now,
-    };
-    this.messages.set(doc.key, doc);
-    return doc;
   }
 
   private render(doc: AlarmMessageDoc): { message: ChatMessage; shown: AlarmRecord[] } {
@@ -414,15 +321,7 @@ export class AlarmPublisher {
       if ((r.shownRev ?? 0) >= rev) continue;
       r.shownRev = rev;
       r.shownState = state;
-      const list = this.waiters.get(r.id);
-      if (!list) continue;
-      const still = list.filter((w) => {
-        if (w.rev > rev) return true;
-        w.resolve();
-        return false;
-      });
-      if (still.length) this.waiters.set(r.id, still);
-      else this.waiters.delete(r.id);
+      this.waiters.shown(r.id, rev);
     }
   }
 
@@ -430,11 +329,6 @@ export class AlarmPublisher {
     this.stats.failures++;
     this.props.log.warn({ err, message: doc.key }, 'Slack call for alarms failed; will retry');
     const error = err instanceof Error ? err : new Error(String(err));
-    for (const r of shown) {
-      for (const w of this.waiters.get(r.id) ?? []) w.reject(error);
-      this.waiters.delete(r.id);
-    }
+    for (const r of shown) this.waiters.fail(r.id, error);
   }
 }
-
-const rank = (d: AlarmMessageDoc): number => (d.kind === 'storm' ? 0 : d.kind === 'site' ? 1 : 2);
