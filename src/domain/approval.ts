@@ -32,9 +32,8 @@ export interface ApprovalResult {
   detail?: Record<string, unknown>;
 }
 
-export interface ApprovalRequest {
-  /** Short and typeable: fo-7k2m9q (failover), rd-3x8pq2 (redeploy). */
-  id: string;
+/** What someone asks for: a person from Slack, or "controller" for the automatic controller in propose mode. */
+export interface ApprovalRequestInput {
   action: ApprovalAction;
   site: string;
   requester: string;
@@ -45,6 +44,11 @@ export interface ApprovalRequest {
   force?: boolean;
   reason?: string;
   evidence?: string[];
+}
+
+export interface ApprovalRequest extends ApprovalRequestInput {
+  /** Short and typeable: fo-7k2m9q (failover), rd-3x8pq2 (redeploy). */
+  id: string;
   state: ApprovalState;
   /** Epoch ms. */
   createdAt: number;

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Site, Topology } from '../config/topology-schema.js';
-import { type ApprovalAction, type ApprovalRequest, requestId, transition } from '../domain/approval.js';
+import {
+  type ApprovalRequest,
+  type ApprovalRequestInput,
+  requestId,
+  transition,
+} from '../domain/approval.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Chat } from '../ports/chat.js';
@@ -31,17 +36,7 @@ export interface ApprovalServiceProps {
   random?: (size: number) => Uint8Array;
 }
 
-export interface RequestInput {
-  action: ApprovalAction;
-  site: string;
-  /** Slack user id, or "controller" for the automatic controller in propose mode. */
-  requester: string;
-  to?: string;
-  tunnel?: string;
-  force?: boolean;
-  reason?: string;
-  evidence?: string[];
-}
+export type RequestInput = ApprovalRequestInput;
 
 export type RequestOutcome =
   | { ok: true; created: boolean; request: ApprovalRequest }
