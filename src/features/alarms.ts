@@ -46,12 +46,11 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
           ? await ctx.services.status.healthGraph(site)
           : await ctx.account.metrics.healthGraph(site);
       if (!png) return;
-      await ctx.bolt.client.files.uploadV2({
-        channel_id: channel,
-        thread_ts: threadTs,
-        file: png,
+      await ctx.chat.uploadFile(channel, {
+        data: png,
         filename: `${siteName}-health.png`,
         title: `${siteName} tunnel health`,
+        threadTs,
       });
     },
   });

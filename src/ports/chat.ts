@@ -14,6 +14,11 @@ export interface Chat {
   post(channel: string, message: ChatMessage): Promise<ChatMessageRef>;
   update(ref: ChatMessageRef, message: ChatMessage): Promise<void>;
   postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
+  /** Attaches a file (a health graph PNG) to a channel or thread. */
+  uploadFile(
+    channel: string,
+    file: { data: Buffer; filename: string; title: string; threadTs?: string },
+  ): Promise<void>;
   /** Members of a Slack user group (usergroups.users.list). */
   userGroupMembers(groupId: string): Promise<string[]>;
 }

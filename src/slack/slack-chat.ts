@@ -33,6 +33,14 @@ export class SlackChat implements Chat {
     });
   }
 
+  async uploadFile(
+    channel: string,
+    file: { data: Buffer; filename: string; title: string; threadTs?: string },
+  ): Promise<void> {
+    const common = { channel_id: channel, file: file.data, filename: file.filename, title: file.title };
+    await this.client.files.uploadV2(file.threadTs ? { ...common, thread_ts: file.threadTs } : common);
+  }
+
   async userGroupMembers(groupId: string): Promise<string[]> {
     const res = await this.client.usergroups.users.list({ usergroup: groupId });
     return res.users ?? [];

@@ -28,6 +28,7 @@ class RecordingChat implements Chat {
   }
   async update() {}
   async postEphemeral() {}
+  async uploadFile() {}
   async userGroupMembers() {
     return [];
   }

@@ -58,6 +58,7 @@ function flaky(chat: Chat, state: { down: boolean }): Chat {
     post: (c, m) => guard(() => chat.post(c, m)),
     update: (r, m) => guard(() => chat.update(r, m)),
     postEphemeral: (c, u, m) => guard(() => chat.postEphemeral(c, u, m)),
+    uploadFile: (c, f) => guard(() => chat.uploadFile(c, f)),
     userGroupMembers: (g) => chat.userGroupMembers(g),
   };
 }

@@ -101,6 +101,7 @@ export class RecordingChat implements Chat {
   }
   async update(): Promise<void> {}
   async postEphemeral(): Promise<void> {}
+  async uploadFile() {}
   async userGroupMembers(): Promise<string[]> {
     return [];
   }

@@ -1,0 +1,58 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import nock from 'nock';
+import { createSandboxAccount } from '../../src/local/sandbox-account.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
+import {
+  CERT_HOST,
+  CERT_PATH,
+  cloudWatchAlarm,
+  makeTestPki,
+  signedNotification,
+  type TestPki,
+  TOPIC_ARN,
+} from '../unit/sns/sns-pki.js';
+
+// A 1x1 PNG: what GetMetricWidgetImage returns, only smaller.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+let pki: TestPki;
+let app: TestApp;
+beforeAll(() => {
+  pki = makeTestPki();
+});
+afterEach(async () => {
+  await app.ctx.services.alarms?.publisher.drain(10_000);
+  await app.close();
+});
+
+describe('alarm health graph', () => {
+  it('is uploaded with the bot token into the alarm message thread', async () => {
+    const account = createSandboxAccount({ topology: demoTopology(), clock: systemClock });
+    account.metrics.healthGraph = async () => PNG;
+    app = await startTestApp({ account, env: { TUNNELOPS_SNS_TOPIC_ARNS: TOPIC_ARN } });
+    nock(CERT_HOST).get(CERT_PATH).reply(200, pki.certPem);
+    const name = 'tunnelops-dc1-primary-down';
+    const body = signedNotification(pki, {
+      message: cloudWatchAlarm({ name, state: 'ALARM' }),
+      subject: `ALARM: "${name}"`,
+    });
+    const res = await fetch(`${app.url}/sns`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!app.slackStandin?.callsTo('files.completeUploadExternal').length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [post] = app.slackStandin!.callsTo('chat.postMessage');
+    const [done] = app.slackStandin!.callsTo('files.completeUploadExternal');
+    expect(done?.args).toMatchObject({ channel_id: 'C0SANDBOX1', thread_ts: post?.ts });
+    expect(JSON.stringify(done?.args.files)).toContain('dc1 tunnel health');
+  });
+});
