@@ -46,9 +46,8 @@ export function registerStatus(ctx: AppContext): void {
     const graph = await status.healthGraph(only.name);
     if (!graph) return;
     try {
-      await c.client.files.uploadV2({
-        channel_id: c.channelId,
-        file: graph,
+      await ctx.chat.uploadFile(c.channelId, {
+        data: graph,
         filename: `${only.name}-health.png`,
         title: `${only.name} tunnel health (last 3 hours)`,
       });
