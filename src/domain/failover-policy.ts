@@ -33,6 +33,11 @@ export interface PolicyInput {
   active: string | null;
   /** Set when the route tables could not be read or disagree. */
   routesProblem?: string;
+  /**
+   * Routes that carry nothing (blackholed: their instance is gone; missing; pointing at no tunnel), when every
+   * other route agrees on one tunnel (`live`) or there is none (null). Such routes are an outage already.
+   */
+  stranded?: { live: string | null; count: number };
   tunnels: readonly [TunnelFacts, TunnelFacts];
   settings: Pick<
     FailoverSettings,
@@ -50,6 +55,7 @@ export type DecisionAction = 'failover' | 'propose' | 'alert' | 'none';
 export type DecisionCode =
   | 'routes-unreadable'
   | 'routes-disagree'
+  | 'repair-routes'
   | 'unknown-active'
   | 'active-ok'
   | 'planned-deploy'
@@ -110,6 +116,8 @@ export function decide(input: PolicyInput): Decision {
   const result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string): Decision =>
     to === undefined ? { action, code, reason, evidence } : { action, code, to, reason, evidence };
 
+  if (input.active === null && input.stranded && input.stranded.count > 0)
+    return repair(input, input.stranded, result);
   if (input.active === null) {
     const problem = input.routesProblem ?? 'no route points at a tunnel';
     return problem.startsWith('cannot read')
@@ -175,5 +183,42 @@ export function decide(input: PolicyInput): Decision {
     'manual',
     `${why}. Mode is manual: fail over with /vpn failover ${input.site} --to ${standby.name}`,
     standby.name,
+  );
+}
+
+/**
+ * Routes that point nowhere carry no traffic, so moving them cannot hurt: they go to the tunnel the other routes
+ * use when it is fit, else to a fit tunnel (the primary first). Cooldown and the hourly cap guard against
+ * flapping between two working tunnels; they do not hold back repairing routes that are already dead.
+ */
+function repair(
+  input: PolicyInput,
+  stranded: { live: string | null; count: number },
+  result: (action: DecisionAction, code: DecisionCode, reason: string, to?: string) => Decision,
+): Decision {
+  const s = input.settings;
+  const byName = (name: string | null) => input.tunnels.find((t) => t.name === name);
+  const candidates = [byName(stranded.live), ...input.tunnels].filter(
+    (t): t is TunnelFacts => t !== undefined,
+  );
+  const target = candidates.find((t) => standbyFit(t, s).fit && downBecause(t, s) === null);
+  const what = `${stranded.count} route(s) of ${input.site} point at no tunnel (${input.routesProblem ?? 'blackhole or missing'})`;
+  if (!target) {
+    const why = input.tunnels.map((t) => standbyFit(t, s).why).join('; ');
+    return result(
+      'alert',
+      'both-down',
+      `${what}, and no tunnel is fit to take them: ${why}. Changed nothing.`,
+    );
+  }
+  const why = `${what}; ${standbyFit(target, s).why}`;
+  if (s.mode === 'auto')
+    return result('failover', 'repair-routes', `${why}: moving them to ${target.name}`, target.name);
+  if (s.mode === 'propose') return result('propose', 'repair-routes', why, target.name);
+  return result(
+    'alert',
+    'manual',
+    `${why}. Mode is manual: repair with /vpn failover ${input.site} --to ${target.name}`,
+    target.name,
   );
 }

@@ -25,17 +25,24 @@ export function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): Ta
 export function activeFromRoutes(
   site: Site,
   outcome: Outcome<RouteObservation[]> | undefined,
-): { active: string | null; problem?: string } {
+): { active: string | null; problem?: string; stranded?: { live: string | null; count: number } } {
   if (!outcome) return { active: null, problem: 'cannot read the route tables: no observation' };
   if (!outcome.ok) return { active: null, problem: `cannot read the route tables: ${outcome.reason}` };
   const slots = routeSlots(site, outcome.value);
   const tunnels = new Set(slots.map((s) => s.tunnel));
   if (tunnels.size === 1 && !tunnels.has(null)) return { active: slots[0]!.tunnel };
   const odd = slots.filter((s) => s.tunnel !== mostCommonTunnel(slots));
-  return {
-    active: null,
-    problem: odd.map((s) => `${s.routeTableId} ${s.cidr} -> ${s.tunnel ?? 'nowhere'}`).join(', '),
-  };
+  const problem = odd.map((s) => `${s.routeTableId} ${s.cidr} -> ${s.tunnel ?? 'nowhere'}`).join(', ');
+  const live = [...tunnels].filter((t): t is string => t !== null);
+  // Routes to nowhere beside routes that agree on at most one tunnel can be repaired; two live tunnels cannot.
+  if (live.length <= 1) {
+    return {
+      active: null,
+      problem,
+      stranded: { live: live[0] ?? null, count: slots.filter((s) => s.tunnel === null).length },
+    };
+  }
+  return { active: null, problem };
 }
 
 /** Failovers of the site from the audit log: the executor writes one "succeeded" entry per completed failover. */
@@ -81,11 +88,12 @@ export async function gatherFacts(
       task: taskCondition(tasks.get(tunnelKey(site.name, t.name))),
     };
   });
-  const { active, problem } = activeFromRoutes(site, routes.get(site.name));
+  const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
   return {
     site: site.name,
     active,
     ...(problem ? { routesProblem: problem } : {}),
+    ...(stranded ? { stranded } : {}),
     tunnels: [facts[0]!, facts[1]!],
     settings: site.failover,
     ...failoverHistory(audit, now, deps.controllerActor),

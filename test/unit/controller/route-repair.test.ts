@@ -1,0 +1,124 @@
+import { describe, expect, it } from '@jest/globals';
+import type { FailoverMode } from '../../../src/config/topology-schema.js';
+import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { captureLog } from '../../helpers/capture-log.js';
+import { wireController } from '../../helpers/controller-wiring.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
+import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
+
+const up = (name: string): TunnelFacts => ({
+  name,
+  health: 'up',
+  riseCount: 5,
+  fallCount: 0,
+  heartbeatAgeMs: 1000,
+  task: 'running',
+});
+const down = (name: string): TunnelFacts => ({
+  name,
+  health: 'down',
+  riseCount: 0,
+  fallCount: 3,
+  heartbeatAgeMs: 1000,
+  task: 'running',
+});
+
+function input(
+  p: Partial<PolicyInput> & Pick<PolicyInput, 'tunnels'>,
+  mode: FailoverMode = 'auto',
+): PolicyInput {
+  return {
+    site: 'dc1',
+    active: null,
+    routesProblem: 'rtb-1 10.20.0.0/16 -> nowhere',
+    settings: {
+      mode,
+      rise: 5,
+      fall: 3,
+      cooldownSeconds: 300,
+      maxAutomaticPerHour: 3,
+      heartbeatStaleSeconds: 10,
+    },
+    sinceLastFailoverMs: 10_000,
+    automaticLastHour: 3,
+    ...p,
+  };
+}
+
+describe('routes that point at no tunnel (blackholed or missing)', () => {
+  it('are moved to the tunnel the other routes use when it is fit, even inside the cooldown and hourly cap', () => {
+    const d = decide(
+      input({ tunnels: [up('primary'), up('secondary')], stranded: { live: 'secondary', count: 1 } }),
+    );
+    expect(d).toMatchObject({ action: 'failover', code: 'repair-routes', to: 'secondary' });
+  });
+
+  it('go to the other tunnel when the live one is down', () => {
+    const d = decide(
+      input({ tunnels: [down('primary'), up('secondary')], stranded: { live: 'primary', count: 2 } }),
+    );
+    expect(d).toMatchObject({ action: 'failover', code: 'repair-routes', to: 'secondary' });
+  });
+
+  it('go to the primary first when no route is live and both are fit', () => {
+    const d = decide(
+      input({ tunnels: [up('primary'), up('secondary')], stranded: { live: null, count: 4 } }),
+    );
+    expect(d).toMatchObject({ action: 'failover', to: 'primary' });
+  });
+
+  it('stay put with a loud alert when no tunnel is fit', () => {
+    const d = decide(
+      input({ tunnels: [down('primary'), down('secondary')], stranded: { live: null, count: 4 } }),
+    );
+    expect(d).toMatchObject({ action: 'alert', code: 'both-down' });
+    expect(d.to).toBeUndefined();
+  });
+
+  it('follow the mode: propose asks, manual only alerts', () => {
+    const tunnels = [up('primary'), up('secondary')] as const;
+    expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'propose'))).toMatchObject({
+      action: 'propose',
+      to: 'primary',
+    });
+    expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'manual'))).toMatchObject({
+      action: 'alert',
+      code: 'manual',
+    });
+  });
+
+  it('routes split between two live tunnels are still left to a human', () => {
+    const d = decide(
+      input({ tunnels: [up('primary'), up('secondary')], routesProblem: 'rtb-1 10.20.0.0/16 -> secondary' }),
+    );
+    expect(d).toMatchObject({ action: 'alert', code: 'routes-disagree' });
+  });
+
+  it('the controller repairs only the dead routes, through the executor', async () => {
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const topology = testTopology({ mode: 'auto' });
+    const account = memoryAccount(topology);
+    // The primary's instance was replaced: one route lost its target (EC2 shows it as blackhole, we as no tunnel).
+    const [deadKey] = [...account.routeTables.routes.keys()];
+    account.routeTables.routes.delete(deadKey!);
+    for (const t of ['primary', 'secondary'])
+      await putHeartbeat(store, heartbeat(t, 'up', clock.now() - 1000), 600_000);
+    const { log } = captureLog();
+    const { controller } = wireController({
+      topology,
+      account,
+      store,
+      clock,
+      chat: new RecordingChat(),
+      log,
+    });
+    const out = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(out.decision).toMatchObject({ action: 'failover', code: 'repair-routes', to: 'primary' });
+    expect(account.routeTables.replaced).toHaveLength(1);
+    expect(account.routeTables.activeOf('dc1')).toEqual(['primary']);
+    await store.close();
+  });
+});
