@@ -15,7 +15,8 @@ const eventBridge = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-const alarmDetail = z.object({
+/** detail of a "CloudWatch Alarm State Change" event (also routed by the failover controller's Lambda). */
+export const alarmStateChangeDetail = z.object({
   alarmName: z.string().min(1),
   state: z.object({ value: state, reason: z.string().default(''), timestamp: z.string() }),
   previousState: z.object({ value: state }).optional(),
@@ -67,7 +68,7 @@ export function fromEventBridge(json: object): ParsedAlarm {
 }
 
 function fromAlarmEvent(e: z.infer<typeof eventBridge>): ParsedAlarm {
-  const r = alarmDetail.safeParse(e.detail);
+  const r = alarmStateChangeDetail.safeParse(e.detail);
   if (!r.success) return { kind: 'ignored', reason: 'CloudWatch Alarm State Change without alarmName/state' };
   const d = r.data;
   const since = normalizeTime(d.state.timestamp);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Topology } from '../config/topology-schema.js';
+import { alarmStateChangeDetail } from '../domain/alarm-parse-eventbridge.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import { HEALTH_EVENT_DETAIL_TYPE, HEALTH_EVENT_SOURCE } from '../monitor/eventbridge-reporter.js';
 import { METRIC_NAMESPACE } from '../ports/metrics.js';
@@ -29,30 +30,6 @@ const health = z.object({
   previous: z.enum(['up', 'down', 'unknown']).optional(),
   reason: z.string().optional(),
   at: z.string().optional(),
-});
-
-const alarm = z.object({
-  alarmName: z.string().min(1),
-  state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
-  configuration: z
-    .object({
-      metrics: z
-        .array(
-          z.object({
-            metricStat: z
-              .object({
-                metric: z.object({
-                  namespace: z.string().optional(),
-                  name: z.string().optional(),
-                  dimensions: z.record(z.string(), z.string()).optional(),
-                }),
-              })
-              .optional(),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
 });
 
 export type RoutedEvent =
@@ -127,7 +104,7 @@ export function routeEvent(raw: unknown, topology: Topology): RoutedEvent {
   }
 
   if (type === 'CloudWatch Alarm State Change' && source === 'aws.cloudwatch') {
-    const d = alarm.safeParse(detail);
+    const d = alarmStateChangeDetail.safeParse(detail);
     if (!d.success)
       return { kind: 'rejected', reason: `malformed CloudWatch Alarm State Change: ${issues(d.error)}` };
     for (const m of d.data.configuration?.metrics ?? []) {
