@@ -12,10 +12,7 @@ import { loadTopology } from '../config/load-topology.js';
 import type { CdkDiff } from '../domain/cdk-diff.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
-import { DeployRunner } from '../services/deploy-runner.js';
-import { FailoverExecutor } from '../services/failover-executor.js';
-import { StatusService } from '../services/status-service.js';
-import { statusTargetCheck } from '../services/status-target-check.js';
+import { deployRunnerFor } from '../services/deploy-runner.js';
 
 function cdkDeploy(stacks: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -41,18 +38,10 @@ async function main(): Promise<void> {
   const clock = systemClock;
   const account = createAccount({ env, topology, clock, log });
   const store = await createStore(env, clock);
-  const status = new StatusService({ topology, account, store, clock, log });
-  const failover = new FailoverExecutor({
-    store,
-    routeTables: account.routeTables,
-    clock,
-    log,
-    checkTarget: statusTargetCheck(status),
-  });
-  const runner = new DeployRunner({
+  const runner = deployRunnerFor({
     topology,
-    status,
-    failover,
+    account,
+    store,
     cdkDeploy,
     clock,
     log,

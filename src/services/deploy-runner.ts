@@ -3,8 +3,12 @@ import { type DeployStep, planDeploy } from '../domain/deploy-plan.js';
 import type { StatusReport } from '../domain/status.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
+import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
-import type { FailoverPlan, FailoverResult } from './failover-executor.js';
+import type { Store } from '../ports/store.js';
+import { FailoverExecutor, type FailoverPlan, type FailoverResult } from './failover-executor.js';
+import { StatusService } from './status-service.js';
+import { statusTargetCheck } from './status-target-check.js';
 
 export interface DeployRunnerProps {
   topology: Topology;
@@ -69,4 +73,20 @@ export class DeployRunner {
     }
     throw new Error(`${site}/${tunnel} did not become healthy in time (${last}); stopping the deploy`);
   }
+}
+
+/** The runner over an account and a store: status decides health, the audited executor moves traffic. */
+export function deployRunnerFor(
+  p: { account: Account; store: Store } & Omit<DeployRunnerProps, 'status' | 'failover'>,
+): DeployRunner {
+  const { account, store, ...rest } = p;
+  const status = new StatusService({ topology: p.topology, account, store, clock: p.clock, log: p.log });
+  const failover = new FailoverExecutor({
+    store,
+    routeTables: account.routeTables,
+    clock: p.clock,
+    log: p.log,
+    checkTarget: statusTargetCheck(status),
+  });
+  return new DeployRunner({ ...rest, status, failover });
 }

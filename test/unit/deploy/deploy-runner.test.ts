@@ -2,10 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createSandboxAccount } from '../../../src/local/sandbox-account.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { DeployRunner } from '../../../src/services/deploy-runner.js';
-import { FailoverExecutor } from '../../../src/services/failover-executor.js';
+import { deployRunnerFor } from '../../../src/services/deploy-runner.js';
 import { StatusService } from '../../../src/services/status-service.js';
-import { statusTargetCheck } from '../../../src/services/status-target-check.js';
 import { demoTopology } from '../../helpers/test-app.js';
 
 function setup(opts: { standbyBroken?: boolean } = {}) {
@@ -15,23 +13,17 @@ function setup(opts: { standbyBroken?: boolean } = {}) {
   const account = createSandboxAccount({ topology, clock });
   const store = new SqliteStore({ path: ':memory:', clock });
   const log = silentLogger();
+  // The test's own view of the routes, apart from the runner's.
   const status = new StatusService({ topology, account, store, clock, log });
-  const failover = new FailoverExecutor({
-    store,
-    routeTables: account.routeTables,
-    clock,
-    log,
-    checkTarget: statusTargetCheck(status),
-  });
   // Let the sandbox accumulate healthy probe history.
   now += 6 * 60_000;
   if (opts.standbyBroken) account.chaos.break('dc1', 'secondary');
   const deployed: string[][] = [];
   const activeWhenDeployed: Array<string | null> = [];
-  const runner = new DeployRunner({
+  const runner = deployRunnerFor({
     topology,
-    status,
-    failover,
+    account,
+    store,
     clock,
     log,
     actor: 'github:deploy',
