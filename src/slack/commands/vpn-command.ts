@@ -1,5 +1,4 @@
 import type { App, RespondArguments } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { parseVpnCommand, type VpnCommand } from '../../domain/vpn-command.js';
 import type { Logger } from '../../log.js';
 import { helpMessage } from '../views/help-view.js';
@@ -9,7 +8,6 @@ export interface CommandContext {
   channelId: string;
   /** Replies through the command's response_url (ephemeral unless response_type says otherwise). */
   respond: (message: RespondArguments) => Promise<unknown>;
-  client: WebClient;
   log: Logger;
 }
 
@@ -25,7 +23,7 @@ export type CommandHandlers = {
  * Help and parse errors are answered in the ack itself.
  */
 export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Logger): void {
-  app.command('/vpn', async ({ command, ack, respond, client }) => {
+  app.command('/vpn', async ({ command, ack, respond }) => {
     if (typeof command.user_id !== 'string' || typeof command.response_url !== 'string') {
       await ack({ response_type: 'ephemeral', text: 'This request is missing user_id or response_url.' });
       return;
@@ -54,7 +52,6 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
       userId: command.user_id,
       channelId: command.channel_id,
       respond,
-      client,
       log: reqLog,
     };
     try {
