@@ -22,6 +22,14 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
     command: command.kind,
     environment: command.environment,
   });
+  // An unknown environment needs no facts from GitHub: say so before asking anything.
+  if (!deps.environments.includes(command.environment)) {
+    await reply(
+      context,
+      `@${user} unknown environment \`${command.environment}\` (known: ${deps.environments.join(', ')}).`,
+    );
+    return;
+  }
   const permission = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
     owner,
     repo,

@@ -296,11 +296,10 @@ describe('/deploy', () => {
     expect(await store.get('deploy-lock', 'prod')).toBeNull();
   });
 
-  it('refuses an unknown environment', async () => {
+  it('refuses an unknown environment without gathering anything else', async () => {
     let replyBody = '';
     token();
     const api = nock(API);
-    nockFacts(api);
     api
       .post(`${REPO}/issues/1/comments`, (b) => {
         replyBody = b.body;
