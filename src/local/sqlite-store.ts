@@ -26,9 +26,34 @@ interface Row {
 }
 
 /** The embedded store: one SQLite file in the data dir, safe for several processes (WAL + immediate transactions). */
+/** Every statement the store runs, compiled once (create/put run per SNS message, so per-call prepare cost shows). */
+function prepareStatements(db: Database.Database) {
+  return {
+    row: db.prepare<[string, string], Row>(
+      'SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?',
+    ),
+    upsert: db.prepare<[string, string, string, number, number | null]>(
+      'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    update: db.prepare<[string, number, number | null, string, string]>(
+      'UPDATE records SET value = ?, version = ?, expires_at = ? WHERE ns = ? AND key = ?',
+    ),
+    delete: db.prepare<[string, string]>('DELETE FROM records WHERE ns = ? AND key = ?'),
+    list: db.prepare<[string], Row>(
+      'SELECT key, value, version, expires_at FROM records WHERE ns = ? ORDER BY key',
+    ),
+    appendAudit: db.prepare<[string, string, string]>('INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)'),
+    listAudit: db.prepare<[number], { entry: string }>('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?'),
+    listSiteAudit: db.prepare<[string, number], { entry: string }>(
+      'SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?',
+    ),
+  };
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly clock: Clock;
+  private readonly sql: ReturnType<typeof prepareStatements>;
 
   constructor(props: { path: string; clock?: Clock }) {
     if (props.path !== ':memory:') mkdirSync(dirname(props.path), { recursive: true });
@@ -40,6 +65,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.clock = props.clock ?? systemClock;
     this.migrate();
+    this.sql = prepareStatements(this.db);
   }
 
   private migrate(): void {
@@ -63,9 +89,7 @@ export class SqliteStore implements Store {
   }
 
   private row(ns: string, key: string): Row | undefined {
-    return this.db
-      .prepare('SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?')
-      .get(ns, key) as Row | undefined;
+    return this.sql.row.get(ns, key);
   }
 
   private toVersioned<T>(row: Row): Versioned<T> {
@@ -81,11 +105,7 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         if (this.live(this.row(ns, key))) return false;
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, 1, ?)',
-          )
-          .run(ns, key, JSON.stringify(value), this.expiry(ttlMs));
+        this.sql.upsert.run(ns, key, JSON.stringify(value), 1, this.expiry(ttlMs));
         return true;
       })
       .immediate();
@@ -96,11 +116,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const row = this.row(ns, key);
         const version = this.live(row) ? row.version + 1 : 1;
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
+        this.sql.upsert.run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
         return version;
       })
       .immediate();
@@ -117,9 +133,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const row = this.row(ns, key);
         if (!this.live(row) || row.version !== expectedVersion) return false;
-        this.db
-          .prepare('UPDATE records SET value = ?, version = ?, expires_at = ? WHERE ns = ? AND key = ?')
-          .run(JSON.stringify(value), expectedVersion + 1, this.expiry(ttlMs), ns, key);
+        this.sql.update.run(JSON.stringify(value), expectedVersion + 1, this.expiry(ttlMs), ns, key);
         return true;
       })
       .immediate();
@@ -131,34 +145,29 @@ export class SqliteStore implements Store {
         const row = this.row(ns, key);
         if (!this.live(row)) return false;
         if (expectedVersion !== undefined && row.version !== expectedVersion) return false;
-        this.db.prepare('DELETE FROM records WHERE ns = ? AND key = ?').run(ns, key);
+        this.sql.delete.run(ns, key);
         return true;
       })
       .immediate();
   }
 
   async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
-    const rows = this.db
-      .prepare('SELECT key, value, version, expires_at FROM records WHERE ns = ? ORDER BY key')
-      .all(ns) as Row[];
-    return rows.filter((r) => this.live(r)).map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
+    return this.sql.list
+      .all(ns)
+      .filter((r) => this.live(r))
+      .map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)')
-      .run(entry.at, entry.site, JSON.stringify(entry));
+    this.sql.appendAudit.run(entry.at, entry.site, JSON.stringify(entry));
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
     const limit = query.limit ?? 1_000_000;
-    const rows = (
+    const rows =
       query.site === undefined
-        ? this.db.prepare('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?').all(limit)
-        : this.db
-            .prepare('SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?')
-            .all(query.site, limit)
-    ) as Array<{ entry: string }>;
+        ? this.sql.listAudit.all(limit)
+        : this.sql.listSiteAudit.all(query.site, limit);
     return rows.reverse().map((r) => JSON.parse(r.entry) as AuditEntry);
   }
 
