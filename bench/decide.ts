@@ -18,7 +18,7 @@ import type { TunnelHealthChange } from '../src/monitor/health-reporter.js';
 import { simulatedMonitors } from '../src/monitor/simulated-monitors.js';
 import { systemClock } from '../src/ports/clock.js';
 import type { RouteTables } from '../src/ports/route-tables.js';
-import { wireController } from '../test/helpers/controller-wiring.js';
+import { FailoverController } from '../src/services/failover-controller.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 1000);
 
@@ -45,7 +45,13 @@ const routeTables: RouteTables = {
     lastReplaceAt = performance.now();
   },
 };
-const { controller } = wireController({ topology, account: { ...account, routeTables }, store, clock });
+const controller = new FailoverController({
+  topology,
+  account: { ...account, routeTables },
+  store,
+  clock,
+  log,
+});
 
 let changeAt = 0;
 const sink = {

@@ -3,8 +3,6 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import { simulatedMonitors } from '../monitor/simulated-monitors.js';
 import type { Account } from '../ports/account.js';
 import { FailoverController } from '../services/failover-controller.js';
-import { FailoverExecutor } from '../services/failover-executor.js';
-import { heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
 
 /** The reconcile tick: the controller re-reads every site even when no event arrives. */
 const RECONCILE_MS = 60_000;
@@ -20,22 +18,15 @@ const isSandboxAccount = (a: Account): a is SandboxAccount =>
  */
 export function registerController(ctx: AppContext): void {
   const log = ctx.log.child({ feature: 'controller' });
-  const executor =
-    ctx.services.failover ??
-    new FailoverExecutor({
-      store: ctx.store,
-      routeTables: ctx.account.routeTables,
-      clock: ctx.clock,
-      log: log.child({ component: 'failover' }),
-      checkTarget: heartbeatTargetCheck({ store: ctx.store, clock: ctx.clock }),
-    });
+  // With the approvals feature, its executor (target check from the status report) and its approvals;
+  // without it, the controller's own heartbeat-checked executor.
   const controller = new FailoverController({
     topology: ctx.topology,
     account: ctx.account,
     store: ctx.store,
     chat: ctx.chat,
-    executor,
-    ...(ctx.services.approvals ? { approvals: ctx.services.approvals } : {}),
+    executor: ctx.services.failover,
+    approvals: ctx.services.approvals,
     clock: ctx.clock,
     log,
   });

@@ -19,8 +19,7 @@ import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { FailoverController } from '../services/failover-controller.js';
-import { FailoverExecutor } from '../services/failover-executor.js';
-import { heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
+import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
 import { RedeployExecutor } from '../services/redeploy-executor.js';
 import { SlackChat } from '../slack/slack-chat.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
@@ -54,13 +53,9 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
   const clients = new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});
   const store = await createStore(env, clock, clients);
   const account = createAwsAccount({ env, topology, clock, log, clients });
-  const checkTarget = heartbeatTargetCheck({ store, clock });
   const common = { store, routeTables: account.routeTables, clock };
-  const executor = new FailoverExecutor({
-    ...common,
-    log: log.child({ component: 'failover' }),
-    checkTarget,
-  });
+  // Built here rather than by the controller: approved proposals run through the same executor.
+  const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
   const chat = env.SLACK_BOT_TOKEN
     ? new SlackChat(
         new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
@@ -75,7 +70,7 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
         log,
         failover: executor,
         redeploy: new RedeployExecutor({ ...common, tasks: account.tasks, log }),
-        checkTarget,
+        checkTarget: heartbeatTargetCheck({ store, clock }),
       })
     : undefined;
   if (!chat) log.warn('SLACK_BOT_TOKEN is not set: alerts and proposals are only logged');
@@ -86,8 +81,8 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
     executor,
     clock,
     log,
-    ...(chat ? { chat } : {}),
-    ...(approvals ? { approvals } : {}),
+    chat,
+    approvals,
   });
   return createControllerHandler({ topology, controller, log });
 }

@@ -11,6 +11,7 @@ import type { Store } from '../ports/store.js';
 import { gatherFacts } from './controller-facts.js';
 import { alertText, evidenceLines, failoverText, NoticeBoard } from './controller-notices.js';
 import type { FailoverPlan, FailoverResult } from './failover-executor.js';
+import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 
 /** What woke the controller (logged with the decision). */
 export type ControllerTrigger =
@@ -53,7 +54,8 @@ export interface FailoverControllerProps {
   account: Pick<Account, 'routeTables' | 'tasks'>;
   store: Store;
   chat?: Chat;
-  executor: FailoverRunner;
+  /** Default: the executor on the account's route tables whose target check reads the heartbeats. */
+  executor?: FailoverRunner;
   approvals?: FailoverProposer;
   clock: Clock;
   log: Logger;
@@ -74,9 +76,18 @@ export class FailoverController {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly actor: string;
   private readonly notices: NoticeBoard;
+  private readonly executor: FailoverRunner;
 
   constructor(private readonly props: FailoverControllerProps) {
     this.actor = props.actor ?? 'controller';
+    this.executor =
+      props.executor ??
+      heartbeatFailoverExecutor({
+        store: props.store,
+        routeTables: props.account.routeTables,
+        clock: props.clock,
+        log: props.log.child({ component: 'failover' }),
+      });
     this.notices = new NoticeBoard({
       store: props.store,
       clock: props.clock,
@@ -142,7 +153,7 @@ export class FailoverController {
       return outcome;
     }
     if (decision.action === 'failover' && decision.to) {
-      const result = await this.props.executor.execute({
+      const result = await this.executor.execute({
         site,
         to: decision.to,
         actor: this.actor,

@@ -1,8 +1,10 @@
 import { isStale } from '../domain/failover-policy.js';
+import type { Logger } from '../log.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
 import type { Clock } from '../ports/clock.js';
+import type { RouteTables } from '../ports/route-tables.js';
 import type { Store } from '../ports/store.js';
-import type { TargetCheck } from './failover-executor.js';
+import { FailoverExecutor, type TargetCheck } from './failover-executor.js';
 
 /**
  * The executor's target check from the monitor's heartbeat: healthy when the tunnel's monitor
@@ -36,4 +38,17 @@ export function heartbeatTargetCheck(deps: { store: Store; clock: Clock }): Targ
       reason: `the ${tunnel} monitor reports it up (${rec.value.riseCount} good rounds)`,
     };
   };
+}
+
+/**
+ * The executor of the automatic path (the controller Lambda, the lab, the app without the approvals
+ * feature): it trusts the monitors' heartbeats, the same facts the controller decided on.
+ */
+export function heartbeatFailoverExecutor(deps: {
+  store: Store;
+  routeTables: RouteTables;
+  clock: Clock;
+  log: Logger;
+}): FailoverExecutor {
+  return new FailoverExecutor({ ...deps, checkTarget: heartbeatTargetCheck(deps) });
 }

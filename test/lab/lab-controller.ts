@@ -17,8 +17,6 @@ import { byKind } from '../../src/monitor/probe.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { TaskRuntime } from '../../src/ports/tasks.js';
 import { type ControllerOutcome, FailoverController } from '../../src/services/failover-controller.js';
-import { FailoverExecutor } from '../../src/services/failover-executor.js';
-import { heartbeatTargetCheck } from '../../src/services/heartbeat-target-check.js';
 import { SlackChat } from '../../src/slack/slack-chat.js';
 import type { Lab } from './lab.js';
 import { type LabTunnel, ROUTE_TABLES, TUNNELS } from './lab-plan.js';
@@ -101,19 +99,11 @@ export class LabController {
       tables: Object.fromEntries(Object.entries(ROUTE_TABLES).map(([id, rt]) => [id, rt.table])),
       nextHops: { [lab.site.name]: lab.nextHops() },
     });
-    const executor = new FailoverExecutor({
-      store: this.store,
-      routeTables: this.routes,
-      clock,
-      log,
-      checkTarget: heartbeatTargetCheck({ store: this.store, clock }),
-    });
     this.controller = new FailoverController({
       topology: { sites: [lab.site] },
       account: { routeTables: this.routes, tasks: labTasks(lab) },
       store: this.store,
       chat: new SlackChat(new WebClient('xoxb-lab', { slackApiUrl: slackUrl, retryConfig: { retries: 0 } })),
-      executor,
       clock,
       log,
     });

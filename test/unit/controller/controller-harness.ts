@@ -7,12 +7,11 @@ import { LocalReporter } from '../../../src/monitor/local-reporter.js';
 import { MonitorLoop } from '../../../src/monitor/monitor-loop.js';
 import { targetLabel } from '../../../src/monitor/probe.js';
 import type { Store } from '../../../src/ports/store.js';
-import type {
-  ControllerOutcome,
+import {
+  type ControllerOutcome,
   FailoverController,
-  FailoverProposer,
+  type FailoverProposer,
 } from '../../../src/services/failover-controller.js';
-import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { memoryAccount, RecordingChat } from './fakes.js';
 
@@ -29,13 +28,14 @@ export function controllerHarness(
   const store = opts.store ?? new SqliteStore({ path: ':memory:', clock });
   const account = memoryAccount(topology);
   const chat = new RecordingChat();
-  const { controller } = wireController({
+  const controller = new FailoverController({
     topology,
     account,
     store,
     clock,
     chat,
-    ...(opts.approvals ? { approvals: opts.approvals } : {}),
+    approvals: opts.approvals,
+    log,
   });
   const outcomes: ControllerOutcome[] = [];
   const sink = {

@@ -5,9 +5,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FailoverMode, Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
-import type { FailoverProposer } from '../../../src/services/failover-controller.js';
+import { FailoverController, type FailoverProposer } from '../../../src/services/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
-import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
@@ -38,7 +37,7 @@ function build(
 ) {
   const chat = new RecordingChat();
   const { log, lines } = captureLog();
-  const { controller } = wireController({ topology, account, store, clock, chat, log, ...extra });
+  const controller = new FailoverController({ topology, account, store, clock, chat, log, ...extra });
   return { controller, chat, account, lines };
 }
 

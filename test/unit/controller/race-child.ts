@@ -6,8 +6,9 @@
 import Database from 'better-sqlite3';
 import { ok } from '../../../src/domain/outcome.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
 import type { RouteTables } from '../../../src/ports/route-tables.js';
-import { wireController } from '../../helpers/controller-wiring.js';
+import { FailoverController } from '../../../src/services/failover-controller.js';
 import { MemoryTasks, testTopology } from './fakes.js';
 
 const [storePath, routesPath, startAt] = process.argv.slice(2) as [string, string, string];
@@ -50,11 +51,12 @@ const routeTables: RouteTables = {
     );
   },
 };
-const { controller } = wireController({
+const controller = new FailoverController({
   topology,
   account: { routeTables, tasks: new MemoryTasks() },
   store,
   clock,
+  log: silentLogger(),
 });
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
 const out = await controller.evaluate('dc1', { kind: 'health-changed', tunnel: 'primary', health: 'down' });

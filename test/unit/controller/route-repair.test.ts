@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { FailoverMode } from '../../../src/config/topology-schema.js';
 import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { FailoverController } from '../../../src/services/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
-import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
@@ -107,7 +107,7 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     for (const t of ['primary', 'secondary'])
       await putHeartbeat(store, heartbeat(t, 'up', clock.now() - 1000), 600_000);
     const { log } = captureLog();
-    const { controller } = wireController({
+    const controller = new FailoverController({
       topology,
       account,
       store,

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { createControllerHandler } from '../../../src/lambda/controller-handler.js';
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
-import type { FailoverController } from '../../../src/services/failover-controller.js';
+import { silentLogger } from '../../../src/log.js';
+import { FailoverController } from '../../../src/services/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
-import { wireController } from '../../helpers/controller-wiring.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
@@ -23,7 +23,14 @@ async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
   if (primary !== 'none') await putHeartbeat(store, heartbeat('primary', primary, clock.now() - 1000));
   await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 1000));
   const { log, lines } = captureLog();
-  const { controller } = wireController({ topology, account, store, clock, chat: new RecordingChat() });
+  const controller = new FailoverController({
+    topology,
+    account,
+    store,
+    clock,
+    chat: new RecordingChat(),
+    log: silentLogger(),
+  });
   const calls: string[] = [];
   const spy = {
     evaluate: (site: string, trigger: Parameters<FailoverController['evaluate']>[1]) => {
