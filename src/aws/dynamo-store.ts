@@ -189,23 +189,33 @@ export class DynamoStore implements Store {
 
   async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
     const out: Array<{ key: string } & Versioned<T>> = [];
+    for await (const item of this.query<RecordItem>(recPk(ns))) {
+      if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
+    }
+    return out;
+  }
+
+  /** One partition's items, page after page; a caller that stops iterating stops the paging. */
+  private async *query<I>(
+    pk: string,
+    opts: { newestFirst?: boolean; limit?: number } = {},
+  ): AsyncGenerator<I> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': recPk(ns) },
+          ExpressionAttributeValues: { ':pk': pk },
           ConsistentRead: true,
           ExclusiveStartKey: start,
+          ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
+          ...(opts.limit !== undefined ? { Limit: opts.limit } : {}),
         }),
       );
-      for (const item of (page.Items ?? []) as RecordItem[]) {
-        if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
-      }
+      yield* (page.Items ?? []) as I[];
       start = page.LastEvaluatedKey;
     } while (start);
-    return out;
   }
 
   private nextAuditSk(): string {
@@ -236,22 +246,11 @@ export class DynamoStore implements Store {
     const wanted = query.limit ?? Number.POSITIVE_INFINITY;
     if (wanted <= 0) return [];
     const newestFirst: AuditEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-          ...(Number.isFinite(wanted) ? { Limit: wanted - newestFirst.length } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) newestFirst.push(JSON.parse(item.entry as string) as AuditEntry);
-      start = page.LastEvaluatedKey;
-    } while (start && newestFirst.length < wanted);
+    const limit = Number.isFinite(wanted) ? { limit: wanted } : {};
+    for await (const item of this.query<{ entry: string }>(pk, { newestFirst: true, ...limit })) {
+      newestFirst.push(JSON.parse(item.entry) as AuditEntry);
+      if (newestFirst.length >= wanted) break;
+    }
     return newestFirst.reverse();
   }
 
