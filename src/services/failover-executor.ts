@@ -88,7 +88,7 @@ export class FailoverExecutor {
         this.lockTtlMs,
         this.purpose(plan),
       );
-      if (!lease) throw new Refusal(await this.lockHeldReason(site.name));
+      if (!lease) throw new Refusal(await this.lock.refusedReason(site.name));
       // Re-read under the lock: another run may have finished between our first read and the lease.
       const slots = await this.readSlots(site);
       const todo = slotsToChange(slots, to);
@@ -188,7 +188,8 @@ export class FailoverExecutor {
       reason: reasonOf(err),
     }));
     if (!health.healthy) throw new Refusal(`${to} is not healthy: ${health.reason}`);
-    if (await this.lock.holder(site.name)) throw new Refusal(await this.lockHeldReason(site.name));
+    const held = await this.lock.heldReason(site.name);
+    if (held) throw new Refusal(held);
     return slots;
   }
 
@@ -210,12 +211,5 @@ export class FailoverExecutor {
 
   private purpose(plan: FailoverPlan): string {
     return `failover to ${plan.to} (${plan.trigger}${plan.requestId ? ` ${plan.requestId}` : ''})`;
-  }
-
-  private async lockHeldReason(site: string): Promise<string> {
-    const h = await this.lock.holder(site);
-    if (!h) return `the site lock of ${site} was just taken by someone else`;
-    const until = new Date(h.expiresAt).toISOString();
-    return `${site} is locked by ${h.owner} for ${h.purpose} (lease until ${until})`;
   }
 }

@@ -84,7 +84,7 @@ export class RedeployExecutor {
       await this.precheck(plan);
       const owner = `redeploy:${plan.actor}:${randomUUID()}`;
       held.lease = await this.lock.acquire(site.name, owner, this.lockTtlMs, `redeploy ${tunnel}`);
-      if (!held.lease) throw new Refusal(await this.lockHeldReason(site.name));
+      if (!held.lease) throw new Refusal(await this.lock.refusedReason(site.name));
       await audit.record('started', { tunnel, force: plan.force });
       const deploymentId = await this.tasks.redeploy(site, tunnel);
       await audit.record('deployment-started', { tunnel, deploymentId });
@@ -175,11 +175,5 @@ export class RedeployExecutor {
         await audit.progress(`${plan.site.name}/${plan.tunnel}: ${progress.detail}`);
       }
     }
-  }
-
-  private async lockHeldReason(site: string): Promise<string> {
-    const h = await this.lock.holder(site);
-    if (!h) return `the site lock of ${site} was just taken by someone else`;
-    return `${site} is locked by ${h.owner} for ${h.purpose} (lease until ${new Date(h.expiresAt).toISOString()})`;
   }
 }

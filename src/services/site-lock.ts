@@ -78,4 +78,17 @@ export class SiteLock {
       expiresAt: rec.expiresAt ?? Number.POSITIVE_INFINITY,
     };
   }
+
+  /** Who holds the site's lock, for what and until when, or null when it is free (a refusal's reason). */
+  async heldReason(site: string): Promise<string | null> {
+    const h = await this.holder(site);
+    if (!h) return null;
+    const until = Number.isFinite(h.expiresAt) ? new Date(h.expiresAt).toISOString() : 'released';
+    return `${site} is locked by ${h.owner} for ${h.purpose} (lease until ${until})`;
+  }
+
+  /** Why acquire() just returned null. */
+  async refusedReason(site: string): Promise<string> {
+    return (await this.heldReason(site)) ?? `the site lock of ${site} was just taken by someone else`;
+  }
 }

@@ -44,6 +44,16 @@ describe('SiteLock', () => {
     expect(await lock.holder('dc2')).toBeNull();
   });
 
+  it('says who holds the lock, for what and until when, as the reason a run is refused', async () => {
+    expect(await lock.heldReason('dc1')).toBeNull();
+    expect(await lock.refusedReason('dc1')).toBe('the site lock of dc1 was just taken by someone else');
+    await lock.acquire('dc1', 'redeploy:U1:a', 60_000, 'redeploy primary');
+    const until = new Date(clock.now() + 60_000).toISOString();
+    const reason = `dc1 is locked by redeploy:U1:a for redeploy primary (lease until ${until})`;
+    expect(await lock.heldReason('dc1')).toBe(reason);
+    expect(await lock.refusedReason('dc1')).toBe(reason);
+  });
+
   it('gives the lock to exactly one of many concurrent acquirers', async () => {
     const leases = await Promise.all(
       Array.from({ length: 10 }, (_, i) => lock.acquire('dc1', `o${i}`, 60_000, 'test')),
