@@ -1,10 +1,12 @@
 import type { CompositeAlarm, Dimension, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { Site } from '../config/topology-schema.js';
+import { ALARM_NAME_PREFIX } from '../domain/alarm-mapping.js';
 import { tunnelKey } from '../domain/topology.js';
 import type { AlarmSummary } from '../ports/metrics.js';
 
 /** Alarms name their tunnel by name (`tunnelops-<site>-<tunnel>-...`) or by Site/Tunnel dimensions. */
-export const alarmNamePrefix = (site: string, tunnel: string): string => `tunnelops-${site}-${tunnel}-`;
+export const alarmNamePrefix = (site: string, tunnel: string): string =>
+  `${ALARM_NAME_PREFIX}${site}-${tunnel}-`;
 
 const STATES = new Set(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 

@@ -1,5 +1,6 @@
 import type { Topology } from '../config/topology-schema.js';
 import type { AlarmEvent } from './alarm-event.js';
+import { findSite, findTunnel } from './topology.js';
 
 export interface AlarmTarget {
   site: string;
@@ -22,9 +23,9 @@ function byDimensions(topology: Topology, event: AlarmEvent): AlarmTarget | null
   const dims = event.metric?.dimensions;
   const siteName = dims?.Site;
   if (!siteName) return null;
-  const site = topology.sites.find((s) => s.name === siteName);
+  const site = findSite(topology, siteName);
   if (!site) return null;
-  const tunnel = site.tunnels.find((t) => t.name === dims.Tunnel);
+  const tunnel = dims.Tunnel === undefined ? undefined : findTunnel(site, dims.Tunnel);
   return { site: site.name, ...(tunnel ? { tunnel: tunnel.name } : {}), via: 'dimensions' };
 }
 

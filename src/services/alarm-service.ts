@@ -2,6 +2,7 @@ import type { Topology } from '../config/topology-schema.js';
 import { mapAlarm } from '../domain/alarm-mapping.js';
 import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { type AlarmMessageDoc, type AlarmRecord, applyAlarmEvent } from '../domain/alarm-record.js';
+import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
@@ -115,10 +116,8 @@ export class AlarmService implements NotificationSink {
           (await this.props.store.get<AlarmRecord>(NS_ALARM, event.id))?.value ??
           null;
         const target = mapAlarm(this.props.topology, event);
-        const channel = target
-          ? (this.props.topology.sites.find((s) => s.name === target.site)?.slackChannel ??
-            this.defaultChannel)
-          : this.defaultChannel;
+        const channel =
+          (target && findSite(this.props.topology, target.site)?.slackChannel) ?? this.defaultChannel;
         const applied = applyAlarmEvent(known, event, target, channel, this.props.clock.now());
         if (applied.kind === 'older') {
           return {
