@@ -21,6 +21,23 @@ export function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): Ta
   return t.pending > 0 ? 'replacing' : 'stopped';
 }
 
+/** One tunnel as the policy sees it: its monitor's last heartbeat (if any) and its task condition. */
+export function tunnelFacts(
+  name: string,
+  beat: Heartbeat | undefined,
+  now: number,
+  task: TaskCondition,
+): TunnelFacts {
+  return {
+    name,
+    health: (beat?.health ?? 'unknown') as MonitorHealth,
+    riseCount: beat?.riseCount ?? 0,
+    fallCount: beat?.fallCount ?? 0,
+    heartbeatAgeMs: beat ? Math.max(0, now - Date.parse(beat.at)) : null,
+    task,
+  };
+}
+
 /** The active tunnel as the route tables say, or why there is none. */
 export function activeFromRoutes(
   site: Site,
@@ -77,17 +94,9 @@ export async function gatherFacts(
     deps.store.listAudit({ site: site.name, limit: 500 }),
   ]);
   const now = deps.clock.now();
-  const facts = site.tunnels.map((t, i): TunnelFacts => {
-    const beat = beats[i]?.value;
-    return {
-      name: t.name,
-      health: (beat?.health ?? 'unknown') as MonitorHealth,
-      riseCount: beat?.riseCount ?? 0,
-      fallCount: beat?.fallCount ?? 0,
-      heartbeatAgeMs: beat ? Math.max(0, now - Date.parse(beat.at)) : null,
-      task: taskCondition(tasks.get(tunnelKey(site.name, t.name))),
-    };
-  });
+  const facts = site.tunnels.map((t, i) =>
+    tunnelFacts(t.name, beats[i]?.value, now, taskCondition(tasks.get(tunnelKey(site.name, t.name)))),
+  );
   const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
   return {
     site: site.name,
