@@ -2,9 +2,6 @@
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
-export const isAlarmState = (v: unknown): v is AlarmState =>
-  typeof v === 'string' && (ALARM_STATES as readonly string[]).includes(v);
-
 export interface AlarmMetric {
   namespace: string;
   name: string;

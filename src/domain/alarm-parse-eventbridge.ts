@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { type AlarmEvent, isAlarmState, normalizeTime } from './alarm-event.js';
+import { ALARM_STATES, normalizeTime } from './alarm-event.js';
 import type { ParsedAlarm } from './alarm-parse.js';
 
+/** An alarm state as CloudWatch writes it (SNS payloads and EventBridge events alike). */
+export const alarmStateSchema = z.enum(ALARM_STATES, { error: 'expected OK, ALARM or INSUFFICIENT_DATA' });
 /** EventBridge events forwarded through SNS: "CloudWatch Alarm State Change" and "ECS Task State Change". */
-const state = z.string().refine(isAlarmState, 'expected OK, ALARM or INSUFFICIENT_DATA');
 
 const eventBridge = z.object({
   'detail-type': z.string(),
@@ -18,8 +19,8 @@ const eventBridge = z.object({
 /** detail of a "CloudWatch Alarm State Change" event (also routed by the failover controller's Lambda). */
 export const alarmStateChangeDetail = z.object({
   alarmName: z.string().min(1),
-  state: z.object({ value: state, reason: z.string().default(''), timestamp: z.string() }),
-  previousState: z.object({ value: state }).optional(),
+  state: z.object({ value: alarmStateSchema, reason: z.string().default(''), timestamp: z.string() }),
+  previousState: z.object({ value: alarmStateSchema }).optional(),
   configuration: z
     .object({
       description: z.string().nullable().optional(),
@@ -82,8 +83,8 @@ function fromAlarmEvent(e: z.infer<typeof eventBridge>): ParsedAlarm {
       id: arn ?? `alarm:${d.alarmName}`,
       name: d.alarmName,
       source: 'cloudwatch',
-      state: d.state.value as AlarmEvent['state'],
-      ...(d.previousState ? { previousState: d.previousState.value as AlarmEvent['state'] } : {}),
+      state: d.state.value,
+      ...(d.previousState ? { previousState: d.previousState.value } : {}),
       reason: d.state.reason,
       since,
       ...(e.region ? { region: e.region } : {}),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type AlarmEvent, type AlarmMetric, isAlarmState, normalizeTime } from './alarm-event.js';
-import { fromEventBridge } from './alarm-parse-eventbridge.js';
+import { type AlarmEvent, type AlarmMetric, normalizeTime } from './alarm-event.js';
+import { alarmStateSchema, fromEventBridge } from './alarm-parse-eventbridge.js';
 
 /**
  * Parses the `Message` of an SNS notification: a CloudWatch alarm notification, or an EventBridge event
@@ -9,15 +9,14 @@ import { fromEventBridge } from './alarm-parse-eventbridge.js';
  */
 export type ParsedAlarm = { kind: 'alarm'; event: AlarmEvent } | { kind: 'ignored'; reason: string };
 
-const state = z.string().refine(isAlarmState, 'expected OK, ALARM or INSUFFICIENT_DATA');
 const num = z.number().optional().nullable();
 
 const cloudWatchSns = z.object({
   AlarmName: z.string().min(1),
   AlarmDescription: z.string().nullable().optional(),
   AlarmArn: z.string().optional(),
-  NewStateValue: state,
-  OldStateValue: state.optional(),
+  NewStateValue: alarmStateSchema,
+  OldStateValue: alarmStateSchema.optional(),
   NewStateReason: z.string().default(''),
   StateChangeTime: z.string(),
   Region: z.string().optional(),
@@ -74,8 +73,8 @@ function fromCloudWatch(json: object): ParsedAlarm {
       id: a.AlarmArn ?? `alarm:${a.AlarmName}`,
       name: a.AlarmName,
       source: 'cloudwatch',
-      state: a.NewStateValue as AlarmEvent['state'],
-      ...(a.OldStateValue ? { previousState: a.OldStateValue as AlarmEvent['state'] } : {}),
+      state: a.NewStateValue,
+      ...(a.OldStateValue ? { previousState: a.OldStateValue } : {}),
       reason: a.NewStateReason,
       since,
       ...(a.Region ? { region: a.Region } : {}),
