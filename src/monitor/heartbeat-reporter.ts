@@ -45,6 +45,8 @@ export class HeartbeatReporter implements HealthReporter {
   }
 
   async changed(change: TunnelHealthChange): Promise<void> {
+    // The loop reports the round before the change: when round() just wrote this very round, it is on record.
+    if (change.round.at === this.lastWrite) return;
     await this.write(change.round);
   }
 

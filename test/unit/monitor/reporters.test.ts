@@ -209,4 +209,25 @@ describe('HeartbeatReporter', () => {
     });
     await store.close();
   });
+
+  it('writes a changing round once, though the loop reports it as a round and as a change', async () => {
+    const store = new SqliteStore({ path: ':memory:', clock: { now: () => T0 } });
+    const reporter = new HeartbeatReporter({ store, log: silentLogger(), intervalMs: 1000 });
+    const down = round(3, false);
+    await reporter.round(down);
+    await reporter.changed({
+      site: 'dc1',
+      tunnel: 'primary',
+      from: 'up',
+      to: 'down',
+      at: down.at,
+      reason: 'r',
+      round: down,
+    });
+    expect(await store.get(HEARTBEAT_NS, 'dc1/primary')).toMatchObject({
+      version: 1,
+      value: { health: 'down' },
+    });
+    await store.close();
+  });
 });
