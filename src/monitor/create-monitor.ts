@@ -24,8 +24,6 @@ export function createMonitor(props: {
   log: Logger;
   /** Absent: no CloudWatch / EventBridge (heartbeats only). */
   clients?: AwsClients;
-  /** Extra reporters (the lab's in-process controller). */
-  extra?: HealthReporter[];
 }): { loop: MonitorLoop; stop: () => Promise<void> } {
   const { config, topology, log } = props;
   const site = findSite(topology, config.site);
@@ -67,7 +65,6 @@ export function createMonitor(props: {
       }),
     );
   }
-  reporters.push(...(props.extra ?? []));
   const loop = new MonitorLoop({
     site,
     tunnel: config.tunnel,
