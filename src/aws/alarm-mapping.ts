@@ -5,8 +5,7 @@ import { tunnelKey } from '../domain/topology.js';
 import type { AlarmSummary } from '../ports/metrics.js';
 
 /** Alarms name their tunnel by name (`tunnelops-<site>-<tunnel>-...`) or by Site/Tunnel dimensions. */
-export const alarmNamePrefix = (site: string, tunnel: string): string =>
-  `${ALARM_NAME_PREFIX}${site}-${tunnel}-`;
+const alarmNamePrefix = (site: string, tunnel: string): string => `${ALARM_NAME_PREFIX}${site}-${tunnel}-`;
 
 const STATES = new Set(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 

@@ -5,7 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
-export const USER_AGENT = 'tunnelops/0.1';
+const USER_AGENT = 'tunnelops/0.1';
 
 export interface AwsCredentials {
   accessKeyId: string;

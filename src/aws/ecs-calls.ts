@@ -12,10 +12,10 @@ import { chunks } from './chunks.js';
 
 /** AWS limits: DescribeServices takes 10 services, DescribeTasks 100 tasks, ListTasks pages of 100. */
 export const DESCRIBE_SERVICES_MAX = 10;
-export const DESCRIBE_TASKS_MAX = 100;
+const DESCRIBE_TASKS_MAX = 100;
 
 /** The topology may name a service by name or ARN. */
-export const isService = (s: Service, nameOrArn: string): boolean =>
+const isService = (s: Service, nameOrArn: string): boolean =>
   s.serviceName === nameOrArn || s.serviceArn === nameOrArn;
 
 /** The service a task belongs to ("service:<name>" group), or null for standalone tasks. */

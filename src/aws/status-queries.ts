@@ -9,7 +9,7 @@ import { DESCRIBE_SERVICES_MAX } from './ecs-calls.js';
  * where task counts are read from metrics, the service's Container Insights task counts.
  */
 export const PERIOD_S = 60;
-export const CONTAINER_INSIGHTS_NAMESPACE = 'ECS/ContainerInsights';
+const CONTAINER_INSIGHTS_NAMESPACE = 'ECS/ContainerInsights';
 
 export type ProbeSeriesName = 'loss' | 'count' | 'latency';
 export type TaskSeriesName = 'running' | 'desired' | 'pending' | 'deployments';

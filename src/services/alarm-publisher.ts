@@ -26,7 +26,7 @@ export interface PublisherSettings {
   storm: StormSettings;
 }
 
-export const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = {
+const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = {
   postIntervalMs: 1000,
   gatherMs: 1500,
   updateIntervalMs: 1000,

@@ -23,7 +23,7 @@ interface Entry {
 const MAX_PEM_BYTES = 64 * 1024;
 
 /** Fetches the PEM over HTTPS; no redirects (they could leave SNS's hosts). */
-export const fetchPemOverHttps: FetchPem = async (url) => {
+const fetchPemOverHttps: FetchPem = async (url) => {
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) });

@@ -18,7 +18,7 @@ export interface NotificationSink {
 export type ConfirmSubscription = (subscribeUrl: string) => Promise<void>;
 
 /** Visiting SubscribeURL confirms the subscription (what the SNS console's "confirm" link does). */
-export const confirmByGet: ConfirmSubscription = async (url) => {
+const confirmByGet: ConfirmSubscription = async (url) => {
   const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
   await res.text();
   if (res.status !== 200) throw new Error(`SubscribeURL answered HTTP ${res.status}`);

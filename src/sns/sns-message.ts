@@ -16,7 +16,7 @@ const common = {
   SigningCertURL: z.string().min(1).max(2048),
 };
 
-export const snsNotificationSchema = z.object({
+const snsNotificationSchema = z.object({
   ...common,
   Type: z.literal('Notification'),
   Subject: z.string().optional(),
@@ -29,28 +29,25 @@ const confirmation = {
   Token: z.string().min(1).max(4096),
 };
 
-export const snsSubscriptionConfirmationSchema = z.object({
+const snsSubscriptionConfirmationSchema = z.object({
   ...confirmation,
   Type: z.literal('SubscriptionConfirmation'),
 });
-export const snsUnsubscribeConfirmationSchema = z.object({
+const snsUnsubscribeConfirmationSchema = z.object({
   ...confirmation,
   Type: z.literal('UnsubscribeConfirmation'),
 });
 
-export const snsMessageSchema = z.discriminatedUnion('Type', [
+const snsMessageSchema = z.discriminatedUnion('Type', [
   snsNotificationSchema,
   snsSubscriptionConfirmationSchema,
   snsUnsubscribeConfirmationSchema,
 ]);
 
 export type SnsNotification = z.infer<typeof snsNotificationSchema>;
-export type SnsConfirmation =
-  | z.infer<typeof snsSubscriptionConfirmationSchema>
-  | z.infer<typeof snsUnsubscribeConfirmationSchema>;
 export type SnsMessage = z.infer<typeof snsMessageSchema>;
 
-export type ParsedSns = { ok: true; message: SnsMessage } | { ok: false; reason: string };
+type ParsedSns = { ok: true; message: SnsMessage } | { ok: false; reason: string };
 
 export function parseSnsMessage(body: string): ParsedSns {
   let json: unknown;

@@ -25,7 +25,7 @@ export interface SnsVerifierProps {
   maxFutureSkewMs?: number;
 }
 
-export const DEFAULT_MAX_AGE_MS = 60 * 60 * 1000;
+const DEFAULT_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
  * Everything an SNS body must pass before it may change anything: schema, optional type header, topic

@@ -4,7 +4,7 @@ import type { SnsMessage } from './sns-message.js';
 /** SNS's own hosts only: anything else could hand us a certificate of the attacker's choosing. */
 const SNS_HOST = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
 
-export const isSnsHost = (hostname: string): boolean => SNS_HOST.test(hostname);
+const isSnsHost = (hostname: string): boolean => SNS_HOST.test(hostname);
 
 /** Null when the URL may be fetched; otherwise why not. */
 export function checkSnsUrl(value: string, kind: 'cert' | 'subscribe'): string | null {

@@ -16,7 +16,7 @@ const EMOJI: Record<AlarmState, string> = {
 const SECTION_LIMIT = 2900;
 const MAX_BLOCKS = 48;
 
-export const alarmLine = (r: Pick<AlarmRecord, 'name' | 'state'>): string =>
+const alarmLine = (r: Pick<AlarmRecord, 'name' | 'state'>): string =>
   `${EMOJI[r.state]} \`${r.name}\` *${r.state}*`;
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
