@@ -13,17 +13,25 @@ export interface DeployFacts {
   prState: string;
   lockHolder: { pr: number; by: string } | null;
   environment: string;
-  knownEnvironments: string[];
 }
 
 const GREEN = new Set(['success', 'neutral', 'skipped']);
 
-/** Every reason the deploy may not start; empty means go. */
+/** Checked before anything is asked of GitHub: a command for an environment that does not exist. */
+export function unknownEnvironment(environment: string, known: readonly string[]): string | null {
+  return known.includes(environment)
+    ? null
+    : `unknown environment \`${environment}\` (known: ${known.join(', ')})`;
+}
+
+/** Another deploy holds the environment (seen by the gate, or by a lost race for the lock). */
+export function lockedRefusal(environment: string, holder: { pr: number | string; by: string }): string {
+  return `\`${environment}\` is locked by the deploy of #${holder.pr} (@${holder.by}); an admin can \`/unlock ${environment}\``;
+}
+
+/** Every reason the deploy to a known environment may not start; empty means go. */
 export function deployRefusals(f: DeployFacts): string[] {
   const refusals: string[] = [];
-  if (!f.knownEnvironments.includes(f.environment)) {
-    refusals.push(`unknown environment \`${f.environment}\` (known: ${f.knownEnvironments.join(', ')})`);
-  }
   if (!['admin', 'maintain', 'write'].includes(f.commenterPermission)) {
     refusals.push(`@${f.commenter} needs write, maintain or admin permission (has ${f.commenterPermission})`);
   }
@@ -42,10 +50,7 @@ export function deployRefusals(f: DeployFacts): string[] {
   else if (f.mergeable === null)
     refusals.push('GitHub is still computing mergeability; try again in a moment');
   if (f.mergeableState === 'behind') refusals.push('the branch is behind its base; update it first');
-  if (f.lockHolder)
-    refusals.push(
-      `\`${f.environment}\` is locked by the deploy of #${f.lockHolder.pr} (@${f.lockHolder.by}); an admin can \`/unlock ${f.environment}\``,
-    );
+  if (f.lockHolder) refusals.push(lockedRefusal(f.environment, f.lockHolder));
   return refusals;
 }
 

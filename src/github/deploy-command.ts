@@ -1,11 +1,29 @@
 import type { Context } from 'probot';
-import { type DeployFacts, deployRefusals, parsePrCommand } from '../domain/deploy-gate.js';
+import {
+  type DeployFacts,
+  deployRefusals,
+  lockedRefusal,
+  parsePrCommand,
+  unknownEnvironment,
+} from '../domain/deploy-gate.js';
 import { CHECK_NAME, type GithubDeps } from './deps.js';
 
 type CommentContext = Context<'issue_comment.created'>;
 
 async function reply(context: CommentContext, body: string): Promise<void> {
   await context.octokit.rest.issues.createComment(context.issue({ body }));
+}
+
+function refuse(
+  context: CommentContext,
+  user: string,
+  environment: string,
+  refusals: string[],
+): Promise<void> {
+  return reply(
+    context,
+    `@${user} cannot deploy to \`${environment}\`:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
+  );
 }
 
 /** `/deploy <env>` and `/unlock <env>` as PR comments. Every refusal is a reply that says why. */
@@ -23,11 +41,9 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
     environment: command.environment,
   });
   // An unknown environment needs no facts from GitHub: say so before asking anything.
-  if (!deps.environments.includes(command.environment)) {
-    await reply(
-      context,
-      `@${user} unknown environment \`${command.environment}\` (known: ${deps.environments.join(', ')}).`,
-    );
+  const unknown = unknownEnvironment(command.environment, deps.environments);
+  if (unknown) {
+    await reply(context, `@${user} ${unknown}.`);
     return;
   }
   const permission = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
@@ -75,15 +91,11 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
     prState: pull.data.state,
     lockHolder: holder ? { pr: holder.pr, by: holder.by } : null,
     environment: command.environment,
-    knownEnvironments: deps.environments,
   };
   const refusals = deployRefusals(facts);
   if (refusals.length) {
     log.info({ refusals }, 'deploy refused');
-    await reply(
-      context,
-      `@${user} cannot deploy to \`${command.environment}\`:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
-    );
+    await refuse(context, user, command.environment, refusals);
     return;
   }
   const at = new Date(deps.clock.now()).toISOString();
@@ -96,10 +108,8 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   });
   if (!acquired) {
     const now = await deps.locks.holder(command.environment);
-    await reply(
-      context,
-      `@${user} cannot deploy to \`${command.environment}\`:\n- \`${command.environment}\` is locked by the deploy of #${now?.pr ?? '?'} (@${now?.by ?? '?'})`,
-    );
+    const holder = { pr: now?.pr ?? '?', by: now?.by ?? '?' };
+    await refuse(context, user, command.environment, [lockedRefusal(command.environment, holder)]);
     return;
   }
   try {

@@ -336,7 +336,11 @@ describe('/deploy', () => {
     ]);
     expect(deployments).toBe(1);
     expect(replies.filter((r) => r.includes('Deploying'))).toHaveLength(1);
-    expect(replies.filter((r) => r.includes('is locked by the deploy of #1'))).toHaveLength(1);
+    expect(
+      replies.filter((r) =>
+        r.includes('is locked by the deploy of #1 (@octo-deployer); an admin can `/unlock prod`'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('/unlock is for admins only', async () => {
