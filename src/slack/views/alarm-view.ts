@@ -120,7 +120,9 @@ export function renderGroupMessage(doc: AlarmMessageDoc, records: AlarmRecord[])
   const bySite = new Map<string, AlarmRecord[]>();
   for (const r of records) {
     const key = r.site ?? '(not mapped)';
-    bySite.set(key, [...(bySite.get(key) ?? []), r]);
+    const list = bySite.get(key);
+    if (list) list.push(r);
+    else bySite.set(key, [r]);
   }
   const firing = records.filter((r) => r.state === 'ALARM').length;
   const title =
