@@ -76,11 +76,11 @@ export interface Decision {
 }
 
 /** Is the monitor's heartbeat missing or older than heartbeatStaleSeconds? */
-export const isStale = (t: TunnelFacts, staleSeconds: number): boolean =>
+const isStale = (t: TunnelFacts, staleSeconds: number): boolean =>
   t.heartbeatAgeMs === null || t.heartbeatAgeMs > staleSeconds * 1000;
 
 /** Why the tunnel is down, or null when nothing says so. A planned deploy masks a silent monitor and a stopped task. */
-export function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
+function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
   const stale = isStale(t, s.heartbeatStaleSeconds);
   if (!stale && t.health === 'down')
     return `the monitor reports ${t.name} down (${t.fallCount} failed rounds, fall ${s.fall})`;

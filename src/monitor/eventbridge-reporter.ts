@@ -24,7 +24,7 @@ export interface EventBridgeSender {
   send(command: PutEventsCommand): Promise<Pick<PutEventsCommandOutput, 'FailedEntryCount' | 'Entries'>>;
 }
 
-export function healthDetail(change: TunnelHealthChange): TunnelHealthDetail {
+function healthDetail(change: TunnelHealthChange): TunnelHealthDetail {
   return {
     site: change.site,
     tunnel: change.tunnel,

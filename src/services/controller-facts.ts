@@ -13,7 +13,7 @@ import type { TunnelTaskState } from '../ports/tasks.js';
 const HOUR_MS = 3_600_000;
 
 /** ECS service counts -> the policy's task condition. */
-export function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
+function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
   if (!outcome?.ok) return 'unknown';
   const t = outcome.value;
   if (t.deploying) return 'deploying';
@@ -39,7 +39,7 @@ export function tunnelFacts(
 }
 
 /** The active tunnel as the route tables say, or why there is none. */
-export function activeFromRoutes(
+function activeFromRoutes(
   site: Site,
   outcome: Outcome<RouteObservation[]> | undefined,
 ): { active: string | null; problem?: string; stranded?: { live: string | null; count: number } } {
@@ -63,7 +63,7 @@ export function activeFromRoutes(
 }
 
 /** Failovers of the site from the audit log: the executor writes one "succeeded" entry per completed failover. */
-export function failoverHistory(entries: readonly AuditEntry[], now: number, controllerActor: string) {
+function failoverHistory(entries: readonly AuditEntry[], now: number, controllerActor: string) {
   const done = entries.filter((e) => e.action === 'failover' && e.event === 'succeeded');
   const last = done.at(-1);
   return {
