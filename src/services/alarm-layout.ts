@@ -134,7 +134,7 @@ export class AlarmLayout {
   }
 
   /** A write nobody waits for: a failure is logged (the next change writes the same state again). */
-  background(write: Promise<void>): void {
+  private background(write: Promise<void>): void {
     write.catch((err) => this.props.log.warn({ err }, 'could not persist alarm message state'));
   }
 }
