@@ -250,11 +250,12 @@ export class AlarmPublisher {
       this.rendered.set(doc.key, JSON.stringify(message));
     } catch (err) {
       this.fail(doc, shown, err);
-      cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
       return false;
+    } finally {
+      // A failed post spent the channel's budget too (Slack may have counted it).
+      cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
     }
     this.stats.posts++;
-    cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
     await this.markShown(doc, revs);
     const first = shown[0];
     if (doc.kind === 'alarm' && first?.state === 'ALARM' && first.site && this.props.uploadGraph)
