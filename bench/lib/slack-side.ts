@@ -5,7 +5,7 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { SlackCommandClient } from '../../src/local/slack-command-client.js';
+import { SlackCommandClient, slashCommandBody } from '../../src/local/slack-command-client.js';
 import { SlackStandin } from '../../src/local/slack-standin.js';
 import { signSlackRequest } from '../../src/slack/request-signature.js';
 
@@ -61,24 +61,6 @@ function signedPost(url: string, secret: string, body: string): Promise<number> 
     req.on('error', reject);
     req.end(body);
   });
-}
-
-function commandBody(text: string, user: string, responseUrl: string): string {
-  return new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T0SANDBOX',
-    team_domain: 'sandbox',
-    channel_id: 'C0SANDBOX1',
-    channel_name: 'tunnelops',
-    user_id: user,
-    user_name: user.toLowerCase(),
-    command: '/vpn',
-    text,
-    api_app_id: 'A0TUNNELOPS',
-    is_enterprise_install: 'false',
-    response_url: responseUrl,
-    trigger_id: `${Date.now()}.0000.bench`,
-  }).toString();
 }
 
 interface Posted {
@@ -148,7 +130,12 @@ async function run(standin: SlackStandin, go: ToSlackSide): Promise<FromSlackSid
           try {
             const body =
               job.kind === 'status'
-                ? commandBody(job.text, job.user, slack.responseUrl)
+                ? slashCommandBody({
+                    text: job.text,
+                    userId: job.user,
+                    responseUrl: slack.responseUrl,
+                    triggerTag: 'bench',
+                  })
                 : new URLSearchParams({
                     payload: JSON.stringify(
                       clickPayload(requests.get(job.site)!, job.user, slack.responseUrl),

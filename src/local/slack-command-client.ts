@@ -9,6 +9,31 @@ export interface SlackReply {
   replace_original?: boolean;
 }
 
+/** The form body Slack sends for `/vpn <text>` (fields as in Slack's slash command docs). */
+export function slashCommandBody(c: {
+  text: string;
+  userId: string;
+  responseUrl: string;
+  channelId?: string;
+  triggerTag?: string;
+}): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0SANDBOX',
+    team_domain: 'sandbox',
+    channel_id: c.channelId ?? 'C0SANDBOX1',
+    channel_name: 'tunnelops',
+    user_id: c.userId,
+    user_name: c.userId.toLowerCase(),
+    command: '/vpn',
+    text: c.text,
+    api_app_id: 'A0TUNNELOPS',
+    is_enterprise_install: 'false',
+    response_url: c.responseUrl,
+    trigger_id: `${Date.now()}.0000.${c.triggerTag ?? 'sandbox'}`,
+  }).toString();
+}
+
 /**
  * Plays Slack's side of a slash command or interaction against a running tunnelops: signs the request
  * like Slack does, and serves the response_url the bot replies to. Used by the `vpn` CLI, tests and benches.
@@ -81,22 +106,8 @@ export class SlackCommandClient {
     userId: string,
     channelId = 'C0SANDBOX1',
   ): Promise<{ status: number; body: SlackReply | null }> {
-    const form = new URLSearchParams({
-      token: 'deprecated-verification-token',
-      team_id: 'T0SANDBOX',
-      team_domain: 'sandbox',
-      channel_id: channelId,
-      channel_name: 'tunnelops',
-      user_id: userId,
-      user_name: userId.toLowerCase(),
-      command: '/vpn',
-      text,
-      api_app_id: 'A0TUNNELOPS',
-      is_enterprise_install: 'false',
-      response_url: this.responseUrl,
-      trigger_id: `${Date.now()}.0000.sandbox`,
-    });
-    return this.post(form.toString(), 'application/x-www-form-urlencoded');
+    const body = slashCommandBody({ text, userId, channelId, responseUrl: this.responseUrl });
+    return this.post(body, 'application/x-www-form-urlencoded');
   }
 
   /** Sends an interactivity payload (block_actions, view_submission ...) as Slack does: form field `payload`. */

@@ -1,5 +1,6 @@
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { createSandboxAccount, type SandboxAccount } from '../../src/local/sandbox-account.js';
+import { slashCommandBody } from '../../src/local/slack-command-client.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { RouteTables } from '../../src/ports/route-tables.js';
 import { demoTopology, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
@@ -86,7 +87,13 @@ export async function command(app: TestApp, text: string, user: string, clock?: 
   const before = app.slack.received.length;
   const ack = clock
     ? await app.slack.post(
-        commandBody(app, text, user),
+        slashCommandBody({
+          text,
+          userId: user,
+          channelId: CHANNEL,
+          responseUrl: app.slack.responseUrl,
+          triggerTag: 'test',
+        }),
         'application/x-www-form-urlencoded',
         Math.floor(clock.now() / 1000),
       )
@@ -95,24 +102,6 @@ export async function command(app: TestApp, text: string, user: string, clock?: 
   if (ack.body?.text) return ack.body.text;
   const replies = await app.slack.waitForReplies(before + 1);
   return replies[before]?.text ?? '';
-}
-
-function commandBody(app: TestApp, text: string, user: string): string {
-  return new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T0SANDBOX',
-    team_domain: 'sandbox',
-    channel_id: CHANNEL,
-    channel_name: 'tunnelops',
-    user_id: user,
-    user_name: user.toLowerCase(),
-    command: '/vpn',
-    text,
-    api_app_id: 'A0TUNNELOPS',
-    is_enterprise_install: 'false',
-    response_url: app.slack.responseUrl,
-    trigger_id: `${Date.now()}.0000.test`,
-  }).toString();
 }
 
 /** Asks for a failover and returns the new request's id (from the reply). */
