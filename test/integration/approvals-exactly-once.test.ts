@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/ports/clock.js';
 import type { TestApp } from '../helpers/test-app.js';
@@ -16,6 +13,7 @@ import {
   requestFailover,
   requestState,
   startApprovalApp,
+  tempDataDirs,
   waitFor,
   waitForState,
 } from './approvals-support.js';
@@ -24,11 +22,10 @@ const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));
 
 describe('exactly once: double clicks, retried deliveries and racing approvers run the failover once', () => {
   let app: TestApp | undefined;
-  const dirs: string[] = [];
+  const newDataDir = tempDataDirs('tunnelops-approvals-');
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('a double click (the same payload twice at once) executes once', async () => {
@@ -86,8 +83,7 @@ describe('exactly once: double clicks, retried deliveries and racing approvers r
   });
 
   it('a pending request survives a restart of the server (same data dir) and is approved afterwards', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-approvals-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir();
     const first = countingAccount(systemClock);
     app = await startApprovalApp({ account: first.account, dataDir });
     const id = await requestFailover(app);
@@ -113,8 +109,7 @@ describe('exactly once: double clicks, retried deliveries and racing approvers r
   });
 
   it('two server processes on one store, one approver clicking on each: one execution', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-approvals-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir();
     // Both servers drive the same (simulated) account, as two bot replicas would.
     const { account, replaces } = countingAccount(systemClock);
     app = await startApprovalApp({ account, dataDir });

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
@@ -12,6 +10,7 @@ import {
   REQUESTER,
   requestState,
   startApprovalApp,
+  tempDataDirs,
 } from './approvals-support.js';
 
 /** A run left "executing" by a process that died, its lease over, as the store holds it. */
@@ -40,16 +39,14 @@ async function seedAbandonedRun(dataDir: string, id: string): Promise<void> {
 
 describe('resuming after a restart: runs abandoned mid-way are reconciled from the route tables', () => {
   let app: TestApp | undefined;
-  const dirs: string[] = [];
+  const newDataDir = tempDataDirs('tunnelops-resume-');
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('routes all on the target: the run is recorded as succeeded', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-resume-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir();
     await seedAbandonedRun(dataDir, 'fo-abcdef');
     const { account } = countingAccount(systemClock);
     const site = (await import('../helpers/test-app.js')).demoTopology().sites[0]!;
@@ -70,8 +67,7 @@ describe('resuming after a restart: runs abandoned mid-way are reconciled from t
   });
 
   it('routes not moved: the run is recorded as failed and says what the routes show', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-resume-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir();
     await seedAbandonedRun(dataDir, 'fo-ghjkmn');
     const { account, replaces } = countingAccount(systemClock);
     app = await startApprovalApp({ account, dataDir });

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from '@jest/globals';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { createSandboxAccount, type SandboxAccount } from '../../src/local/sandbox-account.js';
 import { slashCommandBody } from '../../src/local/slack-command-client.js';
@@ -44,6 +48,19 @@ export function countingAccount(
 export function movableClock(): Clock & { advance(ms: number): void } {
   let offset = 0;
   return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
+/** Data dirs that outlive one app (restarts, two processes); each is removed after its test. */
+export function tempDataDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export async function startApprovalApp(options: TestAppOptions & { clock?: Clock } = {}): Promise<TestApp> {
