@@ -113,10 +113,9 @@ export class ApprovalService {
 
   /** Approves and, on success, runs the action; resolves with the final request once it has run. */
   async approve(id: string, user: string): Promise<DecisionOutcome> {
-    const rec = await this.requests.get(id);
-    if (!rec) return { ok: false, reason: `No request ${id}.` };
-    const site = this.siteOf(rec.value);
-    const isApprover = site ? await this.approvers.isApprover(site, user) : false;
+    const who = await this.whoDecides(id, user);
+    if (!who) return { ok: false, reason: `No request ${id}.` };
+    const { site, isApprover } = who;
     const approved = await this.transitions.step(id, {
       kind: 'approve',
       user,
@@ -134,10 +133,9 @@ export class ApprovalService {
   }
 
   async deny(id: string, user: string, reason: string): Promise<DecisionOutcome> {
-    const rec = await this.requests.get(id);
-    if (!rec) return { ok: false, reason: `No request ${id}.` };
-    const site = this.siteOf(rec.value);
-    const isApprover = site ? await this.approvers.isApprover(site, user) : false;
+    const who = await this.whoDecides(id, user);
+    if (!who) return { ok: false, reason: `No request ${id}.` };
+    const { isApprover } = who;
     const denied = await this.transitions.step(id, {
       kind: 'deny',
       user,
@@ -157,11 +155,15 @@ export class ApprovalService {
 
   /** Whether `user` may deny right now (checked before the reason modal opens); changes nothing. */
   async checkDeny(id: string, user: string): Promise<DecisionOutcome> {
-    const rec = await this.requests.get(id);
-    if (!rec) return { ok: false, reason: `No request ${id}.` };
-    const site = this.siteOf(rec.value);
-    const isApprover = site ? await this.approvers.isApprover(site, user) : false;
-    return transition(rec.value, { kind: 'deny', user, isApprover, reason: '', now: this.props.clock.now() });
+    const who = await this.whoDecides(id, user);
+    if (!who) return { ok: false, reason: `No request ${id}.` };
+    return transition(who.request, {
+      kind: 'deny',
+      user,
+      isApprover: who.isApprover,
+      reason: '',
+      now: this.props.clock.now(),
+    });
   }
 
   async cancel(id: string, user: string): Promise<DecisionOutcome> {
@@ -219,8 +221,16 @@ export class ApprovalService {
     return { ok: true, request: current };
   }
 
-  private siteOf(r: ApprovalRequest): Site | undefined {
-    return findSite(this.props.topology, r.site);
+  /** The stored request, its site, and whether `user` may decide on it (user-group lookups included). */
+  private async whoDecides(
+    id: string,
+    user: string,
+  ): Promise<{ request: ApprovalRequest; site: Site | undefined; isApprover: boolean } | null> {
+    const rec = await this.requests.get(id);
+    if (!rec) return null;
+    const site = findSite(this.props.topology, rec.value.site);
+    const isApprover = site ? await this.approvers.isApprover(site, user) : false;
+    return { request: rec.value, site, isApprover };
   }
 
   private siteNames(): string {
