@@ -20,12 +20,14 @@ export interface StatusServiceProps {
   store: Store;
   clock: Clock;
   log: Logger;
+  /** How long one port call may take before its part reads as unknown (default 10 s). */
+  callTimeoutMs?: number;
 }
 
 /** Probe stats cover the last 5 minutes. */
 const WINDOW_MINUTES = 5;
 /** A port that hangs must not hang /vpn status: its part becomes unknown. */
-const CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Enough history to find the last failover without reading the whole audit log. */
 const AUDIT_LOOKBACK = 500;
 
@@ -37,6 +39,10 @@ type Batch<T> = Map<string, Outcome<T>>;
  */
 export class StatusService {
   constructor(private readonly props: StatusServiceProps) {}
+
+  private get timeoutMs(): number {
+    return this.props.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
 
   async report(siteNames?: string[]): Promise<StatusReport> {
     const sites = this.selectSites(siteNames);
@@ -95,7 +101,7 @@ export class StatusService {
     const found = typeof site === 'string' ? findSite(this.props.topology, site) : site;
     if (!found) return null;
     try {
-      return await withTimeout(this.props.account.metrics.healthGraph(found));
+      return await withTimeout(this.props.account.metrics.healthGraph(found), this.timeoutMs);
     } catch (err) {
       this.props.log.warn({ err, site: found.name }, 'health graph unavailable');
       return null;
@@ -114,7 +120,7 @@ export class StatusService {
   /** Runs one batched port call; if it fails, every key reads as unknown with the reason. */
   private async batch<T>(what: string, call: () => Promise<Batch<T>>): Promise<Batch<T> | string> {
     try {
-      return await withTimeout(call());
+      return await withTimeout(call(), this.timeoutMs);
     } catch (err) {
       const reason = reasonOf(err);
       this.props.log.warn({ err, part: what }, 'status: a port call failed');
@@ -161,14 +167,14 @@ function pick<T>(batch: Batch<T> | string, key: string): Outcome<T> {
   return batch.get(key) ?? unknown(`no data for ${key}`);
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s`);
+      const err = new Error(`no answer within ${ms / 1000} s`);
       err.name = 'TimeoutError';
       reject(err);
-    }, CALL_TIMEOUT_MS);
+    }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

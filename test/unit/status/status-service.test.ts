@@ -65,6 +65,26 @@ describe('StatusService', () => {
     await store.close();
   });
 
+  it('a port that never answers makes only its part unknown once the call timeout passes', async () => {
+    const { account } = fakeAccount();
+    const hanging = { ...account, tasks: { ...account.tasks, observe: () => new Promise<never>(() => {}) } };
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const status = new StatusService({
+      topology: demoTopology(),
+      account: hanging,
+      store,
+      clock,
+      log: silentLogger(),
+      callTimeoutMs: 50,
+    });
+    const site = (await status.report(['dc1'])).sites[0]!;
+    expect(site.activeTunnel).toBe('primary');
+    const t = site.tunnels[0]!;
+    expect(t.task.ok ? '' : t.task.reason).toBe('ECS tasks: the AWS call timed out');
+    expect(t.probe.ok && t.instance.ok && t.alarms.ok).toBe(true);
+    await store.close();
+  });
+
   it('keeps health from the other evidence when probe stats fail, and says why it is unknown', async () => {
     const { status, store } = service(
       fakeAccount({ probes: awsError('ThrottlingException', 'Rate exceeded') }).account,
