@@ -82,13 +82,12 @@ const refuse = (reason: string): Transition => ({ ok: false, reason });
 const next = (request: ApprovalRequest): Transition => ({ ok: true, request });
 
 export const isTerminal = (r: ApprovalRequest): boolean => TERMINAL_STATES.has(r.state);
-export const isOpen = (r: ApprovalRequest): boolean => !isTerminal(r);
 /** Pending but past its expiry: nobody may approve it any more, even before the sweep marks it. */
 export const isDue = (r: ApprovalRequest, now: number): boolean =>
   r.state === 'pending' && now >= r.expiresAt;
 
 /** Why a request that is no longer pending cannot be acted on, in words. */
-export function describeState(r: ApprovalRequest): string {
+function describeState(r: ApprovalRequest): string {
   switch (r.state) {
     case 'pending':
       return 'is waiting for approval';

@@ -100,7 +100,7 @@ export class RouterReceiver implements Receiver {
 }
 
 /** Slash commands and interactivity are form-encoded (interactivity in a `payload` JSON field); events are JSON. */
-export function parseSlackBody(req: RoutedRequest): Record<string, unknown> {
+function parseSlackBody(req: RoutedRequest): Record<string, unknown> {
   const text = req.rawBody.toString('utf8');
   const type = String(req.headers['content-type'] ?? '');
   if (type.startsWith('application/json')) return asObject(parseJson(text));

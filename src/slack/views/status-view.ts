@@ -23,7 +23,7 @@ export interface StatusMessage {
   blocks: Block[];
 }
 
-export const HEALTH_EMOJI: Record<Health, string> = {
+const HEALTH_EMOJI: Record<Health, string> = {
   healthy: ':large_green_circle:',
   degraded: ':large_yellow_circle:',
   down: ':red_circle:',
@@ -32,9 +32,8 @@ export const HEALTH_EMOJI: Record<Health, string> = {
 const RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
 
 /** Text from AWS or other features is escaped, so a reason can never become a mention or a link. */
-export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-export const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const header = (text: string): Block => ({
   type: 'header',
   text: { type: 'plain_text', text: truncate(text, 150) },
@@ -66,7 +65,7 @@ export function statusMessage(report: StatusReport): StatusMessage {
 }
 
 /** The state of a site in one word: its active tunnel's health, or down when no tunnel carries traffic. */
-export function siteHealth(site: SiteStatus): Health {
+function siteHealth(site: SiteStatus): Health {
   if (!site.routes.ok) return 'unknown';
   const active = site.tunnels.find((t) => t.active);
   if (!active) return 'down';
