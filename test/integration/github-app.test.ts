@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { loadEnv } from '../../src/config/load-env.js';
+import { parseCdkDiffText } from '../../src/domain/cdk-diff.js';
+import { assessTunnelRisk } from '../../src/domain/tunnel-risk.js';
 import { githubDeps } from '../../src/features/github.js';
 import { githubApp } from '../../src/github/github-app.js';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
@@ -446,5 +448,54 @@ describe('check_run.rerequested', () => {
     const payload = rerun();
     payload.check_run.name = 'randscape';
     await probot.receive({ id: 'r2', name: 'check_run', payload });
+  });
+});
+
+describe('pull_request.edited', () => {
+  function edited(body: string) {
+    // webhooks-examples has no "edited" pull_request; the "opened" one with GitHub's documented `changes` field.
+    const payload = fixture('pull_request.opened');
+    payload.action = 'edited';
+    payload.changes = { body: { from: 'Move both' } };
+    payload.pull_request.body = body;
+    return payload;
+  }
+
+  async function storeBothDown() {
+    const text = `${recorded}\nStack tunnelops-dc1-b\nResources\n[~] AWS::ECS::TaskDefinition dc1/secondary/TaskDef dc1secondaryTaskDefAB12 replace\n`;
+    const diff = parseCdkDiffText(text);
+    const risk = assessTunnelRisk(demoTopology(), diff);
+    const input = { sha: SHA, diff, risk, justification: null, detailsUrl: 'https://example.invalid/run' };
+    await store.put('pr-comment', 'Codertocat/Hello-World#2', { commentId: 9001, input });
+  }
+
+  it('re-judges the risk check at once when a tunnel-risk reason is added', async () => {
+    await storeBothDown();
+    let comment = '';
+    let check: Record<string, any> = {};
+    token();
+    nock(API)
+      .patch(`${REPO}/issues/comments/9001`, (b) => {
+        comment = b.body;
+        return true;
+      })
+      .reply(200, { id: 9001 })
+      .post(`${REPO}/check-runs`, (b) => {
+        check = b;
+        return true;
+      })
+      .reply(201, { id: 7 });
+    await probot.receive({
+      id: 'e1',
+      name: 'pull_request',
+      payload: edited('Move both.\ntunnel-risk: DC maintenance window, both links idle'),
+    });
+    expect(check).toMatchObject({ head_sha: SHA, conclusion: 'neutral' });
+    expect(comment).toContain('the PR says why: "DC maintenance window, both links idle"');
+  });
+
+  it('does nothing when the reason did not change', async () => {
+    await storeBothDown();
+    await probot.receive({ id: 'e2', name: 'pull_request', payload: edited('Move both, no reason given') });
   });
 });
