@@ -43,6 +43,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     failover,
     redeploy,
     checkTarget,
+    siteStatus: async (site) => (await ctx.services.status?.report([site.name]))?.sites[0],
   });
   ctx.services.failover = failover;
   ctx.services.redeploy = redeploy;

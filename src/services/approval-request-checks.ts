@@ -2,6 +2,7 @@ import type { Site } from '../config/topology-schema.js';
 import type { ApprovalAction } from '../domain/approval.js';
 import { reasonOf } from '../domain/outcome.js';
 import { mostCommonTunnel, type RouteSlot, routeSlots } from '../domain/route-plan.js';
+import type { SiteStatus } from '../domain/status.js';
 import { findTunnel, otherTunnel } from '../domain/topology.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { TargetCheck } from './failover-executor.js';
@@ -9,6 +10,11 @@ import type { TargetCheck } from './failover-executor.js';
 export interface RequestCheckDeps {
   routeTables: RouteTables;
   checkTarget?: TargetCheck;
+  /**
+   * The site's status when the deployment has one: it already holds the routes and every tunnel's health,
+   * so one report replaces the route read and the target check (which would read the routes again).
+   */
+  siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
 }
 
 export type RequestCheck = { ok: true; to?: string; evidence: string[] } | { ok: false; reason: string };
@@ -25,7 +31,8 @@ export async function requestChecks(
   input: { action: ApprovalAction; to?: string; tunnel?: string; force?: boolean },
   deps: RequestCheckDeps,
 ): Promise<RequestCheck> {
-  const slots = await readSlots(site, deps.routeTables);
+  const status = await deps.siteStatus?.(site).catch(() => undefined);
+  const slots = status ? slotsFrom(site, status.routes) : await readSlots(site, deps.routeTables);
   const active = slots.ok ? mostCommonTunnel(slots.value) : null;
   const evidence: string[] = [];
   if (slots.ok) {
@@ -73,8 +80,9 @@ export async function requestChecks(
       reason: `${to} is already active on every route of ${site.name}; nothing to fail over.`,
     };
   }
-  if (deps.checkTarget) {
-    const h = await deps.checkTarget(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
+  const check = status ? statusCheck(status) : deps.checkTarget;
+  if (check) {
+    const h = await check(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
     evidence.push(
       h.healthy
         ? `Target ${to}: healthy (${h.reason})`
@@ -84,15 +92,26 @@ export async function requestChecks(
   return { ok: true, to, evidence };
 }
 
-async function readSlots(
-  site: Site,
-  routeTables: RouteTables,
-): Promise<{ ok: true; value: RouteSlot[] } | { ok: false; reason: string }> {
+type Slots = { ok: true; value: RouteSlot[] } | { ok: false; reason: string };
+
+function slotsFrom(site: Site, routes: SiteStatus['routes'] | undefined): Slots {
+  if (!routes) return { ok: false, reason: 'no answer' };
+  return routes.ok ? { ok: true, value: routeSlots(site, routes.value) } : routes;
+}
+
+async function readSlots(site: Site, routeTables: RouteTables): Promise<Slots> {
   try {
-    const outcome = (await routeTables.observe([site])).get(site.name);
-    if (!outcome) return { ok: false, reason: 'no answer' };
-    return outcome.ok ? { ok: true, value: routeSlots(site, outcome.value) } : outcome;
+    return slotsFrom(site, (await routeTables.observe([site])).get(site.name));
   } catch (err) {
     return { ok: false, reason: reasonOf(err) };
   }
 }
+
+/** The same verdict as statusTargetCheck, taken from a report already read. */
+const statusCheck =
+  (status: SiteStatus): TargetCheck =>
+  async (site, tunnel) => {
+    const t = status.tunnels.find((x) => x.name === tunnel);
+    if (!t) return { healthy: false, reason: `no status for ${site.name}/${tunnel}` };
+    return { healthy: t.health === 'healthy', reason: t.healthReason };
+  };

@@ -6,6 +6,7 @@ import {
   requestId,
   transition,
 } from '../domain/approval.js';
+import type { SiteStatus } from '../domain/status.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Chat } from '../ports/chat.js';
@@ -33,6 +34,8 @@ export interface ApprovalServiceProps {
   routeTables: RouteTables;
   /** Target health at request time, shown as evidence (the executor enforces it at run time). */
   checkTarget?: TargetCheck;
+  /** The site's status, if the deployment has a status service: one read for routes and target health. */
+  siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
   random?: (size: number) => Uint8Array;
 }
 

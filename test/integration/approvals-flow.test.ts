@@ -68,6 +68,16 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     expect(status.sites[0]?.activeTunnel).toBe('secondary');
   });
 
+  it('asking for a failover reads the route tables once: routes and target health come from one status report', async () => {
+    const { account, observes } = countingAccount(systemClock);
+    app = await startApprovalApp({ account });
+    const before = observes.count;
+    const id = await requestFailover(app);
+    expect(observes.count - before).toBe(1);
+    expect(JSON.stringify(messageOf(app, id).blocks)).toMatch(/Routes: 4\/4 on primary/);
+    expect(JSON.stringify(messageOf(app, id).blocks)).toMatch(/Target secondary: healthy/);
+  });
+
   it('GET /api/audit: oldest first, one routes-changed entry per route changed, bearer token required', async () => {
     const { account, replaces } = countingAccount(systemClock);
     app = await startApprovalApp({ account, env: { TUNNELOPS_API_TOKEN: 'audit-token' } });

@@ -21,15 +21,19 @@ export interface ReplaceCall {
   tunnel: string;
 }
 
-/** The sandbox account with a RouteTables wrapper that records every replace (and can fail chosen ones). */
+/** The sandbox account with a RouteTables wrapper that counts reads, records every replace (and can fail chosen ones). */
 export function countingAccount(
   clock: Clock,
   failReplace?: (n: number, call: ReplaceCall) => boolean,
-): { account: SandboxAccount; replaces: ReplaceCall[] } {
+): { account: SandboxAccount; replaces: ReplaceCall[]; observes: { count: number } } {
   const inner = createSandboxAccount({ topology: demoTopology(), clock });
   const replaces: ReplaceCall[] = [];
+  const observes = { count: 0 };
   const routeTables: RouteTables = {
-    observe: (sites) => inner.routeTables.observe(sites),
+    observe: (sites) => {
+      observes.count++;
+      return inner.routeTables.observe(sites);
+    },
     async replace(site, routeTableId, cidr, tunnel) {
       const call = { site: site.name, routeTableId, cidr, tunnel };
       replaces.push(call);
@@ -41,7 +45,7 @@ export function countingAccount(
       await inner.routeTables.replace(site, routeTableId, cidr, tunnel);
     },
   };
-  return { account: { ...inner, routeTables }, replaces };
+  return { account: { ...inner, routeTables }, replaces, observes };
 }
 
 /** A clock tests can move forward (everything in the app reads it, including the signature check). */
