@@ -2,26 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
   type ApprovalEvent,
-  type ApprovalRequest,
   isApproverOf,
   isTerminal,
   requestId,
   TERMINAL_STATES,
   transition,
 } from '../../../src/domain/approval.js';
+import { pendingRequest, T0 } from './pending-request.js';
 
-const T0 = Date.parse('2026-01-01T10:00:00Z');
-const pending = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
-  id: 'fo-7k2m9q',
-  action: 'failover',
-  site: 'dc1',
-  requester: 'UREQ',
-  to: 'secondary',
-  state: 'pending',
-  createdAt: T0,
-  expiresAt: T0 + 15 * 60_000,
-  ...over,
-});
+const pending = pendingRequest;
 const approve = (user: string, isApprover = true, now = T0 + 1000): ApprovalEvent => ({
   kind: 'approve',
   user,

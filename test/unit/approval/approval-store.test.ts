@@ -8,6 +8,7 @@ import type { ApprovalRequest } from '../../../src/domain/approval.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
 import { ApprovalStore } from '../../../src/services/approval-store.js';
+import { pendingRequest } from './pending-request.js';
 
 // DynamoDB's wire protocol on loopback (dynalite), fake static credentials: the same tests as SQLite.
 let dynamo: Server;
@@ -39,18 +40,8 @@ const adapters: Array<[string, () => Promise<Store>]> = [
   ],
 ];
 
-const T0 = Date.parse('2026-01-01T10:00:00Z');
-const req = (id: string, over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
-  id,
-  action: 'failover',
-  site: 'dc1',
-  requester: 'UREQ',
-  to: 'secondary',
-  state: 'pending',
-  createdAt: T0,
-  expiresAt: T0 + 900_000,
-  ...over,
-});
+const req = (id: string, over: Partial<ApprovalRequest> = {}): ApprovalRequest =>
+  pendingRequest({ id, ...over });
 
 describe.each(adapters)('ApprovalStore over the %s store', (_name, makeStore) => {
   let store: Store;

@@ -2,19 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { ApprovalRequest, ApprovalState } from '../../../src/domain/approval.js';
 import { approvalMessage, denyModal } from '../../../src/slack/views/approval-view.js';
 import { historyMessage } from '../../../src/slack/views/history-view.js';
+import { pendingRequest } from './pending-request.js';
 
-const base: ApprovalRequest = {
-  id: 'fo-7k2m9q',
-  action: 'failover',
-  site: 'dc1',
-  requester: 'UREQ',
-  to: 'secondary',
-  state: 'pending',
+const base: ApprovalRequest = pendingRequest({
   createdAt: 0,
   expiresAt: 900_000,
   approver: 'UAPP',
   closedBy: 'UAPP',
-};
+});
 const extras = { approverUsers: ['UAPP'], approverGroups: ['S0ONCALL'] };
 type Block = {
   type: string;
