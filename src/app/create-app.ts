@@ -61,6 +61,12 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
     stops.push(() => slackStandin?.stop());
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-sandbox';
+  // The in-process stand-in answers at once or is gone (stopped with the app): retrying a call against it
+  // only keeps a stopped app's event loop alive for minutes. Real Slack keeps WebClient's retries.
+  const slackClientOptions = {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    ...(slackStandin ? { retryConfig: { retries: 0 } } : {}),
+  };
   const signingSecret = env.SLACK_SIGNING_SECRET ?? sandboxSigningSecret(dataDir);
   const routerReceiver = new RouterReceiver(signingSecret, clock);
   const receiver = env.SLACK_APP_TOKEN
@@ -70,13 +76,11 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
     receiver,
     authorize: async () => ({ botToken, botId: 'B0TUNNELOPS', botUserId: 'U0TUNNELOPS' }),
     logger: boltLogger(log),
-    clientOptions: slackApiUrl ? { slackApiUrl } : {},
+    clientOptions: slackClientOptions,
   });
   // bolt.client carries no token when `authorize` is used (listeners get one per event); the Chat port posts
   // outside any event, so it gets its own client with the bot token.
-  const chat = new SlackChat(
-    new WebClient(botToken, { logger: boltLogger(log), ...(slackApiUrl ? { slackApiUrl } : {}) }),
-  );
+  const chat = new SlackChat(new WebClient(botToken, { logger: boltLogger(log), ...slackClientOptions }));
 
   const http = new HttpServer(log);
   http.route('GET', '/healthz', async (_req, res) => sendJson(res, 200, { ok: true }));
