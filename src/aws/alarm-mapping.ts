@@ -1,8 +1,8 @@
 import type { CompositeAlarm, Dimension, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { Site } from '../config/topology-schema.js';
 import { ALARM_NAME_PREFIX } from '../domain/alarm-mapping.js';
+import type { AlarmSummary } from '../domain/observations.js';
 import { tunnelKey } from '../domain/topology.js';
-import type { AlarmSummary } from '../ports/metrics.js';
 
 /** Alarms name their tunnel by name (`tunnelops-<site>-<tunnel>-...`) or by Site/Tunnel dimensions. */
 const alarmNamePrefix = (site: string, tunnel: string): string => `${ALARM_NAME_PREFIX}${site}-${tunnel}-`;

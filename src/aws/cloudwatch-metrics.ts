@@ -5,11 +5,12 @@ import {
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import type { Site } from '../config/topology-schema.js';
+import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import { type AlarmSummary, METRIC_NAMESPACE, type Metrics, type ProbeStats } from '../ports/metrics.js';
+import { METRIC_NAMESPACE, type Metrics } from '../ports/metrics.js';
 import { alarmsByTunnel } from './alarm-mapping.js';
 import type { AwsClients } from './clients.js';
 import { MetricBatch, type TunnelSeries } from './metric-batch.js';

@@ -12,8 +12,9 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type { AuditQuery, Store, Versioned } from '../ports/store.js';
 import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './dynamo-table.js';
 
 /**

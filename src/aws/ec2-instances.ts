@@ -1,7 +1,8 @@
 import type { Site } from '../config/topology-schema.js';
+import type { InstanceState } from '../domain/observations.js';
 import { type Outcome, ok, unknown } from '../domain/outcome.js';
 import { tunnelKey } from '../domain/topology.js';
-import type { InstanceState, Instances } from '../ports/instances.js';
+import type { Instances } from '../ports/instances.js';
 import type { TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
 const describeDiscovery = (instance: Site['tunnels'][number]['instance']): string =>

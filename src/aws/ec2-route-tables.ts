@@ -6,10 +6,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
+import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import type { RouteTables } from '../ports/route-tables.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
 import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';

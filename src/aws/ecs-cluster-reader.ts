@@ -1,7 +1,7 @@
 import type { ECSClient, Task } from '@aws-sdk/client-ecs';
+import type { TunnelTaskState } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
-import type { TunnelTaskState } from '../ports/tasks.js';
 import { DESCRIBE_SERVICES_MAX, describeServices, listAndDescribeTasks, serviceOfTask } from './ecs-calls.js';
 import { needsStopReason, stateOf, withStop } from './ecs-service-state.js';
 import { nameOf } from './status-queries.js';

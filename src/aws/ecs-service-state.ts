@@ -1,6 +1,7 @@
 import type { Deployment, Service, Task } from '@aws-sdk/client-ecs';
+import type { TunnelTaskState } from '../domain/observations.js';
 import { type Outcome, ok, unknown } from '../domain/outcome.js';
-import type { DeploymentProgress, TunnelTaskState } from '../ports/tasks.js';
+import type { DeploymentProgress } from '../ports/tasks.js';
 
 /** ECS DescribeServices answers as the task state and deployment progress the ports speak. */
 export function stateOf(s: Service): TunnelTaskState {

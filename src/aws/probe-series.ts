@@ -1,4 +1,4 @@
-import type { ProbeStats } from '../ports/metrics.js';
+import type { ProbeStats } from '../domain/observations.js';
 
 /** One GetMetricData result series: values with their period start times. */
 export interface Series {

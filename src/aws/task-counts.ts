@@ -1,5 +1,5 @@
+import type { TunnelTaskState } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { TunnelTaskState } from '../ports/tasks.js';
 import type { TunnelSeries } from './metric-batch.js';
 import type { Series } from './probe-series.js';
 

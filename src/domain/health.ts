@@ -1,6 +1,4 @@
-import type { InstanceState } from '../ports/instances.js';
-import type { AlarmSummary, ProbeStats } from '../ports/metrics.js';
-import type { TunnelTaskState } from '../ports/tasks.js';
+import type { AlarmSummary, InstanceState, ProbeStats, TunnelTaskState } from './observations.js';
 import type { Outcome } from './outcome.js';
 
 export type Health = 'healthy' | 'degraded' | 'down' | 'unknown';

@@ -1,5 +1,5 @@
 import type { Site } from '../config/topology-schema.js';
-import type { RouteObservation } from '../ports/route-tables.js';
+import type { RouteObservation } from './observations.js';
 
 /** One route (route table x on-prem CIDR) of a site and the tunnel it points at now. */
 export interface RouteSlot {

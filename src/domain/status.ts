@@ -1,9 +1,12 @@
-import type { InstanceState } from '../ports/instances.js';
-import type { AlarmSummary, ProbeStats } from '../ports/metrics.js';
-import type { RouteObservation } from '../ports/route-tables.js';
-import type { AuditEntry } from '../ports/store.js';
-import type { TunnelTaskState } from '../ports/tasks.js';
+import type { AuditEntry } from './audit.js';
 import type { Health } from './health.js';
+import type {
+  AlarmSummary,
+  InstanceState,
+  ProbeStats,
+  RouteObservation,
+  TunnelTaskState,
+} from './observations.js';
 import type { Outcome } from './outcome.js';
 
 export interface TunnelStatus {

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
+import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import type { RouteTables } from '../ports/route-tables.js';
 
 /** Runs a command and resolves to its stdout (injectable so the adapter is unit-testable without root). */
 export type CommandRunner = (cmd: string, args: readonly string[]) => Promise<string>;

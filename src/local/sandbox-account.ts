@@ -1,12 +1,13 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
+import type { InstanceState, RouteObservation, TunnelTaskState } from '../domain/observations.js';
 import { type Outcome, ok } from '../domain/outcome.js';
 import { findTunnel, primaryTunnel, tunnelKey } from '../domain/topology.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
-import type { InstanceState, Instances } from '../ports/instances.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
-import type { DeploymentProgress, TaskRuntime, TunnelTaskState } from '../ports/tasks.js';
+import type { Instances } from '../ports/instances.js';
+import type { RouteTables } from '../ports/route-tables.js';
+import type { DeploymentProgress, TaskRuntime } from '../ports/tasks.js';
 import { createSandboxMetrics } from './sandbox-metrics.js';
 import { SandboxTunnels, sandboxId } from './sandbox-tunnels.js';
 

@@ -1,8 +1,9 @@
 import type { Site } from '../config/topology-schema.js';
+import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
 import { type Outcome, ok } from '../domain/outcome.js';
 import { tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
-import type { AlarmSummary, Metrics, ProbeStats } from '../ports/metrics.js';
+import type { Metrics } from '../ports/metrics.js';
 import { type SandboxTunnels, sandboxNoise } from './sandbox-tunnels.js';
 
 /** The simulated "tunnel down" alarm fires after this long down (like a 10 x 1 s high-resolution alarm). */

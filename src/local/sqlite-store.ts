@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type { AuditQuery, Store, Versioned } from '../ports/store.js';
 
 /** Schema migrations, applied in order; user_version records how far a database has come. */
 const MIGRATIONS: string[] = [

@@ -1,23 +1,6 @@
 import type { Site } from '../config/topology-schema.js';
+import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
-
-/** Probe figures over a window (the monitor publishes TunnelUp, ProbeLossPct, ProbeLatencyMs). */
-export interface ProbeStats {
-  /** Mean loss in percent over the window; null when there were no samples. */
-  lossPct: number | null;
-  /** Mean round-trip latency in ms; null when there were no samples. */
-  latencyMs: number | null;
-  /** Loss of the most recent minute, to tell "down now" from "was down earlier". */
-  recentLossPct: number | null;
-  samples: number;
-}
-
-export interface AlarmSummary {
-  name: string;
-  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-  reason: string;
-  since: string;
-}
 
 export const METRIC_NAMESPACE = 'TunnelOps';
 

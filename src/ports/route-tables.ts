@@ -1,19 +1,6 @@
 import type { Site } from '../config/topology-schema.js';
+import type { RouteObservation } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
-
-/** One route of a site: which tunnel (if any) the route table sends an on-prem CIDR to. */
-export interface RouteObservation {
-  routeTableId: string;
-  cidr: string;
-  /** Tunnel name the route points at, or null when it is missing or points elsewhere. */
-  tunnel: string | null;
-  /** Raw target (instance id, ENI id or next hop) for the operator. */
-  target: string | null;
-  /** AWS reports "blackhole" when the target instance/ENI is gone. */
-  blackhole: boolean;
-  /** True when the table has no route at all for the CIDR. */
-  missing: boolean;
-}
 
 /**
  * The route tables: the source of truth for which tunnel is active.

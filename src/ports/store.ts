@@ -1,3 +1,5 @@
+import type { AuditEntry } from '../domain/audit.js';
+
 /**
  * The state store: approvals, locks, dedupe keys, heartbeats, message refs, and the audit log.
  * Adapters: SQLite (src/local/sqlite-store.ts, the embedded default) and DynamoDB (src/aws/dynamo-store.ts).
@@ -9,18 +11,6 @@ export interface Versioned<T> {
   version: number;
   /** Epoch ms after which the record reads as absent, or null. */
   expiresAt: number | null;
-}
-
-export interface AuditEntry {
-  /** ISO time. */
-  at: string;
-  site: string;
-  action: string;
-  requestId?: string;
-  /** Slack user id, "controller", "github:<login>" ... */
-  actor: string;
-  event: string;
-  detail?: Record<string, unknown>;
 }
 
 export interface AuditQuery {

@@ -1,17 +1,6 @@
 import type { Site } from '../config/topology-schema.js';
+import type { TunnelTaskState } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
-
-export interface TunnelTaskState {
-  desired: number;
-  running: number;
-  pending: number;
-  /** More than one deployment, or a PRIMARY deployment still rolling out: a planned deploy is in progress. */
-  deploying: boolean;
-  lastStopReason?: string;
-  lastStoppedAt?: string;
-  /** How the state was read, when the reader should know (e.g. Container Insights unavailable, ECS asked instead). */
-  note?: string;
-}
 
 export type DeploymentProgress = { state: 'in-progress' | 'completed' | 'failed'; detail: string };
 

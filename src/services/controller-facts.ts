@@ -1,14 +1,14 @@
 import type { Site } from '../config/topology-schema.js';
+import type { AuditEntry } from '../domain/audit.js';
 import type { MonitorHealth, PolicyInput, TaskCondition, TunnelFacts } from '../domain/failover-policy.js';
+import type { RouteObservation, TunnelTaskState } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
 import { mostCommonTunnel, routeSlots } from '../domain/route-plan.js';
 import { tunnelKey } from '../domain/topology.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
-import type { RouteObservation } from '../ports/route-tables.js';
-import type { AuditEntry, Store } from '../ports/store.js';
-import type { TunnelTaskState } from '../ports/tasks.js';
+import type { Store } from '../ports/store.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,4 +1,5 @@
 import type { Site, Topology } from '../config/topology-schema.js';
+import type { AuditEntry } from '../domain/audit.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { asHeartbeat, classifyHealth, DEFAULT_THRESHOLDS, type MonitorHeartbeat } from '../domain/health.js';
 import { type Outcome, reasonOf, unknown } from '../domain/outcome.js';
@@ -12,7 +13,7 @@ import { findSite, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
-import type { AuditEntry, Store } from '../ports/store.js';
+import type { Store } from '../ports/store.js';
 
 export interface StatusServiceProps {
   topology: Topology;

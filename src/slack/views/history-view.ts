@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../ports/store.js';
+import type { AuditEntry } from '../../domain/audit.js';
 
 const ICON: Record<string, string> = {
   requested: ':raising_hand:',

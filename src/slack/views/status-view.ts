@@ -1,4 +1,5 @@
 import type { Health } from '../../domain/health.js';
+import type { AlarmSummary, ProbeStats, TunnelTaskState } from '../../domain/observations.js';
 import type { Outcome } from '../../domain/outcome.js';
 import {
   describeDisagreement,
@@ -6,8 +7,6 @@ import {
   type StatusReport,
   type TunnelStatus,
 } from '../../domain/status.js';
-import type { AlarmSummary, ProbeStats } from '../../ports/metrics.js';
-import type { TunnelTaskState } from '../../ports/tasks.js';
 
 /** Slack's limits: 50 blocks per message, 3000 chars per section text, 2000 per field, 150 per header. */
 export const MAX_BLOCKS = 50;

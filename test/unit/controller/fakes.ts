@@ -1,11 +1,12 @@
 import { parseTopology } from '../../../src/config/load-topology.js';
 import type { FailoverMode, Site, Topology } from '../../../src/config/topology-schema.js';
+import type { RouteObservation, TunnelTaskState } from '../../../src/domain/observations.js';
 import { type Outcome, ok } from '../../../src/domain/outcome.js';
 import { tunnelKey } from '../../../src/domain/topology.js';
 import type { Account } from '../../../src/ports/account.js';
 import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
-import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
-import type { TaskRuntime, TunnelTaskState } from '../../../src/ports/tasks.js';
+import type { RouteTables } from '../../../src/ports/route-tables.js';
+import type { TaskRuntime } from '../../../src/ports/tasks.js';
 import { topologyInput } from '../../helpers/fakes/site.js';
 
 export function testTopology(

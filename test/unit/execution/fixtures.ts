@@ -1,6 +1,7 @@
 import { type Site, siteSchema } from '../../../src/config/topology-schema.js';
+import type { RouteObservation } from '../../../src/domain/observations.js';
 import { ok } from '../../../src/domain/outcome.js';
-import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
+import type { RouteTables } from '../../../src/ports/route-tables.js';
 import { siteInput } from '../../helpers/fakes/site.js';
 
 /** A site with 2 route tables x 2 on-prem CIDRs = 4 routes. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { RouteObservation } from '../../../src/domain/observations.js';
 import { ok, unknown } from '../../../src/domain/outcome.js';
 import {
   deriveActiveTunnel,
@@ -6,7 +7,6 @@ import {
   type StatusReport,
   toStatusJson,
 } from '../../../src/domain/status.js';
-import type { RouteObservation } from '../../../src/ports/route-tables.js';
 
 const route = (
   rtb: string,

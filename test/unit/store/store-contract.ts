@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { AuditEntry, Store } from '../../../src/ports/store.js';
+import type { AuditEntry } from '../../../src/domain/audit.js';
+import type { Store } from '../../../src/ports/store.js';
 import type { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
 /** A fresh, empty store on a manual clock; `reopen` closes it and opens the same data again. */
