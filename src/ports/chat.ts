@@ -1,3 +1,5 @@
+import type { AlarmChangeView, AlarmView, ApprovalView } from '../domain/message-views.js';
+
 /** Messages outside a request/response cycle (alarms, approvals, controller notices). */
 export interface ChatMessageRef {
   channel: string;
@@ -10,7 +12,15 @@ export interface ChatMessage {
   threadTs?: string;
 }
 
+/** How the chat transport shows the services' views (Slack: Block Kit, src/slack/views). */
+export interface ChatRenderer {
+  approval(view: ApprovalView): ChatMessage;
+  alarm(view: AlarmView): ChatMessage;
+  alarmChange(view: AlarmChangeView): ChatMessage;
+}
+
 export interface Chat {
+  readonly render: ChatRenderer;
   post(channel: string, message: ChatMessage): Promise<ChatMessageRef>;
   update(ref: ChatMessageRef, message: ChatMessage): Promise<void>;
   postEphemeral(channel: string, user: string, message: ChatMessage): Promise<void>;

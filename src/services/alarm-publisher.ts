@@ -10,7 +10,6 @@ import {
 import type { Logger } from '../log.js';
 import type { Chat, ChatMessage } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
-import { renderAlarmMessage, renderGroupMessage, renderThreadReply } from '../slack/views/alarm-view.js';
 import { AlarmLayout } from './alarm-layout.js';
 import { ShownWaiters } from './alarm-waiters.js';
 
@@ -238,8 +237,13 @@ export class AlarmPublisher {
     const shown = doc.alarmIds
       .map((id) => this.props.records.get(id))
       .filter((r): r is AlarmRecord => r !== undefined);
-    if (doc.kind === 'alarm') return { message: renderAlarmMessage(doc, shown[0], 'a newer message'), shown };
-    return { message: renderGroupMessage(doc, shown), shown };
+    const { render } = this.props.chat;
+    if (doc.kind === 'alarm')
+      return {
+        message: render.alarm({ kind: 'alarm', doc, record: shown[0], movedTo: 'a newer message' }),
+        shown,
+      };
+    return { message: render.alarm({ kind: 'group', doc, records: shown }), shown };
   }
 
   private async post(doc: AlarmMessageDoc, cs: ChannelState): Promise<boolean> {
@@ -299,7 +303,10 @@ export class AlarmPublisher {
     cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
     try {
       if (extra.kind === 'reply') {
-        await this.props.chat.post(channel, { ...renderThreadReply(r, extra.from), threadTs: home.ref.ts });
+        await this.props.chat.post(channel, {
+          ...this.props.chat.render.alarmChange({ record: r, from: extra.from }),
+          threadTs: home.ref.ts,
+        });
         this.stats.replies++;
       } else if (r.site && this.props.uploadGraph) {
         await this.props.uploadGraph(channel, home.ref.ts, r.site);

@@ -3,7 +3,6 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Chat, ChatMessageRef } from '../ports/chat.js';
-import { approvalMessage } from '../slack/views/approval-view.js';
 
 const MAX_PROGRESS_LINES = 8;
 
@@ -19,7 +18,8 @@ export class ApprovalNotifier {
 
   render(r: ApprovalRequest) {
     const site = findSite(this.props.topology, r.site);
-    return approvalMessage(r, {
+    return this.props.chat.render.approval({
+      request: r,
       approverUsers: site?.approvers.users ?? [],
       approverGroups: site?.approvers.userGroups ?? [],
       progress: this.progress.get(r.id) ?? [],

@@ -1,8 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { Chat, ChatMessage, ChatMessageRef } from '../ports/chat.js';
+import { slackRenderer } from './views/slack-renderer.js';
 
 /** The Chat port over Slack's Web API (or the local stand-in the sandbox points WebClient at). */
 export class SlackChat implements Chat {
+  readonly render = slackRenderer;
+
   constructor(private readonly client: WebClient) {}
 
   async post(channel: string, message: ChatMessage): Promise<ChatMessageRef> {

@@ -11,6 +11,7 @@ import { githubApp } from '../../src/github/github-app.js';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
 import { silentLogger } from '../../src/log.js';
 import type { Chat, ChatMessage } from '../../src/ports/chat.js';
+import { slackRenderer } from '../../src/slack/views/slack-renderer.js';
 import { demoTopology } from '../helpers/test-app.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -23,6 +24,7 @@ const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .toString();
 
 class RecordingChat implements Chat {
+  readonly render = slackRenderer;
   readonly posts: Array<{ channel: string; message: ChatMessage }> = [];
   async post(channel: string, message: ChatMessage) {
     this.posts.push({ channel, message });

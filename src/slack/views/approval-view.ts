@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from '../../domain/approval.js';
+import type { ApprovalView } from '../../domain/message-views.js';
 import type { ChatMessage } from '../../ports/chat.js';
 
 export const APPROVE_ACTION = 'approval_approve';
@@ -7,12 +8,9 @@ export const DENY_MODAL = 'approval_deny_modal';
 export const DENY_REASON_BLOCK = 'deny_reason';
 export const DENY_REASON_INPUT = 'reason';
 
-export interface ApprovalViewExtras {
-  approverUsers: readonly string[];
-  approverGroups: readonly string[];
-  /** Progress lines of a running execution, oldest first. */
-  progress?: readonly string[];
-}
+/** Who may approve and the execution's progress (the rest of an ApprovalView). */
+export type ApprovalViewExtras = Omit<ApprovalView, 'request' | 'progress'> &
+  Partial<Pick<ApprovalView, 'progress'>>;
 
 const MAX_SECTION = 2900; // Slack allows 3000 characters per section text
 /** Slack user ids become mentions; other actors ("controller") stay plain text. */

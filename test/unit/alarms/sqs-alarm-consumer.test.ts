@@ -55,6 +55,7 @@ const deleted = () => sqsMock.commandCalls(DeleteMessageCommand).map((c) => c.ar
 function flaky(chat: Chat, state: { down: boolean }): Chat {
   const guard = <T>(fn: () => Promise<T>) => (state.down ? Promise.reject(new Error('slack is down')) : fn());
   return {
+    render: chat.render,
     post: (c, m) => guard(() => chat.post(c, m)),
     update: (r, m) => guard(() => chat.update(r, m)),
     postEphemeral: (c, u, m) => guard(() => chat.postEphemeral(c, u, m)),

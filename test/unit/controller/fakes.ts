@@ -7,6 +7,7 @@ import type { Account } from '../../../src/ports/account.js';
 import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
 import type { RouteTables } from '../../../src/ports/route-tables.js';
 import type { TaskRuntime } from '../../../src/ports/tasks.js';
+import { slackRenderer } from '../../../src/slack/views/slack-renderer.js';
 import { topologyInput } from '../../helpers/fakes/site.js';
 
 export function testTopology(
@@ -95,6 +96,7 @@ export function memoryAccount(
 
 /** Records posts. */
 export class RecordingChat implements Chat {
+  readonly render = slackRenderer;
   readonly posts: Array<{ channel: string } & ChatMessage> = [];
   async post(channel: string, message: ChatMessage) {
     this.posts.push({ channel, ...message });

@@ -1,0 +1,13 @@
+import type { ChatRenderer } from '../../ports/chat.js';
+import { renderAlarmMessage, renderGroupMessage, renderThreadReply } from './alarm-view.js';
+import { approvalMessage } from './approval-view.js';
+
+/** The services' views as Slack Block Kit messages. */
+export const slackRenderer: ChatRenderer = {
+  approval: (v) => approvalMessage(v.request, v),
+  alarm: (v) =>
+    v.kind === 'alarm'
+      ? renderAlarmMessage(v.doc, v.record, v.movedTo)
+      : renderGroupMessage(v.doc, v.records),
+  alarmChange: (v) => renderThreadReply(v.record, v.from),
+};
