@@ -1,11 +1,6 @@
-import {
-  type CompositeAlarm,
-  DescribeAlarmsCommand,
-  GetMetricWidgetImageCommand,
-  type MetricAlarm,
-} from '@aws-sdk/client-cloudwatch';
+import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { Site } from '../config/topology-schema.js';
-import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
+import type { AlarmSummary, ProbePoint, ProbeStats } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
@@ -14,7 +9,7 @@ import { METRIC_NAMESPACE, type Metrics } from '../ports/metrics.js';
 import { alarmsByTunnel } from './alarm-mapping.js';
 import type { AwsClients } from './clients.js';
 import { MetricBatch, type TunnelSeries } from './metric-batch.js';
-import { emptySeries, probeStatsOf, type Series } from './probe-series.js';
+import { emptySeries, probePointsOf, probeStatsOf, type Series } from './probe-series.js';
 import { PERIOD_S } from './status-queries.js';
 
 export interface CloudWatchMetricsProps {
@@ -62,41 +57,18 @@ export class CloudWatchMetrics implements Metrics {
     return result;
   }
 
-  async healthGraph(site: Site): Promise<Buffer | null> {
-    const metrics = site.tunnels.flatMap((t) => [
-      [METRIC_NAMESPACE, 'ProbeLossPct', 'Site', site.name, 'Tunnel', t.name, { label: `${t.name} loss %` }],
-      [
-        METRIC_NAMESPACE,
-        'ProbeLatencyMs',
-        'Site',
-        site.name,
-        'Tunnel',
-        t.name,
-        { label: `${t.name} latency ms`, yAxis: 'right' },
-      ],
-    ]);
-    const widget = {
-      title: `${site.name}: probe loss and latency`,
-      view: 'timeSeries',
-      stacked: false,
-      region: site.region,
-      start: '-PT3H',
-      end: 'P0D',
-      period: PERIOD_S,
-      width: 800,
-      height: 400,
-      metrics,
-      yAxis: { left: { min: 0, max: 100, label: 'loss %' }, right: { min: 0, label: 'ms' } },
-    };
-    try {
-      const out = await this.props.clients
-        .cloudwatch(site.region)
-        .send(new GetMetricWidgetImageCommand({ MetricWidget: JSON.stringify(widget), OutputFormat: 'png' }));
-      return out.MetricWidgetImage?.length ? Buffer.from(out.MetricWidgetImage) : null;
-    } catch (err) {
-      this.props.log.warn({ err, site: site.name }, 'health graph unavailable');
-      return null;
+  /** The probe series come from the same GetMetricData batch as the status (one call, or a cached answer). */
+  async probeSeries(site: Site, minutes: number): Promise<Map<string, Outcome<ProbePoint[]>>> {
+    const { tunnels } = await this.batch.fetch(site.region, [site], minutes);
+    const result = new Map<string, Outcome<ProbePoint[]>>();
+    for (const t of site.tunnels) {
+      const series = tunnels.get(tunnelKey(site.name, t.name)) ?? unknown('CloudWatch returned no result');
+      if (!series.ok) result.set(t.name, series);
+      else if (series.value.loss && !series.value.loss.ok) result.set(t.name, series.value.loss);
+      else
+        result.set(t.name, ok(probePointsOf(okOrEmpty(series.value.loss), okOrEmpty(series.value.latency))));
     }
+    return result;
   }
 
   private async describeAlarms(
@@ -126,6 +98,7 @@ function statsOf(series: TunnelSeries, endMs: number): Outcome<ProbeStats> {
   const get = (s: Outcome<Series> | undefined) => s ?? unknown<Series>('no result');
   const [loss, count, latency] = [get(series.loss), get(series.count), get(series.latency)];
   for (const s of [loss, count, latency]) if (!s.ok) return unknown(s.reason);
-  const value = (s: Outcome<Series>): Series => (s.ok ? s.value : emptySeries());
-  return ok(probeStatsOf(value(loss), value(count), value(latency), endMs, 2 * PERIOD_S * 1000));
+  return ok(probeStatsOf(okOrEmpty(loss), okOrEmpty(count), okOrEmpty(latency), endMs, 2 * PERIOD_S * 1000));
 }
+
+const okOrEmpty = (s: Outcome<Series> | undefined): Series => (s?.ok ? s.value : emptySeries());

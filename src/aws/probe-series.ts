@@ -1,4 +1,4 @@
-import type { ProbeStats } from '../domain/observations.js';
+import type { ProbePoint, ProbeStats } from '../domain/observations.js';
 
 /** One GetMetricData result series: values with their period start times. */
 export interface Series {
@@ -39,4 +39,25 @@ export function probeStatsOf(
     recentLossPct: recent && endMs - recent.at <= recentMs ? recent.value : null,
     samples,
   };
+}
+
+/** Loss and latency per period, oldest first (GetMetricData answers newest first; a period may lack either). */
+export function probePointsOf(loss: Series, latency: Series): ProbePoint[] {
+  const points = new Map<number, ProbePoint>();
+  const at = (t: Date | undefined): ProbePoint => {
+    const ms = t?.getTime() ?? 0;
+    let p = points.get(ms);
+    if (!p) {
+      p = { at: ms, lossPct: null, latencyMs: null };
+      points.set(ms, p);
+    }
+    return p;
+  };
+  loss.values.forEach((v, i) => {
+    at(loss.timestamps[i]).lossPct = v;
+  });
+  latency.values.forEach((v, i) => {
+    at(latency.timestamps[i]).latencyMs = v;
+  });
+  return [...points.values()].sort((a, b) => a.at - b.at);
 }

@@ -10,3 +10,10 @@ export interface AuditEntry {
   event: string;
   detail?: Record<string, unknown>;
 }
+
+/** A failover that moved routes. Tolerant: other features write these entries; accept the spellings they may use. */
+export function isCompletedFailover(e: AuditEntry): boolean {
+  const action = String(e.action ?? '').toLowerCase();
+  const event = String(e.event ?? '').toLowerCase();
+  return action.startsWith('failover') && /^(succeeded|routes[-_ ]changed|completed|done)$/.test(event);
+}

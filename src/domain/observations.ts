@@ -49,3 +49,11 @@ export interface TunnelTaskState {
   /** How the state was read, when the reader should know (e.g. Container Insights unavailable, ECS asked instead). */
   note?: string;
 }
+
+/** One period of a tunnel's probe series (the health graph's data points). */
+export interface ProbePoint {
+  /** Start of the period, epoch ms. */
+  at: number;
+  lossPct: number | null;
+  latencyMs: number | null;
+}

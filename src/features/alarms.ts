@@ -3,12 +3,12 @@ import type { AppContext } from '../app/context.js';
 import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
-import { findSite } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { AlarmService } from '../services/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
+import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
 import { createSnsEndpoint } from '../sns/sns-endpoint.js';
 import { SnsVerifier } from '../sns/sns-verifier.js';
@@ -38,20 +38,8 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
     log,
     ...(ctx.env.TUNNELOPS_ALARM_CHANNEL ? { defaultChannel: ctx.env.TUNNELOPS_ALARM_CHANNEL } : {}),
     uploadGraph: async (channel, threadTs, siteName) => {
-      const site = findSite(ctx.topology, siteName);
-      // The status service bounds the CloudWatch call with a timeout; without it, ask the account directly.
-      const png = !site
-        ? null
-        : ctx.services.status
-          ? await ctx.services.status.healthGraph(site)
-          : await ctx.account.metrics.healthGraph(site);
-      if (!png) return;
-      await ctx.chat.uploadFile(channel, {
-        data: png,
-        filename: `${siteName}-health.png`,
-        title: `${siteName} tunnel health`,
-        threadTs,
-      });
+      const graph = await ctx.services.status?.healthGraph(siteName);
+      if (graph) await uploadHealthGraph(ctx.chat, channel, graph, threadTs);
     },
   });
   await alarms.start();

@@ -11,6 +11,7 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import type { Account } from '../ports/account.js';
 import { StatusService } from '../services/status-service.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
+import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
 
 const chaosSchema = z
@@ -43,14 +44,10 @@ export function registerStatus(ctx: AppContext): void {
     await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
     const only = report.sites.length === 1 ? report.sites[0] : undefined;
     if (!only) return;
-    const graph = await status.healthGraph(only.name);
+    const graph = await status.healthGraph(only.name, only.activeTunnel);
     if (!graph) return;
     try {
-      await ctx.chat.uploadFile(c.channelId, {
-        data: graph,
-        filename: `${only.name}-health.png`,
-        title: `${only.name} tunnel health (last 3 hours)`,
-      });
+      await uploadHealthGraph(ctx.chat, c.channelId, graph);
     } catch (err) {
       c.log.warn({ err }, 'could not attach the health graph');
     }

@@ -1,5 +1,5 @@
 import type { Site } from '../config/topology-schema.js';
-import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
+import type { AlarmSummary, ProbePoint, ProbeStats } from '../domain/observations.js';
 import { type Outcome, ok } from '../domain/outcome.js';
 import { tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
@@ -10,6 +10,8 @@ import { type SandboxTunnels, sandboxNoise } from './sandbox-tunnels.js';
 const ALARM_AFTER_MS = 10_000;
 /** Jitter changes every 10 s of clock time, so two reads close together agree. */
 const JITTER_BUCKET_MS = 10_000;
+/** The health graph's period: finer than CloudWatch's 60 s, so a chaos break shows within seconds. */
+const SERIES_PERIOD_MS = 20_000;
 
 /**
  * Probe figures derived from each tunnel's up/down history: a broken tunnel loses every probe now and
@@ -54,8 +56,27 @@ export function createSandboxMetrics(tunnels: SandboxTunnels, clock: Clock): Met
     async alarms(sites) {
       return perTunnel(sites, (site, tunnel) => ok([alarm(site, tunnel)]));
     },
-    async healthGraph() {
-      return null;
+    async probeSeries(site, minutes) {
+      const out = new Map<string, Outcome<ProbePoint[]>>();
+      const now = clock.now();
+      const periods = Math.ceil((minutes * 60_000) / SERIES_PERIOD_MS);
+      const first = now - (now % SERIES_PERIOD_MS) - (periods - 1) * SERIES_PERIOD_MS;
+      site.tunnels.forEach((t, index) => {
+        const key = tunnelKey(site.name, t.name);
+        const points: ProbePoint[] = [];
+        for (let at = first; at <= now; at += SERIES_PERIOD_MS) {
+          const end = Math.min(at + SERIES_PERIOD_MS, now);
+          const downFrac = end > at ? tunnels.downMs(key, at, end) / (end - at) : tunnels.isUp(key) ? 0 : 1;
+          const noise = sandboxNoise(`${key}:${Math.floor(at / JITTER_BUCKET_MS)}`);
+          points.push({
+            at,
+            lossPct: round(downFrac * 100 + (1 - downFrac) * noise * 0.5),
+            latencyMs: downFrac >= 1 ? null : round(18 + index * 5 + noise * 4),
+          });
+        }
+        out.set(t.name, ok(points));
+      });
+      return out;
     },
   };
 }

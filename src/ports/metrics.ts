@@ -1,5 +1,5 @@
 import type { Site } from '../config/topology-schema.js';
-import type { AlarmSummary, ProbeStats } from '../domain/observations.js';
+import type { AlarmSummary, ProbePoint, ProbeStats } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
 
 export const METRIC_NAMESPACE = 'TunnelOps';
@@ -8,6 +8,6 @@ export const METRIC_NAMESPACE = 'TunnelOps';
 export interface Metrics {
   probeStats(sites: readonly Site[], windowMinutes: number): Promise<Map<string, Outcome<ProbeStats>>>;
   alarms(sites: readonly Site[]): Promise<Map<string, Outcome<AlarmSummary[]>>>;
-  /** A PNG health graph of the site's tunnels, or null when none can be drawn. */
-  healthGraph(site: Site): Promise<Buffer | null>;
+  /** Each tunnel's probe loss and latency per period over the last `minutes`, oldest first. Keyed by tunnel name. */
+  probeSeries(site: Site, minutes: number): Promise<Map<string, Outcome<ProbePoint[]>>>;
 }

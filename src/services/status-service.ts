@@ -1,7 +1,8 @@
 import type { Site, Topology } from '../config/topology-schema.js';
-import type { AuditEntry } from '../domain/audit.js';
+import { type AuditEntry, isCompletedFailover } from '../domain/audit.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { asHeartbeat, classifyHealth, DEFAULT_THRESHOLDS, type MonitorHeartbeat } from '../domain/health.js';
+import { GRAPH_MINUTES, type HealthGraph, healthGraphOf } from '../domain/health-graph.js';
 import { type Outcome, reasonOf, unknown } from '../domain/outcome.js';
 import {
   deriveActiveTunnel,
@@ -97,12 +98,29 @@ export class StatusService {
     };
   }
 
-  /** The site's health graph (PNG), or null when the account cannot draw one or the call fails. */
-  async healthGraph(site: string | Site): Promise<Buffer | null> {
+  /**
+   * The site's health graph (probe loss and latency per tunnel over the last hour, failovers marked), or
+   * null when the probe series cannot be read in time. Any renderer draws it (PNG for Slack, SVG for the page).
+   */
+  async healthGraph(site: string | Site, activeTunnel: string | null = null): Promise<HealthGraph | null> {
     const found = typeof site === 'string' ? findSite(this.props.topology, site) : site;
     if (!found) return null;
     try {
-      return await withTimeout(this.props.account.metrics.healthGraph(found), this.timeoutMs);
+      const [series, audit] = await Promise.all([
+        withTimeout(this.props.account.metrics.probeSeries(found, GRAPH_MINUTES), this.timeoutMs),
+        this.props.store.listAudit({ site: found.name, limit: AUDIT_LOOKBACK }).catch((err: unknown) => {
+          this.props.log.warn({ err, site: found.name }, 'health graph: audit log unavailable');
+          return [];
+        }),
+      ]);
+      return healthGraphOf({
+        site: found.name,
+        activeTunnel,
+        tunnels: found.tunnels.map((t) => t.name),
+        series,
+        audit,
+        endMs: this.props.clock.now(),
+      });
     } catch (err) {
       this.props.log.warn({ err, site: found.name }, 'health graph unavailable');
       return null;
@@ -154,13 +172,6 @@ export class StatusService {
     }
     return null;
   }
-}
-
-/** Tolerant: other features write these entries; accept the spellings they may use. */
-function isCompletedFailover(e: AuditEntry): boolean {
-  const action = String(e.action ?? '').toLowerCase();
-  const event = String(e.event ?? '').toLowerCase();
-  return action.startsWith('failover') && /^(succeeded|routes[-_ ]changed|completed|done)$/.test(event);
 }
 
 function pick<T>(batch: Batch<T> | string, key: string): Outcome<T> {
