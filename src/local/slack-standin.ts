@@ -27,6 +27,8 @@ export interface SlackStandinOptions {
  */
 export class SlackStandin {
   readonly calls: TranscriptEntry[] = [];
+  /** Uploaded file bytes by file id (F1, F2 ...). */
+  readonly uploads = new Map<string, Buffer>();
   /** Current text/blocks of every message by `${channel}:${ts}`. */
   readonly messages = new Map<
     string,
@@ -64,7 +66,11 @@ export class SlackStandin {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
-    const args = await readArgs(req);
+    const raw = await readRaw(req);
+    // File bytes (health graphs) are kept for tests, not written into the transcript.
+    if (method.startsWith('upload/'))
+      this.uploads.set(method.slice('upload/'.length), uploadedFile(raw, req));
+    const args = method.startsWith('upload/') ? { bytes: raw.length } : parseArgs(raw, req);
     if (!String(req.headers.authorization ?? '').startsWith('Bearer ')) {
       reply(res, 200, { ok: false, error: 'not_authed' });
       return;
@@ -160,10 +166,24 @@ export class SlackStandin {
   }
 }
 
-async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The file part of a multipart/form-data upload (what WebClient's uploadV2 sends), else the raw body. */
+function uploadedFile(raw: Buffer, req: IncomingMessage): Buffer {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(req.headers['content-type'] ?? ''));
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return raw;
+  const start = raw.indexOf('\r\n\r\n', raw.indexOf('filename='));
+  const end = raw.indexOf(`\r\n--${b}`, start);
+  return start < 0 || end < 0 ? raw : raw.subarray(start + 4, end);
+}
+
+function parseArgs(raw: Buffer, req: IncomingMessage): Record<string, unknown> {
+  const text = raw.toString('utf8');
   const type = String(req.headers['content-type'] ?? '');
   if (type.includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   const args: Record<string, unknown> = {};

@@ -1,8 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { createSandboxAccount } from '../../src/local/sandbox-account.js';
-import { systemClock } from '../../src/ports/clock.js';
-import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import {
   CERT_HOST,
   CERT_PATH,
@@ -12,12 +10,6 @@ import {
   type TestPki,
   TOPIC_ARN,
 } from '../unit/sns/sns-pki.js';
-
-// A 1x1 PNG: what GetMetricWidgetImage returns, only smaller.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 let pki: TestPki;
 let app: TestApp;
@@ -31,9 +23,7 @@ afterEach(async () => {
 
 describe('alarm health graph', () => {
   it('is uploaded with the bot token into the alarm message thread', async () => {
-    const account = createSandboxAccount({ topology: demoTopology(), clock: systemClock });
-    account.metrics.healthGraph = async () => PNG;
-    app = await startTestApp({ account, env: { TUNNELOPS_SNS_TOPIC_ARNS: TOPIC_ARN } });
+    app = await startTestApp({ env: { TUNNELOPS_SNS_TOPIC_ARNS: TOPIC_ARN } });
     nock(CERT_HOST).get(CERT_PATH).reply(200, pki.certPem);
     const name = 'tunnelops-dc1-primary-down';
     const body = signedNotification(pki, {
@@ -54,5 +44,8 @@ describe('alarm health graph', () => {
     const [done] = app.slackStandin!.callsTo('files.completeUploadExternal');
     expect(done?.args).toMatchObject({ channel_id: 'C0SANDBOX1', thread_ts: post?.ts });
     expect(JSON.stringify(done?.args.files)).toContain('dc1 tunnel health');
+    // The sandbox has no GetMetricWidgetImage: the graph is drawn from its probe series.
+    const [png] = [...(app.slackStandin?.uploads.values() ?? [])];
+    expect(png?.subarray(1, 4).toString('ascii')).toBe('PNG');
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { ok } from '../../src/domain/outcome.js';
 import { createSandboxAccount } from '../../src/local/sandbox-account.js';
 import { signSlackRequest } from '../../src/slack/request-signature.js';
 import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -96,9 +97,12 @@ describe('/vpn status over signed HTTP', () => {
     expect(blocks).toContain('loss 0.1%');
   });
 
-  it('attaches the health graph when the account can draw one', async () => {
+  it('attaches the health graph drawn from the probe series as a PNG', async () => {
     const fake = fakeAccount();
-    fake.account.metrics.healthGraph = async () => Buffer.from('\x89PNG fake graph');
+    fake.account.metrics.probeSeries = async (site) =>
+      new Map(
+        site.tunnels.map((t) => [t.name, ok([{ at: Date.now() - 60_000, lossPct: 1, latencyMs: 20 }])]),
+      );
     app = await startTestApp({ account: fake.account });
     await app.slack.command('status', 'UONCALL1');
     await app.slack.waitForReplies(1);
@@ -109,6 +113,9 @@ describe('/vpn status over signed HTTP', () => {
     const [done] = app.slackStandin?.callsTo('files.completeUploadExternal') ?? [];
     expect(done?.args.channel_id).toBe('C0SANDBOX1');
     expect(JSON.stringify(done?.args.files)).toContain('dc1 tunnel health');
+    const [png] = [...(app.slackStandin?.uploads.values() ?? [])];
+    expect(png?.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(png?.readUInt32BE(16)).toBe(800); // IHDR width
   });
 });
 

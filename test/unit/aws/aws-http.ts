@@ -125,7 +125,6 @@ export const nockDescribeTasks = (region: string) => nockEcs(region, 'DescribeTa
 export const nockUpdateService = (region: string) => nockEcs(region, 'UpdateService');
 export const nockGetMetricData = (region: string) => nockCloudWatch(region, 'GetMetricData');
 export const nockDescribeAlarms = (region: string) => nockCloudWatch(region, 'DescribeAlarms');
-export const nockGetMetricWidgetImage = (region: string) => nockCloudWatch(region, 'GetMetricWidgetImage');
 
 // --- ECS and CloudWatch JSON shaped like the API reference ----------------------------------------
 

@@ -10,7 +10,6 @@ import {
   makeSite,
   nockDescribeAlarms,
   nockGetMetricData,
-  nockGetMetricWidgetImage,
 } from './aws-http.js';
 
 type Body = Record<string, unknown>;
@@ -202,37 +201,31 @@ describe('CloudWatchMetrics.alarms', () => {
   });
 });
 
-describe('CloudWatchMetrics.healthGraph', () => {
-  const png = Buffer.from([
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-  ]);
-
-  it('renders both tunnels loss and latency with GetMetricWidgetImage', async () => {
+describe('CloudWatchMetrics.probeSeries', () => {
+  it("reads the hour's loss and latency per tunnel from GetMetricData, oldest first, gaps kept as null", async () => {
     const seen: Body[] = [];
-    nockGetMetricWidgetImage('us-east-1')(200, { MetricWidgetImage: png.toString('base64') }, seen);
+    nockGetMetricData('us-east-1')(200, jsonFixture('cloudwatch/get-metric-data-dc1.json'), seen);
 
-    const image = await metrics().healthGraph(demoSites()[0]!);
+    const series = await metrics().probeSeries(demoSites()[0]!, 60);
 
-    expect(image?.equals(png)).toBe(true);
-    expect(seen[0]?.OutputFormat).toBe('png');
-    const widget = JSON.parse(seen[0]?.MetricWidget as string) as { metrics: unknown[][]; region: string };
-    expect(widget.region).toBe('us-east-1');
-    expect(widget.metrics.map((m) => m.slice(0, 6).join(' '))).toEqual([
-      'TunnelOps ProbeLossPct Site dc1 Tunnel primary',
-      'TunnelOps ProbeLatencyMs Site dc1 Tunnel primary',
-      'TunnelOps ProbeLossPct Site dc1 Tunnel secondary',
-      'TunnelOps ProbeLatencyMs Site dc1 Tunnel secondary',
+    expect(seen[0]).toMatchObject({ StartTime: (NOW - 3_600_000) / 1000, EndTime: NOW / 1000 });
+    const primary = series.get('primary');
+    expect(primary?.ok && primary.value.map((p) => p.lossPct)).toEqual([0, 0, 10, 0, 0]);
+    expect(primary?.ok && primary.value[0]).toEqual({ at: 1795607700_000, lossPct: 0, latencyMs: 20 });
+    const secondary = series.get('secondary');
+    // The secondary lost every probe in the last two minutes: loss 100, no latency.
+    expect(secondary?.ok && secondary.value.slice(-2)).toEqual([
+      { at: 1795607880_000, lossPct: 100, latencyMs: null },
+      { at: 1795607940_000, lossPct: 100, latencyMs: null },
     ]);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('returns null when CloudWatch cannot draw it', async () => {
-    nockGetMetricWidgetImage('us-east-1')(400, {
-      __type: 'InvalidParameterInput',
-      message: 'bad widget',
-    });
-
-    expect(await metrics().healthGraph(demoSites()[0]!)).toBeNull();
+  it('makes every tunnel unknown with the reason when the call fails', async () => {
+    nockGetMetricData('us-east-1')(400, { __type: 'AccessDeniedException', message: 'no' });
+    const series = await metrics().probeSeries(demoSites()[0]!, 60);
+    expect(series.get('primary')).toMatchObject({ ok: false });
+    expect(series.get('secondary')).toMatchObject({ ok: false });
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

@@ -62,8 +62,10 @@ export function fakeAccount(
           perTunnel(sites, () => ({ lossPct: 0.1, latencyMs: 20, recentLossPct: 0, samples: 300 })),
         ),
       alarms: (sites) => run('alarms', () => perTunnel(sites, () => [])),
-      // null by default: an attached graph upload would outlive tests that stop the app after the reply.
-      healthGraph: async () => null,
+      // No series by default: an attached graph upload would outlive tests that stop the app after the reply.
+      probeSeries: async () => {
+        throw new Error('this fake has no probe series');
+      },
     },
   };
   return { account, calls };

@@ -96,13 +96,28 @@ describe('sandbox account', () => {
     expect(() => account.chaos.heal('dc1', 'tertiary')).toThrow(/no tunnel "tertiary"/);
   });
 
-  it('has running instances with stable ids and no health graph', async () => {
+  it('has running instances with stable ids', async () => {
     const { account, site } = setup();
     const a = (await account.instances.observe([site])).get('dc1/primary');
     const b = (await account.instances.observe([site])).get('dc1/primary');
     expect(a?.ok && a.value.state).toBe('running');
     expect(a?.ok && a.value.instanceId).toMatch(/^i-0[0-9a-f]{16}$/);
     expect(a).toEqual(b);
-    expect(await account.metrics.healthGraph(site)).toBeNull();
+  });
+
+  it('gives an hour of probe series per tunnel in which a break shows as 100% loss and no latency', async () => {
+    const { account, site, advance } = setup();
+    advance(60_000);
+    account.chaos.break('dc1', 'secondary');
+    advance(45_000);
+    const series = await account.metrics.probeSeries(site, 60);
+    const primary = series.get('primary');
+    const secondary = series.get('secondary');
+    expect(primary?.ok && primary.value.length).toBe(180);
+    expect(primary?.ok && primary.value.every((p) => (p.lossPct ?? 100) < 1 && p.latencyMs !== null)).toBe(
+      true,
+    );
+    expect(secondary?.ok && secondary.value.at(-1)).toMatchObject({ lossPct: 100, latencyMs: null });
+    expect(secondary?.ok && secondary.value.at(-6)?.lossPct).toBeLessThan(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseTopology } from '../../../src/config/load-topology.js';
 import type { Topology } from '../../../src/config/topology-schema.js';
+import { ok } from '../../../src/domain/outcome.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { StatusService } from '../../../src/services/status-service.js';
@@ -184,13 +185,34 @@ describe('StatusService', () => {
     await store.close();
   });
 
-  it('returns the health graph, and null when drawing it fails', async () => {
+  it('builds the health graph from the probe series and the audit log, and null when the series fail', async () => {
     const fake = fakeAccount();
-    fake.account.metrics.healthGraph = async () => Buffer.from('png');
+    const at = NOW - 10 * 60_000;
+    fake.account.metrics.probeSeries = async (site) =>
+      new Map(site.tunnels.map((t) => [t.name, ok([{ at, lossPct: 0.5, latencyMs: 20 }])]));
     const { status, store } = service(fake.account);
-    expect((await status.healthGraph('dc1'))?.toString()).toBe('png');
+    await store.appendAudit({
+      at: new Date(at).toISOString(),
+      site: 'dc1',
+      action: 'failover',
+      actor: 'controller',
+      event: 'succeeded',
+      detail: { from: 'primary', to: 'secondary' },
+    });
+    const graph = await status.healthGraph('dc1', 'secondary');
+    expect(graph).toMatchObject({
+      site: 'dc1',
+      activeTunnel: 'secondary',
+      startMs: NOW - 3_600_000,
+      endMs: NOW,
+    });
+    expect(graph?.tunnels.map((t) => [t.name, t.points.length])).toEqual([
+      ['primary', 1],
+      ['secondary', 1],
+    ]);
+    expect(graph?.failovers).toEqual([{ at, from: 'primary', to: 'secondary', actor: 'controller' }]);
     expect(await status.healthGraph('nope')).toBeNull();
-    fake.account.metrics.healthGraph = async () => {
+    fake.account.metrics.probeSeries = async () => {
       throw awsError('ThrottlingException', 'slow down');
     };
     expect(await status.healthGraph('dc1')).toBeNull();
