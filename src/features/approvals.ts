@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
-import { BadRequestError } from '../domain/errors.js';
+import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
+import { findSite } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -57,6 +58,11 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
       const site = req.query.get('site') ?? undefined;
       if (site !== undefined && !SITE_PARAM.test(site))
         throw new BadRequestError('site must be a site name such as dc1');
+      if (site !== undefined && !findSite(ctx.topology, site))
+        throw new TunnelOpsError(
+          'not_found',
+          `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
+        );
       const entries = await ctx.store.listAudit(site ? { site } : {});
       sendJson(res, 200, {
         entries: entries.map((e) => ({
