@@ -1,6 +1,7 @@
 import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
 import type { ChatMessage } from '../../ports/chat.js';
+import { escapeMrkdwn } from './escape.js';
 
 /**
  * Block Kit for alarms. Every alarm appears as "<emoji> `name` *STATE*" so people (and the bench's
@@ -100,10 +101,9 @@ export function renderAlarmMessage(
   const math = record.metric?.expression;
   if (math) {
     // Written by whoever configured the alarm: shown literally (mrkdwn's three escapes).
-    const text = clip(`${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`, 300)
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;');
+    const text = escapeMrkdwn(
+      clip(`${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`, 300),
+    );
     fields.push({ type: 'mrkdwn', text: `*Expression*\n${text}` });
   }
   if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${clip(record.region, 100)}` });
