@@ -98,6 +98,7 @@ export function registerStatus(ctx: AppContext): void {
         );
       }
       account.chaos[input.action](site.name, input.tunnel);
+      await account.saved();
       req.log.info({ ...input }, 'sandbox chaos');
       sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
     }),
