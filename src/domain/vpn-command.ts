@@ -48,7 +48,12 @@ const done = (command: VpnCommand): ParseResult => ({ ok: true, command });
 
 function checkName(value: string | undefined, what: string): string | null {
   if (value === undefined) return `missing ${what}`;
-  if (!NAME.test(value)) return `"${value.slice(0, 40)}" is not a valid ${what} name`;
+  if (!NAME.test(value)) {
+    // Names are lower case: "DC1" is almost certainly "dc1".
+    const lower = value.toLowerCase();
+    const hint = NAME.test(lower) ? `; did you mean "${lower}"?` : '';
+    return `"${value.slice(0, 40)}" is not a valid ${what} name${hint}`;
+  }
   return null;
 }
 

@@ -10,6 +10,7 @@ import { RedeployExecutor } from '../services/redeploy-executor.js';
 import { statusTargetCheck } from '../services/status-target-check.js';
 import { registerApprovalActions } from '../slack/actions/approval-actions.js';
 import { approvalCommands } from '../slack/commands/approval-commands.js';
+import { registerRequestApi } from './request-api.js';
 
 /** How often pending requests are checked for expiry and abandoned runs for reconciliation. */
 const SWEEP_MS = 5_000;
@@ -51,6 +52,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
   ctx.services.approvals = approvals;
   Object.assign(ctx.commands, approvalCommands({ approvals, store: ctx.store, topology: ctx.topology }));
   registerApprovalActions(ctx.bolt, approvals, log);
+  registerRequestApi(ctx, approvals);
 
   ctx.http.route('GET', '/api/audit', async (req, res) => {
     try {
