@@ -5,7 +5,7 @@ import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import { METRIC_NAMESPACE, type Metrics } from '../ports/metrics.js';
+import type { Metrics } from '../ports/metrics.js';
 import { alarmsByTunnel } from './alarm-mapping.js';
 import type { AwsClients } from './clients.js';
 import { MetricBatch, type TunnelSeries } from './metric-batch.js';
