@@ -81,7 +81,7 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
       if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
       sendJson(res, 202, { status: result.status, alarmId: result.alarmId });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
 

@@ -70,7 +70,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
         })),
       });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
 

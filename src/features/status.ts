@@ -115,6 +115,6 @@ async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promis
   } catch (err) {
     if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ reason: (err as Error).message }, 'request rejected');
-    sendError(res, err);
+    sendError(res, err, req.id);
   }
 }
