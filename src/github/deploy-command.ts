@@ -6,6 +6,7 @@ import {
   parsePrCommand,
   unknownEnvironment,
 } from '../domain/deploy-gate.js';
+import { logFailure } from '../log.js';
 import { CHECK_NAME, type GithubDeps } from './deps.js';
 
 type CommentContext = Context<'issue_comment.created'>;
@@ -141,7 +142,10 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
     log.info({ deployment: id }, 'deployment created');
   } catch (err) {
     await deps.locks.release(command.environment, issue.number);
-    log.error({ err }, 'creating the deployment failed');
-    await reply(context, `@${user} the deployment could not be created: ${(err as Error).message}`);
+    const errorId = logFailure(log, err, 'creating the deployment failed');
+    await reply(
+      context,
+      `@${user} GitHub did not create the deployment, so nothing was deployed and \`${command.environment}\` is unlocked; try \`/deploy ${command.environment}\` again. (error ${errorId} in the bot's log)`,
+    );
   }
 }
