@@ -4,6 +4,7 @@ import {
   deployRefusals,
   lockedRefusal,
   parsePrCommand,
+  STALE_APPROVAL,
   unknownEnvironment,
 } from '../domain/deploy-gate.js';
 import { logFailure } from '../log.js';
@@ -72,13 +73,23 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   const pull = await context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number });
   const sha = pull.data.head.sha;
   const [reviews, checks, holder] = await Promise.all([
-    context.octokit.rest.pulls.listReviews({ owner, repo, pull_number: issue.number, per_page: 100 }),
+    // Every page: the 101st review may be the one that requested changes.
+    context.octokit.paginate(context.octokit.rest.pulls.listReviews, {
+      owner,
+      repo,
+      pull_number: issue.number,
+      per_page: 100,
+    }),
     context.octokit.rest.checks.listForRef({ owner, repo, ref: sha, per_page: 100 }),
     deps.locks.holder(command.environment),
   ]);
-  // The latest review of each reviewer counts (an approval after "changes requested" supersedes it).
+  // The latest review of each reviewer counts (an approval after "changes requested" supersedes it), and an
+  // approval counts only for the commit it approved: approve, push more commits, deploy is not an approval.
   const latest = new Map<string, string>();
-  for (const r of reviews.data) if (r.user && r.state !== 'COMMENTED') latest.set(r.user.login, r.state);
+  for (const r of reviews) {
+    if (!r.user || r.state === 'COMMENTED') continue;
+    latest.set(r.user.login, r.state === 'APPROVED' && r.commit_id !== sha ? STALE_APPROVAL : r.state);
+  }
   const facts: DeployFacts = {
     commenter: user,
     commenterPermission: permission.data.permission,
