@@ -75,7 +75,7 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
         ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
       });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
 

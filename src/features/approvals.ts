@@ -78,7 +78,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
         })),
       });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
 

@@ -205,7 +205,7 @@ function deployComment(body = '/deploy prod', login = 'octo-deployer') {
 
 interface Gate {
   permission?: string;
-  reviews?: Array<{ user: { login: string }; state: string }>;
+  reviews?: Array<{ user: { login: string }; state: string; commit_id?: string }>;
   checks?: Array<{ name: string; status: string; conclusion: string | null }>;
   mergeable?: boolean | null;
   mergeableState?: string;
@@ -226,7 +226,7 @@ function nockFacts(api: nock.Scope, g: Gate = {}) {
     })
     .get(`${REPO}/pulls/1/reviews`)
     .query(true)
-    .reply(200, g.reviews ?? [{ user: { login: 'reviewer' }, state: 'APPROVED' }])
+    .reply(200, g.reviews ?? [{ user: { login: 'reviewer' }, state: 'APPROVED', commit_id: SHA }])
     .get(`${REPO}/commits/${SHA}/check-runs`)
     .query(true)
     .reply(200, {
@@ -269,7 +269,7 @@ describe('/deploy', () => {
     ['without write permission', { permission: 'read' }, 'needs write, maintain or admin permission'],
     [
       'approved only by its author',
-      { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED' }] },
+      { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED', commit_id: SHA }] },
       'no approving review from someone other than the author',
     ],
     [
