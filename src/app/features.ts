@@ -3,6 +3,7 @@ import { registerApprovals } from '../features/approvals.js';
 import { registerController } from '../features/controller.js';
 import { registerGithub } from '../features/github.js';
 import { registerStatus } from '../features/status.js';
+import { registerStatusPage } from '../features/status-page.js';
 import type { AppContext } from './context.js';
 
 /** Each feature wires one use case into the transports. Order matters only for route registration. */
@@ -14,4 +15,5 @@ export const FEATURES: Feature[] = [
   registerController,
   registerGithub,
   registerAlarms,
+  registerStatusPage,
 ];

@@ -1,0 +1,125 @@
+import type { ServerResponse } from 'node:http';
+import type { AppContext } from '../app/context.js';
+import { requireBearer } from '../http/bearer-auth.js';
+import { sendError } from '../http/errors.js';
+import { type RoutedRequest, sendJson } from '../http/server.js';
+import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
+import { clearedSessionCookie, isHttps, pageAllowed, sameSecret, sessionCookie } from '../page/page-auth.js';
+import { PageFeed } from '../page/page-feed.js';
+import { renderMain, renderPage, renderSignIn } from '../page/render-page.js';
+import { OverviewService } from '../services/overview-service.js';
+
+/** Nothing but the bot's own stylesheet, script and event stream; no inline code, no framing. */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+/** A wrong token costs the guesser this long. */
+const WRONG_TOKEN_DELAY_MS = 300;
+
+export interface StatusPageOptions {
+  /** How often open pages are refreshed (default 2 s: a change shows within about 2 s plus the status read). */
+  intervalMs?: number;
+}
+
+/** The live status page: GET / (HTML), /page.css, /page.js, /events (SSE), sign-in, and GET /api/overview (JSON). */
+export function registerStatusPage(ctx: AppContext, options: StatusPageOptions = {}): void {
+  const status = ctx.services.status;
+  if (!status) throw new Error('the status page needs the status feature registered first');
+  const token = ctx.env.TUNNELOPS_API_TOKEN;
+  const overview = new OverviewService({
+    status,
+    store: ctx.store,
+    clock: ctx.clock,
+    log: ctx.log.child({ service: 'overview' }),
+    pending: async () => (await ctx.services.approvals?.pending()) ?? [],
+    alarms: () => ctx.services.alarms,
+  });
+  const feed = new PageFeed({
+    render: async () => renderMain(await overview.overview()),
+    intervalMs: options.intervalMs ?? 2000,
+    log: ctx.log.child({ component: 'page-feed' }),
+  });
+  ctx.onStop(() => feed.stop());
+
+  ctx.http.route('GET', '/', (req, res) =>
+    guarded(req, res, async () => {
+      if (!pageAllowed(req, token)) return html(res, 401, renderSignIn());
+      html(res, 200, renderPage(await overview.overview(), { signOut: Boolean(token) }));
+    }),
+  );
+  ctx.http.route('GET', '/page.css', async (_req, res) => asset(res, 'text/css', PAGE_CSS));
+  // Browsers ask for it on every page; answering keeps the console (and the log) free of 404s.
+  ctx.http.route('GET', '/favicon.ico', async (_req, res) => {
+    res.writeHead(204, SECURITY_HEADERS);
+    res.end();
+  });
+  ctx.http.route('GET', '/page.js', async (_req, res) => asset(res, 'text/javascript', PAGE_JS));
+  ctx.http.route('GET', '/events', async (req, res) => {
+    if (!pageAllowed(req, token))
+      return sendJson(res, 401, { error: 'unauthorized', message: 'sign in at /' });
+    feed.subscribe(res, SECURITY_HEADERS);
+  });
+  ctx.http.route(
+    'POST',
+    '/signin',
+    (req, res) =>
+      guarded(req, res, async () => {
+        if (!token) return redirect(res, '/');
+        const given = new URLSearchParams(req.rawBody.toString('utf8')).get('token') ?? '';
+        if (!sameSecret(given, token)) {
+          req.log.info('status page: wrong token');
+          await new Promise((r) => setTimeout(r, WRONG_TOKEN_DELAY_MS));
+          return html(res, 401, renderSignIn('Wrong token.'));
+        }
+        redirect(res, '/', sessionCookie(token, isHttps(req)));
+      }),
+    { maxBody: 4096 },
+  );
+  ctx.http.route('POST', '/signout', async (_req, res) => redirect(res, '/', clearedSessionCookie()), {
+    maxBody: 4096,
+  });
+  ctx.http.route('GET', '/api/overview', (req, res) =>
+    guarded(req, res, async () => {
+      requireBearer(req, token);
+      sendJson(res, 200, await overview.overview());
+    }),
+  );
+}
+
+function html(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function asset(res: ServerResponse, type: string, body: string): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': `${type}; charset=utf-8`,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'max-age=300',
+  });
+  res.end(body);
+}
+
+function redirect(res: ServerResponse, to: string, cookie?: string): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, location: to, ...(cookie ? { 'set-cookie': cookie } : {}) });
+  res.end();
+}
+
+async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    req.log.warn({ err }, 'status page request failed');
+    sendError(res, err);
+  }
+}
