@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { findSite } from '../../src/domain/topology.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { type Browser, chromiumAvailable, launchChromium } from './chromium.js';
+
+const TOKEN = 'browser-test-token-0123456789';
+const SCREENSHOT = 'test-results/status-page.png';
+
+let app: TestApp;
+let browser: Browser;
+let page: Page;
+const cspViolations: string[] = [];
+
+const row = (tunnel: string) => page.locator(`section[data-site="dc1"] tr[data-tunnel="${tunnel}"]`);
+
+(chromiumAvailable() ? describe : describe.skip)('status page in chromium', () => {
+  beforeAll(async () => {
+    app = await startTestApp({ env: { TUNNELOPS_API_TOKEN: TOKEN } });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('refuses a wrong token and signs in with the right one (HttpOnly, SameSite=Strict cookie)', async () => {
+    await page.goto(`${app.url}/`);
+    await expect(page.locator('h2#signin-title').textContent()).resolves.toBe('Sign in');
+    expect(await page.locator('section[data-site]').count()).toBe(0);
+
+    await page.fill('#token', 'not-the-token');
+    await page.click('button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toContain('Wrong token');
+    expect(await page.locator('section[data-site]').count()).toBe(0);
+    expect(await browser.context.cookies()).toEqual([]);
+
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('section[data-site="dc1"]');
+    const [cookie] = await browser.context.cookies();
+    expect(cookie).toMatchObject({ name: 'tunnelops_session', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie?.value).not.toContain(TOKEN);
+  }, 30_000);
+
+  it('shows dc1 with its active tunnel, health, consistent routes and the health graph', async () => {
+    await expect(page.locator('section[data-site="dc1"] .active-tunnel').textContent()).resolves.toBe(
+      'primary',
+    );
+    await expect(row('primary').textContent()).resolves.toMatch(/active.*✓ healthy/);
+    await expect(row('secondary').textContent()).resolves.toMatch(/standby.*✓ healthy/);
+    await expect(page.locator('section[data-site="dc1"] .routes').textContent()).resolves.toContain(
+      'Routes consistent: all 4 point at primary',
+    );
+    expect(await page.locator('section[data-site="dc1"] figure.graph svg polyline').count()).toBeGreaterThan(
+      0,
+    );
+    // The page needs no script to be read: the server sends it whole.
+    const html = await (await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(html).toContain('data-active-tunnel="primary"');
+    expect(html).toContain('<noscript><meta http-equiv="refresh" content="5"></noscript>');
+  });
+
+  it('shows a chaos break within 5 s, without a reload', async () => {
+    await page.evaluate('window.notReloaded = true');
+    const res = await fetch(`${app.url}/api/sandbox/chaos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ site: 'dc1', tunnel: 'primary', action: 'break' }),
+    });
+    expect(res.status).toBe(200);
+    const t0 = Date.now();
+    await page.waitForFunction(
+      `/✗ down/.test(document.querySelector('tr[data-tunnel="primary"]')?.textContent ?? '')`,
+      undefined,
+      { timeout: 5000 },
+    );
+    console.log(`chaos break shown after ${Date.now() - t0} ms`);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await expect(page.locator('#live').textContent()).resolves.toBe('live');
+  }, 15_000);
+
+  it('moves the "active" marker when the routes fail over', async () => {
+    const site = findSite(app.ctx.topology, 'dc1')!;
+    const result = await app.ctx.services.failover!.execute({
+      site,
+      to: 'secondary',
+      actor: 'UAPPROVER1',
+      trigger: 'approved',
+      reason: 'browser test',
+    });
+    expect(result.ok).toBe(true);
+    await page.waitForFunction(
+      `document.querySelector('tr[data-tunnel="secondary"]')?.classList.contains('active') === true`,
+      undefined,
+      { timeout: 5000 },
+    );
+    await expect(page.locator('section[data-site="dc1"] .active-tunnel').textContent()).resolves.toBe(
+      'secondary',
+    );
+    await expect(row('primary').textContent()).resolves.toMatch(/standby.*✗ down/);
+    await expect(
+      page.locator('section#failovers, section[aria-labelledby="failovers"]').textContent(),
+    ).resolves.toMatch(/dc1\s*primary\s*secondary\s*UAPPROVER1/);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(cspViolations).toEqual([]);
+  }, 15_000);
+});
