@@ -126,7 +126,9 @@ export function healthGraphScene(g: HealthGraph): Scene {
       width: 2,
       dash: true,
     });
-    text(x + 4, LOSS.top + 4, `-> ${f.to ?? '?'}`, FAILOVER_COLOR);
+    // Near the right edge the label goes to the left of its line, so it is never cut off.
+    const right = x > RIGHT - 140;
+    text(right ? x - 4 : x + 4, LOSS.top + 4, `-> ${f.to ?? '?'}`, FAILOVER_COLOR, right ? 'end' : 'start');
   }
   return { width: W, height: H, background: '#ffffff', description: describe(g), shapes };
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from '@jest/globals';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's chromium (`.ci/run` installs it); never a downloaded browser. */
@@ -16,15 +17,27 @@ const FLAGS = [
 ];
 
 /**
- * Whether the browser tests can run here. In CI a missing chromium is a failure (the suite throws);
- * on a developer machine the suite is skipped with a message saying how to get it.
+ * A describe that needs chromium (like describeLab): without it, in CI (CI set) the suite fails with one
+ * test saying what is missing; on a developer machine it is skipped with a message saying how to get it.
  */
-export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI)
-    throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
-  console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-  return false;
+export function describeBrowser(name: string, body: () => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(name, body);
+    return;
+  }
+  const why = `browser tests "${name}" cannot run: ${CHROMIUM} is missing`;
+  if (process.env.CI) {
+    describe(name, () => {
+      it('needs Debian chromium', () => {
+        throw new Error(`${why}. CI must run them: .ci/run installs it (apt-get install chromium).`);
+      });
+    });
+    return;
+  }
+  console.warn(
+    `SKIPPED ${why}. Install it with apt-get install chromium, or set CI=1 to make this a failure.`,
+  );
+  describe.skip(name, body);
 }
 
 export interface Browser {
