@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { AppContext } from '../app/context.js';
 import { requireBearer } from '../http/bearer-auth.js';
-import { sendError } from '../http/errors.js';
-import { type RoutedRequest, sendJson } from '../http/server.js';
+import { guarded } from '../http/errors.js';
+import { sendJson } from '../http/server.js';
 import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
 import { clearedSessionCookie, isHttps, pageAllowed, sameSecret, sessionCookie } from '../page/page-auth.js';
 import { PageFeed } from '../page/page-feed.js';
@@ -113,13 +113,4 @@ function asset(res: ServerResponse, type: string, body: string): void {
 function redirect(res: ServerResponse, to: string, cookie?: string): void {
   res.writeHead(303, { ...SECURITY_HEADERS, location: to, ...(cookie ? { 'set-cookie': cookie } : {}) });
   res.end();
-}
-
-async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    req.log.warn({ err }, 'status page request failed');
-    sendError(res, err);
-  }
 }

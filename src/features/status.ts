@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { parseBoundedJson } from '../domain/bounded-json.js';
@@ -7,8 +6,8 @@ import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
-import { httpStatusOf, sendError } from '../http/errors.js';
-import { type RoutedRequest, sendJson } from '../http/server.js';
+import { guarded } from '../http/errors.js';
+import { sendJson } from '../http/server.js';
 import type { SandboxAccount } from '../local/sandbox-account.js';
 import type { Account } from '../ports/account.js';
 import { StatusService } from '../services/status-service.js';
@@ -118,15 +117,4 @@ function parseChaos(raw: Buffer): z.infer<typeof chaosSchema> {
     throw new BadRequestError('expected {"site":"<site>","tunnel":"<tunnel>","action":"break"|"heal"}');
   }
   return parsed.data;
-}
-
-/** Typed errors become their HTTP status; only unexpected ones are logged as errors. */
-async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
-    else req.log.info({ reason: (err as Error).message }, 'request rejected');
-    sendError(res, err, req.id);
-  }
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, TunnelOpsError } from '../domain/errors.js';
+import type { RoutedRequest } from './server.js';
 
 /** The one place typed errors become HTTP responses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -35,4 +36,19 @@ export function sendError(res: ServerResponse, err: unknown, requestId?: string)
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** Runs a route's work; typed errors become their HTTP status, and only unexpected ones are logged as errors. */
+export async function guarded(
+  req: RoutedRequest,
+  res: ServerResponse,
+  fn: () => Promise<void>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ reason: (err as Error).message }, 'request rejected');
+    sendError(res, err, req.id);
+  }
 }
