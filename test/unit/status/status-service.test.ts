@@ -210,7 +210,9 @@ describe('StatusService', () => {
       ['primary', 1],
       ['secondary', 1],
     ]);
-    expect(graph?.failovers).toEqual([{ at, site: 'dc1', from: 'primary', to: 'secondary', actor: 'controller' }]);
+    expect(graph?.failovers).toEqual([
+      { at, site: 'dc1', from: 'primary', to: 'secondary', actor: 'controller' },
+    ]);
     expect(await status.healthGraph('nope')).toBeNull();
     fake.account.metrics.probeSeries = async () => {
       throw awsError('ThrottlingException', 'slow down');
