@@ -20,7 +20,7 @@ export function renderPage(o: Overview, opts: { signOut: boolean }): string {
   return layout(
     'tunnelops status',
     `<noscript><meta http-equiv="refresh" content="5"></noscript>`,
-    `<main id="overview" aria-live="polite">${renderMain(o)}</main>
+    `<main id="overview">${renderMain(o)}</main>
 <footer><p>Updates by itself: <span id="live">every 5 s (reload)</span>. Read-only. JSON: <a href="/api/overview">/api/overview</a>.</p>
 ${opts.signOut ? '<form method="post" action="/signout"><button type="submit">Sign out</button></form>' : ''}</footer>`,
   );

@@ -44,7 +44,7 @@ export const tunnelColor = (index: number): string => TUNNEL_COLORS[index % TUNN
 
 /** Lays the graph out: a loss panel (0-100 %) over a latency panel (0 to a round maximum), time along x. */
 export function healthGraphScene(g: HealthGraph): Scene {
-  const shapes: Shape[] = [{ kind: 'rect', x: 0, y: 0, w: W, h: H, fill: '#ffffff' }];
+  const shapes: Shape[] = [];
   const text = (x: number, y: number, t: string, color = INK, anchor: 'start' | 'middle' | 'end' = 'start') =>
     shapes.push({ kind: 'text', x, y, text: t, color, anchor });
   const span = Math.max(1, g.endMs - g.startMs);

@@ -6,7 +6,12 @@ import { type Scene, type Shape, TEXT_HEIGHT } from './graph-scene.js';
  * Content-Security-Policy without 'unsafe-inline'. `role="img"` with a title and description for screen readers.
  */
 export function sceneSvg(scene: Scene, title: string): string {
-  const body = scene.shapes.map(shape).join('');
+  const body = [
+    { kind: 'rect', x: 0, y: 0, w: scene.width, h: scene.height, fill: scene.background } as const,
+    ...scene.shapes,
+  ]
+    .map(shape)
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${scene.width} ${scene.height}" role="img" aria-labelledby="g-title-${id(title)} g-desc-${id(title)}" class="graph"><title id="g-title-${id(title)}">${escapeHtml(title)}</title><desc id="g-desc-${id(title)}">${escapeHtml(scene.description)}</desc>${body}</svg>`;
 }
 
