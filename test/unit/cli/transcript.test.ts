@@ -38,7 +38,7 @@ describe('transcript', () => {
     expect(text).toContain('updated 9 times (last 10:00:10)');
     expect(text).not.toContain('step 8');
     const lines = text.split('\n');
-    const alarm = lines.findIndex((l) => l === 'ALARM: tunnelops-dc1-primary-down');
+    const alarm = lines.indexOf('ALARM: tunnelops-dc1-primary-down');
     expect(lines[alarm + 1]).toMatch(/^ {2}↳ 10:00:13/);
     expect(lines[alarm + 2]).toBe('    OK at 10:00:13');
     expect(text).toContain('only <@UREQUESTER> sees this');
