@@ -92,6 +92,20 @@ describe('npm start as a process tree', () => {
     expect(await listening(port)).toBe(false);
   }, 60_000);
 
+  it('npm killed outright (SIGKILL) still takes the server with it within seconds', async () => {
+    const port = await freePort();
+    const { child } = npmStart(sandboxEnv({ PORT: String(port), TUNNELOPS_DATA_DIR: tempDir() }));
+    await waitHealthy(`http://127.0.0.1:${port}`, child);
+    const tree = descendants(child.pid!);
+    child.kill('SIGKILL');
+    await exitOf(child);
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && (tree.some(alive) || (await listening(port))))
+      await new Promise((r) => setTimeout(r, 100));
+    expect(tree.filter(alive)).toEqual([]);
+    expect(await listening(port)).toBe(false);
+  }, 60_000);
+
   it('a second start on a busy port prints one line saying who is there and what to do, and exits non-zero', async () => {
     const port = await freePort();
     const env = sandboxEnv({ PORT: String(port), TUNNELOPS_DATA_DIR: tempDir() });
