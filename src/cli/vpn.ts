@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { applyEnvFile } from '../config/env-file.js';
+import { TunnelOpsError } from '../domain/errors.js';
 import { SANDBOX_CHANNELS, SANDBOX_USERS } from '../local/sandbox-directory.js';
 import { SlackCommandClient } from '../local/slack-command-client.js';
 import { renderBlocks } from './render-blocks.js';
@@ -104,7 +105,8 @@ run(process.argv.slice(2)).then(
       console.error(`vpn: ${err.message}\n(npm run vpn -- help lists every command)`);
       process.exit(EXIT.usage);
     }
-    const known = err instanceof ServerDownError || err instanceof ServerRefusedError;
+    const known =
+      err instanceof ServerDownError || err instanceof ServerRefusedError || err instanceof TunnelOpsError;
     console.error(`vpn: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`);
     process.exit(EXIT.refused);
   },

@@ -147,6 +147,7 @@ describe('.env', () => {
     // HOST is set in the environment too: the environment wins (the app listens on 127.0.0.1 only).
     const env = sandboxEnv({ PORT: String(envPort) });
     delete env.PORT; // PORT comes from the file
+    delete env.TUNNELOPS_ENV_FILE; // the default: ./.env of the working directory
     let out = '';
     const child = spawn(
       process.execPath,
