@@ -219,7 +219,13 @@ async function main(): Promise<void> {
     const apis = new Set([...healthy.calls.keys()]).size;
     finishBench(
       'status',
-      { tunnels, regions: REGIONS.length, aws_calls: healthy.total, naive_calls: naive, wall_ms: healthy.wallMs },
+      {
+        tunnels,
+        regions: REGIONS.length,
+        aws_calls: healthy.total,
+        naive_calls: naive,
+        wall_ms: healthy.wallMs,
+      },
       {
         wrong,
         goals: [
