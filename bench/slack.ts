@@ -5,7 +5,7 @@
  * `/vpn status` commands and Approve clicks (self-approvals, non-approvers, double clicks, racing
  * approvers). Ack latency = HTTP response time of /slack/events. Afterwards it checks every request ran
  * exactly once (one set of route changes per site).
- * Goal: ack p99 < 300 ms. Short form (BENCH_SMOKE=1): 60 requests, 20 at a time, 4 sites.
+ * Goal: ack p99 < 300 ms. Short form (BENCH_SMOKE=1): 60 requests, 10 at a time, 4 sites.
  * Last line: {"bench":"slack","requests":200,"concurrency":50,"ack_p50_ms":A,"ack_p99_ms":B,"errors":E,"wrong":E,"valid":true}
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -22,7 +22,7 @@ import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 import type { FromSlackSide, Job, ToSlackSide } from './lib/slack-side.js';
 
 const REQUESTS = benchSize(200, 60);
-const CONCURRENCY = benchSize(50, 20);
+const CONCURRENCY = benchSize(50, 10);
 const SITES = benchSize(10, 4);
 const CLICKS_PER_SITE = 8;
 /** Warm-up sites get the same mix first (not measured), so the figures are not a cold start. */
