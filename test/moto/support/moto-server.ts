@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -69,7 +69,9 @@ function kill(child: ChildProcess): Promise<void> {
  * Starts a private moto_server on a free loopback port (one per test file, so files never share state).
  * ECS services report `runningCount` = MOTO_ECS_SERVICE_RUNNING (moto's default is 0).
  */
-export async function startMoto(opts: { ecsServiceRunning?: number } = {}): Promise<MotoServer> {
+export async function startMoto(
+  opts: { ecsServiceRunning?: number; /** File moto appends each recorded request to (see recorder()). */ recordingPath?: string } = {},
+): Promise<MotoServer> {
   const bin = findMotoServer();
   if (!bin) throw new Error(MOTO_MISSING);
   let lastError: unknown;
@@ -79,7 +81,11 @@ export async function startMoto(opts: { ecsServiceRunning?: number } = {}): Prom
     const endpoint = `http://127.0.0.1:${port}`;
     const stderr: string[] = [];
     const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...process.env, MOTO_ECS_SERVICE_RUNNING: String(opts.ecsServiceRunning ?? 1) },
+      env: {
+        ...process.env,
+        MOTO_ECS_SERVICE_RUNNING: String(opts.ecsServiceRunning ?? 1),
+        ...(opts.recordingPath ? { MOTO_RECORDER_FILEPATH: opts.recordingPath } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (d: Buffer) => {
@@ -95,4 +101,35 @@ export async function startMoto(opts: { ecsServiceRunning?: number } = {}): Prom
     }
   }
   throw lastError;
+}
+
+/** One request as moto's recorder saw it. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * moto's request recorder (started with `recordingPath`): which calls a process made, with their bodies,
+ * so a test can prove what was read, not only what changed.
+ */
+export function recorder(endpoint: string, path: string) {
+  const post = async (action: string) => {
+    const res = await fetch(`${endpoint}/moto-api/recorder/${action}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`moto recorder ${action}: HTTP ${res.status}`);
+  };
+  return {
+    start: () => post('start-recording'),
+    stop: () => post('stop-recording'),
+    reset: () => post('reset-recording'),
+    read(): RecordedRequest[] {
+      if (!existsSync(path)) return [];
+      return readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as RecordedRequest);
+    },
+  };
 }

@@ -27,7 +27,8 @@ import { MOTO_CREDENTIALS, MOTO_REGION } from './moto-server.js';
 
 /** Raw SDK clients on moto for building the world (the code under test gets its clients from AwsClients). */
 export function motoClients(endpoint: string) {
-  const factory = new AwsClients({ endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 1 });
+  // moto loads each service's backend on its first call, which can take seconds on a busy machine.
+  const factory = new AwsClients({ endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: 20_000 });
   const config = factory.config(MOTO_REGION);
   const sns = new SNSClient(config);
   const secrets = new SecretsManagerClient(config);
