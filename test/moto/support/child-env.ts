@@ -12,7 +12,9 @@ const run = promisify(execFile);
  */
 export function awsProcessEnv(endpoint: string, tableName: string, extra: Record<string, string> = {}) {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(AWS_|SLACK_|WEBHOOK_SECRET|TUNNELOPS_|NODE_OPTIONS)/.test(k)),
+    Object.entries(process.env).filter(
+      ([k]) => !/^(AWS_|SLACK_|WEBHOOK_SECRET|TUNNELOPS_|NODE_OPTIONS)/.test(k),
+    ),
   );
   return {
     ...env,
@@ -33,7 +35,14 @@ export function awsProcessEnv(endpoint: string, tableName: string, extra: Record
 export interface ControllerResult {
   status: string;
   reason?: string;
-  decisions?: Array<{ site: string; action: string; code: string; reason: string; to?: string; changed?: number }>;
+  decisions?: Array<{
+    site: string;
+    action: string;
+    code: string;
+    reason: string;
+    to?: string;
+    changed?: number;
+  }>;
 }
 
 /** One cold start + invocation of the controller Lambda's `handler` in its own process (one per function). */

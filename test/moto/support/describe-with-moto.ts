@@ -14,4 +14,3 @@ export function describeWithMoto(name: string, body: () => void): void {
   console.warn(`skipping "${name}": ${MISSING}`);
   describe.skip(`${name} (skipped: ${MISSING})`, body);
 }
-

@@ -8,7 +8,8 @@ export async function siteRoutes(ec2: EC2Client, site: SiteWorld): Promise<Recor
   for (const table of out.RouteTables ?? []) {
     for (const r of table.Routes ?? []) {
       if (!r.DestinationCidrBlock || !site.site.onPremCidrs.includes(r.DestinationCidrBlock)) continue;
-      routes[`${table.RouteTableId} ${r.DestinationCidrBlock}`] = r.NetworkInterfaceId ?? r.InstanceId ?? null;
+      routes[`${table.RouteTableId} ${r.DestinationCidrBlock}`] =
+        r.NetworkInterfaceId ?? r.InstanceId ?? null;
     }
   }
   return routes;
@@ -17,6 +18,7 @@ export async function siteRoutes(ec2: EC2Client, site: SiteWorld): Promise<Recor
 /** What siteRoutes reads when every on-prem route of the site points at `target`. */
 export function allRoutesTo(site: SiteWorld, target: string): Record<string, string> {
   const expected: Record<string, string> = {};
-  for (const rtb of site.routeTableIds) for (const cidr of site.site.onPremCidrs) expected[`${rtb} ${cidr}`] = target;
+  for (const rtb of site.routeTableIds)
+    for (const cidr of site.site.onPremCidrs) expected[`${rtb} ${cidr}`] = target;
   return expected;
 }

@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 /** Dummy static credentials: moto accepts any, and nothing here may ever reach a real account. */
-export const MOTO_CREDENTIALS = { accessKeyId: 'AKIAMOTOTESTINGKEY00', secretAccessKey: 'moto-testing-secret' };
+export const MOTO_CREDENTIALS = {
+  accessKeyId: 'AKIAMOTOTESTINGKEY00',
+  secretAccessKey: 'moto-testing-secret',
+};
 export const MOTO_REGION = 'us-east-1';
 
 export const MOTO_MISSING =
@@ -70,7 +73,10 @@ function kill(child: ChildProcess): Promise<void> {
  * ECS services report `runningCount` = MOTO_ECS_SERVICE_RUNNING (moto's default is 0).
  */
 export async function startMoto(
-  opts: { ecsServiceRunning?: number; /** File moto appends each recorded request to (see recorder()). */ recordingPath?: string } = {},
+  opts: {
+    ecsServiceRunning?: number /** File moto appends each recorded request to (see recorder()). */;
+    recordingPath?: string;
+  } = {},
 ): Promise<MotoServer> {
   const bin = findMotoServer();
   if (!bin) throw new Error(MOTO_MISSING);

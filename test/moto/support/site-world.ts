@@ -1,23 +1,23 @@
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeImagesCommand,
-  EC2Client,
+  type EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
-  ECSClient,
+  type ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { alarmName, alarmTopicName, SLACK_SECRET_NAME, STATE_TABLE_NAME } from '../../../infra/lib/naming.js';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { createStoreTable } from '../../../src/aws/dynamo-table.js';
@@ -28,7 +28,12 @@ import { MOTO_CREDENTIALS, MOTO_REGION } from './moto-server.js';
 /** Raw SDK clients on moto for building the world (the code under test gets its clients from AwsClients). */
 export function motoClients(endpoint: string) {
   // moto loads each service's backend on its first call, which can take seconds on a busy machine.
-  const factory = new AwsClients({ endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: 20_000 });
+  const factory = new AwsClients({
+    endpoint,
+    credentials: MOTO_CREDENTIALS,
+    maxAttempts: 1,
+    requestTimeoutMs: 20_000,
+  });
   const config = factory.config(MOTO_REGION);
   const sns = new SNSClient(config);
   const secrets = new SecretsManagerClient(config);
@@ -107,7 +112,9 @@ async function buildShared(c: MotoClients, slackBotToken: string) {
     }),
   );
   const queueArn = (
-    await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+    await c.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
   ).Attributes?.QueueArn;
   const secret = await c.secrets.send(
     new CreateSecretCommand({
@@ -115,7 +122,12 @@ async function buildShared(c: MotoClients, slackBotToken: string) {
       SecretString: JSON.stringify({ botToken: slackBotToken, signingSecret: 'unused-in-these-tests' }),
     }),
   );
-  return { queueUrl: queue.QueueUrl!, queueArn: queueArn!, dlqUrl: dlq.QueueUrl!, slackSecretArn: secret.ARN! };
+  return {
+    queueUrl: queue.QueueUrl!,
+    queueArn: queueArn!,
+    dlqUrl: dlq.QueueUrl!,
+    slackSecretArn: secret.ARN!,
+  };
 }
 
 /**
@@ -124,7 +136,12 @@ async function buildShared(c: MotoClients, slackBotToken: string) {
  * on-prem CIDR routed to the primary's instance (PrimaryRoutes), the ECS cluster with one service per tunnel
  * (SiteStack/ServerTask), the site's alarm topic subscribed to the shared queue, and the TunnelUp/loss alarms.
  */
-async function buildSite(c: MotoClients, spec: SiteSpec, queueArn: string, imageId: string): Promise<SiteWorld> {
+async function buildSite(
+  c: MotoClients,
+  spec: SiteSpec,
+  queueArn: string,
+  imageId: string,
+): Promise<SiteWorld> {
   const vpc = await c.ec2.send(new CreateVpcCommand({ CidrBlock: spec.vpcCidr }));
   const vpcId = vpc.Vpc!.VpcId!;
   const [a, b] = spec.vpcCidr.split('.');
@@ -139,104 +156,123 @@ async function buildSite(c: MotoClients, spec: SiteSpec, queueArn: string, image
       containerDefinitions: [{ name: 'openvpn', image: 'tunnelops/openvpn-server:test', memory: 256 }],
     }),
   );
-  for (const [i, tunnel] of (['primary', 'secondary'] as const).entries()) {
-    const availabilityZone = AZS[i]!;
-    const subnet = await c.ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${a}.${b}.${i * 16}.0/20`, AvailabilityZone: availabilityZone }),
-    );
-    const subnetId = subnet.Subnet!.SubnetId!;
-    const run = await c.ec2.send(
-      new RunInstancesCommand({
-        ImageId: imageId,
-        InstanceType: 't3.small',
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        TagSpecifications: [
-          {
-            ResourceType: 'instance',
-            Tags: [
-              { Key: TUNNEL_TAG_KEY, Value: `${spec.name}-${tunnel}` },
-              { Key: 'Name', Value: `tunnelops-${spec.name}-${tunnel}` },
-            ],
-          },
-        ],
-      }),
-    );
-    const instance = run.Instances![0]!;
-    const eni = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
-    if (!eni?.NetworkInterfaceId) throw new Error(`moto gave ${instance.InstanceId} no primary ENI`);
-    tunnels.push({
-      name: tunnel,
-      instanceId: instance.InstanceId!,
-      eniId: eni.NetworkInterfaceId,
-      subnetId,
-      availabilityZone,
-    });
-    await c.ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: `${spec.name}-${tunnel}`,
-        taskDefinition: taskDef.taskDefinition!.taskDefinitionArn!,
-        desiredCount: 1,
-        launchType: 'EC2',
-      }),
-    );
-    // One private route table per AZ, as an imported VPC's private subnets usually have.
-    const table = await c.ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
-    routeTableIds.push(table.RouteTable!.RouteTableId!);
+  // The two tunnels are independent: build them side by side (moto is slow on a busy machine).
+  const built = await Promise.all(
+    (['primary', 'secondary'] as const).map(async (tunnel, i) => {
+      const availabilityZone = AZS[i]!;
+      const subnet = await c.ec2.send(
+        new CreateSubnetCommand({
+          VpcId: vpcId,
+          CidrBlock: `${a}.${b}.${i * 16}.0/20`,
+          AvailabilityZone: availabilityZone,
+        }),
+      );
+      const subnetId = subnet.Subnet!.SubnetId!;
+      const run = await c.ec2.send(
+        new RunInstancesCommand({
+          ImageId: imageId,
+          InstanceType: 't3.small',
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: subnetId,
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: [
+                { Key: TUNNEL_TAG_KEY, Value: `${spec.name}-${tunnel}` },
+                { Key: 'Name', Value: `tunnelops-${spec.name}-${tunnel}` },
+              ],
+            },
+          ],
+        }),
+      );
+      const instance = run.Instances![0]!;
+      const eni = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
+      if (!eni?.NetworkInterfaceId) throw new Error(`moto gave ${instance.InstanceId} no primary ENI`);
+      await c.ecs.send(
+        new CreateServiceCommand({
+          cluster,
+          serviceName: `${spec.name}-${tunnel}`,
+          taskDefinition: taskDef.taskDefinition!.taskDefinitionArn!,
+          desiredCount: 1,
+          launchType: 'EC2',
+        }),
+      );
+      // One private route table per AZ, as an imported VPC's private subnets usually have.
+      const table = await c.ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+      const world: TunnelWorld = {
+        name: tunnel,
+        instanceId: instance.InstanceId!,
+        eniId: eni.NetworkInterfaceId,
+        subnetId,
+        availabilityZone,
+      };
+      return { world, routeTableId: table.RouteTable!.RouteTableId! };
+    }),
+  );
+  for (const b of built) {
+    tunnels.push(b.world);
+    routeTableIds.push(b.routeTableId);
   }
   const [primary, secondary] = tunnels as [TunnelWorld, TunnelWorld];
-  for (const RouteTableId of routeTableIds) {
-    for (const cidr of spec.onPremCidrs) {
-      await c.ec2.send(
-        new CreateRouteCommand({ RouteTableId, DestinationCidrBlock: cidr, InstanceId: primary.instanceId }),
-      );
-    }
-  }
+  await Promise.all(
+    routeTableIds.flatMap((RouteTableId) =>
+      spec.onPremCidrs.map((cidr) =>
+        c.ec2.send(
+          new CreateRouteCommand({
+            RouteTableId,
+            DestinationCidrBlock: cidr,
+            InstanceId: primary.instanceId,
+          }),
+        ),
+      ),
+    ),
+  );
   const topic = await c.sns.send(new CreateTopicCommand({ Name: alarmTopicName(spec.name) }));
   const topicArn = topic.TopicArn!;
   await c.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
-  for (const t of tunnels) {
-    const dims = [
-      { Name: 'Site', Value: spec.name },
-      { Name: 'Tunnel', Value: t.name },
-    ];
-    await c.cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarmName(spec.name, t.name, 'down'),
-        Namespace: METRIC_NAMESPACE,
-        MetricName: 'TunnelUp',
-        Dimensions: dims,
-        Statistic: 'Minimum',
-        Period: 10,
-        EvaluationPeriods: 2,
-        DatapointsToAlarm: 2,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
-        AlarmActions: [topicArn],
-        OKActions: [topicArn],
-      }),
-    );
-    await c.cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarmName(spec.name, t.name, 'loss'),
-        Namespace: METRIC_NAMESPACE,
-        MetricName: 'ProbeLossPct',
-        Dimensions: dims,
-        Statistic: 'Average',
-        Period: 10,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 3,
-        Threshold: 20,
-        ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [topicArn],
-        OKActions: [topicArn],
-      }),
-    );
-  }
+  await Promise.all(
+    tunnels.map(async (t) => {
+      const dims = [
+        { Name: 'Site', Value: spec.name },
+        { Name: 'Tunnel', Value: t.name },
+      ];
+      await c.cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: alarmName(spec.name, t.name, 'down'),
+          Namespace: METRIC_NAMESPACE,
+          MetricName: 'TunnelUp',
+          Dimensions: dims,
+          Statistic: 'Minimum',
+          Period: 10,
+          EvaluationPeriods: 2,
+          DatapointsToAlarm: 2,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+          AlarmActions: [topicArn],
+          OKActions: [topicArn],
+        }),
+      );
+      await c.cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: alarmName(spec.name, t.name, 'loss'),
+          Namespace: METRIC_NAMESPACE,
+          MetricName: 'ProbeLossPct',
+          Dimensions: dims,
+          Statistic: 'Average',
+          Period: 10,
+          EvaluationPeriods: 3,
+          DatapointsToAlarm: 3,
+          Threshold: 20,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [topicArn],
+          OKActions: [topicArn],
+        }),
+      );
+    }),
+  );
   const site = siteSchema.parse({
     name: spec.name,
     region: MOTO_REGION,
@@ -256,19 +292,26 @@ async function buildSite(c: MotoClients, spec: SiteSpec, queueArn: string, image
   return { site, vpcId, routeTableIds, tunnels: [primary, secondary], topicArn };
 }
 
-export const DEFAULT_SITE: SiteSpec = { name: 'dc1', onPremCidrs: ['10.20.0.0/16', '10.21.0.0/16'], vpcCidr: '10.0.0.0/16' };
+export const DEFAULT_SITE: SiteSpec = {
+  name: 'dc1',
+  onPremCidrs: ['10.20.0.0/16', '10.21.0.0/16'],
+  vpcCidr: '10.0.0.0/16',
+};
 
 /** Builds the Shared stack and every site in moto and returns the topology that describes them. */
 export async function buildWorld(
   c: MotoClients,
   opts: { sites?: SiteSpec[]; slackBotToken?: string } = {},
 ): Promise<World> {
-  const shared = await buildShared(c, opts.slackBotToken ?? 'xoxb-moto-test-token');
-  // moto ships a fixed catalogue of AMIs; any one will do for an instance that never boots.
-  const images = await c.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+  const [shared, images] = await Promise.all([
+    buildShared(c, opts.slackBotToken ?? 'xoxb-moto-test-token'),
+    // moto ships a fixed catalogue of AMIs; any one will do for an instance that never boots.
+    c.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })),
+  ]);
   const imageId = images.Images?.[0]?.ImageId;
   if (!imageId) throw new Error('moto lists no AMI to launch instances from');
-  const sites: SiteWorld[] = [];
-  for (const spec of opts.sites ?? [DEFAULT_SITE]) sites.push(await buildSite(c, spec, shared.queueArn, imageId));
+  const sites = await Promise.all(
+    (opts.sites ?? [DEFAULT_SITE]).map((spec) => buildSite(c, spec, shared.queueArn, imageId)),
+  );
   return { ...shared, tableName: STATE_TABLE_NAME, sites, topology: { sites: sites.map((s) => s.site) } };
 }
