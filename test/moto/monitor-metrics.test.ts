@@ -34,8 +34,22 @@ describeWithMoto('monitor metrics against moto', () => {
 
   it('PutMetricData from the monitor is read back by status as each tunnel health', async () => {
     const deps = { cloudwatch: c.cloudwatch, store };
-    await reportRounds(deps, { site: 'dc1', tunnel: 'primary', up: true, count: 20, lossPct: 0, latencyMs: 12 });
-    await reportRounds(deps, { site: 'dc1', tunnel: 'secondary', up: true, count: 20, lossPct: 50, latencyMs: 80 });
+    await reportRounds(deps, {
+      site: 'dc1',
+      tunnel: 'primary',
+      up: true,
+      count: 20,
+      lossPct: 0,
+      latencyMs: 12,
+    });
+    await reportRounds(deps, {
+      site: 'dc1',
+      tunnel: 'secondary',
+      up: true,
+      count: 20,
+      lossPct: 50,
+      latencyMs: 80,
+    });
 
     const env = loadEnv({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: moto.endpoint });
     const account = createAwsAccount({
