@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 const USER_AGENT = 'tunnelops/0.1';
@@ -58,6 +59,10 @@ export class AwsClients {
 
   eventbridge(region: string): EventBridgeClient {
     return this.cached('eventbridge', region, (c) => new EventBridgeClient(c));
+  }
+
+  secretsManager(region: string): SecretsManagerClient {
+    return this.cached('secretsmanager', region, (c) => new SecretsManagerClient(c));
   }
 
   /** Closes every client's sockets (keep-alive agents would otherwise hold the process open). */
