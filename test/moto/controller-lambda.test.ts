@@ -1,10 +1,12 @@
 /**
  * The failover controller Lambda's real `handler`, cold-started in its own process with AWS_ENDPOINT_URL at
- * moto: a Tunnel Health Changed event for the active tunnel moves every on-prem route of the site in moto.
+ * moto, configured as infra/ configures it (TUNNELOPS_SITE, the Slack token from its Secrets Manager secret):
+ * a Tunnel Health Changed event for the active tunnel moves every on-prem route of the site in moto.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DynamoStore } from '../../src/aws/dynamo-store.js';
+import { SlackStandin } from '../../src/local/slack-standin.js';
 import { heartbeat, putHeartbeat } from '../helpers/heartbeats.js';
 import { awsProcessEnv, invokeController } from './support/child-env.js';
 import { describeWithMoto } from './support/describe-with-moto.js';
@@ -20,15 +22,24 @@ describeWithMoto('controller Lambda against moto', () => {
   let c: MotoClients;
   let world: World;
   let store: DynamoStore;
+  let slack: SlackStandin;
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     moto = await startMoto();
     c = motoClients(moto.endpoint);
     world = await buildWorld(c, { sites: [{ ...DEFAULT_SITE, mode: 'auto' }] });
     store = new DynamoStore({ client: c.dynamodb, tableName: world.tableName });
+    slack = new SlackStandin();
+    env = awsProcessEnv(moto.endpoint, world.tableName, {
+      TUNNELOPS_SITE: 'dc1',
+      SLACK_BOT_TOKEN_SECRET_ARN: world.slackSecretArn,
+      SLACK_API_URL: await slack.start(),
+    });
   }, 60_000);
 
   afterAll(async () => {
+    await slack?.stop();
     c?.destroy();
     await moto?.stop();
   });
@@ -41,11 +52,7 @@ describeWithMoto('controller Lambda against moto', () => {
     await putHeartbeat(store, heartbeat('primary', 'down', Date.now()));
     await putHeartbeat(store, heartbeat('secondary', 'up', Date.now()));
 
-    const result = await invokeController(
-      awsProcessEnv(moto.endpoint, world.tableName),
-      world.topology,
-      event('tunnel-health-changed'),
-    );
+    const result = await invokeController(env, world.topology, event('tunnel-health-changed'));
 
     expect(result.status).toBe('evaluated');
     expect(result.decisions).toEqual([
@@ -55,6 +62,10 @@ describeWithMoto('controller Lambda against moto', () => {
     const audit = await store.listAudit({ site: 'dc1' });
     expect(audit.filter((e) => e.event === 'routes-changed')).toHaveLength(4);
     expect(audit.at(-1)).toMatchObject({ action: 'failover', event: 'succeeded', actor: 'controller' });
+    // The token came from the secret in moto: without it the controller has no Slack at all.
+    expect(slack.callsTo('chat.postMessage').some((m) => m.args.channel === dc1.site.slackChannel)).toBe(
+      true,
+    );
   }, 60_000);
 
   it('a health event for a tunnel that is already standby changes nothing in moto', async () => {
@@ -65,11 +76,7 @@ describeWithMoto('controller Lambda against moto', () => {
     const changedBefore = await changes();
     await putHeartbeat(store, heartbeat('secondary', 'up', Date.now()));
     // The old primary is still down, but it no longer carries traffic: nothing to do.
-    const result = await invokeController(
-      awsProcessEnv(moto.endpoint, world.tableName),
-      world.topology,
-      event('tunnel-health-changed'),
-    );
+    const result = await invokeController(env, world.topology, event('tunnel-health-changed'));
     expect(result.decisions?.[0]).toMatchObject({ site: 'dc1', action: 'none', code: 'active-ok' });
     expect(await siteRoutes(c.ec2, dc1)).toEqual(before);
     expect(await changes()).toBe(changedBefore);

@@ -10,7 +10,11 @@ const run = promisify(execFile);
  * AWS/Slack/tunnelops (a developer's real credentials must never reach these processes), plus moto's endpoint,
  * dummy credentials and the shared state table.
  */
-export function awsProcessEnv(endpoint: string, tableName: string, extra: Record<string, string> = {}) {
+export function awsProcessEnv(
+  endpoint: string,
+  tableName: string,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !/^(AWS_|SLACK_|WEBHOOK_SECRET|TUNNELOPS_|NODE_OPTIONS)/.test(k),
@@ -27,7 +31,7 @@ export function awsProcessEnv(endpoint: string, tableName: string, extra: Record
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     TUNNELOPS_STORE: `dynamodb:${tableName}`,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'warn' as const,
     ...extra,
   };
 }

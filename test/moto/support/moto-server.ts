@@ -115,6 +115,7 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  body_encoded: boolean;
 }
 
 /**
@@ -135,7 +136,8 @@ export function recorder(endpoint: string, path: string) {
       return readFileSync(path, 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as RecordedRequest);
+        .map((line) => JSON.parse(line) as RecordedRequest)
+        .map((r) => (r.body_encoded ? { ...r, body: Buffer.from(r.body, 'base64').toString('utf8') } : r));
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   type ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { alarmName, alarmTopicName, SLACK_SECRET_NAME, STATE_TABLE_NAME } from '../../../infra/lib/naming.js';
@@ -36,7 +36,6 @@ export function motoClients(endpoint: string) {
   });
   const config = factory.config(MOTO_REGION);
   const sns = new SNSClient(config);
-  const secrets = new SecretsManagerClient(config);
   return {
     factory,
     ec2: factory.ec2(MOTO_REGION) as EC2Client,
@@ -45,11 +44,10 @@ export function motoClients(endpoint: string) {
     dynamodb: factory.dynamodb(MOTO_REGION) as DynamoDBClient,
     sqs: factory.sqs(MOTO_REGION) as SQSClient,
     sns,
-    secrets,
+    secrets: factory.secretsManager(MOTO_REGION),
     destroy() {
       factory.destroy();
       sns.destroy();
-      secrets.destroy();
     },
   };
 }
