@@ -11,6 +11,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
@@ -47,6 +48,8 @@ export class DynamoStore implements Store {
   private seq = 0;
   private lastAuditMs = 0;
   private readonly onClose: (() => void) | undefined;
+  /** False once the endpoint said it has no TransactWriteItems (dynalite); DynamoDB and moto have it. */
+  private transactions = true;
 
   constructor(props: {
     client: DynamoDBClient | DynamoDBDocumentClient;
@@ -225,12 +228,36 @@ export class DynamoStore implements Store {
     return `${new Date(ms).toISOString()}#${String(this.seq).padStart(12, '0')}#${this.writer}`;
   }
 
+  /**
+   * The entry goes into the all-sites log and its site's log in one transaction: both views hold it or
+   * neither does (a batch write can land one copy and leave the other unprocessed).
+   */
   async appendAudit(entry: AuditEntry): Promise<void> {
     const sk = this.nextAuditSk();
     const body = JSON.stringify(entry);
-    let requests = [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
-      PutRequest: { Item: { pk, sk, entry: body } },
-    }));
+    const items = [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({ pk, sk, entry: body }));
+    if (this.transactions) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: items.map((Item) => ({
+              // A fresh sort key never exists; the condition makes a clash an error instead of an overwrite.
+              Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+            })),
+          }),
+        );
+        return;
+      } catch (err) {
+        if ((err as Error).name !== 'UnknownOperationException') throw err;
+        this.transactions = false;
+      }
+    }
+    await this.batchPut(items);
+  }
+
+  /** Without transactions (dynalite): a batch write, retrying what DynamoDB left unprocessed. */
+  private async batchPut(items: Array<Record<string, unknown>>): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt >= 8) throw new Error('appendAudit: DynamoDB kept returning unprocessed items');
       const out = await this.doc.send(
