@@ -64,4 +64,57 @@ describeWithMoto('DynamoStore on moto', () => {
     expect(await keys('audit#all')).toEqual([first]);
     expect((await store.listAudit({ site: 'dc1' })).map((e) => e.event)).toEqual(['requested', 'squatter']);
   }, 30_000);
+
+  it('stores a state change with its audit entry in one transaction: an audit clash leaves the record as it was', async () => {
+    const tableName = 'tunnelops-moto-cas-audit';
+    await DynamoStore.createTable(c.dynamodb, tableName);
+    const clock = new ManualClock(Date.parse('2026-03-01T11:00:00.000Z'));
+    const store = new DynamoStore({ client: c.dynamodb, tableName, clock });
+    const at = new Date(clock.now()).toISOString();
+    const audit = (event: string) => ({
+      at,
+      site: 'dc1',
+      action: 'failover',
+      actor: 'U2',
+      event,
+      requestId: 'fo-1',
+    });
+    await store.create('approval', 'fo-1', { state: 'pending' });
+    await store.appendAudit(audit('requested'));
+    const [first] = (
+      await c.dynamodb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'audit#all' } },
+        }),
+      )
+    ).Items!.map((i) => i.sk!.S!);
+    await c.dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'audit#all' },
+          sk: { S: first!.replace('#000000000001#', '#000000000002#') },
+          entry: { S: '{"event":"squatter"}' },
+        },
+      }),
+    );
+
+    await expect(
+      store.compareAndSet('approval', 'fo-1', 1, { state: 'approved' }, undefined, audit('approved')),
+    ).rejects.toThrow();
+    expect(await store.get('approval', 'fo-1')).toMatchObject({ value: { state: 'pending' }, version: 1 });
+    expect((await store.listAudit({ site: 'dc1' })).map((e) => e.event)).toEqual(['requested']);
+
+    // Next sort key is free: the change and its entry land together; a stale change writes neither.
+    expect(
+      await store.compareAndSet('approval', 'fo-1', 1, { state: 'approved' }, undefined, audit('approved')),
+    ).toBe(true);
+    expect(
+      await store.compareAndSet('approval', 'fo-1', 1, { state: 'denied' }, undefined, audit('denied')),
+    ).toBe(false);
+    expect(await store.get('approval', 'fo-1')).toMatchObject({ value: { state: 'approved' }, version: 2 });
+    expect((await store.listAudit({ site: 'dc1' })).map((e) => e.event)).toEqual(['requested', 'approved']);
+  }, 30_000);
 });
