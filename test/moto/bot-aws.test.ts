@@ -16,23 +16,9 @@ import { reportRounds } from './support/monitor-rounds.js';
 import { allRoutesTo, siteRoutes } from './support/moto-reads.js';
 import { type MotoServer, startMoto } from './support/moto-server.js';
 import { buildWorld, type MotoClients, motoClients, type World } from './support/site-world.js';
+import { until } from './support/until.js';
 
 const CHANNEL = 'C0MOTO0001';
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const textOf = (reply: { text?: string; blocks?: unknown[] } | undefined | null): string =>
   `${reply?.text ?? ''}\n${JSON.stringify(reply?.blocks ?? [])}`;

@@ -25,21 +25,7 @@ import { alarmNotification } from './support/alarm-notification.js';
 import { describeWithMoto } from './support/describe-with-moto.js';
 import { MOTO_CREDENTIALS, type MotoServer, startMoto } from './support/moto-server.js';
 import { buildWorld, type MotoClients, motoClients, type World } from './support/site-world.js';
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { until } from './support/until.js';
 
 /**
  * GET moto's copy of an SNS signing certificate. moto's server picks the service from a request's SigV4

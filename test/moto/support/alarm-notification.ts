@@ -15,7 +15,7 @@ export async function alarmNotification(
   alarmName: string,
   state: 'ALARM' | 'OK',
   reason: string,
-): Promise<{ subject: string; message: string }> {
+): Promise<{ message: string }> {
   const before = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] })))
     .MetricAlarms?.[0];
   if (!before) throw new Error(`moto has no alarm ${alarmName}`);
@@ -53,8 +53,5 @@ export async function alarmNotification(
       Threshold: alarm.Threshold,
     },
   };
-  return {
-    subject: `${state}: "${alarmName}" in US East (N. Virginia)`,
-    message: JSON.stringify(message),
-  };
+  return { message: JSON.stringify(message) };
 }

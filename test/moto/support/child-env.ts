@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Topology } from '../../../src/config/topology-schema.js';
+import type { HandlerResult } from '../../../src/lambda/controller-handler.js';
 import { MOTO_CREDENTIALS, MOTO_REGION } from './moto-server.js';
 
 const run = promisify(execFile);
@@ -36,19 +37,6 @@ export function awsProcessEnv(
   };
 }
 
-export interface ControllerResult {
-  status: string;
-  reason?: string;
-  decisions?: Array<{
-    site: string;
-    action: string;
-    code: string;
-    reason: string;
-    to?: string;
-    changed?: number;
-  }>;
-}
-
 /** One cold start + invocation of the controller Lambda's `handler` in its own process (one per function). */
 export async function invokeController(env: NodeJS.ProcessEnv, topology: Topology, event: unknown) {
   const { stdout } = await run(
@@ -57,5 +45,5 @@ export async function invokeController(env: NodeJS.ProcessEnv, topology: Topolog
     { env: { ...env, TUNNELOPS_TOPOLOGY_JSON: JSON.stringify(topology) }, timeout: 30_000 },
   );
   const last = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as ControllerResult;
+  return JSON.parse(last) as HandlerResult;
 }
