@@ -11,7 +11,7 @@ import { loadTopology } from './src/config/load-topology.js';
 import { ConfigError } from './src/domain/errors.js';
 import { createLogger } from './src/log.js';
 
-/** SIGTERM/SIGINT normally reach us (npm start execs node); this covers a launcher killed outright. */
+/** SIGTERM/SIGINT normally reach us (npm start execs node); this covers npm killed outright (SIGKILL). */
 const ORPHAN_CHECK_MS = 1_000;
 let env: Env | undefined;
 
@@ -32,10 +32,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void shutdown('parent exited');
-  }, ORPHAN_CHECK_MS).unref();
+  // Under `npm start` only: npm gone (killed outright) means nobody can stop us any more. Started any
+  // other way (a container's PID 1, a detached launcher), outliving the parent is intended.
+  if (process.env.npm_lifecycle_event === 'start') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown('npm exited');
+    }, ORPHAN_CHECK_MS).unref();
+  }
   const settings = describeEnvFile(envFile);
   if (app.slackStandin) {
     console.error(

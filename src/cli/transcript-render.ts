@@ -1,4 +1,4 @@
-import { groupTranscript, type MessageView, type TranscriptLine } from './transcript-view.js';
+import { groupTranscript, type MessageView, type TranscriptLine } from './transcript.js';
 
 export interface TranscriptRenderOptions {
   /** How many messages (or, raw, calls) from the end. */

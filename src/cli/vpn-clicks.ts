@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { ApprovalResult, ApprovalState } from '../domain/approval.js';
 import type { SlackCommandClient } from '../local/slack-command-client.js';
-import { readTranscript, type TranscriptLine } from './transcript-view.js';
+import { entriesAfter, type TranscriptLine, transcriptMark } from './transcript.js';
 import { type CliOptions, EXIT, UsageError } from './vpn-args.js';
 import type { ServerApi } from './vpn-server.js';
 
@@ -55,12 +54,11 @@ function clickPayload(opts: CliOptions, slack: SlackCommandClient, verb: string,
   };
 }
 
-/** What the sandbox's Slack stand-in saw since `since`: refusals told only to this user, dialogs opened. */
-const seenSince = (opts: CliOptions, since: string): TranscriptLine[] =>
-  readTranscript(join(opts.dataDir, 'slack-transcript.jsonl')).filter((e) => e.at >= since);
-
-const refusalFor = (opts: CliOptions, since: string) =>
-  seenSince(opts, since).find((e) => e.method === 'chat.postEphemeral' && e.args.user === opts.user);
+/** A refusal told only to this user after the mark (the transcript's position before the click). */
+const refusalFor = (opts: CliOptions, mark: number) =>
+  entriesAfter(opts.dataDir, mark).find(
+    (e) => e.method === 'chat.postEphemeral' && e.args.user === opts.user,
+  );
 
 /**
  * Waits until the click shows its effect: a refusal (ephemeral to the clicker) or the request reaching a
@@ -69,14 +67,14 @@ const refusalFor = (opts: CliOptions, since: string) =>
 async function waitOutcome(
   d: ClickDeps,
   id: string,
-  since: string,
+  mark: number,
   done: (r: RequestJson) => boolean,
   describe: (r: RequestJson) => { line: string; ok: boolean },
 ): Promise<number> {
   const deadline = Date.now() + (d.timeoutMs ?? CLICK_TIMEOUT_MS);
   let saidRunning = false;
   while (Date.now() < deadline) {
-    const refusal = refusalFor(d.opts, since);
+    const refusal = refusalFor(d.opts, mark);
     if (refusal) {
       d.out(`refused (only you can see this): ${d.show(refusal.args.blocks, refusal.args.text ?? '')}`);
       return EXIT.refused;
@@ -102,7 +100,7 @@ async function waitOutcome(
 /** `approve <id>`: clicks Approve as Slack would, then prints what happened (routes moved, or why not). */
 export async function approve(d: ClickDeps, id: string): Promise<number> {
   const before = await d.api.json<RequestJson>(`/api/request?id=${encodeURIComponent(id)}`);
-  const since = new Date().toISOString();
+  const mark = transcriptMark(d.opts.dataDir);
   const res = await d.slack.interaction(clickPayload(d.opts, d.slack, 'approve', id));
   if (res.status !== 200) {
     d.out(`the server refused the click: HTTP ${res.status} ${res.body?.text ?? ''}`);
@@ -111,7 +109,7 @@ export async function approve(d: ClickDeps, id: string): Promise<number> {
   return waitOutcome(
     d,
     id,
-    since,
+    mark,
     // A request that was not pending can only be refused (the ephemeral reply says why): wait for that.
     (r) => before.state === 'pending' && !['pending', 'approved', 'executing'].includes(r.state),
     (r) =>
@@ -131,7 +129,7 @@ export async function deny(d: ClickDeps, id: string, reason: string): Promise<nu
       `deny needs a reason of at least 3 characters, e.g. npm run vpn -- --as UAPPROVER2 deny ${id} "not during the release"; nothing was changed`,
     );
   await d.api.json<RequestJson>(`/api/request?id=${encodeURIComponent(id)}`); // 404 says "no request"
-  const since = new Date().toISOString();
+  const mark = transcriptMark(d.opts.dataDir);
   const res = await d.slack.interaction(clickPayload(d.opts, d.slack, 'deny', id));
   if (res.status !== 200) {
     d.out(`the server refused the click: HTTP ${res.status} ${res.body?.text ?? ''}`);
@@ -141,12 +139,12 @@ export async function deny(d: ClickDeps, id: string, reason: string): Promise<nu
   const deadline = Date.now() + 5_000;
   let dialog: TranscriptLine | undefined;
   while (!dialog && Date.now() < deadline) {
-    const refusal = refusalFor(d.opts, since);
+    const refusal = refusalFor(d.opts, mark);
     if (refusal) {
       d.out(`refused (only you can see this): ${d.show(refusal.args.blocks, refusal.args.text ?? '')}`);
       return EXIT.refused;
     }
-    dialog = seenSince(d.opts, since).find((e) => e.method === 'views.open');
+    dialog = entriesAfter(d.opts.dataDir, mark).find((e) => e.method === 'views.open');
     if (!dialog) await sleep(POLL_MS);
   }
   const view = dialog?.args.view;
@@ -178,7 +176,7 @@ export async function deny(d: ClickDeps, id: string, reason: string): Promise<nu
   return waitOutcome(
     d,
     id,
-    since,
+    mark,
     (r) => r.state !== 'pending',
     (r) =>
       r.state === 'denied' && r.closedBy === d.opts.user

@@ -3,14 +3,14 @@
  * signed slash commands and button clicks, replies printed as readable text. `npm run vpn -- help` lists
  * every command, option and environment variable.
  */
-import { join } from 'node:path';
 import { applyEnvFile } from '../config/env-file.js';
+import { TunnelOpsError } from '../domain/errors.js';
 import { SANDBOX_CHANNELS, SANDBOX_USERS } from '../local/sandbox-directory.js';
 import { SlackCommandClient } from '../local/slack-command-client.js';
 import { renderBlocks } from './render-blocks.js';
 import { renderSlackMarkup } from './slack-markup.js';
+import { transcriptEntries } from './transcript.js';
 import { renderTranscript } from './transcript-render.js';
-import { readTranscript } from './transcript-view.js';
 import { type CliOptions, EXIT, helpText, parseCliArgs, UsageError } from './vpn-args.js';
 import { approve, deny } from './vpn-clicks.js';
 import { ServerApi, ServerDownError, ServerRefusedError, signingSecret } from './vpn-server.js';
@@ -45,7 +45,7 @@ function transcript(opts: CliOptions): number {
   const n = count === undefined ? 10 : Number(count);
   if (!Number.isInteger(n) || n < 1 || n > 1000)
     throw new UsageError('usage: npm run vpn -- transcript [n] [--raw]   (n from 1 to 1000)');
-  const entries = readTranscript(join(opts.dataDir, 'slack-transcript.jsonl'));
+  const entries = transcriptEntries(opts.dataDir);
   out(renderTranscript(entries, { last: n, raw: opts.raw, show }));
   return EXIT.ok;
 }
@@ -104,7 +104,8 @@ run(process.argv.slice(2)).then(
       console.error(`vpn: ${err.message}\n(npm run vpn -- help lists every command)`);
       process.exit(EXIT.usage);
     }
-    const known = err instanceof ServerDownError || err instanceof ServerRefusedError;
+    const known =
+      err instanceof ServerDownError || err instanceof ServerRefusedError || err instanceof TunnelOpsError;
     console.error(`vpn: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`);
     process.exit(EXIT.refused);
   },

@@ -16,10 +16,15 @@ export interface EnvFileResult {
 }
 
 /**
- * Reads `.env` into `target` with Node's own parser (util.parseEnv): the environment wins over the file,
+ * Reads `.env` (or $TUNNELOPS_ENV_FILE) into `target` with Node's own parser (util.parseEnv): the environment wins over the file,
  * the file over nothing. A missing file is not an error; an unreadable or oversized one is.
  */
-export function applyEnvFile(path = '.env', target: NodeJS.ProcessEnv = process.env): EnvFileResult {
+export function applyEnvFile(
+  target: NodeJS.ProcessEnv = process.env,
+  path = target.TUNNELOPS_ENV_FILE ?? '.env',
+): EnvFileResult {
+  // TUNNELOPS_ENV_FILE names another file; set to "" it reads none (hermetic tests, CI).
+  if (path === '') return { path: null, applied: [], overridden: [] };
   const full = resolve(path);
   if (!existsSync(full)) return { path: null, applied: [], overridden: [] };
   const text = readFileSync(full);

@@ -66,6 +66,8 @@ export function parseVpnCommand(text: string): ParseResult {
   const [verb, ...args] = tokenize(text.trim());
   switch ((verb ?? 'help').toLowerCase()) {
     case 'help':
+    case '--help':
+    case '-h':
     case '':
       return done({ kind: 'help' });
     case 'status': {

@@ -32,7 +32,8 @@ export function startSandboxAlarmFeed(props: {
           const got = bySite.get(tunnelKey(site.name, t.name));
           if (!got?.ok) continue;
           for (const a of got.value) {
-            const known = [...alarms.records.values()].find((r) => r.name === a.name);
+            // Only the feed's own alarms (by ARN): one fed through /api/sandbox/alarm under the same name is not ours.
+            const known = alarms.records.get(alarmArn(site.region, a.name));
             if (known ? known.state === a.state : a.state === 'OK') continue;
             const message = notification(a, site.name, t.name, site.region);
             await alarms.ingestMessage(`sandbox:${a.name}:${a.state}:${a.since}`, message, log);
@@ -50,6 +51,8 @@ export function startSandboxAlarmFeed(props: {
   return { tick, stop: () => clearInterval(timer) };
 }
 
+const alarmArn = (region: string, name: string) => `arn:aws:cloudwatch:${region}:000000000000:alarm:${name}`;
+
 /** A CloudWatch alarm notification's Message, as SNS would deliver it for this simulated alarm. */
 function notification(a: AlarmSummary, site: string, tunnel: string, region: string): string {
   return JSON.stringify({
@@ -60,7 +63,7 @@ function notification(a: AlarmSummary, site: string, tunnel: string, region: str
     NewStateReason: a.reason,
     StateChangeTime: a.since,
     Region: region,
-    AlarmArn: `arn:aws:cloudwatch:${region}:000000000000:alarm:${a.name}`,
+    AlarmArn: alarmArn(region, a.name),
     Trigger: {
       MetricName: 'TunnelUp',
       Namespace: METRIC_NAMESPACE,

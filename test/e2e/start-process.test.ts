@@ -77,20 +77,27 @@ const exitOf = (child: ChildProcess): Promise<number | null> =>
     : new Promise((r) => child.once('exit', (c) => r(c)));
 
 describe('npm start as a process tree', () => {
-  it('SIGTERM to npm stops the server: nothing below it survives and the port is free', async () => {
-    const port = await freePort();
-    const { child } = npmStart(sandboxEnv({ PORT: String(port), TUNNELOPS_DATA_DIR: tempDir() }));
-    await waitHealthy(`http://127.0.0.1:${port}`, child);
-    const tree = descendants(child.pid!);
-    expect(tree.length).toBeGreaterThan(0);
-    child.kill('SIGTERM');
-    await exitOf(child);
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && (tree.some(alive) || (await listening(port))))
-      await new Promise((r) => setTimeout(r, 100));
-    expect(tree.filter(alive)).toEqual([]);
-    expect(await listening(port)).toBe(false);
-  }, 60_000);
+  it.each([
+    ['SIGTERM', 5_000],
+    ['SIGKILL', 8_000], // npm killed outright: the app notices it lost npm within a second or so
+  ] as const)(
+    '%s to npm stops the server: nothing below it survives and the port is free',
+    async (signal, ms) => {
+      const port = await freePort();
+      const { child } = npmStart(sandboxEnv({ PORT: String(port), TUNNELOPS_DATA_DIR: tempDir() }));
+      await waitHealthy(`http://127.0.0.1:${port}`, child);
+      const tree = descendants(child.pid!);
+      expect(tree.length).toBeGreaterThan(0);
+      child.kill(signal);
+      await exitOf(child);
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && (tree.some(alive) || (await listening(port))))
+        await new Promise((r) => setTimeout(r, 100));
+      expect(tree.filter(alive)).toEqual([]);
+      expect(await listening(port)).toBe(false);
+    },
+    60_000,
+  );
 
   it('a second start on a busy port prints one line saying who is there and what to do, and exits non-zero', async () => {
     const port = await freePort();
@@ -133,6 +140,7 @@ describe('.env', () => {
     // HOST is set in the environment too: the environment wins (the app listens on 127.0.0.1 only).
     const env = sandboxEnv({ PORT: String(envPort) });
     delete env.PORT; // PORT comes from the file
+    delete env.TUNNELOPS_ENV_FILE; // the default: ./.env of the working directory
     let out = '';
     const child = spawn(
       process.execPath,

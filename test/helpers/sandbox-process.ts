@@ -20,7 +20,8 @@ export function sandboxEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
       ([k]) => !/^(AWS_|SLACK_|WEBHOOK_SECRET|TUNNELOPS_|PORT$|HOST$|VPN_USER$|npm_)/.test(k),
     ),
   );
-  return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
+  // TUNNELOPS_ENV_FILE="": a developer's own .env must not leak into the test.
+  return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', TUNNELOPS_ENV_FILE: '', ...extra };
 }
 
 /** Resolves once GET /healthz answers, or rejects after `timeoutMs` (or when `child` exits first). */

@@ -5,6 +5,7 @@ describe('/vpn command parser', () => {
   it.each([
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
+    ['--help', { kind: 'help' }],
     ['status', { kind: 'status' }],
     ['STATUS dc1', { kind: 'status', site: 'dc1' }],
     ['failover dc1', { kind: 'failover', site: 'dc1' }],

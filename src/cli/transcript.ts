@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** One Web API call as the sandbox's Slack stand-in wrote it (src/local/slack-standin.ts). */
 export interface TranscriptLine {
@@ -18,19 +19,23 @@ export interface TranscriptLine {
 /** The transcript only grows; read at most its last 16 MB. */
 const MAX_READ = 16 * 1024 * 1024;
 
-export function readTranscript(path: string): TranscriptLine[] {
+const pathIn = (dataDir: string) => join(dataDir, 'slack-transcript.jsonl');
+
+/** Parses the lines from byte `from` (a line start) to the end, at most MAX_READ bytes of the tail. */
+function readFrom(path: string, from: number): TranscriptLine[] {
   if (!existsSync(path)) return [];
   const size = statSync(path).size;
-  const length = Math.min(size, MAX_READ);
+  const start = Math.max(from, size - MAX_READ);
+  const length = Math.max(0, size - start);
   const buf = Buffer.alloc(length);
   const fd = openSync(path, 'r');
   try {
-    readSync(fd, buf, 0, length, size - length);
+    readSync(fd, buf, 0, length, start);
   } finally {
     closeSync(fd);
   }
   const lines = buf.toString('utf8').split('\n');
-  if (length < size) lines.shift(); // cut mid-line
+  if (start > from) lines.shift(); // cut mid-line
   const out: TranscriptLine[] = [];
   for (const line of lines) {
     if (!line) continue;
@@ -42,6 +47,20 @@ export function readTranscript(path: string): TranscriptLine[] {
   }
   return out;
 }
+
+/** The calls in the data dir's transcript (its last 16 MB), oldest first. */
+export const transcriptEntries = (dataDir: string): TranscriptLine[] => readFrom(pathIn(dataDir), 0);
+
+/**
+ * Where the transcript ends now; `entriesAfter(dataDir, mark)` is then exactly what came later.
+ * The transcript is append-only, so a position (its size in bytes) names an entry; a time does not (many
+ * share a millisecond).
+ */
+export const transcriptMark = (dataDir: string): number =>
+  existsSync(pathIn(dataDir)) ? statSync(pathIn(dataDir)).size : 0;
+
+export const entriesAfter = (dataDir: string, mark: number): TranscriptLine[] =>
+  readFrom(pathIn(dataDir), mark);
 
 /** One message as Slack shows it now: its latest text, how often it changed, and its thread's replies. */
 export interface MessageView {
