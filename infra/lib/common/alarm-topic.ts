@@ -22,16 +22,8 @@ export interface AlarmTopicProps {
  * id would fail the deploy).
  */
 export function alarmTopic(scope: Construct, props: AlarmTopicProps): sns.Topic {
-  const key = new kms.Key(scope, 'Key', { enableKeyRotation: true, description: props.description });
   // CloudWatch publishes alarm notifications into the encrypted topic.
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
-    }),
-  );
+  const key = keyForService(scope, 'Key', props.description, 'cloudwatch.amazonaws.com');
   const topic = new sns.Topic(scope, 'Topic', {
     topicName: props.topicName,
     masterKey: key,
@@ -50,6 +42,23 @@ export function alarmTopic(scope: Construct, props: AlarmTopicProps): sns.Topic 
     });
   }
   return topic;
+}
+
+/**
+ * A rotating customer key that an AWS service of this account may encrypt with (writing into an encrypted
+ * topic or queue on our behalf).
+ */
+export function keyForService(scope: Construct, id: string, description: string, service: string): kms.Key {
+  const key = new kms.Key(scope, id, { enableKeyRotation: true, description });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      principals: [new iam.ServicePrincipal(service)],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+  );
+  return key;
 }
 
 /** Sends both ALARM and OK of each alarm to the topic (the bot updates one message per alarm in place). */

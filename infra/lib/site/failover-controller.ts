@@ -6,7 +6,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { HEALTH_EVENT_DETAIL_TYPE, HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.js';
-import { notify } from '../common/alarm-topic.js';
+import { keyForService, notify } from '../common/alarm-topic.js';
 import { REDUNDANT_DEPENDS_ON, suppressCfnLint } from '../common/cfn-lint.js';
 import { acknowledge } from '../common/nag.js';
 import {
@@ -77,18 +76,12 @@ export class FailoverController extends Construct {
     mkdirSync(topologyDir, { recursive: true });
     const topologyFile = join(topologyDir, `${site.name}.json`);
     writeFileSync(topologyFile, topologyText);
-    const dlqKey = new kms.Key(this, 'DeadLetterKey', {
-      enableKeyRotation: true,
-      description: `tunnelops ${site.name} controller DLQ`,
-    });
     // EventBridge writes undeliverable events into the encrypted DLQ with this key.
-    dlqKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+    const dlqKey = keyForService(
+      this,
+      'DeadLetterKey',
+      `tunnelops ${site.name} controller DLQ`,
+      'events.amazonaws.com',
     );
     const deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
