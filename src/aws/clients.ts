@@ -84,7 +84,8 @@ export class AwsClients {
         // Without this the handler only logs a warning and keeps waiting.
         throwOnRequestTimeout: true,
       },
-      ...(endpoint ? { endpoint } : {}),
+      // moto accepts a gzip-compressed PutMetricData with 200 and stores nothing; an override gets plain bodies.
+      ...(endpoint ? { endpoint, disableRequestCompression: true } : {}),
       ...(credentials ? { credentials } : {}),
     };
   }
