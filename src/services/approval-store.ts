@@ -1,5 +1,6 @@
 import { type ApprovalAction, type ApprovalRequest, isTerminal } from '../domain/approval.js';
-import type { AuditEntry, Store, Versioned } from '../ports/store.js';
+import type { AuditEntry } from '../domain/audit.js';
+import type { Store, Versioned } from '../ports/store.js';
 
 const NS = 'approval';
 const OPEN_NS = 'approval-open';

@@ -1,7 +1,8 @@
 import { type ApprovalEvent, type ApprovalRequest, isDue, transition } from '../domain/approval.js';
+import type { AuditEntry } from '../domain/audit.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import type { AuditEntry, Store, Versioned } from '../ports/store.js';
+import type { Store, Versioned } from '../ports/store.js';
 import type { ApprovalNotifier } from './approval-notifier.js';
 import type { ApprovalStore } from './approval-store.js';
 
