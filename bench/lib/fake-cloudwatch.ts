@@ -19,11 +19,6 @@ const json = (body: unknown, status = 200): WireReply => ({
   contentType: 'application/x-amz-json-1.0',
   body: JSON.stringify(body),
 });
-// The 8-byte PNG signature plus an IHDR chunk header: enough for "is this a PNG".
-const PNG = Buffer.from([
-  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-]);
-
 const alarmState = (t: FakeTunnel) =>
   t.lossPct > 5 || t.runningTasks === 0 || t.instanceState !== 'running' ? 'ALARM' : 'OK';
 
@@ -100,6 +95,5 @@ export function handleCloudWatch(state: FakeAwsState, region: string, op: string
       ...(next ? { NextToken: next } : {}),
     });
   }
-  if (op === 'GetMetricWidgetImage') return json({ MetricWidgetImage: PNG.toString('base64') });
   return json({ __type: 'InvalidAction', message: `the fake does not implement ${op}` }, 400);
 }

@@ -69,7 +69,7 @@ export function observeStatements(scope: Construct, sites: readonly Site[]): iam
     }),
     new iam.PolicyStatement({
       sid: 'ReadMetricsAndAlarms',
-      actions: ['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricWidgetImage'],
+      actions: ['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms'],
       resources: ['*'],
     }),
   ];
