@@ -21,7 +21,7 @@ import { ApprovalService } from '../services/approval-service.js';
 import { FailoverController } from '../services/failover-controller.js';
 import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
 import { RedeployExecutor } from '../services/redeploy-executor.js';
-import { SlackChat } from '../slack/slack-chat.js';
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {
@@ -58,7 +58,10 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
   const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
   const chat = env.SLACK_BOT_TOKEN
     ? new SlackChat(
-        new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        new WebClient(env.SLACK_BOT_TOKEN, {
+          ...SLACK_CLIENT_DEFAULTS,
+          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        }),
       )
     : undefined;
   // Propose mode: the request goes into the shared store and the site's channel; the bot handles the clicks.
