@@ -148,6 +148,12 @@ export class FailoverController {
     );
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
 
+    if (decision.code === 'run-in-progress' && facts.failoverInProgress) {
+      // Look again as soon as that lease ends: if its run died, this process finishes it within seconds
+      // (the 1-minute reconcile is the backstop where the process does not live on, as in Lambda).
+      this.recheckAfter(site.name, facts.failoverInProgress.expiresAt - clock.now() + 100);
+      return outcome;
+    }
     if (decision.action === 'none') {
       await this.notices.clear(site.name);
       return outcome;
@@ -159,6 +165,9 @@ export class FailoverController {
         actor: this.actor,
         reason: decision.reason,
         trigger: 'automatic',
+        ...(decision.code === 'finish-interrupted' && facts.interrupted
+          ? { resumes: { runId: facts.interrupted.runId, actor: facts.interrupted.actor } }
+          : {}),
       });
       outcome.result = result;
       log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
@@ -192,6 +201,23 @@ export class FailoverController {
       })
       .catch((err) => log.error({ err }, 'could not audit the alert'));
     return outcome;
+  }
+
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
+
+  private recheckAfter(site: string, ms: number): void {
+    if (this.rechecks.has(site)) return;
+    const timer = setTimeout(
+      () => {
+        this.rechecks.delete(site);
+        this.evaluate(site, { kind: 'reconcile' }).catch((err) =>
+          this.props.log.error({ err, site }, 'recheck after a failover lease failed'),
+        );
+      },
+      Math.max(50, Math.min(ms, 60_000)),
+    );
+    timer.unref();
+    this.rechecks.set(site, timer);
   }
 
   private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {

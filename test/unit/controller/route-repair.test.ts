@@ -77,10 +77,13 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     expect(d.to).toBeUndefined();
   });
 
-  it('follow the mode: propose asks, manual only alerts', () => {
+  // Changed deliberately: routes that carry nothing are an outage already, so repairing them is no risk
+  // decision; propose repairs at once like auto (it used to ask for an approval and wait). Manual still alerts.
+  it('are repaired at once in propose mode as in auto; manual only alerts', () => {
     const tunnels = [up('primary'), up('secondary')] as const;
     expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'propose'))).toMatchObject({
-      action: 'propose',
+      action: 'failover',
+      code: 'repair-routes',
       to: 'primary',
     });
     expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'manual'))).toMatchObject({
@@ -89,7 +92,7 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     });
   });
 
-  it('routes split between two live tunnels are still left to a human', () => {
+  it('routes split between two live tunnels with no interrupted run behind them are still left to a human', () => {
     const d = decide(
       input({ tunnels: [up('primary'), up('secondary')], routesProblem: 'rtb-1 10.20.0.0/16 -> secondary' }),
     );
