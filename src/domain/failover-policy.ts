@@ -66,6 +66,7 @@ export type DecisionCode =
   | 'repair-routes'
   | 'finish-interrupted'
   | 'run-in-progress'
+  | 'planned-termination'
   | 'unknown-active'
   | 'active-ok'
   | 'planned-deploy'
