@@ -13,7 +13,7 @@ import { SiteLock } from '../../../src/services/site-lock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
 
-const fit = (name: string): TunnelFacts => ({
+const healthy = (name: string): TunnelFacts => ({
   name,
   health: 'up',
   riseCount: 5,
@@ -21,7 +21,12 @@ const fit = (name: string): TunnelFacts => ({
   heartbeatAgeMs: 1000,
   task: 'running',
 });
-const down = (name: string): TunnelFacts => ({ ...fit(name), health: 'down', riseCount: 0, fallCount: 3 });
+const down = (name: string): TunnelFacts => ({
+  ...healthy(name),
+  health: 'down',
+  riseCount: 0,
+  fallCount: 3,
+});
 
 const split = (
   tunnels: readonly [TunnelFacts, TunnelFacts],
@@ -48,7 +53,7 @@ const split = (
 describe('an interrupted failover run (policy)', () => {
   it('is finished onto its own target when that tunnel is fit, in every mode, cooldown or not', () => {
     for (const mode of ['auto', 'propose', 'manual'] as const) {
-      const d = decide(split([fit('primary'), fit('secondary')], mode));
+      const d = decide(split([healthy('primary'), healthy('secondary')], mode));
       expect(d).toMatchObject({ action: 'failover', code: 'finish-interrupted', to: 'secondary' });
       expect(d.reason).toMatch(
         /finishing the interrupted failover run failover:UAPPROVER1:abc of UAPPROVER1/,
@@ -57,12 +62,12 @@ describe('an interrupted failover run (policy)', () => {
   });
 
   it('converges onto the other tunnel when its target is down (manual: alert)', () => {
-    expect(decide(split([fit('primary'), down('secondary')], 'auto'))).toMatchObject({
+    expect(decide(split([healthy('primary'), down('secondary')], 'auto'))).toMatchObject({
       action: 'failover',
       code: 'finish-interrupted',
       to: 'primary',
     });
-    expect(decide(split([fit('primary'), down('secondary')], 'manual'))).toMatchObject({
+    expect(decide(split([healthy('primary'), down('secondary')], 'manual'))).toMatchObject({
       action: 'alert',
       code: 'manual',
     });
@@ -176,10 +181,11 @@ describe('the next controller run finishes an interrupted run', () => {
     const audit = await store.listAudit({ site: 'dc1' });
     const resumed = audit.filter((e) => e.event === 'started').at(-1);
     expect(resumed).toMatchObject({ actor: 'controller' });
-    expect(resumed?.detail?.resumes).toMatchObject({ actor: 'UAPPROVER1' });
     const firstRun = audit.find((e) => e.requestId === 'req-7' && e.event === 'started');
-    expect((resumed?.detail?.resumes as { runId: string }).runId).toBe(firstRun?.detail?.runId);
+    expect(typeof firstRun?.detail?.runId).toBe('string');
+    expect(resumed?.detail?.resumes).toEqual({ actor: 'UAPPROVER1', runId: firstRun?.detail?.runId });
     expect(audit.at(-1)).toMatchObject({ event: 'succeeded', actor: 'controller' });
     expect(chat.posts.at(-1)?.text).toMatch(/finishing the interrupted failover run/);
+    expect(await new SiteLock({ store, clock }).holder('dc1')).toBeNull();
   });
 });
