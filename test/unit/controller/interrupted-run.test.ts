@@ -12,43 +12,22 @@ import { heartbeatTargetCheck } from '../../../src/services/heartbeat-target-che
 import { SiteLock } from '../../../src/services/site-lock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
+import { down, policyInput, up } from './policy-inputs.js';
 
-const healthy = (name: string): TunnelFacts => ({
-  name,
-  health: 'up',
-  riseCount: 5,
-  fallCount: 0,
-  heartbeatAgeMs: 1000,
-  task: 'running',
-});
-const down = (name: string): TunnelFacts => ({
-  ...healthy(name),
-  health: 'down',
-  riseCount: 0,
-  fallCount: 3,
-});
-
+const healthy = up;
 const split = (
   tunnels: readonly [TunnelFacts, TunnelFacts],
   mode: FailoverMode = 'propose',
   to = 'secondary',
-): PolicyInput => ({
-  site: 'dc1',
-  active: null,
-  routesProblem: 'rtb-1 10.20.0.0/16 -> secondary',
-  interrupted: { runId: 'failover:UAPPROVER1:abc', actor: 'UAPPROVER1', to },
-  tunnels,
-  settings: {
+): PolicyInput =>
+  policyInput(
+    {
+      routesProblem: 'rtb-1 10.20.0.0/16 -> secondary',
+      interrupted: { runId: 'failover:UAPPROVER1:abc', actor: 'UAPPROVER1', to },
+      tunnels,
+    },
     mode,
-    rise: 5,
-    fall: 3,
-    cooldownSeconds: 300,
-    maxAutomaticPerHour: 3,
-    heartbeatStaleSeconds: 10,
-  },
-  sinceLastFailoverMs: 10_000,
-  automaticLastHour: 3,
-});
+  );
 
 describe('an interrupted failover run (policy)', () => {
   it('is finished onto its own target when that tunnel is fit, in every mode, cooldown or not', () => {

@@ -1,51 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import type { FailoverMode } from '../../../src/config/topology-schema.js';
-import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { decide } from '../../../src/domain/failover-policy.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { FailoverController } from '../../../src/services/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
-
-const up = (name: string): TunnelFacts => ({
-  name,
-  health: 'up',
-  riseCount: 5,
-  fallCount: 0,
-  heartbeatAgeMs: 1000,
-  task: 'running',
-});
-const down = (name: string): TunnelFacts => ({
-  name,
-  health: 'down',
-  riseCount: 0,
-  fallCount: 3,
-  heartbeatAgeMs: 1000,
-  task: 'running',
-});
-
-function input(
-  p: Partial<PolicyInput> & Pick<PolicyInput, 'tunnels'>,
-  mode: FailoverMode = 'auto',
-): PolicyInput {
-  return {
-    site: 'dc1',
-    active: null,
-    routesProblem: 'rtb-1 10.20.0.0/16 -> nowhere',
-    settings: {
-      mode,
-      rise: 5,
-      fall: 3,
-      cooldownSeconds: 300,
-      maxAutomaticPerHour: 3,
-      heartbeatStaleSeconds: 10,
-    },
-    sinceLastFailoverMs: 10_000,
-    automaticLastHour: 3,
-    ...p,
-  };
-}
+import { down, policyInput as input, up } from './policy-inputs.js';
 
 describe('routes that point at no tunnel (blackholed or missing)', () => {
   it('are moved to the tunnel the other routes use when it is fit, even inside the cooldown and hourly cap', () => {
