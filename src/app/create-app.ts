@@ -50,7 +50,7 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
   const store = props.store ?? (await createStore(env, clock));
   stops.push(() => store.close());
   const sandbox = !props.account && !usesAws(env);
-  const account = props.account ?? createAccount({ env, topology, clock, log });
+  const account = props.account ?? (await createAccount({ env, topology, clock, log, store }));
 
   // Slack: without a bot token, Web API calls go to a local stand-in that keeps a transcript.
   let slackStandin: SlackStandin | undefined;

@@ -7,6 +7,7 @@ import { findSite } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
+import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
 import { AlarmService } from '../services/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
@@ -79,11 +80,21 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
         req.log,
       );
       if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
-      sendJson(res, 202, { status: result.status, alarmId: result.alarmId });
+      // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
+      sendJson(res, result.status === 'duplicate' ? 200 : 202, {
+        status: result.status,
+        alarmId: result.alarmId,
+        ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
+      });
     } catch (err) {
       sendError(res, err);
     }
   });
+
+  if (ctx.sandbox) {
+    const feed = startSandboxAlarmFeed({ topology: ctx.topology, metrics: ctx.account.metrics, alarms, log });
+    ctx.onStop(() => feed.stop());
+  }
 
   registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals: () => ctx.services.approvals, log });
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
+import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
@@ -11,6 +12,7 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import type { Account } from '../ports/account.js';
 import { StatusService } from '../services/status-service.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
+import { withPending } from '../slack/views/pending-view.js';
 import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
 
 const chaosSchema = z
@@ -31,6 +33,11 @@ export function registerStatus(ctx: AppContext): void {
   });
   ctx.services.status = status;
   const siteNames = () => ctx.topology.sites.map((s) => s.name);
+  // The approvals feature registers after this one: resolved per call.
+  const pendingBySite = async (sites: string[]): Promise<Map<string, PendingRequest[]>> => {
+    const all = (await ctx.services.approvals?.pending()) ?? [];
+    return new Map(sites.map((name) => [name, all.filter((p) => p.site === name)]));
+  };
 
   ctx.commands.status = async (cmd, c: CommandContext) => {
     if (cmd.site && !findSite(ctx.topology, cmd.site)) {
@@ -39,7 +46,7 @@ export function registerStatus(ctx: AppContext): void {
       return;
     }
     const report = await status.report(cmd.site ? [cmd.site] : undefined);
-    const msg = statusMessage(report);
+    const msg = withPending(statusMessage(report), await pendingBySite(report.sites.map((s) => s.name)));
     await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
     const only = report.sites.length === 1 ? report.sites[0] : undefined;
     if (!only) return;
@@ -66,7 +73,12 @@ export function registerStatus(ctx: AppContext): void {
           'not_found',
           `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
         );
-      sendJson(res, 200, toStatusJson(await status.report(wanted)));
+      const json = toStatusJson(await status.report(wanted));
+      const pending = await pendingBySite(json.sites.map((s) => s.name));
+      sendJson(res, 200, {
+        ...json,
+        sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
+      });
     }),
   );
 
@@ -86,6 +98,7 @@ export function registerStatus(ctx: AppContext): void {
         );
       }
       account.chaos[input.action](site.name, input.tunnel);
+      await account.saved();
       req.log.info({ ...input }, 'sandbox chaos');
       sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
     }),

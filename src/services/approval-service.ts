@@ -6,6 +6,7 @@ import {
   requestId,
   transition,
 } from '../domain/approval.js';
+import { type PendingRequest, pendingRequests } from '../domain/pending.js';
 import type { SiteStatus } from '../domain/status.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
@@ -166,9 +167,11 @@ export class ApprovalService {
   }
 
   async cancel(id: string, user: string): Promise<DecisionOutcome> {
+    const who = await this.whoDecides(id, user);
+    if (!who) return { ok: false, reason: `No request ${id}.` };
     const cancelled = await this.transitions.step(
       id,
-      { kind: 'cancel', user, now: this.props.clock.now() },
+      { kind: 'cancel', user, isApprover: who.isApprover, now: this.props.clock.now() },
       undefined,
       { event: 'cancelled', actor: user },
     );
@@ -176,6 +179,16 @@ export class ApprovalService {
       await this.notifier.update(cancelled.request);
     }
     return cancelled;
+  }
+
+  /** Open requests (of one site, or all), oldest first. */
+  async pending(site?: string): Promise<PendingRequest[]> {
+    const open = await this.requests.listOpen();
+    return pendingRequests(
+      open.map((r) => r.value),
+      this.props.clock.now(),
+      site,
+    );
   }
 
   async get(id: string): Promise<ApprovalRequest | null> {

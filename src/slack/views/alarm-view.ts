@@ -1,6 +1,7 @@
 import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
 import type { ChatMessage } from '../../ports/chat.js';
+import { escapeMrkdwn } from './escape.js';
 
 /**
  * Block Kit for alarms. Every alarm appears as "<emoji> `name` *STATE*" so people (and the bench's
@@ -88,7 +89,7 @@ export function renderAlarmMessage(
     { type: 'mrkdwn', text: `*Reason*\n${clip(record.reason || '—', 600)}` },
     { type: 'mrkdwn', text: `*Since*\n${slackDate(record.since)}` },
   ];
-  if (record.metric) {
+  if (record.metric?.name) {
     const dims = Object.entries(record.metric.dimensions)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
@@ -96,6 +97,14 @@ export function renderAlarmMessage(
       type: 'mrkdwn',
       text: `*Metric*\n${clip(`${record.metric.namespace}/${record.metric.name}${dims ? ` (${dims})` : ''}`, 300)}`,
     });
+  }
+  const math = record.metric?.expression;
+  if (math) {
+    // Written by whoever configured the alarm: shown literally (mrkdwn's three escapes).
+    const text = escapeMrkdwn(
+      clip(`${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`, 300),
+    );
+    fields.push({ type: 'mrkdwn', text: `*Expression*\n${text}` });
   }
   if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${clip(record.region, 100)}` });
   const blocks: unknown[] = [
