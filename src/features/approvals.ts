@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { BadRequestError } from '../domain/errors.js';
+import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -57,8 +58,11 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
       const site = req.query.get('site') ?? undefined;
       if (site !== undefined && !SITE_PARAM.test(site))
         throw new BadRequestError('site must be a site name such as dc1');
-      const entries = await ctx.store.listAudit(site ? { site } : {});
+      // Paged (newest page first, each page oldest first): one call never reads the whole log.
+      const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
+      const entries = [...page.entries].reverse();
       sendJson(res, 200, {
+        next: encodeAuditCursor(page.next),
         entries: entries.map((e) => ({
           at: e.at,
           site: e.site,

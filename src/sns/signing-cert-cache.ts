@@ -136,7 +136,9 @@ export class SigningCertCache {
       (err: unknown) => {
         this.inflight.delete(url);
         const error =
-          err instanceof CertificateError ? err : new CertificateError('signing certificate unavailable', true);
+          err instanceof CertificateError
+            ? err
+            : new CertificateError('signing certificate unavailable', true);
         this.failures.set(url, { until: this.clock.now() + NEGATIVE_TTL_MS, error });
         evictOldest(this.failures, this.maxEntries);
         throw error;

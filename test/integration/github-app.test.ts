@@ -198,6 +198,7 @@ function deployComment(body = '/deploy prod', login = 'octo-deployer') {
   payload.issue.pull_request = { url: `${API}${REPO}/pulls/1` };
   payload.comment.body = body;
   payload.comment.user.login = login;
+  payload.comment.created_at = new Date().toISOString();
   return payload;
 }
 
