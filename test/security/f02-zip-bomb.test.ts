@@ -28,6 +28,10 @@ describe('finding 2: the artifact zip is inflated within a bound', () => {
   });
 
   it('an ordinary artifact still reads', () => {
-    expect(readZip(makeZip({ 'cdk-diff.txt': 'Stack X' })).get('cdk-diff.txt')?.toString()).toBe('Stack X');
+    expect(
+      readZip(makeZip({ 'cdk-diff.txt': 'Stack X' }))
+        .get('cdk-diff.txt')
+        ?.toString(),
+    ).toBe('Stack X');
   });
 });

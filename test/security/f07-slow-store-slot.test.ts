@@ -28,7 +28,9 @@ describe('finding 7: a slow store write does not make the open slot look stale',
     try {
       const [a, b] = await Promise.all([
         approvals.create(pendingRequest({ id: 'fo-aaaaaa' })),
-        new Promise((r) => setTimeout(r, 10)).then(() => approvals.create(pendingRequest({ id: 'fo-bbbbbb' }))),
+        new Promise((r) => setTimeout(r, 10)).then(() =>
+          approvals.create(pendingRequest({ id: 'fo-bbbbbb' })),
+        ),
       ]);
       expect([a.created, b.created]).toEqual([true, false]);
       expect(b).toEqual({ created: false, existing: expect.objectContaining({ id: 'fo-aaaaaa' }) });
