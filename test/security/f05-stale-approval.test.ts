@@ -138,3 +138,7 @@ describe('finding 5: /deploy counts only approvals of the head commit, over ever
     expect(await store.get('deploy-lock', 'prod')).toBeNull();
   });
 });
+const next: Record<string, string> =
+  i + 1 < pages.length
+    ? { link: `<${API}${REPO}/pulls/1/reviews?per_page=100&page=${i + 2}>; rel="next"` }
+    : {};
