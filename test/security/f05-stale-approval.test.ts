@@ -101,7 +101,7 @@ function nockFacts(pages: Review[][]): { replies: string[] } {
     })
     .reply(201, { id: 1 });
   pages.forEach((page, i) => {
-    const next =
+    const next: Record<string, string> =
       i + 1 < pages.length
         ? { link: `<${API}${REPO}/pulls/1/reviews?per_page=100&page=${i + 2}>; rel="next"` }
         : {};
@@ -138,7 +138,3 @@ describe('finding 5: /deploy counts only approvals of the head commit, over ever
     expect(await store.get('deploy-lock', 'prod')).toBeNull();
   });
 });
-const next: Record<string, string> =
-  i + 1 < pages.length
-    ? { link: `<${API}${REPO}/pulls/1/reviews?per_page=100&page=${i + 2}>; rel="next"` }
-    : {};
