@@ -37,7 +37,10 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   if (!command) return;
   // GitHub redelivers for 3 days; delivery ids are remembered 30 days: an older command is a replay.
   if (deps.clock.now() - Date.parse(comment.created_at) > MAX_COMMAND_AGE_MS) {
-    deps.log.warn({ pr: issue.number, comment: comment.id }, 'ignored a /deploy or /unlock older than 3 days');
+    deps.log.warn(
+      { pr: issue.number, comment: comment.id },
+      'ignored a /deploy or /unlock older than 3 days',
+    );
     return;
   }
   const { owner, repo } = context.repo();

@@ -13,7 +13,7 @@ export interface BigPostResult {
 }
 
 /**
- * POSTs `totalBytes` of filler, streamed in 64 KiB chunks (never held in memory whole), and resolves with
+ * POSTs `totalBytes` of filler, streamed in 1 MiB chunks (never held in memory whole), and resolves with
  * the status as soon as the server answers, even if it answers before the body is sent. `chunked` leaves
  * out Content-Length, so the server has to stop reading by itself.
  */
@@ -22,17 +22,18 @@ export function postBig(
   totalBytes: number,
   headers: Record<string, string> = {},
   chunked = false,
+  method = 'POST',
 ): Promise<BigPostResult> {
   const started = performance.now();
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const chunk = Buffer.alloc(64 * 1024, 0x61); // "aaaa..."
+    const chunk = Buffer.alloc(1024 * 1024, 0x61); // "aaaa..."
     const req = request(
       {
         host: target.hostname,
         port: target.port,
         path: `${target.pathname}${target.search}`,
-        method: 'POST',
+        method,
         headers: { ...headers, ...(chunked ? {} : { 'content-length': String(totalBytes) }) },
       },
       (res) => {
@@ -50,12 +51,11 @@ export function postBig(
     );
     // The server may close the socket once it has answered; that is the point, not a failure.
     req.on('error', (err) => {
-      if (!req.writableEnded) return;
-      reject(err);
+      setTimeout(() => reject(new Error(`${err.message} (sent ${sent} bytes, no answer)`)), 2000).unref();
     });
     let sent = 0;
     const pump = (): void => {
-      while (sent < totalBytes) {
+      while (sent < totalBytes && !req.destroyed) {
         const n = Math.min(chunk.length, totalBytes - sent);
         sent += n;
         if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
@@ -65,6 +65,6 @@ export function postBig(
       }
       req.end();
     };
-    pump();
+    setImmediate(pump);
   });
 }
