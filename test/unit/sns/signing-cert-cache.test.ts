@@ -1,11 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import {
-  CertificateError,
-  NEGATIVE_TTL_MS,
-  SigningCertCache,
-} from '../../../src/sns/signing-cert-cache.js';
+import { CertificateError, NEGATIVE_TTL_MS, SigningCertCache } from '../../../src/sns/signing-cert-cache.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { CERT_HOST, CERT_PATH, CERT_URL, makeTestPki, type TestPki } from './sns-pki.js';
 
