@@ -1,59 +1,22 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { Probot, ProbotOctokit } from 'probot';
-import { loadEnv } from '../../src/config/load-env.js';
-import { githubDeps } from '../../src/features/github.js';
-import { githubApp } from '../../src/github/github-app.js';
+import type { Probot } from 'probot';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
-import { silentLogger } from '../../src/log.js';
-import type { Chat } from '../../src/ports/chat.js';
-import { demoTopology } from '../helpers/test-app.js';
+import { testProbot } from '../helpers/test-probot.js';
+import { silentChat } from './support.js';
 
 // Finding 5: /deploy counted any APPROVED review, whatever commit it approved, from the first 100 only.
 const API = 'https://api.github.com';
 const REPO = '/repos/Codertocat/Hello-World';
 const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 const OLD = '0000000000000000000000000000000000000001';
-const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs1', format: 'pem' })
-  .toString();
-const chat: Chat = {
-  post: async (channel) => ({ channel, ts: '1.1' }),
-  update: async () => {},
-  postEphemeral: async () => {},
-  uploadFile: async () => {},
-  userGroupMembers: async () => [],
-};
 
 let probot: Probot;
 let store: SqliteStore;
 beforeEach(() => {
   store = new SqliteStore({ path: ':memory:' });
-  probot = new Probot({
-    appId: 123,
-    privateKey,
-    logLevel: 'fatal',
-    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({
-      ...o,
-      retry: { enabled: false },
-      throttle: { ...o.throttle, enabled: false },
-    })),
-  });
-  const env = loadEnv({ TUNNELOPS_DEPLOY_ENVIRONMENTS: 'staging,prod' });
-  probot.load(
-    githubApp(
-      githubDeps({
-        topology: demoTopology(),
-        store,
-        chat,
-        clock: { now: () => Date.now() },
-        log: silentLogger(),
-        env,
-      }),
-    ),
-  );
+  probot = testProbot(store, silentChat);
 });
 afterEach(async () => {
   expect(nock.pendingMocks()).toEqual([]);

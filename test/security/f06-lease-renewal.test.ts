@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { createSandboxAccount } from '../../src/local/sandbox-account.js';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
 import { silentLogger } from '../../src/log.js';
-import type { Chat } from '../../src/ports/chat.js';
 import type { RouteTables } from '../../src/ports/route-tables.js';
 import { EXECUTION_LEASE_MS } from '../../src/services/approval-execution.js';
 import { ApprovalService } from '../../src/services/approval-service.js';
@@ -10,16 +9,10 @@ import { FailoverExecutor } from '../../src/services/failover-executor.js';
 import { RedeployExecutor } from '../../src/services/redeploy-executor.js';
 import { ManualClock } from '../helpers/fakes/manual-clock.js';
 import { demoTopology } from '../helpers/test-app.js';
+import { silentChat } from './support.js';
 
 // Finding 6: an approved run's lease was set once (5 min) and never renewed, so the sweep closed a request
 // that was still running as "interrupted" and its real result was dropped.
-const chat: Chat = {
-  post: async (channel) => ({ channel, ts: '1.000001' }),
-  update: async () => {},
-  postEphemeral: async () => {},
-  uploadFile: async () => {},
-  userGroupMembers: async () => [],
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +39,7 @@ describe('finding 6: a running approval keeps its lease; the sweep leaves it alo
     const approvals = new ApprovalService({
       ...common,
       topology,
-      chat,
+      chat: silentChat,
       // The site lock (renewed between route steps) is not what this test is about: long enough here.
       failover: new FailoverExecutor({
         ...common,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
+import type { Chat } from '../../src/ports/chat.js';
 
 export const WEBHOOK_SECRET = 'security-suite-webhook-secret';
 
@@ -68,3 +69,12 @@ export function postBig(
     setImmediate(pump);
   });
 }
+
+/** A Chat that accepts everything and remembers nothing (tests that look at the store, not at Slack). */
+export const silentChat: Chat = {
+  post: async (channel) => ({ channel, ts: '1.000001' }),
+  update: async () => {},
+  postEphemeral: async () => {},
+  uploadFile: async () => {},
+  userGroupMembers: async () => [],
+};
