@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AlarmEvent, type AlarmMetric, normalizeTime } from './alarm-event.js';
 import { alarmStateSchema, fromEventBridge } from './alarm-parse-eventbridge.js';
+import { parseBoundedJson } from './bounded-json.js';
 
 /**
  * Parses the `Message` of an SNS notification: a CloudWatch alarm notification, or an EventBridge event
@@ -92,9 +93,9 @@ function triggerMetric(t: Trigger): AlarmMetric | undefined {
 export function parseAlarmMessage(message: string): ParsedAlarm {
   let json: unknown;
   try {
-    json = JSON.parse(message);
+    json = parseBoundedJson(message, { maxBytes: 256 * 1024, maxDepth: 16 });
   } catch {
-    return { kind: 'ignored', reason: 'message is not JSON' };
+    return { kind: 'ignored', reason: 'message is not JSON (or too large or deep)' };
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     return { kind: 'ignored', reason: 'message is not a JSON object' };

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
@@ -84,11 +85,12 @@ export function registerStatus(ctx: AppContext): void {
 
   ctx.http.route('POST', '/api/sandbox/chaos', (req, res) =>
     guarded(req, res, async () => {
+      // The token first: an unauthenticated caller learns nothing, not even whether this is a sandbox.
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
       const account = ctx.account;
       if (!ctx.sandbox || !isSandboxAccount(account)) {
         throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
       }
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
       const input = parseChaos(req.rawBody);
       const site = findSite(ctx.topology, input.site);
       if (!site) throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
@@ -108,7 +110,7 @@ export function registerStatus(ctx: AppContext): void {
 function parseChaos(raw: Buffer): z.infer<typeof chaosSchema> {
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = parseBoundedJson(raw.toString('utf8'));
   } catch {
     throw new BadRequestError(
       'expected a JSON body such as {"site":"dc1","tunnel":"primary","action":"break"}',
@@ -128,6 +130,6 @@ async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promis
   } catch (err) {
     if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ reason: (err as Error).message }, 'request rejected');
-    sendError(res, err);
+    sendError(res, err, req.id);
   }
 }

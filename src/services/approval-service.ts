@@ -22,6 +22,7 @@ import { sweepApprovals } from './approval-sweep.js';
 import { ApprovalTransitions, type DecisionOutcome } from './approval-transitions.js';
 import { Approvers } from './approvers.js';
 import type { FailoverExecutor, TargetCheck } from './failover-executor.js';
+import { renewLeaseWhileRunning } from './lease-renewal.js';
 import type { RedeployExecutor } from './redeploy-executor.js';
 
 export interface ApprovalServiceProps {
@@ -38,6 +39,8 @@ export interface ApprovalServiceProps {
   /** The site's status, if the deployment has a status service: one read for routes and target health. */
   siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
   random?: (size: number) => Uint8Array;
+  /** How often a running request's lease is renewed (default: a quarter of the lease). */
+  leaseRenewMs?: number;
 }
 
 export type RequestInput = ApprovalRequestInput;
@@ -60,7 +63,7 @@ export class ApprovalService {
   private readonly random: (size: number) => Uint8Array;
 
   constructor(private readonly props: ApprovalServiceProps) {
-    this.requests = new ApprovalStore(props.store);
+    this.requests = new ApprovalStore(props.store, () => props.clock.now());
     this.approvers = new Approvers(props);
     this.notifier = new ApprovalNotifier(props);
     this.transitions = new ApprovalTransitions({
@@ -97,7 +100,13 @@ export class ApprovalService {
       expiresAt: now + site.approvalExpiryMinutes * 60_000,
     };
     const created = await this.requests.create(draft);
-    if (!created.created) return { ok: true, created: false, request: created.existing };
+    if (!created.created) {
+      if ('existing' in created) return { ok: true, created: false, request: created.existing };
+      return {
+        ok: false,
+        reason: `Another ${input.action} request for ${site.name} is being created right now; try again in a few seconds.`,
+      };
+    }
     await this.transitions.audit(draft, 'requested', draft.requester, {
       reason: draft.reason,
       to: draft.to,
@@ -216,10 +225,23 @@ export class ApprovalService {
     });
     if (!started.ok) return started;
     let current = started.request;
-    await this.notifier.update(current);
-    const result = await runApproved(current, site, this.props, (line) =>
-      this.notifier.addProgress(current, line),
-    );
+    const stopRenewing = renewLeaseWhileRunning({
+      transitions: this.transitions,
+      id: a.id,
+      clock: this.props.clock,
+      leaseMs: EXECUTION_LEASE_MS[a.action],
+      ...(this.props.leaseRenewMs ? { everyMs: this.props.leaseRenewMs } : {}),
+      log: this.props.log,
+    });
+    let result: Awaited<ReturnType<typeof runApproved>>;
+    try {
+      await this.notifier.update(current);
+      result = await runApproved(current, site, this.props, (line) =>
+        this.notifier.addProgress(current, line),
+      );
+    } finally {
+      stopRenewing();
+    }
     const finished = await this.transitions.step(a.id, {
       kind: 'finish',
       result,

@@ -1,6 +1,6 @@
+import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { PendingRequest } from '../../domain/pending.js';
 import { mention } from './approval-view.js';
-import { escapeMrkdwn } from './escape.js';
 
 const slackDate = (iso: string): string =>
   `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
