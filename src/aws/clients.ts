@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -59,6 +60,10 @@ export class AwsClients {
 
   eventbridge(region: string): EventBridgeClient {
     return this.cached('eventbridge', region, (c) => new EventBridgeClient(c));
+  }
+
+  autoscaling(region: string): AutoScalingClient {
+    return this.cached('autoscaling', region, (c) => new AutoScalingClient(c));
   }
 
   secretsManager(region: string): SecretsManagerClient {

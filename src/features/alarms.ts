@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
+import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
@@ -62,11 +63,11 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
           'not_found',
           'alarms can only be injected in the sandbox (no AWS credentials)',
         );
-      const result = await alarms.ingestMessage(
-        `sandbox-${randomUUID()}`,
-        req.rawBody.toString('utf8'),
-        req.log,
-      );
+      const text = req.rawBody.toString('utf8');
+      // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
+      const parsed = parseAlarmMessage(text);
+      if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
+      const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
       if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
       // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
       sendJson(res, result.status === 'duplicate' ? 200 : 202, {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import { findSite } from '../domain/topology.js';
+import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -65,8 +66,11 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
           'not_found',
           `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
         );
-      const entries = await ctx.store.listAudit(site ? { site } : {});
+      // Paged (newest page first, each page oldest first): one call never reads the whole log.
+      const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
+      const entries = [...page.entries].reverse();
       sendJson(res, 200, {
+        next: encodeAuditCursor(page.next),
         entries: entries.map((e) => ({
           at: e.at,
           site: e.site,

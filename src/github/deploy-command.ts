@@ -11,6 +11,7 @@ import { logFailure } from '../log.js';
 import { CHECK_NAME, type GithubDeps } from './deps.js';
 
 type CommentContext = Context<'issue_comment.created'>;
+const MAX_COMMAND_AGE_MS = 3 * 24 * 3600_000;
 
 async function reply(context: CommentContext, body: string): Promise<void> {
   await context.octokit.rest.issues.createComment(context.issue({ body }));
@@ -34,6 +35,14 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   if (!issue.pull_request || !comment.user || comment.user.type === 'Bot') return;
   const command = parsePrCommand(comment.body);
   if (!command) return;
+  // GitHub redelivers for 3 days; delivery ids are remembered 30 days: an older command is a replay.
+  if (deps.clock.now() - Date.parse(comment.created_at) > MAX_COMMAND_AGE_MS) {
+    deps.log.warn(
+      { pr: issue.number, comment: comment.id },
+      'ignored a /deploy or /unlock older than 3 days',
+    );
+    return;
+  }
   const { owner, repo } = context.repo();
   const user = comment.user.login;
   const log = deps.log.child({

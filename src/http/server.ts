@@ -55,7 +55,7 @@ export class HttpServer {
     const route = this.routes.get(`${req.method} ${url.pathname}`);
     if (!route) {
       const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
-      sendJson(res, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' });
+      await refuse(req, res, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' });
       return;
     }
     const rawBody = await readBody(req, route.maxBody);
@@ -64,9 +64,7 @@ export class HttpServer {
         { requestId, path: url.pathname, contentLength: req.headers['content-length'] ?? null },
         'refused an oversized body',
       );
-      // Close the connection: the rest of the body is discarded by Node, never buffered.
-      res.setHeader('connection', 'close');
-      sendJson(res, 413, {
+      await refuse(req, res, 413, {
         error: 'payload_too_large',
         message: `request bodies are limited to ${route.maxBody} bytes`,
       });
@@ -102,18 +100,77 @@ export class HttpServer {
   }
 }
 
-/** The body, or null when it is (or declares to be) larger than `max`: then nothing more is read. */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body, or null when it is (or declares to be) larger than `max`: then nothing more is kept. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > max) {
+      resolve(null);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    });
+  });
+}
+
+/** What is read and dropped before answering 413 (a "lingering close"): bounded in bytes and time. */
+const DISCARD_MAX = 64 * 1024 * 1024;
+const DISCARD_MS = 5_000;
+
+/**
+ * Reads and drops the rest of a body we refuse, so the client (many only read the answer once their upload
+ * is done) gets the answer instead of a reset; nothing is kept. Resolves true when the body ended, false
+ * when it went past the bounds (then the connection is closed after the answer).
+ */
+function discardRest(req: IncomingMessage): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const done = (ended: boolean) => {
+      clearTimeout(timer);
+      req.removeListener('data', count);
+      resolve(ended);
+    };
+    const timer = setTimeout(() => done(false), DISCARD_MS);
+    timer.unref();
+    const count = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > DISCARD_MAX) done(false);
+    };
+    req.on('data', count);
+    req.once('end', () => done(true));
+    req.once('close', () => done(req.complete));
+    req.resume();
+  });
+}
+
+/** Answers a request whose body we do not want: after draining it (bounded), closing if it was too much. */
+async function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  const ended = await discardRest(req);
+  if (res.destroyed) return;
+  if (!ended) res.setHeader('connection', 'close');
+  sendJson(res, status, body);
 }
 
 const GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);

@@ -1,7 +1,8 @@
 /**
  * The failover controller as a Lambda: EventBridge delivers ECS Task State Change (rule filtered to this
  * topology's clusters), Tunnel Health Changed, CloudWatch Alarm State Change and the 1-minute "Scheduled
- * Event". Config and clients are built once per cold start; the work is in controller-handler.ts.
+ * Event", and the tunnel ASGs' "EC2 Instance-terminate Lifecycle Action" (contract in controller-handler.ts).
+ * Config and clients are built once per cold start; the work is in controller-handler.ts.
  *
  * Environment: TUNNELOPS_TOPOLOGY_JSON (the topology as JSON; or TUNNELOPS_TOPOLOGY, a file path),
  * TUNNELOPS_SITE (the one site this controller evaluates; infra sets it per site), TUNNELOPS_STORE=dynamodb:<table>,
@@ -11,6 +12,7 @@
  */
 import { WebClient } from '@slack/web-api';
 import { createStore } from '../app/create-store.js';
+import { AsgLifecycleActions } from '../aws/asg-lifecycle-actions.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
 import { readSlackBotToken } from '../aws/slack-token-secret.js';
@@ -25,8 +27,9 @@ import { systemClock } from '../ports/clock.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { FailoverController } from '../services/failover-controller.js';
 import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
+import { PlannedTermination } from '../services/planned-termination.js';
 import { RedeployExecutor } from '../services/redeploy-executor.js';
-import { SlackChat } from '../slack/slack-chat.js';
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {
@@ -77,7 +80,12 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
   // Built here rather than by the controller: approved proposals run through the same executor.
   const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
   const chat = botToken
-    ? new SlackChat(new WebClient(botToken, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}))
+    ? new SlackChat(
+        new WebClient(botToken, {
+          ...SLACK_CLIENT_DEFAULTS,
+          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        }),
+      )
     : undefined;
   // Propose mode: the request goes into the shared store and the site's channel; the bot handles the clicks.
   const approvals = chat
@@ -102,7 +110,14 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
     chat,
     approvals,
   });
-  return createControllerHandler({ topology, controller, log });
+  const plannedTermination = new PlannedTermination({
+    topology,
+    instances: account.instances,
+    controller,
+    lifecycle: new AsgLifecycleActions(clients),
+    log: log.child({ component: 'planned-termination' }),
+  });
+  return createControllerHandler({ topology, controller, log, plannedTermination });
 }
 
 let ready: Promise<(event: unknown) => Promise<HandlerResult>> | undefined;

@@ -4,7 +4,8 @@ import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import type { RouteTables } from '../ports/route-tables.js';
+import { assertSiteRoute } from '../domain/route-plan.js';
+import { RouteExistsError, type RouteTables } from '../ports/route-tables.js';
 
 /** Runs a command and resolves to its stdout (injectable so the adapter is unit-testable without root). */
 export type CommandRunner = (cmd: string, args: readonly string[]) => Promise<string>;
@@ -75,14 +76,36 @@ export class NetnsRouteTables implements RouteTables {
     return result;
   }
 
+  /** `ip route replace` (Linux creates a missing route here; EC2 would refuse, which the executor handles). */
   async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    await this.ipRoute('replace', site, routeTableId, cidr, tunnel);
+  }
+
+  /** `ip route add`: fails with "File exists" when the route is there, like CreateRoute's RouteAlreadyExists. */
+  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    try {
+      await this.ipRoute('add', site, routeTableId, cidr, tunnel);
+    } catch (err) {
+      if (/File exists/.test(reasonOf(err))) throw new RouteExistsError(reasonOf(err));
+      throw err;
+    }
+  }
+
+  private async ipRoute(
+    verb: 'replace' | 'add',
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+  ): Promise<void> {
+    assertSiteRoute(site, routeTableId, cidr);
     const via = this.props.nextHops[site.name]?.[tunnel];
     if (!via) throw new TunnelOpsError('not_found', `no next hop known for tunnel ${site.name}/${tunnel}`);
     await this.run('ip', [
       '-n',
       this.props.namespace,
       'route',
-      'replace',
+      verb,
       cidr,
       'via',
       via,

@@ -23,6 +23,8 @@ interface Entry {
 export const MAX_PEM_BYTES = 64 * 1024;
 /** A URL whose fetch failed is not fetched again for this long (SNS retries; an attacker repeats). */
 export const NEGATIVE_TTL_MS = 60_000;
+/** Failures remembered at most (small entries; more than the certificates so a burst does not thrash). */
+const MAX_FAILURES = 1024;
 
 /** Fetches the PEM over HTTPS; no redirects (they could leave SNS's hosts); the size cap holds while reading. */
 export const fetchPemOverHttps: FetchPem = async (url) => {
@@ -140,7 +142,7 @@ export class SigningCertCache {
             ? err
             : new CertificateError('signing certificate unavailable', true);
         this.failures.set(url, { until: this.clock.now() + NEGATIVE_TTL_MS, error });
-        evictOldest(this.failures, this.maxEntries);
+        evictOldest(this.failures, MAX_FAILURES);
         throw error;
       },
     );
