@@ -29,7 +29,7 @@ export interface FailoverRun {
 
 /**
  * Completed failovers, one per run, oldest first: a run's entries (each route changed, then "succeeded")
- * share its request id, or its actor when the controller ran it; the last entry of a run counts.
+ * share its run id (older entries: its request id, or its actor when the controller ran it); the last counts.
  */
 export function failoverRuns(entries: readonly AuditEntry[]): FailoverRun[] {
   const runs: FailoverRun[] = [];
@@ -38,7 +38,8 @@ export function failoverRuns(entries: readonly AuditEntry[]): FailoverRun[] {
     if (!isCompletedFailover(e)) continue;
     const at = Date.parse(e.at);
     if (Number.isNaN(at)) continue;
-    const key = e.requestId ?? e.actor;
+    const runId = e.detail?.runId;
+    const key = typeof runId === 'string' ? runId : (e.requestId ?? e.actor);
     const run = { at, site: e.site, from: text(e.detail?.from), to: text(e.detail?.to), actor: e.actor };
     const prev = lastKey.get(e.site);
     const prevRun = prev ? runs[prev.index] : undefined;
