@@ -18,6 +18,8 @@ export type ControllerTrigger =
   | { kind: 'health-changed'; tunnel: string; health: string; reason?: string }
   | { kind: 'task-state'; tunnel: string; lastStatus: string; desiredStatus?: string; stoppedReason?: string }
   | { kind: 'alarm'; alarmName: string; state: string; tunnel?: string }
+  | { kind: 'peer'; tunnel: string; verdict: string }
+  | { kind: 'stopping'; tunnel: string }
   | { kind: 'reconcile' };
 
 /** The slice of FailoverExecutor the controller uses. */

@@ -37,6 +37,7 @@ function input(
       mode,
       rise: 5,
       fall: 3,
+      probeIntervalSeconds: 1,
       cooldownSeconds: 300,
       maxAutomaticPerHour: 3,
       heartbeatStaleSeconds: 10,
