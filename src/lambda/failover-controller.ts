@@ -6,7 +6,7 @@
  * Environment: TUNNELOPS_TOPOLOGY_JSON (the topology as JSON; or TUNNELOPS_TOPOLOGY, a file path),
  * TUNNELOPS_STORE=dynamodb:<table>, AWS_REGION; SLACK_BOT_TOKEN to post alerts and approval requests.
  */
-import { WebClient } from '@slack/web-api';
+import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
@@ -17,11 +17,6 @@ import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
-import { ApprovalService } from '../services/approval-service.js';
-import { FailoverController } from '../services/failover-controller.js';
-import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
-import { RedeployExecutor } from '../services/redeploy-executor.js';
-import { SlackChat } from '../slack/slack-chat.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {
@@ -53,37 +48,7 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
   const clients = new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});
   const store = await createStore(env, clock, clients);
   const account = createAwsAccount({ env, topology, clock, log, clients });
-  const common = { store, routeTables: account.routeTables, clock };
-  // Built here rather than by the controller: approved proposals run through the same executor.
-  const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
-  const chat = env.SLACK_BOT_TOKEN
-    ? new SlackChat(
-        new WebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-      )
-    : undefined;
-  // Propose mode: the request goes into the shared store and the site's channel; the bot handles the clicks.
-  const approvals = chat
-    ? new ApprovalService({
-        ...common,
-        topology,
-        chat,
-        log,
-        failover: executor,
-        redeploy: new RedeployExecutor({ ...common, tasks: account.tasks, log }),
-        checkTarget: heartbeatTargetCheck({ store, clock }),
-      })
-    : undefined;
-  if (!chat) log.warn('SLACK_BOT_TOKEN is not set: alerts and proposals are only logged');
-  const controller = new FailoverController({
-    topology,
-    account,
-    store,
-    executor,
-    clock,
-    log,
-    chat,
-    approvals,
-  });
+  const controller = createFailoverController({ env, topology, account, store, clock, log });
   return createControllerHandler({ topology, controller, log });
 }
 

@@ -26,6 +26,8 @@ export interface NetnsRouteTablesProps {
   /** Site name -> tunnel name -> next hop address (the tunnel's server host). */
   nextHops: Record<string, Record<string, string>>;
   run?: CommandRunner;
+  /** Added to every replace, modelling EC2 ReplaceRoute's latency (the lab's LAB_ROUTE_DELAY_MS). */
+  delayMs?: number;
 }
 
 interface IpRoute {
@@ -77,6 +79,7 @@ export class NetnsRouteTables implements RouteTables {
   async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
     const via = this.props.nextHops[site.name]?.[tunnel];
     if (!via) throw new TunnelOpsError('not_found', `no next hop known for tunnel ${site.name}/${tunnel}`);
+    if (this.props.delayMs) await new Promise((r) => setTimeout(r, this.props.delayMs));
     await this.run('ip', [
       '-n',
       this.props.namespace,

@@ -87,8 +87,12 @@ function failoverHistory(entries: readonly AuditEntry[], now: number, controller
   const last = done.at(-1);
   return {
     sinceLastFailoverMs: last ? now - Date.parse(last.at) : null,
-    automaticLastHour: done.filter((e) => e.actor === controllerActor && now - Date.parse(e.at) < HOUR_MS)
-      .length,
+    // Every automatic decider counts: the backstop ("controller") and the fast path ("controller@monitor:...").
+    automaticLastHour: done.filter(
+      (e) =>
+        (e.actor === controllerActor || e.actor.startsWith(`${controllerActor}@`)) &&
+        now - Date.parse(e.at) < HOUR_MS,
+    ).length,
   };
 }
 
