@@ -2,6 +2,9 @@
  * bench:alarms — 1000 signed SNS notifications for 200 alarms over 50 sites, flapping for 10 s, all in one
  * channel, through POST /sns (verify + dedupe + persist in SQLite) into a local Slack stand-in that allows
  * 1 post/s per channel (429 + Retry-After beyond). Prints a summary, then one JSON line.
+ * Wrong outcomes: refused notifications, final states Slack does not show. Goals: Slack shows every final
+ * state within 5 s of the last notification, with no HTTP 429.
+ * Short form (BENCH_SMOKE=1): 10 sites (40 alarms, 200 notifications) flapping for 4 s.
  */
 
 import { fork } from 'node:child_process';
@@ -23,14 +26,15 @@ import { SigningCertCache } from '../src/sns/signing-cert-cache.js';
 import { createSnsEndpoint } from '../src/sns/sns-endpoint.js';
 import { SnsVerifier } from '../src/sns/sns-verifier.js';
 import { cloudWatchAlarm, makeTestPki, signedNotification, TOPIC_ARN } from '../test/unit/sns/sns-pki.js';
+import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 
-const SITES = 50;
+const SITES = benchSize(50, 10);
 const ALARMS_PER_SITE = 4;
 const PER_ALARM = 5;
-const FLAP_SECONDS = 10;
+const FLAP_SECONDS = benchSize(10, 4);
 const CHANNEL = 'C0BENCH01';
 const CONCURRENCY = 32;
-const WARMUP = 200;
+const WARMUP = benchSize(200, 50);
 
 function benchTopology() {
   const sites = Array.from({ length: SITES }, (_, i) => {
@@ -324,9 +328,9 @@ async function main(): Promise<void> {
   await standin.stop();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  console.log(
-    JSON.stringify({
-      bench: 'alarms',
+  finishBench(
+    'alarms',
+    {
       notifications,
       alarms: truth.size,
       slack_posts: snap.posts,
@@ -335,11 +339,20 @@ async function main(): Promise<void> {
       final_state_errors: finalErrors.length,
       ingest_per_s: ingestPerS,
       drain_s: drainS,
-    }),
+    },
+    {
+      wrong: rejected + finalErrors.length,
+      goals: [
+        { what: 'every final state shown within 5 s', met: drainS >= 0 && drainS <= 5 },
+        { what: 'no HTTP 429 from Slack', met: snap.http429 === 0 },
+      ],
+    },
   );
 }
 
-(process.argv.includes('--standin') ? standinChild() : main()).catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (process.argv.includes('--standin'))
+  standinChild().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+else runBench('alarms', main);

@@ -5,7 +5,8 @@
  * `/vpn status` commands and Approve clicks (self-approvals, non-approvers, double clicks, racing
  * approvers). Ack latency = HTTP response time of /slack/events. Afterwards it checks every request ran
  * exactly once (one set of route changes per site).
- * Last line: {"bench":"slack","requests":200,"concurrency":50,"ack_p50_ms":A,"ack_p99_ms":B,"errors":E}
+ * Goal: ack p99 < 300 ms. Short form (BENCH_SMOKE=1): 60 requests, 10 at a time, 4 sites.
+ * Last line: {"bench":"slack","requests":200,"concurrency":50,"ack_p50_ms":A,"ack_p99_ms":B,"errors":E,"wrong":E,"valid":true}
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,14 +18,15 @@ import { loadEnv } from '../src/config/load-env.js';
 import { parseTopology } from '../src/config/load-topology.js';
 import { type Topology, topologySchema } from '../src/config/topology-schema.js';
 import { silentLogger } from '../src/log.js';
+import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 import type { FromSlackSide, Job, ToSlackSide } from './lib/slack-side.js';
 
-const REQUESTS = 200;
-const CONCURRENCY = 50;
-const SITES = 10;
+const REQUESTS = benchSize(200, 60);
+const CONCURRENCY = benchSize(50, 10);
+const SITES = benchSize(10, 4);
 const CLICKS_PER_SITE = 8;
 /** Warm-up sites get the same mix first (not measured), so the figures are not a cold start. */
-const WARM_SITES = 5;
+const WARM_SITES = benchSize(5, 2);
 
 /** The demo site, repeated: dc1..dc10, each with its own route tables. */
 function benchTopology(): Topology {
@@ -175,15 +177,10 @@ async function main(): Promise<void> {
     console.log(
       `  errors        ${errors} (non-200 acks ${httpErrors}, failed or duplicate runs ${wrongRuns + duplicateRuns})`,
     );
-    console.log(
-      JSON.stringify({
-        bench: 'slack',
-        requests: work.length,
-        concurrency: CONCURRENCY,
-        ack_p50_ms: p50,
-        ack_p99_ms: p99,
-        errors,
-      }),
+    finishBench(
+      'slack',
+      { requests: work.length, concurrency: CONCURRENCY, ack_p50_ms: p50, ack_p99_ms: p99, errors },
+      { wrong: errors, goals: [{ what: 'ack p99 < 300 ms', met: p99 < 300 }] },
     );
   } finally {
     child.removeAllListeners('exit');
@@ -193,7 +190,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error('bench:slack failed:', err);
-  process.exit(1);
-});
+runBench('slack', main);

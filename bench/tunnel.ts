@@ -6,15 +6,18 @@ import { IPERF_PORT, labSite, PLAN, SERVICE_IP, VPC_CIDR } from '../test/lab/lab
 import { REPO_ROOT } from '../test/lab/lab-processes.js';
 import { labRequirementProblems } from '../test/lab/lab-requirements.js';
 import { inNs } from '../test/lab/netns.js';
+import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 
 /**
  * bench:tunnel — iperf3 (TCP, app host -> on-prem service) through a real OpenVPN tunnel in the lab, with the
  * shipped config on the primary and the reference design's config (UDP, AES-256-CBC + SHA1, comp-lzo,
  * duplicate-cn, no tls-crypt) on the secondary; same lab, same hosts, routes switched between runs.
  * Runs alternate so background load hits both alike; the median of each is reported.
+ * Goal: the shipped config at least as fast as the reference (ratio >= 1). Errors (no iperf3 result) are
+ * invalid runs. Short form (BENCH_SMOKE=1): 1 run of 2 s each.
  */
-const RUNS = 5;
-const SECONDS = 5;
+const RUNS = benchSize(5, 1);
+const SECONDS = benchSize(5, 2);
 const site = labSite();
 
 /** The reference server config, filled with the lab's paths and routes (the ccd file is the shipped generator's). */
@@ -92,23 +95,15 @@ async function main(): Promise<void> {
     console.log(`\niperf3 TCP over OpenVPN/UDP, ${RUNS} x ${SECONDS} s each, medians:`);
     console.log(`  shipped   (AES-256-GCM, tls-crypt, no compression): ${a} Mbit/s`);
     console.log(`  reference (AES-256-CBC + SHA1, comp-lzo):            ${b} Mbit/s`);
-    console.log(
-      JSON.stringify({
-        bench: 'tunnel',
-        shipped_mbps: a,
-        reference_mbps: b,
-        ratio: Math.round((a / b) * 100) / 100,
-      }),
+    const ratio = Math.round((a / b) * 100) / 100;
+    finishBench(
+      'tunnel',
+      { shipped_mbps: a, reference_mbps: b, ratio },
+      { wrong: 0, goals: [{ what: 'shipped >= reference (ratio >= 1)', met: ratio >= 1 }] },
     );
   } finally {
     await lab.down();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  },
-);
+runBench('tunnel', main);

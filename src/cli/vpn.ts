@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlackCommandClient } from '../local/slack-command-client.js';
 import { renderBlocks } from './render-blocks.js';
+import { entriesAfter, type TranscriptLine, transcriptEntries, transcriptMark } from './transcript.js';
 
 interface CliOptions {
   user: string;
@@ -62,22 +63,6 @@ async function chaos(opts: CliOptions): Promise<void> {
   console.log(`${res.status} ${await res.text()}`);
 }
 
-interface TranscriptLine {
-  at: string;
-  method: string;
-  ts?: string;
-  args: { channel?: string; user?: string; text?: string; blocks?: unknown[] };
-}
-
-function transcriptEntries(dataDir: string): TranscriptLine[] {
-  const path = join(dataDir, 'slack-transcript.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TranscriptLine);
-}
-
 function transcript(opts: CliOptions): void {
   const entries = transcriptEntries(opts.dataDir);
   if (entries.length === 0) {
@@ -94,12 +79,12 @@ function transcript(opts: CliOptions): void {
 async function submitDenyReason(
   opts: CliOptions,
   client: SlackCommandClient,
-  since: string,
+  mark: number,
   reason: string,
 ): Promise<void> {
   let opened: TranscriptLine | undefined;
   for (let waited = 0; waited < 3000 && !opened; waited += 150) {
-    opened = transcriptEntries(opts.dataDir).find((x) => x.method === 'views.open' && x.at >= since);
+    opened = entriesAfter(opts.dataDir, mark).find((x) => x.method === 'views.open');
     if (!opened) await new Promise((r) => setTimeout(r, 150));
   }
   const view = (opened?.args as { view?: { callback_id?: string; private_metadata?: string } } | undefined)
@@ -131,7 +116,7 @@ async function submitDenyReason(
 /** A button click as Slack sends it (block_actions), for the approval buttons. */
 async function click(opts: CliOptions, client: SlackCommandClient): Promise<void> {
   const [verb, requestId, ...reason] = opts.args;
-  const clickedAt = new Date().toISOString();
+  const mark = transcriptMark(opts.dataDir);
   if (!requestId) throw new Error(`usage: npm run vpn -- --as <user> ${verb} <request-id>`);
   const res = await client.interaction({
     type: 'block_actions',
@@ -158,15 +143,14 @@ async function click(opts: CliOptions, client: SlackCommandClient): Promise<void
       ? `clicked ${verb} on ${requestId} as ${opts.user}`
       : `${res.status} ${JSON.stringify(res.body)}`,
   );
-  if (verb === 'deny' && res.status === 200)
-    await submitDenyReason(opts, client, clickedAt, reason.join(' '));
+  if (verb === 'deny' && res.status === 200) await submitDenyReason(opts, client, mark, reason.join(' '));
   // Refusals are ephemeral messages to the clicker: show the ones the sandbox's Slack stand-in received.
   // The bot acks first and works after, so wait until it has said something (or 3 s).
-  const since = () => transcriptEntries(opts.dataDir).filter((x) => x.at >= clickedAt);
-  for (let waited = 0; waited < 3000 && since().length === 0; waited += 150)
+  const after = () => entriesAfter(opts.dataDir, mark);
+  for (let waited = 0; waited < 3000 && after().length === 0; waited += 150)
     await new Promise((r) => setTimeout(r, 150));
   await new Promise((r) => setTimeout(r, 200));
-  for (const e of since().filter((x) => x.method === 'chat.postEphemeral' && x.args.user === opts.user)) {
+  for (const e of after().filter((x) => x.method === 'chat.postEphemeral' && x.args.user === opts.user)) {
     console.log(`(only you can see this) ${renderBlocks(e.args.blocks, e.args.text ?? '')}`);
   }
 }

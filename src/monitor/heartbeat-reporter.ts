@@ -37,19 +37,21 @@ export interface HeartbeatReporterProps {
 
 /** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
 export class HeartbeatReporter implements HealthReporter {
-  private lastWrite = Number.NEGATIVE_INFINITY;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  /** The round last on record, by identity: two rounds can share a millisecond, so `at` cannot tell them apart. */
+  private lastWritten: ProbeRound | undefined;
 
   constructor(private readonly props: HeartbeatReporterProps) {}
 
   async round(round: ProbeRound): Promise<void> {
     if (round.state.health === 'unknown') return;
-    if (round.at - this.lastWrite < (this.props.intervalMs ?? 1000)) return;
+    if (round.at - this.lastWriteAt < (this.props.intervalMs ?? 1000)) return;
     await this.write(round);
   }
 
   async changed(change: TunnelHealthChange): Promise<void> {
     // The loop reports the round before the change: when round() just wrote this very round, it is on record.
-    if (change.round.at === this.lastWrite) return;
+    if (change.round === this.lastWritten) return;
     await this.write(change.round);
   }
 
@@ -77,7 +79,8 @@ export class HeartbeatReporter implements HealthReporter {
         beat,
         this.props.ttlMs ?? 24 * 3_600_000,
       );
-      this.lastWrite = round.at;
+      this.lastWriteAt = round.at;
+      this.lastWritten = round;
     } catch (err) {
       this.props.log.warn({ err, site: round.site, tunnel: round.tunnel }, 'heartbeat write failed');
     }

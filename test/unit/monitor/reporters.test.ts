@@ -230,4 +230,27 @@ describe('HeartbeatReporter', () => {
     });
     await store.close();
   });
+  it('writes a health change that comes in the same millisecond as the round written before it', async () => {
+    const store = new SqliteStore({ path: ':memory:', clock: { now: () => T0 } });
+    const reporter = new HeartbeatReporter({ store, log: silentLogger(), intervalMs: 1000 });
+    const up = round(3);
+    await reporter.round(up); // written: the first known health
+    // The next round lands in the same millisecond (fast ticks, a busy host) and turns the health down.
+    const down: ProbeRound = { ...round(3, false), at: up.at };
+    await reporter.round(down); // within the interval: not written as a plain round
+    await reporter.changed({
+      site: 'dc1',
+      tunnel: 'primary',
+      from: 'up',
+      to: 'down',
+      at: down.at,
+      reason: 'r',
+      round: down,
+    });
+    expect(await store.get(HEARTBEAT_NS, 'dc1/primary')).toMatchObject({
+      version: 2,
+      value: { health: 'down', fallCount: 3 },
+    });
+    await store.close();
+  });
 });
