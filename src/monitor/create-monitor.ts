@@ -53,7 +53,9 @@ export function createMonitor(props: {
       ...(config.tcpBind ? { localAddress: config.tcpBind } : {}),
     }),
   });
-  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log })];
+  // A heartbeat every round: the peer calls this monitor silent after `fall` rounds without one, and each
+  // heartbeat carries this round's view of the peer host for whichever decider runs next.
+  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log, intervalMs: 0 })];
   let metrics: CloudWatchReporter | undefined;
   if (props.clients) {
     metrics = new CloudWatchReporter({

@@ -67,7 +67,9 @@ async function status(): Promise<void> {
   const staleMs = site.failover.fall * site.failover.probeIntervalSeconds * 1000;
   const health = Object.fromEntries(TUNNELS.map((t) => [t, heartbeatHealth(beats[t], Date.now(), staleMs)]));
   for (const r of routes) console.log(`${r.routeTableId} ${r.cidr} -> ${r.tunnel ?? 'nowhere'}`);
-  console.log(`active: ${active ?? 'none (routes disagree or point nowhere)'}; health: ${JSON.stringify(health)}`);
+  console.log(
+    `active: ${active ?? 'none (routes disagree or point nowhere)'}; health: ${JSON.stringify(health)}`,
+  );
   console.log(JSON.stringify({ active, routes, health }));
 }
 

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { sh } from './netns.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sh } from './netns.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_ENTRYPOINT = join(REPO_ROOT, 'images/openvpn-server/entrypoint.sh');

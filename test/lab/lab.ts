@@ -12,6 +12,7 @@ import {
   namespacesFor,
   setServerLinks,
 } from './lab-network.js';
+import { readHeartbeats } from './lab-observe.js';
 import {
   IPERF_PORT,
   type LabTunnel,
@@ -38,7 +39,6 @@ import {
   SERVER_ENTRYPOINT,
 } from './lab-processes.js';
 import { deleteNamespace, deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
-import { readHeartbeats } from './lab-observe.js';
 import { createTestPki, type TunnelPki } from './pki.js';
 
 /** Returns the text of a server config for these directories (and may write files, such as ccd, beside it). */
@@ -493,7 +493,9 @@ export class Lab {
     return waitFor(
       async () => {
         const beats = readHeartbeats(this.files.store, this.site.name);
-        return TUNNELS.every((t) => beats[t]?.health === 'up' && Date.now() - Date.parse(beats[t]!.at) < 1500);
+        return TUNNELS.every(
+          (t) => beats[t]?.health === 'up' && Date.now() - Date.parse(beats[t]!.at) < 1500,
+        );
       },
       timeoutMs,
       250,
