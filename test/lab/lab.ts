@@ -345,14 +345,13 @@ export class Lab {
   }
 
   /**
-   * The instance is replaced: the old host is gone for good (its namespace and veths deleted, so the VPC router
-   * loses its routes through it, as EC2 blackholes routes to a terminated instance), then a new host boots with
-   * the same VPC address (the tunnel's ENI, attached at boot), the same secrets and the image entrypoint.
+   * The instance is terminated (replaced by the ASG, AZ loss): the host is gone for good, its namespace and veths
+   * deleted, so the VPC router loses its routes through it (as EC2 blackholes routes to a detached ENI or a
+   * terminated instance). bootHost() is the replacement: same VPC address (the tunnel's ENI, attached at boot),
+   * same secrets, the image entrypoint.
    */
-  async replaceHost(t: LabTunnel, onGone?: () => void): Promise<void> {
+  async destroyHost(t: LabTunnel): Promise<void> {
     await deleteNamespace(this.ns.server[t]);
-    onGone?.();
-    await this.bootHost(t);
   }
 
   /** Boots a (new) server host: namespace, links, and the server entrypoint with its monitor. */
@@ -555,6 +554,35 @@ export class Lab {
 
   logs(t: LabTunnel): string {
     return `--- server ${t} ---\n${this.servers.get(t)?.log() ?? ''}\n--- client ${t} ---\n${this.clients.get(t)?.log() ?? ''}`;
+  }
+
+  /** Every decision the deciders logged (both monitors' fast path and the backstop), for a failing test's report. */
+  decisions(): string[] {
+    const files = [
+      ...TUNNELS.map((t) => join(this.root, `server-${t}.log`)),
+      join(this.root, 'backstop.log'),
+    ];
+    return files.flatMap((f) => {
+      const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+      return text
+        .split('\n')
+        .filter((l) => l.includes('controller decided') || l.includes('failover'))
+        .map((l) => {
+          try {
+            const j = JSON.parse(l) as {
+              time: number;
+              monitor?: string;
+              lab?: string;
+              msg: string;
+              reason?: string;
+            };
+            return `${new Date(j.time).toISOString()} ${j.monitor ?? j.lab ?? ''} ${j.msg}`;
+          } catch {
+            return '';
+          }
+        })
+        .filter(Boolean);
+    });
   }
 
   /** A production-shape lab's files and namespaces, for the CLI's lab:status and the operator. */
