@@ -46,6 +46,10 @@ const routeTables: RouteTables = {
     await account.routeTables.replace(s, rtb, cidr, tunnel);
     lastReplaceAt = performance.now();
   },
+  create: async (s, rtb, cidr, tunnel) => {
+    await account.routeTables.create(s, rtb, cidr, tunnel);
+    lastReplaceAt = performance.now();
+  },
 };
 const controller = new FailoverController({
   topology,

@@ -14,7 +14,7 @@ import type { Store } from '../ports/store.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { type CommandHandlers, registerVpnCommand } from '../slack/commands/vpn-command.js';
 import { RouterReceiver } from '../slack/router-receiver.js';
-import { SlackChat } from '../slack/slack-chat.js';
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import type { AppContext } from './context.js';
 import { createAccount } from './create-account.js';
 import { createStore } from './create-store.js';
@@ -62,8 +62,9 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
   }
   const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-sandbox';
   // The in-process stand-in answers at once or is gone (stopped with the app): retrying a call against it
-  // only keeps a stopped app's event loop alive for minutes. Real Slack keeps WebClient's retries.
+  // only keeps a stopped app's event loop alive for minutes. Real Slack gets bounded retries and a timeout.
   const slackClientOptions = {
+    ...SLACK_CLIENT_DEFAULTS,
     ...(slackApiUrl ? { slackApiUrl } : {}),
     ...(slackStandin ? { retryConfig: { retries: 0 } } : {}),
   };

@@ -9,10 +9,7 @@ import { ApprovalService } from '../services/approval-service.js';
 import { FailoverController } from '../services/failover-controller.js';
 import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
 import { RedeployExecutor } from '../services/redeploy-executor.js';
-import { SlackChat } from '../slack/slack-chat.js';
-
-/** A Slack call that hangs must not hold a decider: a bounded request, no retries (the next alert repeats). */
-const SLACK_TIMEOUT_MS = 5000;
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 
 /**
  * The automatic failover controller with everything it reports to, as both deciders run it: the backstop
@@ -36,9 +33,8 @@ export function createFailoverController(deps: {
   const chat = env.SLACK_BOT_TOKEN
     ? new SlackChat(
         new WebClient(env.SLACK_BOT_TOKEN, {
+          ...SLACK_CLIENT_DEFAULTS,
           ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-          timeout: SLACK_TIMEOUT_MS,
-          retryConfig: { retries: 0 },
         }),
       )
     : undefined;

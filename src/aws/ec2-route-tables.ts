@@ -1,4 +1,5 @@
 import {
+  CreateRouteCommand,
   DescribeRouteTablesCommand,
   ReplaceRouteCommand,
   type Route,
@@ -7,17 +8,37 @@ import {
 import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
+import { assertSiteRoute } from '../domain/route-plan.js';
 import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import {
+  RouteExistsError,
+  RouteMissingError,
+  type RouteObservation,
+  type RouteTables,
+} from '../ports/route-tables.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
+import { TokenBucket } from './token-bucket.js';
 import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
 export interface Ec2RouteTablesProps {
   clients: AwsClients;
   resolver: TunnelInstanceResolver;
   log: Logger;
+  /** Client-side limit on ReplaceRoute/CreateRoute per region (default: see TokenBucket). */
+  mutationBucket?: () => TokenBucket;
+}
+
+/** EC2's answers for "no such route" (ReplaceRoute) and "route exists" (CreateRoute). */
+function routeConflict(err: unknown, what: string): Error {
+  const e = err as { name?: string; Code?: string; message?: string };
+  const code = e.Code ?? e.name ?? '';
+  const msg = e.message ?? '';
+  if (code === 'InvalidRoute.NotFound' || (code === 'InvalidParameterValue' && /no route/i.test(msg)))
+    return new RouteMissingError(`${what}: ${msg || code}`);
+  if (code === 'RouteAlreadyExists') return new RouteExistsError(`${what}: ${msg || code}`);
+  return err as Error;
 }
 
 /** What a route sends traffic to, for the operator (the first target field AWS filled in). */
@@ -39,6 +60,8 @@ const targetOf = (r: Route): string | null =>
  * shared instance lookup per region; ReplaceRoute to the tunnel instance's primary ENI.
  */
 export class Ec2RouteTables implements RouteTables {
+  private readonly buckets = new Map<string, TokenBucket>();
+
   constructor(private readonly props: Ec2RouteTablesProps) {}
 
   async observe(sites: readonly Site[]): Promise<Map<string, Outcome<RouteObservation[]>>> {
@@ -64,6 +87,39 @@ export class Ec2RouteTables implements RouteTables {
   }
 
   async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    await this.mutate('replace', site, routeTableId, cidr, tunnel);
+  }
+
+  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    await this.mutate('create', site, routeTableId, cidr, tunnel);
+  }
+
+  /** ReplaceRoute or CreateRoute to the tunnel instance's primary ENI, within the site's own routes. */
+  private async mutate(
+    kind: 'replace' | 'create',
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+  ): Promise<void> {
+    assertSiteRoute(site, routeTableId, cidr);
+    const eni = await this.eniOf(site, tunnel);
+    const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, NetworkInterfaceId: eni };
+    await this.bucket(site.region).take();
+    try {
+      await this.props.clients
+        .ec2(site.region)
+        .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input));
+    } catch (err) {
+      throw routeConflict(err, `${kind} ${cidr} in ${routeTableId}`);
+    }
+    this.props.log.info(
+      { site: site.name, routeTableId, cidr, tunnel, eni },
+      kind === 'replace' ? 'route replaced' : 'route created',
+    );
+  }
+
+  private async eniOf(site: Site, tunnel: string): Promise<string> {
     const t = findTunnel(site, tunnel);
     if (!t) throw new TunnelOpsError('not_found', `site ${site.name} has no tunnel "${tunnel}"`);
     const key = tunnelKey(site.name, tunnel);
@@ -81,14 +137,17 @@ export class Ec2RouteTables implements RouteTables {
         `${key} has no instance with a network interface to route to`,
       );
     }
-    await this.props.clients.ec2(site.region).send(
-      new ReplaceRouteCommand({
-        RouteTableId: routeTableId,
-        DestinationCidrBlock: cidr,
-        NetworkInterfaceId: eni,
-      }),
-    );
-    this.props.log.info({ site: site.name, routeTableId, cidr, tunnel, eni }, 'route replaced');
+    return eni;
+  }
+
+  /** One bucket per region, as EC2 counts them. */
+  private bucket(region: string): TokenBucket {
+    let b = this.buckets.get(region);
+    if (!b) {
+      b = this.props.mutationBucket?.() ?? new TokenBucket();
+      this.buckets.set(region, b);
+    }
+    return b;
   }
 
   private async describeTables(region: string, sites: readonly Site[]): Promise<Map<string, RouteTable>> {

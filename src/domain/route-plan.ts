@@ -1,5 +1,6 @@
 import type { Site } from '../config/topology-schema.js';
 import type { RouteObservation } from '../ports/route-tables.js';
+import { TunnelOpsError } from './errors.js';
 
 /** One route (route table x on-prem CIDR) of a site and the tunnel it points at now. */
 export interface RouteSlot {
@@ -7,6 +8,8 @@ export interface RouteSlot {
   cidr: string;
   /** Current tunnel, or null when the route is missing, blackholed or points elsewhere. */
   tunnel: string | null;
+  /** The table has no route for the CIDR at all: it must be created, not replaced. */
+  missing?: boolean;
 }
 
 /**
@@ -19,7 +22,9 @@ export function routeSlots(site: Site, observed: readonly RouteObservation[]): R
   for (const routeTableId of site.routeTableIds) {
     for (const cidr of site.onPremCidrs) {
       const o = seen.get(`${routeTableId} ${cidr}`);
-      slots.push({ routeTableId, cidr, tunnel: o && !o.blackhole && !o.missing ? o.tunnel : null });
+      const tunnel = o && !o.blackhole && !o.missing ? o.tunnel : null;
+      // A pair the adapter did not report is treated as present: replace() says so if it is missing.
+      slots.push(o?.missing ? { routeTableId, cidr, tunnel, missing: true } : { routeTableId, cidr, tunnel });
     }
   }
   return slots;
@@ -46,3 +51,9 @@ export function mostCommonTunnel(slots: readonly RouteSlot[]): string | null {
 
 export const describeSlot = (s: { routeTableId: string; cidr: string }): string =>
   `${s.routeTableId} ${s.cidr}`;
+
+/** Route writes are scoped to the site's own tables and CIDRs, like the IAM policy: anything else is refused. */
+export function assertSiteRoute(site: Site, routeTableId: string, cidr: string): void {
+  if (!site.routeTableIds.includes(routeTableId) || !site.onPremCidrs.includes(cidr))
+    throw new TunnelOpsError('not_found', `no route ${cidr} in ${routeTableId} of site ${site.name}`);
+}

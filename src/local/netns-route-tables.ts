@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import { assertSiteRoute } from '../domain/route-plan.js';
+import { RouteExistsError, type RouteObservation, type RouteTables } from '../ports/route-tables.js';
 
 /** Runs a command and resolves to its stdout (injectable so the adapter is unit-testable without root). */
 export type CommandRunner = (cmd: string, args: readonly string[]) => Promise<string>;
@@ -26,7 +27,10 @@ export interface NetnsRouteTablesProps {
   /** Site name -> tunnel name -> next hop address (the tunnel's server host). */
   nextHops: Record<string, Record<string, string>>;
   run?: CommandRunner;
-  /** Added to every replace, modelling EC2 ReplaceRoute's latency (the lab's LAB_ROUTE_DELAY_MS). */
+  /**
+   * Mean delay added to every route change, modelling EC2 ReplaceRoute's latency (the lab's LAB_ROUTE_DELAY_MS).
+   * Calls take 0.5x to 1.5x of it in a fixed cycle: real calls vary, so parallel changes do not land together.
+   */
   delayMs?: number;
 }
 
@@ -44,6 +48,7 @@ interface IpRoute {
  */
 export class NetnsRouteTables implements RouteTables {
   private readonly run: CommandRunner;
+  private calls = 0;
 
   constructor(private readonly props: NetnsRouteTablesProps) {
     this.run = props.run ?? execRunner;
@@ -76,15 +81,40 @@ export class NetnsRouteTables implements RouteTables {
     return result;
   }
 
+  /** `ip route replace` (Linux creates a missing route here; EC2 would refuse, which the executor handles). */
   async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    await this.ipRoute('replace', site, routeTableId, cidr, tunnel);
+  }
+
+  /** `ip route add`: fails with "File exists" when the route is there, like CreateRoute's RouteAlreadyExists. */
+  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    try {
+      await this.ipRoute('add', site, routeTableId, cidr, tunnel);
+    } catch (err) {
+      if (/File exists/.test(reasonOf(err))) throw new RouteExistsError(reasonOf(err));
+      throw err;
+    }
+  }
+
+  private async ipRoute(
+    verb: 'replace' | 'add',
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+  ): Promise<void> {
+    assertSiteRoute(site, routeTableId, cidr);
     const via = this.props.nextHops[site.name]?.[tunnel];
     if (!via) throw new TunnelOpsError('not_found', `no next hop known for tunnel ${site.name}/${tunnel}`);
-    if (this.props.delayMs) await new Promise((r) => setTimeout(r, this.props.delayMs));
+    if (this.props.delayMs) {
+      const factor = 0.5 + (this.calls++ % 4) / 3;
+      await new Promise((r) => setTimeout(r, Math.round(this.props.delayMs! * factor)));
+    }
     await this.run('ip', [
       '-n',
       this.props.namespace,
       'route',
-      'replace',
+      verb,
       cidr,
       'via',
       via,

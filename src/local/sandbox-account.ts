@@ -1,11 +1,17 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { type Outcome, ok } from '../domain/outcome.js';
+import { assertSiteRoute } from '../domain/route-plan.js';
 import { findTunnel, primaryTunnel, tunnelKey } from '../domain/topology.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
 import type { InstanceState, Instances } from '../ports/instances.js';
-import type { RouteObservation, RouteTables } from '../ports/route-tables.js';
+import {
+  RouteExistsError,
+  RouteMissingError,
+  type RouteObservation,
+  type RouteTables,
+} from '../ports/route-tables.js';
 import type { DeploymentProgress, TaskRuntime, TunnelTaskState } from '../ports/tasks.js';
 import { createSandboxMetrics } from './sandbox-metrics.js';
 import { SandboxTunnels, sandboxId } from './sandbox-tunnels.js';
@@ -52,15 +58,23 @@ export function createSandboxAccount(props: { topology: Topology; clock: Clock }
       }
       return out;
     },
+    // Like EC2: replace needs an existing route, create a missing one; both only on the site's own routes.
     async replace(site, routeTableId, cidr, tunnel) {
-      const known = tunnels.site(site.name);
-      tunnels.key(site.name, tunnel);
-      if (!known.routeTableIds.includes(routeTableId) || !known.onPremCidrs.includes(cidr)) {
-        throw new TunnelOpsError('not_found', `no route ${cidr} in ${routeTableId} of site ${site.name}`);
-      }
-      routes.set(routeKey(site.name, routeTableId, cidr), tunnel);
+      const key = writable(site, routeTableId, cidr, tunnel);
+      if (!routes.has(key)) throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
+      routes.set(key, tunnel);
+    },
+    async create(site, routeTableId, cidr, tunnel) {
+      const key = writable(site, routeTableId, cidr, tunnel);
+      if (routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
+      routes.set(key, tunnel);
     },
   };
+  function writable(site: Site, routeTableId: string, cidr: string, tunnel: string): string {
+    assertSiteRoute(tunnels.site(site.name), routeTableId, cidr);
+    tunnels.key(site.name, tunnel);
+    return routeKey(site.name, routeTableId, cidr);
+  }
 
   return {
     routeTables,

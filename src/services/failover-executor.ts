@@ -13,9 +13,11 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { Store } from '../ports/store.js';
-import { ExecutionAudit } from './execution-audit.js';
-import { type ChangedRoute, rollBackRoutes } from './route-rollback.js';
-import { type Lease, SiteLock } from './site-lock.js';
+import { ExecutionAudit, PROGRESS_SETTLE_MS } from './execution-audit.js';
+import { LeaseKeeper, LeaseLost } from './lease-keeper.js';
+import { convergeRoutes, type TouchedRoute } from './route-rollback.js';
+import { DEFAULT_ROUTE_CONCURRENCY, pointRoute, runBounded, slotKey } from './route-writes.js';
+import { SiteLock } from './site-lock.js';
 
 /** Is the target tunnel fit to carry traffic? (probe stats, ECS task, instance ...) */
 export type TargetCheck = (site: Site, tunnel: string) => Promise<{ healthy: boolean; reason: string }>;
@@ -27,6 +29,8 @@ export interface FailoverPlan {
   requestId?: string;
   reason?: string;
   trigger: 'approved' | 'automatic';
+  /** The run id of an interrupted run this one finishes (on the audit, so the trail says whose run it was). */
+  resumes?: { runId: string; actor: string };
   onProgress?: (message: string) => Promise<void> | void;
 }
 
@@ -36,15 +40,20 @@ export type FailoverResult =
 
 /** A precheck said no: nothing was changed. */
 class Refusal extends Error {}
-/** The lease expired mid-way and may be someone else's now: rolling back could undo their converging run. */
-class LeaseLost extends Error {}
 
-const DEFAULT_LOCK_TTL_MS = 60_000;
+/**
+ * Short, so a run whose process dies blocks the site for seconds, not a minute: the next run (the fast path
+ * or the backstop) may take over once it expires. Renewed every quarter of it by a timer while the run lasts.
+ */
+export const DEFAULT_LOCK_TTL_MS = 10_000;
 
 /**
  * Moves every route of a site onto one tunnel, shared by approved requests and the automatic controller.
- * The route tables are the source of truth: they are read before and (under the site lock) again, changed only
- * with ReplaceRoute, read back to verify, and what this run changed is rolled back if any step fails.
+ * The route tables are the source of truth: they are read before and (under the site lock) again, changed with
+ * ReplaceRoute (CreateRoute for a missing route) a few at a time, read back to verify. If any step fails, every
+ * route is converged back onto the tunnel traffic came from, including routes whose call failed in a way that
+ * may still have applied it. Slack progress and audit writes run beside the route changes, never between them;
+ * a run that loses its lease stops changing routes at once and leaves the site to the next holder.
  */
 export class FailoverExecutor {
   private readonly routeTables: RouteTables;
@@ -53,6 +62,10 @@ export class FailoverExecutor {
   private readonly checkTarget: TargetCheck;
   private readonly lock: SiteLock;
   private readonly lockTtlMs: number;
+  private readonly renewEveryMs: number | undefined;
+  private readonly concurrency: number;
+  private readonly progressTimeoutMs: number | undefined;
+  private readonly progressSettleMs: number;
   private readonly store: Store;
 
   constructor(props: {
@@ -62,6 +75,14 @@ export class FailoverExecutor {
     log: Logger;
     checkTarget: TargetCheck;
     lockTtlMs?: number;
+    /** How often the lease is renewed while a run lasts (default: a quarter of lockTtlMs). */
+    leaseRenewEveryMs?: number;
+    /** Route changes in flight at once (default DEFAULT_ROUTE_CONCURRENCY). */
+    concurrency?: number;
+    /** A progress update is abandoned after this long (default PROGRESS_TIMEOUT_MS). */
+    progressTimeoutMs?: number;
+    /** How long a finished run waits for its queued progress lines (default PROGRESS_SETTLE_MS). */
+    progressSettleMs?: number;
   }) {
     this.store = props.store;
     this.routeTables = props.routeTables;
@@ -70,52 +91,93 @@ export class FailoverExecutor {
     this.checkTarget = props.checkTarget;
     this.lock = new SiteLock({ store: props.store, clock: props.clock });
     this.lockTtlMs = props.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+    this.renewEveryMs = props.leaseRenewEveryMs;
+    this.concurrency = props.concurrency ?? DEFAULT_ROUTE_CONCURRENCY;
+    this.progressTimeoutMs = props.progressTimeoutMs;
+    this.progressSettleMs = props.progressSettleMs ?? PROGRESS_SETTLE_MS;
   }
 
   async execute(plan: FailoverPlan): Promise<FailoverResult> {
     const started = this.clock.now();
     const { site, to } = plan;
-    const log = this.log.child({ site: site.name, to, requestId: plan.requestId, trigger: plan.trigger });
-    const audit = new ExecutionAudit({ store: this.store, clock: this.clock, log, action: 'failover', plan });
+    const runId = `failover:${plan.actor}:${randomUUID()}`;
+    const log = this.log.child({
+      site: site.name,
+      to,
+      requestId: plan.requestId,
+      trigger: plan.trigger,
+      runId,
+    });
+    const audit = new ExecutionAudit({
+      store: this.store,
+      clock: this.clock,
+      log,
+      action: 'failover',
+      plan,
+      runId,
+      ...(this.progressTimeoutMs === undefined ? {} : { progressTimeoutMs: this.progressTimeoutMs }),
+    });
     const elapsed = (): number => this.clock.now() - started;
-    let lease: Lease | null = null;
-    const changed: ChangedRoute[] = [];
+    let keeper: LeaseKeeper | null = null;
+    let from: string | null = null;
+    const touched = new Map<string, TouchedRoute>();
+    const applied = (): number => [...touched.values()].filter((t) => t.outcome === 'applied').length;
     try {
       const before = await this.precheck(plan);
-      lease = await this.lock.acquire(
-        site.name,
-        `failover:${plan.actor}:${randomUUID()}`,
-        this.lockTtlMs,
-        this.purpose(plan),
-      );
+      const lease = await this.lock.acquire(site.name, runId, this.lockTtlMs, this.purpose(plan));
       if (!lease) throw new Refusal(await this.lock.refusedReason(site.name));
+      keeper = new LeaseKeeper({
+        lock: this.lock,
+        lease,
+        ttlMs: this.lockTtlMs,
+        clock: this.clock,
+        log,
+        ...(this.renewEveryMs === undefined ? {} : { renewEveryMs: this.renewEveryMs }),
+      });
       // Re-read under the lock: another run may have finished between our first read and the lease.
       const slots = await this.readSlots(site);
       const todo = slotsToChange(slots, to);
       if (todo.length === 0) throw new Refusal(`${to} is already active on every route of ${site.name}`);
-      const from = mostCommonTunnel(todo) ?? mostCommonTunnel(before);
-      await audit.record('started', {
+      from = mostCommonTunnel(todo) ?? mostCommonTunnel(before);
+      void audit.record('started', {
         from,
         to,
         trigger: plan.trigger,
         reason: plan.reason,
         routes: todo.length,
+        ...(plan.resumes ? { resumes: plan.resumes } : {}),
       });
-      await audit.progress(
+      void audit.progress(
         `Moving ${todo.length} route(s) of ${site.name} from ${from ?? 'nowhere'} to ${to}...`,
       );
 
-      for (const slot of todo) {
-        lease = await this.keepLease(lease);
-        const t0 = this.clock.now();
-        await this.routeTables.replace(site, slot.routeTableId, slot.cidr, to);
-        changed.push({ ...slot, from: slot.tunnel });
-        const detail = { routeTableId: slot.routeTableId, cidr: slot.cidr, from: slot.tunnel, to };
-        await audit.record('routes-changed', { ...detail, durationMs: this.clock.now() - t0 });
-        await audit.progress(
-          `${describeSlot(slot)}: ${slot.tunnel ?? 'none'} -> ${to} (${changed.length}/${todo.length})`,
-        );
-      }
+      const held = keeper;
+      const failure = await runBounded(
+        todo,
+        this.concurrency,
+        async (slot) => {
+          held.assertHeld();
+          const key = slotKey(slot);
+          touched.set(key, { ...slot, outcome: 'unknown' });
+          const t0 = this.clock.now();
+          await pointRoute(this.routeTables, site, slot, to);
+          touched.set(key, { ...slot, outcome: 'applied' });
+          void audit.record('routes-changed', {
+            routeTableId: slot.routeTableId,
+            cidr: slot.cidr,
+            from: slot.tunnel,
+            to,
+            ...(slot.missing ? { created: true } : {}),
+            durationMs: this.clock.now() - t0,
+          });
+          void audit.progress(
+            `${describeSlot(slot)}: ${slot.tunnel ?? 'none'} -> ${to} (${applied()}/${todo.length})`,
+          );
+        },
+        () => held.lost,
+      );
+      if (failure !== null) throw failure;
+      keeper.assertHeld();
 
       const after = await this.readSlots(site);
       const wrong = after.filter((s) => s.tunnel !== to);
@@ -125,48 +187,75 @@ export class FailoverExecutor {
         );
       }
       const durationMs = elapsed();
-      await audit.record('succeeded', { from, to, changed: changed.length, durationMs });
-      await audit.progress(
-        `Failover of ${site.name} to ${to} done: ${changed.length} route(s) in ${durationMs} ms`,
+      void audit.record('succeeded', { from, to, changed: applied(), durationMs });
+      void audit.progress(
+        `Failover of ${site.name} to ${to} done: ${applied()} route(s) in ${durationMs} ms`,
       );
-      log.info({ from, changed: changed.length, durationMs }, 'failover succeeded');
-      return { ok: true, from, to, changed: changed.length, durationMs };
+      log.info({ from, changed: applied(), durationMs }, 'failover succeeded');
+      return { ok: true, from, to, changed: applied(), durationMs };
     } catch (err) {
       if (err instanceof Refusal) {
         const durationMs = elapsed();
-        await audit.record('refused', { reason: err.message, to, trigger: plan.trigger, durationMs });
-        await audit.progress(`Failover of ${site.name} to ${to} refused: ${err.message}`);
+        void audit.record('refused', { reason: err.message, to, trigger: plan.trigger, durationMs });
+        void audit.progress(`Failover of ${site.name} to ${to} refused: ${err.message}`);
         log.info({ reason: err.message }, 'failover refused');
         return { ok: false, refused: true, reason: err.message, changed: 0, rolledBack: 0, durationMs };
       }
       const reason = reasonOf(err);
-      log.error({ err, changed: changed.length }, 'failover failed; rolling back');
-      const rollback =
-        err instanceof LeaseLost
-          ? { count: 0, reason: 'not rolled back' }
-          : await rollBackRoutes(this.routeTables, site, changed, audit);
+      const changed = touched.size;
+      if (err instanceof LeaseLost || keeper?.lost) {
+        // Someone else may own the site now: rolling back could undo their converging run. Marked unfinished,
+        // so the next controller run finishes it (towards `to`) once no lease is live.
+        const durationMs = elapsed();
+        log.error({ err, changed }, 'failover stopped: lost the site lease');
+        void audit.record('failed', {
+          reason,
+          changed,
+          rolledBack: 0,
+          durationMs,
+          unfinished: { to },
+        });
+        void audit.progress(
+          `Failover of ${site.name} to ${to} stopped after ${changed} route(s): ${reason}.`,
+        );
+        return { ok: false, refused: false, reason, changed, rolledBack: 0, durationMs };
+      }
+      const back = from ?? to;
+      log.error({ err, changed, convergeTo: back }, 'failover failed; converging every route back');
+      const held = keeper;
+      const rollback = await convergeRoutes({
+        routeTables: this.routeTables,
+        site,
+        target: back,
+        touched: touched.values(),
+        read: () => this.readSlots(site),
+        audit,
+        concurrency: this.concurrency,
+        stop: () => held?.lost ?? false,
+      });
       const durationMs = elapsed();
       const full = rollback.reason ? `${reason}; ${rollback.reason}` : reason;
-      await audit.record('failed', {
+      void audit.record('failed', {
         reason: full,
-        changed: changed.length,
+        changed,
         rolledBack: rollback.count,
         durationMs,
+        // Routes still off the rollback tunnel: the next run finishes the convergence.
+        ...(rollback.stillOff > 0 ? { unfinished: { to: back } } : {}),
       });
-      await audit.progress(
-        `Failover of ${site.name} to ${to} failed: ${reason}. Rolled back ${rollback.count}/${changed.length} route(s).`,
+      void audit.progress(
+        `Failover of ${site.name} to ${to} failed: ${reason}. Rolled back ${rollback.count} route(s) to ${back}.`,
       );
-      return {
-        ok: false,
-        refused: false,
-        reason: full,
-        changed: changed.length,
-        rolledBack: rollback.count,
-        durationMs,
-      };
+      return { ok: false, refused: false, reason: full, changed, rolledBack: rollback.count, durationMs };
     } finally {
-      if (lease)
-        await this.lock.release(lease).catch((err) => log.warn({ err }, 'could not release the site lock'));
+      keeper?.stop();
+      await audit.flush();
+      if (keeper)
+        await this.lock
+          .release(keeper.current())
+          .catch((err) => log.warn({ err }, 'could not release the site lock'));
+      // Last, with the routes moved and the site free: the result is shown after the last progress line.
+      await audit.settleProgress(this.progressSettleMs);
     }
   }
 
@@ -198,15 +287,6 @@ export class FailoverExecutor {
     if (!outcome) throw new Error(`no route observation for ${site.name}`);
     if (!outcome.ok) throw new Error(`cannot read the route tables: ${outcome.reason}`);
     return routeSlots(site, outcome.value);
-  }
-
-  /** Renews the lease once half of it is used; a lost lease stops the run (someone else may be converging). */
-  private async keepLease(lease: Lease): Promise<Lease> {
-    if (lease.expiresAt - this.clock.now() > this.lockTtlMs / 2) return lease;
-    const renewed = await this.lock.renew(lease, this.lockTtlMs);
-    if (!renewed)
-      throw new LeaseLost('lost the site lock mid-way (lease expired); the next run converges the routes');
-    return renewed;
   }
 
   private purpose(plan: FailoverPlan): string {

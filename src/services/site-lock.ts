@@ -32,7 +32,8 @@ const SAFETY_MS = 250;
 export class SiteLock {
   private readonly store: Store;
   private readonly clock: Clock;
-  private readonly safetyMs: number;
+  /** A lease with less than this left is treated as gone (see SAFETY_MS). */
+  readonly safetyMs: number;
 
   constructor(props: { store: Store; clock: Clock; safetyMs?: number }) {
     this.store = props.store;

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
 import type { AuditEntry, Store } from '../ports/store.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface StatusServiceProps {
   topology: Topology;
@@ -165,16 +166,4 @@ function isCompletedFailover(e: AuditEntry): boolean {
 function pick<T>(batch: Batch<T> | string, key: string): Outcome<T> {
   if (typeof batch === 'string') return unknown(batch);
   return batch.get(key) ?? unknown(`no data for ${key}`);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new Error(`no answer within ${ms / 1000} s`);
-      err.name = 'TimeoutError';
-      reject(err);
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -44,6 +44,7 @@ export function countingAccount(
       }
       await inner.routeTables.replace(site, routeTableId, cidr, tunnel);
     },
+    create: (site, routeTableId, cidr, tunnel) => inner.routeTables.create(site, routeTableId, cidr, tunnel),
   };
   return { account: { ...inner, routeTables }, replaces, observes };
 }

@@ -5,6 +5,7 @@ import { Ec2RouteTables } from '../../../src/aws/ec2-route-tables.js';
 import { TunnelInstanceResolver } from '../../../src/aws/tunnel-instance-resolver.js';
 import { TunnelOpsError } from '../../../src/domain/errors.js';
 import { silentLogger } from '../../../src/log.js';
+import { RouteExistsError, RouteMissingError } from '../../../src/ports/route-tables.js';
 import {
   demoSites,
   ec2Error,
@@ -313,21 +314,85 @@ describe('Ec2RouteTables.replace', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('passes an EC2 error through so the failover can report it', async () => {
+  it('turns EC2\'s "no route defined" answer into RouteMissingError, so the executor creates the route', async () => {
     nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
     nockEc2(
       'us-east-1',
       'ReplaceRoute',
       400,
       ec2Error(
-        'InvalidRoute.NotFound',
-        'no route with destination-cidr-block 10.20.0.0/16 in route table rtb-0a1b2c3d4e5f60718',
+        'InvalidParameterValue',
+        "There is no route defined for '10.20.0.0/16' in the route table. Use CreateRoute instead.",
       ),
+    );
+
+    const err = await adapters()
+      .routes.replace(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60718', '10.20.0.0/16', 'primary')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RouteMissingError);
+    expect((err as Error).message).toMatch(/no route defined for '10\.20\.0\.0\/16'/);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('passes any other EC2 error through so the failover can report it', async () => {
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    nockEc2(
+      'us-east-1',
+      'ReplaceRoute',
+      403,
+      ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'),
     );
 
     await expect(
       adapters().routes.replace(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60718', '10.20.0.0/16', 'primary'),
-    ).rejects.toMatchObject({ name: 'InvalidRoute.NotFound' });
+    ).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it("refuses a route table or CIDR that is not the site's without calling EC2", async () => {
+    const { routes } = adapters();
+    const site = demoSites()[0]!;
+    await expect(routes.replace(site, 'rtb-0123456789abcdef0', '10.20.0.0/16', 'primary')).rejects.toThrow(
+      /no route 10\.20\.0\.0\/16 in rtb-0123456789abcdef0 of site dc1/,
+    );
+    await expect(routes.create(site, 'rtb-0a1b2c3d4e5f60718', '0.0.0.0/0', 'primary')).rejects.toThrow(
+      /no route 0\.0\.0\.0\/0/,
+    );
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('Ec2RouteTables.create', () => {
+  it('creates a missing route with CreateRoute to the primary ENI of the tunnel instance', async () => {
+    const calls: FormBody[] = [];
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    nockEc2('us-east-1', 'CreateRoute', 200, fixture('ec2/create-route.xml'), calls);
+
+    await adapters().routes.create(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', 'secondary');
+
+    expect(calls).toEqual([
+      {
+        Action: 'CreateRoute',
+        Version: '2016-11-15',
+        RouteTableId: 'rtb-0a1b2c3d4e5f60719',
+        DestinationCidrBlock: '10.21.0.0/16',
+        NetworkInterfaceId: 'eni-0a1b2c3d4e5f60002',
+      },
+    ]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('turns RouteAlreadyExists into RouteExistsError, so the executor replaces it instead', async () => {
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    nockEc2(
+      'us-east-1',
+      'CreateRoute',
+      400,
+      ec2Error('RouteAlreadyExists', 'The route identified by 10.21.0.0/16 already exists.'),
+    );
+    await expect(
+      adapters().routes.create(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', 'secondary'),
+    ).rejects.toBeInstanceOf(RouteExistsError);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

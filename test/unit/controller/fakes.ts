@@ -4,7 +4,12 @@ import { type Outcome, ok } from '../../../src/domain/outcome.js';
 import { tunnelKey } from '../../../src/domain/topology.js';
 import type { Account } from '../../../src/ports/account.js';
 import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
-import type { RouteObservation, RouteTables } from '../../../src/ports/route-tables.js';
+import {
+  RouteExistsError,
+  RouteMissingError,
+  type RouteObservation,
+  type RouteTables,
+} from '../../../src/ports/route-tables.js';
 import type { TaskRuntime, TunnelTaskState } from '../../../src/ports/tasks.js';
 import { topologyInput } from '../../helpers/fakes/site.js';
 
@@ -27,6 +32,7 @@ export function testTopology(
 export class MemoryRouteTables implements RouteTables {
   readonly routes = new Map<string, string>();
   readonly replaced: Array<{ routeTableId: string; cidr: string; tunnel: string }> = [];
+  readonly created: Array<{ routeTableId: string; cidr: string; tunnel: string }> = [];
   constructor(
     sites: readonly Site[],
     initial = 'primary',
@@ -51,8 +57,18 @@ export class MemoryRouteTables implements RouteTables {
   }
   async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (!this.routes.has(`${site.name} ${routeTableId} ${cidr}`))
+      throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
     this.routes.set(`${site.name} ${routeTableId} ${cidr}`, tunnel);
     this.replaced.push({ routeTableId, cidr, tunnel });
+  }
+  /** CreateRoute: only a missing route (the executor picks create for routes observed missing). */
+  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+    const key = `${site.name} ${routeTableId} ${cidr}`;
+    if (this.routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    this.routes.set(key, tunnel);
+    this.created.push({ routeTableId, cidr, tunnel });
   }
   activeOf(site: string): string[] {
     return [...new Set([...this.routes].filter(([k]) => k.startsWith(`${site} `)).map(([, v]) => v))];

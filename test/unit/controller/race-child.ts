@@ -58,7 +58,8 @@ const routeTables: RouteTables = {
     );
   },
   async replace(_site, rtb, cidr, tunnel) {
-    await new Promise((r) => setTimeout(r, 5));
+    // Long enough that both processes decide before either finishes (the routes now move 4 at a time).
+    await new Promise((r) => setTimeout(r, 50));
     db.prepare('UPDATE routes SET tunnel = ? WHERE rtb = ? AND cidr = ?').run(tunnel, rtb, cidr);
     db.prepare('INSERT INTO replaces (pid, rtb, cidr, tunnel) VALUES (?, ?, ?, ?)').run(
       process.pid,
@@ -70,6 +71,9 @@ const routeTables: RouteTables = {
       process.stdout.write('moved-one\n');
       await until(() => existsSync(holdFile));
     }
+  },
+  async create() {
+    throw new Error('every route exists in these tests');
   },
 };
 const controller = new FailoverController({

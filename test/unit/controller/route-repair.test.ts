@@ -118,7 +118,9 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     });
     const out = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(out.decision).toMatchObject({ action: 'failover', code: 'repair-routes', to: 'primary' });
-    expect(account.routeTables.replaced).toHaveLength(1);
+    // The route is missing, not blackholed: it is created (CreateRoute), nothing else is touched.
+    expect(account.routeTables.replaced).toHaveLength(0);
+    expect(account.routeTables.created).toEqual([expect.objectContaining({ tunnel: 'primary' })]);
     expect(account.routeTables.activeOf('dc1')).toEqual(['primary']);
     await store.close();
   });

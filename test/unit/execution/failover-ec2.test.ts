@@ -123,15 +123,30 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     );
   });
 
-  it('rolls back to the primary ENI when EC2 refuses the 3rd ReplaceRoute', async () => {
+  // The 4 ReplaceRoutes go out together (bounded concurrency), so 3 land before the 3rd is refused. Rollback
+  // converges every route the run touched back onto the primary ENI, the refused one too (an error may hide an
+  // applied call), so the site is never left split.
+  it('converges every route back to the primary ENI when EC2 refuses the 3rd ReplaceRoute', async () => {
     const ec2 = fakeEc2([3]);
     const result = await executor().execute(plan);
-    expect(result).toMatchObject({ ok: false, refused: false, changed: 2, rolledBack: 2 });
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 4, rolledBack: 4 });
     if (!result.ok) expect(result.reason).toMatch(/RequestLimitExceeded|throttled/);
-    expect(ec2.replaces).toHaveLength(5);
-    expect(ec2.replaces.slice(3).map((f) => f.NetworkInterfaceId)).toEqual([PRIMARY_ENI, PRIMARY_ENI]);
+    expect(ec2.replaces).toHaveLength(8);
+    expect(ec2.replaces.slice(4).map((f) => f.NetworkInterfaceId)).toEqual([
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+    ]);
     expect([...ec2.routes.values()].every((eni) => eni === PRIMARY_ENI)).toBe(true);
     const events = (await store.listAudit({ site: 'dc1' })).map((e) => e.event);
-    expect(events).toEqual(['started', 'routes-changed', 'routes-changed', 'rolled-back', 'failed']);
+    expect(events).toEqual([
+      'started',
+      'routes-changed',
+      'routes-changed',
+      'routes-changed',
+      'rolled-back',
+      'failed',
+    ]);
   });
 });

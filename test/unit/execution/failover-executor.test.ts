@@ -3,6 +3,7 @@ import { loadTopology } from '../../../src/config/load-topology.js';
 import { createSandboxAccount } from '../../../src/local/sandbox-account.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
+import { systemClock } from '../../../src/ports/clock.js';
 import type { Store } from '../../../src/ports/store.js';
 import {
   FailoverExecutor,
@@ -174,42 +175,111 @@ describe('FailoverExecutor', () => {
     expect(await lock.holder('dc1')).toMatchObject({ owner: 'redeploy:UOTHER:1' });
   });
 
-  it('rolls back the routes it changed when ReplaceRoute fails on the 3rd of 4', async () => {
+  it('converges every route back when ReplaceRoute fails on the 3rd of 4 (all 4 in flight at once)', async () => {
     routes.failOnCall = new Set([3]);
     const result = await executor().execute(plan());
 
-    expect(result).toMatchObject({ ok: false, refused: false, changed: 2, rolledBack: 2 });
-    if (!result.ok) expect(result.reason).toMatch(/InvalidRoute\.NotFound/);
+    // The 4 calls went out together: 3 landed, the 3rd failed (possibly applied). Every one is put back.
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 4, rolledBack: 4 });
+    if (!result.ok) expect(result.reason).toMatch(/InternalError/);
     expect(routes.tunnels()).toEqual(['primary', 'primary', 'primary', 'primary']);
-    // 3 attempts forward, then the 2 changed routes back to primary, newest first.
-    expect(routes.calls.map((c) => `${c.routeTableId} ${c.cidr} ${c.tunnel}`)).toEqual([
-      `${RTB1} 10.20.0.0/16 secondary`,
-      `${RTB1} 10.21.0.0/16 secondary`,
-      `${RTB2} 10.20.0.0/16 secondary`,
-      `${RTB1} 10.21.0.0/16 primary`,
-      `${RTB1} 10.20.0.0/16 primary`,
-    ]);
+    expect(routes.calls.slice(4).every((c) => c.tunnel === 'primary')).toBe(true);
+    expect(routes.calls).toHaveLength(8);
     const audit = await store.listAudit({ site: 'dc1' });
     expect(audit.map((e) => e.event)).toEqual([
       'started',
       'routes-changed',
       'routes-changed',
+      'routes-changed',
       'rolled-back',
       'failed',
     ]);
-    expect(audit[3]?.detail).toMatchObject({ rolledBack: 2, failures: [] });
-    expect(audit[4]?.detail).toMatchObject({ changed: 2, rolledBack: 2 });
-    expect(progress.at(-1)).toMatch(/failed: .*Rolled back 2\/2 route\(s\)/);
+    expect(audit[4]?.detail).toMatchObject({ to: 'primary', rolledBack: 4, failures: [] });
+    expect(audit[5]?.detail).toMatchObject({ changed: 4, rolledBack: 4 });
+    expect(audit[5]?.detail?.unfinished).toBeUndefined();
     expect(await new SiteLock({ store, clock }).holder('dc1')).toBeNull();
   });
 
-  it('reports a rollback that itself fails', async () => {
-    routes.failOnCall = new Set([3, 4]);
-    const result = await executor().execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: false, changed: 2, rolledBack: 1 });
+  it('one at a time, stops at the failing route and converges only what it touched or finds off', async () => {
+    routes.failOnCall = new Set([3]);
+    const result = await executor({ concurrency: 1 }).execute(plan());
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 3, rolledBack: 3 });
+    // 3 forward (the 4th never starts), then the 2 that landed and the failed one (possibly applied) back.
+    expect(routes.calls.map((c) => `${c.routeTableId} ${c.cidr} ${c.tunnel}`)).toEqual([
+      `${RTB1} 10.20.0.0/16 secondary`,
+      `${RTB1} 10.21.0.0/16 secondary`,
+      `${RTB2} 10.20.0.0/16 secondary`,
+      `${RTB1} 10.20.0.0/16 primary`,
+      `${RTB1} 10.21.0.0/16 primary`,
+      `${RTB2} 10.20.0.0/16 primary`,
+    ]);
+    expect(routes.tunnels()).toEqual(['primary', 'primary', 'primary', 'primary']);
+    expect(progress.at(-1)).toMatch(/failed: .*Rolled back 3 route\(s\) to primary/);
+  });
+
+  it('counts a ReplaceRoute that EC2 applied but whose answer was lost as changed, and converges it back', async () => {
+    // The 3rd call lands, then times out: before, it was not in the rollback list and stayed on secondary.
+    routes.applyThenFailOnCall = new Set([3]);
+    const result = await executor({ concurrency: 1 }).execute(plan());
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 3, rolledBack: 3 });
+    if (!result.ok) expect(result.reason).toMatch(/timed out|no answer/);
+    expect(routes.tunnels()).toEqual(['primary', 'primary', 'primary', 'primary']);
+  });
+
+  it('retries a failing rollback once, then says what is still off and marks the run unfinished', async () => {
+    // Forward: 1, 2 land, 3 fails. Rollback of RTB1 10.20 fails twice (calls 4, 5); the others go back.
+    routes.failOnCall = new Set([3, 4, 5]);
+    const result = await executor({ concurrency: 1 }).execute(plan());
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 3, rolledBack: 2 });
     if (!result.ok)
-      expect(result.reason).toMatch(/could not roll back rtb-0a1b2c3d4e5f60718 10\.21\.0\.0\/16/);
-    expect(routes.tunnels()).toEqual(['primary', 'secondary', 'primary', 'primary']);
+      expect(result.reason).toMatch(/could not roll back rtb-0a1b2c3d4e5f60718 10\.20\.0\.0\/16/);
+    expect(routes.tunnels()).toEqual(['secondary', 'primary', 'primary', 'primary']);
+    const failed = (await store.listAudit({ site: 'dc1' })).at(-1);
+    // The next controller run finishes this convergence (see the interrupted-run controller test).
+    expect(failed).toMatchObject({ event: 'failed', detail: { unfinished: { to: 'primary' } } });
+  });
+
+  it('creates a missing route (CreateRoute) instead of failing the whole failover', async () => {
+    routes.remove(RTB2, '10.21.0.0/16');
+    const result = await executor().execute(plan());
+    expect(result).toMatchObject({ ok: true, changed: 4 });
+    expect(routes.calls.map((c) => c.op)).toEqual(['replace', 'replace', 'replace', 'create']);
+    expect(routes.tunnels()).toEqual(['secondary', 'secondary', 'secondary', 'secondary']);
+    const created = (await store.listAudit({ site: 'dc1' })).find((e) => e.detail?.created === true);
+    expect(created?.detail).toMatchObject({ routeTableId: RTB2, cidr: '10.21.0.0/16', from: null });
+  });
+
+  it('replaces a route that was created after it was read as missing (RouteAlreadyExists)', async () => {
+    routes.remove(RTB2, '10.21.0.0/16');
+    // Someone creates it (on primary) between our read and our CreateRoute.
+    routes.beforeWrite = (n) => {
+      if (n === 1) routes.set(RTB2, '10.21.0.0/16', 'primary');
+    };
+    const result = await executor({ concurrency: 1 }).execute(plan());
+    expect(result).toMatchObject({ ok: true });
+    expect(routes.calls.at(-2)).toMatchObject({ routeTableId: RTB2, op: 'create' });
+    expect(routes.calls.at(-1)).toMatchObject({ routeTableId: RTB2, op: 'replace', tunnel: 'secondary' });
+    expect(routes.tunnels()).toEqual(['secondary', 'secondary', 'secondary', 'secondary']);
+  });
+
+  it('keeps at most `concurrency` route changes in flight', async () => {
+    routes.latencyMs = 15;
+    expect(await executor({ concurrency: 2 }).execute(plan())).toMatchObject({ ok: true, changed: 4 });
+    expect(routes.maxInFlight).toBe(2);
+    routes = new CountingRouteTables();
+    routes.latencyMs = 15;
+    expect(await executor().execute(plan())).toMatchObject({ ok: true, changed: 4 });
+    expect(routes.maxInFlight).toBe(4);
+  });
+
+  it('parallel changes with one failure in the middle end on one tunnel, never split', async () => {
+    // Call 2 fails slowly while 1, 3, 4 land: every route must still end on one tunnel.
+    routes.latencyOfCall = new Map([[2, 40]]);
+    routes.failOnCall = new Set([2]);
+    const result = await executor().execute(plan());
+    expect(result).toMatchObject({ ok: false, refused: false });
+    expect(routes.maxInFlight).toBe(4);
+    expect(new Set(routes.tunnels())).toEqual(new Set(['primary']));
   });
 
   it('rolls back when the read-back does not show every route on the target', async () => {
@@ -279,30 +349,109 @@ describe('FailoverExecutor', () => {
     expect(routes.tunnels().every((t) => t === 'secondary')).toBe(true);
   });
 
-  it('renews the lease on a slow run so it is never left unheld', async () => {
-    const lock = new SiteLock({ store, clock });
-    const versions: number[] = [];
-    // 350 ms per route against a 1000 ms lease: without renewal it expires before the 4th route.
-    routes.afterReplace = () => clock.advance(350);
-    const seen = routes.replace.bind(routes);
-    routes.replace = async (...args) => {
-      const rec = await store.get('lock', 'site:dc1');
-      if (rec) versions.push(rec.version);
-      await seen(...args);
-    };
-    const result = await executor({ lockTtlMs: 1000 }).execute(plan());
-    expect(result).toMatchObject({ ok: true, changed: 4 });
-    // Live before every replace (the 4th is at +1050 ms), renewed (version bumped) once half was used.
-    expect(versions).toEqual([1, 1, 2, 2]);
-    expect(await lock.holder('dc1')).toBeNull();
-  });
-
-  it('stops without rolling back when its lease expired mid-way (another run may own the site now)', async () => {
+  it('stops at once when its lease expired mid-way, without rolling back (another run may own the site)', async () => {
     routes.afterReplace = () => clock.advance(1500);
-    const result = await executor({ lockTtlMs: 1000 }).execute(plan());
+    const result = await executor({ lockTtlMs: 1000, concurrency: 1 }).execute(plan());
     expect(result).toMatchObject({ ok: false, refused: false, changed: 1, rolledBack: 0 });
     if (!result.ok) expect(result.reason).toMatch(/lost the site lock/);
     expect(routes.calls).toHaveLength(1);
+    const failed = (await store.listAudit({ site: 'dc1' })).at(-1);
+    expect(failed).toMatchObject({ event: 'failed', detail: { unfinished: { to: 'secondary' } } });
+  });
+
+  describe('on the real clock', () => {
+    let realStore: Store;
+    beforeEach(() => {
+      realStore = new SqliteStore({ path: ':memory:', clock: systemClock });
+    });
+    afterEach(async () => {
+      await realStore.close();
+    });
+    const realExecutor = (over: Partial<ConstructorParameters<typeof FailoverExecutor>[0]> = {}) =>
+      executor({ store: realStore, clock: systemClock, ...over });
+
+    it('renews the lease on a timer while a run outlasts it, so the run is never unheld', async () => {
+      // 4 routes one at a time x 150 ms = 600 ms against a 400 ms lease: without the timer it runs out.
+      routes.latencyMs = 150;
+      const versions: number[] = [];
+      routes.beforeWrite = async () => {
+        const rec = await realStore.get('lock', 'site:dc1');
+        versions.push(rec?.version ?? 0);
+      };
+      const result = await realExecutor({ lockTtlMs: 400, concurrency: 1 }).execute(plan());
+      expect(result).toMatchObject({ ok: true, changed: 4 });
+      expect(versions.every((v) => v >= 1)).toBe(true); // live before every call
+      expect(versions.at(-1)).toBeGreaterThan(versions[0]!); // renewed in between, by the timer
+      expect(await new SiteLock({ store: realStore, clock: systemClock }).holder('dc1')).toBeNull();
+    });
+
+    it('stops issuing route changes as soon as a renewal finds the lease taken by another run', async () => {
+      routes.latencyMs = 120;
+      routes.beforeWrite = async (n) => {
+        // While the 1st change is in flight, the lease is lost: another run holds it now.
+        if (n === 1)
+          await realStore.put('lock', 'site:dc1', { owner: 'failover:other:1', purpose: 'x' }, 60_000);
+      };
+      const result = await realExecutor({ lockTtlMs: 2000, leaseRenewEveryMs: 30, concurrency: 1 }).execute(
+        plan(),
+      );
+      expect(result).toMatchObject({ ok: false, refused: false, changed: 1, rolledBack: 0 });
+      if (!result.ok) expect(result.reason).toMatch(/lost the site lock mid-way/);
+      expect(routes.calls).toHaveLength(1);
+      expect(routes.tunnels()).toEqual(['secondary', 'primary', 'primary', 'primary']);
+      // The other run's lease is left alone.
+      expect(await new SiteLock({ store: realStore, clock: systemClock }).holder('dc1')).toMatchObject({
+        owner: 'failover:other:1',
+      });
+    });
+
+    it('a Slack progress update that stalls 61 s does not delay the route changes', async () => {
+      let release: () => void = () => {};
+      const stalled = new Promise<void>((r) => {
+        release = r;
+      });
+      const sent: string[] = [];
+      const writesDoneAt: number[] = [];
+      routes.latencyMs = 5;
+      routes.afterReplace = () => writesDoneAt.push(Date.now());
+      // The first progress call hangs like a rate-limited Slack (61 s); later ones would answer at once.
+      const onProgress = async (m: string) => {
+        sent.push(m);
+        if (sent.length === 1)
+          await Promise.race([stalled, new Promise((r) => setTimeout(r, 61_000).unref())]);
+      };
+      const t0 = Date.now();
+      const result = await realExecutor({ progressTimeoutMs: 61_000, progressSettleMs: 300 }).execute(
+        plan({ onProgress }),
+      );
+      const took = Date.now() - t0;
+      expect(result).toMatchObject({ ok: true, changed: 4 });
+      expect(routes.tunnels()).toEqual(['secondary', 'secondary', 'secondary', 'secondary']);
+      // Every route moved at once, not after the stalled call; the result waited only the settle bound.
+      expect(writesDoneAt).toHaveLength(4);
+      expect(Math.max(...writesDoneAt) - t0).toBeLessThan(250);
+      expect(took).toBeLessThan(1000);
+      // Only the first message went out; the rest were coalesced while it hung, then dropped after the run
+      // (a late line must not overwrite the result the caller shows next).
+      expect(sent).toHaveLength(1);
+      expect((await realStore.listAudit({ site: 'dc1' })).map((e) => e.event).at(-1)).toBe('succeeded');
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(sent).toHaveLength(1);
+    });
+
+    it('abandons a hung progress update after its timeout and sends the newest message', async () => {
+      const sent: string[] = [];
+      const onProgress = (m: string) => {
+        sent.push(m);
+        return sent.length === 1 ? new Promise<void>(() => {}) : undefined;
+      };
+      const result = await realExecutor({ progressTimeoutMs: 50 }).execute(plan({ onProgress }));
+      expect(result).toMatchObject({ ok: true });
+      await new Promise((r) => setTimeout(r, 120));
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toMatch(/done/);
+    });
   });
 
   it('fails over the sandbox account and the route tables then show the target', async () => {

@@ -111,7 +111,13 @@ describe('NetnsRouteTables', () => {
     const ip = fakeIp({});
     const routes = adapter(ip.run);
     await expect(routes.replace(site, rtbA, '10.20.0.0/16', 'tertiary')).rejects.toThrow(/no next hop/);
+    // A table the site does not list is refused like EC2's adapter does; one it lists but the lab did not map
+    // to a Linux table says so.
     await expect(routes.replace(site, 'rtb-0123456789abcdef0', '10.20.0.0/16', 'primary')).rejects.toThrow(
+      /no route 10\.20\.0\.0\/16 in rtb-0123456789abcdef0 of site lab/,
+    );
+    const unmapped = { ...site, routeTableIds: [...site.routeTableIds, 'rtb-0123456789abcdef0'] };
+    await expect(routes.create(unmapped, 'rtb-0123456789abcdef0', '10.20.0.0/16', 'primary')).rejects.toThrow(
       /not mapped/,
     );
     expect(ip.calls).toEqual([]);

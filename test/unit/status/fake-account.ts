@@ -41,6 +41,7 @@ export function fakeAccount(
           return out;
         }),
       replace: async () => {},
+      create: async () => {},
     },
     tasks: {
       observe: (sites) =>
