@@ -478,13 +478,15 @@ export class Lab {
       if (!this.serverRunning(t)) await this.bootHost(t);
       if (!this.clientRunning(t)) await this.startClient(t);
     }
-    await this.pointRoutesAt('primary');
     for (const t of TUNNELS) {
       if (!(await this.waitTunnel(t, 30_000)))
         throw new Error(`tunnel ${t} did not come back:\n${this.logs(t)}`);
     }
     if (this.monitors && !(await this.waitMonitorsUp(30_000)))
       throw new Error(`the monitors did not report both tunnels up again:\n${this.logs('primary')}`);
+    // Only now, with both reported up, so no decider (the backstop's next tick) sees routes on a tunnel whose
+    // last heartbeat still says down.
+    await this.pointRoutesAt('primary');
   }
 
   /** Resolves true once both monitors' heartbeats say up and are fresh. */
