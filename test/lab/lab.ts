@@ -341,7 +341,10 @@ export class Lab {
 
   /** The server host dies: every process in its namespace is killed and its links go down. */
   async killHost(t: LabTunnel): Promise<void> {
-    await Promise.all([setServerLinks(this.ns, t, false), this.killAllIn(this.ns.server[t])]);
+    // One after the other: `ip -n` itself runs inside the namespace while it works, so a parallel kill-all
+    // would kill it.
+    await setServerLinks(this.ns, t, false);
+    await this.killAllIn(this.ns.server[t]);
   }
 
   /**
