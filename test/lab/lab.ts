@@ -482,6 +482,10 @@ export class Lab {
       if (!this.clientRunning(t)) await this.startClient(t);
     }
     for (const t of TUNNELS) {
+      if (await this.waitTunnel(t, 12_000)) continue;
+      // A client whose server was gone for more than ping-restart exits (no persist-tun by design) and its
+      // supervisor backs off up to 30 s: restart it rather than wait out the backoff.
+      await this.startClient(t);
       if (!(await this.waitTunnel(t, 30_000)))
         throw new Error(`tunnel ${t} did not come back:\n${this.logs(t)}`);
     }
