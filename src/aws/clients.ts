@@ -1,8 +1,10 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 const USER_AGENT = 'tunnelops/0.1';
@@ -60,6 +62,14 @@ export class AwsClients {
     return this.cached('eventbridge', region, (c) => new EventBridgeClient(c));
   }
 
+  autoscaling(region: string): AutoScalingClient {
+    return this.cached('autoscaling', region, (c) => new AutoScalingClient(c));
+  }
+
+  secretsManager(region: string): SecretsManagerClient {
+    return this.cached('secretsmanager', region, (c) => new SecretsManagerClient(c));
+  }
+
   /** Closes every client's sockets (keep-alive agents would otherwise hold the process open). */
   destroy(): void {
     for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
@@ -79,7 +89,8 @@ export class AwsClients {
         // Without this the handler only logs a warning and keeps waiting.
         throwOnRequestTimeout: true,
       },
-      ...(endpoint ? { endpoint } : {}),
+      // moto accepts a gzip-compressed PutMetricData with 200 and stores nothing; an override gets plain bodies.
+      ...(endpoint ? { endpoint, disableRequestCompression: true } : {}),
       ...(credentials ? { credentials } : {}),
     };
   }

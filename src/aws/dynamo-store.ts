@@ -11,6 +11,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
@@ -47,6 +48,8 @@ export class DynamoStore implements Store {
   private seq = 0;
   private lastAuditMs = 0;
   private readonly onClose: (() => void) | undefined;
+  /** False once the endpoint said it has no TransactWriteItems (dynalite); DynamoDB and moto have it. */
+  private transactions = true;
 
   constructor(props: {
     client: DynamoDBClient | DynamoDBDocumentClient;
@@ -157,17 +160,35 @@ export class DynamoStore implements Store {
     expectedVersion: number,
     value: T,
     ttlMs?: number,
+    audit?: AuditEntry,
   ): Promise<boolean> {
-    return this.conditional(() =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.record(ns, key, value, expectedVersion + 1, ttlMs),
-          ConditionExpression: `version = :v AND ${LIVE}`,
-          ExpressionAttributeValues: { ':v': expectedVersion, ':now': this.clock.now() },
-        }),
-      ),
-    );
+    const put = {
+      TableName: this.tableName,
+      Item: this.record(ns, key, value, expectedVersion + 1, ttlMs),
+      ConditionExpression: `version = :v AND ${LIVE}`,
+      ExpressionAttributeValues: { ':v': expectedVersion, ':now': this.clock.now() },
+    };
+    if (audit && this.transactions) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, ...this.auditPuts(audit)] }),
+        );
+        return true;
+      } catch (err) {
+        // The record's condition (the first item) failed: a plain "someone else wrote first".
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+        if (
+          (err as Error).name === 'TransactionCanceledException' &&
+          reasons?.[0]?.Code === 'ConditionalCheckFailed'
+        )
+          return false;
+        if ((err as Error).name !== 'UnknownOperationException') throw err;
+        this.transactions = false;
+      }
+    }
+    const done = await this.conditional(() => this.doc.send(new PutCommand(put)));
+    if (done && audit) await this.appendAudit(audit);
+    return done;
   }
 
   async delete(ns: string, key: string, expectedVersion?: number): Promise<boolean> {
@@ -225,12 +246,41 @@ export class DynamoStore implements Store {
     return `${new Date(ms).toISOString()}#${String(this.seq).padStart(12, '0')}#${this.writer}`;
   }
 
+  /**
+   * The entry goes into the all-sites log and its site's log in one transaction: both views hold it or
+   * neither does (a batch write can land one copy and leave the other unprocessed).
+   */
   async appendAudit(entry: AuditEntry): Promise<void> {
+    const puts = this.auditPuts(entry);
+    if (this.transactions) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: puts }));
+        return;
+      } catch (err) {
+        if ((err as Error).name !== 'UnknownOperationException') throw err;
+        this.transactions = false;
+      }
+    }
+    await this.batchPut(puts.map((p) => p.Put.Item));
+  }
+
+  /** The entry's two copies, all sites and its site, under one fresh sort key. */
+  private auditPuts(entry: AuditEntry) {
     const sk = this.nextAuditSk();
     const body = JSON.stringify(entry);
-    let requests = [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
-      PutRequest: { Item: { pk, sk, entry: body } },
+    return [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
+      // A fresh sort key never exists; the condition makes a clash an error instead of an overwrite.
+      Put: {
+        TableName: this.tableName,
+        Item: { pk, sk, entry: body },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     }));
+  }
+
+  /** Without transactions (dynalite): a batch write, retrying what DynamoDB left unprocessed. */
+  private async batchPut(items: Array<Record<string, unknown>>): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt >= 8) throw new Error('appendAudit: DynamoDB kept returning unprocessed items');
       const out = await this.doc.send(

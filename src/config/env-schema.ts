@@ -23,10 +23,14 @@ export const envSchema = z.object({
   TUNNELOPS_SNS_TOPIC_ARNS: optionalString,
   /** SQS queue (SNS -> SQS) the bot long-polls for alarms, so none is lost while it restarts. */
   TUNNELOPS_ALARM_QUEUE_URL: optionalString,
+  /** The one site a failover controller Lambda evaluates (each site has its own controller). */
+  TUNNELOPS_SITE: optionalString,
   /** Channel for alarms that map to no site (default: the first site's channel). */
   TUNNELOPS_ALARM_CHANNEL: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
+  /** Secrets Manager secret (JSON with `botToken`) the failover controller Lambda reads the token from. */
+  SLACK_BOT_TOKEN_SECRET_ARN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalString,
   /** Any of these switches the account from simulated to AWS. */

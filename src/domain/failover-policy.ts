@@ -41,6 +41,14 @@ export interface PolicyInput {
    * other route agrees on one tunnel (`live`) or there is none (null). Such routes are an outage already.
    */
   stranded?: { live: string | null; count: number };
+  /**
+   * A failover run that started within the last half hour and never finished (its process died, or it lost its
+   * lease, or its rollback could not converge), while no run holds the site's lease now. `to` is where that run
+   * was taking every route.
+   */
+  interrupted?: { runId: string; actor: string; to: string };
+  /** A failover run holds the site's lease now (routes may be mid-move): set only when the routes disagree. */
+  failoverInProgress?: { owner: string; expiresAt: number };
   tunnels: readonly [TunnelFacts, TunnelFacts];
   settings: Pick<
     FailoverSettings,
@@ -65,6 +73,9 @@ export type DecisionCode =
   | 'routes-unreadable'
   | 'routes-disagree'
   | 'repair-routes'
+  | 'finish-interrupted'
+  | 'run-in-progress'
+  | 'planned-termination'
   | 'unknown-active'
   | 'active-ok'
   | 'monitor-silent'
@@ -138,6 +149,14 @@ export function decide(input: PolicyInput): Decision {
   const result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string): Decision =>
     to === undefined ? { action, code, reason, evidence } : { action, code, to, reason, evidence };
 
+  if (input.active === null && input.failoverInProgress) {
+    return result(
+      'none',
+      'run-in-progress',
+      `did nothing: failover run ${input.failoverInProgress.owner} holds the lease of ${input.site} and is moving its routes`,
+    );
+  }
+  if (input.active === null && input.interrupted) return finishInterrupted(input, input.interrupted, result);
   if (input.active === null && input.stranded && input.stranded.count > 0)
     return repair(input, input.stranded, result);
   if (input.active === null) {
@@ -215,22 +234,60 @@ export function decide(input: PolicyInput): Decision {
   );
 }
 
+type Result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string) => Decision;
+
+/** Fit to take traffic now: a fresh heartbeat that says up, and nothing saying it is down. */
+const takesTraffic = (t: TunnelFacts, s: PolicyInput['settings']): boolean =>
+  standbyFit(t, s).fit && downBecause(t, s) === null;
+
+/**
+ * Routes left split by a run that never finished: that run was already decided (approved, or automatic), so
+ * finishing it is no new risk decision, in any mode. Onto its own target when that tunnel is fit; else onto the
+ * other tunnel when it is (a repair: half the routes may point at a dead tunnel), except in manual mode.
+ */
+function finishInterrupted(
+  input: PolicyInput,
+  run: NonNullable<PolicyInput['interrupted']>,
+  result: Result,
+): Decision {
+  const s = input.settings;
+  const whose = `the interrupted failover run ${run.runId} of ${run.actor}`;
+  const what = `the routes of ${input.site} are split (${input.routesProblem ?? 'between two tunnels'})`;
+  const own = input.tunnels.find((t) => t.name === run.to);
+  if (own && takesTraffic(own, s))
+    return result('failover', 'finish-interrupted', `${what}: finishing ${whose} onto ${run.to}`, run.to);
+  const other = input.tunnels.find((t) => t.name !== run.to && takesTraffic(t, s));
+  const why = input.tunnels.map((t) => standbyFit(t, s).why).join('; ');
+  if (!other)
+    return result('alert', 'both-down', `${what} by ${whose}, and no tunnel is fit to take them: ${why}`);
+  const reason = `${what} by ${whose}, whose target ${run.to} is not fit (${why})`;
+  if (s.mode === 'manual')
+    return result(
+      'alert',
+      'manual',
+      `${reason}. Mode is manual: converge with /vpn failover ${input.site} --to ${other.name}`,
+      other.name,
+    );
+  return result('failover', 'finish-interrupted', `${reason}: converging onto ${other.name}`, other.name);
+}
+
 /**
  * Routes that point nowhere carry no traffic, so moving them cannot hurt: they go to the tunnel the other routes
  * use when it is fit, else to a fit tunnel (the primary first). Cooldown and the hourly cap guard against
- * flapping between two working tunnels; they do not hold back repairing routes that are already dead.
+ * flapping between two working tunnels; they do not hold back repairing routes that are already dead. Nor is
+ * it a risk decision: `propose` repairs at once like `auto`; only `manual` leaves it to a human.
  */
 function repair(
   input: PolicyInput,
   stranded: { live: string | null; count: number },
-  result: (action: DecisionAction, code: DecisionCode, reason: string, to?: string) => Decision,
+  result: Result,
 ): Decision {
   const s = input.settings;
   const byName = (name: string | null) => input.tunnels.find((t) => t.name === name);
   const candidates = [byName(stranded.live), ...input.tunnels].filter(
     (t): t is TunnelFacts => t !== undefined,
   );
-  const target = candidates.find((t) => standbyFit(t, s).fit && downBecause(t, s) === null);
+  const target = candidates.find((t) => takesTraffic(t, s));
   const what = `${stranded.count} route(s) of ${input.site} point at no tunnel (${input.routesProblem ?? 'blackhole or missing'})`;
   if (!target) {
     const why = input.tunnels.map((t) => standbyFit(t, s).why).join('; ');
@@ -241,9 +298,8 @@ function repair(
     );
   }
   const why = `${what}; ${standbyFit(target, s).why}`;
-  if (s.mode === 'auto')
+  if (s.mode !== 'manual')
     return result('failover', 'repair-routes', `${why}: moving them to ${target.name}`, target.name);
-  if (s.mode === 'propose') return result('propose', 'repair-routes', why, target.name);
   return result(
     'alert',
     'manual',

@@ -31,3 +31,12 @@ export function sitesByRegion(sites: readonly Site[]): Map<string, Site[]> {
   }
   return byRegion;
 }
+
+/**
+ * The topology narrowed to one site: what a site's own failover controller sees, so it evaluates, reconciles
+ * and reacts to events of that site only (its IAM covers nothing else). Undefined when the site is unknown.
+ */
+export function siteOnly(topology: Topology, name: string): Topology | undefined {
+  const site = findSite(topology, name);
+  return site ? { ...topology, sites: [site] } : undefined;
+}

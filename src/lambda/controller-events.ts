@@ -3,6 +3,7 @@ import type { Topology } from '../config/topology-schema.js';
 import { alarmStateChangeDetail } from '../domain/alarm-parse-eventbridge.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import { HEALTH_EVENT_DETAIL_TYPE, HEALTH_EVENT_SOURCE } from '../monitor/eventbridge-reporter.js';
+import type { LifecycleAction } from '../ports/lifecycle-actions.js';
 import { METRIC_NAMESPACE } from '../ports/metrics.js';
 import type { ControllerTrigger } from '../services/failover-controller.js';
 
@@ -11,6 +12,7 @@ const envelope = z.object({
   'detail-type': z.string().min(1),
   source: z.string().min(1),
   id: z.string().optional(),
+  region: z.string().optional(),
   detail: z.record(z.string(), z.unknown()),
 });
 
@@ -32,8 +34,18 @@ const health = z.object({
   at: z.string().optional(),
 });
 
+/** EventBridge "EC2 Instance-terminate Lifecycle Action" detail (AWS docs; unknown fields tolerated). */
+const lifecycleAction = z.object({
+  LifecycleActionToken: z.string().min(1).max(128),
+  AutoScalingGroupName: z.string().min(1).max(255),
+  LifecycleHookName: z.string().min(1).max(255),
+  EC2InstanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id'),
+  LifecycleTransition: z.string().min(1),
+});
+
 export type RoutedEvent =
   | { kind: 'evaluate'; site: string; trigger: ControllerTrigger }
+  | { kind: 'planned-termination'; action: LifecycleAction }
   | { kind: 'reconcile' }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
@@ -81,6 +93,27 @@ export function routeEvent(raw: unknown, topology: Topology): RoutedEvent {
     return {
       kind: 'ignored',
       reason: `task of ${cluster} ${d.data.group ?? '(no group)'} is not one of this topology's tunnel services`,
+    };
+  }
+
+  if (type === 'EC2 Instance-terminate Lifecycle Action' && source === 'aws.autoscaling') {
+    const d = lifecycleAction.safeParse(detail);
+    if (!d.success) return { kind: 'rejected', reason: `malformed lifecycle action: ${issues(d.error)}` };
+    if (d.data.LifecycleTransition !== 'autoscaling:EC2_INSTANCE_TERMINATING')
+      return {
+        kind: 'ignored',
+        reason: `lifecycle transition ${d.data.LifecycleTransition} is not a termination`,
+      };
+    if (!env.data.region) return { kind: 'rejected', reason: 'lifecycle action without a region' };
+    return {
+      kind: 'planned-termination',
+      action: {
+        region: env.data.region,
+        autoScalingGroupName: d.data.AutoScalingGroupName,
+        lifecycleHookName: d.data.LifecycleHookName,
+        lifecycleActionToken: d.data.LifecycleActionToken,
+        instanceId: d.data.EC2InstanceId,
+      },
     };
   }
 

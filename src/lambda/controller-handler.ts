@@ -1,6 +1,23 @@
+/**
+ * Events the controller handles (EventBridge envelope: detail-type, source, region, detail):
+ * - "Scheduled Event" (aws.events): reconcile every site (the 1-minute backstop).
+ * - "ECS Task State Change" (aws.ecs), "Tunnel Health Changed" (tunnelops.monitor), "CloudWatch Alarm State
+ *   Change" (aws.cloudwatch): evaluate the site they name.
+ * - "EC2 Instance-terminate Lifecycle Action" (aws.autoscaling): a planned termination. detail:
+ *   { LifecycleActionToken, AutoScalingGroupName, LifecycleHookName, EC2InstanceId,
+ *     LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", NotificationMetadata?, Origin?, Destination? }.
+ *   The instance is mapped to a site's tunnel (topology instanceId, else tag discovery in the event's region);
+ *   if that tunnel carries routes they move to the other tunnel (only if it is fit), then
+ *   CompleteLifecycleAction(LifecycleActionResult=CONTINUE) is called with the ASG, hook, token and instance
+ *   from the event, always, so the termination never waits for the hook's timeout. Needs
+ *   autoscaling:CompleteLifecycleAction on the tunnel ASGs, and a rule matching source aws.autoscaling,
+ *   detail-type "EC2 Instance-terminate Lifecycle Action", detail.AutoScalingGroupName = the tunnel ASGs; the
+ *   hook's heartbeat timeout should cover a failover (60 s is plenty).
+ */
 import type { Topology } from '../config/topology-schema.js';
 import type { Logger } from '../log.js';
 import type { ControllerOutcome, FailoverController } from '../services/failover-controller.js';
+import type { PlannedTermination, PlannedTerminationResult } from '../services/planned-termination.js';
 import { routeEvent } from './controller-events.js';
 
 export interface HandlerResult {
@@ -14,6 +31,8 @@ export interface HandlerResult {
     to?: string;
     changed?: number;
   }>;
+  /** For a lifecycle action: whether CompleteLifecycleAction(CONTINUE) went through. */
+  lifecycle?: { completed: boolean; reason?: string };
 }
 
 const summary = (o: ControllerOutcome) => ({
@@ -33,6 +52,8 @@ export function createControllerHandler(deps: {
   topology: Topology;
   controller: Pick<FailoverController, 'evaluate' | 'reconcileAll'>;
   log: Logger;
+  /** Planned terminations (ASG lifecycle hook); without it such events are ignored. */
+  plannedTermination?: Pick<PlannedTermination, 'handle'>;
 }): (event: unknown) => Promise<HandlerResult> {
   return async (event) => {
     const routed = routeEvent(event, deps.topology);
@@ -52,6 +73,18 @@ export function createControllerHandler(deps: {
           status: 'evaluated',
           decisions: [summary(await deps.controller.evaluate(routed.site, routed.trigger))],
         };
+      case 'planned-termination': {
+        if (!deps.plannedTermination) {
+          log.warn('a lifecycle action arrived but planned terminations are not wired; ignored');
+          return { status: 'ignored', reason: 'planned terminations are not handled here' };
+        }
+        const r: PlannedTerminationResult = await deps.plannedTermination.handle(routed.action);
+        return {
+          status: 'evaluated',
+          decisions: r.outcome ? [summary(r.outcome)] : [],
+          lifecycle: { completed: r.completed, ...(r.reason ? { reason: r.reason } : {}) },
+        };
+      }
     }
   };
 }

@@ -1,36 +1,55 @@
 /**
  * The failover controller as a Lambda: EventBridge delivers ECS Task State Change (rule filtered to this
  * topology's clusters), Tunnel Health Changed, CloudWatch Alarm State Change and the 1-minute "Scheduled
- * Event". Config and clients are built once per cold start; the work is in controller-handler.ts.
+ * Event", and the tunnel ASGs' "EC2 Instance-terminate Lifecycle Action" (contract in controller-handler.ts).
+ * Config and clients are built once per cold start; the work is in controller-handler.ts.
  *
  * Environment: TUNNELOPS_TOPOLOGY_JSON (the topology as JSON; or TUNNELOPS_TOPOLOGY, a file path),
- * TUNNELOPS_STORE=dynamodb:<table>, AWS_REGION; SLACK_BOT_TOKEN to post alerts and approval requests.
+ * TUNNELOPS_SITE (the one site this controller evaluates; infra sets it per site), TUNNELOPS_STORE=dynamodb:<table>,
+ * AWS_REGION; SLACK_BOT_TOKEN_SECRET_ARN, the Secrets Manager secret whose `botToken` posts alerts and approval
+ * requests (read once per cold start). SLACK_BOT_TOKEN itself is accepted only outside AWS (tests, local runs):
+ * a token in a Lambda's environment is readable by anyone with lambda:GetFunctionConfiguration.
  */
 import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
+import { AsgLifecycleActions } from '../aws/asg-lifecycle-actions.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
+import { readSlackBotToken } from '../aws/slack-token-secret.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv } from '../config/load-env.js';
 import { loadTopology, parseTopology } from '../config/load-topology.js';
 import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
+import { siteOnly } from '../domain/topology.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
+import { PlannedTermination } from '../services/planned-termination.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {
   env: Env;
+  /** The whole topology, or only TUNNELOPS_SITE's site when that is set (as it is in AWS). */
   topology: Topology;
+  region: string;
 }
 
 /** Parses the Lambda's environment once; errors say which variable to set. */
 export function loadControllerConfig(source: NodeJS.ProcessEnv): ControllerConfig {
   const env = loadEnv(source);
   const json = source.TUNNELOPS_TOPOLOGY_JSON;
-  const topology = json
-    ? parseTopology(json, 'TUNNELOPS_TOPOLOGY_JSON')
-    : loadTopology(env.TUNNELOPS_TOPOLOGY);
+  const full = json ? parseTopology(json, 'TUNNELOPS_TOPOLOGY_JSON') : loadTopology(env.TUNNELOPS_TOPOLOGY);
+  const topology = env.TUNNELOPS_SITE ? siteOnly(full, env.TUNNELOPS_SITE) : full;
+  if (!topology) {
+    throw new ConfigError(
+      `TUNNELOPS_SITE=${env.TUNNELOPS_SITE} is not a site of the topology (${full.sites.map((s) => s.name).join(', ')})`,
+    );
+  }
+  if (env.SLACK_BOT_TOKEN && env.SLACK_BOT_TOKEN_SECRET_ARN) {
+    throw new ConfigError(
+      'set SLACK_BOT_TOKEN_SECRET_ARN (the controller reads the token from Secrets Manager) and unset SLACK_BOT_TOKEN',
+    );
+  }
   if (!env.TUNNELOPS_STORE?.startsWith('dynamodb:')) {
     throw new ConfigError(
       'the failover controller Lambda needs TUNNELOPS_STORE=dynamodb:<table> (the state table it shares with the bot)',
@@ -38,18 +57,36 @@ export function loadControllerConfig(source: NodeJS.ProcessEnv): ControllerConfi
   }
   if (!env.AWS_REGION)
     throw new ConfigError('AWS_REGION is not set (Lambda sets it; set it when running elsewhere)');
-  return { env, topology };
+  return { env, topology, region: env.AWS_REGION };
 }
 
 async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> {
-  const { env, topology } = loadControllerConfig(process.env);
+  const { env, topology, region } = loadControllerConfig(process.env);
   const log = createLogger(env.LOG_LEVEL).child({ lambda: 'failover-controller' });
   const clock = systemClock;
   const clients = new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});
+  // First: a bad secret fails the cold start with its fix before anything else is built.
+  const botToken = env.SLACK_BOT_TOKEN_SECRET_ARN
+    ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
+    : env.SLACK_BOT_TOKEN;
   const store = await createStore(env, clock, clients);
   const account = createAwsAccount({ env, topology, clock, log, clients });
-  const controller = createFailoverController({ env, topology, account, store, clock, log });
-  return createControllerHandler({ topology, controller, log });
+  const controller = createFailoverController({
+    env: { ...env, SLACK_BOT_TOKEN: botToken },
+    topology,
+    account,
+    store,
+    clock,
+    log,
+  });
+  const plannedTermination = new PlannedTermination({
+    topology,
+    instances: account.instances,
+    controller,
+    lifecycle: new AsgLifecycleActions(clients),
+    log: log.child({ component: 'planned-termination' }),
+  });
+  return createControllerHandler({ topology, controller, log, plannedTermination });
 }
 
 let ready: Promise<(event: unknown) => Promise<HandlerResult>> | undefined;

@@ -128,12 +128,14 @@ export class SqliteStore implements Store {
     expectedVersion: number,
     value: T,
     ttlMs?: number,
+    audit?: AuditEntry,
   ): Promise<boolean> {
     return this.db
       .transaction(() => {
         const row = this.row(ns, key);
         if (!this.live(row) || row.version !== expectedVersion) return false;
         this.sql.update.run(JSON.stringify(value), expectedVersion + 1, this.expiry(ttlMs), ns, key);
+        if (audit) this.sql.appendAudit.run(audit.at, audit.site, JSON.stringify(audit));
         return true;
       })
       .immediate();

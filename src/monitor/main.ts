@@ -9,11 +9,13 @@ import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
+import { readSlackBotToken } from '../aws/slack-token-secret.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv, usesAws } from '../config/load-env.js';
 import { loadTopology } from '../config/load-topology.js';
 import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
+import { findSite } from '../domain/topology.js';
 import { NetnsRouteTables } from '../local/netns-route-tables.js';
 import { noTasks } from '../local/no-tasks.js';
 import { createLogger, type Logger } from '../log.js';
@@ -33,10 +35,16 @@ async function main(): Promise<void> {
       : undefined;
   const store = await createStore(env, systemClock, clients);
   const account = routeAccount({ env, config, topology, log, clients });
+  // In AWS the fast path reads the Slack token from Secrets Manager, as the backstop Lambda does.
+  const region = findSite(topology, config.site)?.region ?? env.AWS_REGION;
+  const botToken =
+    clients && env.SLACK_BOT_TOKEN_SECRET_ARN && region
+      ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
+      : env.SLACK_BOT_TOKEN;
   const controller =
     account && config.fastPath
       ? createFailoverController({
-          env,
+          env: { ...env, SLACK_BOT_TOKEN: botToken },
           topology,
           account,
           store,

@@ -35,13 +35,17 @@ export interface Store {
   create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean>;
   /** Unconditional write; returns the new version. */
   put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number>;
-  /** Writes only if the stored version (of a live record) equals expectedVersion. */
+  /**
+   * Writes only if the stored version (of a live record) equals expectedVersion. With `audit`, the entry is
+   * appended in the same transaction: a state change and its audit entry are both stored or neither is.
+   */
   compareAndSet<T>(
     ns: string,
     key: string,
     expectedVersion: number,
     value: T,
     ttlMs?: number,
+    audit?: AuditEntry,
   ): Promise<boolean>;
   /** Deletes (only at expectedVersion when given). True when something was deleted. */
   delete(ns: string, key: string, expectedVersion?: number): Promise<boolean>;

@@ -119,18 +119,18 @@ export class ApprovalService {
     const who = await this.whoDecides(id, user);
     if (!who) return { ok: false, reason: `No request ${id}.` };
     const { site, isApprover } = who;
-    const approved = await this.transitions.step(id, {
-      kind: 'approve',
-      user,
-      isApprover,
-      now: this.props.clock.now(),
-    });
+    const approved = await this.transitions.step(
+      id,
+      { kind: 'approve', user, isApprover, now: this.props.clock.now() },
+      undefined,
+      {
+        event: 'approved',
+        actor: user,
+        detail: (a) => ({ requester: a.requester, waitedMs: (a.approvedAt ?? 0) - a.createdAt }),
+      },
+    );
     if (!approved.ok || !site) return approved;
     const a = approved.request;
-    await this.transitions.audit(a, 'approved', user, {
-      requester: a.requester,
-      waitedMs: (a.approvedAt ?? 0) - a.createdAt,
-    });
     await this.notifier.update(a);
     return this.execute(a, site);
   }
@@ -139,18 +139,14 @@ export class ApprovalService {
     const who = await this.whoDecides(id, user);
     if (!who) return { ok: false, reason: `No request ${id}.` };
     const { isApprover } = who;
-    const denied = await this.transitions.step(id, {
-      kind: 'deny',
-      user,
-      isApprover,
-      reason,
-      now: this.props.clock.now(),
-    });
+    const now = this.props.clock.now();
+    const denied = await this.transitions.step(
+      id,
+      { kind: 'deny', user, isApprover, reason, now },
+      undefined,
+      { event: 'denied', actor: user, detail: (r) => ({ reason, waitedMs: now - r.createdAt }) },
+    );
     if (denied.ok) {
-      await this.transitions.audit(denied.request, 'denied', user, {
-        reason,
-        waitedMs: this.props.clock.now() - denied.request.createdAt,
-      });
       await this.notifier.update(denied.request);
     }
     return denied;
@@ -170,9 +166,13 @@ export class ApprovalService {
   }
 
   async cancel(id: string, user: string): Promise<DecisionOutcome> {
-    const cancelled = await this.transitions.step(id, { kind: 'cancel', user, now: this.props.clock.now() });
+    const cancelled = await this.transitions.step(
+      id,
+      { kind: 'cancel', user, now: this.props.clock.now() },
+      undefined,
+      { event: 'cancelled', actor: user },
+    );
     if (cancelled.ok) {
-      await this.transitions.audit(cancelled.request, 'cancelled', user, {});
       await this.notifier.update(cancelled.request);
     }
     return cancelled;

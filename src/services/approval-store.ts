@@ -1,5 +1,5 @@
 import { type ApprovalAction, type ApprovalRequest, isTerminal } from '../domain/approval.js';
-import type { Store, Versioned } from '../ports/store.js';
+import type { AuditEntry, Store, Versioned } from '../ports/store.js';
 
 const NS = 'approval';
 const OPEN_NS = 'approval-open';
@@ -49,10 +49,10 @@ export class ApprovalStore {
     throw new Error(`could not claim the open ${request.action} request slot of ${request.site}`);
   }
 
-  /** Writes `next` only if the record is still at `expectedVersion`. */
-  async compareAndSet(expectedVersion: number, next: ApprovalRequest): Promise<boolean> {
+  /** Writes `next` only if the record is still at `expectedVersion`; with `audit`, both in one transaction. */
+  async compareAndSet(expectedVersion: number, next: ApprovalRequest, audit?: AuditEntry): Promise<boolean> {
     const ttl = isTerminal(next) ? KEEP_CLOSED_MS : undefined;
-    const done = await this.store.compareAndSet(NS, next.id, expectedVersion, next, ttl);
+    const done = await this.store.compareAndSet(NS, next.id, expectedVersion, next, ttl, audit);
     if (done && isTerminal(next)) await this.releaseOpen(next);
     return done;
   }

@@ -41,12 +41,12 @@ export async function sweepApprovals(deps: SweepDeps): Promise<number> {
       const result = site
         ? await reconcileAbandoned(r, site, deps.routeTables)
         : { ok: false, summary: `Site ${r.site} is no longer in the topology.` };
-      const done = await deps.transitions.step(r.id, { kind: 'finish', result, now }, rec);
-      if (!done.ok) continue;
-      await deps.transitions.audit(done.request, 'reconciled', SYSTEM_ACTOR, {
-        outcome: done.request.state,
-        summary: result.summary,
+      const done = await deps.transitions.step(r.id, { kind: 'finish', result, now }, rec, {
+        event: 'reconciled',
+        actor: SYSTEM_ACTOR,
+        detail: (next) => ({ outcome: next.state, summary: result.summary }),
       });
+      if (!done.ok) continue;
       await deps.notifier.update(done.request);
       closed++;
     }

@@ -1,11 +1,18 @@
 import { type ApprovalEvent, type ApprovalRequest, isDue, transition } from '../domain/approval.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import type { Store, Versioned } from '../ports/store.js';
+import type { AuditEntry, Store, Versioned } from '../ports/store.js';
 import type { ApprovalNotifier } from './approval-notifier.js';
 import type { ApprovalStore } from './approval-store.js';
 
 export type DecisionOutcome = { ok: true; request: ApprovalRequest } | { ok: false; reason: string };
+
+/** The audit entry a transition is stored with (same transaction): its event, who, and details of the result. */
+export interface TransitionAudit {
+  event: string;
+  actor: string;
+  detail?: (next: ApprovalRequest) => Record<string, unknown>;
+}
 
 /** Actor of the transitions nobody clicked (expiry, reconciliation). */
 export const SYSTEM_ACTOR = 'tunnelops';
@@ -25,8 +32,13 @@ export class ApprovalTransitions {
     },
   ) {}
 
-  async step(id: string, event: ApprovalEvent, first?: Versioned<ApprovalRequest>): Promise<DecisionOutcome> {
-    const outcome = await this.apply(id, (r) => transition(r, event), first);
+  async step(
+    id: string,
+    event: ApprovalEvent,
+    first?: Versioned<ApprovalRequest>,
+    audit?: TransitionAudit,
+  ): Promise<DecisionOutcome> {
+    const outcome = await this.apply(id, (r) => transition(r, event), first, audit);
     // An approval refused because time ran out: mark it expired now rather than wait for the sweep.
     if (!outcome.ok && event.kind === 'approve') {
       const rec = await this.deps.requests.get(id);
@@ -39,12 +51,15 @@ export class ApprovalTransitions {
     id: string,
     decide: (r: ApprovalRequest) => DecisionOutcome,
     first?: Versioned<ApprovalRequest>,
+    audit?: TransitionAudit,
   ): Promise<DecisionOutcome> {
     let rec = first ?? (await this.deps.requests.get(id));
     for (let attempt = 0; attempt < 10 && rec; attempt++) {
       const next = decide(rec.value);
       if (!next.ok) return next;
-      if (await this.deps.requests.compareAndSet(rec.version, next.request)) return next;
+      const entry =
+        audit && this.entry(next.request, audit.event, audit.actor, audit.detail?.(next.request) ?? {});
+      if (await this.deps.requests.compareAndSet(rec.version, next.request, entry)) return next;
       rec = await this.deps.requests.get(id);
     }
     return {
@@ -56,14 +71,17 @@ export class ApprovalTransitions {
   /** Marks a pending request past its time as expired (audited, message updated). True when this call did. */
   async expire(rec: Versioned<ApprovalRequest>): Promise<boolean> {
     const now = this.deps.clock.now();
-    const expired = await this.apply(rec.value.id, (r) => transition(r, { kind: 'expire', now }), rec);
+    const expired = await this.apply(rec.value.id, (r) => transition(r, { kind: 'expire', now }), rec, {
+      event: 'expired',
+      actor: SYSTEM_ACTOR,
+      detail: (r) => ({ waitedMs: now - r.createdAt }),
+    });
     if (!expired.ok) return false;
-    await this.audit(expired.request, 'expired', SYSTEM_ACTOR, { waitedMs: now - rec.value.createdAt });
     await this.deps.notifier.update(expired.request);
     return true;
   }
 
-  /** Best effort: a full audit table must not undo a transition that already happened. */
+  /** Best effort, for entries that belong to no transition: a failed write must not undo what happened. */
   async audit(
     r: ApprovalRequest,
     event: string,
@@ -71,17 +89,26 @@ export class ApprovalTransitions {
     detail: Record<string, unknown>,
   ): Promise<void> {
     try {
-      await this.deps.store.appendAudit({
-        at: new Date(this.deps.clock.now()).toISOString(),
-        site: r.site,
-        action: r.action,
-        requestId: r.id,
-        actor,
-        event,
-        detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)),
-      });
+      await this.deps.store.appendAudit(this.entry(r, event, actor, detail));
     } catch (err) {
       this.deps.log.error({ err, requestId: r.id, event }, 'could not write the audit entry');
     }
+  }
+
+  private entry(
+    r: ApprovalRequest,
+    event: string,
+    actor: string,
+    detail: Record<string, unknown>,
+  ): AuditEntry {
+    return {
+      at: new Date(this.deps.clock.now()).toISOString(),
+      site: r.site,
+      action: r.action,
+      requestId: r.id,
+      actor,
+      event,
+      detail: Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)),
+    };
   }
 }

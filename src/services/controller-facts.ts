@@ -10,8 +10,34 @@ import type { Clock } from '../ports/clock.js';
 import type { RouteObservation } from '../ports/route-tables.js';
 import type { AuditEntry, Store } from '../ports/store.js';
 import type { TunnelTaskState } from '../ports/tasks.js';
+import { SiteLock } from './site-lock.js';
 
 const HOUR_MS = 3_600_000;
+/** An unfinished run older than this is history, not something to finish (a human may have split routes since). */
+const INTERRUPTED_WINDOW_MS = 30 * 60_000;
+const TERMINAL = new Set(['succeeded', 'failed', 'refused']);
+
+/**
+ * The newest failover run, when it never finished: no terminal audit entry (its process died mid-way), or a
+ * "failed" one marked unfinished (it lost its lease, or its rollback could not converge). The executor puts
+ * its run id on every entry.
+ */
+export function interruptedRun(
+  entries: readonly AuditEntry[],
+  now: number,
+): { runId: string; actor: string; to: string } | null {
+  const runs = entries.filter((e) => e.action === 'failover' && typeof e.detail?.runId === 'string');
+  const started = runs.findLast((e) => e.event === 'started');
+  if (!started || now - Date.parse(started.at) > INTERRUPTED_WINDOW_MS) return null;
+  const runId = started.detail?.runId as string;
+  const to = started.detail?.to;
+  const end = runs.findLast((e) => e.detail?.runId === runId && TERMINAL.has(e.event));
+  if (!end) return typeof to === 'string' ? { runId, actor: started.actor, to } : null;
+  const unfinished = end.detail?.unfinished as { to?: unknown } | undefined;
+  if (end.event === 'failed' && typeof unfinished?.to === 'string')
+    return { runId, actor: started.actor, to: unfinished.to };
+  return null;
+}
 
 /** ECS service counts -> the policy's task condition. */
 function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
@@ -106,7 +132,7 @@ export async function gatherFacts(
   },
   site: Site,
 ): Promise<PolicyInput> {
-  const [routes, tasks, beats, audit] = await Promise.all([
+  const [routes, tasks, beats, audit, lease] = await Promise.all([
     deps.account.routeTables
       .observe([site])
       .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
@@ -115,6 +141,7 @@ export async function gatherFacts(
       site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
     ),
     deps.store.listAudit({ site: site.name, limit: 500 }),
+    new SiteLock({ store: deps.store, clock: deps.clock }).holder(site.name),
   ]);
   const now = deps.clock.now();
   const facts = site.tunnels.map((t, i) =>
@@ -127,11 +154,19 @@ export async function gatherFacts(
     ),
   );
   const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
+  // Only with no live lease: a run holding one is still at work (or its lease has seconds left).
+  const interrupted = active === null && !lease ? interruptedRun(audit, now) : null;
+  const failoverInProgress =
+    active === null && lease?.owner.startsWith('failover:')
+      ? { owner: lease.owner, expiresAt: lease.expiresAt }
+      : null;
   return {
     site: site.name,
     active,
     ...(problem ? { routesProblem: problem } : {}),
     ...(stranded ? { stranded } : {}),
+    ...(interrupted ? { interrupted } : {}),
+    ...(failoverInProgress ? { failoverInProgress } : {}),
     tunnels: [facts[0]!, facts[1]!],
     settings: site.failover,
     ...failoverHistory(audit, now, deps.controllerActor),

@@ -35,6 +35,9 @@ export class NoticeBoard {
 }
 
 export function failoverText(site: Site, decision: Decision, result: FailoverResult): string {
+  if (!result.ok && result.refused) {
+    return `<!here> :warning: *${site.name}*: did not fail over to ${decision.to}: ${result.reason}.\nWhy it was tried: ${decision.reason}`;
+  }
   if (result.ok) {
     return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${decision.reason}`;
   }

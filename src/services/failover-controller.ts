@@ -1,6 +1,7 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { type Decision, decide } from '../domain/failover-policy.js';
 import { reasonOf } from '../domain/outcome.js';
+import { routeSlots } from '../domain/route-plan.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { TunnelHealthChange } from '../monitor/health-reporter.js';
@@ -20,7 +21,8 @@ export type ControllerTrigger =
   | { kind: 'alarm'; alarmName: string; state: string; tunnel?: string }
   | { kind: 'peer'; tunnel: string; verdict: string }
   | { kind: 'stopping'; tunnel: string }
-  | { kind: 'reconcile' };
+  | { kind: 'reconcile' }
+  | { kind: 'planned-termination'; tunnel: string; instanceId: string };
 
 /** The slice of FailoverExecutor the controller uses. */
 export interface FailoverRunner {
@@ -99,12 +101,19 @@ export class FailoverController {
 
   /** Evaluates one site (queued behind any evaluation of the same site in flight). */
   evaluate(siteName: string, trigger: ControllerTrigger): Promise<ControllerOutcome> {
+    return this.queued(siteName, (site) => this.run(site, trigger));
+  }
+
+  private queued(
+    siteName: string,
+    work: (site: Site) => Promise<ControllerOutcome>,
+  ): Promise<ControllerOutcome> {
     const site = findSite(this.props.topology, siteName);
     if (!site) return Promise.reject(new Error(`unknown site ${siteName}`));
     const previous = this.queues.get(site.name) ?? Promise.resolve();
     const next = previous.then(
-      () => this.run(site, trigger),
-      () => this.run(site, trigger),
+      () => work(site),
+      () => work(site),
     );
     const tail = next.catch(() => undefined);
     this.queues.set(site.name, tail);
@@ -112,6 +121,15 @@ export class FailoverController {
       if (this.queues.get(site.name) === tail) this.queues.delete(site.name);
     });
     return next;
+  }
+
+  /**
+   * A planned termination of a tunnel's instance (ASG lifecycle hook): when the tunnel carries traffic, moves
+   * every route to the other tunnel through the same executor (which refuses an unfit target), before the
+   * instance goes. Queued with the site's evaluations.
+   */
+  moveOff(siteName: string, tunnel: string, instanceId: string): Promise<ControllerOutcome> {
+    return this.queued(siteName, (site) => this.runMoveOff(site, tunnel, instanceId));
   }
 
   /** Every site of the topology (the reconcile tick). */
@@ -150,6 +168,12 @@ export class FailoverController {
     );
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
 
+    if (decision.code === 'run-in-progress' && facts.failoverInProgress) {
+      // Look again as soon as that lease ends: if its run died, this process finishes it within seconds
+      // (the 1-minute reconcile is the backstop where the process does not live on, as in Lambda).
+      this.recheckAfter(site.name, facts.failoverInProgress.expiresAt - clock.now() + 100);
+      return outcome;
+    }
     if (decision.action === 'none') {
       await this.notices.clear(site.name);
       return outcome;
@@ -161,6 +185,9 @@ export class FailoverController {
         actor: this.actor,
         reason: decision.reason,
         trigger: 'automatic',
+        ...(decision.code === 'finish-interrupted' && facts.interrupted
+          ? { resumes: { runId: facts.interrupted.runId, actor: facts.interrupted.actor } }
+          : {}),
       });
       outcome.result = result;
       log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
@@ -194,6 +221,70 @@ export class FailoverController {
       })
       .catch((err) => log.error({ err }, 'could not audit the alert'));
     return outcome;
+  }
+
+  private async runMoveOff(site: Site, tunnel: string, instanceId: string): Promise<ControllerOutcome> {
+    const trigger: ControllerTrigger = { kind: 'planned-termination', tunnel, instanceId };
+    const log = this.props.log.child({ site: site.name, trigger: trigger.kind, tunnel, instanceId });
+    const other = site.tunnels.find((t) => t.name !== tunnel)?.name;
+    const observed = (await this.props.account.routeTables.observe([site]).catch(() => undefined))?.get(
+      site.name,
+    );
+    const carrying = observed?.ok
+      ? routeSlots(site, observed.value).filter((s) => s.tunnel === tunnel).length
+      : null;
+    const decide = (action: Decision['action'], reason: string): Decision => ({
+      action,
+      code: 'planned-termination',
+      reason,
+      evidence: { tunnel, instanceId, carrying },
+      ...(other && action === 'failover' ? { to: other } : {}),
+    });
+    if (carrying === 0 || !other) {
+      const decision = decide(
+        'none',
+        `did nothing: ${tunnel} (instance ${instanceId}) carries no route of ${site.name}`,
+      );
+      log.info({ decision }, decision.reason);
+      return { site: site.name, trigger, decision, posted: false };
+    }
+    // Unreadable routes: try anyway; the executor reads them again and refuses if it cannot.
+    const decision = decide(
+      'failover',
+      `the instance ${instanceId} of ${tunnel} is being terminated by its Auto Scaling group (planned)`,
+    );
+    const result = await this.executor.execute({
+      site,
+      to: other,
+      actor: this.actor,
+      reason: decision.reason,
+      trigger: 'automatic',
+    });
+    log.info(
+      { result },
+      result.ok ? 'moved traffic off a terminating instance' : 'could not move traffic off',
+    );
+    const quiet = !result.ok && result.refused && /already active/.test(result.reason);
+    const outcome: ControllerOutcome = { site: site.name, trigger, decision, result, posted: false };
+    if (!quiet) outcome.posted = await this.post(site, failoverText(site, decision, result));
+    return outcome;
+  }
+
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
+
+  private recheckAfter(site: string, ms: number): void {
+    if (this.rechecks.has(site)) return;
+    const timer = setTimeout(
+      () => {
+        this.rechecks.delete(site);
+        this.evaluate(site, { kind: 'reconcile' }).catch((err) =>
+          this.props.log.error({ err, site }, 'recheck after a failover lease failed'),
+        );
+      },
+      Math.max(50, Math.min(ms, 60_000)),
+    );
+    timer.unref();
+    this.rechecks.set(site, timer);
   }
 
   private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {

@@ -35,6 +35,14 @@ afterEach(async () => {
 });
 
 describe('AwsClients', () => {
+  it('sends plain request bodies only to an endpoint override (moto stores nothing of a gzip PutMetricData)', () => {
+    expect(new AwsClients({ endpoint: 'http://127.0.0.1:5000' }).config('eu-west-1')).toMatchObject({
+      endpoint: 'http://127.0.0.1:5000',
+      disableRequestCompression: true,
+    });
+    expect(new AwsClients().config('eu-west-1')).not.toHaveProperty('disableRequestCompression');
+  });
+
   it('builds one cached client per service and region', () => {
     const clients = new AwsClients({ credentials: FAKE_CREDENTIALS });
     expect(clients.ec2('eu-west-1')).toBe(clients.ec2('eu-west-1'));

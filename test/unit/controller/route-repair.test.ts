@@ -1,52 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import type { FailoverMode } from '../../../src/config/topology-schema.js';
-import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { decide } from '../../../src/domain/failover-policy.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { FailoverController } from '../../../src/services/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
-
-const up = (name: string): TunnelFacts => ({
-  name,
-  health: 'up',
-  riseCount: 5,
-  fallCount: 0,
-  heartbeatAgeMs: 1000,
-  task: 'running',
-});
-const down = (name: string): TunnelFacts => ({
-  name,
-  health: 'down',
-  riseCount: 0,
-  fallCount: 3,
-  heartbeatAgeMs: 1000,
-  task: 'running',
-});
-
-function input(
-  p: Partial<PolicyInput> & Pick<PolicyInput, 'tunnels'>,
-  mode: FailoverMode = 'auto',
-): PolicyInput {
-  return {
-    site: 'dc1',
-    active: null,
-    routesProblem: 'rtb-1 10.20.0.0/16 -> nowhere',
-    settings: {
-      mode,
-      rise: 5,
-      fall: 3,
-      probeIntervalSeconds: 1,
-      cooldownSeconds: 300,
-      maxAutomaticPerHour: 3,
-      heartbeatStaleSeconds: 10,
-    },
-    sinceLastFailoverMs: 10_000,
-    automaticLastHour: 3,
-    ...p,
-  };
-}
+import { down, policyInput as input, up } from './policy-inputs.js';
 
 describe('routes that point at no tunnel (blackholed or missing)', () => {
   it('are moved to the tunnel the other routes use when it is fit, even inside the cooldown and hourly cap', () => {
@@ -78,10 +38,13 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     expect(d.to).toBeUndefined();
   });
 
-  it('follow the mode: propose asks, manual only alerts', () => {
+  // Changed deliberately: routes that carry nothing are an outage already, so repairing them is no risk
+  // decision; propose repairs at once like auto (it used to ask for an approval and wait). Manual still alerts.
+  it('are repaired at once in propose mode as in auto; manual only alerts', () => {
     const tunnels = [up('primary'), up('secondary')] as const;
     expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'propose'))).toMatchObject({
-      action: 'propose',
+      action: 'failover',
+      code: 'repair-routes',
       to: 'primary',
     });
     expect(decide(input({ tunnels, stranded: { live: 'primary', count: 1 } }, 'manual'))).toMatchObject({
@@ -90,7 +53,7 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     });
   });
 
-  it('routes split between two live tunnels are still left to a human', () => {
+  it('routes split between two live tunnels with no interrupted run behind them are still left to a human', () => {
     const d = decide(
       input({ tunnels: [up('primary'), up('secondary')], routesProblem: 'rtb-1 10.20.0.0/16 -> secondary' }),
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { type CommandRunner, NetnsRouteTables } from '../../../src/local/netns-route-tables.js';
+import { RouteExistsError } from '../../../src/ports/route-tables.js';
 import { labSite } from '../../lab/lab-plan.js';
 
 const site: Site = labSite();
@@ -14,18 +15,14 @@ function fakeIp(tables: Record<string, Array<Record<string, string>>>) {
     calls.push([cmd, ...args]);
     const a = [...args];
     if (a.includes('show')) return JSON.stringify(tables[a.at(-1)!] ?? []);
-    if (a.includes('replace')) {
-      const [cidr, , via, , table] = a.slice(a.indexOf('replace') + 1) as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
+    const verb = a.includes('replace') ? 'replace' : a.includes('add') ? 'add' : null;
+    if (verb) {
+      const [cidr, , via, , table] = a.slice(a.indexOf(verb) + 1) as [string, string, string, string, string];
       tables[table] ??= [];
       const list = tables[table];
       const i = list.findIndex((r) => r.dst === cidr);
       const route = { dst: cidr, gateway: via, dev: 'srvX', flags: '' } as Record<string, string>;
+      if (i >= 0 && verb === 'add') throw new Error('RTNETLINK answers: File exists');
       if (i >= 0) list[i] = route;
       else list.push(route);
       return '';
@@ -121,6 +118,25 @@ describe('NetnsRouteTables', () => {
       /not mapped/,
     );
     expect(ip.calls).toEqual([]);
+  });
+
+  it('creates a missing route with `ip route add`, and reports one that exists as RouteExistsError', async () => {
+    const ip = fakeIp({});
+    const routes = adapter(ip.run);
+    await routes.create(site, rtbB, '10.21.0.0/16', 'secondary');
+    expect(ip.calls).toEqual([
+      ['ip', '-n', 'lab-vpc', 'route', 'add', '10.21.0.0/16', 'via', hops.secondary, 'table', '102'],
+    ]);
+    const obs = (await routes.observe([site])).get('lab');
+    expect(
+      obs?.ok && obs.value.find((o) => o.routeTableId === rtbB && o.cidr === '10.21.0.0/16'),
+    ).toMatchObject({
+      tunnel: 'secondary',
+      missing: false,
+    });
+    await expect(routes.create(site, rtbB, '10.21.0.0/16', 'primary')).rejects.toBeInstanceOf(
+      RouteExistsError,
+    );
   });
 
   it('reports a failed read as unknown for the site instead of throwing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createSandboxAccount, SANDBOX_DEPLOY_MS } from '../../../src/local/sandbox-account.js';
+import { RouteExistsError } from '../../../src/ports/route-tables.js';
 import { demoTopology } from '../../helpers/test-app.js';
 
 function setup() {
@@ -11,6 +12,20 @@ function setup() {
 }
 
 describe('sandbox account', () => {
+  it('behaves like EC2 for route writes: create adds only a missing route, replace only an existing one', async () => {
+    const { account, site } = setup();
+    const rtb = site.routeTableIds[0]!;
+    const cidr = site.onPremCidrs[0]!;
+    await expect(account.routeTables.create(site, rtb, cidr, 'secondary')).rejects.toBeInstanceOf(
+      RouteExistsError,
+    );
+    await expect(account.routeTables.create(site, rtb, '0.0.0.0/0', 'secondary')).rejects.toThrow(
+      /no route 0\.0\.0\.0\/0/,
+    );
+    const observed = (await account.routeTables.observe([site])).get('dc1');
+    expect(observed?.ok && observed.value[0]?.tunnel).toBe('primary');
+  });
+
   it('starts every route at the primary and moves one route on replace', async () => {
     const { account, site } = setup();
     const before = (await account.routeTables.observe([site])).get('dc1');

@@ -71,6 +71,20 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect(await store.get('req', 'missing')).toBeNull();
     });
 
+    it('stores a compare-and-set and its audit entry together, and a stale one with neither', async () => {
+      await store.create('req', 'r1', { state: 'pending' });
+      const at = new Date(h.clock.now()).toISOString();
+      const approved = entry('dc1', 'approved', at, { requestId: 'r1' });
+      expect(await store.compareAndSet('req', 'r1', 1, { state: 'approved' }, undefined, approved)).toBe(
+        true,
+      );
+      const denied = entry('dc1', 'denied', at, { requestId: 'r1' });
+      expect(await store.compareAndSet('req', 'r1', 1, { state: 'denied' }, undefined, denied)).toBe(false);
+      expect(await store.get('req', 'r1')).toMatchObject({ value: { state: 'approved' }, version: 2 });
+      expect(await store.listAudit({ site: 'dc1' })).toEqual([approved]);
+      expect(await store.listAudit()).toEqual([approved]);
+    });
+
     it('lets exactly one of 10 concurrent compare-and-sets at one version win', async () => {
       await store.create('req', 'r1', { state: 'pending' });
       const results = await Promise.all(
