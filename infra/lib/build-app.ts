@@ -11,8 +11,10 @@ import { REPO_ROOT } from './common/repo-root.js';
 import { type InfraContext, readInfraContext } from './config/infra-context.js';
 import { placeSite } from './config/resolve-site.js';
 import {
+  alarmTopicName,
   controlStackName,
   imagesStackName,
+  SHARED_ALARM_TOPIC,
   sharedStackName,
   siteStackName,
   tunnelStackName,
@@ -65,12 +67,19 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
   const env: Environment = { account: ctx.account, region: ctx.region };
   const logRetention = retention(ctx.logRetentionDays);
 
+  if (placedSites.some((p) => alarmTopicName(p.site.name) === SHARED_ALARM_TOPIC))
+    throw new ConfigError(
+      `a site may not be named "shared": ${SHARED_ALARM_TOPIC} is the shared alarm topic`,
+    );
+  // Stacks holding state (images, the state table and secrets, certificates and addresses) refuse deletion.
   const images = new ImagesStack(app, imagesStackName, {
     env,
     description: 'tunnelops: ECR repositories for the bot and OpenVPN server images',
+    terminationProtection: true,
   });
   const shared = new SharedStack(app, sharedStackName, {
     env,
+    terminationProtection: true,
     description: 'tunnelops: state table, secrets, alarm queue, the bot service and the GitHub deploy roles',
     ctx,
     topology,
@@ -84,8 +93,10 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
     const name = placed.site.name;
     const site = new SiteStack(app, siteStackName(name), {
       env,
-      description: `tunnelops ${name}: cluster, Elastic IPs, certificates`,
+      description: `tunnelops ${name}: cluster, Elastic IPs, tunnel interfaces, certificates`,
+      ctx,
       placed,
+      terminationProtection: true,
     });
     const tunnels = placed.tunnels.map((t) => {
       const stack = new TunnelStack(app, tunnelStackName(name, t.tunnel.name), {
@@ -98,17 +109,24 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
         bucket: site.certs.bucket,
         key: site.certs.key,
         eipAllocationId: site.eipAllocations.get(t.tunnel.name)!,
+        eniId: site.tunnelEnis.get(t.tunnel.name)!,
         logRetention,
       });
       stack.addStackDependency(images);
       return stack;
     });
+    // One tunnel at a time, primary first, whatever deploys them (cdk deploy --all, a pipeline): the secondary's
+    // update starts only when the primary's finished, i.e. when its new instance signalled that it serves.
+    const [primaryStack, secondaryStack] = tunnels;
+    if (primaryStack && secondaryStack) secondaryStack.addStackDependency(primaryStack);
     const control = new ControlStack(app, controlStackName(name), {
       env,
       description: `tunnelops ${name}: initial routes, alarms, failover controller`,
       placed,
-      topologyFile,
+      primaryEniId: site.tunnelEnis.get(placed.tunnels[0].tunnel.name)!,
       alarmQueueArn: shared.alarmQueue.queue.queueArn,
+      alarmEmail: ctx.alarmEmail,
+      slackSecretArn: shared.slackSecretArn,
       logRetention,
     });
     // The initial routes look up the primary's running instance, and the controller uses the state table.
@@ -118,7 +136,11 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
   });
 
   const all = [images, shared, ...sites.flatMap((s) => [s.site, ...s.tunnels, s.control])];
-  for (const stack of all) Tags.of(stack).add('project', 'tunnelops');
+  // Not on ALB listeners: cfn-lint 1.51's schema has no Tags there (E3002), and a listener needs none.
+  for (const stack of all)
+    Tags.of(stack).add('project', 'tunnelops', {
+      excludeResourceTypes: ['AWS::ElasticLoadBalancingV2::Listener'],
+    });
   // cdk-nag runs at every synth (a finding fails `cdk synth`); acknowledged findings and their reasons are
   // written into the templates' Metadata for review.
   if (options.nag !== false)

@@ -19,8 +19,19 @@ export const SLACK_SECRET_NAME = 'tunnelops/slack';
 export const GITHUB_SECRET_NAME = 'tunnelops/github';
 export const API_TOKEN_SECRET_NAME = 'tunnelops/api-token';
 
+/** The auto-scaling group of one tunnel's server: named so the site's controller can be scoped to it. */
+export const asgName = (site: string, tunnel: string) => `tunnelops-${site}-${tunnel}`;
+/** Name of the termination lifecycle hook on each tunnel ASG (the controller completes it after failing over). */
+export const TERMINATION_HOOK_NAME = 'tunnelops-failover-first';
+/** Log group the boot script ships its output to (one stream per instance id). */
+export const bootLogGroupName = (site: string, tunnel: string) => `/tunnelops/${site}/${tunnel}/boot`;
+
 /** SNS topic per site; the bot accepts alarms only from these ARNs. */
 export const alarmTopicName = (site: string) => `${ALARM_NAME_PREFIX}${site}-alarms`;
+/** `tunnelops-<site>-<kind>`: a site's alarm that is about no one tunnel (the bot maps it to the site). */
+export const siteAlarmName = (site: string, kind: string) => `${ALARM_NAME_PREFIX}${site}-${kind}`;
+/** SNS topic of the alarms that belong to no site (the bot itself, the alarm queue's dead letters). */
+export const SHARED_ALARM_TOPIC = alarmTopicName('shared');
 export const ALARM_TOPIC_PATTERN = `${ALARM_NAME_PREFIX}*-alarms`;
 /** `tunnelops-<site>-<tunnel>-<kind>`: the bot maps alarms to tunnels by this name (src/domain/alarm-mapping.ts). */
 export const alarmName = (site: string, tunnel: string, kind: string) =>

@@ -44,20 +44,27 @@ describe('IAM least privilege across all stacks', () => {
     expect(policyProblems([bad(['ec2:DescribeRouteTables'], ['*'])])).toEqual([]);
   });
 
-  it("scopes ec2:ReplaceRoute to the topology's route table ARNs only, everywhere it is granted", () => {
+  it("scopes ec2:ReplaceRoute and ec2:CreateRoute to the topology's route table ARNs only, everywhere granted", () => {
     const site = synth.stacks.topology.sites[0]!;
     const expected = site.routeTableIds
       .map((id) => `arn:<AWS::Partition>:ec2:us-east-1:123456789012:route-table/${id}`)
       .sort();
-    const grants = statements.filter((s) => s.Effect === 'Allow' && s.actions.includes('ec2:ReplaceRoute'));
-    // The controller, the bot (approved failovers) and the deploy role (deploy-time failover).
-    expect(grants.map((g) => g.stack).sort()).toEqual([
-      'TunnelOps-Shared',
-      'TunnelOps-Shared',
-      'TunnelOps-dc1-control',
+    const grants = statements.filter(
+      (s) =>
+        s.Effect === 'Allow' && s.actions.some((a) => a === 'ec2:ReplaceRoute' || a === 'ec2:CreateRoute'),
+    );
+    // The controller, the monitors' fast path (server task roles), the bot (approved failovers) and the
+    // deploy role of each environment (deploy-time failover).
+    expect(grants.map((g) => `${g.stack} ${g.resource.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
+      'TunnelOps-Shared BotTaskTaskRoleDefaultPolicy',
+      'TunnelOps-Shared GitHubDeployRoleprodDefaultPolicy',
+      'TunnelOps-Shared GitHubDeployRolestagingDefaultPolicy',
+      'TunnelOps-dc1-control ControllerFunctionServiceRoleDefaultPolicy',
+      'TunnelOps-dc1-primary OpenVpnTaskTaskRoleDefaultPolicy',
+      'TunnelOps-dc1-secondary OpenVpnTaskTaskRoleDefaultPolicy',
     ]);
     for (const g of grants) {
-      expect(g.actions).toEqual(['ec2:ReplaceRoute']);
+      expect(g.actions).toEqual(['ec2:ReplaceRoute', 'ec2:CreateRoute']);
       expect([...g.resources].sort()).toEqual(expected);
     }
   });
@@ -87,12 +94,12 @@ describe('IAM least privilege across all stacks', () => {
   it("trusts GitHub OIDC only for this repository's deploy environments and pull requests", () => {
     const trust = statements.filter((s) => s.actions.includes('sts:AssumeRoleWithWebIdentity'));
     const subjects = trust.map((s) => s.condition?.StringEquals?.['token.actions.githubusercontent.com:sub']);
-    expect(subjects).toEqual(
-      expect.arrayContaining([
-        ['repo:example-org/tunnelops:environment:staging', 'repo:example-org/tunnelops:environment:prod'],
-        ['repo:example-org/tunnelops:pull_request'],
-      ]),
-    );
+    // One deploy role per environment, each trusting only its own; the diff role only pull requests.
+    expect(subjects.map((s) => JSON.stringify(s)).sort()).toEqual([
+      '["repo:example-org/tunnelops:environment:prod"]',
+      '["repo:example-org/tunnelops:environment:staging"]',
+      '["repo:example-org/tunnelops:pull_request"]',
+    ]);
     for (const s of trust) {
       expect(s.condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe(
         'sts.amazonaws.com',

@@ -56,7 +56,10 @@ describe('shared stack', () => {
       PORT: '3000',
       TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
       TUNNELOPS_TOPOLOGY: '/tmp/tunnelops/tunnels.yml',
-      TUNNELOPS_SNS_TOPIC_ARNS: 'arn:<AWS::Partition>:sns:us-east-1:123456789012:tunnelops-dc1-alarms',
+      TUNNELOPS_SNS_TOPIC_ARNS: [
+        'arn:<AWS::Partition>:sns:us-east-1:123456789012:tunnelops-dc1-alarms',
+        'arn:<AWS::Partition>:sns:us-east-1:123456789012:tunnelops-shared-alarms',
+      ].join(','),
     });
     expect(env.TUNNELOPS_ALARM_QUEUE_URL).toMatch(/^<AlarmsQueue[0-9A-F]+>$/);
     // The configured environment parses with the app's own schema.

@@ -51,7 +51,7 @@ describe('site dc1 from tunnels.yml', () => {
     expect(new Set(azs).size).toBe(2);
   });
 
-  it('requires IMDSv2 on every launch template', () => {
+  it('requires IMDSv2 on every launch template, from the AMI pinned in context', () => {
     const lts = Object.values(synth.templates).flatMap((t) => resourcesOfType(t, 'AWS::EC2::LaunchTemplate'));
     expect(lts.length).toBe(2);
     for (const [, lt] of lts) {
@@ -59,9 +59,9 @@ describe('site dc1 from tunnels.yml', () => {
         HttpTokens: 'required',
         HttpPutResponseHopLimit: 1,
       });
-      expect(lt.Properties.LaunchTemplateData.ImageId).toEqual({
-        Ref: expect.stringMatching(/^SsmParameterValueawsserviceecsoptimizedamiamazonlinux2023/),
-      });
+      expect(lt.Properties.LaunchTemplateData.ImageId).toBe(
+        (exampleContext() as { serverAmiId: string }).serverAmiId,
+      );
     }
   });
 
@@ -84,7 +84,9 @@ describe('site dc1 from tunnels.yml', () => {
       );
       expect(script).toContain('X-aws-ec2-metadata-token');
       expect(script).toContain(`ECS_INSTANCE_ATTRIBUTES={"tunnelops.tunnel":"dc1-${tunnel}"}`);
-      expect(script).toMatch(/cfn-signal --stack TunnelOps-dc1-/);
+      expect(script).toMatch(
+        new RegExp(`signal-resource --stack-name TunnelOps-dc1-${tunnel} --logical-resource-id ServerAsg`),
+      );
     }
   });
 
@@ -120,8 +122,9 @@ describe('site dc1 from tunnels.yml', () => {
       expect(seen.sites[0]!.onPremCidrs).toEqual(synth.stacks.topology.sites[0]!.onPremCidrs);
       expect(env.TUNNELOPS_TOPOLOGY_TEXT).not.toContain('UAPPROVER1');
       expect(c.Command[0]).toContain('exec /usr/local/bin/entrypoint.sh');
+      // The task's logs and the boot logs.
       const logs = resourcesOfType(t, 'AWS::Logs::LogGroup');
-      expect(logs.map(([, l]) => l.Properties.RetentionInDays)).toEqual([30]);
+      expect(logs.map(([, l]) => l.Properties.RetentionInDays)).toEqual([30, 30]);
     }
   });
 
@@ -161,7 +164,7 @@ describe('site dc1 from tunnels.yml', () => {
     }
   });
 
-  it('creates a route for every on-prem CIDR in every route table, pointing at the primary found at creation', () => {
+  it("creates a route for every on-prem CIDR in every route table, pointing at the primary's tunnel interface", () => {
     const routes = resourcesOfType(control, 'AWS::EC2::Route').map(([, r]) => r.Properties);
     const pairs = routes.map((r) => `${r.RouteTableId} ${r.DestinationCidrBlock}`).sort();
     expect(pairs).toEqual([
@@ -170,16 +173,12 @@ describe('site dc1 from tunnels.yml', () => {
       'rtb-0a1b2c3d4e5f60719 10.20.0.0/16',
       'rtb-0a1b2c3d4e5f60719 10.21.0.0/16',
     ]);
-    const [[lookupId, lookup]] = resourcesOfType(control, 'Custom::AWS') as [[string, Template]];
-    for (const r of routes)
-      expect(r.InstanceId).toEqual({ 'Fn::GetAtt': [lookupId, 'Reservations.0.Instances.0.InstanceId'] });
-    const create = JSON.parse(render(lookup.Properties.Create));
-    expect(create.parameters.Filters).toEqual([
-      { Name: 'tag:tunnelops:tunnel', Values: ['dc1-primary'] },
-      { Name: 'instance-state-name', Values: ['running'] },
-    ]);
-    // Create only: a later deploy must never move routes behind the controller's back.
-    expect(lookup.Properties.Update).toBeUndefined();
+    for (const r of routes) {
+      expect(render(r.NetworkInterfaceId)).toMatch(/^<Import:TunnelOps-dc1:ExportsOutputRefTunnelEniprimary/);
+      expect(r.InstanceId).toBeUndefined();
+    }
+    // No deploy-time lookup of an instance any more.
+    expect(resourcesOfType(control, 'Custom::AWS')).toEqual([]);
   });
 
   it("wakes the controller for this site's cluster, monitors and alarms only, and every minute", () => {
@@ -212,18 +211,18 @@ describe('site dc1 from tunnels.yml', () => {
     expect(fns.length).toBe(1);
     expect(Object.keys(fns[0].Environment.Variables).sort()).toEqual([
       'LOG_LEVEL',
-      'SLACK_BOT_TOKEN',
+      'SLACK_BOT_TOKEN_SECRET_ARN',
       'TUNNELOPS_DATA_DIR',
+      'TUNNELOPS_SITE',
       'TUNNELOPS_STORE',
       'TUNNELOPS_TOPOLOGY',
     ]);
-    expect(fns[0].Environment.Variables.SLACK_BOT_TOKEN).toMatch(
-      /^\{\{resolve:secretsmanager:tunnelops\/slack:SecretString:botToken::\}\}$/,
-    );
   });
 
   it("alarms on the monitor's high-resolution metrics with periods of at most 10 s, into an encrypted topic", () => {
-    const alarms = resourcesOfType(control, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const alarms = resourcesOfType(control, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'TunnelOps');
     expect(alarms.length).toBe(4);
     for (const a of alarms) {
       expect(a.Period).toBeLessThanOrEqual(ALARM_PERIOD_SECONDS);
@@ -238,8 +237,8 @@ describe('site dc1 from tunnels.yml', () => {
       Statistic: 'Minimum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
     });
     expect(down.Dimensions).toEqual([
@@ -261,8 +260,11 @@ describe('site dc1 from tunnels.yml', () => {
       );
     // Alarm topic key: CloudWatch publishes; controller DLQ key: EventBridge sends failed events.
     expect(principalsOf(control).flat().sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
-    // Shared alarm queue key: SNS delivers from the site topics.
-    expect(principalsOf(synth.templates['TunnelOps-Shared']!).flat()).toEqual(['sns.amazonaws.com']);
+    // Shared alarm queue key: SNS delivers from the alarm topics; shared alarm topic key: CloudWatch publishes.
+    expect(principalsOf(synth.templates['TunnelOps-Shared']!).flat().sort()).toEqual([
+      'cloudwatch.amazonaws.com',
+      'sns.amazonaws.com',
+    ]);
   });
 
   it('keeps certificates in an SSE-KMS bucket (rotating key) that is private, TLS-only, versioned and logged', () => {

@@ -9,7 +9,7 @@ const blank = (t: unknown) => JSON.stringify(t).replace(/[0-9a-f]{64}/g, '<hash>
 
 /** What a topology edit touches decides what a deploy restarts (src/domain/tunnel-risk.ts reads the diff). */
 describe('topology edits', () => {
-  it('a Slack-only edit (approvers, channel) leaves both tunnel stacks untouched; a CIDR edit restarts the servers, not the instances', () => {
+  it("a Slack-only edit (approvers, channel) leaves both tunnel stacks untouched; a CIDR edit changes the servers' task and their boot script's unreachable routes", () => {
     const original = readFileSync(join(REPO_ROOT, 'tunnels.yml'), 'utf8');
     const dir = mkdtempSync(join(tmpdir(), 'tunnelops-topology-'));
     const slackOnly = join(dir, 'slack-only.yml');
@@ -37,7 +37,10 @@ describe('topology edits', () => {
             (r) => (r as { Type: string }).Type === 'AWS::ECS::TaskDefinition',
           ),
         );
-      expect(lt(afterCidr)).toEqual(lt(base));
+      // The host's `unreachable` routes cover the new CIDR: a reviewed instance replacement, one tunnel at a time.
+      expect(lt(afterCidr)).not.toEqual(lt(base));
+      expect(lt(afterCidr)).toContain('unreachable 10.22.0.0/16');
+      expect(lt(afterCidr).replace('10.22.0.0/16', '10.21.0.0/16')).toEqual(lt(base));
       expect(td(afterCidr)).not.toEqual(td(base));
     }
     // The new CIDR gets its routes.

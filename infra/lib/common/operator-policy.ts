@@ -26,11 +26,14 @@ const serviceArns = (scope: Construct, sites: readonly Site[]) =>
 
 export const stateTableArn = (scope: Construct) => arn(scope, 'dynamodb', 'table', STATE_TABLE_NAME);
 
-/** ec2:ReplaceRoute on exactly the sites' route tables (the atomic route switch; never delete+create). */
+/**
+ * ec2:ReplaceRoute (the atomic route switch; never delete+create) and ec2:CreateRoute (a missing route is
+ * created, never left to fail every failover) on exactly the sites' route tables.
+ */
 export function routeSwitchStatement(scope: Construct, sites: readonly Site[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'SwitchRoutes',
-    actions: ['ec2:ReplaceRoute'],
+    actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
     resources: routeTableArns(scope, sites),
   });
 }
@@ -41,7 +44,7 @@ export function observeStatements(scope: Construct, sites: readonly Site[]): iam
   return [
     new iam.PolicyStatement({
       sid: 'DescribeNetwork',
-      actions: ['ec2:DescribeRouteTables', 'ec2:DescribeInstances'],
+      actions: ['ec2:DescribeRouteTables', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces'],
       resources: ['*'],
     }),
     new iam.PolicyStatement({

@@ -54,7 +54,31 @@ export const infraContextSchema = z
     githubRepository: text(/^[\w.-]+\/[\w.-]+$/, 'set -c githubRepository=<owner>/<repo>'),
     /** GitHub deployment environments the deploy role trusts (`environment:<name>` in the OIDC subject). */
     deployEnvironments: list('deployEnvironments').pipe(z.array(z.string()).min(1)),
+    /**
+     * An existing GitHub Actions OIDC provider to trust (an account holds one per URL; many already have it).
+     * Unset: the Shared stack creates it.
+     */
+    githubOidcProviderArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+        'set -c githubOidcProviderArn=arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com (aws iam list-open-id-connect-providers), or leave it unset to create the provider',
+      )
+      .optional(),
+    /**
+     * The servers' AMI, pinned so that a new AMI is a reviewed diff (it replaces the instances). Take the
+     * current ECS-optimized AL2023 image from the SSM parameter named in the error below.
+     */
+    serverAmiId: text(
+      /^ami-[0-9a-f]{8,17}$/,
+      'set -c serverAmiId=<ami id> (aws ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id)',
+    ),
     logRetentionDays: z.coerce.number().int().positive().default(30),
+    /** Optional e-mail address subscribed to every alarm topic: alerts that do not depend on the bot. */
+    alarmEmail: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'set -c alarmEmail=<an e-mail address> or leave it unset')
+      .optional(),
     /** Slack channel for alarms that map to no site. */
     alarmChannel: z.string().optional(),
   })

@@ -37,7 +37,9 @@ type LambdaReserved =
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_PROFILE'
   | 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
-export type ControllerVars = CoreVars | 'SLACK_BOT_TOKEN';
+export type ControllerVars = CoreVars | 'TUNNELOPS_SITE' | 'SLACK_BOT_TOKEN_SECRET_ARN';
+/** Secrets never go into a function's environment (lambda:GetFunctionConfiguration shows it in plain text). */
+type NeverInLambda = BotSecretVars;
 
 function checked<T extends Record<string, string | undefined>>(
   vars: T,
@@ -53,7 +55,7 @@ export function botEnvironment(vars: DeployedEnv<BotPlainVars>): Record<string, 
 }
 
 export function controllerEnvironment(
-  vars: DeployedEnv<ControllerVars> & { [K in LambdaReserved]?: never },
+  vars: DeployedEnv<ControllerVars> & { [K in LambdaReserved | NeverInLambda]?: never },
 ): Record<string, string> {
   return checked(vars, 'the failover controller environment');
 }

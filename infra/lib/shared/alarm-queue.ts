@@ -12,6 +12,7 @@ import { ALARM_TOPIC_PATTERN } from '../naming.js';
  */
 export class AlarmQueue extends Construct {
   readonly queue: sqs.Queue;
+  readonly deadLetters: sqs.Queue;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string) {
@@ -28,12 +29,13 @@ export class AlarmQueue extends Construct {
         conditions: { ArnLike: { 'aws:SourceArn': topicArns } },
       }),
     );
-    const dlq = new sqs.Queue(this, 'DeadLetters', {
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const dlq = this.deadLetters;
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,

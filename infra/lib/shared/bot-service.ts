@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { type CfnResource, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -9,6 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Topology } from '../../../src/config/topology-schema.js';
 import { accessLogBucket } from '../common/access-log-bucket.js';
+import { REDUNDANT_DEPENDS_ON, suppressCfnLint } from '../common/cfn-lint.js';
 import { acknowledge } from '../common/nag.js';
 import {
   observeStatements,
@@ -46,6 +47,7 @@ const TOPOLOGY_PATH = '/tmp/tunnelops/tunnels.yml';
 export class BotService extends Construct {
   readonly service: ecs.FargateService;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
 
   constructor(scope: Construct, id: string, props: BotServiceProps) {
     super(scope, id);
@@ -156,7 +158,7 @@ export class BotService extends Construct {
       certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', ctx.botCertificateArn)],
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
     });
-    https.addTargets('Bot', {
+    this.targetGroup = https.addTargets('Bot', {
       port: PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
@@ -164,6 +166,7 @@ export class BotService extends Construct {
       deregistrationDelay: Duration.seconds(30),
     });
     this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    suppressCfnLint(this.service.node.defaultChild as CfnResource, [REDUNDANT_DEPENDS_ON]);
 
     acknowledge(this.loadBalancer, [
       {

@@ -17,28 +17,38 @@ export interface GitHubOidcProps {
   /** GitHub deployment environments whose jobs may deploy (`environment:<name>` in the token subject). */
   deployEnvironments: string[];
   topology: Topology;
+  /** An existing provider for token.actions.githubusercontent.com; without it one is created here. */
+  existingProviderArn?: string;
 }
 
 const ISSUER = 'token.actions.githubusercontent.com';
 /** The default CDK bootstrap qualifier; the roles `cdk bootstrap` creates carry it in their names. */
 const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
+/** Role name of one deployment environment's deploy role. */
+export const deployRoleName = (environment: string) => `tunnelops-github-deploy-${environment}`;
+
 /**
- * GitHub Actions OIDC: no long-lived AWS keys in GitHub. The deploy role trusts only jobs of this repository
- * that run in one of its deployment environments (which GitHub protects with reviewers); the diff role only
+ * GitHub Actions OIDC: no long-lived AWS keys in GitHub. One deploy role per deployment environment, each
+ * trusting only jobs of this repository that run in that environment (`environment:<name>`; GitHub protects
+ * environments with reviewers), so a staging job cannot deploy with the prod role. The diff role trusts only
  * this repository's pull-request jobs, and can read but not change anything.
  */
 export class GitHubOidc extends Construct {
-  readonly deployRole: iam.Role;
+  /** Deploy role per deployment environment name. */
+  readonly deployRoles = new Map<string, iam.Role>();
   readonly diffRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubOidcProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const provider = new iam.OidcProviderNative(this, 'Provider', {
-      url: `https://${ISSUER}`,
-      clientIds: ['sts.amazonaws.com'],
-    });
+    // An account holds one provider per URL: import it when it exists (creating it again fails the deploy).
+    const provider = props.existingProviderArn
+      ? iam.OidcProviderNative.fromOidcProviderArn(this, 'Provider', props.existingProviderArn)
+      : new iam.OidcProviderNative(this, 'Provider', {
+          url: `https://${ISSUER}`,
+          clientIds: ['sts.amazonaws.com'],
+        });
     const trust = (subjects: string[]) =>
       new iam.WebIdentityPrincipal(provider.oidcProviderArn, {
         StringEquals: { [`${ISSUER}:aud`]: 'sts.amazonaws.com', [`${ISSUER}:sub`]: subjects },
@@ -46,27 +56,38 @@ export class GitHubOidc extends Construct {
     const bootstrapRole = (kind: string) =>
       `arn:${stack.partition}:iam::${stack.account}:role/cdk-${BOOTSTRAP_QUALIFIER}-${kind}-role-${stack.account}-${stack.region}`;
 
-    this.deployRole = new iam.Role(this, 'DeployRole', {
-      roleName: 'tunnelops-github-deploy',
-      description: `cdk deploy from ${props.repository} (environments: ${props.deployEnvironments.join(', ')})`,
-      assumedBy: trust(props.deployEnvironments.map((env) => `repo:${props.repository}:environment:${env}`)),
-      maxSessionDuration: Duration.hours(2),
-    });
-    // cdk deploy works through the bootstrap roles; src/cli/deploy.ts also reads status, takes the deploy
-    // lock in the state table and moves traffic to the standby before touching the active tunnel.
-    this.deployRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'AssumeCdkBootstrapRoles',
-        actions: ['sts:AssumeRole'],
-        resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(bootstrapRole),
-      }),
-    );
-    for (const s of [
-      routeSwitchStatement(this, props.topology.sites),
-      ...observeStatements(this, props.topology.sites),
-      stateTableStatement(this),
-    ]) {
-      this.deployRole.addToPolicy(s);
+    for (const environment of props.deployEnvironments) {
+      const role = new iam.Role(this, `DeployRole-${environment}`, {
+        roleName: deployRoleName(environment),
+        description: `cdk deploy from ${props.repository}, GitHub environment ${environment} only`,
+        assumedBy: trust([`repo:${props.repository}:environment:${environment}`]),
+        maxSessionDuration: Duration.hours(2),
+      });
+      // cdk deploy works through the bootstrap roles; src/cli/deploy.ts also reads status, takes the deploy
+      // lock in the state table and moves traffic to the standby before touching the active tunnel.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AssumeCdkBootstrapRoles',
+          actions: ['sts:AssumeRole'],
+          resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(bootstrapRole),
+        }),
+      );
+      for (const s of [
+        routeSwitchStatement(this, props.topology.sites),
+        ...observeStatements(this, props.topology.sites),
+        stateTableStatement(this),
+      ]) {
+        role.addToPolicy(s);
+      }
+      acknowledge(role, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "EC2 and CloudWatch Describe/Get calls support no resource-level permissions, ecs:ListTasks is limited by an ecs:cluster condition and DescribeTasks to the tunnel clusters' tasks.",
+          appliesTo: observeWildcardFindings(this, props.topology.sites),
+        },
+      ]);
+      this.deployRoles.set(environment, role);
     }
 
     this.diffRole = new iam.Role(this, 'DiffRole', {
@@ -99,14 +120,6 @@ export class GitHubOidc extends Construct {
         ],
       }),
     );
-    acknowledge(this.deployRole, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          "EC2 and CloudWatch Describe/Get calls support no resource-level permissions, ecs:ListTasks is limited by an ecs:cluster condition and DescribeTasks to the tunnel clusters' tasks.",
-        appliesTo: observeWildcardFindings(this, props.topology.sites),
-      },
-    ]);
     acknowledge(this.diffRole, [
       {
         id: 'AwsSolutions-IAM5',

@@ -8,14 +8,18 @@ import { TunnelAlarms } from './tunnel-alarms.js';
 
 export interface ControlStackProps extends StackProps {
   placed: PlacedSite;
-  topologyFile: string;
+  /** The primary tunnel's network interface (site stack): where the routes point when created. */
+  primaryEniId: string;
   alarmQueueArn: string;
+  alarmEmail?: string | undefined;
+  /** The Slack secret in the Shared stack; the controller reads it at cold start. */
+  slackSecretArn: string;
   logRetention: logs.RetentionDays;
 }
 
 /**
- * A site's control plane: the initial routes (created after the tunnel stacks, pointing at the primary),
- * the alarms and their topic, and the failover controller with its event rules.
+ * A site's control plane: the initial routes (to the primary's interface), the alarms and their topic, and
+ * the failover controller with its event rules and its own alarms.
  */
 export class ControlStack extends Stack {
   readonly alarms: TunnelAlarms;
@@ -27,16 +31,21 @@ export class ControlStack extends Stack {
     const { site, clusterNames } = props.placed;
     this.routes = new PrimaryRoutes(this, 'Routes', {
       placed: props.placed,
-      logRetention: props.logRetention,
+      primaryEniId: props.primaryEniId,
     });
-    this.alarms = new TunnelAlarms(this, 'Alarms', { site, alarmQueueArn: props.alarmQueueArn });
+    this.alarms = new TunnelAlarms(this, 'Alarms', {
+      site,
+      alarmQueueArn: props.alarmQueueArn,
+      alarmEmail: props.alarmEmail,
+    });
     this.controller = new FailoverController(this, 'Controller', {
       site,
-      topologyFile: props.topologyFile,
       clusterArns: clusterNames.map((name) =>
         this.formatArn({ service: 'ecs', resource: 'cluster', resourceName: name }),
       ),
       alarmArns: this.alarms.alarms.map((a) => a.alarmArn),
+      slackSecretArn: props.slackSecretArn,
+      alarmTopic: this.alarms.topic,
       logRetention: props.logRetention,
     });
   }

@@ -9,7 +9,7 @@ import type { Site } from '../../../src/config/topology-schema.js';
 import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { acknowledge } from '../common/nag.js';
-import { stateTableStatement } from '../common/operator-policy.js';
+import { routeSwitchStatement, stateTableStatement } from '../common/operator-policy.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { HOST_PKI_DIR, SERVER_REPOSITORY, STATE_TABLE_NAME, TUNNEL_ATTRIBUTE } from '../naming.js';
 import { serverTopologyText } from './server-topology.js';
@@ -61,6 +61,15 @@ export class ServerTask extends Construct {
       }),
     );
     task.addToTaskRolePolicy(stateTableStatement(this));
+    // The monitor's fast path (issue 12) moves or repairs this site's routes itself, without the Lambda hop.
+    task.addToTaskRolePolicy(routeSwitchStatement(this, [p.site]));
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeRoutes',
+        actions: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'],
+        resources: ['*'],
+      }),
+    );
 
     const linuxParameters = new ecs.LinuxParameters(this, 'Linux');
     linuxParameters.addCapabilities(ecs.Capability.NET_ADMIN);
@@ -132,7 +141,7 @@ export class ServerTask extends Construct {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'cloudwatch:PutMetricData has no resource-level permissions and is limited to the TunnelOps namespace by condition; ECR GetAuthorizationToken (execution role) has none either.',
+          "cloudwatch:PutMetricData has no resource-level permissions and is limited to the TunnelOps namespace by condition; ec2:DescribeRouteTables/DescribeNetworkInterfaces and ECR GetAuthorizationToken (execution role) have none either; route changes are limited to this site's route tables.",
         appliesTo: ['Resource::*'],
       },
     ]);

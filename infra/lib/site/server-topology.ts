@@ -20,3 +20,10 @@ export function serverTopologyText(site: Site): string {
   parseTopology(text, `the server topology of ${site.name}`);
   return text;
 }
+
+/** The topology a site's failover controller sees: its own site only, Slack fields included. */
+export function siteTopologyText(site: Site): string {
+  const text = JSON.stringify({ sites: [site] });
+  parseTopology(text, `the controller topology of ${site.name}`);
+  return text;
+}

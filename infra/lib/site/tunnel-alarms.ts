@@ -1,52 +1,46 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
+import { alarmTopic, notify } from '../common/alarm-topic.js';
 import { alarmName, alarmTopicName } from '../naming.js';
 
 /** Seconds per datapoint: the monitor publishes high-resolution (1 s) metrics, flushed every 10 s. */
 export const ALARM_PERIOD_SECONDS = 10;
+/**
+ * TunnelUp < 1 in 3 of 3 ten-second periods, missing data breaching. The monitor flushes every 10 s and a
+ * PutMetricData takes a few seconds to show, so at any evaluation the newest one or two periods may not be
+ * published yet: with 2 of 2 (the old setting) a healthy tunnel alarmed on normal publish delay. The third
+ * period back is always published when the monitor is alive, so 3 of 3 fires only after ~30 s of "down" or
+ * of silence (a dead monitor is still a dead tunnel). Failover never waits for this alarm (the monitor's own
+ * events and the fast path move traffic); it is what people see.
+ */
+export const TUNNEL_UP_PERIODS = 3;
+
+export interface TunnelAlarmsProps {
+  site: Site;
+  alarmQueueArn: string;
+  alarmEmail?: string | undefined;
+}
 
 /**
- * Fast alarms on the monitor's metrics, per tunnel, into the site's encrypted SNS topic, which feeds the bot's
- * alarm queue. TunnelUp < 1 for 2 of 2 ten-second periods with missing data breaching: a dead monitor is a
- * dead tunnel. The failover controller does not wait for these (it reacts to the monitor's own events); they
- * are what people see in Slack.
+ * Alarms on the monitor's metrics, per tunnel, into the site's encrypted SNS topic, which feeds the bot's
+ * alarm queue (and the alarm e-mail, when set). Other alarms of the site (the controller's) use the same topic.
  */
 export class TunnelAlarms extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, props: { site: Site; alarmQueueArn: string }) {
+  constructor(scope: Construct, id: string, props: TunnelAlarmsProps) {
     super(scope, id);
     const { site } = props;
-    const key = new kms.Key(this, 'Key', {
-      enableKeyRotation: true,
-      description: `tunnelops ${site.name} alarm topic`,
-    });
-    // CloudWatch publishes alarm notifications into the encrypted topic.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    this.topic = new sns.Topic(this, 'Topic', {
+    this.topic = alarmTopic(this, {
       topicName: alarmTopicName(site.name),
-      masterKey: key,
-      enforceSSL: true,
-    });
-    new sns.Subscription(this, 'ToBotQueue', {
-      topic: this.topic,
-      protocol: sns.SubscriptionProtocol.SQS,
-      endpoint: props.alarmQueueArn,
+      description: `tunnelops ${site.name} alarm topic`,
+      alarmQueueArn: props.alarmQueueArn,
+      email: props.alarmEmail,
     });
 
     const period = Duration.seconds(ALARM_PERIOD_SECONDS);
@@ -61,12 +55,12 @@ export class TunnelAlarms extends Construct {
         });
       const down = new cloudwatch.Alarm(this, `${tunnel.name}-down`, {
         alarmName: alarmName(site.name, tunnel.name, 'down'),
-        alarmDescription: `${site.name}/${tunnel.name}: the tunnel monitor reports the tunnel down (or stopped reporting)`,
+        alarmDescription: `${site.name}/${tunnel.name}: the tunnel monitor reports the tunnel down (or stopped reporting) for 30 s`,
         metric: metric('TunnelUp', 'Minimum'),
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         threshold: 1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
+        evaluationPeriods: TUNNEL_UP_PERIODS,
+        datapointsToAlarm: TUNNEL_UP_PERIODS,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       const loss = new cloudwatch.Alarm(this, `${tunnel.name}-loss`, {
@@ -79,11 +73,8 @@ export class TunnelAlarms extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      for (const alarm of [down, loss]) {
-        alarm.addAlarmAction(new actions.SnsAction(this.topic));
-        alarm.addOkAction(new actions.SnsAction(this.topic));
-        this.alarms.push(alarm);
-      }
+      notify(this.topic, [down, loss]);
+      this.alarms.push(down, loss);
     }
   }
 }

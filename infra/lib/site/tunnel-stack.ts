@@ -1,12 +1,13 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnResource, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { importVpc } from '../common/import-vpc.js';
 import type { InfraContext } from '../config/infra-context.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
+import { bootLogGroupName } from '../naming.js';
 import { ServerTask } from './server-task.js';
 import { serverUserData } from './server-user-data.js';
 import { tunnelInstanceRole } from './tunnel-instance-role.js';
@@ -21,12 +22,15 @@ export interface TunnelStackProps extends StackProps {
   bucket: s3.IBucket;
   key: kms.IKey;
   eipAllocationId: string;
+  /** The tunnel's network interface in the site stack: the routes' target. */
+  eniId: string;
   logRetention: logs.RetentionDays;
 }
 
 /**
  * One tunnel's server: its instance (ASG of one) and its OpenVPN task. A stack per tunnel so a deploy can
- * update the standby, move traffic onto it, and only then update the other (src/domain/deploy-plan.ts).
+ * update the standby, move traffic onto it, and only then update the other (src/domain/deploy-plan.ts);
+ * other tools are kept safe by the termination hook, the readiness signal and the stack order (tunnel-server.ts).
  */
 export class TunnelStack extends Stack {
   readonly server: TunnelServer;
@@ -36,23 +40,48 @@ export class TunnelStack extends Stack {
     const { ctx, placed, siteName } = props;
     const vpc = importVpc(this, ctx);
     const clusterName = placed.tunnel.ecs.cluster;
+    const serviceName = placed.tunnel.ecs.service;
+    new logs.LogGroup(this, 'BootLogs', {
+      logGroupName: bootLogGroupName(siteName, placed.tunnel.name),
+      retention: props.logRetention,
+    });
     const role = tunnelInstanceRole(this, {
       siteName,
       placed,
       bucket: props.bucket,
       key: props.key,
       eipAllocationId: props.eipAllocationId,
+      eniId: props.eniId,
       clusterName,
+      serviceName,
+      bootLogGroupName: bootLogGroupName(siteName, placed.tunnel.name),
     });
     const userData = serverUserData({
       siteName,
       placed,
       region: ctx.region,
       clusterName,
+      serviceName,
       bucketName: props.bucket.bucketName,
       eipAllocationId: props.eipAllocationId,
+      eniId: props.eniId,
+      onPremCidrs: props.site.onPremCidrs,
+      stackName: this.stackName,
+      // The ASG is created below; its logical id is only needed when the template is written.
+      asgLogicalId: Lazy.string({
+        produce: () => this.getLogicalId(this.server.asg.node.defaultChild as CfnResource),
+      }),
     });
-    this.server = new TunnelServer(this, 'Server', { vpc, placed, vpcCidr: ctx.vpcCidr, role, userData });
+    this.server = new TunnelServer(this, 'Server', {
+      vpc,
+      siteName,
+      placed,
+      vpcCidr: ctx.vpcCidr,
+      region: ctx.region,
+      amiId: ctx.serverAmiId,
+      role,
+      userData,
+    });
     const task = new ServerTask(this, 'OpenVpn', {
       vpc,
       site: props.site,

@@ -20,10 +20,14 @@ export interface Synthesized {
   app: App;
   stacks: TunnelOpsStacks;
   templates: Record<string, Template>;
+  /** The cloud assembly directory, when kept (the caller removes it). */
+  outdir?: string;
 }
 
 /** Builds and synthesizes the whole app once (call it in beforeAll). */
-export function synthesize(opts: { context?: Record<string, unknown>; nag?: boolean } = {}): Synthesized {
+export function synthesize(
+  opts: { context?: Record<string, unknown>; nag?: boolean; keepOutdir?: boolean } = {},
+): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'tunnelops-cdk-'));
   const app = new App({ context: { ...exampleContext(), ...opts.context }, outdir });
   const stacks = buildApp(app, { nag: opts.nag ?? false });
@@ -31,6 +35,7 @@ export function synthesize(opts: { context?: Record<string, unknown>; nag?: bool
   const templates = Object.fromEntries(
     stacks.all.map((s) => [s.stackName, assembly.getStackArtifact(s.artifactId).template as Template]),
   );
+  if (opts.keepOutdir) return { app, stacks, templates, outdir };
   // Templates are in memory now; the assembly (with the bundled controller) is not needed.
   rmSync(outdir, { recursive: true, force: true });
   return { app, stacks, templates };
