@@ -12,3 +12,20 @@ export function createLogger(level = 'info'): Logger {
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });
+
+let errorSeq = 0;
+
+/**
+ * Logs an unexpected failure with a short id and returns that id, so the reply a person sees can say what
+ * went wrong in their terms and name the id an operator finds the details (stack, upstream text) under.
+ */
+export function logFailure(
+  log: Logger,
+  err: unknown,
+  what: string,
+  fields: Record<string, unknown> = {},
+): string {
+  const errorId = `e${Date.now().toString(36)}${(++errorSeq).toString(36)}`;
+  log.error({ ...fields, err, errorId }, what);
+  return errorId;
+}

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env-schema.js';
+import { checkListenExposure } from '../config/listen-check.js';
 import { usesAws } from '../config/load-env.js';
 import type { Topology } from '../config/topology-schema.js';
 import { HttpServer, sendJson } from '../http/server.js';
@@ -47,10 +48,12 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
   const dataDir = env.TUNNELOPS_DATA_DIR;
   const stops: Array<() => Promise<void> | void> = [];
 
+  const sandbox = !props.account && !usesAws(env);
+  const exposure = checkListenExposure(env, sandbox);
+  if (exposure) log.warn(exposure);
   const store = props.store ?? (await createStore(env, clock));
   stops.push(() => store.close());
-  const sandbox = !props.account && !usesAws(env);
-  const account = props.account ?? createAccount({ env, topology, clock, log });
+  const account = props.account ?? (await createAccount({ env, topology, clock, log, store }));
 
   // Slack: without a bot token, Web API calls go to a local stand-in that keeps a transcript.
   let slackStandin: SlackStandin | undefined;

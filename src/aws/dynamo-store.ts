@@ -14,7 +14,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type { AuditEntry, AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './dynamo-table.js';
 
 /**
@@ -219,15 +219,18 @@ export class DynamoStore implements Store {
   /** One partition's items, page after page; a caller that stops iterating stops the paging. */
   private async *query<I>(
     pk: string,
-    opts: { newestFirst?: boolean; limit?: number } = {},
+    opts: { newestFirst?: boolean; limit?: number; skBefore?: string } = {},
   ): AsyncGenerator<I> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
+          KeyConditionExpression: opts.skBefore === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ...(opts.skBefore === undefined ? {} : { ':before': opts.skBefore }),
+          },
           ConsistentRead: true,
           ExclusiveStartKey: start,
           ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
@@ -302,6 +305,26 @@ export class DynamoStore implements Store {
       if (newestFirst.length >= wanted) break;
     }
     return newestFirst.reverse();
+  }
+
+  async pageAudit(query: AuditPageQuery): Promise<AuditPage> {
+    const pk = query.site === undefined ? AUDIT_ALL : auditSitePk(query.site);
+    const items: Array<{ sk: string; entry: string }> = [];
+    // One more than asked tells whether another page follows.
+    for await (const item of this.query<{ sk: string; entry: string }>(pk, {
+      newestFirst: true,
+      limit: query.limit + 1,
+      ...(query.before === undefined ? {} : { skBefore: query.before }),
+    })) {
+      items.push(item);
+      if (items.length > query.limit) break;
+    }
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      entries: page.map((i) => JSON.parse(i.entry) as AuditEntry),
+      next: items.length > query.limit && last ? last.sk : null,
+    };
   }
 
   /** The client usually comes from the shared factory (src/aws/clients.ts), so closing is the owner's call. */

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL);
   const topology = loadTopology(env.TUNNELOPS_TOPOLOGY);
   const clock = systemClock;
-  const account = createAccount({ env, topology, clock, log });
+  const account = await createAccount({ env, topology, clock, log });
   const store = await createStore(env, clock);
   const runner = deployRunnerFor({
     topology,

@@ -11,12 +11,21 @@ const optionalString = z
 
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default; a deployed bot sets 0.0.0.0 (and then needs TUNNELOPS_API_TOKEN). */
+  HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TUNNELOPS_TOPOLOGY: z.string().default('tunnels.yml'),
   TUNNELOPS_DATA_DIR: z.string().default('.data'),
   /** Bearer token for /api/*; when unset the API is open (sandbox). */
   TUNNELOPS_API_TOKEN: optionalString,
+  /**
+   * "1" lets a non-sandbox server listen on a non-loopback HOST without TUNNELOPS_API_TOKEN (e.g. behind a
+   * proxy that authenticates). Without it such a start is refused: /api/* would be open to the network.
+   */
+  TUNNELOPS_API_OPEN: z
+    .enum(['', '0', '1', 'true', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   /** "dynamodb:<table>" uses DynamoDB; otherwise SQLite in the data dir. */
   TUNNELOPS_STORE: optionalString,
   /** Comma-separated SNS topic ARNs whose messages are accepted at /sns. */

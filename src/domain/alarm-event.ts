@@ -10,6 +10,8 @@ export interface AlarmMetric {
   evaluationPeriods?: number;
   threshold?: number;
   comparison?: string;
+  /** Metric-math alarms: the expression the alarm watches (its inputs are the metric above). */
+  expression?: { id: string; expression: string; label?: string };
 }
 
 export interface EcsTaskInfo {

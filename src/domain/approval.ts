@@ -7,6 +7,9 @@
  */
 export type ApprovalAction = 'failover' | 'redeploy';
 
+/** The requester of the automatic controller's proposals (mode propose). */
+export const CONTROLLER_ACTOR = 'controller';
+
 export type ApprovalState =
   | 'pending'
   | 'approved'
@@ -71,7 +74,8 @@ export interface ApprovalRequest extends ApprovalRequestInput {
 export type ApprovalEvent =
   | { kind: 'approve'; user: string; isApprover: boolean; now: number }
   | { kind: 'deny'; user: string; isApprover: boolean; reason: string; now: number }
-  | { kind: 'cancel'; user: string; now: number }
+  /** isApprover matters only for the controller's proposals, which any approver may withdraw. */
+  | { kind: 'cancel'; user: string; now: number; isApprover?: boolean }
   | { kind: 'expire'; now: number }
   | { kind: 'start'; now: number; leaseMs: number }
   | { kind: 'finish'; result: ApprovalResult; now: number };
@@ -137,7 +141,11 @@ export function transition(r: ApprovalRequest, e: ApprovalEvent): Transition {
       return next({ ...r, state: 'denied', closedBy: e.user, closedAt: e.now, denyReason: e.reason });
     }
     case 'cancel': {
-      if (e.user !== r.requester)
+      if (r.requester === CONTROLLER_ACTOR && e.user !== r.requester && !e.isApprover)
+        return refuse(
+          `${r.id} was proposed by the controller; only an approver of site ${r.site} may cancel it.`,
+        );
+      if (r.requester !== CONTROLLER_ACTOR && e.user !== r.requester)
         return refuse(
           `Only ${/^[UW][A-Z0-9]+$/.test(r.requester) ? `<@${r.requester}>` : r.requester}, who asked for ${r.id}, may cancel it.`,
         );

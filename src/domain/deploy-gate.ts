@@ -29,6 +29,9 @@ export function lockedRefusal(environment: string, holder: { pr: number | string
   return `\`${environment}\` is locked by the deploy of #${holder.pr} (@${holder.by}); an admin can \`/unlock ${environment}\``;
 }
 
+/** A reviewer's latest review approved a commit other than the head: it does not count. */
+export const STALE_APPROVAL = 'APPROVED_EARLIER_COMMIT';
+
 /** Every reason the deploy to a known environment may not start; empty means go. */
 export function deployRefusals(f: DeployFacts): string[] {
   const refusals: string[] = [];
@@ -37,8 +40,13 @@ export function deployRefusals(f: DeployFacts): string[] {
   }
   if (f.prState !== 'open') refusals.push('the pull request is not open');
   const approvers = f.reviews.filter((r) => r.state === 'APPROVED' && r.user !== f.author).map((r) => r.user);
+  const stale = f.reviews.filter((r) => r.state === STALE_APPROVAL && r.user !== f.author).map((r) => r.user);
   if (approvers.length === 0)
-    refusals.push(`no approving review from someone other than the author @${f.author}`);
+    refusals.push(
+      stale.length
+        ? `no approval of the head commit (${stale.map((u) => `@${u}`).join(', ')} approved an earlier commit; approve again)`
+        : `no approving review from someone other than the author @${f.author}`,
+    );
   if (f.reviews.some((r) => r.state === 'CHANGES_REQUESTED')) refusals.push('a reviewer requested changes');
   const pending = f.checks.filter((c) => c.status !== 'completed');
   const failed = f.checks.filter((c) => c.status === 'completed' && !GREEN.has(c.conclusion ?? ''));

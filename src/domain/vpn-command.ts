@@ -5,6 +5,7 @@ export type VpnCommand =
   | { kind: 'failover'; site: string; to?: string; reason?: string }
   | { kind: 'redeploy'; site: string; tunnel: string; force: boolean; reason?: string }
   | { kind: 'history'; site?: string }
+  | { kind: 'pending'; site?: string }
   | { kind: 'cancel'; requestId: string };
 
 export type ParseResult = { ok: true; command: VpnCommand } | { ok: false; error: string };
@@ -20,7 +21,11 @@ export const USAGE: ReadonlyArray<readonly [string, string]> = [
     "ask to restart a tunnel's server (a second approver must approve)",
   ],
   ['/vpn history [site]', 'recent failovers, redeploys and approvals'],
-  ['/vpn cancel <request-id>', 'withdraw your own pending request'],
+  ['/vpn pending [site]', 'open requests waiting for an approver (or running)'],
+  [
+    '/vpn cancel <request-id>',
+    "withdraw your own pending request (any approver may withdraw the controller's proposals)",
+  ],
   ['/vpn help', 'this list'],
 ];
 
@@ -43,7 +48,12 @@ const done = (command: VpnCommand): ParseResult => ({ ok: true, command });
 
 function checkName(value: string | undefined, what: string): string | null {
   if (value === undefined) return `missing ${what}`;
-  if (!NAME.test(value)) return `"${value.slice(0, 40)}" is not a valid ${what} name`;
+  if (!NAME.test(value)) {
+    // Names are lower case: "DC1" is almost certainly "dc1".
+    const lower = value.toLowerCase();
+    const hint = NAME.test(lower) ? `; did you mean "${lower}"?` : '';
+    return `"${value.slice(0, 40)}" is not a valid ${what} name${hint}`;
+  }
   return null;
 }
 
@@ -56,6 +66,8 @@ export function parseVpnCommand(text: string): ParseResult {
   const [verb, ...args] = tokenize(text.trim());
   switch ((verb ?? 'help').toLowerCase()) {
     case 'help':
+    case '--help':
+    case '-h':
     case '':
       return done({ kind: 'help' });
     case 'status': {
@@ -64,11 +76,13 @@ export function parseVpnCommand(text: string): ParseResult {
       const bad = checkName(args[0], 'site');
       return bad ? fail(bad) : done({ kind: 'status', site: args[0] });
     }
-    case 'history': {
-      if (args.length > 1) return fail('usage: /vpn history [site]');
-      if (args[0] === undefined) return done({ kind: 'history' });
+    case 'history':
+    case 'pending': {
+      const kind = verb?.toLowerCase() as 'history' | 'pending';
+      if (args.length > 1) return fail(`usage: /vpn ${kind} [site]`);
+      if (args[0] === undefined) return done({ kind });
       const bad = checkName(args[0], 'site');
-      return bad ? fail(bad) : done({ kind: 'history', site: args[0] });
+      return bad ? fail(bad) : done({ kind, site: args[0] });
     }
     case 'failover': {
       const [site, ...rest] = args;

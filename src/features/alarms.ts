@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
 import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
+import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
 import { findSite } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
+import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
 import { AlarmService } from '../services/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
@@ -73,17 +75,27 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
           'not_found',
           'alarms can only be injected in the sandbox (no AWS credentials)',
         );
-      const result = await alarms.ingestMessage(
-        `sandbox-${randomUUID()}`,
-        req.rawBody.toString('utf8'),
-        req.log,
-      );
+      const text = req.rawBody.toString('utf8');
+      // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
+      const parsed = parseAlarmMessage(text);
+      if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
+      const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
       if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
-      sendJson(res, 202, { status: result.status, alarmId: result.alarmId });
+      // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
+      sendJson(res, result.status === 'duplicate' ? 200 : 202, {
+        status: result.status,
+        alarmId: result.alarmId,
+        ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
+      });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
+
+  if (ctx.sandbox) {
+    const feed = startSandboxAlarmFeed({ topology: ctx.topology, metrics: ctx.account.metrics, alarms, log });
+    ctx.onStop(() => feed.stop());
+  }
 
   registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals: () => ctx.services.approvals, log });
 

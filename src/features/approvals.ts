@@ -1,5 +1,7 @@
 import type { AppContext } from '../app/context.js';
-import { BadRequestError } from '../domain/errors.js';
+import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
+import { findSite } from '../domain/topology.js';
+import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -9,6 +11,7 @@ import { RedeployExecutor } from '../services/redeploy-executor.js';
 import { statusTargetCheck } from '../services/status-target-check.js';
 import { registerApprovalActions } from '../slack/actions/approval-actions.js';
 import { approvalCommands } from '../slack/commands/approval-commands.js';
+import { registerRequestApi } from './request-api.js';
 
 /** How often pending requests are checked for expiry and abandoned runs for reconciliation. */
 const SWEEP_MS = 5_000;
@@ -50,6 +53,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
   ctx.services.approvals = approvals;
   Object.assign(ctx.commands, approvalCommands({ approvals, store: ctx.store, topology: ctx.topology }));
   registerApprovalActions(ctx.bolt, approvals, log);
+  registerRequestApi(ctx, approvals);
 
   ctx.http.route('GET', '/api/audit', async (req, res) => {
     try {
@@ -57,8 +61,16 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
       const site = req.query.get('site') ?? undefined;
       if (site !== undefined && !SITE_PARAM.test(site))
         throw new BadRequestError('site must be a site name such as dc1');
-      const entries = await ctx.store.listAudit(site ? { site } : {});
+      if (site !== undefined && !findSite(ctx.topology, site))
+        throw new TunnelOpsError(
+          'not_found',
+          `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
+        );
+      // Paged (newest page first, each page oldest first): one call never reads the whole log.
+      const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
+      const entries = [...page.entries].reverse();
       sendJson(res, 200, {
+        next: encodeAuditCursor(page.next),
         entries: entries.map((e) => ({
           at: e.at,
           site: e.site,
@@ -70,7 +82,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
         })),
       });
     } catch (err) {
-      sendError(res, err);
+      sendError(res, err, req.id);
     }
   });
 

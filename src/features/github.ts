@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { Probot, ProbotOctokit } from 'probot';
 import type { AppContext } from '../app/context.js';
 import { DeployLock } from '../github/deploy-lock.js';
 import type { GithubDeps } from '../github/deps.js';
 import { githubApp } from '../github/github-app.js';
 import { StickyComment } from '../github/sticky-comment.js';
+import { createWebhookEndpoint, MAX_WEBHOOK_BODY } from '../github/webhook-endpoint.js';
 
 export const GITHUB_WEBHOOKS_PATH = '/api/github/webhooks';
 
@@ -33,7 +34,7 @@ function throwawayKey(): string {
     .toString();
 }
 
-/** Serves the GitHub App at /api/github/webhooks when WEBHOOK_SECRET is set (signature checked by Probot). */
+/** Serves the GitHub App at /api/github/webhooks when WEBHOOK_SECRET is set (signature checked before Probot). */
 export async function registerGithub(ctx: AppContext): Promise<void> {
   const { env } = ctx;
   if (!env.WEBHOOK_SECRET) return;
@@ -45,10 +46,13 @@ export async function registerGithub(ctx: AppContext): Promise<void> {
     ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
     Octokit: ProbotOctokit,
   });
-  const middleware = await createNodeMiddleware(githubApp(githubDeps(ctx)), {
-    probot,
-    webhooksPath: GITHUB_WEBHOOKS_PATH,
-  });
-  ctx.http.mount(GITHUB_WEBHOOKS_PATH, middleware);
+  await probot.load(githubApp(githubDeps(ctx)));
+  // Our server reads the body (bounded) and checks the signature before Probot sees anything.
+  ctx.http.route(
+    'POST',
+    GITHUB_WEBHOOKS_PATH,
+    createWebhookEndpoint({ probot, secret: env.WEBHOOK_SECRET, store: ctx.store }),
+    { maxBody: MAX_WEBHOOK_BODY },
+  );
   ctx.log.info({ path: GITHUB_WEBHOOKS_PATH }, 'GitHub App webhooks enabled');
 }

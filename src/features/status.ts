@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
+import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import { requireBearer } from '../http/bearer-auth.js';
@@ -11,6 +13,7 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import type { Account } from '../ports/account.js';
 import { StatusService } from '../services/status-service.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
+import { withPending } from '../slack/views/pending-view.js';
 import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
 
 const chaosSchema = z
@@ -31,6 +34,11 @@ export function registerStatus(ctx: AppContext): void {
   });
   ctx.services.status = status;
   const siteNames = () => ctx.topology.sites.map((s) => s.name);
+  // The approvals feature registers after this one: resolved per call.
+  const pendingBySite = async (sites: string[]): Promise<Map<string, PendingRequest[]>> => {
+    const all = (await ctx.services.approvals?.pending()) ?? [];
+    return new Map(sites.map((name) => [name, all.filter((p) => p.site === name)]));
+  };
 
   ctx.commands.status = async (cmd, c: CommandContext) => {
     if (cmd.site && !findSite(ctx.topology, cmd.site)) {
@@ -39,7 +47,7 @@ export function registerStatus(ctx: AppContext): void {
       return;
     }
     const report = await status.report(cmd.site ? [cmd.site] : undefined);
-    const msg = statusMessage(report);
+    const msg = withPending(statusMessage(report), await pendingBySite(report.sites.map((s) => s.name)));
     await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
     const only = report.sites.length === 1 ? report.sites[0] : undefined;
     if (!only) return;
@@ -66,17 +74,23 @@ export function registerStatus(ctx: AppContext): void {
           'not_found',
           `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
         );
-      sendJson(res, 200, toStatusJson(await status.report(wanted)));
+      const json = toStatusJson(await status.report(wanted));
+      const pending = await pendingBySite(json.sites.map((s) => s.name));
+      sendJson(res, 200, {
+        ...json,
+        sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
+      });
     }),
   );
 
   ctx.http.route('POST', '/api/sandbox/chaos', (req, res) =>
     guarded(req, res, async () => {
+      // The token first: an unauthenticated caller learns nothing, not even whether this is a sandbox.
+      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
       const account = ctx.account;
       if (!ctx.sandbox || !isSandboxAccount(account)) {
         throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
       }
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
       const input = parseChaos(req.rawBody);
       const site = findSite(ctx.topology, input.site);
       if (!site) throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
@@ -86,6 +100,7 @@ export function registerStatus(ctx: AppContext): void {
         );
       }
       account.chaos[input.action](site.name, input.tunnel);
+      await account.saved();
       req.log.info({ ...input }, 'sandbox chaos');
       sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
     }),
@@ -95,7 +110,7 @@ export function registerStatus(ctx: AppContext): void {
 function parseChaos(raw: Buffer): z.infer<typeof chaosSchema> {
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = parseBoundedJson(raw.toString('utf8'));
   } catch {
     throw new BadRequestError(
       'expected a JSON body such as {"site":"dc1","tunnel":"primary","action":"break"}',
@@ -115,6 +130,6 @@ async function guarded(req: RoutedRequest, res: ServerResponse, fn: () => Promis
   } catch (err) {
     if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ reason: (err as Error).message }, 'request rejected');
-    sendError(res, err);
+    sendError(res, err, req.id);
   }
 }

@@ -4,11 +4,14 @@ import {
   deployRefusals,
   lockedRefusal,
   parsePrCommand,
+  STALE_APPROVAL,
   unknownEnvironment,
 } from '../domain/deploy-gate.js';
+import { logFailure } from '../log.js';
 import { CHECK_NAME, type GithubDeps } from './deps.js';
 
 type CommentContext = Context<'issue_comment.created'>;
+const MAX_COMMAND_AGE_MS = 3 * 24 * 3600_000;
 
 async function reply(context: CommentContext, body: string): Promise<void> {
   await context.octokit.rest.issues.createComment(context.issue({ body }));
@@ -32,6 +35,14 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   if (!issue.pull_request || !comment.user || comment.user.type === 'Bot') return;
   const command = parsePrCommand(comment.body);
   if (!command) return;
+  // GitHub redelivers for 3 days; delivery ids are remembered 30 days: an older command is a replay.
+  if (deps.clock.now() - Date.parse(comment.created_at) > MAX_COMMAND_AGE_MS) {
+    deps.log.warn(
+      { pr: issue.number, comment: comment.id },
+      'ignored a /deploy or /unlock older than 3 days',
+    );
+    return;
+  }
   const { owner, repo } = context.repo();
   const user = comment.user.login;
   const log = deps.log.child({
@@ -71,13 +82,23 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
   const pull = await context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number });
   const sha = pull.data.head.sha;
   const [reviews, checks, holder] = await Promise.all([
-    context.octokit.rest.pulls.listReviews({ owner, repo, pull_number: issue.number, per_page: 100 }),
+    // Every page: the 101st review may be the one that requested changes.
+    context.octokit.paginate(context.octokit.rest.pulls.listReviews, {
+      owner,
+      repo,
+      pull_number: issue.number,
+      per_page: 100,
+    }),
     context.octokit.rest.checks.listForRef({ owner, repo, ref: sha, per_page: 100 }),
     deps.locks.holder(command.environment),
   ]);
-  // The latest review of each reviewer counts (an approval after "changes requested" supersedes it).
+  // The latest review of each reviewer counts (an approval after "changes requested" supersedes it), and an
+  // approval counts only for the commit it approved: approve, push more commits, deploy is not an approval.
   const latest = new Map<string, string>();
-  for (const r of reviews.data) if (r.user && r.state !== 'COMMENTED') latest.set(r.user.login, r.state);
+  for (const r of reviews) {
+    if (!r.user || r.state === 'COMMENTED') continue;
+    latest.set(r.user.login, r.state === 'APPROVED' && r.commit_id !== sha ? STALE_APPROVAL : r.state);
+  }
   const facts: DeployFacts = {
     commenter: user,
     commenterPermission: permission.data.permission,
@@ -141,7 +162,10 @@ export async function onIssueComment(context: CommentContext, deps: GithubDeps):
     log.info({ deployment: id }, 'deployment created');
   } catch (err) {
     await deps.locks.release(command.environment, issue.number);
-    log.error({ err }, 'creating the deployment failed');
-    await reply(context, `@${user} the deployment could not be created: ${(err as Error).message}`);
+    const errorId = logFailure(log, err, 'creating the deployment failed');
+    await reply(
+      context,
+      `@${user} GitHub did not create the deployment, so nothing was deployed and \`${command.environment}\` is unlocked; try \`/deploy ${command.environment}\` again. (error ${errorId} in the bot's log)`,
+    );
   }
 }

@@ -1,9 +1,10 @@
 import type { Context } from 'probot';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 import { type CdkDiff, parseCdkDiffText } from '../domain/cdk-diff.js';
 import { assessTunnelRisk, riskJustification } from '../domain/tunnel-risk.js';
 import { type GithubDeps, isInfraPath } from './deps.js';
 import { type DiffCommentInput, renderDiffComment, riskConclusion } from './diff-comment.js';
-import { readZip } from './read-zip.js';
+import { readZip, ZIP_LIMITS, ZipError } from './read-zip.js';
 import { postRiskCheck } from './risk-check.js';
 
 /** The PR diff workflow uploads `cdk-diff` with cdk-diff.json ({stacks}) or the raw cdk-diff.txt. */
@@ -15,6 +16,10 @@ async function downloadDiff(
   const list = await context.octokit.rest.actions.listWorkflowRunArtifacts({ owner, repo, run_id: runId });
   const artifact = list.data.artifacts.find((a) => a.name === 'cdk-diff' && !a.expired);
   if (!artifact) return null;
+  if (artifact.size_in_bytes > ZIP_LIMITS.maxArchiveBytes)
+    throw new ZipError(
+      `cdk-diff artifact is ${artifact.size_in_bytes} bytes; the limit is ${ZIP_LIMITS.maxArchiveBytes}`,
+    );
   const zip = await context.octokit.rest.actions.downloadArtifact({
     owner,
     repo,
@@ -24,8 +29,11 @@ async function downloadDiff(
   const files = readZip(Buffer.from(zip.data as ArrayBuffer));
   const json = files.get('cdk-diff.json');
   if (json) {
-    const parsed = JSON.parse(json.toString('utf8')) as Partial<CdkDiff>;
-    if (!Array.isArray(parsed.stacks)) throw new Error('cdk-diff.json has no "stacks" array');
+    const parsed = parseBoundedJson(json.toString('utf8'), {
+      maxBytes: ZIP_LIMITS.maxInflatedBytes,
+      maxDepth: 32,
+    }) as Partial<CdkDiff> | null;
+    if (!parsed || !Array.isArray(parsed.stacks)) throw new Error('cdk-diff.json has no "stacks" array');
     return parsed as CdkDiff;
   }
   const text = files.get('cdk-diff.txt');

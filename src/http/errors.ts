@@ -17,12 +17,18 @@ export function httpStatusOf(err: unknown): number {
   return err instanceof TunnelOpsError ? STATUS[err.code] : 500;
 }
 
-export function sendError(res: ServerResponse, err: unknown): void {
+/** Typed errors say what was wrong; anything else names only the request id the log has the details under. */
+export function sendError(res: ServerResponse, err: unknown, requestId?: string): void {
   const status = httpStatusOf(err);
+  const ref = requestId ? ` (request ${requestId})` : '';
   const body =
-    err instanceof TunnelOpsError
+    err instanceof TunnelOpsError && status < 500
       ? { error: err.code, message: err.message }
-      : { error: 'internal', message: 'internal error; see the server log' };
+      : {
+          error: err instanceof TunnelOpsError ? err.code : 'internal',
+          message: `something went wrong on our side; the server log has the details${ref}`,
+          ...(requestId ? { requestId } : {}),
+        };
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

@@ -14,12 +14,30 @@ import {
 } from '../ports/route-tables.js';
 import type { DeploymentProgress, TaskRuntime, TunnelTaskState } from '../ports/tasks.js';
 import { createSandboxMetrics } from './sandbox-metrics.js';
-import { SandboxTunnels, sandboxId } from './sandbox-tunnels.js';
+import { SandboxTunnels, sandboxId, type Transition } from './sandbox-tunnels.js';
 
 /** The simulated account plus the sandbox's controls: break a tunnel's path, heal it, ask whether it is up. */
 export interface SandboxAccount extends Account {
   chaos: { break(site: string, tunnel: string): void; heal(site: string, tunnel: string): void };
   tunnelUp(site: string, tunnel: string): boolean;
+  /** Resolves once every change so far is saved (when the account persists its state). */
+  saved(): Promise<void>;
+}
+
+/** What the simulated account keeps across a restart: its routes and each tunnel's up/down history. */
+export interface SandboxState {
+  /** `${site}|${routeTableId}|${cidr}` -> tunnel. */
+  routes: Record<string, string>;
+  tunnels: Record<string, Transition[]>;
+}
+
+export interface SandboxAccountProps {
+  topology: Topology;
+  clock: Clock;
+  /** State saved by an earlier run (routes and chaos), e.g. from the store. */
+  initial?: SandboxState | null;
+  /** Saves the state after every change; a route change completes only once saved, like a real ReplaceRoute. */
+  persist?: (state: SandboxState) => Promise<void>;
 }
 
 /** A new ECS deployment of a sandbox tunnel takes this long (clock time) to become stable. */
@@ -30,17 +48,35 @@ export const SANDBOX_DEPLOY_MS = 3_000;
  * `replace` really moves it; tasks run 1/1 (a broken tunnel's task keeps running, only its probes fail);
  * instances run; probe stats follow each tunnel's up/down history.
  */
-export function createSandboxAccount(props: { topology: Topology; clock: Clock }): SandboxAccount {
+export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount {
   const { topology, clock } = props;
   const tunnels = new SandboxTunnels(topology, clock);
   const routes = new Map<string, string>();
   const routeKey = (site: string, rtb: string, cidr: string) => `${site}|${rtb}|${cidr}`;
   for (const site of topology.sites) {
     for (const rtb of site.routeTableIds) {
-      for (const cidr of site.onPremCidrs)
-        routes.set(routeKey(site.name, rtb, cidr), primaryTunnel(site).name);
+      for (const cidr of site.onPremCidrs) {
+        const key = routeKey(site.name, rtb, cidr);
+        const saved = props.initial?.routes[key];
+        // A saved route wins when its tunnel still exists; new routes start at the primary.
+        routes.set(key, saved && findTunnel(site, saved) ? saved : primaryTunnel(site).name);
+      }
     }
   }
+  if (props.initial) tunnels.restore(props.initial.tunnels);
+  // Saves run one after another so an older snapshot never lands after a newer one.
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const persist = props.persist;
+    if (!persist) return saving;
+    const state: SandboxState = { routes: Object.fromEntries(routes), tunnels: tunnels.snapshot() };
+    saving = saving.catch(() => undefined).then(() => persist(state));
+    return saving;
+  };
+  const chaos = (site: string, tunnel: string, up: boolean) => {
+    tunnels.set(tunnels.key(site, tunnel), up);
+    save().catch(() => undefined); // saved() reports a failure to whoever waits for it
+  };
 
   const routeTables: RouteTables = {
     async observe(sites) {
@@ -63,11 +99,13 @@ export function createSandboxAccount(props: { topology: Topology; clock: Clock }
       const key = writable(site, routeTableId, cidr, tunnel);
       if (!routes.has(key)) throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
       routes.set(key, tunnel);
+      await save();
     },
     async create(site, routeTableId, cidr, tunnel) {
       const key = writable(site, routeTableId, cidr, tunnel);
       if (routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
       routes.set(key, tunnel);
+      await save();
     },
   };
   function writable(site: Site, routeTableId: string, cidr: string, tunnel: string): string {
@@ -82,10 +120,11 @@ export function createSandboxAccount(props: { topology: Topology; clock: Clock }
     instances: createSandboxInstances(),
     metrics: createSandboxMetrics(tunnels, clock),
     chaos: {
-      break: (site, tunnel) => tunnels.set(tunnels.key(site, tunnel), false),
-      heal: (site, tunnel) => tunnels.set(tunnels.key(site, tunnel), true),
+      break: (site, tunnel) => chaos(site, tunnel, false),
+      heal: (site, tunnel) => chaos(site, tunnel, true),
     },
     tunnelUp: (site, tunnel) => tunnels.isUp(tunnels.key(site, tunnel)),
+    saved: () => saving,
   };
 }
 

@@ -3,7 +3,7 @@ import { TunnelOpsError } from '../domain/errors.js';
 import { findSite, findTunnel, tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
 
-interface Transition {
+export interface Transition {
   at: number;
   up: boolean;
 }
@@ -51,6 +51,20 @@ export class SandboxTunnels {
     const list = this.history.get(key) ?? [];
     list.push({ at: this.clock.now(), up });
     this.history.set(key, list);
+  }
+
+  /** Every tunnel's transitions, to keep across a restart. */
+  snapshot(): Record<string, Transition[]> {
+    return Object.fromEntries([...this.history].map(([k, list]) => [k, [...list]]));
+  }
+
+  /** Restores saved transitions of tunnels that still exist (the topology may have changed meanwhile). */
+  restore(saved: Record<string, Transition[]>): void {
+    for (const [key, list] of Object.entries(saved)) {
+      const [site, tunnel] = key.split('/');
+      const s = site ? findSite(this.topology, site) : undefined;
+      if (s && tunnel && findTunnel(s, tunnel)) this.history.set(key, [...list]);
+    }
   }
 
   isUp(key: string): boolean {

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import { SANDBOX_CHANNELS, SANDBOX_USERS } from './sandbox-directory.js';
 
 /** One Web API call as the stand-in saw it. */
 export interface TranscriptEntry {
@@ -154,6 +155,20 @@ export class SlackStandin {
           ok: true,
           message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`,
         };
+      case 'users.info': {
+        const id = String(args.user ?? '');
+        const name = SANDBOX_USERS[id];
+        return name
+          ? { ok: true, user: { id, name, real_name: name, profile: { display_name: name } } }
+          : { ok: false, error: 'user_not_found' };
+      }
+      case 'conversations.info': {
+        const id = String(args.channel ?? '');
+        const name = SANDBOX_CHANNELS[id];
+        return name
+          ? { ok: true, channel: { id, name, is_channel: true } }
+          : { ok: false, error: 'channel_not_found' };
+      }
       case 'usergroups.users.list': {
         const users = this.options.userGroups?.[String(args.usergroup ?? '')];
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

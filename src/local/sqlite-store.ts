@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { AuditEntry, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type { AuditEntry, AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 
 /** Schema migrations, applied in order; user_version records how far a database has come. */
 const MIGRATIONS: string[] = [
@@ -46,6 +46,12 @@ function prepareStatements(db: Database.Database) {
     listAudit: db.prepare<[number], { entry: string }>('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?'),
     listSiteAudit: db.prepare<[string, number], { entry: string }>(
       'SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?',
+    ),
+    pageAudit: db.prepare<[number, number], { seq: number; entry: string }>(
+      'SELECT seq, entry FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+    ),
+    pageSiteAudit: db.prepare<[string, number, number], { seq: number; entry: string }>(
+      'SELECT seq, entry FROM audit WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     ),
   };
 }
@@ -171,6 +177,22 @@ export class SqliteStore implements Store {
         ? this.sql.listAudit.all(limit)
         : this.sql.listSiteAudit.all(query.site, limit);
     return rows.reverse().map((r) => JSON.parse(r.entry) as AuditEntry);
+  }
+
+  async pageAudit(query: AuditPageQuery): Promise<AuditPage> {
+    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(query.before);
+    if (!Number.isSafeInteger(before)) return { entries: [], next: null };
+    // One more than asked tells whether another page follows.
+    const rows =
+      query.site === undefined
+        ? this.sql.pageAudit.all(before, query.limit + 1)
+        : this.sql.pageSiteAudit.all(query.site, before, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      entries: page.map((r) => JSON.parse(r.entry) as AuditEntry),
+      next: rows.length > query.limit && last ? String(last.seq) : null,
+    };
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,19 @@ export interface AuditQuery {
   limit?: number;
 }
 
+export interface AuditPageQuery {
+  site?: string;
+  limit: number;
+  /** A `next` from the previous page: entries older than it. */
+  before?: string;
+}
+
+/** Newest first; `next` is null on the last page. */
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: string | null;
+}
+
 export interface Store {
   get<T>(ns: string, key: string): Promise<Versioned<T> | null>;
   /** Writes only if the key is absent or expired. True when this call created it. */
@@ -54,5 +67,7 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** One page of the audit log, newest first, for callers that page through all of it (GET /api/audit). */
+  pageAudit(query: AuditPageQuery): Promise<AuditPage>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { Topology } from '../config/topology-schema.js';
+import type { AlarmEvent } from '../domain/alarm-event.js';
 import { mapAlarm } from '../domain/alarm-mapping.js';
 import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { type AlarmMessageDoc, type AlarmRecord, applyAlarmEvent } from '../domain/alarm-record.js';
@@ -38,6 +39,9 @@ export interface AlarmServiceProps {
 }
 
 const done = () => Promise.resolve();
+
+const sameChange = (known: AlarmRecord, event: AlarmEvent): boolean =>
+  known.state === event.state && known.since === event.since && known.reason === event.reason;
 
 /**
  * Alarms in, Slack out. `ingest` dedupes on MessageId (persisted, with a TTL), applies the change to the
@@ -115,6 +119,15 @@ export class AlarmService implements NotificationSink {
           this.records.get(event.id) ??
           (await this.props.store.get<AlarmRecord>(NS_ALARM, event.id))?.value ??
           null;
+        // The same state, time and reason again (a re-post, not an SNS retry): Slack already shows it.
+        if (known && sameChange(known, event)) {
+          return {
+            status: 'duplicate' as const,
+            reason: 'already shown',
+            alarmId: event.id,
+            settled: () => this.publisher.whenShown(known.id, known.rev),
+          };
+        }
         const target = mapAlarm(this.props.topology, event);
         const channel =
           (target && findSite(this.props.topology, target.site)?.slackChannel) ?? this.defaultChannel;

@@ -2,7 +2,7 @@ import type { Site } from '../config/topology-schema.js';
 import type { ApprovalRequest, ApprovalResult } from '../domain/approval.js';
 import { reasonOf } from '../domain/outcome.js';
 import { routeSlots } from '../domain/route-plan.js';
-import type { Logger } from '../log.js';
+import { type Logger, logFailure } from '../log.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { FailoverExecutor } from './failover-executor.js';
 import type { RedeployExecutor } from './redeploy-executor.js';
@@ -68,8 +68,11 @@ export async function runApproved(
       detail: { ...res },
     };
   } catch (err) {
-    deps.log.error({ err, requestId: r.id }, 'executor threw');
-    return { ok: false, summary: `Unexpected error: ${reasonOf(err)}` };
+    const errorId = logFailure(deps.log, err, 'executor threw', { requestId: r.id });
+    return {
+      ok: false,
+      summary: `The run stopped on an unexpected error; check \`/vpn status ${r.site}\` for where the routes are. (error ${errorId} in the bot's log)`,
+    };
   }
 }
 

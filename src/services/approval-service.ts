@@ -6,6 +6,7 @@ import {
   requestId,
   transition,
 } from '../domain/approval.js';
+import { type PendingRequest, pendingRequests } from '../domain/pending.js';
 import type { SiteStatus } from '../domain/status.js';
 import { findSite } from '../domain/topology.js';
 import type { Logger } from '../log.js';
@@ -21,6 +22,7 @@ import { sweepApprovals } from './approval-sweep.js';
 import { ApprovalTransitions, type DecisionOutcome } from './approval-transitions.js';
 import { Approvers } from './approvers.js';
 import type { FailoverExecutor, TargetCheck } from './failover-executor.js';
+import { renewLeaseWhileRunning } from './lease-renewal.js';
 import type { RedeployExecutor } from './redeploy-executor.js';
 
 export interface ApprovalServiceProps {
@@ -37,6 +39,8 @@ export interface ApprovalServiceProps {
   /** The site's status, if the deployment has a status service: one read for routes and target health. */
   siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
   random?: (size: number) => Uint8Array;
+  /** How often a running request's lease is renewed (default: a quarter of the lease). */
+  leaseRenewMs?: number;
 }
 
 export type RequestInput = ApprovalRequestInput;
@@ -59,7 +63,7 @@ export class ApprovalService {
   private readonly random: (size: number) => Uint8Array;
 
   constructor(private readonly props: ApprovalServiceProps) {
-    this.requests = new ApprovalStore(props.store);
+    this.requests = new ApprovalStore(props.store, () => props.clock.now());
     this.approvers = new Approvers(props);
     this.notifier = new ApprovalNotifier(props);
     this.transitions = new ApprovalTransitions({
@@ -96,7 +100,13 @@ export class ApprovalService {
       expiresAt: now + site.approvalExpiryMinutes * 60_000,
     };
     const created = await this.requests.create(draft);
-    if (!created.created) return { ok: true, created: false, request: created.existing };
+    if (!created.created) {
+      if ('existing' in created) return { ok: true, created: false, request: created.existing };
+      return {
+        ok: false,
+        reason: `Another ${input.action} request for ${site.name} is being created right now; try again in a few seconds.`,
+      };
+    }
     await this.transitions.audit(draft, 'requested', draft.requester, {
       reason: draft.reason,
       to: draft.to,
@@ -166,9 +176,11 @@ export class ApprovalService {
   }
 
   async cancel(id: string, user: string): Promise<DecisionOutcome> {
+    const who = await this.whoDecides(id, user);
+    if (!who) return { ok: false, reason: `No request ${id}.` };
     const cancelled = await this.transitions.step(
       id,
-      { kind: 'cancel', user, now: this.props.clock.now() },
+      { kind: 'cancel', user, isApprover: who.isApprover, now: this.props.clock.now() },
       undefined,
       { event: 'cancelled', actor: user },
     );
@@ -176,6 +188,16 @@ export class ApprovalService {
       await this.notifier.update(cancelled.request);
     }
     return cancelled;
+  }
+
+  /** Open requests (of one site, or all), oldest first. */
+  async pending(site?: string): Promise<PendingRequest[]> {
+    const open = await this.requests.listOpen();
+    return pendingRequests(
+      open.map((r) => r.value),
+      this.props.clock.now(),
+      site,
+    );
   }
 
   async get(id: string): Promise<ApprovalRequest | null> {
@@ -203,10 +225,23 @@ export class ApprovalService {
     });
     if (!started.ok) return started;
     let current = started.request;
-    await this.notifier.update(current);
-    const result = await runApproved(current, site, this.props, (line) =>
-      this.notifier.addProgress(current, line),
-    );
+    const stopRenewing = renewLeaseWhileRunning({
+      transitions: this.transitions,
+      id: a.id,
+      clock: this.props.clock,
+      leaseMs: EXECUTION_LEASE_MS[a.action],
+      ...(this.props.leaseRenewMs ? { everyMs: this.props.leaseRenewMs } : {}),
+      log: this.props.log,
+    });
+    let result: Awaited<ReturnType<typeof runApproved>>;
+    try {
+      await this.notifier.update(current);
+      result = await runApproved(current, site, this.props, (line) =>
+        this.notifier.addProgress(current, line),
+      );
+    } finally {
+      stopRenewing();
+    }
     const finished = await this.transitions.step(a.id, {
       kind: 'finish',
       result,

@@ -7,10 +7,26 @@ const OPEN_NS = 'approval-open';
 const KEEP_CLOSED_MS = 30 * 24 * 3600_000;
 
 const openKey = (site: string, action: ApprovalAction): string => `${site}/${action}`;
+/**
+ * A claim whose request record is missing is someone else's create in progress for this long: a slow store
+ * write must not make it look abandoned. Only a claimer that died between claim and write leaves one older.
+ */
+export const CLAIM_GRACE_MS = 30_000;
+/** While a fresh claim has no record yet, look again this often, this many times (~2 s), then say "busy". */
+const CLAIM_POLL_MS = 25;
+const CLAIM_POLLS = 80;
+
+interface OpenClaim {
+  id: string;
+  /** Absent in claims written before this field existed: those are judged by their record alone. */
+  claimedAt?: number;
+}
 
 export type CreateOutcome =
   | { created: true; record: Versioned<ApprovalRequest> }
-  | { created: false; existing: ApprovalRequest };
+  | { created: false; existing: ApprovalRequest }
+  /** Another request for the slot is being created right now (its record is not written yet). */
+  | { created: false; busy: true };
 
 /**
  * Approval requests as store records. Every state change is a compare-and-set on the record's version, so
@@ -18,7 +34,10 @@ export type CreateOutcome =
  * key in its own namespace, claimed before the request exists and released when it closes.
  */
 export class ApprovalStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(id: string): Promise<Versioned<ApprovalRequest> | null> {
     return this.store.get<ApprovalRequest>(NS, id);
@@ -27,24 +46,30 @@ export class ApprovalStore {
   /** Creates the request unless another one is open for the same site and action (then returns that one). */
   async create(request: ApprovalRequest): Promise<CreateOutcome> {
     const key = openKey(request.site, request.action);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await this.store.create(OPEN_NS, key, { id: request.id })) {
+    let polls = 0;
+    for (let attempt = 0; attempt < 10; ) {
+      if (await this.store.create<OpenClaim>(OPEN_NS, key, { id: request.id, claimedAt: this.now() })) {
         await this.store.create(NS, request.id, request);
         const record = await this.get(request.id);
         if (!record) throw new Error(`approval ${request.id} vanished right after it was created`);
         return { created: true, record };
       }
-      const open = await this.store.get<{ id: string }>(OPEN_NS, key);
-      if (!open) continue; // released meanwhile: try again
+      const open = await this.store.get<OpenClaim>(OPEN_NS, key);
+      if (!open) {
+        attempt++;
+        continue; // released meanwhile: try again
+      }
       const existing = await this.get(open.value.id);
       if (existing && !isTerminal(existing.value)) return { created: false, existing: existing.value };
-      if (!existing) {
-        // The claimer writes the request right after claiming; give it a moment before calling the claim stale.
-        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-        if (await this.get(open.value.id)) continue;
+      if (!existing && this.now() - (open.value.claimedAt ?? 0) < CLAIM_GRACE_MS) {
+        // The claimer is still writing its request: wait for it, never steal its slot.
+        if (++polls > CLAIM_POLLS) return { created: false, busy: true };
+        await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+        continue;
       }
-      // The holder closed (or a process died between closing and releasing): free the key at its version.
+      // The holder closed (or died before writing or releasing): free the key at its version.
       await this.store.delete(OPEN_NS, key, open.version);
+      attempt++;
     }
     throw new Error(`could not claim the open ${request.action} request slot of ${request.site}`);
   }

@@ -4,12 +4,15 @@ import type { Logger } from '../log.js';
 import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 
-const CACHE_MS = 60_000;
-
 /**
- * Who may approve for a site: listed user ids, or members of listed Slack user groups
- * (usergroups.users.list, cached a minute so a burst of clicks costs one call per group).
+ * Long enough that a burst of clicks on one request (double clicks, several approvers at once) costs one
+ * usergroups.users.list call per group; short enough that someone removed from the group cannot approve
+ * for more than a few seconds after. 5 s keeps even a steady stream of clicks at 12 calls a minute per
+ * group, under the method's Tier 2 limit (20+/min).
  */
+export const APPROVER_CACHE_MS = 5_000;
+
+/** Who may approve for a site: listed user ids, or members of listed Slack user groups. */
 export class Approvers {
   private readonly cache = new Map<string, { at: number; members: Promise<string[]> }>();
 
@@ -25,7 +28,7 @@ export class Approvers {
   private members(group: string): Promise<string[]> {
     const now = this.props.clock.now();
     const hit = this.cache.get(group);
-    if (hit && now - hit.at < CACHE_MS) return hit.members;
+    if (hit && now - hit.at < APPROVER_CACHE_MS) return hit.members;
     const members = this.props.chat.userGroupMembers(group).catch((err) => {
       // Fail closed: nobody is an approver through a group we cannot read; forget the failure at once.
       this.props.log.warn({ err, group }, 'could not list user group members');

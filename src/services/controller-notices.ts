@@ -1,5 +1,6 @@
 import type { Site } from '../config/topology-schema.js';
 import type { Decision } from '../domain/failover-policy.js';
+import { escapeMrkdwn } from '../domain/mrkdwn.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { FailoverResult } from './failover-executor.js';
@@ -39,14 +40,14 @@ export function failoverText(site: Site, decision: Decision, result: FailoverRes
     return `<!here> :warning: *${site.name}*: did not fail over to ${decision.to}: ${result.reason}.\nWhy it was tried: ${decision.reason}`;
   }
   if (result.ok) {
-    return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${decision.reason}`;
+    return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${escapeMrkdwn(decision.reason)}`;
   }
-  return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${result.reason}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${decision.reason}`;
+  return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${escapeMrkdwn(result.reason)}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${escapeMrkdwn(decision.reason)}`;
 }
 
 export function alertText(site: Site, decision: Decision, extra?: string): string {
   const loud = decision.code === 'both-down' ? '<!here> :fire: ' : ':warning: ';
-  return `${loud}*${site.name}* failover controller: ${decision.reason}${extra ? `\n${extra}` : ''}`;
+  return `${loud}*${site.name}* failover controller: ${escapeMrkdwn(decision.reason)}${extra ? `\n${escapeMrkdwn(extra)}` : ''}`;
 }
 
 /** The decision's evidence as lines for the approval message. */

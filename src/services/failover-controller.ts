@@ -1,4 +1,5 @@
 import type { Site, Topology } from '../config/topology-schema.js';
+import { CONTROLLER_ACTOR } from '../domain/approval.js';
 import { type Decision, decide } from '../domain/failover-policy.js';
 import { reasonOf } from '../domain/outcome.js';
 import { routeSlots } from '../domain/route-plan.js';
@@ -83,7 +84,7 @@ export class FailoverController {
   private readonly executor: FailoverRunner;
 
   constructor(private readonly props: FailoverControllerProps) {
-    this.actor = props.actor ?? 'controller';
+    this.actor = props.actor ?? CONTROLLER_ACTOR;
     this.executor =
       props.executor ??
       heartbeatFailoverExecutor({

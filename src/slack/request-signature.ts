@@ -21,8 +21,10 @@ export function verifySlackRequest(
   if (typeof signature !== 'string' || typeof tsHeader !== 'string') {
     throw new UnauthorizedError('missing X-Slack-Signature or X-Slack-Request-Timestamp');
   }
+  // Slack sends plain decimal seconds; `0x...`, `1e9`, `<ts>.000` or padding are not Slack.
+  if (!/^[1-9]\d{0,11}$/.test(tsHeader))
+    throw new UnauthorizedError('X-Slack-Request-Timestamp is not plain decimal seconds');
   const ts = Number(tsHeader);
-  if (!Number.isInteger(ts)) throw new UnauthorizedError('X-Slack-Request-Timestamp is not a number');
   if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_S)
     throw new UnauthorizedError('stale request: timestamp more than 5 minutes off');
   const expected = Buffer.from(signSlackRequest(secret, ts, rawBody));

@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 import { BadRequestError, UnauthorizedError } from '../domain/errors.js';
 import { sendError } from '../http/errors.js';
 import { type RoutedRequest, sendJson, sendText } from '../http/server.js';
+import { logFailure } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import { verifySlackRequest } from './request-signature.js';
 
@@ -85,10 +87,10 @@ export class RouterReceiver implements Receiver {
         sendJson(res, 400, { error: 'bad_request', message: 'malformed Slack payload' });
         return;
       }
-      req.log.error({ err }, 'Slack listener failed');
+      const errorId = logFailure(req.log, err, 'Slack listener failed');
       sendJson(res, 200, {
         response_type: 'ephemeral',
-        text: `Sorry, that failed: ${(err as Error).message}`,
+        text: `Sorry, that failed on our side. Operators can look up error ${errorId} in the bot's log.`,
       });
       return;
     }
@@ -113,13 +115,7 @@ function parseSlackBody(req: RoutedRequest): Record<string, unknown> {
   throw new BadRequestError(`unsupported content type "${type.slice(0, 60)}"`);
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body is not valid JSON');
-  }
-}
+const parseJson = (text: string): unknown => parseBoundedJson(text);
 
 function asObject(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))

@@ -43,8 +43,9 @@ export function createSnsEndpoint(props: SnsEndpointProps): RouteHandler {
       );
     } catch (err) {
       const rejection = err instanceof SnsRejection ? err : new SnsRejection(400, 'unverifiable message');
+      // The reason (topic allowlist, certificate trouble) is for the operator's log, not for the caller.
       req.log.warn({ reason: rejection.reason, status: rejection.status }, 'rejected SNS message');
-      sendJson(res, rejection.status, { error: 'rejected', reason: rejection.reason });
+      sendJson(res, rejection.status, { error: 'rejected', requestId: req.id });
       return;
     }
     const log = req.log.child({

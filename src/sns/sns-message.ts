@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 
 /**
  * The JSON body SNS POSTs to an HTTP(S) subscription (and puts in SQS bodies without raw delivery).
@@ -52,9 +53,9 @@ type ParsedSns = { ok: true; message: SnsMessage } | { ok: false; reason: string
 export function parseSnsMessage(body: string): ParsedSns {
   let json: unknown;
   try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'body is not JSON' };
+    json = parseBoundedJson(body);
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
   }
   const r = snsMessageSchema.safeParse(json);
   if (!r.success) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseBoundedJson } from '../domain/bounded-json.js';
 import type { Logger } from '../log.js';
 import { SnsRejection, type SnsVerifier } from './sns-verifier.js';
 
@@ -19,7 +20,7 @@ export function createSqsBodyHandler(props: { verifier: SnsVerifier; alarms: Ala
   return async (body: string, log: Logger): Promise<'done' | 'retry'> => {
     let envelope = false;
     try {
-      const json = JSON.parse(body) as Record<string, unknown>;
+      const json = parseBoundedJson(body) as Record<string, unknown>;
       envelope =
         typeof json === 'object' && json !== null && typeof json.Type === 'string' && 'Signature' in json;
     } catch {

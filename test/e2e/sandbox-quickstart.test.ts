@@ -2,67 +2,44 @@
  * The README's quick start, for real: `npm start`'s entry point as a child process with no credentials,
  * driven by the `vpn` CLI the way a newcomer would.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileAsync, freePort, sandboxEnv, stopChild, waitHealthy } from '../helpers/sandbox-process.js';
 
-const run = promisify(execFile);
 let server: ChildProcess;
 let dataDir: string;
 let port: number;
 let env: NodeJS.ProcessEnv;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-const vpn = async (...args: string[]) =>
-  (await run('npx', ['tsx', 'src/cli/vpn.ts', ...args], { env, timeout: 30_000 })).stdout;
+/** The CLI's output; a refusal exits 1, which is expected here too, so its stdout is returned as well. */
+const vpn = async (...args: string[]): Promise<string> => {
+  try {
+    return (await execFileAsync('npx', ['tsx', 'src/cli/vpn.ts', ...args], { env, timeout: 30_000 })).stdout;
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string };
+    if (x.code === 1 && x.stdout) return x.stdout;
+    throw e;
+  }
+};
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-sandbox-'));
   port = await freePort();
   // No AWS or Slack credentials: the sandbox.
-  env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(AWS_|SLACK_|WEBHOOK_SECRET|TUNNELOPS_)/.test(k)),
-  );
-  Object.assign(env, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TUNNELOPS_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  });
+  env = sandboxEnv({ PORT: String(port), TUNNELOPS_DATA_DIR: dataDir });
   // node itself (not npx) so SIGTERM reaches the app and nothing outlives the test.
   server = spawn(process.execPath, ['--import', 'tsx', 'app.ts'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the sandbox did not start within 30 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitHealthy(`http://127.0.0.1:${port}`, server, 30_000);
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopChild(server);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -79,8 +56,11 @@ describe('sandbox quick start', () => {
     expect(id).toBeDefined();
     const self = await vpn('--as', 'UREQUESTER', 'approve', id!);
     expect(self).toContain('only you can see this');
+    expect(self).toContain('two-person rule');
     expect(await vpn('status', 'dc1')).toMatch(/Active tunnel:\*? \*?primary/);
-    await vpn('--as', 'UAPPROVER1', 'approve', id!);
+    expect(await vpn('--as', 'UAPPROVER1', 'approve', id!)).toContain(
+      '4 route(s) moved from primary to secondary',
+    );
     let status = '';
     for (let i = 0; i < 20 && !/Active tunnel:\*? \*?secondary/.test(status); i++) {
       await new Promise((r) => setTimeout(r, 250));

@@ -6,7 +6,7 @@ import { loadEnv } from '../../src/config/load-env.js';
 import { parseTopology } from '../../src/config/load-topology.js';
 import type { Topology } from '../../src/config/topology-schema.js';
 import { SlackCommandClient } from '../../src/local/slack-command-client.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import type { Account } from '../../src/ports/account.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { Store } from '../../src/ports/store.js';
@@ -28,6 +28,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse a data dir (restart tests). */
   dataDir?: string;
+  /** A logger the test reads back (default: silent). */
+  log?: Logger;
 }
 
 /** Starts the real app on a random loopback port with a fresh data dir and a signed Slack client. */
@@ -44,7 +46,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp({
     env,
     topology: options.topology ?? demoTopology(),
-    log: silentLogger(),
+    log: options.log ?? silentLogger(),
     ...(options.account ? { account: options.account } : {}),
     ...(options.store ? { store: options.store } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

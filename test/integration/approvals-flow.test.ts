@@ -114,7 +114,8 @@ describe('approval workflow in the sandbox (real HTTP server, signed requests)',
     const other = await fetch(`${app.url}/api/audit?site=nowhere`, {
       headers: { authorization: 'Bearer audit-token' },
     });
-    expect(((await other.json()) as { entries: unknown[] }).entries).toEqual([]);
+    expect(other.status).toBe(404); // like /api/status: an unknown site is not an empty one
+    expect(((await other.json()) as { message: string }).message).toContain('unknown site "nowhere"');
     const bad = await fetch(`${app.url}/api/audit?site=../x`, {
       headers: { authorization: 'Bearer audit-token' },
     });

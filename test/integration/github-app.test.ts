@@ -1,26 +1,19 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { Probot, ProbotOctokit } from 'probot';
-import { loadEnv } from '../../src/config/load-env.js';
+import type { Probot } from 'probot';
 import { parseCdkDiffText } from '../../src/domain/cdk-diff.js';
 import { assessTunnelRisk } from '../../src/domain/tunnel-risk.js';
-import { githubDeps } from '../../src/features/github.js';
-import { githubApp } from '../../src/github/github-app.js';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
-import { silentLogger } from '../../src/log.js';
 import type { Chat, ChatMessage } from '../../src/ports/chat.js';
 import { demoTopology } from '../helpers/test-app.js';
+import { testProbot } from '../helpers/test-probot.js';
 import { makeZip } from '../helpers/zip.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/github/${name}.json`, 'utf8'));
 const API = 'https://api.github.com';
 const REPO = '/repos/Codertocat/Hello-World';
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
-const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs1', format: 'pem' })
-  .toString();
 
 class RecordingChat implements Chat {
   readonly posts: Array<{ channel: string; message: ChatMessage }> = [];
@@ -43,30 +36,7 @@ let chat: RecordingChat;
 beforeEach(() => {
   store = new SqliteStore({ path: ':memory:' });
   chat = new RecordingChat();
-  probot = new Probot({
-    appId: 123,
-    privateKey,
-    logLevel: 'fatal',
-    // Probot's throttle ignores the object form; the function form really turns retry and throttle off.
-    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({
-      ...o,
-      retry: { enabled: false },
-      throttle: { ...o.throttle, enabled: false },
-    })),
-  });
-  const env = loadEnv({ TUNNELOPS_DEPLOY_ENVIRONMENTS: 'staging,prod' });
-  probot.load(
-    githubApp(
-      githubDeps({
-        topology: demoTopology(),
-        store,
-        chat,
-        clock: { now: () => Date.now() },
-        log: silentLogger(),
-        env,
-      }),
-    ),
-  );
+  probot = testProbot(store, chat);
 });
 
 afterEach(async () => {
@@ -198,12 +168,13 @@ function deployComment(body = '/deploy prod', login = 'octo-deployer') {
   payload.issue.pull_request = { url: `${API}${REPO}/pulls/1` };
   payload.comment.body = body;
   payload.comment.user.login = login;
+  payload.comment.created_at = new Date().toISOString();
   return payload;
 }
 
 interface Gate {
   permission?: string;
-  reviews?: Array<{ user: { login: string }; state: string }>;
+  reviews?: Array<{ user: { login: string }; state: string; commit_id?: string }>;
   checks?: Array<{ name: string; status: string; conclusion: string | null }>;
   mergeable?: boolean | null;
   mergeableState?: string;
@@ -224,7 +195,7 @@ function nockFacts(api: nock.Scope, g: Gate = {}) {
     })
     .get(`${REPO}/pulls/1/reviews`)
     .query(true)
-    .reply(200, g.reviews ?? [{ user: { login: 'reviewer' }, state: 'APPROVED' }])
+    .reply(200, g.reviews ?? [{ user: { login: 'reviewer' }, state: 'APPROVED', commit_id: SHA }])
     .get(`${REPO}/commits/${SHA}/check-runs`)
     .query(true)
     .reply(200, {
@@ -267,7 +238,7 @@ describe('/deploy', () => {
     ['without write permission', { permission: 'read' }, 'needs write, maintain or admin permission'],
     [
       'approved only by its author',
-      { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED' }] },
+      { reviews: [{ user: { login: 'Codertocat' }, state: 'APPROVED', commit_id: SHA }] },
       'no approving review from someone other than the author',
     ],
     [

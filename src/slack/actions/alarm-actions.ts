@@ -1,4 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
+import { parseBoundedJson } from '../../domain/bounded-json.js';
 import type { Logger } from '../../log.js';
 import type { Chat } from '../../ports/chat.js';
 import type { AlarmService } from '../../services/alarm-service.js';
@@ -22,7 +23,10 @@ const channelOf = (body: BlockButtonAction): string => body.channel?.id ?? body.
 
 function parseFailoverValue(raw: string | undefined): { site: string; key: string } | null {
   try {
-    const v = JSON.parse(raw ?? '') as { site?: unknown; key?: unknown };
+    const v = parseBoundedJson(raw ?? '', { maxBytes: 2000, maxDepth: 2 }) as {
+      site?: unknown;
+      key?: unknown;
+    };
     return typeof v.site === 'string' && typeof v.key === 'string' ? { site: v.site, key: v.key } : null;
   } catch {
     return null;

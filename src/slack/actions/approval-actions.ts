@@ -1,5 +1,6 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
-import type { Logger } from '../../log.js';
+import { parseBoundedJson } from '../../domain/bounded-json.js';
+import { type Logger, logFailure } from '../../log.js';
 import type { ApprovalService } from '../../services/approval-service.js';
 import {
   APPROVE_ACTION,
@@ -23,7 +24,7 @@ function channelOf(body: BlockButtonAction): string {
 
 function parseMetadata(raw: string): { id: string; channel: string } | null {
   try {
-    const m = JSON.parse(raw) as { id?: unknown; channel?: unknown };
+    const m = parseBoundedJson(raw, { maxBytes: 3000, maxDepth: 2 }) as { id?: unknown; channel?: unknown };
     return typeof m.id === 'string' && typeof m.channel === 'string'
       ? { id: m.id, channel: m.channel }
       : null;
@@ -66,11 +67,11 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
         view: denyModal(check.request, channelOf(body)) as never,
       });
     } catch (err) {
-      log.warn({ err, requestId: id }, 'could not open the deny modal');
+      const errorId = logFailure(log, err, 'could not open the deny modal', { requestId: id });
       await approvals.tell(
         channelOf(body),
         user,
-        `Could not open the reason dialog; try again. (${(err as Error).message})`,
+        `Could not open the reason dialog; the request is unchanged, try again. (error ${errorId})`,
       );
     }
   });

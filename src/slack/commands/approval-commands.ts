@@ -5,6 +5,7 @@ import type { Store } from '../../ports/store.js';
 import type { ApprovalService, RequestOutcome } from '../../services/approval-service.js';
 import { describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
+import { pendingText } from '../views/pending-view.js';
 import type { CommandHandlers } from './vpn-command.js';
 
 const HISTORY_ENTRIES = 25;
@@ -21,7 +22,7 @@ function requestReply(outcome: RequestOutcome, channel: string | undefined): str
 const cancelReply = (r: ApprovalRequest): string =>
   `Cancelled \`${r.id}\` (${describeAsk(r)}). Nothing was changed.`;
 
-/** `/vpn failover`, `/vpn redeploy`, `/vpn history`, `/vpn cancel`: all replies are ephemeral. */
+/** `/vpn failover`, `/vpn redeploy`, `/vpn history`, `/vpn pending`, `/vpn cancel`: all replies are ephemeral. */
 export function approvalCommands(deps: {
   approvals: ApprovalService;
   store: Store;
@@ -68,6 +69,14 @@ export function approvalCommands(deps: {
         limit: HISTORY_ENTRIES,
       });
       await ctx.respond(historyMessage(entries, cmd.site) as never);
+    },
+    pending: async (cmd, ctx) => {
+      if (cmd.site && !findSite(topology, cmd.site)) {
+        await ctx.respond({ response_type: 'ephemeral', text: unknownSite(cmd.site) });
+        return;
+      }
+      const list = await approvals.pending(cmd.site);
+      await ctx.respond({ response_type: 'ephemeral', text: pendingText(list, cmd.site) });
     },
     cancel: async (cmd, ctx) => {
       const outcome = await approvals.cancel(cmd.requestId, ctx.userId);

@@ -1,6 +1,6 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import { parseVpnCommand, type VpnCommand } from '../../domain/vpn-command.js';
-import type { Logger } from '../../log.js';
+import { type Logger, logFailure } from '../../log.js';
 import { helpMessage } from '../views/help-view.js';
 
 export interface CommandContext {
@@ -57,10 +57,10 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
     try {
       await handler(cmd, ctx);
     } catch (err) {
-      reqLog.error({ err }, 'command failed');
+      const errorId = logFailure(reqLog, err, 'command failed');
       await respond({
         response_type: 'ephemeral',
-        text: `:x: \`/vpn ${cmd.kind}\` failed: ${(err as Error).message}`,
+        text: `:x: \`/vpn ${cmd.kind}\` failed on our side; nothing more was done. Operators can look up error ${errorId} in the bot's log.`,
       });
     }
   });

@@ -1,5 +1,6 @@
 import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
+import { escapeMrkdwn, unescapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { ChatMessage } from '../../ports/chat.js';
 
 /**
@@ -17,8 +18,10 @@ const SECTION_LIMIT = 2900;
 const MAX_BLOCKS = 48;
 
 const alarmLine = (r: Pick<AlarmRecord, 'name' | 'state'>): string =>
-  `${EMOJI[r.state]} \`${r.name}\` *${r.state}*`;
+  `${EMOJI[r.state]} \`${esc(r.name)}\` *${r.state}*`;
 
+/** Alarm names, reasons and dimensions come from outside (CloudWatch, whoever created the alarm). */
+const esc = escapeMrkdwn;
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const slackDate = (iso: string): string => {
   const s = Math.floor(Date.parse(iso) / 1000);
@@ -85,19 +88,27 @@ export function renderAlarmMessage(
   }
   const resolved = record.state === 'OK';
   const fields = [
-    { type: 'mrkdwn', text: `*Reason*\n${clip(record.reason || '—', 600)}` },
+    { type: 'mrkdwn', text: `*Reason*\n${esc(clip(record.reason || '—', 600))}` },
     { type: 'mrkdwn', text: `*Since*\n${slackDate(record.since)}` },
   ];
-  if (record.metric) {
+  if (record.metric?.name) {
     const dims = Object.entries(record.metric.dimensions)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
     fields.push({
       type: 'mrkdwn',
-      text: `*Metric*\n${clip(`${record.metric.namespace}/${record.metric.name}${dims ? ` (${dims})` : ''}`, 300)}`,
+      text: `*Metric*\n${esc(clip(`${record.metric.namespace}/${record.metric.name}${dims ? ` (${dims})` : ''}`, 300))}`,
     });
   }
-  if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${clip(record.region, 100)}` });
+  const math = record.metric?.expression;
+  if (math) {
+    // Written by whoever configured the alarm: shown literally (mrkdwn's three escapes).
+    const text = escapeMrkdwn(
+      clip(`${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`, 300),
+    );
+    fields.push({ type: 'mrkdwn', text: `*Expression*\n${text}` });
+  }
+  if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${esc(clip(record.region, 100))}` });
   const blocks: unknown[] = [
     {
       type: 'section',
@@ -112,7 +123,7 @@ export function renderAlarmMessage(
   if (ack) blocks.push(ack);
   const act = actions(doc, [record]);
   if (act) blocks.push(act);
-  return { text: `${record.state}: ${record.name}${resolved ? ' (resolved)' : ''}`, blocks };
+  return { text: `${record.state}: ${esc(record.name)}${resolved ? ' (resolved)' : ''}`, blocks };
 }
 
 /** One site's burst, or the storm summary: every alarm as one line, grouped by site, packed into sections. */
@@ -177,7 +188,7 @@ export function renderGroupMessage(doc: AlarmMessageDoc, records: AlarmRecord[])
 export function renderThreadReply(record: AlarmRecord, from: AlarmState | undefined): ChatMessage {
   const change = from && from !== record.state ? `${from} → *${record.state}*` : `*${record.state}*`;
   return {
-    text: `${EMOJI[record.state]} ${change} at ${slackDate(record.since)}: ${clip(record.reason || '—', 300)}`,
+    text: `${EMOJI[record.state]} ${change} at ${slackDate(record.since)}: ${esc(clip(record.reason || '—', 300))}`,
   };
 }
 
@@ -196,7 +207,7 @@ export function shownAlarmStates(message: { text?: string; blocks?: unknown }): 
   walk(message.blocks ?? []);
   for (const t of texts)
     for (const m of t.matchAll(/`([^`]+)` \*(ALARM|OK|INSUFFICIENT_DATA)\*/g))
-      out.set(m[1]!, m[2] as AlarmState);
+      out.set(unescapeMrkdwn(m[1]!), m[2] as AlarmState);
   return out;
 }
 

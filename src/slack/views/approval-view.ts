@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from '../../domain/approval.js';
+import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { ChatMessage } from '../../ports/chat.js';
 
 export const APPROVE_ACTION = 'approval_approve';
@@ -19,6 +20,8 @@ const MAX_SECTION = 2900; // Slack allows 3000 characters per section text
 export const mention = (actor: string | undefined): string =>
   actor && /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : (actor ?? 'someone');
 const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Text a person or an outside system wrote (reasons, evidence, progress, results). */
+const esc = escapeMrkdwn;
 const slackDate = (ms: number): string =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 export const formatDuration = (ms: number): string =>
@@ -43,11 +46,11 @@ function statusLine(r: ApprovalRequest): string {
     case 'executing':
       return `:gear: Approved by ${mention(r.approver)}; running…`;
     case 'succeeded':
-      return `:large_green_circle: Done${r.result?.durationMs !== undefined ? ` in ${formatDuration(r.result.durationMs)}` : ''} (approved by ${mention(r.approver)}). ${r.result?.summary ?? ''}`;
+      return `:large_green_circle: Done${r.result?.durationMs !== undefined ? ` in ${formatDuration(r.result.durationMs)}` : ''} (approved by ${mention(r.approver)}). ${esc(r.result?.summary ?? '')}`;
     case 'failed':
-      return `:red_circle: Failed${r.result?.durationMs !== undefined ? ` after ${formatDuration(r.result.durationMs)}` : ''}${r.approver ? ` (approved by ${mention(r.approver)})` : ''}. ${r.result?.summary ?? ''}`;
+      return `:red_circle: Failed${r.result?.durationMs !== undefined ? ` after ${formatDuration(r.result.durationMs)}` : ''}${r.approver ? ` (approved by ${mention(r.approver)})` : ''}. ${esc(r.result?.summary ?? '')}`;
     case 'denied':
-      return `:no_entry: Denied by ${mention(r.closedBy)}: ${r.denyReason ?? ''}`;
+      return `:no_entry: Denied by ${mention(r.closedBy)}: ${esc(r.denyReason ?? '')}`;
     case 'expired':
       return `:alarm_clock: Expired ${slackDate(r.expiresAt)} without approval. Nothing was changed.`;
     case 'cancelled':
@@ -64,19 +67,19 @@ export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras):
     { type: 'header', text: { type: 'plain_text', text: title } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`${ask}${r.reason ? `\n*Reason:* ${r.reason}` : ''}`) },
+      text: { type: 'mrkdwn', text: clip(`${ask}${r.reason ? `\n*Reason:* ${esc(r.reason)}` : ''}`) },
     },
   ];
   if (r.evidence?.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${r.evidence.map((e) => `• ${e}`).join('\n')}`) },
+      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${r.evidence.map((e) => `• ${esc(e)}`).join('\n')}`) },
     });
   }
   if (extras.progress?.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(extras.progress.map((p) => `› ${p}`).join('\n')) },
+      text: { type: 'mrkdwn', text: clip(extras.progress.map((p) => `› ${esc(p)}`).join('\n')) },
     });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status) } });

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { AuditEntry } from '../../ports/store.js';
 
 const ICON: Record<string, string> = {
@@ -13,7 +14,7 @@ const ICON: Record<string, string> = {
 };
 
 function actorOf(actor: string): string {
-  return /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : actor;
+  return /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : escapeMrkdwn(actor);
 }
 
 function line(e: AuditEntry): string {
@@ -21,11 +22,11 @@ function line(e: AuditEntry): string {
   const id = e.requestId ? ` \`${e.requestId}\`` : '';
   const note =
     typeof e.detail?.summary === 'string'
-      ? ` — ${e.detail.summary}`
+      ? ` — ${escapeMrkdwn(e.detail.summary)}`
       : typeof e.detail?.reason === 'string'
-        ? ` — ${e.detail.reason}`
+        ? ` — ${escapeMrkdwn(e.detail.reason)}`
         : '';
-  return `${ICON[e.event] ?? '•'} ${when} *${e.site}* ${e.action}${id} ${e.event} by ${actorOf(e.actor)}${note}`.slice(
+  return `${ICON[e.event] ?? '•'} ${when} *${escapeMrkdwn(e.site)}* ${escapeMrkdwn(e.action)}${id} ${escapeMrkdwn(e.event)} by ${actorOf(e.actor)}${note}`.slice(
     0,
     400,
   );

@@ -1,4 +1,5 @@
 import type { Health } from '../../domain/health.js';
+import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { Outcome } from '../../domain/outcome.js';
 import {
   describeDisagreement,
@@ -32,7 +33,7 @@ const HEALTH_EMOJI: Record<Health, string> = {
 const RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
 
 /** Text from AWS or other features is escaped, so a reason can never become a mention or a link. */
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = escapeMrkdwn;
 const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const header = (text: string): Block => ({
   type: 'header',

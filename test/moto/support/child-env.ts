@@ -33,6 +33,8 @@ export function awsProcessEnv(
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     TUNNELOPS_STORE: `dynamodb:${tableName}`,
     LOG_LEVEL: 'warn' as const,
+    // app.ts reads ./.env: a developer's own settings must not reach these processes either.
+    TUNNELOPS_ENV_FILE: '',
     ...extra,
   };
 }

@@ -11,6 +11,28 @@ const alarm = (message: string): AlarmEvent => {
 };
 
 describe('parseAlarmMessage', () => {
+  it('reads a metric-math Trigger (Metrics[]: one Expression, one MetricStat, no MetricName)', () => {
+    const e = alarm(fixture('alarm-sns-message-metric-math.json'));
+    expect(e.metric).toEqual({
+      namespace: 'TunnelOps',
+      name: 'ProbeLossPct',
+      dimensions: { Site: 'dc1', Tunnel: 'secondary' },
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 50,
+      comparison: 'GreaterThanThreshold',
+      expression: { id: 'e1', expression: 'm1*1', label: 'Expression1' },
+    });
+    // Only the expression, no input metric: still shown, nothing to map by.
+    const json = JSON.parse(fixture('alarm-sns-message-metric-math.json'));
+    json.Trigger.Metrics = [json.Trigger.Metrics[0]];
+    expect(alarm(JSON.stringify(json)).metric).toMatchObject({
+      name: '',
+      dimensions: {},
+      expression: { id: 'e1' },
+    });
+  });
+
   it('reads the documented CloudWatch alarm notification (Message JSON)', () => {
     const e = alarm(fixture('alarm-sns-message.json'));
     expect(e).toMatchObject({

@@ -74,7 +74,7 @@ describe.each(adapters)('ApprovalStore over the %s store', (_name, makeStore) =>
     const winners = results.filter((r) => r.created);
     expect(winners).toHaveLength(1);
     const id = winners[0]!.created ? winners[0]!.record.value.id : '';
-    expect(results.every((r) => r.created || r.existing.id === id)).toBe(true);
+    expect(results.every((r) => r.created || ('existing' in r && r.existing.id === id))).toBe(true);
   });
 
   it('compare-and-set: of two writers at the same version exactly one wins', async () => {

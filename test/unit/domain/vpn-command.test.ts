@@ -5,6 +5,7 @@ describe('/vpn command parser', () => {
   it.each([
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
+    ['--help', { kind: 'help' }],
     ['status', { kind: 'status' }],
     ['STATUS dc1', { kind: 'status', site: 'dc1' }],
     ['failover dc1', { kind: 'failover', site: 'dc1' }],
@@ -21,6 +22,8 @@ describe('/vpn command parser', () => {
     ['history', { kind: 'history' }],
     ['history dc1', { kind: 'history', site: 'dc1' }],
     ['cancel fo-7k2m9q', { kind: 'cancel', requestId: 'fo-7k2m9q' }],
+    ['pending', { kind: 'pending' }],
+    ['pending dc1', { kind: 'pending', site: 'dc1' }],
   ])('parses %j', (text, command) => {
     expect(parseVpnCommand(text)).toEqual({ ok: true, command });
   });
@@ -29,6 +32,8 @@ describe('/vpn command parser', () => {
     ['reboot', 'unknown command "reboot"'],
     ['failover', 'missing site'],
     ['failover DC1!', 'not a valid site name'],
+    ['status DC1', '"DC1" is not a valid site name; did you mean "dc1"?'],
+    ['pending dc1 dc2', 'usage: /vpn pending [site]'],
     ['failover dc1 --to', 'missing tunnel after --to'],
     ['redeploy dc1', 'missing tunnel'],
     ['status dc1 dc2', 'usage: /vpn status'],

@@ -51,7 +51,7 @@ describe('Slack request signature', () => {
     [
       'non-numeric timestamp',
       { 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': 'abc' },
-      'not a number',
+      'not plain decimal seconds',
     ],
     [
       'truncated signature',

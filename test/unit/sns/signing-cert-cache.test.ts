@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { CertificateError, SigningCertCache } from '../../../src/sns/signing-cert-cache.js';
+import { CertificateError, NEGATIVE_TTL_MS, SigningCertCache } from '../../../src/sns/signing-cert-cache.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { CERT_HOST, CERT_PATH, CERT_URL, makeTestPki, type TestPki } from './sns-pki.js';
 
 let pki: TestPki;
@@ -38,9 +39,11 @@ describe('SigningCertCache', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('does not cache failures', async () => {
+  it('remembers a failure briefly (negative cache), then fetches again', async () => {
     let calls = 0;
+    const clock = new ManualClock(Date.now());
     const cache = new SigningCertCache({
+      clock,
       fetchPem: async () => {
         calls++;
         if (calls === 1) throw new CertificateError('network down', true);
@@ -48,6 +51,9 @@ describe('SigningCertCache', () => {
       },
     });
     await expect(cache.publicKey(CERT_URL)).rejects.toThrow('network down');
+    await expect(cache.publicKey(CERT_URL)).rejects.toThrow('network down');
+    expect(calls).toBe(1);
+    clock.advance(NEGATIVE_TTL_MS + 1);
     await expect(cache.publicKey(CERT_URL)).resolves.toBeDefined();
     expect(calls).toBe(2);
   });

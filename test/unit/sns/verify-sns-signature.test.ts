@@ -104,7 +104,7 @@ describe('parseSnsMessage', () => {
   });
 
   it.each([
-    ['not json', /not JSON/],
+    ['not json', /not (valid )?JSON/],
     ['[]', /not an SNS message/],
     ['{"Type":"Notification"}', /not an SNS message/],
     [
