@@ -152,7 +152,8 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
       expect(pid).not.toBeNull();
       process.kill(pid!, 'SIGKILL');
       expect(
-        await waitFor(async () => sc.postTexts().some((t) => t.includes('monitor has been silent')), 10_000),
+        // Detection takes 1.5 s; the post may queue behind a decider's earlier Slack call (bounded at 20 s).
+        await waitFor(async () => sc.postTexts().some((t) => t.includes('monitor has been silent')), 25_000),
       ).toBe(true);
       expect(sc.audit().some((a) => a.event === 'alert' && a.detail?.code === 'monitor-silent')).toBe(true);
       expect(await sc.active()).toBe('primary');
