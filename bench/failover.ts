@@ -1,20 +1,46 @@
 import { spawn } from 'node:child_process';
 import { Lab } from '../test/lab/lab.js';
-import { LabController } from '../test/lab/lab-controller.js';
-import { type LabTunnel, SERVICE_IP } from '../test/lab/lab-plan.js';
+import { labSite, MANY_ROUTES, SERVICE_IP } from '../test/lab/lab-plan.js';
 import { labRequirementProblems } from '../test/lab/lab-requirements.js';
+import { LabScenario } from '../test/lab/lab-scenario.js';
 import { sleep, waitFor } from '../test/lab/netns.js';
-import { benchSize, finishBench, runBench } from './lib/bench-run.js';
+import { benchSize, finishBench, runBench, SMOKE } from './lib/bench-run.js';
 
 /**
- * bench:failover — in the real-tunnel lab (root), 5 times: the app host pings the on-prem service every 100 ms
- * while the active tunnel's server openvpn is killed; the in-process monitors + controller (mode auto) move the
- * routes. Outage = the longest run of unanswered pings x 100 ms. Trials alternate primary/secondary.
- * Wrong outcomes: false failovers (a trial that never moves the routes is an error). Goal: median outage <= 3 s.
- * Short form (BENCH_SMOKE=1): 1 trial.
+ * bench:failover — every recovering single failure on real tunnels, in the production-shape lab (monitors with
+ * the fast path and peer detection as the server entrypoints run them, the backstop, one shared store, route
+ * changes at LAB_ROUTE_DELAY_MS = 200 ms, the README's recommended failover settings). Per trial the app host
+ * pings the on-prem service every 100 ms; outage = the longest run of unanswered pings. Every trial starts
+ * from the same state (all up, routes on the primary) and breaks the primary.
+ * Then the failures that must not move traffic (monitor only, path between servers cut, 10% loss for 60 s),
+ * counting failovers, and one lab with 3 route tables x 4 CIDRs.
+ * Short form (BENCH_SMOKE=1): 1 trial of server-process and server-host, short no-failover windows.
  */
 const TRIALS = benchSize(5, 1);
 const INTERVAL_MS = 100;
+const LOSS_MS = benchSize(60_000, 0);
+const QUIET_MS = benchSize(10_000, 6000);
+const GOAL_MEDIAN_MS = 2500;
+const GOAL_MAX_MS = 4000;
+const GOAL_SERVER_PROCESS_MEDIAN_MS = 2000;
+
+type Failure = (lab: Lab, sc: LabScenario) => Promise<void>;
+
+/** How each recovering scenario breaks the primary. */
+const FAILURES: Record<string, Failure> = {
+  'server-process': async (lab) => lab.killServerOpenvpn('primary'),
+  client: async (lab) => lab.killClient('primary'),
+  'server-host': async (lab) => lab.killHost('primary'),
+  'instance-replaced': async (lab) => lab.destroyHost('primary'),
+  // The primary's monitor decides (its client died); it is killed once the first route has moved.
+  interrupted: async (lab, sc) => {
+    lab.killClient('primary');
+    const seen = await waitFor(async () => (await sc.routeTunnels()).includes('secondary'), 10_000, 5);
+    const pid = await lab.monitorPid('primary');
+    if (!seen || pid === null) throw new Error('interrupted: no route moved, or no monitor to kill');
+    process.kill(pid, 'SIGKILL');
+  },
+};
 
 /** Longest run of missing sequence numbers between the first and last answered ping. */
 export function longestGapMs(answered: ReadonlySet<number>, intervalMs: number): number {
@@ -49,67 +75,164 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
 };
 
+interface Tally {
+  wrong: number;
+  falseFailovers: number;
+  splitAtEnd: number;
+}
+
+/** One trial: break the primary, wait for every route on the secondary, measure the app's outage. */
+async function trial(lab: Lab, name: string, n: number, tally: Tally): Promise<number | null> {
+  await lab.restore();
+  const sc = new LabScenario(lab);
+  const pings = startAppPings(lab);
+  await sleep(1000);
+  const t0 = Date.now();
+  await FAILURES[name]!(lab, sc);
+  const moved = await waitFor(async () => (await sc.active()) === 'secondary', 30_000, 25);
+  const movedMs = Date.now() - t0;
+  await sleep(1500);
+  const answered = await pings.stop();
+  const end = await sc.active();
+  if (end !== 'secondary') tally.splitAtEnd += end === null ? 1 : 0;
+  if (!moved || end !== 'secondary') {
+    tally.wrong++;
+    console.log(`  ${name} #${n}: routes did NOT end on the secondary (end: ${end ?? 'split/none'})`);
+    return null;
+  }
+  const done = sc.failovers();
+  tally.falseFailovers += Math.max(0, done.length - 1);
+  const outage = longestGapMs(answered, INTERVAL_MS);
+  console.log(
+    `  ${name} #${n}: routes on the secondary after ${movedMs} ms; app outage ${outage} ms; run by ${done.map((d) => d.actor).join(', ') || 'none recorded'}`,
+  );
+  return outage;
+}
+
+async function recovering(lab: Lab, names: string[], tally: Tally) {
+  const out: Record<string, { trials: number; median_ms: number | null; max_ms: number | null }> = {};
+  for (const name of names) {
+    const outages: number[] = [];
+    for (let i = 1; i <= TRIALS; i++) {
+      const o = await trial(lab, name, i, tally);
+      if (o !== null) outages.push(o);
+    }
+    out[name] = {
+      trials: TRIALS,
+      median_ms: outages.length ? median(outages) : null,
+      max_ms: outages.length ? Math.max(...outages) : null,
+    };
+    console.log(`${name}: median ${out[name]!.median_ms} ms, max ${out[name]!.max_ms} ms`);
+  }
+  return out;
+}
+
+/** A failure that must not move traffic: failovers recorded while it lasts (and a little after). */
+async function noFailover(
+  lab: Lab,
+  name: string,
+  inflict: () => Promise<void>,
+  holdMs: number,
+  tally: Tally,
+) {
+  await lab.restore();
+  const sc = new LabScenario(lab);
+  await inflict();
+  await sleep(holdMs);
+  const count = sc.failovers().length;
+  if ((await sc.active()) !== 'primary') tally.wrong++;
+  console.log(`${name}: ${count} failover(s) in ${holdMs / 1000} s (alerts: ${sc.postTexts().length})`);
+  return count;
+}
+
 async function main(): Promise<void> {
   const problems = await labRequirementProblems();
   if (problems.length) throw new Error(`bench:failover needs the lab: ${problems.join('; ')}`);
+  const tally: Tally = { wrong: 0, falseFailovers: 0, splitAtEnd: 0 };
   const lab = await Lab.up();
-  let ctl: LabController | undefined;
+  let scenarios: Record<string, { trials: number; median_ms: number | null; max_ms: number | null }> = {};
+  const noFail: Record<string, number> = {};
   try {
-    ctl = await LabController.start(lab, 'bench');
-    const outages: number[] = [];
-    let falseFailovers = 0;
-    for (let trial = 1; trial <= TRIALS; trial++) {
-      const active = (await ctl.active()) as LabTunnel | null;
-      if (active !== 'primary' && active !== 'secondary')
-        throw new Error(`routes disagree before trial ${trial}`);
-      const standby: LabTunnel = active === 'primary' ? 'secondary' : 'primary';
-      const failoversBefore = ctl.outcomes.filter((o) => o.result?.ok).length;
-      const pings = startAppPings(lab);
-      await sleep(1500);
-      const killedAt = Date.now();
-      lab.killServerOpenvpn(active);
-      const moved = await waitFor(async () => (await ctl!.active()) === standby, 20_000, 50);
-      const movedMs = Date.now() - killedAt;
-      await sleep(2000);
-      const answered = await pings.stop();
-      if (!moved) throw new Error(`trial ${trial}: routes never moved to ${standby}`);
-      const outage = longestGapMs(answered, INTERVAL_MS);
-      const failovers = ctl.outcomes.filter((o) => o.result?.ok).length - failoversBefore;
-      falseFailovers += Math.max(0, failovers - 1);
-      outages.push(outage);
-      console.log(
-        `trial ${trial}: killed ${active}'s openvpn; routes on ${standby} after ${movedMs} ms; app outage ${outage} ms (${answered.size} pings answered)`,
-      );
-      // Bring the killed server back as the new standby, healthy, before the next trial.
-      await lab.startServer(active);
-      if (!(await lab.waitTunnel(active, 30_000))) throw new Error(`${active} did not come back`);
-      if (!(await ctl.waitHealth(active, 'up', 15_000))) throw new Error(`${active} monitor never saw it up`);
-      await sleep(1000);
-    }
-    // Every automatic failover beyond one per trial (during a trial or while the killed server came back) is false.
-    falseFailovers = Math.max(falseFailovers, ctl.outcomes.filter((o) => o.result?.ok).length - TRIALS);
-    const finalActive = await ctl.active();
-    const sorted = [...outages].sort((a, b) => a - b);
     console.log(
-      `\nfailover outage over ${TRIALS} trials (ms): ${sorted.join(', ')}; routes end on ${finalActive}`,
+      `lab up: routes ${lab.site.routeTableIds.length} tables x ${lab.site.onPremCidrs.length} CIDRs, route delay ${lab.routeDelayMs} ms, failover settings ${JSON.stringify(lab.site.failover)}`,
     );
-    console.log(
-      `median ${median(outages)} ms, max ${Math.max(...outages)} ms, false failovers ${falseFailovers}`,
+    scenarios = await recovering(
+      lab,
+      SMOKE ? ['server-process', 'server-host'] : Object.keys(FAILURES),
+      tally,
     );
-    finishBench(
-      'failover',
-      {
-        trials: TRIALS,
-        outage_ms_median: median(outages),
-        outage_ms_max: Math.max(...outages),
-        false_failovers: falseFailovers,
+    noFail['monitor-only'] = await noFailover(
+      lab,
+      'monitor-only',
+      async () => {
+        const pid = await lab.monitorPid('primary');
+        if (pid === null) throw new Error('no primary monitor to kill');
+        process.kill(pid, 'SIGKILL');
       },
-      { wrong: falseFailovers, goals: [{ what: 'median outage <= 3000 ms', met: median(outages) <= 3000 }] },
+      QUIET_MS,
+      tally,
     );
+    noFail.partition = await noFailover(lab, 'partition', () => lab.cutServerPath(true), QUIET_MS, tally);
+    if (LOSS_MS > 0)
+      noFail['loss-10pct'] = await noFailover(
+        lab,
+        'loss-10pct',
+        () => lab.setLoss('primary', 0.1),
+        LOSS_MS,
+        tally,
+      );
   } finally {
-    await ctl?.stop();
     await lab.down();
   }
+  if (!SMOKE) {
+    const many = await Lab.up({ site: labSite({}, MANY_ROUTES) });
+    try {
+      console.log('lab up with 3 route tables x 4 CIDRs');
+      const r = await recovering(many, ['server-process'], tally);
+      scenarios['many-routes'] = r['server-process']!;
+    } finally {
+      await many.down();
+    }
+  }
+  const goals = Object.entries(scenarios).flatMap(([name, s]) => [
+    {
+      what: `${name} median <= ${GOAL_MEDIAN_MS} ms`,
+      met: s.median_ms !== null && s.median_ms <= GOAL_MEDIAN_MS,
+    },
+    { what: `${name} max <= ${GOAL_MAX_MS} ms`, met: s.max_ms !== null && s.max_ms <= GOAL_MAX_MS },
+  ]);
+  const sp = scenarios['server-process'];
+  goals.push(
+    {
+      what: `server-process median <= ${GOAL_SERVER_PROCESS_MEDIAN_MS} ms`,
+      met:
+        sp?.median_ms !== null &&
+        sp?.median_ms !== undefined &&
+        sp.median_ms <= GOAL_SERVER_PROCESS_MEDIAN_MS,
+    },
+    { what: 'false_failovers 0', met: tally.falseFailovers === 0 },
+    { what: 'every no_failover count 0', met: Object.values(noFail).every((n) => n === 0) },
+    { what: 'split_at_end 0', met: tally.splitAtEnd === 0 },
+  );
+  finishBench(
+    'failover',
+    {
+      route_delay_ms: lab.routeDelayMs,
+      scenarios,
+      no_failover: noFail,
+      false_failovers: tally.falseFailovers,
+      split_at_end: tally.splitAtEnd,
+    },
+    // A failover where none belongs or routes left split are wrong outcomes, not slow ones.
+    {
+      wrong:
+        tally.wrong +
+        tally.falseFailovers +
+        tally.splitAtEnd +
+        Object.values(noFail).reduce((a, b) => a + b, 0),
+      goals,
+    },
+  );
 }
 
 runBench('failover', main);

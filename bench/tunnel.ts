@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const problems = await labRequirementProblems();
   if (problems.length) throw new Error(`bench:tunnel needs the lab: ${problems.join('; ')}`);
   const lab = await Lab.up({
+    monitors: false,
     site,
     configs: {
       secondary: {

@@ -47,34 +47,71 @@ for r in "${RULES[@]}"; do
 done
 iptables -w -C FORWARD -j "$CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$CHAIN"
 
-pids=()
-cleanup() {
-  trap - TERM INT EXIT
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for r in "${RULES[@]}"; do
-    # shellcheck disable=SC2086
-    iptables -w -D "$CHAIN" $r 2>/dev/null || true
-  done
-}
-trap 'cleanup; exit 143' TERM INT
-trap cleanup EXIT
+MONITOR_RESTART_SECONDS=${MONITOR_RESTART_SECONDS:-5}
+# How long the monitor gets to hand traffic over (its goodbye) before openvpn stops; keep below ECS stopTimeout.
+MONITOR_STOP_SECONDS=${MONITOR_STOP_SECONDS:-15}
+openvpn_pid=
+monitor_pid=
 
-openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
-pids+=($!)
-if [ "$MONITOR_ENABLED" = 1 ]; then
+start_monitor() {
   # The monitor reads the same topology and watches this tunnel unless told otherwise.
   export MONITOR_SITE=${MONITOR_SITE:-${TUNNELOPS_SITE:-}} MONITOR_TUNNEL=${MONITOR_TUNNEL:-${TUNNELOPS_TUNNEL:-}}
   export MONITOR_PROBE_SOURCE=${MONITOR_PROBE_SOURCE:-$TUN_DEV}
   # The monitor needs no privileges: it probes on-prem targets through the tunnel and reports health.
   # shellcheck disable=SC2086
   setpriv --reuid="$MONITOR_USER" --regid="$(id -gn "$MONITOR_USER")" --init-groups $MONITOR_CMD &
-  pids+=($!)
-fi
+  monitor_pid=$!
+}
 
-# Whichever stops first ends the container, so the orchestrator sees the failure and replaces it.
+# Waits up to $2 seconds for pid $1 to exit, then kills it.
+wait_bounded() {
+  local pid=$1 tenths=$(($2 * 10))
+  while [ "$tenths" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; tenths=$((tenths - 1)); done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The monitor goes first: on SIGTERM it reports this tunnel down and, if it carries traffic, moves it to the
+# other tunnel (the fast path) while openvpn still runs; then openvpn stops and our rules go.
+stop_all() {
+  trap - TERM INT EXIT
+  if [ -n "$monitor_pid" ] && kill -0 "$monitor_pid" 2>/dev/null; then
+    kill -TERM "$monitor_pid" 2>/dev/null || true
+    wait_bounded "$monitor_pid" "$MONITOR_STOP_SECONDS"
+  fi
+  if [ -n "$openvpn_pid" ]; then
+    kill -TERM "$openvpn_pid" 2>/dev/null || true
+    wait_bounded "$openvpn_pid" 5
+  fi
+  for r in "${RULES[@]}"; do
+    # shellcheck disable=SC2086
+    iptables -w -D "$CHAIN" $r 2>/dev/null || true
+  done
+}
+trap 'stop_all; exit 143' TERM INT
+trap stop_all EXIT
+
+openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
+openvpn_pid=$!
+[ "$MONITOR_ENABLED" = 1 ] && start_monitor
+
+# openvpn ending ends the container (the orchestrator replaces it), after the monitor's goodbye. The monitor
+# ending alone does not: the tunnel still carries traffic, so it is restarted (its silence meanwhile is an alert
+# on the other side, not a failover).
 set +e
-wait -n
-rc=$?
-log "a child exited (status $rc); stopping"
-exit "$rc"
+while true; do
+  wait -n -p exited
+  rc=$?
+  if [ "${exited:-}" = "$openvpn_pid" ] || ! kill -0 "$openvpn_pid" 2>/dev/null; then
+    log "openvpn exited (status $rc); the monitor hands over, then stopping"
+    openvpn_pid=
+    stop_all
+    exit "$rc"
+  fi
+  if [ -n "$monitor_pid" ] && ! kill -0 "$monitor_pid" 2>/dev/null; then
+    log "monitor exited (status $rc); restarting it in ${MONITOR_RESTART_SECONDS}s"
+    sleep "$MONITOR_RESTART_SECONDS" &
+    wait $!
+    start_monitor
+  fi
+done

@@ -110,6 +110,10 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
         key: site.certs.key,
         eipAllocationId: site.eipAllocations.get(t.tunnel.name)!,
         eniId: site.tunnelEnis.get(t.tunnel.name)!,
+        peerHost: placed.tunnels
+          .filter((o) => o.tunnel.name !== t.tunnel.name)
+          .map((o) => site.tunnelEniIps.get(o.tunnel.name)!)[0],
+        slackSecretArn: shared.slackSecretArn,
         logRetention,
       });
       stack.addStackDependency(images);

@@ -247,6 +247,31 @@ describe('production readiness (issue 13)', () => {
       }
     });
 
+    it("gives each server's monitor the other tunnel's interface address to probe and its Slack token's ARN", () => {
+      for (const [tunnel, peer, t] of [
+        ['primary', 'secondary', primary],
+        ['secondary', 'primary', secondary],
+      ] as const) {
+        const [, task] = resourcesOfType(t, 'AWS::ECS::TaskDefinition')[0]!;
+        const env = Object.fromEntries(
+          (
+            task.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>
+          ).map((e) => [e.Name, render(e.Value)]),
+        );
+        // Peer-host death is told from a partition by probing the peer directly (issue 12's peer detection).
+        expect(env.MONITOR_PEER_HOST).toMatch(
+          new RegExp(`^<Import:TunnelOps-dc1:ExportsOutputFnGetAttTunnelEni${peer}PrimaryPrivateIpAddress`),
+        );
+        expect(env.MONITOR_PEER_HOST).not.toMatch(new RegExp(`TunnelEni${tunnel}`));
+        expect(env.SLACK_BOT_TOKEN_SECRET_ARN).toMatch(
+          /^<Import:TunnelOps-Shared:ExportsOutputRefSecretsSlack/,
+        );
+        expect(env.SLACK_BOT_TOKEN).toBeUndefined();
+        const reads = allStatements({ t }).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+        expect(reads.map((r) => r.resources)).toEqual([[env.SLACK_BOT_TOKEN_SECRET_ARN]]);
+      }
+    });
+
     it('attaches the interface at boot, waiting while a terminating predecessor holds it', () => {
       for (const [tunnel, t] of [
         ['primary', primary],

@@ -1,4 +1,5 @@
 import type { FailoverSettings } from '../config/topology-schema.js';
+import { type HostReach, silentAfterMs } from './peer-view.js';
 
 /**
  * The automatic failover decision: pure, so every combination is tested as a table.
@@ -25,6 +26,8 @@ export interface TunnelFacts {
   /** Age of the monitor's last heartbeat in ms; null when there is none. */
   heartbeatAgeMs: number | null;
   task: TaskCondition;
+  /** The tunnel's server host as its peer's monitor probes it; absent = 'unknown' (no peer view). */
+  host?: HostReach;
 }
 
 export interface PolicyInput {
@@ -49,7 +52,13 @@ export interface PolicyInput {
   tunnels: readonly [TunnelFacts, TunnelFacts];
   settings: Pick<
     FailoverSettings,
-    'mode' | 'rise' | 'fall' | 'cooldownSeconds' | 'maxAutomaticPerHour' | 'heartbeatStaleSeconds'
+    | 'mode'
+    | 'rise'
+    | 'fall'
+    | 'cooldownSeconds'
+    | 'maxAutomaticPerHour'
+    | 'heartbeatStaleSeconds'
+    | 'probeIntervalSeconds'
   >;
   /** Ms since the last failover of this site (any trigger); null when none is recorded. */
   sinceLastFailoverMs: number | null;
@@ -69,6 +78,7 @@ export type DecisionCode =
   | 'planned-termination'
   | 'unknown-active'
   | 'active-ok'
+  | 'monitor-silent'
   | 'planned-deploy'
   | 'both-down'
   | 'cooldown'
@@ -90,11 +100,23 @@ export interface Decision {
 const isStale = (t: TunnelFacts, staleSeconds: number): boolean =>
   t.heartbeatAgeMs === null || t.heartbeatAgeMs > staleSeconds * 1000;
 
-/** Why the tunnel is down, or null when nothing says so. A planned deploy masks a silent monitor and a stopped task. */
+/** Has the monitor missed `fall` rounds of heartbeats (it writes one every round)? */
+const isSilent = (t: TunnelFacts, s: PolicyInput['settings']): boolean =>
+  t.heartbeatAgeMs !== null && t.heartbeatAgeMs > silentAfterMs(s);
+
+/**
+ * Why the tunnel is down, or null when nothing says so. A planned deploy masks a silent monitor and a stopped task.
+ * A silent monitor whose host still answers its peer is the monitor alone: not a tunnel failure.
+ */
 function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
   const stale = isStale(t, s.heartbeatStaleSeconds);
   if (!stale && t.health === 'down')
     return `the monitor reports ${t.name} down (${t.fallCount} failed rounds, fall ${s.fall})`;
+  // Two independent channels agree: no heartbeat for `fall` rounds and no answer to `fall` direct probes.
+  if (isSilent(t, s) && t.host === 'unreachable') {
+    return `the ${t.name} host does not answer its peer (${s.fall} probes) and its monitor has been silent for ${(t.heartbeatAgeMs! / 1000).toFixed(1)} s`;
+  }
+  if (t.host === 'reachable') return t.task === 'stopped' ? `the ECS task of ${t.name} stopped` : null;
   const planned = t.task === 'deploying' || t.task === 'replacing';
   if (planned) return null;
   if (t.task === 'stopped') return `the ECS task of ${t.name} stopped and no replacement is starting`;
@@ -158,6 +180,13 @@ export function decide(input: PolicyInput): Decision {
   }
 
   const down = downBecause(active, s);
+  if (down === null && isSilent(active, s) && active.host === 'reachable') {
+    return result(
+      'alert',
+      'monitor-silent',
+      `the ${active.name} monitor has been silent for ${Math.round(active.heartbeatAgeMs! / 1000)} s but its host answers ${standby.name}: the tunnel is taken to carry traffic, no failover. Restart or check the ${active.name} monitor`,
+    );
+  }
   if (down === null) {
     return active.task === 'deploying' || active.task === 'replacing'
       ? result(

@@ -10,7 +10,7 @@
  * requests (read once per cold start). SLACK_BOT_TOKEN itself is accepted only outside AWS (tests, local runs):
  * a token in a Lambda's environment is readable by anyone with lambda:GetFunctionConfiguration.
  */
-import { WebClient } from '@slack/web-api';
+import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { AsgLifecycleActions } from '../aws/asg-lifecycle-actions.js';
 import { createAwsAccount } from '../aws/aws-account.js';
@@ -24,12 +24,7 @@ import { ConfigError } from '../domain/errors.js';
 import { siteOnly } from '../domain/topology.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
-import { ApprovalService } from '../services/approval-service.js';
-import { FailoverController } from '../services/failover-controller.js';
-import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
 import { PlannedTermination } from '../services/planned-termination.js';
-import { RedeployExecutor } from '../services/redeploy-executor.js';
-import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {
@@ -76,39 +71,13 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
     : env.SLACK_BOT_TOKEN;
   const store = await createStore(env, clock, clients);
   const account = createAwsAccount({ env, topology, clock, log, clients });
-  const common = { store, routeTables: account.routeTables, clock };
-  // Built here rather than by the controller: approved proposals run through the same executor.
-  const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
-  const chat = botToken
-    ? new SlackChat(
-        new WebClient(botToken, {
-          ...SLACK_CLIENT_DEFAULTS,
-          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-        }),
-      )
-    : undefined;
-  // Propose mode: the request goes into the shared store and the site's channel; the bot handles the clicks.
-  const approvals = chat
-    ? new ApprovalService({
-        ...common,
-        topology,
-        chat,
-        log,
-        failover: executor,
-        redeploy: new RedeployExecutor({ ...common, tasks: account.tasks, log }),
-        checkTarget: heartbeatTargetCheck({ store, clock }),
-      })
-    : undefined;
-  if (!chat) log.warn('SLACK_BOT_TOKEN_SECRET_ARN is not set: alerts and proposals are only logged');
-  const controller = new FailoverController({
+  const controller = createFailoverController({
+    env: { ...env, SLACK_BOT_TOKEN: botToken },
     topology,
     account,
     store,
-    executor,
     clock,
     log,
-    chat,
-    approvals,
   });
   const plannedTermination = new PlannedTermination({
     topology,

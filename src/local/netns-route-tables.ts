@@ -28,6 +28,11 @@ export interface NetnsRouteTablesProps {
   /** Site name -> tunnel name -> next hop address (the tunnel's server host). */
   nextHops: Record<string, Record<string, string>>;
   run?: CommandRunner;
+  /**
+   * Mean delay added to every route change, modelling EC2 ReplaceRoute's latency (the lab's LAB_ROUTE_DELAY_MS).
+   * Calls take 0.5x to 1.5x of it in a fixed cycle: real calls vary, so parallel changes do not land together.
+   */
+  delayMs?: number;
 }
 
 interface IpRoute {
@@ -44,6 +49,7 @@ interface IpRoute {
  */
 export class NetnsRouteTables implements RouteTables {
   private readonly run: CommandRunner;
+  private calls = 0;
 
   constructor(private readonly props: NetnsRouteTablesProps) {
     this.run = props.run ?? execRunner;
@@ -101,6 +107,10 @@ export class NetnsRouteTables implements RouteTables {
     assertSiteRoute(site, routeTableId, cidr);
     const via = this.props.nextHops[site.name]?.[tunnel];
     if (!via) throw new TunnelOpsError('not_found', `no next hop known for tunnel ${site.name}/${tunnel}`);
+    if (this.props.delayMs) {
+      const factor = 0.5 + (this.calls++ % 4) / 3;
+      await new Promise((r) => setTimeout(r, Math.round(this.props.delayMs! * factor)));
+    }
     await this.run('ip', [
       '-n',
       this.props.namespace,

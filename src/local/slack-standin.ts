@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -11,6 +11,8 @@ export interface TranscriptEntry {
   args: Record<string, unknown>;
   /** ts of the message posted or updated, when there is one. */
   ts?: string;
+  /** The call was held unanswered (the lab's "Slack hangs" switch was on). */
+  hung?: boolean;
 }
 
 export interface SlackStandinOptions {
@@ -20,6 +22,8 @@ export interface SlackStandinOptions {
   postsPerSecondPerChannel?: number;
   /** Members returned by usergroups.users.list, by group id. */
   userGroups?: Record<string, string[]>;
+  /** While this file exists, every call is recorded and then never answered (the lab's "Slack API hangs"). */
+  hangFile?: string;
 }
 
 /**
@@ -46,14 +50,16 @@ export class SlackStandin {
     });
   }
 
-  async start(port = 0): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', () => resolve()));
+  /** Listens on loopback by default; the lab gives its VPC router's address so other namespaces reach it. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, host, () => resolve()));
     return `${this.url}`;
   }
 
   /** Base URL for WebClient's slackApiUrl (ends with /api/). */
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    const { address, port } = this.server.address() as AddressInfo;
+    return `http://${address}:${port}/api/`;
   }
 
   async stop(): Promise<void> {
@@ -77,6 +83,10 @@ export class SlackStandin {
       return;
     }
     const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (this.options.hangFile && existsSync(this.options.hangFile)) {
+      this.record({ at: new Date().toISOString(), method, args, hung: true });
+      return; // the caller's own timeout is all that ends this request
+    }
     if (method === 'chat.postMessage' && this.options.postsPerSecondPerChannel) {
       const gap = 1000 / this.options.postsPerSecondPerChannel;
       const last = this.lastPost.get(channel) ?? 0;
@@ -94,12 +104,16 @@ export class SlackStandin {
     }
     const entry: TranscriptEntry = { at: new Date().toISOString(), method, args };
     const result = this.apply(method, args, channel, entry);
+    this.record(entry);
+    reply(res, 200, result);
+  }
+
+  private record(entry: TranscriptEntry): void {
     this.calls.push(entry);
     if (this.options.transcriptPath) {
       mkdirSync(dirname(this.options.transcriptPath), { recursive: true });
       appendFileSync(this.options.transcriptPath, `${JSON.stringify(entry)}\n`);
     }
-    reply(res, 200, result);
   }
 
   private apply(

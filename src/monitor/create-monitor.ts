@@ -7,11 +7,13 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { CloudWatchReporter } from './cloudwatch-reporter.js';
 import { EventBridgeReporter } from './eventbridge-reporter.js';
+import { type FastPathController, FastPathReporter } from './fast-path-reporter.js';
 import { CompositeReporter, type HealthReporter } from './health-reporter.js';
 import { HeartbeatReporter } from './heartbeat-reporter.js';
 import { icmpProber } from './icmp-prober.js';
 import type { MonitorConfig } from './monitor-config.js';
 import { MonitorLoop } from './monitor-loop.js';
+import { PeerWatch } from './peer-watch.js';
 import { byKind } from './probe.js';
 import { tcpProber } from './tcp-prober.js';
 
@@ -24,6 +26,8 @@ export function createMonitor(props: {
   log: Logger;
   /** Absent: no CloudWatch / EventBridge (heartbeats only). */
   clients?: AwsClients;
+  /** The fast path: the failover controller this monitor drives (absent: it only reports). */
+  controller?: FastPathController;
 }): { loop: MonitorLoop; stop: () => Promise<void> } {
   const { config, topology, log } = props;
   const site = findSite(topology, config.site);
@@ -36,18 +40,22 @@ export function createMonitor(props: {
       `monitor: site ${site.name} has no tunnel "${config.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
     );
   }
+  // A probe answers within the round or counts as failed, so a dead tunnel's rounds keep the interval.
+  const timeoutSeconds = Math.max(0.2, Math.round(site.failover.probeIntervalSeconds * 8) / 10);
   const prober = byKind({
     icmp: icmpProber({
       commandPrefix: config.probePrefix,
       ...(config.source ? { source: config.source } : {}),
-      timeoutSeconds: Math.max(1, Math.floor(site.failover.probeIntervalSeconds)),
+      timeoutSeconds,
     }),
     tcp: tcpProber({
       timeoutMs: Math.max(200, site.failover.probeIntervalSeconds * 1000 - 100),
       ...(config.tcpBind ? { localAddress: config.tcpBind } : {}),
     }),
   });
-  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log })];
+  // A heartbeat every round: the peer calls this monitor silent after `fall` rounds without one, and each
+  // heartbeat carries this round's view of the peer host for whichever decider runs next.
+  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log, intervalMs: 0 })];
   let metrics: CloudWatchReporter | undefined;
   if (props.clients) {
     metrics = new CloudWatchReporter({
@@ -65,6 +73,22 @@ export function createMonitor(props: {
       }),
     );
   }
+  // After the heartbeat: the controller reads this round's heartbeat (and peer view) from the store.
+  if (props.controller)
+    reporters.push(new FastPathReporter({ controller: props.controller, clock: props.clock, log }));
+  const peerTunnel = site.tunnels.find((t) => t.name !== config.tunnel)!.name;
+  const peer = config.peerHost
+    ? new PeerWatch({
+        site,
+        peerTunnel,
+        host: config.peerHost,
+        // Over the VPC side, not through the tunnel: no source address.
+        prober: icmpProber({ commandPrefix: config.probePrefix, timeoutSeconds }),
+        store: props.store,
+        clock: props.clock,
+        log,
+      })
+    : undefined;
   const loop = new MonitorLoop({
     site,
     tunnel: config.tunnel,
@@ -72,6 +96,7 @@ export function createMonitor(props: {
     reporter: new CompositeReporter(reporters),
     clock: props.clock,
     log,
+    ...(peer ? { peer } : {}),
   });
   return {
     loop,

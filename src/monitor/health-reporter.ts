@@ -1,4 +1,5 @@
 import type { HealthChange, HealthState } from './health-tracker.js';
+import type { PeerObservation } from './peer-watch.js';
 import type { ProbeResult } from './probe.js';
 
 /** One probe round of one tunnel: every target probed once. */
@@ -14,6 +15,8 @@ export interface ProbeRound {
   latencyMs: number | null;
   /** Tracker state after this round. */
   state: HealthState;
+  /** This round's look at the other server (when the monitor watches a peer). */
+  peer?: PeerObservation;
 }
 
 export interface TunnelHealthChange extends HealthChange {

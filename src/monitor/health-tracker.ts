@@ -80,6 +80,13 @@ export class HealthTracker {
     return null;
   }
 
+  /** The server is stopping (openvpn gone or the container told to stop): down now, not after `fall` rounds. */
+  stopping(reason: string, at: number): HealthChange | null {
+    this.current.riseCount = 0;
+    if (this.current.health === 'down') return null;
+    return this.flip('down', reason, at);
+  }
+
   private flip(to: Health, reason: string, at: number): HealthChange {
     const from = this.current.health;
     this.current = { ...this.current, health: to, since: at, reason };

@@ -1,3 +1,4 @@
+import type { PeerView } from '../domain/peer-view.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../ports/store.js';
 import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
@@ -18,6 +19,8 @@ export interface Heartbeat {
   latencyMs: number | null;
   fallCount: number;
   riseCount: number;
+  /** This monitor's direct probe of the other server's host (absent when it has no peer to watch). */
+  peer?: PeerView;
 }
 
 export interface HeartbeatReporterProps {
@@ -67,6 +70,7 @@ export class HeartbeatReporter implements HealthReporter {
       latencyMs: round.latencyMs,
       fallCount: state.fallCount,
       riseCount: state.riseCount,
+      ...(round.peer ? { peer: round.peer.view } : {}),
     };
     try {
       await this.props.store.put(

@@ -5,15 +5,24 @@
  * SIGTERM/SIGINT: finish the round in flight, flush the metrics, exit 0.
  */
 
+import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
+import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
+import { readSlackBotToken } from '../aws/slack-token-secret.js';
+import type { Env } from '../config/env-schema.js';
 import { loadEnv, usesAws } from '../config/load-env.js';
 import { loadTopology } from '../config/load-topology.js';
+import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
-import { createLogger } from '../log.js';
+import { findSite } from '../domain/topology.js';
+import { NetnsRouteTables } from '../local/netns-route-tables.js';
+import { noTasks } from '../local/no-tasks.js';
+import { createLogger, type Logger } from '../log.js';
+import type { Account } from '../ports/account.js';
 import { systemClock } from '../ports/clock.js';
 import { createMonitor } from './create-monitor.js';
-import { loadMonitorConfig } from './monitor-config.js';
+import { loadMonitorConfig, type MonitorConfig } from './monitor-config.js';
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -25,6 +34,25 @@ async function main(): Promise<void> {
       ? new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {})
       : undefined;
   const store = await createStore(env, systemClock, clients);
+  const account = routeAccount({ env, config, topology, log, clients });
+  // In AWS the fast path reads the Slack token from Secrets Manager, as the backstop Lambda does.
+  const region = findSite(topology, config.site)?.region ?? env.AWS_REGION;
+  const botToken =
+    clients && env.SLACK_BOT_TOKEN_SECRET_ARN && region
+      ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
+      : env.SLACK_BOT_TOKEN;
+  const controller =
+    account && config.fastPath
+      ? createFailoverController({
+          env: { ...env, SLACK_BOT_TOKEN: botToken },
+          topology,
+          account,
+          store,
+          clock: systemClock,
+          log: log.child({ component: 'fast-path' }),
+          actor: `controller@monitor:${config.site}/${config.tunnel}`,
+        })
+      : undefined;
   const monitor = createMonitor({
     config,
     topology,
@@ -32,15 +60,19 @@ async function main(): Promise<void> {
     clock: systemClock,
     log,
     ...(clients ? { clients } : {}),
+    ...(controller ? { controller } : {}),
   });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'monitor stopping: flushing metrics');
+    log.info({ signal }, 'monitor stopping: handing over, flushing metrics');
     try {
       await monitor.stop();
+      // The goodbye: this tunnel is going (openvpn gone or the container stopping); if it is active, the fast
+      // path moves traffic now instead of the peer noticing a silent monitor.
+      await monitor.loop.goodbye(`the ${config.tunnel} server is stopping (${signal})`);
       await store.close();
       clients?.destroy();
       log.info('monitor stopped');
@@ -53,7 +85,24 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   monitor.loop.start();
-  log.info({ aws: Boolean(clients) }, 'monitor started');
+  log.info(
+    { aws: Boolean(clients), fastPath: Boolean(controller), peerHost: config.peerHost },
+    'monitor started',
+  );
+}
+
+/** Where the fast path changes routes: EC2 with AWS configured, the lab's netns adapter when given, else nowhere. */
+function routeAccount(deps: {
+  env: Env;
+  config: MonitorConfig;
+  topology: Topology;
+  log: Logger;
+  clients: AwsClients | undefined;
+}): Pick<Account, 'routeTables' | 'tasks'> | undefined {
+  const { env, config, topology, log, clients } = deps;
+  if (clients) return createAwsAccount({ env, topology, clock: systemClock, log, clients });
+  if (config.netnsRoutes) return { routeTables: new NetnsRouteTables(config.netnsRoutes), tasks: noTasks };
+  return undefined;
 }
 
 main().catch((err) => {

@@ -13,7 +13,35 @@ import { ConfigError } from '../domain/errors.js';
  *   --flush-seconds / MONITOR_FLUSH_SECONDS               CloudWatch batch interval (default 10)
  *   --event-bus / MONITOR_EVENT_BUS                       EventBridge bus (default: the account's default bus)
  *   --no-aws / MONITOR_NO_AWS=1                           store heartbeats only (no CloudWatch / EventBridge)
+ *   --peer-host / MONITOR_PEER_HOST                       the other server's VPC address (its tunnel ENI's IP):
+ *                                                         probed every round for peer detection
+ *   MONITOR_FAST_PATH=0                                   do not run the failover controller here (default: run
+ *                                                         it when a route adapter is available: AWS or the lab's)
+ *   MONITOR_NETNS_ROUTES                                  the lab's route adapter (JSON: namespace, tables,
+ *                                                         nextHops, delayMs); never set in AWS
  */
+const netnsRoutesSchema = z
+  .object({
+    namespace: z.string().min(1),
+    tables: z.record(z.string(), z.union([z.number().int(), z.string().min(1)])),
+    nextHops: z.record(z.string(), z.record(z.string(), z.string().min(1))),
+    delayMs: z.number().int().min(0).max(60_000).default(0),
+  })
+  .strict();
+/** The lab's route adapter settings as JSON text (the monitor's and the lab backstop's MONITOR_NETNS_ROUTES). */
+export const netnsRoutesJson = z
+  .string()
+  .max(16_384, 'MONITOR_NETNS_ROUTES is too long')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'MONITOR_NETNS_ROUTES must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(netnsRoutesSchema);
+const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'expected an IPv4 address such as 10.0.2.10');
 const schema = z.object({
   site: z.string({ error: 'set --site or MONITOR_SITE to the site this monitor watches' }).min(1),
   tunnel: z.string({ error: 'set --tunnel or MONITOR_TUNNEL to the tunnel this monitor watches' }).min(1),
@@ -27,6 +55,9 @@ const schema = z.object({
   flushSeconds: z.coerce.number().positive().max(60).default(10),
   eventBus: z.string().min(1).optional(),
   noAws: z.boolean().default(false),
+  peerHost: ipv4.optional(),
+  fastPath: z.boolean().default(true),
+  netnsRoutes: netnsRoutesJson.optional(),
 });
 
 export type MonitorConfig = z.infer<typeof schema>;
@@ -46,6 +77,7 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
         'flush-seconds': { type: 'string' },
         'event-bus': { type: 'string' },
         'no-aws': { type: 'boolean' },
+        'peer-host': { type: 'string' },
       },
       strict: true,
     }).values;
@@ -63,6 +95,9 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
     flushSeconds: pick('flush-seconds', 'MONITOR_FLUSH_SECONDS'),
     eventBus: pick('event-bus', 'MONITOR_EVENT_BUS'),
     noAws: values['no-aws'] === true || env.MONITOR_NO_AWS === '1',
+    peerHost: pick('peer-host', 'MONITOR_PEER_HOST'),
+    fastPath: env.MONITOR_FAST_PATH !== '0',
+    netnsRoutes: env.MONITOR_NETNS_ROUTES === '' ? undefined : env.MONITOR_NETNS_ROUTES,
   });
   if (!result.success) throw new ConfigError(formatZodError(result.error, 'the monitor settings'));
   return result.data;

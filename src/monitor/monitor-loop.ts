@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { HealthReporter, ProbeRound } from './health-reporter.js';
 import { HealthTracker } from './health-tracker.js';
+import type { PeerWatch } from './peer-watch.js';
 import type { Prober } from './probe.js';
 
 export interface MonitorLoopProps {
@@ -14,6 +15,8 @@ export interface MonitorLoopProps {
   log: Logger;
   /** Defaults to the site's probeIntervalSeconds. */
   intervalMs?: number;
+  /** Looks at the other server every round, beside the tunnel probes. */
+  peer?: PeerWatch;
 }
 
 /**
@@ -38,7 +41,10 @@ export class MonitorLoop {
   /** One probe round: probe every target (in parallel), update the tracker, report. */
   async tick(): Promise<ProbeRound> {
     const { site, tunnel, prober, reporter, clock, log } = this.props;
-    const results = await Promise.all(site.probeTargets.map((t) => prober(t)));
+    const [results, peer] = await Promise.all([
+      Promise.all(site.probeTargets.map((t) => prober(t))),
+      this.props.peer?.observe(),
+    ]);
     const at = clock.now();
     const failed = results.filter((r) => !r.ok);
     const rtts = results.flatMap((r) => (r.ok && r.rttMs !== null ? [r.rttMs] : []));
@@ -55,6 +61,7 @@ export class MonitorLoop {
       lossPct: results.length === 0 ? 100 : (failed.length / results.length) * 100,
       latencyMs: rtts.length === 0 ? null : rtts.reduce((a, b) => a + b, 0) / rtts.length,
       state: this.tracker.state(),
+      ...(peer ? { peer } : {}),
     };
     await reporter.round(round);
     if (change) {
@@ -82,6 +89,28 @@ export class MonitorLoop {
         });
     };
     loop();
+  }
+
+  /**
+   * The monitor's goodbye, after stop(): reports the tunnel down at once (heartbeat, and the fast path, which
+   * moves traffic off it if it is active), so the other side need not wait for `fall` rounds or a silent heartbeat.
+   */
+  async goodbye(reason: string): Promise<void> {
+    const { site, tunnel, reporter, clock } = this.props;
+    const at = clock.now();
+    const change = this.tracker.stopping(reason, at);
+    if (!change) return;
+    const round: ProbeRound = {
+      site: site.name,
+      tunnel,
+      at,
+      results: [],
+      lossPct: 100,
+      latencyMs: null,
+      state: this.tracker.state(),
+    };
+    await reporter.changed({ ...change, site: site.name, tunnel, round });
+    await reporter.flush();
   }
 
   /** Stops probing, waits for the round in flight, then flushes the reporters. */

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../domain/audit.js';
 import type { MonitorHealth, PolicyInput, TaskCondition, TunnelFacts } from '../domain/failover-policy.js';
 import type { RouteObservation, TunnelTaskState } from '../domain/observations.js';
 import type { Outcome } from '../domain/outcome.js';
+import { hostReach, silentAfterMs } from '../domain/peer-view.js';
 import { mostCommonTunnel, routeSlots } from '../domain/route-plan.js';
 import { tunnelKey } from '../domain/topology.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
@@ -47,21 +48,39 @@ function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondi
   return t.pending > 0 ? 'replacing' : 'stopped';
 }
 
-/** One tunnel as the policy sees it: its monitor's last heartbeat (if any) and its task condition. */
+const ageOf = (beat: Heartbeat | undefined, now: number): number | null =>
+  beat ? Math.max(0, now - Date.parse(beat.at)) : null;
+
+/** One tunnel as the policy sees it: its monitor's last heartbeat (if any), its task and its peer's view of its host. */
 export function tunnelFacts(
   name: string,
   beat: Heartbeat | undefined,
   now: number,
   task: TaskCondition,
+  host: TunnelFacts['host'] = 'unknown',
 ): TunnelFacts {
   return {
     name,
     health: (beat?.health ?? 'unknown') as MonitorHealth,
     riseCount: beat?.riseCount ?? 0,
     fallCount: beat?.fallCount ?? 0,
-    heartbeatAgeMs: beat ? Math.max(0, now - Date.parse(beat.at)) : null,
+    heartbeatAgeMs: ageOf(beat, now),
     task,
+    host,
   };
+}
+
+/** What the other tunnel's monitor says of this tunnel's host; only a live observer's word counts. */
+function hostAsSeenByPeer(
+  site: Site,
+  tunnel: string,
+  observer: Heartbeat | undefined,
+  now: number,
+): TunnelFacts['host'] {
+  const age = ageOf(observer, now);
+  if (age === null || age > silentAfterMs(site.failover) || observer?.peer?.tunnel !== tunnel)
+    return 'unknown';
+  return hostReach(observer.peer, site.failover.fall);
 }
 
 /** The active tunnel as the route tables say, or why there is none. */
@@ -94,8 +113,12 @@ function failoverHistory(entries: readonly AuditEntry[], now: number, controller
   const last = done.at(-1);
   return {
     sinceLastFailoverMs: last ? now - Date.parse(last.at) : null,
-    automaticLastHour: done.filter((e) => e.actor === controllerActor && now - Date.parse(e.at) < HOUR_MS)
-      .length,
+    // Every automatic decider counts: the backstop ("controller") and the fast path ("controller@monitor:...").
+    automaticLastHour: done.filter(
+      (e) =>
+        (e.actor === controllerActor || e.actor.startsWith(`${controllerActor}@`)) &&
+        now - Date.parse(e.at) < HOUR_MS,
+    ).length,
   };
 }
 
@@ -122,7 +145,13 @@ export async function gatherFacts(
   ]);
   const now = deps.clock.now();
   const facts = site.tunnels.map((t, i) =>
-    tunnelFacts(t.name, beats[i]?.value, now, taskCondition(tasks.get(tunnelKey(site.name, t.name)))),
+    tunnelFacts(
+      t.name,
+      beats[i]?.value,
+      now,
+      taskCondition(tasks.get(tunnelKey(site.name, t.name))),
+      hostAsSeenByPeer(site, t.name, beats[1 - i]?.value, now),
+    ),
   );
   const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
   // Only with no live lease: a run holding one is still at work (or its lease has seconds left).

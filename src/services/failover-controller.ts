@@ -20,6 +20,8 @@ export type ControllerTrigger =
   | { kind: 'health-changed'; tunnel: string; health: string; reason?: string }
   | { kind: 'task-state'; tunnel: string; lastStatus: string; desiredStatus?: string; stoppedReason?: string }
   | { kind: 'alarm'; alarmName: string; state: string; tunnel?: string }
+  | { kind: 'peer'; tunnel: string; verdict: string }
+  | { kind: 'stopping'; tunnel: string }
   | { kind: 'reconcile' }
   | { kind: 'planned-termination'; tunnel: string; instanceId: string };
 

@@ -71,11 +71,45 @@ async function link(
 const route = (ns: string, ...args: string[]): Promise<string> =>
   sh('ip', ['-n', ns, 'route', 'add', ...args]);
 
+/** The server host's own links (VPC side = its "ENI", WAN side) and routes; also how a replacement host is built. */
+export async function buildServerHost(n: LabNamespaces, t: LabTunnel): Promise<void> {
+  const p = PLAN[t];
+  const i = TUNNELS.indexOf(t);
+  const srv = n.server[t];
+  await link(
+    { ns: srv, dev: 'eth0', ip: `${p.serverVpcIp}/24` },
+    { ns: n.vpc, dev: `srv${i + 1}`, ip: `${p.vpcRouterIp}/24` },
+  );
+  await link(
+    { ns: srv, dev: 'wan0', ip: `${p.serverWanIp}/24` },
+    { ns: n.wan, dev: `srv${i + 1}`, ip: `${p.serverWanGw}/24` },
+  );
+  await serverHostRoutes(n, t);
+}
+
+/** Server hosts reach the VPC and the WAN only: with the tunnel down, on-prem is unreachable, not misrouted. */
+export async function serverHostRoutes(n: LabNamespaces, t: LabTunnel): Promise<void> {
+  const p = PLAN[t];
+  await route(n.server[t], '10.99.0.0/16', 'via', p.vpcRouterIp);
+  await route(n.server[t], '198.18.0.0/15', 'via', p.serverWanGw);
+}
+
+/** Sets the server host's links down or up (down: the kernel drops its routes; up puts them back). */
+export async function setServerLinks(n: LabNamespaces, t: LabTunnel, up: boolean): Promise<void> {
+  for (const dev of ['eth0', 'wan0'])
+    await sh('ip', ['-n', n.server[t], 'link', 'set', dev, up ? 'up' : 'down']);
+  if (up) await serverHostRoutes(n, t);
+}
+
 /**
  * Builds the lab network: app host -> vpc router (route tables) -> server hosts -> WAN -> on-prem clients
  * -> on-prem router -> service host. The route tables initially point every on-prem CIDR at the primary.
  */
-export async function buildNetwork(n: LabNamespaces, onPremCidrs: readonly string[]): Promise<void> {
+export async function buildNetwork(
+  n: LabNamespaces,
+  site: { onPremCidrs: readonly string[]; routeTableIds: readonly string[] },
+): Promise<void> {
+  const onPremCidrs = site.onPremCidrs;
   for (const ns of allNamespaces(n)) {
     await sh('ip', ['netns', 'add', ns]);
     await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -84,11 +118,14 @@ export async function buildNetwork(n: LabNamespaces, onPremCidrs: readonly strin
 
   await link({ ns: n.app, dev: 'eth0', ip: '10.99.1.10/24' }, { ns: n.vpc, dev: 'app', ip: '10.99.1.1/24' });
   await route(n.app, 'default', 'via', '10.99.1.1');
-  // The second route table's subnet has no host: a veth looped inside the vpc router (no dummy module here).
-  await link(
-    { ns: n.vpc, dev: 'app2', ip: '10.99.4.1/24' },
-    { ns: n.vpc, dev: 'app2peer', ip: '10.99.4.2/24' },
-  );
+  // The other route tables' subnets have no host: a veth looped inside the vpc router (no dummy module here).
+  for (const [i, id] of site.routeTableIds.slice(1).entries()) {
+    const net = ROUTE_TABLES[id]!.from.replace(/\.0\/24$/, '');
+    await link(
+      { ns: n.vpc, dev: `app${i + 2}`, ip: `${net}.1/24` },
+      { ns: n.vpc, dev: `app${i + 2}peer`, ip: `${net}.2/24` },
+    );
+  }
 
   await link(
     { ns: n.service, dev: 'eth0', ip: `${SERVICE_IP}/24` },
@@ -102,16 +139,8 @@ export async function buildNetwork(n: LabNamespaces, onPremCidrs: readonly strin
 
   for (const [i, t] of TUNNELS.entries()) {
     const p = PLAN[t];
-    const srv = n.server[t];
     const cli = n.client[t];
-    await link(
-      { ns: srv, dev: 'eth0', ip: `${p.serverVpcIp}/24` },
-      { ns: n.vpc, dev: `srv${i + 1}`, ip: `${p.vpcRouterIp}/24` },
-    );
-    await link(
-      { ns: srv, dev: 'wan0', ip: `${p.serverWanIp}/24` },
-      { ns: n.wan, dev: `srv${i + 1}`, ip: `${p.serverWanGw}/24` },
-    );
+    await buildServerHost(n, t);
     await link(
       { ns: cli, dev: 'wan0', ip: `${p.clientWanIp}/24` },
       { ns: n.wan, dev: `cli${i + 1}`, ip: `${p.clientWanGw}/24` },
@@ -120,14 +149,12 @@ export async function buildNetwork(n: LabNamespaces, onPremCidrs: readonly strin
       { ns: cli, dev: 'lan0', ip: `${p.clientLanIp}/24` },
       { ns: n.onPremRouter, dev: `cli${i + 1}`, ip: `${p.onPremRouterIp}/24` },
     );
-    // Server hosts reach the VPC and the WAN only: with the tunnel down, on-prem is unreachable, not misrouted.
-    await route(srv, '10.99.0.0/16', 'via', p.vpcRouterIp);
-    await route(srv, '198.18.0.0/15', 'via', p.serverWanGw);
     await route(cli, '198.18.0.0/15', 'via', p.clientWanGw);
     for (const cidr of onPremCidrs) await route(cli, cidr, 'via', p.onPremRouterIp);
   }
 
-  for (const [, rt] of Object.entries(ROUTE_TABLES)) {
+  for (const id of site.routeTableIds) {
+    const rt = ROUTE_TABLES[id]!;
     await sh('ip', [
       '-n',
       n.vpc,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sh } from './netns.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_ENTRYPOINT = join(REPO_ROOT, 'images/openvpn-server/entrypoint.sh');
@@ -11,6 +12,25 @@ export const SERVER_HEALTHCHECK = join(REPO_ROOT, 'images/openvpn-server/healthc
 export const CLIENT_HEALTHCHECK = join(REPO_ROOT, 'images/openvpn-client/healthcheck.sh');
 /** What the server image runs as `node /opt/tunnelops/render-config.mjs`, here straight from the TypeScript. */
 export const RENDER_CONFIG_CMD = `${join(REPO_ROOT, 'node_modules/.bin/tsx')} ${join(REPO_ROOT, 'images/render-config.ts')}`;
+
+/** How the lab runs TypeScript entry points as one node process (tsx as a loader, so a kill hits the process). */
+export const NODE_TS = ['--import', 'tsx'];
+
+/** Pids of the processes in a namespace, optionally only those whose command line contains `match`. */
+export async function processesIn(ns: string, match?: string): Promise<number[]> {
+  const pids = (await sh('ip', ['netns', 'pids', ns]).catch(() => ''))
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+  if (!match) return pids;
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(match);
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** A process started inside a namespace, in its own process group so it can be killed as a whole. */
 export class NsProcess {

@@ -1,27 +1,23 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/monitor/heartbeat-reporter.js';
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
-import { LabController } from './lab-controller.js';
 import { CLIENT_HEALTHCHECK, REPO_ROOT, SERVER_HEALTHCHECK } from './lab-processes.js';
-import { inNs, sleep, status, waitFor } from './netns.js';
-
-/** The loss window: the issue asks for a minute; LAB_LOSS_SECONDS shortens it for a quick local run. */
-const LOSS_MS = Number(process.env.LAB_LOSS_SECONDS ?? 60) * 1000;
+import { inNs, status, waitFor } from './netns.js';
 
 describeLab('real OpenVPN tunnels in network namespaces', () => {
   let lab: Lab;
-  let ctl: LabController | undefined;
 
   beforeAll(async () => {
-    lab = await Lab.up();
+    // Bare tunnels: these tests start and stop the images' processes themselves (failover-scenarios.test.ts
+    // runs the production shape).
+    lab = await Lab.up({ monitors: false });
   }, 120_000);
 
   afterAll(async () => {
-    await ctl?.stop();
     // Removes every namespace of this run's prefix and the temp dir (PKI, logs), even after a failure.
     await lab?.down();
   }, 60_000);
@@ -29,13 +25,6 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
   beforeEach(async () => {
     await lab.restore();
   }, 60_000);
-
-  afterEach(async () => {
-    await ctl?.stop();
-    ctl = undefined;
-  }, 30_000);
-
-  const failoverPosts = (): string[] => ctl!.posts().filter((t) => t.includes('Automatic failover'));
 
   describe('images', () => {
     it('carries traffic from the app host to the on-prem service through the primary', async () => {
@@ -167,84 +156,5 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
       expect(after).toContain('-A FORWARD -s 192.0.2.1/32 -j DROP');
       expect(after.filter((r) => r.startsWith('-A TUNNELOPS-FWD'))).toEqual([]);
     }, 60_000);
-  });
-
-  describe('failover controller (mode auto) on the real tunnels', () => {
-    it("fails over when the primary server's openvpn dies; traffic, routes and Slack follow; no failback", async () => {
-      ctl = await LabController.start(lab, 'kill-server');
-      const started = Date.now();
-      lab.killServerOpenvpn('primary');
-      expect(await waitFor(async () => (await ctl!.active()) === 'secondary', 20_000)).toBe(true);
-      console.log(`lab: routes on the secondary ${Date.now() - started} ms after the primary server died`);
-      const s0 = await lab.tunnelTxPackets('secondary');
-      expect(await lab.appPing(5)).toBe(5);
-      expect((await lab.tunnelTxPackets('secondary')) - s0).toBeGreaterThanOrEqual(5);
-      expect(await waitFor(async () => failoverPosts().length > 0, 5000)).toBe(true);
-      expect(failoverPosts()[0]).toMatch(/Automatic failover of \*lab\*: primary -> \*secondary\*/);
-
-      // The primary comes back: it turns healthy, but traffic stays on the secondary (no automatic failback).
-      await lab.startServer('primary');
-      expect(await lab.waitTunnel('primary', 30_000)).toBe(true);
-      expect(await ctl.waitHealth('primary', 'up', 15_000)).toBe(true);
-      await sleep(3000);
-      expect(await ctl.active()).toBe('secondary');
-      expect(failoverPosts()).toHaveLength(1);
-    }, 90_000);
-
-    it("fails over when the primary's on-prem client dies (the server keeps running)", async () => {
-      ctl = await LabController.start(lab, 'kill-client');
-      lab.killClient('primary');
-      expect(await waitFor(async () => (await ctl!.active()) === 'secondary', 20_000)).toBe(true);
-      expect(lab.serverRunning('primary')).toBe(true);
-      const s0 = await lab.tunnelTxPackets('secondary');
-      expect(await lab.appPing(5)).toBe(5);
-      expect((await lab.tunnelTxPackets('secondary')) - s0).toBeGreaterThanOrEqual(5);
-      expect(await waitFor(async () => failoverPosts().length > 0, 5000)).toBe(true);
-      expect(failoverPosts()[0]).toContain('primary -> *secondary*');
-    }, 60_000);
-
-    it(
-      'does not fail over on 10% random loss on the primary path',
-      async () => {
-        ctl = await LabController.start(lab, 'loss');
-        ctl.resetRounds();
-        await lab.setLoss('primary', 0.1);
-        await sleep(LOSS_MS);
-        await lab.setLoss('primary', null);
-        const seen = ctl.rounds.get('primary');
-        console.log(
-          `lab: ${LOSS_MS / 1000} s of 10% loss each way on the primary path: ${JSON.stringify(seen)}`,
-        );
-        // The loss was real (probes failed) yet never enough rounds in a row to call the tunnel down.
-        expect(seen?.rounds).toBeGreaterThan(LOSS_MS / 1000);
-        expect(seen?.failedProbes).toBeGreaterThan(0);
-        expect(await ctl.active()).toBe('primary');
-        expect(ctl.health('primary')).toBe('up');
-        expect(failoverPosts()).toEqual([]);
-        expect(ctl.outcomes.filter((o) => o.decision.action === 'failover')).toEqual([]);
-      },
-      LOSS_MS + 60_000,
-    );
-
-    it('changes no route and alerts when both tunnels are down; the primary coming back carries traffic again', async () => {
-      ctl = await LabController.start(lab, 'both-down');
-      lab.killServerOpenvpn('secondary');
-      expect(await ctl.waitHealth('secondary', 'down', 10_000)).toBe(true);
-      lab.killServerOpenvpn('primary');
-      expect(await ctl.waitHealth('primary', 'down', 10_000)).toBe(true);
-      expect(await waitFor(async () => ctl!.posts().some((t) => t.includes('BOTH tunnels')), 10_000)).toBe(
-        true,
-      );
-      expect(await ctl.active()).toBe('primary');
-      expect(failoverPosts()).toEqual([]);
-      const audit = await ctl.store.listAudit({ site: lab.site.name });
-      expect(audit.map((a) => a.event)).toContain('both-down-alert');
-      expect(audit.filter((a) => a.action === 'failover')).toEqual([]);
-
-      await lab.startServer('primary');
-      expect(await lab.waitTunnel('primary', 30_000)).toBe(true);
-      expect(await lab.appPing(3)).toBe(3);
-      expect(await ctl.active()).toBe('primary');
-    }, 90_000);
   });
 });

@@ -1,31 +1,44 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Site } from '../../src/config/topology-schema.js';
-import { allNamespaces, buildNetwork, type LabNamespaces, namespacesFor } from './lab-network.js';
+import {
+  allNamespaces,
+  buildNetwork,
+  buildServerHost,
+  type LabNamespaces,
+  namespacesFor,
+  setServerLinks,
+} from './lab-network.js';
+import { readHeartbeats } from './lab-observe.js';
 import {
   IPERF_PORT,
   type LabTunnel,
   labSite,
   PLAN,
   ROUTE_TABLES,
+  routeTableNumbers,
   SERVICE_IP,
   SERVICE_TCP_IP,
   SERVICE_TCP_PORT,
   TUNNELS,
   VPC_CIDR,
+  VPC_ROUTER_IP,
 } from './lab-plan.js';
 import {
   CLIENT_ENTRYPOINT,
   CLIENT_TEMPLATE,
+  NODE_TS,
   NsProcess,
   openvpnPid,
+  processesIn,
   RENDER_CONFIG_CMD,
+  REPO_ROOT,
   SERVER_ENTRYPOINT,
 } from './lab-processes.js';
-import { deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
+import { deleteNamespace, deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
 import { createTestPki, type TunnelPki } from './pki.js';
 
 /** Returns the text of a server config for these directories (and may write files, such as ccd, beside it). */
@@ -44,6 +57,22 @@ export interface LabOptions {
    */
   configs?: Partial<Record<LabTunnel, { serverConfig?: ServerConfigWriter; clientTemplate?: string }>>;
   log?: (msg: string) => void;
+  /**
+   * Production shape (default): each server entrypoint runs its monitor (fast path on, peer detection on), a
+   * backstop runs the controller Lambda's core every minute, Slack is a stand-in process; all share one store.
+   * false: bare tunnels, for the image tests and bench:tunnel.
+   */
+  monitors?: boolean;
+  /** Per-ReplaceRoute delay of the lab's route adapter (LAB_ROUTE_DELAY_MS, default 200). */
+  routeDelayMs?: number;
+}
+
+/** Files of a production-shape lab: the shared store, the Slack transcript, the switch that hangs Slack. */
+export interface LabFiles {
+  dataDir: string;
+  store: string;
+  transcript: string;
+  slackHang: string;
 }
 
 /**
@@ -59,6 +88,10 @@ export class Lab {
   private readonly servers = new Map<LabTunnel, NsProcess>();
   private readonly clients = new Map<LabTunnel, NsProcess>();
   private readonly helpers: NsProcess[] = [];
+  readonly monitors: boolean;
+  readonly routeDelayMs: number;
+  readonly files: LabFiles;
+  private slackUrl = '';
 
   private constructor(private readonly options: LabOptions) {
     this.prefix = `${LAB_PREFIX}${options.id ?? randomBytes(2).toString('hex')}-`;
@@ -67,6 +100,15 @@ export class Lab {
     this.root = mkdtempSync(join(tmpdir(), this.prefix));
     // openvpn reads its ccd file after dropping to nobody: the directories must be traversable (keys stay 0600).
     chmodSync(this.root, 0o755);
+    this.monitors = options.monitors ?? true;
+    this.routeDelayMs = options.routeDelayMs ?? Number(process.env.LAB_ROUTE_DELAY_MS ?? 200);
+    const dataDir = join(this.root, 'data');
+    this.files = {
+      dataDir,
+      store: join(dataDir, 'tunnelops.sqlite'),
+      transcript: join(this.root, 'slack-transcript.jsonl'),
+      slackHang: join(this.root, 'slack-hang'),
+    };
   }
 
   static async up(options: LabOptions = {}): Promise<Lab> {
@@ -86,11 +128,12 @@ export class Lab {
 
   private async start(): Promise<void> {
     await deleteNamespacesWithPrefix(this.prefix);
-    await buildNetwork(this.ns, this.site.onPremCidrs);
+    await buildNetwork(this.ns, this.site);
     this.log('network built');
     this.pki = await createTestPki(join(this.root, 'pki'), this.site.name, TUNNELS);
     writeFileSync(join(this.root, 'tunnels.yml'), stringify({ sites: [this.site] }));
     this.startServices();
+    if (this.monitors) await this.startControlPlane();
     await Promise.all(TUNNELS.map(async (t) => this.startServer(t)));
     await Promise.all(TUNNELS.map(async (t) => this.startClient(t)));
     for (const t of TUNNELS) {
@@ -98,6 +141,73 @@ export class Lab {
         throw new Error(`tunnel ${t} did not come up:\n${this.logs(t)}`);
     }
     this.log('both tunnels up');
+    if (this.monitors && !(await this.waitMonitorsUp(30_000)))
+      throw new Error(`the monitors never reported both tunnels up:\n${this.logs('primary')}`);
+  }
+
+  /** The shared store's directory, the Slack stand-in process and the backstop. */
+  private async startControlPlane(): Promise<void> {
+    mkdirSync(this.files.dataDir, { recursive: true });
+    const urlFile = join(this.root, 'slack-url');
+    this.helpers.push(
+      new NsProcess(
+        this.ns.vpc,
+        process.execPath,
+        [
+          ...NODE_TS,
+          join(REPO_ROOT, 'test/lab/lab-slack.ts'),
+          this.files.transcript,
+          this.files.slackHang,
+          urlFile,
+          VPC_ROUTER_IP,
+        ],
+        join(this.root, 'slack.log'),
+      ),
+    );
+    if (!(await waitFor(async () => existsSync(urlFile), 20_000, 100)))
+      throw new Error('the lab Slack stand-in did not start');
+    this.slackUrl = readFileSync(urlFile, 'utf8');
+    this.helpers.push(
+      new NsProcess(
+        this.ns.vpc,
+        process.execPath,
+        [...NODE_TS, join(REPO_ROOT, 'test/lab/lab-backstop.ts')],
+        join(this.root, 'backstop.log'),
+        { ...this.controlEnv(), LAB_BACKSTOP_SECONDS: process.env.LAB_BACKSTOP_SECONDS ?? '60' },
+      ),
+    );
+  }
+
+  /** What every decider (both monitors' fast path, the backstop) gets: topology, store, Slack, route adapter. */
+  private controlEnv(): Record<string, string> {
+    return {
+      TUNNELOPS_TOPOLOGY: join(this.root, 'tunnels.yml'),
+      TUNNELOPS_DATA_DIR: this.files.dataDir,
+      SLACK_BOT_TOKEN: 'xoxb-lab',
+      SLACK_API_URL: this.slackUrl,
+      LOG_LEVEL: 'info',
+      MONITOR_NETNS_ROUTES: JSON.stringify({
+        namespace: this.ns.vpc,
+        tables: routeTableNumbers(this.site.routeTableIds),
+        nextHops: { [this.site.name]: this.nextHops() },
+        delayMs: this.routeDelayMs,
+      }),
+    };
+  }
+
+  /** The server entrypoint's monitor settings: this tunnel, its peer's VPC address, the fast path. */
+  private monitorEnv(t: LabTunnel): Record<string, string> {
+    const peer = TUNNELS.find((x) => x !== t)!;
+    return {
+      ...this.controlEnv(),
+      MONITOR_ENABLED: '1',
+      MONITOR_CMD: `${process.execPath} ${NODE_TS.join(' ')} ${join(REPO_ROOT, 'src/monitor/main.ts')}`,
+      // root only because the lab's route adapter runs `ip route` in the VPC router's namespace; in AWS the
+      // monitor calls EC2 over HTTPS as the unprivileged "node" user.
+      MONITOR_USER: 'root',
+      MONITOR_NO_AWS: '1',
+      MONITOR_PEER_HOST: PLAN[peer].serverVpcIp,
+    };
   }
 
   /** The on-prem service: a TCP listener (the monitor's tcp probe target) and an iperf3 server. */
@@ -149,7 +259,7 @@ export class Lab {
         ...env,
         PKI_DIR: pki.server.dir,
         RUN_DIR: runDir,
-        MONITOR_ENABLED: '0',
+        ...(this.monitors && !custom ? this.monitorEnv(t) : { MONITOR_ENABLED: '0' }),
         ...extraEnv,
       },
     );
@@ -229,6 +339,71 @@ export class Lab {
     return pid;
   }
 
+  /** The server host dies: every process in its namespace is killed and its links go down. */
+  async killHost(t: LabTunnel): Promise<void> {
+    // One after the other: `ip -n` itself runs inside the namespace while it works, so a parallel kill-all
+    // would kill it.
+    await setServerLinks(this.ns, t, false);
+    await this.killAllIn(this.ns.server[t]);
+  }
+
+  /**
+   * The instance is terminated (replaced by the ASG, AZ loss): the host is gone for good, its namespace and veths
+   * deleted, so the VPC router loses its routes through it (as EC2 blackholes routes to a detached ENI or a
+   * terminated instance). bootHost() is the replacement: same VPC address (the tunnel's ENI, attached at boot),
+   * same secrets, the image entrypoint.
+   */
+  async destroyHost(t: LabTunnel): Promise<void> {
+    await deleteNamespace(this.ns.server[t]);
+  }
+
+  /** Boots a (new) server host: namespace, links, and the server entrypoint with its monitor. */
+  async bootHost(t: LabTunnel): Promise<void> {
+    const ns = this.ns.server[t];
+    if ((await status('ip', ['netns', 'exec', ns, 'true'])) !== 0) {
+      await sh('ip', ['netns', 'add', ns]);
+      await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      await buildServerHost(this.ns, t);
+    } else if ((await status('ip', ['-n', ns, 'route', 'get', PLAN[t].vpcRouterIp])) !== 0) {
+      await setServerLinks(this.ns, t, true);
+    }
+    await this.startServer(t);
+  }
+
+  private async killAllIn(ns: string): Promise<void> {
+    for (const pid of await processesIn(ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** The pid of the monitor process inside a server host, or null. */
+  async monitorPid(t: LabTunnel): Promise<number | null> {
+    const pids = await processesIn(this.ns.server[t], 'src/monitor/main.ts');
+    return pids[0] ?? null;
+  }
+
+  /** While on, every Slack Web API call is held unanswered (the caller's timeout ends it). */
+  slackHangs(on: boolean): void {
+    if (on) writeFileSync(this.files.slackHang, '');
+    else rmSync(this.files.slackHang, { force: true });
+  }
+
+  /** Drops everything between the two server hosts at the VPC router; both tunnels keep working. */
+  async cutServerPath(cut: boolean): Promise<void> {
+    await inNs(this.ns.vpc, 'iptables', ['-w', '-F', 'FORWARD']);
+    if (!cut) return;
+    const [a, b] = [PLAN.primary.serverVpcIp, PLAN.secondary.serverVpcIp];
+    for (const [s, d] of [
+      [a, b],
+      [b, a],
+    ] as const)
+      await inNs(this.ns.vpc, 'iptables', ['-w', '-A', 'FORWARD', '-s', s, '-d', d, '-j', 'DROP']);
+  }
+
   clientPid(t: LabTunnel): number | null {
     return openvpnPid(this.runDir('client', t));
   }
@@ -292,25 +467,53 @@ export class Lab {
   }
 
   /**
-   * Back to the starting state after a test broke something: every server and client running, no loss,
-   * every route on the primary, both tunnels passing traffic.
+   * Back to the starting state after a test broke something: every host, server, monitor and client running,
+   * no loss, no cut path, Slack answering, every route on the primary, both tunnels passing traffic and (with
+   * monitors) both reported up with fresh heartbeats.
    */
   async restore(): Promise<void> {
     await this.setLoss('primary', null);
+    if (this.monitors) {
+      this.slackHangs(false);
+      await this.cutServerPath(false);
+    }
     for (const t of TUNNELS) {
-      if (!this.serverRunning(t)) await this.startServer(t);
+      if (!this.serverRunning(t)) await this.bootHost(t);
       if (!this.clientRunning(t)) await this.startClient(t);
     }
-    await this.pointRoutesAt('primary');
     for (const t of TUNNELS) {
+      if (await this.waitTunnel(t, 12_000)) continue;
+      // A client whose server was gone for more than ping-restart exits (no persist-tun by design) and its
+      // supervisor backs off up to 30 s: restart it rather than wait out the backoff.
+      await this.startClient(t);
       if (!(await this.waitTunnel(t, 30_000)))
         throw new Error(`tunnel ${t} did not come back:\n${this.logs(t)}`);
     }
+    if (this.monitors && !(await this.waitMonitorsUp(30_000)))
+      throw new Error(`the monitors did not report both tunnels up again:\n${this.logs('primary')}`);
+    // Only now, with both reported up, so no decider (the backstop's next tick) sees routes on a tunnel whose
+    // last heartbeat still says down.
+    await this.pointRoutesAt('primary');
+  }
+
+  /** Resolves true once both monitors' heartbeats say up and are fresh. */
+  waitMonitorsUp(timeoutMs: number): Promise<boolean> {
+    return waitFor(
+      async () => {
+        const beats = readHeartbeats(this.files.store, this.site.name);
+        return TUNNELS.every(
+          (t) => beats[t]?.health === 'up' && Date.now() - Date.parse(beats[t]!.at) < 1500,
+        );
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** Points every route of both route tables at a tunnel, directly (the lab's own reset, not the controller). */
   async pointRoutesAt(t: LabTunnel): Promise<void> {
-    for (const rt of Object.values(ROUTE_TABLES)) {
+    for (const id of this.site.routeTableIds) {
+      const rt = ROUTE_TABLES[id]!;
       for (const cidr of this.site.onPremCidrs) {
         await sh('ip', [
           '-n',
@@ -360,6 +563,40 @@ export class Lab {
 
   logs(t: LabTunnel): string {
     return `--- server ${t} ---\n${this.servers.get(t)?.log() ?? ''}\n--- client ${t} ---\n${this.clients.get(t)?.log() ?? ''}`;
+  }
+
+  /** Every decision the deciders logged (both monitors' fast path and the backstop), for a failing test's report. */
+  decisions(): string[] {
+    const files = [
+      ...TUNNELS.map((t) => join(this.root, `server-${t}.log`)),
+      join(this.root, 'backstop.log'),
+    ];
+    return files.flatMap((f) => {
+      const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+      return text
+        .split('\n')
+        .filter((l) => l.includes('controller decided') || l.includes('failover'))
+        .map((l) => {
+          try {
+            const j = JSON.parse(l) as {
+              time: number;
+              monitor?: string;
+              lab?: string;
+              msg: string;
+              reason?: string;
+            };
+            return `${new Date(j.time).toISOString()} ${j.monitor ?? j.lab ?? ''} ${j.msg}`;
+          } catch {
+            return '';
+          }
+        })
+        .filter(Boolean);
+    });
+  }
+
+  /** A production-shape lab's files and namespaces, for the CLI's lab:status and the operator. */
+  describe(): { root: string; files: LabFiles; prefix: string } {
+    return { root: this.root, files: this.files, prefix: this.prefix };
   }
 
   async down(): Promise<void> {

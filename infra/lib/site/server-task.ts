@@ -25,6 +25,10 @@ export interface ServerTaskProps {
   vpcCidr: string;
   imageTag: string;
   logRetention: logs.RetentionDays;
+  /** The other tunnel's interface address (MONITOR_PEER_HOST); without it host death waits for the backstop. */
+  peerHost?: string | undefined;
+  /** Secrets Manager ARN of the Slack token (an ARN, not the token): read by the monitor at start. */
+  slackSecretArn: string;
 }
 
 /**
@@ -61,6 +65,13 @@ export class ServerTask extends Construct {
       }),
     );
     task.addToTaskRolePolicy(stateTableStatement(this));
+    task.addToTaskRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSlackToken',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [p.slackSecretArn],
+      }),
+    );
     // The monitor's fast path (issue 12) moves or repairs this site's routes itself, without the Lambda hop.
     task.addToTaskRolePolicy(routeSwitchStatement(this, [p.site]));
     task.addToTaskRolePolicy(
@@ -96,6 +107,8 @@ export class ServerTask extends Construct {
         VPC_CIDRS: p.vpcCidr,
         TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
         AWS_REGION: stack.region,
+        SLACK_BOT_TOKEN_SECRET_ARN: p.slackSecretArn,
+        ...(p.peerHost ? { MONITOR_PEER_HOST: p.peerHost } : {}),
       },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: `${p.site.name}-${tunnel.name}`,

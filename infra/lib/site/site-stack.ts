@@ -25,6 +25,8 @@ export class SiteStack extends Stack {
   readonly eipAllocations = new Map<string, string>();
   /** Network interface id per tunnel name: the routes' target, attached by whichever instance runs the tunnel. */
   readonly tunnelEnis = new Map<string, string>();
+  /** Each tunnel interface's private address: the other tunnel's monitor probes it to tell a dead host. */
+  readonly tunnelEniIps = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: SiteStackProps) {
     super(scope, id, props);
@@ -76,6 +78,7 @@ export class SiteStack extends Stack {
         ],
       });
       this.tunnelEnis.set(t.tunnel.name, eni.ref);
+      this.tunnelEniIps.set(t.tunnel.name, eni.attrPrimaryPrivateIpAddress);
     }
     this.certs = new CertBucket(this, 'Certs');
     new CfnOutput(this, 'CertBucketName', {

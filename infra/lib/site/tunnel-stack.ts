@@ -24,6 +24,10 @@ export interface TunnelStackProps extends StackProps {
   eipAllocationId: string;
   /** The tunnel's network interface in the site stack: the routes' target. */
   eniId: string;
+  /** The other tunnel's interface address: the monitor's direct peer probe (peer-host death vs partition). */
+  peerHost?: string;
+  /** The Slack token's secret: the monitor's fast path reads it at start to report its failovers. */
+  slackSecretArn: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -89,6 +93,8 @@ export class TunnelStack extends Stack {
       vpcCidr: ctx.vpcCidr,
       imageTag: ctx.serverImageTag,
       logRetention: props.logRetention,
+      peerHost: props.peerHost,
+      slackSecretArn: props.slackSecretArn,
     });
     // The service waits for a placed task; the instance must be up and registered first.
     task.service.node.addDependency(this.server.asg);

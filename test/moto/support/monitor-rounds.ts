@@ -9,7 +9,7 @@ export interface RoundsSpec {
   site: string;
   tunnel: string;
   up: boolean;
-  /** One round per second, the last one now. */
+  /** One round per second, the last one 2 s ago. */
   count: number;
   lossPct: number;
   latencyMs: number | null;
@@ -23,7 +23,9 @@ export async function reportRounds(deps: { cloudwatch: CloudWatchClient; store: 
   const log = silentLogger();
   const metrics = new CloudWatchReporter({ client: deps.cloudwatch, log });
   const heartbeat = new HeartbeatReporter({ store: deps.store, log });
-  const now = Date.now();
+  // The last round 2 s back: moto buckets GetMetricData by whole seconds from the query's start, so a
+  // sample in the query's last second can fall outside its final period (seen: 19 of 20 samples).
+  const now = Date.now() - 2000;
   const since = now - spec.count * 1000;
   for (let i = spec.count - 1; i >= 0; i--) {
     const n = spec.count - i;

@@ -85,6 +85,7 @@ function inputOf(r: Row): PolicyInput {
       mode: r.mode,
       rise: 5,
       fall: 3,
+      probeIntervalSeconds: 1,
       cooldownSeconds: 300,
       maxAutomaticPerHour: 3,
       heartbeatStaleSeconds: STALE_S,

@@ -31,6 +31,7 @@ export function policyInput(
       mode,
       rise: 5,
       fall: 3,
+      probeIntervalSeconds: 1,
       cooldownSeconds: 300,
       maxAutomaticPerHour: 3,
       heartbeatStaleSeconds: 10,

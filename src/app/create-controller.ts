@@ -1,0 +1,64 @@
+import { WebClient } from '@slack/web-api';
+import type { Env } from '../config/env-schema.js';
+import type { Topology } from '../config/topology-schema.js';
+import type { Logger } from '../log.js';
+import type { Account } from '../ports/account.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import { ApprovalService } from '../services/approval-service.js';
+import { FailoverController } from '../services/failover-controller.js';
+import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
+import { RedeployExecutor } from '../services/redeploy-executor.js';
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
+
+/**
+ * The automatic failover controller with everything it reports to, as both deciders run it: the backstop
+ * Lambda and the fast path in each server's monitor. Same executor, site lease, audit and Slack reporting;
+ * in propose mode the approval request goes into the shared store and the site's channel.
+ */
+export function createFailoverController(deps: {
+  env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>;
+  topology: Topology;
+  account: Pick<Account, 'routeTables' | 'tasks'>;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Audit actor: which decider ran (the hourly cap counts every automatic actor's failovers). */
+  actor?: string;
+}): FailoverController {
+  const { env, topology, account, store, clock, log } = deps;
+  const common = { store, routeTables: account.routeTables, clock };
+  // Built here rather than by the controller: approved proposals run through the same executor.
+  const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
+  const chat = env.SLACK_BOT_TOKEN
+    ? new SlackChat(
+        new WebClient(env.SLACK_BOT_TOKEN, {
+          ...SLACK_CLIENT_DEFAULTS,
+          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+        }),
+      )
+    : undefined;
+  const approvals = chat
+    ? new ApprovalService({
+        ...common,
+        topology,
+        chat,
+        log,
+        failover: executor,
+        redeploy: new RedeployExecutor({ ...common, tasks: account.tasks, log }),
+        checkTarget: heartbeatTargetCheck({ store, clock }),
+      })
+    : undefined;
+  if (!chat) log.warn('SLACK_BOT_TOKEN is not set: alerts and proposals are only logged');
+  return new FailoverController({
+    topology,
+    account,
+    store,
+    executor,
+    clock,
+    log,
+    chat,
+    approvals,
+    ...(deps.actor ? { actor: deps.actor } : {}),
+  });
+}

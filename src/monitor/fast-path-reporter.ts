@@ -1,0 +1,90 @@
+import type { PeerVerdict } from '../domain/peer-view.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../ports/clock.js';
+import type { ControllerTrigger } from '../services/failover-controller.js';
+import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
+
+/** The slice of FailoverController the fast path drives. */
+export interface FastPathController {
+  evaluate(site: string, trigger: ControllerTrigger): Promise<unknown>;
+}
+
+export interface FastPathReporterProps {
+  controller: FastPathController;
+  log: Logger;
+  clock: Clock;
+  /** While something is still wrong (own tunnel down, peer host dead), evaluate again this often. */
+  retryMs?: number;
+}
+
+const ALARMING: ReadonlySet<PeerVerdict> = new Set(['host-dead', 'monitor-silent']);
+
+/**
+ * The fast path: the decision runs where the detection is. The monitor beside each server hands its own health
+ * changes and its verdicts on the peer straight to the failover controller (same policy, site lease, audit and
+ * Slack as the backstop), without an EventBridge or Lambda hop. Evaluations run beside the probe loop, never in
+ * it: a slow store or Slack must not stop the heartbeats (that would look like a dead monitor to the peer).
+ * One evaluation at a time; a trigger that arrives meanwhile runs right after.
+ */
+export class FastPathReporter implements HealthReporter {
+  private inFlight: Promise<void> | null = null;
+  private pending: ControllerTrigger | null = null;
+  private lastVerdict: PeerVerdict = 'alive';
+  private lastEvalAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly props: FastPathReporterProps) {}
+
+  async round(round: ProbeRound): Promise<void> {
+    const verdict = round.peer?.verdict ?? 'alive';
+    const changed = verdict !== this.lastVerdict;
+    this.lastVerdict = verdict;
+    if (changed && ALARMING.has(verdict) && round.peer) {
+      this.trigger(round.site, { kind: 'peer', tunnel: round.peer.view.tunnel, verdict });
+      return;
+    }
+    // Still wrong: a run that was refused or interrupted (lease lost, process killed) is retried from here.
+    const wrong = round.state.health === 'down' || verdict === 'host-dead';
+    if (wrong && this.props.clock.now() - this.lastEvalAt >= (this.props.retryMs ?? 5000)) {
+      this.trigger(
+        round.site,
+        verdict === 'host-dead' && round.peer
+          ? { kind: 'peer', tunnel: round.peer.view.tunnel, verdict }
+          : { kind: 'health-changed', tunnel: round.tunnel, health: round.state.health },
+      );
+    }
+  }
+
+  async changed(change: TunnelHealthChange): Promise<void> {
+    this.trigger(change.site, {
+      kind: 'health-changed',
+      tunnel: change.tunnel,
+      health: change.to,
+      reason: change.reason,
+    });
+  }
+
+  /** Waits for the evaluation in flight (and one queued behind it). */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  private trigger(site: string, trigger: ControllerTrigger): void {
+    this.lastEvalAt = this.props.clock.now();
+    if (this.inFlight) {
+      this.pending = trigger;
+      return;
+    }
+    const run = async (t: ControllerTrigger): Promise<void> => {
+      try {
+        await this.props.controller.evaluate(site, t);
+      } catch (err) {
+        this.props.log.error({ err, site, trigger: t }, 'fast path evaluation failed');
+      }
+      const next = this.pending;
+      this.pending = null;
+      if (next) return run(next);
+      this.inFlight = null;
+    };
+    this.inFlight = run(trigger);
+  }
+}

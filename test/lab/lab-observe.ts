@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Site } from '../../src/config/topology-schema.js';
+import type { TranscriptEntry } from '../../src/local/slack-standin.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/monitor/heartbeat-reporter.js';
+import type { AuditEntry } from '../../src/ports/store.js';
+import { TUNNELS } from './lab-plan.js';
+
+/**
+ * Read-only looks at a production-shape lab from outside its processes: the shared store's heartbeats and
+ * audit, and the Slack stand-in's transcript. Read-only, so the observer never holds a write lock the
+ * deciders wait on.
+ */
+function withDb<T>(path: string, fallback: T, read: (db: Database.Database) => T): T {
+  if (!existsSync(path)) return fallback;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 2000');
+    return read(db);
+  } catch {
+    return fallback;
+  } finally {
+    db.close();
+  }
+}
+
+export function readHeartbeats(storePath: string, site: string): Partial<Record<string, Heartbeat>> {
+  return withDb(storePath, {}, (db) => {
+    const get = db.prepare<[string, string], { value: string }>(
+      'SELECT value FROM records WHERE ns = ? AND key = ?',
+    );
+    const out: Partial<Record<string, Heartbeat>> = {};
+    for (const t of TUNNELS) {
+      const row = get.get(HEARTBEAT_NS, heartbeatKey(site, t));
+      if (row) out[t] = JSON.parse(row.value) as Heartbeat;
+    }
+    return out;
+  });
+}
+
+/** The site's audit entries, oldest first. */
+export function readAudit(storePath: string, site: string): AuditEntry[] {
+  return withDb(storePath, [], (db) =>
+    db
+      .prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE site = ? ORDER BY seq')
+      .all(site)
+      .map((r) => JSON.parse(r.entry) as AuditEntry),
+  );
+}
+
+export function readTranscript(path: string): TranscriptEntry[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TranscriptEntry);
+}
+
+/** Texts posted to the site's channel (including calls held while Slack hung). */
+export function channelPosts(path: string, site: Pick<Site, 'slackChannel'>): TranscriptEntry[] {
+  return readTranscript(path).filter(
+    (c) => c.method === 'chat.postMessage' && c.args.channel === site.slackChannel,
+  );
+}
+
+/** A heartbeat's health as an operator reads it: stale when its monitor stopped writing. */
+export function heartbeatHealth(beat: Heartbeat | undefined, now: number, staleMs: number): string {
+  if (!beat) return 'unknown';
+  return now - Date.parse(beat.at) > staleMs ? `stale (${beat.health})` : beat.health;
+}
