@@ -1,6 +1,6 @@
+import type { AuditEntry } from '../../src/domain/audit.js';
 import { NetnsRouteTables } from '../../src/local/netns-route-tables.js';
 import type { TranscriptEntry } from '../../src/local/slack-standin.js';
-import type { AuditEntry } from '../../src/ports/store.js';
 import type { Lab } from './lab.js';
 import { channelPosts, readAudit, readHeartbeats } from './lab-observe.js';
 import { type LabTunnel, routeTableNumbers } from './lab-plan.js';
