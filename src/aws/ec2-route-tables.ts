@@ -90,7 +90,7 @@ export class Ec2RouteTables implements RouteTables {
     await this.mutate('create', site, routeTableId, cidr, tunnel);
   }
 
-  /** ReplaceRoute or CreateRoute to the tunnel instance's primary ENI, within the site's own routes. */
+  /** ReplaceRoute or CreateRoute to the tunnel's route ENI (see TunnelInstance.routeEniId), within the site's own routes. */
   private async mutate(
     kind: 'replace' | 'create',
     site: Site,
@@ -126,7 +126,7 @@ export class Ec2RouteTables implements RouteTables {
         `cannot find the instance of ${key}: ${found?.reason ?? 'no answer'}`,
       );
     }
-    const eni = found.value?.primaryEniId;
+    const eni = found.value?.routeEniId;
     if (!eni) {
       throw new TunnelOpsError(
         'precondition_failed',

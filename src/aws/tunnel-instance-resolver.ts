@@ -10,8 +10,12 @@ import type { AwsClients } from './clients.js';
 export interface TunnelInstance {
   instanceId: string;
   state: string;
-  /** The ENI at device index 0: ReplaceRoute targets it. */
-  primaryEniId: string | null;
+  /**
+   * What ReplaceRoute/CreateRoute target: the tunnel's own interface at device index 1 (infra/ creates one
+   * per tunnel and each new instance attaches it at boot, so routes to it outlive the instance), else the
+   * instance's ENI at device index 0 (an instance set up without one).
+   */
+  routeEniId: string | null;
   eniIds: string[];
 }
 
@@ -127,11 +131,14 @@ function pick(instances: Instance[], t: Tunnel): TunnelInstance | null {
   const best = matches[0];
   if (!best?.InstanceId) return null;
   const enis = best.NetworkInterfaces ?? [];
-  const primary = enis.find((n) => n.Attachment?.DeviceIndex === 0) ?? enis[0];
+  const target =
+    enis.find((n) => n.Attachment?.DeviceIndex === 1) ??
+    enis.find((n) => n.Attachment?.DeviceIndex === 0) ??
+    enis[0];
   return {
     instanceId: best.InstanceId,
     state: best.State?.Name ?? 'unknown',
-    primaryEniId: primary?.NetworkInterfaceId ?? null,
+    routeEniId: target?.NetworkInterfaceId ?? null,
     eniIds: enis.map((n) => n.NetworkInterfaceId).filter((id): id is string => Boolean(id)),
   };
 }

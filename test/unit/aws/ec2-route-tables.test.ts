@@ -263,7 +263,7 @@ describe('Ec2RouteTables.observe', () => {
 });
 
 describe('Ec2RouteTables.replace', () => {
-  it('replaces the route in place, pointing it at the primary ENI of the tunnel instance', async () => {
+  it("replaces the route in place, pointing it at the tunnel's own interface (device index 1, attached at boot)", async () => {
     const calls: FormBody[] = [];
     nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
     nockEc2('us-east-1', 'ReplaceRoute', 200, fixture('ec2/replace-route.xml'), calls);
@@ -276,9 +276,33 @@ describe('Ec2RouteTables.replace', () => {
         Version: '2016-11-15',
         RouteTableId: 'rtb-0a1b2c3d4e5f60718',
         DestinationCidrBlock: '10.20.0.0/16',
-        NetworkInterfaceId: 'eni-0a1b2c3d4e5f60001',
+        // Not the host's eni-...0001 at device index 0: routes to the tunnel's interface outlive the instance.
+        NetworkInterfaceId: 'eni-0a1b2c3d4e5f6000a',
       },
     ]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('falls back to the ENI at device index 0 when the instance has no tunnel interface', async () => {
+    const calls: FormBody[] = [];
+    nockEc2(
+      'us-east-1',
+      'DescribeInstances',
+      200,
+      instancesXml([
+        {
+          id: 'i-0a1b2c3d4e5f60001',
+          state: 'running',
+          tag: 'dc1-primary',
+          enis: ['eni-host0'],
+        },
+      ]),
+    );
+    nockEc2('us-east-1', 'ReplaceRoute', 200, fixture('ec2/replace-route.xml'), calls);
+
+    await adapters().routes.replace(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60718', '10.20.0.0/16', 'primary');
+
+    expect(calls.map((c) => c.NetworkInterfaceId)).toEqual(['eni-host0']);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
