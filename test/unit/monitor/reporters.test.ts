@@ -27,6 +27,17 @@ afterEach(() => {
   for (const m of mocks.splice(0)) m.restore();
 });
 
+/** The loop's change report for a round that turned dc1/primary down. */
+const wentDown = (r: ProbeRound) => ({
+  site: 'dc1',
+  tunnel: 'primary',
+  from: 'up' as const,
+  to: 'down' as const,
+  at: r.at,
+  reason: 'r',
+  round: r,
+});
+
 describe('CloudWatchReporter', () => {
   const setup = (opts: { maxDatumsPerCall?: number; flushIntervalMs?: number } = {}) => {
     const client = new CloudWatchClient({ region: 'us-east-1', credentials });
@@ -194,15 +205,7 @@ describe('HeartbeatReporter', () => {
     });
     now += 3000;
     const down = round(3, false);
-    await reporter.changed({
-      site: 'dc1',
-      tunnel: 'primary',
-      from: 'up',
-      to: 'down',
-      at: down.at,
-      reason: 'r',
-      round: down,
-    });
+    await reporter.changed(wentDown(down));
     expect(await store.get(HEARTBEAT_NS, 'dc1/primary')).toMatchObject({
       version: 2,
       value: { health: 'down', fallCount: 3 },
@@ -215,15 +218,7 @@ describe('HeartbeatReporter', () => {
     const reporter = new HeartbeatReporter({ store, log: silentLogger(), intervalMs: 1000 });
     const down = round(3, false);
     await reporter.round(down);
-    await reporter.changed({
-      site: 'dc1',
-      tunnel: 'primary',
-      from: 'up',
-      to: 'down',
-      at: down.at,
-      reason: 'r',
-      round: down,
-    });
+    await reporter.changed(wentDown(down));
     expect(await store.get(HEARTBEAT_NS, 'dc1/primary')).toMatchObject({
       version: 1,
       value: { health: 'down' },
@@ -238,15 +233,7 @@ describe('HeartbeatReporter', () => {
     // The next round lands in the same millisecond (fast ticks, a busy host) and turns the health down.
     const down: ProbeRound = { ...round(3, false), at: up.at };
     await reporter.round(down); // within the interval: not written as a plain round
-    await reporter.changed({
-      site: 'dc1',
-      tunnel: 'primary',
-      from: 'up',
-      to: 'down',
-      at: down.at,
-      reason: 'r',
-      round: down,
-    });
+    await reporter.changed(wentDown(down));
     expect(await store.get(HEARTBEAT_NS, 'dc1/primary')).toMatchObject({
       version: 2,
       value: { health: 'down', fallCount: 3 },
