@@ -113,6 +113,7 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
         peerHost: placed.tunnels
           .filter((o) => o.tunnel.name !== t.tunnel.name)
           .map((o) => site.tunnelEniIps.get(o.tunnel.name)!)[0],
+        selfHost: site.tunnelEniIps.get(t.tunnel.name)!,
         slackSecretArn: shared.slackSecretArn,
         logRetention,
       });

@@ -263,6 +263,10 @@ describe('production readiness (issue 13)', () => {
           new RegExp(`^<Import:TunnelOps-dc1:ExportsOutputFnGetAttTunnelEni${peer}PrimaryPrivateIpAddress`),
         );
         expect(env.MONITOR_PEER_HOST).not.toMatch(new RegExp(`TunnelEni${tunnel}`));
+        // Its own address: where the peer reaches its liveness listener to break a dead fast path's lease.
+        expect(env.MONITOR_SELF_HOST).toMatch(
+          new RegExp(`^<Import:TunnelOps-dc1:ExportsOutputFnGetAttTunnelEni${tunnel}PrimaryPrivateIpAddress`),
+        );
         expect(env.SLACK_BOT_TOKEN_SECRET_ARN).toMatch(
           /^<Import:TunnelOps-Shared:ExportsOutputRefSecretsSlack/,
         );

@@ -4,6 +4,7 @@ import type { Topology } from '../config/topology-schema.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
+import type { LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
 import type { Store } from '../ports/store.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { FailoverController } from '../services/failover-controller.js';
@@ -25,11 +26,21 @@ export function createFailoverController(deps: {
   log: Logger;
   /** Audit actor: which decider ran (the hourly cap counts every automatic actor's failovers). */
   actor?: string;
+  /**
+   * The fast path in a monitor: its own liveness address (put on its leases) and the client that checks and
+   * follows other holders, so a run whose process dies is finished at once rather than after its lease.
+   */
+  liveness?: { self: LivenessAddress; client: ProcessLiveness };
 }): FailoverController {
   const { env, topology, account, store, clock, log } = deps;
   const common = { store, routeTables: account.routeTables, clock };
+  const live = deps.liveness ? { holderAt: deps.liveness.self, liveness: deps.liveness.client } : {};
   // Built here rather than by the controller: approved proposals run through the same executor.
-  const executor = heartbeatFailoverExecutor({ ...common, log: log.child({ component: 'failover' }) });
+  const executor = heartbeatFailoverExecutor({
+    ...common,
+    ...live,
+    log: log.child({ component: 'failover' }),
+  });
   const chat = env.SLACK_BOT_TOKEN
     ? new SlackChat(
         new WebClient(env.SLACK_BOT_TOKEN, {
@@ -60,5 +71,6 @@ export function createFailoverController(deps: {
     chat,
     approvals,
     ...(deps.actor ? { actor: deps.actor } : {}),
+    ...(deps.liveness ? { liveness: deps.liveness.client } : {}),
   });
 }

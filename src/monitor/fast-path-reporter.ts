@@ -30,6 +30,7 @@ export class FastPathReporter implements HealthReporter {
   private inFlight: Promise<void> | null = null;
   private pending: ControllerTrigger | null = null;
   private lastVerdict: PeerVerdict = 'alive';
+  private peerWasDown = false;
   private lastEvalAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly props: FastPathReporterProps) {}
@@ -40,6 +41,20 @@ export class FastPathReporter implements HealthReporter {
     this.lastVerdict = verdict;
     if (changed && ALARMING.has(verdict) && round.peer) {
       this.trigger(round.site, { kind: 'peer', tunnel: round.peer.view.tunnel, verdict });
+      return;
+    }
+    // The peer's monitor reported its own tunnel down: it decides, and this side evaluates too. Whichever
+    // takes the site lease first runs; the other follows that run and finishes it should its process die.
+    const peerDown = round.peer?.health === 'down' && verdict === 'alive';
+    const peerWentDown = peerDown && !this.peerWasDown;
+    this.peerWasDown = peerDown;
+    if (peerWentDown && round.peer) {
+      this.trigger(round.site, {
+        kind: 'health-changed',
+        tunnel: round.peer.view.tunnel,
+        health: 'down',
+        reason: 'reported down in its monitor heartbeat',
+      });
       return;
     }
     // Still wrong: a run that was refused or interrupted (lease lost, process killed) is retried from here.

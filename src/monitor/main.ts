@@ -5,6 +5,7 @@
  * SIGTERM/SIGINT: finish the round in flight, flush the metrics, exit 0.
  */
 
+import { randomUUID } from 'node:crypto';
 import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { createAwsAccount } from '../aws/aws-account.js';
@@ -19,6 +20,7 @@ import { findSite } from '../domain/topology.js';
 import { NetnsRouteTables } from '../local/netns-route-tables.js';
 import { noTasks } from '../local/no-tasks.js';
 import { createLogger, type Logger } from '../log.js';
+import { startLivenessListener, tcpLiveness } from '../net/tcp-liveness.js';
 import type { Account } from '../ports/account.js';
 import { systemClock } from '../ports/clock.js';
 import { createMonitor } from './create-monitor.js';
@@ -41,6 +43,17 @@ async function main(): Promise<void> {
     clients && env.SLACK_BOT_TOKEN_SECRET_ARN && region
       ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
       : env.SLACK_BOT_TOKEN;
+  // The fast path's liveness listener: held for the life of this process, so a peer following one of its runs
+  // hears of its death at once (see net/tcp-liveness.ts).
+  const listener =
+    account && config.fastPath && config.selfHost
+      ? await startLivenessListener({
+          bindHost: '0.0.0.0',
+          port: config.livenessPort,
+          advertise: config.selfHost,
+          instance: `${config.site}/${config.tunnel}:${randomUUID()}`,
+        })
+      : undefined;
   const controller =
     account && config.fastPath
       ? createFailoverController({
@@ -51,6 +64,7 @@ async function main(): Promise<void> {
           clock: systemClock,
           log: log.child({ component: 'fast-path' }),
           actor: `controller@monitor:${config.site}/${config.tunnel}`,
+          ...(listener ? { liveness: { self: listener.address, client: tcpLiveness() } } : {}),
         })
       : undefined;
   const monitor = createMonitor({
@@ -74,6 +88,7 @@ async function main(): Promise<void> {
       // path moves traffic now instead of the peer noticing a silent monitor.
       await monitor.loop.goodbye(`the ${config.tunnel} server is stopping (${signal})`);
       await store.close();
+      await listener?.close();
       clients?.destroy();
       log.info('monitor stopped');
       process.exit(0);
@@ -86,7 +101,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   monitor.loop.start();
   log.info(
-    { aws: Boolean(clients), fastPath: Boolean(controller), peerHost: config.peerHost },
+    {
+      aws: Boolean(clients),
+      fastPath: Boolean(controller),
+      peerHost: config.peerHost,
+      liveness: listener?.address,
+    },
     'monitor started',
   );
 }

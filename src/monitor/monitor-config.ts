@@ -15,6 +15,10 @@ import { ConfigError } from '../domain/errors.js';
  *   --no-aws / MONITOR_NO_AWS=1                           store heartbeats only (no CloudWatch / EventBridge)
  *   --peer-host / MONITOR_PEER_HOST                       the other server's VPC address (its tunnel ENI's IP):
  *                                                         probed every round for peer detection
+ *   --self-host / MONITOR_SELF_HOST                       this server's own VPC address: with the fast path, the
+ *                                                         monitor listens there for liveness checks and puts it on
+ *                                                         its leases, so a peer breaks them the moment it dies
+ *   MONITOR_LIVENESS_PORT                                 that listener's TCP port (default 7406)
  *   MONITOR_FAST_PATH=0                                   do not run the failover controller here (default: run
  *                                                         it when a route adapter is available: AWS or the lab's)
  *   MONITOR_NETNS_ROUTES                                  the lab's route adapter (JSON: namespace, tables,
@@ -56,6 +60,8 @@ const schema = z.object({
   eventBus: z.string().min(1).optional(),
   noAws: z.boolean().default(false),
   peerHost: ipv4.optional(),
+  selfHost: ipv4.optional(),
+  livenessPort: z.coerce.number().int().min(1).max(65_535).default(7406),
   fastPath: z.boolean().default(true),
   netnsRoutes: netnsRoutesJson.optional(),
 });
@@ -78,6 +84,7 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
         'event-bus': { type: 'string' },
         'no-aws': { type: 'boolean' },
         'peer-host': { type: 'string' },
+        'self-host': { type: 'string' },
       },
       strict: true,
     }).values;
@@ -96,6 +103,8 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
     eventBus: pick('event-bus', 'MONITOR_EVENT_BUS'),
     noAws: values['no-aws'] === true || env.MONITOR_NO_AWS === '1',
     peerHost: pick('peer-host', 'MONITOR_PEER_HOST'),
+    selfHost: pick('self-host', 'MONITOR_SELF_HOST'),
+    livenessPort: env.MONITOR_LIVENESS_PORT === '' ? undefined : env.MONITOR_LIVENESS_PORT,
     fastPath: env.MONITOR_FAST_PATH !== '0',
     netnsRoutes: env.MONITOR_NETNS_ROUTES === '' ? undefined : env.MONITOR_NETNS_ROUTES,
   });

@@ -11,6 +11,8 @@ export interface PeerObservation {
   view: PeerView;
   heartbeatAgeMs: number | null;
   verdict: PeerVerdict;
+  /** The health the peer's monitor last reported for its own tunnel (null: no heartbeat, or unreadable). */
+  health: Heartbeat['health'] | null;
 }
 
 export interface PeerWatchProps {
@@ -35,6 +37,7 @@ export class PeerWatch {
   private failCount = 0;
   private okCount = 0;
   private lastAgeMs: number | null = null;
+  private lastHealth: Heartbeat['health'] | null = null;
 
   constructor(private readonly props: PeerWatchProps) {}
 
@@ -58,7 +61,10 @@ export class PeerWatch {
       this.okCount = 0;
     }
     const now = clock.now();
-    if (beat.ok) this.lastAgeMs = beat.rec ? Math.max(0, now - Date.parse(beat.rec.value.at)) : null;
+    if (beat.ok) {
+      this.lastAgeMs = beat.rec ? Math.max(0, now - Date.parse(beat.rec.value.at)) : null;
+      this.lastHealth = beat.rec?.value.health ?? null;
+    }
     const view: PeerView = {
       tunnel: peerTunnel,
       failCount: this.failCount,
@@ -70,6 +76,7 @@ export class PeerWatch {
       view,
       heartbeatAgeMs: ageMs,
       verdict: peerVerdict(ageMs, hostReach(view, site.failover.fall), site.failover),
+      health: beat.ok ? this.lastHealth : null,
     };
   }
 }

@@ -6,9 +6,11 @@ import type { Outcome } from '../domain/outcome.js';
 import { hostReach, silentAfterMs } from '../domain/peer-view.js';
 import { mostCommonTunnel, routeSlots } from '../domain/route-plan.js';
 import { tunnelKey } from '../domain/topology.js';
+import type { Logger } from '../log.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
+import type { ProcessLiveness } from '../ports/liveness.js';
 import type { Store } from '../ports/store.js';
 import { SiteLock } from './site-lock.js';
 
@@ -129,6 +131,9 @@ export async function gatherFacts(
     store: Store;
     clock: Clock;
     controllerActor: string;
+    /** With it, a dead holder's lease is broken here and its run counts as interrupted at once. */
+    liveness?: ProcessLiveness;
+    log?: Logger;
   },
   site: Site,
 ): Promise<PolicyInput> {
@@ -141,7 +146,12 @@ export async function gatherFacts(
       site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
     ),
     deps.store.listAudit({ site: site.name, limit: 500 }),
-    new SiteLock({ store: deps.store, clock: deps.clock }).holder(site.name),
+    new SiteLock({
+      store: deps.store,
+      clock: deps.clock,
+      ...(deps.liveness ? { liveness: deps.liveness } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    }).holder(site.name),
   ]);
   const now = deps.clock.now();
   const facts = site.tunnels.map((t, i) =>

@@ -9,11 +9,13 @@ import type { TunnelHealthChange } from '../monitor/health-reporter.js';
 import type { Account } from '../ports/account.js';
 import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
+import type { ProcessLiveness } from '../ports/liveness.js';
 import type { Store } from '../ports/store.js';
 import { gatherFacts } from './controller-facts.js';
 import { alertText, evidenceLines, failoverText, NoticeBoard } from './controller-notices.js';
 import type { FailoverPlan, FailoverResult } from './failover-executor.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
+import { SiteLock } from './site-lock.js';
 
 /** What woke the controller (logged with the decision). */
 export type ControllerTrigger =
@@ -23,7 +25,8 @@ export type ControllerTrigger =
   | { kind: 'peer'; tunnel: string; verdict: string }
   | { kind: 'stopping'; tunnel: string }
   | { kind: 'reconcile' }
-  | { kind: 'planned-termination'; tunnel: string; instanceId: string };
+  | { kind: 'planned-termination'; tunnel: string; instanceId: string }
+  | { kind: 'lease-ended'; owner: string };
 
 /** The slice of FailoverExecutor the controller uses. */
 export interface FailoverRunner {
@@ -68,6 +71,12 @@ export interface FailoverControllerProps {
   actor?: string;
   /** The same alert (or proposal) is posted again only after this long. */
   repeatAlertMs?: number;
+  /**
+   * Where this process can reach lease holders' liveness listeners (the fast path in a monitor): another run's
+   * lease is then followed to the moment its process dies, and a dead holder's lease is broken. Without it
+   * (the backstop Lambda) a lease is waited out.
+   */
+  liveness?: ProcessLiveness;
 }
 
 /**
@@ -82,9 +91,18 @@ export class FailoverController {
   private readonly actor: string;
   private readonly notices: NoticeBoard;
   private readonly executor: FailoverRunner;
+  private readonly lock: SiteLock;
+  /** Sites whose lease holder this process is already following. */
+  private readonly following = new Set<string>();
 
   constructor(private readonly props: FailoverControllerProps) {
     this.actor = props.actor ?? CONTROLLER_ACTOR;
+    this.lock = new SiteLock({
+      store: props.store,
+      clock: props.clock,
+      log: props.log,
+      ...(props.liveness ? { liveness: props.liveness } : {}),
+    });
     this.executor =
       props.executor ??
       heartbeatFailoverExecutor({
@@ -92,6 +110,7 @@ export class FailoverController {
         routeTables: props.account.routeTables,
         clock: props.clock,
         log: props.log.child({ component: 'failover' }),
+        ...(props.liveness ? { liveness: props.liveness } : {}),
       });
     this.notices = new NoticeBoard({
       store: props.store,
@@ -170,9 +189,7 @@ export class FailoverController {
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
 
     if (decision.code === 'run-in-progress' && facts.failoverInProgress) {
-      // Look again as soon as that lease ends: if its run died, this process finishes it within seconds
-      // (the 1-minute reconcile is the backstop where the process does not live on, as in Lambda).
-      this.recheckAfter(site.name, facts.failoverInProgress.expiresAt - clock.now() + 100);
+      this.follow(site.name);
       return outcome;
     }
     if (decision.action === 'none') {
@@ -192,6 +209,8 @@ export class FailoverController {
       });
       outcome.result = result;
       log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
+      // Refused because another run took the lease first: follow that run in case it dies half-way.
+      if (!result.ok && result.refused) this.follow(site.name);
       // A refusal with nothing changed (another controller won the race, or the routes already moved) stays quiet.
       if (result.ok || !result.refused)
         outcome.posted = await this.post(site, failoverText(site, decision, result));
@@ -271,21 +290,29 @@ export class FailoverController {
     return outcome;
   }
 
-  private readonly rechecks = new Map<string, NodeJS.Timeout>();
-
-  private recheckAfter(site: string, ms: number): void {
-    if (this.rechecks.has(site)) return;
-    const timer = setTimeout(
-      () => {
-        this.rechecks.delete(site);
-        this.evaluate(site, { kind: 'reconcile' }).catch((err) =>
-          this.props.log.error({ err, site }, 'recheck after a failover lease failed'),
-        );
-      },
-      Math.max(50, Math.min(ms, 60_000)),
-    );
-    timer.unref();
-    this.rechecks.set(site, timer);
+  /**
+   * Another run holds the site's lease: evaluate again the moment it ends. With the holder's liveness address
+   * that is the moment its process dies (the held connection closes), else the lease's expiry. If the run
+   * died half-way, this process finishes it within a second; the 1-minute reconcile is the backstop where the
+   * process does not live on (Lambda).
+   */
+  private follow(site: string): void {
+    if (this.following.has(site)) return;
+    this.following.add(site);
+    const { clock, liveness, log } = this.props;
+    const work = async (): Promise<void> => {
+      const holder = await this.lock.holder(site);
+      if (!holder) return;
+      const waitMs = Math.max(50, Math.min(holder.expiresAt - clock.now() + 100, 60_000));
+      await (holder.liveness && liveness
+        ? liveness.watch(holder.liveness, waitMs)
+        : new Promise<void>((r) => setTimeout(r, waitMs).unref()));
+      this.following.delete(site);
+      await this.evaluate(site, { kind: 'lease-ended', owner: holder.owner });
+    };
+    work()
+      .catch((err) => log.error({ err, site }, 'following a failover lease failed'))
+      .finally(() => this.following.delete(site));
   }
 
   private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {

@@ -11,6 +11,7 @@ import {
 import { findTunnel } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
+import type { LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { Store } from '../ports/store.js';
 import { ExecutionAudit, PROGRESS_SETTLE_MS } from './execution-audit.js';
@@ -67,6 +68,7 @@ export class FailoverExecutor {
   private readonly progressTimeoutMs: number | undefined;
   private readonly progressSettleMs: number;
   private readonly store: Store;
+  private readonly holderAt: LivenessAddress | undefined;
 
   constructor(props: {
     store: Store;
@@ -83,13 +85,23 @@ export class FailoverExecutor {
     progressTimeoutMs?: number;
     /** How long a finished run waits for its queued progress lines (default PROGRESS_SETTLE_MS). */
     progressSettleMs?: number;
+    /** Where this process answers while it lives: put on its leases so others can break them once it dies. */
+    holderAt?: LivenessAddress;
+    /** Checks other holders: a lease whose process is gone is broken instead of waited out. */
+    liveness?: ProcessLiveness;
   }) {
     this.store = props.store;
     this.routeTables = props.routeTables;
     this.clock = props.clock;
     this.log = props.log;
     this.checkTarget = props.checkTarget;
-    this.lock = new SiteLock({ store: props.store, clock: props.clock });
+    this.lock = new SiteLock({
+      store: props.store,
+      clock: props.clock,
+      log: props.log,
+      ...(props.liveness ? { liveness: props.liveness } : {}),
+    });
+    this.holderAt = props.holderAt;
     this.lockTtlMs = props.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     this.renewEveryMs = props.leaseRenewEveryMs;
     this.concurrency = props.concurrency ?? DEFAULT_ROUTE_CONCURRENCY;
@@ -124,7 +136,13 @@ export class FailoverExecutor {
     const applied = (): number => [...touched.values()].filter((t) => t.outcome === 'applied').length;
     try {
       const before = await this.precheck(plan);
-      const lease = await this.lock.acquire(site.name, runId, this.lockTtlMs, this.purpose(plan));
+      const lease = await this.lock.acquire(
+        site.name,
+        runId,
+        this.lockTtlMs,
+        this.purpose(plan),
+        this.holderAt,
+      );
       if (!lease) throw new Refusal(await this.lock.refusedReason(site.name));
       keeper = new LeaseKeeper({
         lock: this.lock,

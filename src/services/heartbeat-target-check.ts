@@ -2,6 +2,7 @@ import { standbyFit } from '../domain/failover-policy.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../monitor/heartbeat-reporter.js';
 import type { Clock } from '../ports/clock.js';
+import type { LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
 import type { RouteTables } from '../ports/route-tables.js';
 import type { Store } from '../ports/store.js';
 import { tunnelFacts } from './controller-facts.js';
@@ -29,6 +30,8 @@ export function heartbeatFailoverExecutor(deps: {
   routeTables: RouteTables;
   clock: Clock;
   log: Logger;
+  holderAt?: LivenessAddress;
+  liveness?: ProcessLiveness;
 }): FailoverExecutor {
   return new FailoverExecutor({ ...deps, checkTarget: heartbeatTargetCheck(deps) });
 }

@@ -1,4 +1,6 @@
+import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
+import type { LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
 import type { Store } from '../ports/store.js';
 
 /** A held site lock. `version` is the store record's version: renew and release only act while it is unchanged. */
@@ -13,6 +15,15 @@ interface LockValue {
   owner: string;
   acquiredAt: string;
   purpose: string;
+  /** Where the holder's process answers while it lives (a monitor's fast path); absent for other holders. */
+  liveness?: LivenessAddress;
+}
+
+export interface LeaseHolder {
+  owner: string;
+  purpose: string;
+  expiresAt: number;
+  liveness?: LivenessAddress;
 }
 
 const NS = 'lock';
@@ -32,19 +43,47 @@ const SAFETY_MS = 250;
 export class SiteLock {
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly liveness: ProcessLiveness | undefined;
+  private readonly log: Logger | undefined;
   /** A lease with less than this left is treated as gone (see SAFETY_MS). */
   readonly safetyMs: number;
 
-  constructor(props: { store: Store; clock: Clock; safetyMs?: number }) {
+  constructor(props: {
+    store: Store;
+    clock: Clock;
+    safetyMs?: number;
+    /** With it, a lease whose holder is provably dead is broken at once instead of waited out. */
+    liveness?: ProcessLiveness;
+    log?: Logger;
+  }) {
     this.store = props.store;
     this.clock = props.clock;
     this.safetyMs = props.safetyMs ?? SAFETY_MS;
+    this.liveness = props.liveness;
+    this.log = props.log;
   }
 
-  /** The lease, or null when someone else holds a live one. */
-  async acquire(site: string, owner: string, ttlMs: number, purpose: string): Promise<Lease | null> {
-    const value: LockValue = { owner, acquiredAt: new Date(this.clock.now()).toISOString(), purpose };
-    if (!(await this.store.create(NS, keyOf(site), value, ttlMs))) return null;
+  /**
+   * The lease, or null when someone else holds a live one. `holderAt` goes on the lease: where this process
+   * answers while it lives, so others can break the lease the moment it dies.
+   */
+  async acquire(
+    site: string,
+    owner: string,
+    ttlMs: number,
+    purpose: string,
+    holderAt?: LivenessAddress,
+  ): Promise<Lease | null> {
+    const value: LockValue = {
+      owner,
+      acquiredAt: new Date(this.clock.now()).toISOString(),
+      purpose,
+      ...(holderAt ? { liveness: holderAt } : {}),
+    };
+    const created =
+      (await this.store.create(NS, keyOf(site), value, ttlMs)) ||
+      ((await this.breakIfDead(site)) && (await this.store.create(NS, keyOf(site), value, ttlMs)));
+    if (!created) return null;
     // Read back for the version and expiry the store actually recorded.
     const rec = await this.store.get<LockValue>(NS, keyOf(site));
     if (!rec || rec.value.owner !== owner) return null;
@@ -70,14 +109,40 @@ export class SiteLock {
     await this.store.delete(NS, keyOf(lease.site), lease.version);
   }
 
-  async holder(site: string): Promise<{ owner: string; purpose: string; expiresAt: number } | null> {
+  /** The live holder of the site's lease; a provably dead holder's lease is broken on the way (and is none). */
+  async holder(site: string): Promise<LeaseHolder | null> {
+    if (await this.breakIfDead(site)) return null;
     const rec = await this.store.get<LockValue>(NS, keyOf(site));
     if (!rec) return null;
     return {
       owner: rec.value.owner,
       purpose: rec.value.purpose,
       expiresAt: rec.expiresAt ?? Number.POSITIVE_INFINITY,
+      ...(rec.value.liveness ? { liveness: rec.value.liveness } : {}),
     };
+  }
+
+  /**
+   * Deletes the site's lease when its holder's process is provably gone (its host refused the liveness
+   * connection, or another instance answers there): a dead process issues no further route call, so waiting
+   * out its lease would only prolong the outage. An unanswered check (host down, path cut) proves nothing and
+   * leaves the lease to expire. The delete is conditional on the version read, and never this close to the
+   * expiry (where the record could be re-created at the same version by the next holder; see SAFETY_MS).
+   */
+  async breakIfDead(site: string): Promise<boolean> {
+    if (!this.liveness) return false;
+    const rec = await this.store.get<LockValue>(NS, keyOf(site));
+    const at = rec?.value.liveness;
+    if (!rec || !at) return false;
+    if ((await this.liveness.check(at)) !== 'dead') return false;
+    if (rec.expiresAt !== null && rec.expiresAt - this.clock.now() < this.safetyMs) return false;
+    const broken = await this.store.delete(NS, keyOf(site), rec.version);
+    if (broken)
+      this.log?.warn(
+        { site, owner: rec.value.owner, holder: at },
+        'broke the site lease of a dead holder (its process is gone)',
+      );
+    return broken;
   }
 
   /** Who holds the site's lock, for what and until when, or null when it is free (a refusal's reason). */

@@ -207,6 +207,7 @@ export class Lab {
       MONITOR_USER: 'root',
       MONITOR_NO_AWS: '1',
       MONITOR_PEER_HOST: PLAN[peer].serverVpcIp,
+      MONITOR_SELF_HOST: PLAN[t].serverVpcIp,
     };
   }
 

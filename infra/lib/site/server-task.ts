@@ -27,6 +27,11 @@ export interface ServerTaskProps {
   logRetention: logs.RetentionDays;
   /** The other tunnel's interface address (MONITOR_PEER_HOST); without it host death waits for the backstop. */
   peerHost?: string | undefined;
+  /**
+   * This tunnel's interface address (MONITOR_SELF_HOST): the monitor's liveness listener (TCP 7406, allowed from
+   * the VPC by both security groups) is reached there, so the peer breaks a dead fast path's lease at once.
+   */
+  selfHost?: string | undefined;
   /** Secrets Manager ARN of the Slack token (an ARN, not the token): read by the monitor at start. */
   slackSecretArn: string;
 }
@@ -109,6 +114,7 @@ export class ServerTask extends Construct {
         AWS_REGION: stack.region,
         SLACK_BOT_TOKEN_SECRET_ARN: p.slackSecretArn,
         ...(p.peerHost ? { MONITOR_PEER_HOST: p.peerHost } : {}),
+        ...(p.selfHost ? { MONITOR_SELF_HOST: p.selfHost } : {}),
       },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: `${p.site.name}-${tunnel.name}`,

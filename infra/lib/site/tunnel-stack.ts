@@ -26,6 +26,8 @@ export interface TunnelStackProps extends StackProps {
   eniId: string;
   /** The other tunnel's interface address: the monitor's direct peer probe (peer-host death vs partition). */
   peerHost?: string;
+  /** This tunnel's own interface address: where its monitor's liveness listener is reached (MONITOR_SELF_HOST). */
+  selfHost?: string;
   /** The Slack token's secret: the monitor's fast path reads it at start to report its failovers. */
   slackSecretArn: string;
   logRetention: logs.RetentionDays;
@@ -94,6 +96,7 @@ export class TunnelStack extends Stack {
       imageTag: ctx.serverImageTag,
       logRetention: props.logRetention,
       peerHost: props.peerHost,
+      selfHost: props.selfHost,
       slackSecretArn: props.slackSecretArn,
     });
     // The service waits for a placed task; the instance must be up and registered first.

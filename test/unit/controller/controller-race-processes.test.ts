@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import { tcpLiveness } from '../../../src/net/tcp-liveness.js';
+import { systemClock } from '../../../src/ports/clock.js';
+import { FailoverController } from '../../../src/services/failover-controller.js';
+import { SiteLock } from '../../../src/services/site-lock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
-import { testTopology } from './fakes.js';
+import { MemoryTasks, testTopology } from './fakes.js';
+import { sqliteRouteTables } from './sqlite-route-tables.js';
 
 interface ChildOutcome {
   action: string;
@@ -166,3 +172,85 @@ describe('two controller processes on one SQLite store, in every start order', (
     await expectRoutesMovedOnce(outcomes);
   }, 60_000);
 });
+
+describe('the deciding process is killed half-way (SIGKILL, its host alive)', () => {
+  it("a follower with the liveness client breaks the dead run's lease and finishes it at once, not after the lease", async () => {
+    const decider = start({ RACE_STALL: '1', RACE_LIVENESS: '1' });
+    await decider.said('moved-one'); // 1 of 4 routes moved; the rest hang; the 10 s site lease is held
+    const store = new SqliteStore({ path: paths.store });
+    const db = new Database(paths.routes);
+    db.pragma('busy_timeout = 5000');
+    const routeTables = sqliteRouteTables(db);
+    const tunnels = async () =>
+      (db.prepare('SELECT tunnel FROM routes').all() as Array<{ tunnel: string }>).map((r) => r.tunnel);
+    try {
+      const follower = new FailoverController({
+        topology: testTopology({ mode: 'auto' }),
+        account: { routeTables, tasks: new MemoryTasks() },
+        store,
+        clock: systemClock,
+        log: silentLogger(),
+        actor: 'controller@follower',
+        liveness: tcpLiveness(),
+      });
+      const first = await follower.evaluate('dc1', { kind: 'reconcile' });
+      expect(first.decision.code).toBe('run-in-progress');
+      expect((await tunnels()).filter((t) => t === 'secondary')).toHaveLength(1);
+
+      const killedAt = Date.now();
+      decider.proc.kill('SIGKILL');
+      expect(await waitUntil(async () => (await tunnels()).every((t) => t === 'secondary'), 8000)).toBe(true);
+      const tookMs = Date.now() - killedAt;
+      // The lease had ~10 s left: only its holder's death, heard over the liveness channel, explains this.
+      expect(tookMs).toBeLessThan(2000);
+
+      const audit = await store.listAudit({ site: 'dc1' });
+      const dead = audit.find((e) => e.event === 'started' && e.actor === 'controller');
+      const resumed = audit.find((e) => e.event === 'started' && e.actor === 'controller@follower');
+      expect(resumed?.detail?.resumes).toEqual({ runId: dead?.detail?.runId, actor: 'controller' });
+      expect(audit.at(-1)).toMatchObject({ event: 'succeeded', actor: 'controller@follower' });
+      const replaces = db.prepare('SELECT pid, tunnel FROM replaces').all() as Array<{
+        pid: number;
+        tunnel: string;
+      }>;
+      expect(replaces.filter((r) => r.pid === decider.proc.pid)).toHaveLength(1);
+      expect(replaces.filter((r) => r.pid === process.pid)).toHaveLength(3);
+      expect(new Set(replaces.map((r) => r.tunnel))).toEqual(new Set(['secondary']));
+    } finally {
+      await store.close();
+      db.close();
+    }
+  }, 60_000);
+
+  it('without a liveness answer (unknown) the lease is waited out, never broken', async () => {
+    const decider = start({ RACE_STALL: '1', RACE_LIVENESS: '1' });
+    await decider.said('moved-one');
+    const store = new SqliteStore({ path: paths.store });
+    try {
+      // The holder's host does not answer: a liveness client that can prove nothing.
+      const unknown = { check: async () => 'unknown' as const, watch: async () => undefined };
+      const lock = new SiteLock({ store, clock: systemClock, liveness: unknown });
+      decider.proc.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await lock.breakIfDead('dc1')).toBe(false);
+      expect(await lock.holder('dc1')).toMatchObject({
+        owner: expect.stringMatching(/^failover:controller:/),
+      });
+      // The same dead holder, checked for real: refused, so broken.
+      const real = new SiteLock({ store, clock: systemClock, liveness: tcpLiveness() });
+      expect(await real.breakIfDead('dc1')).toBe(true);
+      expect(await real.holder('dc1')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+async function waitUntil(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}

@@ -129,10 +129,14 @@ describe('FastPathReporter', () => {
     state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
     ...over,
   });
-  const peer = (verdict: 'alive' | 'host-dead' | 'monitor-silent' | 'partition') => ({
+  const peer = (
+    verdict: 'alive' | 'host-dead' | 'monitor-silent' | 'partition',
+    health: 'up' | 'down' | null = 'up',
+  ) => ({
     view: { tunnel: 'primary', failCount: 3, okCount: 0, at: '' },
     heartbeatAgeMs: 2000,
     verdict,
+    health,
   });
 
   it('evaluates once when the peer verdict turns to host-dead, without holding the probe loop', async () => {
@@ -182,5 +186,30 @@ describe('FastPathReporter', () => {
     });
     await fast.flush();
     expect(triggers).toEqual([{ kind: 'health-changed', tunnel: 'primary', health: 'down', reason: 'x' }]);
+  });
+
+  it('evaluates once when the live peer reports its own tunnel down, so this side can follow its run', async () => {
+    const triggers: ControllerTrigger[] = [];
+    const controller = { evaluate: async (_s: string, t: ControllerTrigger) => void triggers.push(t) };
+    const fast = new FastPathReporter({ controller, clock: new ManualClock(), log: silentLogger() });
+    await fast.round(round({ peer: peer('alive', 'up') }));
+    await fast.round(round({ peer: peer('alive', 'down') }));
+    await fast.flush();
+    await fast.round(round({ peer: peer('alive', 'down') }));
+    await fast.flush();
+    expect(triggers).toEqual([
+      {
+        kind: 'health-changed',
+        tunnel: 'primary',
+        health: 'down',
+        reason: 'reported down in its monitor heartbeat',
+      },
+    ]);
+    // Up again and down again: a new trigger. An unreadable heartbeat (null) is not "down".
+    await fast.round(round({ peer: peer('alive', 'up') }));
+    await fast.round(round({ peer: peer('alive', null) }));
+    await fast.round(round({ peer: peer('alive', 'down') }));
+    await fast.flush();
+    expect(triggers).toHaveLength(2);
   });
 });

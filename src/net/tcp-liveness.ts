@@ -1,0 +1,139 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Liveness, LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
+
+/**
+ * Both ends of the liveness channel (see ports/liveness.ts). The listener greets every connection with one line,
+ * `tunnelops-liveness 1 <instance>`, and then holds it open without a word: the kernel closes it the moment the
+ * process exits, which is how a watcher hears of the death at once. Refused means no listener: the process is
+ * gone. A firewall must drop, not reject, this port for that to hold (AWS security groups and NACLs only drop).
+ */
+const GREETING = 'tunnelops-liveness 1 ';
+/** A greeting is one short line; anything longer is not ours. */
+const MAX_GREETING_BYTES = 256;
+/** Watchers held at once: two deciders per site need a handful; the rest are refused by closing. */
+const MAX_CONNECTIONS = 32;
+const DEFAULT_TIMEOUT_MS = 500;
+
+export interface LivenessListener {
+  address: LivenessAddress;
+  close(): Promise<void>;
+}
+
+/** Starts this process's listener; `advertise` is the address peers reach it at (its VPC address). */
+export async function startLivenessListener(props: {
+  bindHost: string;
+  port: number;
+  advertise: string;
+  instance: string;
+}): Promise<LivenessListener> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    if (sockets.size >= MAX_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.on('data', () => undefined); // a watcher says nothing; anything it does say is dropped
+    socket.setKeepAlive(true, 5000);
+    socket.write(`${GREETING}${props.instance}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(props.port, props.bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    address: { host: props.advertise, port, instance: props.instance },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Greeted =
+  | { kind: 'greeted'; instance: string; socket: Socket }
+  | { kind: 'settled'; liveness: Liveness };
+
+/** Connects and reads the greeting: which instance listens there, or what the failure says. */
+function greet(at: LivenessAddress, timeoutMs: number): Promise<Greeted> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: at.host, port: at.port });
+    let buf = '';
+    let done = false;
+    const finish = (g: Greeted) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      if (g.kind === 'settled') socket.destroy();
+      resolve(g);
+    };
+    const timer = setTimeout(() => finish({ kind: 'settled', liveness: 'unknown' }), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) {
+        if (buf.length > MAX_GREETING_BYTES) finish({ kind: 'settled', liveness: 'unknown' });
+        return;
+      }
+      const line = buf.slice(0, nl);
+      // Something else listens on the port: no evidence either way.
+      if (!line.startsWith(GREETING)) finish({ kind: 'settled', liveness: 'unknown' });
+      else finish({ kind: 'greeted', instance: line.slice(GREETING.length), socket });
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      // Refused: the host is up and nothing listens. Anything else (unreachable, reset) proves nothing.
+      finish({ kind: 'settled', liveness: err.code === 'ECONNREFUSED' ? 'dead' : 'unknown' }),
+    );
+    socket.on('close', () => finish({ kind: 'settled', liveness: 'unknown' }));
+  });
+}
+
+/** The client side: one connect per check; a watch holds the connection until it closes. */
+export function tcpLiveness(options: { timeoutMs?: number } = {}): ProcessLiveness {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    async check(at) {
+      const g = await greet(at, timeoutMs);
+      if (g.kind === 'settled') return g.liveness;
+      g.socket.destroy();
+      return g.instance === at.instance ? 'alive' : 'dead';
+    },
+    async watch(at, maxMs) {
+      const started = Date.now();
+      const g = await greet(at, Math.min(timeoutMs, maxMs));
+      if (g.kind === 'settled') {
+        // Unreachable: nothing to hold; wait out the rest rather than spin on connects.
+        if (g.liveness === 'unknown') await sleep(Math.max(0, maxMs - (Date.now() - started)));
+        return;
+      }
+      if (g.instance !== at.instance) {
+        g.socket.destroy();
+        return;
+      }
+      const socket = g.socket;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(end, Math.max(0, maxMs - (Date.now() - started)));
+        function end(): void {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve();
+        }
+        socket.once('close', end);
+        socket.once('end', end);
+        socket.once('error', end);
+        socket.resume();
+      });
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

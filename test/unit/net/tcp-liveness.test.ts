@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startLivenessListener, tcpLiveness } from '../../../src/net/tcp-liveness.js';
+import type { LivenessAddress } from '../../../src/ports/liveness.js';
+
+/** A real process holding a liveness listener: killing it is the failure the channel exists to notice. */
+async function livenessChild(instance: string): Promise<{ proc: ChildProcess; at: LivenessAddress }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/unit/net/liveness-child.ts', instance], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const at = await new Promise<LivenessAddress>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as LivenessAddress);
+    });
+    proc.once('exit', (code) => reject(new Error(`liveness child exited early (${code})`)));
+  });
+  return { proc, at };
+}
+
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode ? r() : p.once('exit', () => r())));
+
+describe('the liveness channel', () => {
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+  const client = tcpLiveness({ timeoutMs: 300 });
+
+  it('says alive while the process lives, and dead the moment it is killed (refused)', async () => {
+    const { proc, at } = await livenessChild('dc1/primary:one');
+    children.push(proc);
+    expect(await client.check(at)).toBe('alive');
+    proc.kill('SIGKILL');
+    await exited(proc);
+    expect(await client.check(at)).toBe('dead');
+  }, 20_000);
+
+  it('a watch ends within milliseconds of the process being killed, not at its limit', async () => {
+    const { proc, at } = await livenessChild('dc1/primary:two');
+    children.push(proc);
+    const t0 = Date.now();
+    const watching = client.watch(at, 10_000).then(() => Date.now() - t0);
+    await new Promise((r) => setTimeout(r, 300));
+    const killedAt = Date.now() - t0;
+    proc.kill('SIGKILL');
+    const endedAt = await watching;
+    expect(endedAt).toBeGreaterThanOrEqual(killedAt);
+    expect(endedAt - killedAt).toBeLessThan(1000);
+  }, 20_000);
+
+  it('a restarted process on the same address is another instance: the old holder is dead', async () => {
+    const listener = await startLivenessListener({
+      bindHost: '127.0.0.1',
+      port: 0,
+      advertise: '127.0.0.1',
+      instance: 'dc1/primary:new',
+    });
+    try {
+      expect(await client.check({ ...listener.address, instance: 'dc1/primary:old' })).toBe('dead');
+      expect(await client.check(listener.address)).toBe('alive');
+      const t0 = Date.now();
+      await client.watch({ ...listener.address, instance: 'dc1/primary:old' }, 5000);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('proves nothing when something else answers on the port or nothing answers in time (unknown)', async () => {
+    // A service that is not ours: it talks, but not our greeting; another that never says a word.
+    for (const greet of ['SSH-2.0-OpenSSH_9.2\n', null]) {
+      const server = createServer((s) => {
+        if (greet) s.write(greet);
+      });
+      servers.push(server);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      expect(await client.check({ host: '127.0.0.1', port, instance: 'x' })).toBe('unknown');
+    }
+  });
+
+  it('a watch of a live process lasts until its limit, and the listener bounds its connections', async () => {
+    const listener = await startLivenessListener({
+      bindHost: '127.0.0.1',
+      port: 0,
+      advertise: '127.0.0.1',
+      instance: 'i',
+    });
+    try {
+      const t0 = Date.now();
+      await client.watch(listener.address, 400);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+      // 40 connections held at once: 32 are greeted and held, the rest closed without a greeting.
+      const sockets = Array.from({ length: 40 }, () => connect(listener.address.port, '127.0.0.1'));
+      const greeted = await Promise.all(
+        sockets.map(
+          (s) =>
+            new Promise<boolean>((r) => {
+              s.once('data', () => r(true));
+              s.once('close', () => r(false));
+              s.once('error', () => r(false));
+            }),
+        ),
+      );
+      expect(greeted.filter(Boolean)).toHaveLength(32);
+      // Once they go, new checks are answered again.
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await client.check(listener.address)).toBe('alive');
+    } finally {
+      await listener.close();
+    }
+  });
+});
