@@ -283,11 +283,11 @@ function repair(
   result: Result,
 ): Decision {
   const s = input.settings;
-  const byName = (name: string | null) => input.tunnels.find((t) => t.name === name);
-  const candidates = [byName(stranded.live), ...input.tunnels].filter(
-    (t): t is TunnelFacts => t !== undefined,
-  );
-  const target = candidates.find((t) => takesTraffic(t, s));
+  const fit = input.tunnels.filter((t) => takesTraffic(t, s));
+  const live = fit.find((t) => t.name === stranded.live);
+  // No route left live: prefer a host its peer answers. Routes that vanish together usually mean their tunnel's
+  // host just went (its interface gone), and its heartbeat stays fresh for a second or two after.
+  const target = live ?? fit.find((t) => t.host === 'reachable') ?? fit[0];
   const what = `${stranded.count} route(s) of ${input.site} point at no tunnel (${input.routesProblem ?? 'blackhole or missing'})`;
   if (!target) {
     const why = input.tunnels.map((t) => standbyFit(t, s).why).join('; ');

@@ -107,33 +107,30 @@ export function tcpLiveness(options: { timeoutMs?: number } = {}): ProcessLivene
       g.socket.destroy();
       return g.instance === at.instance ? 'alive' : 'dead';
     },
-    async watch(at, maxMs) {
+    async watch(at, maxMs, signal) {
       const started = Date.now();
       const g = await greet(at, Math.min(timeoutMs, maxMs));
-      if (g.kind === 'settled') {
-        // Unreachable: nothing to hold; wait out the rest rather than spin on connects.
-        if (g.liveness === 'unknown') await sleep(Math.max(0, maxMs - (Date.now() - started)));
-        return;
-      }
-      if (g.instance !== at.instance) {
-        g.socket.destroy();
-        return;
-      }
-      const socket = g.socket;
+      if (g.kind === 'greeted' && g.instance !== at.instance) g.socket.destroy();
+      if (g.kind === 'settled' && g.liveness !== 'unknown') return;
+      if (g.kind === 'greeted' && g.instance !== at.instance) return;
+      // Held until the process goes (the connection closes), the limit, or the caller gives up. Unreachable:
+      // nothing to hold, so the same wait without a socket rather than a spin of connects.
+      const socket = g.kind === 'greeted' ? g.socket : null;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(end, Math.max(0, maxMs - (Date.now() - started)));
         function end(): void {
           clearTimeout(timer);
-          socket.destroy();
+          signal?.removeEventListener('abort', end);
+          socket?.destroy();
           resolve();
         }
-        socket.once('close', end);
-        socket.once('end', end);
-        socket.once('error', end);
-        socket.resume();
+        if (signal?.aborted) return end();
+        signal?.addEventListener('abort', end, { once: true });
+        socket?.once('close', end);
+        socket?.once('end', end);
+        socket?.once('error', end);
+        socket?.resume();
       });
     },
   };
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

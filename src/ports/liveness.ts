@@ -21,7 +21,7 @@ export interface ProcessLiveness {
   check(at: LivenessAddress): Promise<Liveness>;
   /**
    * Resolves once the process may have ended: its connection closed or failed, or it could not be opened.
-   * Resolves after maxMs in any case; the caller checks again either way.
+   * Resolves after maxMs, or when `signal` aborts, in any case; the caller checks again either way.
    */
-  watch(at: LivenessAddress, maxMs: number): Promise<void>;
+  watch(at: LivenessAddress, maxMs: number, signal?: AbortSignal): Promise<void>;
 }

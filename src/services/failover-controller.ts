@@ -17,6 +17,11 @@ import type { FailoverPlan, FailoverResult } from './failover-executor.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { SiteLock } from './site-lock.js';
 
+/** How often a followed lease is read (to see it released) while its run lasts. */
+const FOLLOW_POLL_MS = 250;
+/** A run is followed for at most this long (a lease is renewed while its run lasts; runs last seconds). */
+const FOLLOW_MAX_MS = 60_000;
+
 /** What woke the controller (logged with the decision). */
 export type ControllerTrigger =
   | { kind: 'health-changed'; tunnel: string; health: string; reason?: string }
@@ -291,28 +296,46 @@ export class FailoverController {
   }
 
   /**
-   * Another run holds the site's lease: evaluate again the moment it ends. With the holder's liveness address
-   * that is the moment its process dies (the held connection closes), else the lease's expiry. If the run
-   * died half-way, this process finishes it within a second; the 1-minute reconcile is the backstop where the
-   * process does not live on (Lambda).
+   * Another run holds the site's lease: evaluate again the moment it ends, whether it finished (the lease is
+   * released: seen by reading it every FOLLOW_POLL_MS), ran out, or its process died (with the holder's
+   * liveness address, heard at once as its held connection closes; the lease is then broken). A run that
+   * died half-way is so finished within a second; the 1-minute reconcile is the backstop where the process
+   * does not live on (Lambda).
    */
   private follow(site: string): void {
     if (this.following.has(site)) return;
     this.following.add(site);
     const { clock, liveness, log } = this.props;
+    const stop = new AbortController();
     const work = async (): Promise<void> => {
-      const holder = await this.lock.holder(site);
-      if (!holder) return;
-      const waitMs = Math.max(50, Math.min(holder.expiresAt - clock.now() + 100, 60_000));
-      await (holder.liveness && liveness
-        ? liveness.watch(holder.liveness, waitMs)
-        : new Promise<void>((r) => setTimeout(r, waitMs).unref()));
+      const first = await this.lock.holder(site);
+      if (!first) return;
+      let died: Promise<void> | null =
+        first.liveness && liveness ? liveness.watch(first.liveness, FOLLOW_MAX_MS, stop.signal) : null;
+      const since = clock.now();
+      for (let holder = first; clock.now() - since < FOLLOW_MAX_MS; ) {
+        const left = holder.expiresAt - clock.now();
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<'tick'>((r) => {
+          timer = setTimeout(() => r('tick'), Math.max(20, Math.min(FOLLOW_POLL_MS, left + 100)));
+        });
+        const woke = await Promise.race([tick, ...(died ? [died.then(() => 'died' as const)] : [])]);
+        clearTimeout(timer);
+        // The connection closed but the check could not prove death: from here on the lease decides.
+        if (woke === 'died') died = null;
+        const next = await this.lock.holder(site);
+        if (!next || next.owner !== holder.owner) break;
+        holder = next;
+      }
       this.following.delete(site);
-      await this.evaluate(site, { kind: 'lease-ended', owner: holder.owner });
+      await this.evaluate(site, { kind: 'lease-ended', owner: first.owner });
     };
     work()
       .catch((err) => log.error({ err, site }, 'following a failover lease failed'))
-      .finally(() => this.following.delete(site));
+      .finally(() => {
+        stop.abort();
+        this.following.delete(site);
+      });
   }
 
   private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {

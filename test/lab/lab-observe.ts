@@ -38,6 +38,19 @@ export function readHeartbeats(storePath: string, site: string): Partial<Record<
   });
 }
 
+/** Who holds the site's lease now (its owner, e.g. "failover:controller@monitor:lab/primary:<uuid>"), or null. */
+export function readLeaseOwner(storePath: string, site: string, now: number): string | null {
+  return withDb(storePath, null, (db) => {
+    const row = db
+      .prepare<[string, string], { value: string; expires_at: number | null }>(
+        'SELECT value, expires_at FROM records WHERE ns = ? AND key = ?',
+      )
+      .get('lock', `site:${site}`);
+    if (!row || (row.expires_at !== null && row.expires_at <= now)) return null;
+    return (JSON.parse(row.value) as { owner: string }).owner;
+  });
+}
+
 /** The site's audit entries, oldest first. */
 export function readAudit(storePath: string, site: string): AuditEntry[] {
   return withDb(storePath, [], (db) =>

@@ -2,8 +2,8 @@ import type { AuditEntry } from '../../src/domain/audit.js';
 import { NetnsRouteTables } from '../../src/local/netns-route-tables.js';
 import type { TranscriptEntry } from '../../src/local/slack-standin.js';
 import type { Lab } from './lab.js';
-import { channelPosts, readAudit, readHeartbeats } from './lab-observe.js';
-import { type LabTunnel, routeTableNumbers } from './lab-plan.js';
+import { channelPosts, readAudit, readHeartbeats, readLeaseOwner } from './lab-observe.js';
+import { type LabTunnel, routeTableNumbers, TUNNELS } from './lab-plan.js';
 import { waitFor } from './netns.js';
 
 /**
@@ -44,6 +44,15 @@ export class LabScenario {
     const t0 = Date.now();
     const ok = await waitFor(async () => (await this.active()) === t, timeoutMs, 25);
     return ok ? Date.now() - t0 : null;
+  }
+
+  /** The tunnel whose monitor's fast path holds the site lease (is moving routes) right now, or null. */
+  decider(): LabTunnel | null {
+    const owner = readLeaseOwner(this.lab.files.store, this.lab.site.name, Date.now());
+    return (
+      TUNNELS.find((t) => owner?.startsWith(`failover:controller@monitor:${this.lab.site.name}/${t}:`)) ??
+      null
+    );
   }
 
   audit(): AuditEntry[] {

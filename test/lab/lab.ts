@@ -567,16 +567,16 @@ export class Lab {
   }
 
   /** Every decision the deciders logged (both monitors' fast path and the backstop), for a failing test's report. */
-  decisions(): string[] {
+  decisions(sinceMs = 0): string[] {
     const files = [
       ...TUNNELS.map((t) => join(this.root, `server-${t}.log`)),
       join(this.root, 'backstop.log'),
     ];
-    return files.flatMap((f) => {
+    const lines = files.flatMap((f) => {
       const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
       return text
         .split('\n')
-        .filter((l) => l.includes('controller decided') || l.includes('failover'))
+        .filter((l) => /controller decided|failover|lease|evaluation/.test(l))
         .map((l) => {
           try {
             const j = JSON.parse(l) as {
@@ -586,13 +586,18 @@ export class Lab {
               msg: string;
               reason?: string;
             };
-            return `${new Date(j.time).toISOString()} ${j.monitor ?? j.lab ?? ''} ${j.msg}`;
+            if (j.time < sinceMs) return null;
+            return {
+              time: j.time,
+              line: `${new Date(j.time).toISOString()} ${j.monitor ?? j.lab ?? ''} ${j.msg}`,
+            };
           } catch {
-            return '';
+            return null;
           }
         })
-        .filter(Boolean);
+        .filter((x): x is { time: number; line: string } => x !== null);
     });
+    return lines.sort((a, b) => a.time - b.time).map((x) => x.line);
   }
 
   /** A production-shape lab's files and namespaces, for the CLI's lab:status and the operator. */

@@ -167,4 +167,39 @@ describe('the next controller run finishes an interrupted run', () => {
     expect(chat.posts.at(-1)?.text).toMatch(/finishing the interrupted failover run/);
     expect(await new SiteLock({ store, clock }).holder('dc1')).toBeNull();
   });
+
+  it('a followed run that ends without finishing (lease released, routes split) is finished within a poll, not at its expiry', async () => {
+    const topology = testTopology({ mode: 'auto' });
+    const account = memoryAccount(topology);
+    const clock = systemClock;
+    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
+    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
+    // The backstop (a holder without a liveness address) has moved 1 of 4 routes under a 10 s lease.
+    const lock = new SiteLock({ store, clock });
+    const lease = await lock.acquire('dc1', 'failover:controller:run-9', 10_000, 'failover to secondary');
+    expect(lease).not.toBeNull();
+    await store.appendAudit({
+      at: new Date(clock.now()).toISOString(),
+      site: 'dc1',
+      action: 'failover',
+      actor: 'controller',
+      event: 'started',
+      detail: { runId: 'failover:controller:run-9', to: 'secondary' },
+    });
+    const [first] = [...account.routeTables.routes.keys()];
+    account.routeTables.routes.set(first!, 'secondary');
+
+    const controller = new FailoverController({ topology, account, store, clock, log: silentLogger() });
+    const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(meanwhile.decision.code).toBe('run-in-progress');
+    // It gives up half-way and lets go of the lease (8+ s before it would have expired).
+    await lock.release(lease!);
+    const t0 = Date.now();
+    while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    const resumed = (await store.listAudit({ site: 'dc1' })).filter((e) => e.event === 'started').at(-1);
+    expect(resumed?.detail?.resumes).toEqual({ runId: 'failover:controller:run-9', actor: 'controller' });
+  });
 });

@@ -30,6 +30,33 @@ describe('routes that point at no tunnel (blackholed or missing)', () => {
     expect(d).toMatchObject({ action: 'failover', to: 'primary' });
   });
 
+  it('go to a tunnel whose host its peer answers over one whose peer just lost sight of it (the host behind vanished routes going)', () => {
+    // The primary's instance was just terminated: its routes vanished with its interface; its heartbeat is
+    // still fresh, but the secondary's probes of its host have stopped being answered (fewer than fall yet).
+    const d = decide(
+      input({
+        tunnels: [
+          { ...up('primary'), host: 'unknown' },
+          { ...up('secondary'), host: 'reachable' },
+        ],
+        stranded: { live: null, count: 4 },
+      }),
+    );
+    expect(d).toMatchObject({ action: 'failover', code: 'repair-routes', to: 'secondary' });
+    // A live route's tunnel still comes first when it is fit: the least change.
+    expect(
+      decide(
+        input({
+          tunnels: [
+            { ...up('primary'), host: 'unknown' },
+            { ...up('secondary'), host: 'reachable' },
+          ],
+          stranded: { live: 'primary', count: 1 },
+        }),
+      ),
+    ).toMatchObject({ to: 'primary' });
+  });
+
   it('stay put with a loud alert when no tunnel is fit', () => {
     const d = decide(
       input({ tunnels: [down('primary'), down('secondary')], stranded: { live: null, count: 4 } }),
