@@ -20,6 +20,10 @@ async function livenessChild(instance: string): Promise<{ proc: ChildProcess; at
   return { proc, at };
 }
 
+/** A listener in this process on a free loopback port. */
+const listenHere = (instance: string) =>
+  startLivenessListener({ bindHost: '127.0.0.1', port: 0, advertise: '127.0.0.1', instance });
+
 const exited = (p: ChildProcess) =>
   new Promise<void>((r) => (p.exitCode !== null || p.signalCode ? r() : p.once('exit', () => r())));
 
@@ -55,12 +59,7 @@ describe('the liveness channel', () => {
   }, 20_000);
 
   it('a restarted process on the same address is another instance: the old holder is dead', async () => {
-    const listener = await startLivenessListener({
-      bindHost: '127.0.0.1',
-      port: 0,
-      advertise: '127.0.0.1',
-      instance: 'dc1/primary:new',
-    });
+    const listener = await listenHere('dc1/primary:new');
     try {
       expect(await client.check({ ...listener.address, instance: 'dc1/primary:old' })).toBe('dead');
       expect(await client.check(listener.address)).toBe('alive');
@@ -85,13 +84,22 @@ describe('the liveness channel', () => {
     }
   });
 
+  it('a watch ends when its caller gives up (abort)', async () => {
+    const listener = await listenHere('j');
+    try {
+      const stop = new AbortController();
+      const t0 = Date.now();
+      const watching = client.watch(listener.address, 10_000, stop.signal);
+      setTimeout(() => stop.abort(), 200);
+      await watching;
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('a watch of a live process lasts until its limit, and the listener bounds its connections', async () => {
-    const listener = await startLivenessListener({
-      bindHost: '127.0.0.1',
-      port: 0,
-      advertise: '127.0.0.1',
-      instance: 'i',
-    });
+    const listener = await listenHere('i');
     try {
       const t0 = Date.now();
       await client.watch(listener.address, 400);
