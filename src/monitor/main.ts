@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       : env.SLACK_BOT_TOKEN;
   // The fast path's liveness listener: held for the life of this process, so a peer following one of its runs
   // hears of its death at once (see net/tcp-liveness.ts).
+  // Not fatal: without it a run of this monitor that dies half-way is finished when its lease runs out.
   const listener =
     account && config.fastPath && config.selfHost
       ? await startLivenessListener({
@@ -52,6 +53,13 @@ async function main(): Promise<void> {
           port: config.livenessPort,
           advertise: config.selfHost,
           instance: `${config.site}/${config.tunnel}:${randomUUID()}`,
+          onError: (err) => log.warn({ err }, 'liveness listener error'),
+        }).catch((err: unknown) => {
+          log.error(
+            { err, port: config.livenessPort },
+            'could not open the liveness listener; runs of this monitor that die are waited out (lease)',
+          );
+          return undefined;
         })
       : undefined;
   const controller =

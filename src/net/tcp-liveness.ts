@@ -25,6 +25,8 @@ export async function startLivenessListener(props: {
   port: number;
   advertise: string;
   instance: string;
+  /** Errors after start (an accept that fails); the listener carries on. */
+  onError?: (err: Error) => void;
 }): Promise<LivenessListener> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -43,6 +45,7 @@ export async function startLivenessListener(props: {
     server.once('error', reject);
     server.listen(props.port, props.bindHost, () => {
       server.off('error', reject);
+      server.on('error', (err) => props.onError?.(err));
       resolve();
     });
   });

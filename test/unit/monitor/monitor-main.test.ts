@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { tcpLiveness } from '../../../src/net/tcp-liveness.js';
 import { topologyInput } from '../../helpers/fakes/site.js';
 
 /**
@@ -17,6 +18,15 @@ interface AwsCall {
   target: string;
   body: Record<string, unknown>;
   afterSigterm: boolean;
+}
+
+/** JSON (CloudWatch, EventBridge), or the query form of EC2 (the fast path's route reads), kept raw. */
+function parseBody(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text || '{}') as Record<string, unknown>;
+  } catch {
+    return { query: text };
+  }
 }
 
 describe('monitor process (npm run monitor)', () => {
@@ -39,7 +49,7 @@ describe('monitor process (npm run monitor)', () => {
         const amzTarget = String(req.headers['x-amz-target'] ?? '');
         calls.push({
           target: amzTarget,
-          body: JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>,
+          body: parseBody(raw.toString('utf8')),
           afterSigterm: sigtermSent,
         });
         const json = amzTarget.endsWith('PutEvents')
@@ -153,5 +163,85 @@ describe('monitor process (npm run monitor)', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(1);
     expect(err).toMatch(/monitor cannot start: .*site: set --site or MONITOR_SITE/s);
+  }, 30_000);
+
+  /** The monitor with its fast path on (AWS at the local stand-in), as the server entrypoint runs it. */
+  const startFastPathMonitor = (env: Record<string, string>) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/monitor/main.ts',
+        '--site',
+        'lab',
+        '--tunnel',
+        'primary',
+        '--topology',
+        join(dir, 'topology.json'),
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          LOG_LEVEL: 'info',
+          TUNNELOPS_DATA_DIR: dir,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
+          AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${awsPort}`,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const started = async (): Promise<Record<string, unknown>> => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const line = out.split('\n').find((l) => l.includes('"monitor started"'));
+        if (line) return JSON.parse(line) as Record<string, unknown>;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`monitor did not start:\n${out}`);
+    };
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { child, started, exited, log: () => out };
+  };
+
+  it('holds a liveness listener at MONITOR_SELF_HOST: alive while it runs, refused (dead) once it is killed', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const m = startFastPathMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
+    const started = await m.started();
+    expect(started.fastPath).toBe(true);
+    const at = started.liveness as { host: string; port: number; instance: string };
+    expect(at).toMatchObject({ host: '127.0.0.1', port, instance: expect.stringMatching(/^lab\/primary:/) });
+    const client = tcpLiveness({ timeoutMs: 1000 });
+    expect(await client.check(at)).toBe('alive');
+    m.child.kill('SIGKILL');
+    await m.exited;
+    expect(await client.check(at)).toBe('dead');
+  }, 30_000);
+
+  it('still starts (and says so) when the liveness port is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '0.0.0.0', r));
+    const port = (squatter.address() as { port: number }).port;
+    try {
+      const m = startFastPathMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
+      const started = await m.started();
+      expect(started.fastPath).toBe(true);
+      expect(started.liveness).toBeUndefined();
+      expect(m.log()).toMatch(/could not open the liveness listener/);
+      m.child.kill('SIGTERM');
+      expect(await m.exited).toBe(0);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   }, 30_000);
 });
