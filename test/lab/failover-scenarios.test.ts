@@ -67,7 +67,11 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
       console.log(`lab (2) client died: routes on the secondary after ${ms} ms`);
       expect(lab.serverRunning('primary')).toBe(true);
       await expectTrafficThrough('secondary');
-      expect(sc.failovers().map((a) => a.actor)).toEqual(['controller@monitor:lab/primary']);
+      // Both monitors evaluate (the primary on its own probes, the secondary on the primary's heartbeat); the
+      // site lease lets exactly one of them move the routes.
+      const done = sc.failovers();
+      expect(done).toHaveLength(1);
+      expect(done[0]?.actor).toMatch(/^controller@monitor:lab\/(primary|secondary)$/);
       expect(sc.audit().find((a) => a.event === 'started')?.detail).toMatchObject({
         reason: expect.stringContaining('the monitor reports primary down'),
       });
