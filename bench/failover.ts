@@ -14,7 +14,8 @@ import { benchSize, finishBench, runBench, SMOKE } from './lib/bench-run.js';
  * from the same state (all up, routes on the primary) and breaks the primary.
  * Then the failures that must not move traffic (monitor only, path between servers cut, 10% loss for 60 s),
  * counting failovers, and one lab with 3 route tables x 4 CIDRs.
- * Short form (BENCH_SMOKE=1): 1 trial of server-process and server-host, short no-failover windows.
+ * Short form (BENCH_SMOKE=1): 1 trial of server-process, server-host and interrupted (the takeover from a
+ * dead decider), short no-failover windows.
  * BENCH_ONLY=interrupted,client runs just those recovering scenarios (a development aid: goals not judged).
  */
 const TRIALS = benchSize(5, 1);
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     }
     scenarios = await recovering(
       lab,
-      SMOKE ? ['server-process', 'server-host'] : Object.keys(FAILURES),
+      SMOKE ? ['server-process', 'server-host', 'interrupted'] : Object.keys(FAILURES),
       tally,
     );
     noFail['monitor-only'] = await noFailover(
