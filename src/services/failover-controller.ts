@@ -309,7 +309,12 @@ export class FailoverController {
     const stop = new AbortController();
     const work = async (): Promise<void> => {
       const first = await this.lock.holder(site);
-      if (!first) return;
+      if (!first) {
+        // Gone between the decision and here (finished, expired, or its holder found dead just now).
+        this.following.delete(site);
+        await this.evaluate(site, { kind: 'lease-ended', owner: 'gone before it was followed' });
+        return;
+      }
       let died: Promise<void> | null =
         first.liveness && liveness ? liveness.watch(first.liveness, FOLLOW_MAX_MS, stop.signal) : null;
       const since = clock.now();

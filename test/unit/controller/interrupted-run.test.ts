@@ -202,4 +202,52 @@ describe('the next controller run finishes an interrupted run', () => {
     const resumed = (await store.listAudit({ site: 'dc1' })).filter((e) => e.event === 'started').at(-1);
     expect(resumed?.detail?.resumes).toEqual({ runId: 'failover:controller:run-9', actor: 'controller' });
   });
+
+  it('a holder that dies between the decision and the follow is finished at once (not left to a later trigger)', async () => {
+    const topology = testTopology({ mode: 'auto' });
+    const account = memoryAccount(topology);
+    const clock = systemClock;
+    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
+    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
+    const holderAt = { host: '10.0.1.10', port: 7406, instance: 'lab/primary:dead-soon' };
+    const lock = new SiteLock({ store, clock });
+    expect(
+      await lock.acquire('dc1', 'failover:controller@monitor:dc1/primary:r1', 10_000, 'failover', holderAt),
+    ).not.toBeNull();
+    await store.appendAudit({
+      at: new Date(clock.now()).toISOString(),
+      site: 'dc1',
+      action: 'failover',
+      actor: 'controller@monitor:dc1/primary',
+      event: 'started',
+      detail: { runId: 'failover:controller@monitor:dc1/primary:r1', to: 'secondary' },
+    });
+    const [first] = [...account.routeTables.routes.keys()];
+    account.routeTables.routes.set(first!, 'secondary');
+    // Alive when the facts are read, dead by the time the run is followed; nothing else will wake this process.
+    const answers: Array<'alive' | 'dead'> = ['alive'];
+    const liveness = {
+      check: async () => answers.shift() ?? ('dead' as const),
+      watch: () => new Promise<void>(() => undefined),
+    };
+    const controller = new FailoverController({
+      topology,
+      account,
+      store,
+      clock,
+      log: silentLogger(),
+      liveness,
+    });
+    const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(meanwhile.decision.code).toBe('run-in-progress');
+    const t0 = Date.now();
+    while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < 3000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    const resumed = (await store.listAudit({ site: 'dc1' })).filter((e) => e.event === 'started').at(-1);
+    expect(resumed?.detail?.resumes).toEqual({
+      runId: 'failover:controller@monitor:dc1/primary:r1',
+      actor: 'controller@monitor:dc1/primary',
+    });
+  });
 });
