@@ -4,6 +4,7 @@ import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/ports/clock.js';
+import type { LivenessAddress } from '../../../src/ports/liveness.js';
 import type { Store } from '../../../src/ports/store.js';
 import { interruptedRun } from '../../../src/services/controller-facts.js';
 import { FailoverController } from '../../../src/services/failover-controller.js';
@@ -168,32 +169,44 @@ describe('the next controller run finishes an interrupted run', () => {
     expect(await new SiteLock({ store, clock }).holder('dc1')).toBeNull();
   });
 
-  it('a followed run that ends without finishing (lease released, routes split) is finished within a poll, not at its expiry', async () => {
+  /**
+   * The primary is down and a run of `actor` (under a 10 s lease, with `holderAt` on it when given) has moved
+   * 1 of 4 routes to the secondary: what a follower finds half-way through someone else's failover.
+   */
+  async function halfDoneRun(actor: string, runId: string, holderAt?: LivenessAddress) {
     const topology = testTopology({ mode: 'auto' });
     const account = memoryAccount(topology);
     const clock = systemClock;
     await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
     await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
-    // The backstop (a holder without a liveness address) has moved 1 of 4 routes under a 10 s lease.
     const lock = new SiteLock({ store, clock });
-    const lease = await lock.acquire('dc1', 'failover:controller:run-9', 10_000, 'failover to secondary');
+    const lease = await lock.acquire('dc1', runId, 10_000, 'failover to secondary', holderAt);
     expect(lease).not.toBeNull();
     await store.appendAudit({
       at: new Date(clock.now()).toISOString(),
       site: 'dc1',
       action: 'failover',
-      actor: 'controller',
+      actor,
       event: 'started',
-      detail: { runId: 'failover:controller:run-9', to: 'secondary' },
+      detail: { runId, to: 'secondary' },
     });
     const [first] = [...account.routeTables.routes.keys()];
     account.routeTables.routes.set(first!, 'secondary');
+    return { topology, account, clock, lock, lease: lease! };
+  }
+
+  it('a followed run that ends without finishing (lease released, routes split) is finished within a poll, not at its expiry', async () => {
+    // The backstop (a holder without a liveness address) is half-way.
+    const { topology, account, clock, lock, lease } = await halfDoneRun(
+      'controller',
+      'failover:controller:run-9',
+    );
 
     const controller = new FailoverController({ topology, account, store, clock, log: silentLogger() });
     const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(meanwhile.decision.code).toBe('run-in-progress');
     // It gives up half-way and lets go of the lease (8+ s before it would have expired).
-    await lock.release(lease!);
+    await lock.release(lease);
     const t0 = Date.now();
     while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < 5000)
       await new Promise((r) => setTimeout(r, 20));
@@ -204,26 +217,11 @@ describe('the next controller run finishes an interrupted run', () => {
   });
 
   it('a holder that dies between the decision and the follow is finished at once (not left to a later trigger)', async () => {
-    const topology = testTopology({ mode: 'auto' });
-    const account = memoryAccount(topology);
-    const clock = systemClock;
-    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
-    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
-    const holderAt = { host: '10.0.1.10', port: 7406, instance: 'lab/primary:dead-soon' };
-    const lock = new SiteLock({ store, clock });
-    expect(
-      await lock.acquire('dc1', 'failover:controller@monitor:dc1/primary:r1', 10_000, 'failover', holderAt),
-    ).not.toBeNull();
-    await store.appendAudit({
-      at: new Date(clock.now()).toISOString(),
-      site: 'dc1',
-      action: 'failover',
-      actor: 'controller@monitor:dc1/primary',
-      event: 'started',
-      detail: { runId: 'failover:controller@monitor:dc1/primary:r1', to: 'secondary' },
-    });
-    const [first] = [...account.routeTables.routes.keys()];
-    account.routeTables.routes.set(first!, 'secondary');
+    const { topology, account, clock } = await halfDoneRun(
+      'controller@monitor:dc1/primary',
+      'failover:controller@monitor:dc1/primary:r1',
+      { host: '10.0.1.10', port: 7406, instance: 'lab/primary:dead-soon' },
+    );
     // Alive when the facts are read, dead by the time the run is followed; nothing else will wake this process.
     const answers: Array<'alive' | 'dead'> = ['alive'];
     const liveness = {

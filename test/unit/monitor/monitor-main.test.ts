@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
@@ -85,8 +85,9 @@ describe('monitor process (npm run monitor)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('publishes the health event, buffers metrics, and flushes them on SIGTERM before exiting 0', async () => {
-    const child: ChildProcess = spawn(
+  /** `npm run monitor` for lab/primary with AWS at the local stand-in (fast path on unless env says 0). */
+  const startMonitor = (env: Record<string, string>, args: string[] = []) => {
+    const child = spawn(
       process.execPath,
       [
         '--import',
@@ -98,8 +99,7 @@ describe('monitor process (npm run monitor)', () => {
         'primary',
         '--topology',
         join(dir, 'topology.json'),
-        '--flush-seconds',
-        '60',
+        ...args,
       ],
       {
         env: {
@@ -110,20 +110,34 @@ describe('monitor process (npm run monitor)', () => {
           AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
           AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
           AWS_ENDPOINT_URL: `http://127.0.0.1:${awsPort}`,
-          // This test is about metrics and events; the fast path (EC2 route reads) is the lab's to show.
-          MONITOR_FAST_PATH: '0',
+          ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
+    const collect = (d: Buffer) => {
       out += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const started = async (): Promise<Record<string, unknown>> => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const line = out.split('\n').find((l) => l.includes('"monitor started"'));
+        if (line) return JSON.parse(line) as Record<string, unknown>;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`monitor did not start:\n${out}`);
+    };
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { child, started, exited, log: () => out };
+  };
+
+  it('publishes the health event, buffers metrics, and flushes them on SIGTERM before exiting 0', async () => {
+    // This test is about metrics and events; the fast path (EC2 route reads) is the lab's to show.
+    const m = startMonitor({ MONITOR_FAST_PATH: '0' }, ['--flush-seconds', '60']);
+    const { child, exited } = m;
     const deadline = Date.now() + 20_000;
     while (!calls.some((c) => c.target === 'AWSEvents.PutEvents') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
@@ -148,7 +162,7 @@ describe('monitor process (npm run monitor)', () => {
     const data = puts[0]!.body.MetricData as Array<{ MetricName: string; StorageResolution: number }>;
     expect(data.length).toBeGreaterThanOrEqual(6);
     expect(data.every((d) => d.StorageResolution === 1)).toBe(true);
-    expect(out).toMatch(/monitor stopping: handing over, flushing metrics/);
+    expect(m.log()).toMatch(/monitor stopping: handing over, flushing metrics/);
   }, 30_000);
 
   it('refuses to start without a site, saying how to fix it', async () => {
@@ -165,58 +179,12 @@ describe('monitor process (npm run monitor)', () => {
     expect(err).toMatch(/monitor cannot start: .*site: set --site or MONITOR_SITE/s);
   }, 30_000);
 
-  /** The monitor with its fast path on (AWS at the local stand-in), as the server entrypoint runs it. */
-  const startFastPathMonitor = (env: Record<string, string>) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/monitor/main.ts',
-        '--site',
-        'lab',
-        '--tunnel',
-        'primary',
-        '--topology',
-        join(dir, 'topology.json'),
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          LOG_LEVEL: 'info',
-          TUNNELOPS_DATA_DIR: dir,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
-          AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
-          AWS_ENDPOINT_URL: `http://127.0.0.1:${awsPort}`,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const started = async (): Promise<Record<string, unknown>> => {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        const line = out.split('\n').find((l) => l.includes('"monitor started"'));
-        if (line) return JSON.parse(line) as Record<string, unknown>;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`monitor did not start:\n${out}`);
-    };
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    return { child, started, exited, log: () => out };
-  };
-
   it('holds a liveness listener at MONITOR_SELF_HOST: alive while it runs, refused (dead) once it is killed', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise((r) => probe.close(r));
-    const m = startFastPathMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
+    const m = startMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
     const started = await m.started();
     expect(started.fastPath).toBe(true);
     const at = started.liveness as { host: string; port: number; instance: string };
@@ -233,7 +201,7 @@ describe('monitor process (npm run monitor)', () => {
     await new Promise<void>((r) => squatter.listen(0, '0.0.0.0', r));
     const port = (squatter.address() as { port: number }).port;
     try {
-      const m = startFastPathMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
+      const m = startMonitor({ MONITOR_SELF_HOST: '127.0.0.1', MONITOR_LIVENESS_PORT: String(port) });
       const started = await m.started();
       expect(started.fastPath).toBe(true);
       expect(started.liveness).toBeUndefined();
