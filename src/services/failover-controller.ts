@@ -194,7 +194,7 @@ export class FailoverController {
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
 
     if (decision.code === 'run-in-progress' && facts.failoverInProgress) {
-      this.follow(site.name);
+      this.follow(site.name, 'run-in-progress');
       return outcome;
     }
     if (decision.action === 'none') {
@@ -215,7 +215,7 @@ export class FailoverController {
       outcome.result = result;
       log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');
       // Refused because another run took the lease first: follow that run in case it dies half-way.
-      if (!result.ok && result.refused) this.follow(site.name);
+      if (!result.ok && result.refused) this.follow(site.name, 'refused');
       // A refusal with nothing changed (another controller won the race, or the routes already moved) stays quiet.
       if (result.ok || !result.refused)
         outcome.posted = await this.post(site, failoverText(site, decision, result));
@@ -302,17 +302,21 @@ export class FailoverController {
    * died half-way is so finished within a second; the 1-minute reconcile is the backstop where the process
    * does not live on (Lambda).
    */
-  private follow(site: string): void {
+  private follow(site: string, why: 'run-in-progress' | 'refused'): void {
     if (this.following.has(site)) return;
     this.following.add(site);
     const { clock, liveness, log } = this.props;
     const stop = new AbortController();
     const work = async (): Promise<void> => {
-      const first = await this.lock.holder(site);
+      const brokeDead = await this.lock.breakIfDead(site);
+      const first = brokeDead ? null : await this.lock.holder(site);
       if (!first) {
-        // Gone between the decision and here (finished, expired, or its holder found dead just now).
         this.following.delete(site);
-        await this.evaluate(site, { kind: 'lease-ended', owner: 'gone before it was followed' });
+        // Its holder was found dead just now, or the lease the decision saw is gone: look again at once. A
+        // refusal with no lease behind it had another reason (an unfit target): the usual triggers retry it,
+        // and evaluating here would only be refused again, as fast as the store answers.
+        if (brokeDead || why === 'run-in-progress')
+          await this.evaluate(site, { kind: 'lease-ended', owner: 'gone before it was followed' });
         return;
       }
       let died: Promise<void> | null =

@@ -248,4 +248,44 @@ describe('the next controller run finishes an interrupted run', () => {
       actor: 'controller@monitor:dc1/primary',
     });
   });
+
+  it('a refusal with no lease behind it (an unfit target) is not followed by another evaluation: no loop', async () => {
+    const topology = testTopology({ mode: 'auto' });
+    const account = memoryAccount(topology);
+    const clock = systemClock;
+    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
+    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
+    let runs = 0;
+    const executor = {
+      execute: async () => {
+        runs++;
+        return {
+          ok: false as const,
+          refused: true,
+          reason: 'secondary is not healthy',
+          changed: 0,
+          rolledBack: 0,
+          durationMs: 1,
+        };
+      },
+    };
+    const liveness = { check: async () => 'dead' as const, watch: async () => undefined };
+    const controller = new FailoverController({
+      topology,
+      account,
+      store,
+      clock,
+      log: silentLogger(),
+      executor,
+      liveness,
+    });
+    const out = await controller.evaluate('dc1', {
+      kind: 'health-changed',
+      tunnel: 'primary',
+      health: 'down',
+    });
+    expect(out.decision.action).toBe('failover');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(runs).toBe(1);
+  });
 });
