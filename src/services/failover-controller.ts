@@ -308,8 +308,7 @@ export class FailoverController {
     const { clock, liveness, log } = this.props;
     const stop = new AbortController();
     const work = async (): Promise<void> => {
-      const brokeDead = await this.lock.breakIfDead(site);
-      const first = brokeDead ? null : await this.lock.holder(site);
+      const { holder: first, brokeDead } = await this.lock.inspect(site);
       if (!first) {
         this.following.delete(site);
         // Its holder was found dead just now, or the lease the decision saw is gone: look again at once. A
@@ -332,7 +331,8 @@ export class FailoverController {
         clearTimeout(timer);
         // The connection closed but the check could not prove death: from here on the lease decides.
         if (woke === 'died') died = null;
-        const next = await this.lock.holder(site);
+        // A plain read while the held connection says nothing; the liveness check only once it closed.
+        const next = (await this.lock.inspect(site, woke === 'died')).holder;
         if (!next || next.owner !== holder.owner) break;
         holder = next;
       }

@@ -111,38 +111,52 @@ export class SiteLock {
 
   /** The live holder of the site's lease; a provably dead holder's lease is broken on the way (and is none). */
   async holder(site: string): Promise<LeaseHolder | null> {
-    if (await this.breakIfDead(site)) return null;
-    const rec = await this.store.get<LockValue>(NS, keyOf(site));
-    if (!rec) return null;
-    return {
-      owner: rec.value.owner,
-      purpose: rec.value.purpose,
-      expiresAt: rec.expiresAt ?? Number.POSITIVE_INFINITY,
-      ...(rec.value.liveness ? { liveness: rec.value.liveness } : {}),
-    };
+    return (await this.inspect(site)).holder;
+  }
+
+  /** Breaks the site's lease if its holder is provably dead (see inspect); true when it did. */
+  async breakIfDead(site: string): Promise<boolean> {
+    return (await this.inspect(site)).brokeDead;
   }
 
   /**
-   * Deletes the site's lease when its holder's process is provably gone (its host refused the liveness
-   * connection, or another instance answers there): a dead process issues no further route call, so waiting
-   * out its lease would only prolong the outage. An unanswered check (host down, path cut) proves nothing and
-   * leaves the lease to expire. The delete is conditional on the version read, and never this close to the
-   * expiry (where the record could be re-created at the same version by the next holder; see SAFETY_MS).
+   * One read of the site's lease. With `checkLiveness` (and a liveness client), a holder whose process is
+   * provably gone (its host refused the liveness connection, or another instance answers there) has its lease
+   * deleted: a dead process issues no further route call, so waiting out its lease would only prolong the
+   * outage. An unanswered check (host down, path cut) proves nothing and leaves the lease to expire. The delete
+   * is conditional on the version read, and never this close to the expiry (where the record could be
+   * re-created at the same version by the next holder; see SAFETY_MS).
    */
-  async breakIfDead(site: string): Promise<boolean> {
-    if (!this.liveness) return false;
+  async inspect(
+    site: string,
+    checkLiveness = true,
+  ): Promise<{ holder: LeaseHolder | null; brokeDead: boolean }> {
     const rec = await this.store.get<LockValue>(NS, keyOf(site));
-    const at = rec?.value.liveness;
-    if (!rec || !at) return false;
-    if ((await this.liveness.check(at)) !== 'dead') return false;
-    if (rec.expiresAt !== null && rec.expiresAt - this.clock.now() < this.safetyMs) return false;
-    const broken = await this.store.delete(NS, keyOf(site), rec.version);
-    if (broken)
+    if (!rec) return { holder: null, brokeDead: false };
+    const at = rec.value.liveness;
+    if (
+      checkLiveness &&
+      this.liveness &&
+      at &&
+      (await this.liveness.check(at)) === 'dead' &&
+      (rec.expiresAt === null || rec.expiresAt - this.clock.now() >= this.safetyMs) &&
+      (await this.store.delete(NS, keyOf(site), rec.version))
+    ) {
       this.log?.warn(
         { site, owner: rec.value.owner, holder: at },
         'broke the site lease of a dead holder (its process is gone)',
       );
-    return broken;
+      return { holder: null, brokeDead: true };
+    }
+    return {
+      holder: {
+        owner: rec.value.owner,
+        purpose: rec.value.purpose,
+        expiresAt: rec.expiresAt ?? Number.POSITIVE_INFINITY,
+        ...(at ? { liveness: at } : {}),
+      },
+      brokeDead: false,
+    };
   }
 
   /** Who holds the site's lock, for what and until when, or null when it is free (a refusal's reason). */
