@@ -144,7 +144,7 @@ describe('the next controller run finishes an interrupted run', () => {
 
     // While that lease lives, the controller leaves the routes alone (a run is at work) and says nothing...
     const chat = new RecordingChat();
-    const controller = new FailoverController({ topology, account, store, clock, chat, log: silentLogger() });
+    const controller = controllerOn({ topology, account }, { chat });
     const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(meanwhile.decision).toMatchObject({ action: 'none', code: 'run-in-progress' });
     expect(chat.posts).toHaveLength(0);
@@ -169,16 +169,22 @@ describe('the next controller run finishes an interrupted run', () => {
     expect(await new SiteLock({ store, clock }).holder('dc1')).toBeNull();
   });
 
+  /** An auto-mode site whose primary reports down and whose secondary reports up. */
+  async function primaryDown() {
+    const topology = testTopology({ mode: 'auto' });
+    const account = memoryAccount(topology);
+    await putHeartbeat(store, heartbeat('primary', 'down', systemClock.now() - 200), 600_000);
+    await putHeartbeat(store, heartbeat('secondary', 'up', systemClock.now() - 200), 600_000);
+    return { topology, account };
+  }
+
   /**
    * The primary is down and a run of `actor` (under a 10 s lease, with `holderAt` on it when given) has moved
    * 1 of 4 routes to the secondary: what a follower finds half-way through someone else's failover.
    */
   async function halfDoneRun(actor: string, runId: string, holderAt?: LivenessAddress) {
-    const topology = testTopology({ mode: 'auto' });
-    const account = memoryAccount(topology);
+    const { topology, account } = await primaryDown();
     const clock = systemClock;
-    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
-    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
     const lock = new SiteLock({ store, clock });
     const lease = await lock.acquire('dc1', runId, 10_000, 'failover to secondary', holderAt);
     expect(lease).not.toBeNull();
@@ -195,29 +201,40 @@ describe('the next controller run finishes an interrupted run', () => {
     return { topology, account, clock, lock, lease: lease! };
   }
 
+  type ControllerProps = ConstructorParameters<typeof FailoverController>[0];
+  /** A controller on this test's store and the system clock, plus what the test varies. */
+  const controllerOn = (
+    world: Pick<ControllerProps, 'topology' | 'account'>,
+    extra: Partial<ControllerProps> = {},
+  ): FailoverController =>
+    new FailoverController({ ...world, store, clock: systemClock, log: silentLogger(), ...extra });
+
+  /** Waits (polling, up to `maxMs`) until every route of dc1 is on one tunnel; returns how long it took. */
+  async function untilConverged(account: ReturnType<typeof memoryAccount>, maxMs: number): Promise<number> {
+    const t0 = Date.now();
+    while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < maxMs)
+      await new Promise((r) => setTimeout(r, 20));
+    return Date.now() - t0;
+  }
+
   it('a followed run that ends without finishing (lease released, routes split) is finished within a poll, not at its expiry', async () => {
     // The backstop (a holder without a liveness address) is half-way.
-    const { topology, account, clock, lock, lease } = await halfDoneRun(
-      'controller',
-      'failover:controller:run-9',
-    );
+    const { topology, account, lock, lease } = await halfDoneRun('controller', 'failover:controller:run-9');
 
-    const controller = new FailoverController({ topology, account, store, clock, log: silentLogger() });
+    const controller = controllerOn({ topology, account });
     const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(meanwhile.decision.code).toBe('run-in-progress');
     // It gives up half-way and lets go of the lease (8+ s before it would have expired).
     await lock.release(lease);
-    const t0 = Date.now();
-    while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < 5000)
-      await new Promise((r) => setTimeout(r, 20));
+    const tookMs = await untilConverged(account, 5000);
     expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(tookMs).toBeLessThan(1500);
     const resumed = (await store.listAudit({ site: 'dc1' })).filter((e) => e.event === 'started').at(-1);
     expect(resumed?.detail?.resumes).toEqual({ runId: 'failover:controller:run-9', actor: 'controller' });
   });
 
   it('a holder that dies between the decision and the follow is finished at once (not left to a later trigger)', async () => {
-    const { topology, account, clock } = await halfDoneRun(
+    const { topology, account } = await halfDoneRun(
       'controller@monitor:dc1/primary',
       'failover:controller@monitor:dc1/primary:r1',
       { host: '10.0.1.10', port: 7406, instance: 'lab/primary:dead-soon' },
@@ -228,19 +245,10 @@ describe('the next controller run finishes an interrupted run', () => {
       check: async () => answers.shift() ?? ('dead' as const),
       watch: () => new Promise<void>(() => undefined),
     };
-    const controller = new FailoverController({
-      topology,
-      account,
-      store,
-      clock,
-      log: silentLogger(),
-      liveness,
-    });
+    const controller = controllerOn({ topology, account }, { liveness });
     const meanwhile = await controller.evaluate('dc1', { kind: 'reconcile' });
     expect(meanwhile.decision.code).toBe('run-in-progress');
-    const t0 = Date.now();
-    while (account.routeTables.activeOf('dc1').length > 1 && Date.now() - t0 < 3000)
-      await new Promise((r) => setTimeout(r, 20));
+    await untilConverged(account, 3000);
     expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
     const resumed = (await store.listAudit({ site: 'dc1' })).filter((e) => e.event === 'started').at(-1);
     expect(resumed?.detail?.resumes).toEqual({
@@ -250,11 +258,7 @@ describe('the next controller run finishes an interrupted run', () => {
   });
 
   it('a refusal with no lease behind it (an unfit target) is not followed by another evaluation: no loop', async () => {
-    const topology = testTopology({ mode: 'auto' });
-    const account = memoryAccount(topology);
-    const clock = systemClock;
-    await putHeartbeat(store, heartbeat('primary', 'down', clock.now() - 200), 600_000);
-    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 200), 600_000);
+    const { topology, account } = await primaryDown();
     let runs = 0;
     const executor = {
       execute: async () => {
@@ -270,15 +274,7 @@ describe('the next controller run finishes an interrupted run', () => {
       },
     };
     const liveness = { check: async () => 'dead' as const, watch: async () => undefined };
-    const controller = new FailoverController({
-      topology,
-      account,
-      store,
-      clock,
-      log: silentLogger(),
-      executor,
-      liveness,
-    });
+    const controller = controllerOn({ topology, account }, { executor, liveness });
     const out = await controller.evaluate('dc1', {
       kind: 'health-changed',
       tunnel: 'primary',
