@@ -19,7 +19,7 @@ import type { AlarmState } from '../src/domain/alarm-event.js';
 import { HttpServer } from '../src/http/server.js';
 import { SqliteStore } from '../src/local/sqlite-store.js';
 import { silentLogger } from '../src/log.js';
-import { AlarmService } from '../src/services/alarm-service.js';
+import { AlarmService } from '../src/services/alarms/alarm-service.js';
 import { SlackChat } from '../src/slack/slack-chat.js';
 import { alarmStatesShown, finalStateErrors } from '../src/slack/views/alarm-view.js';
 import { SigningCertCache } from '../src/sns/signing-cert-cache.js';

@@ -19,7 +19,7 @@ import type { TunnelHealthChange } from '../src/monitor/health-reporter.js';
 import { simulatedMonitors } from '../src/monitor/simulated-monitors.js';
 import type { Clock } from '../src/ports/clock.js';
 import type { RouteTables } from '../src/ports/route-tables.js';
-import { FailoverController } from '../src/services/failover-controller.js';
+import { FailoverController } from '../src/services/failover/failover-controller.js';
 import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? benchSize(1000, 50));

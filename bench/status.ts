@@ -17,7 +17,7 @@ import { type Site, siteSchema, topologySchema } from '../src/config/topology-sc
 import type { StatusReport } from '../src/domain/status.js';
 import { SqliteStore } from '../src/local/sqlite-store.js';
 import { silentLogger } from '../src/log.js';
-import { StatusService } from '../src/services/status-service.js';
+import { StatusService } from '../src/services/status/status-service.js';
 import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 import { FakeAwsServer } from './lib/fake-aws-server.js';
 import { FakeAwsState } from './lib/fake-aws-state.js';

@@ -7,11 +7,11 @@ import type { Account } from '../ports/account.js';
 import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import type { AlarmService } from '../services/alarm-service.js';
-import type { ApprovalService } from '../services/approval-service.js';
-import type { FailoverExecutor } from '../services/failover-executor.js';
-import type { RedeployExecutor } from '../services/redeploy-executor.js';
-import type { StatusService } from '../services/status-service.js';
+import type { AlarmService } from '../services/alarms/alarm-service.js';
+import type { ApprovalService } from '../services/approvals/approval-service.js';
+import type { FailoverExecutor } from '../services/failover/failover-executor.js';
+import type { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
+import type { StatusService } from '../services/status/status-service.js';
 import type { CommandHandlers } from '../slack/commands/vpn-command.js';
 
 /** Use cases features share with each other (set by the feature that owns each; features run in FEATURES order). */

@@ -6,10 +6,13 @@ import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
 import type { LivenessAddress, ProcessLiveness } from '../ports/liveness.js';
 import type { Store } from '../ports/store.js';
-import { ApprovalService } from '../services/approval-service.js';
-import { FailoverController } from '../services/failover-controller.js';
-import { heartbeatFailoverExecutor, heartbeatTargetCheck } from '../services/heartbeat-target-check.js';
-import { RedeployExecutor } from '../services/redeploy-executor.js';
+import { ApprovalService } from '../services/approvals/approval-service.js';
+import { FailoverController } from '../services/failover/failover-controller.js';
+import {
+  heartbeatFailoverExecutor,
+  heartbeatTargetCheck,
+} from '../services/failover/heartbeat-target-check.js';
+import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
 import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 
 /**

@@ -12,7 +12,7 @@ import { loadTopology } from '../config/load-topology.js';
 import type { CdkDiff } from '../domain/cdk-diff.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
-import { deployRunnerFor } from '../services/deploy-runner.js';
+import { deployRunnerFor } from '../services/deploy/deploy-runner.js';
 
 function cdkDeploy(stacks: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

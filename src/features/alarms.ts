@@ -8,7 +8,7 @@ import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
-import { AlarmService } from '../services/alarm-service.js';
+import { AlarmService } from '../services/alarms/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';

@@ -2,7 +2,7 @@ import type { AppContext } from '../app/context.js';
 import type { SandboxAccount } from '../local/sandbox-account.js';
 import { simulatedMonitors } from '../monitor/simulated-monitors.js';
 import type { Account } from '../ports/account.js';
-import { FailoverController } from '../services/failover-controller.js';
+import { FailoverController } from '../services/failover/failover-controller.js';
 
 /** The reconcile tick: the controller re-reads every site even when no event arrives. */
 const RECONCILE_MS = 60_000;

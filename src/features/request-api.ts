@@ -3,7 +3,7 @@ import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import { requireBearer } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
-import type { ApprovalService } from '../services/approval-service.js';
+import type { ApprovalService } from '../services/approvals/approval-service.js';
 
 const REQUEST_ID = /^[a-z]{2}-[a-z0-9]{4,32}$/;
 

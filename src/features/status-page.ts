@@ -7,7 +7,7 @@ import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
 import { clearedSessionCookie, isHttps, pageAllowed, sameSecret, sessionCookie } from '../page/page-auth.js';
 import { PageFeed } from '../page/page-feed.js';
 import { renderMain, renderPage, renderSignIn } from '../page/render-page.js';
-import { OverviewService } from '../services/overview-service.js';
+import { OverviewService } from '../services/status/overview-service.js';
 
 /** Nothing but the bot's own stylesheet, script and event stream; no inline code, no framing. */
 const SECURITY_HEADERS = {

@@ -10,7 +10,7 @@ import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import type { SandboxAccount } from '../local/sandbox-account.js';
 import type { Account } from '../ports/account.js';
-import { StatusService } from '../services/status-service.js';
+import { StatusService } from '../services/status/status-service.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { withPending } from '../slack/views/pending-view.js';

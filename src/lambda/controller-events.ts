@@ -5,7 +5,7 @@ import { findSite, findTunnel } from '../domain/topology.js';
 import { HEALTH_EVENT_DETAIL_TYPE, HEALTH_EVENT_SOURCE } from '../monitor/eventbridge-reporter.js';
 import type { LifecycleAction } from '../ports/lifecycle-actions.js';
 import { METRIC_NAMESPACE } from '../ports/metrics.js';
-import type { ControllerTrigger } from '../services/failover-controller.js';
+import type { ControllerTrigger } from '../services/failover/failover-controller.js';
 
 /** EventBridge's envelope; unknown fields are tolerated (AWS adds them over time). */
 const envelope = z.object({

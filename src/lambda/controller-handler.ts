@@ -16,8 +16,11 @@
  */
 import type { Topology } from '../config/topology-schema.js';
 import type { Logger } from '../log.js';
-import type { ControllerOutcome, FailoverController } from '../services/failover-controller.js';
-import type { PlannedTermination, PlannedTerminationResult } from '../services/planned-termination.js';
+import type { ControllerOutcome, FailoverController } from '../services/failover/failover-controller.js';
+import type {
+  PlannedTermination,
+  PlannedTerminationResult,
+} from '../services/failover/planned-termination.js';
 import { routeEvent } from './controller-events.js';
 
 export interface HandlerResult {

@@ -24,7 +24,7 @@ import { ConfigError } from '../domain/errors.js';
 import { siteOnly } from '../domain/topology.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../ports/clock.js';
-import { PlannedTermination } from '../services/planned-termination.js';
+import { PlannedTermination } from '../services/failover/planned-termination.js';
 import { createControllerHandler, type HandlerResult } from './controller-handler.js';
 
 export interface ControllerConfig {

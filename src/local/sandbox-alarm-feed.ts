@@ -3,7 +3,7 @@ import type { AlarmSummary } from '../domain/observations.js';
 import { tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import { METRIC_NAMESPACE, type Metrics } from '../ports/metrics.js';
-import type { AlarmService } from '../services/alarm-service.js';
+import type { AlarmService } from '../services/alarms/alarm-service.js';
 
 /** How often the sandbox's simulated alarms are read, as CloudWatch would evaluate and notify. */
 const FEED_MS = 2_000;

@@ -1,7 +1,7 @@
 import type { PeerVerdict } from '../domain/peer-view.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import type { ControllerTrigger } from '../services/failover-controller.js';
+import type { ControllerTrigger } from '../services/failover/failover-controller.js';
 import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
 
 /** The slice of FailoverController the fast path drives. */

@@ -1,27 +1,7 @@
-import type { PeerView } from '../domain/peer-view.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../domain/heartbeat.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../ports/store.js';
 import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
-
-export const HEARTBEAT_NS = 'heartbeat';
-export const heartbeatKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
-
-/** What the monitor leaves in the store (namespace 'heartbeat', key "site/tunnel"); the controller reads it. */
-export interface Heartbeat {
-  site: string;
-  tunnel: string;
-  health: 'up' | 'down';
-  /** ISO time of the last health change. */
-  since: string;
-  /** ISO time this heartbeat was written. */
-  at: string;
-  lossPct: number;
-  latencyMs: number | null;
-  fallCount: number;
-  riseCount: number;
-  /** This monitor's direct probe of the other server's host (absent when it has no peer to watch). */
-  peer?: PeerView;
-}
 
 export interface HeartbeatReporterProps {
   store: Store;

@@ -1,9 +1,9 @@
 import type { Site } from '../config/topology-schema.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../domain/heartbeat.js';
 import { hostReach, type PeerVerdict, type PeerView, peerVerdict } from '../domain/peer-view.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from './heartbeat-reporter.js';
 import type { Prober } from './probe.js';
 
 /** One round's look at the peer: the direct probe's counters, the peer heartbeat's age, the verdict. */

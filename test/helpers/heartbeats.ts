@@ -1,4 +1,4 @@
-import { HEARTBEAT_NS, type Heartbeat } from '../../src/monitor/heartbeat-reporter.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../../src/domain/heartbeat.js';
 import type { Store } from '../../src/ports/store.js';
 
 /** What a tunnel's monitor last wrote: up (clean probes) or down (past the fall threshold of 3). */

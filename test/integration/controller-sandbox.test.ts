@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FailoverMode } from '../../src/config/topology-schema.js';
-import { HEARTBEAT_NS, type Heartbeat } from '../../src/monitor/heartbeat-reporter.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../../src/domain/heartbeat.js';
 import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**

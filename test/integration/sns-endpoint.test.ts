@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { NS_ALARM, NS_SEEN } from '../../src/services/alarm-service.js';
+import { NS_ALARM, NS_SEEN } from '../../src/services/alarms/alarm-service.js';
 import { shownAlarmStates } from '../../src/slack/views/alarm-view.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

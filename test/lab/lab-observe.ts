@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Site } from '../../src/config/topology-schema.js';
 import type { AuditEntry } from '../../src/domain/audit.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
 import type { TranscriptEntry } from '../../src/local/slack-standin.js';
-import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/monitor/heartbeat-reporter.js';
 import { TUNNELS } from './lab-plan.js';
 
 /**

@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/monitor/heartbeat-reporter.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { CLIENT_HEALTHCHECK, REPO_ROOT, SERVER_HEALTHCHECK } from './lab-processes.js';

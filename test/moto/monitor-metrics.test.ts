@@ -8,7 +8,7 @@ import { DynamoStore } from '../../src/aws/dynamo-store.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { silentLogger } from '../../src/log.js';
 import { systemClock } from '../../src/ports/clock.js';
-import { StatusService } from '../../src/services/status-service.js';
+import { StatusService } from '../../src/services/status/status-service.js';
 import { describeWithMoto } from './support/describe-with-moto.js';
 import { reportRounds } from './support/monitor-rounds.js';
 import { type MotoServer, startMoto } from './support/moto-server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import nock from 'nock';
-import { NS_ALARM, NS_SEEN } from '../../src/services/alarm-service.js';
+import { NS_ALARM, NS_SEEN } from '../../src/services/alarms/alarm-service.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import {
   CERT_HOST,

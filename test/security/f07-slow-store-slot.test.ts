@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { SqliteStore } from '../../src/local/sqlite-store.js';
 import type { Store } from '../../src/ports/store.js';
-import { ApprovalStore } from '../../src/services/approval-store.js';
-import { pendingRequest } from '../unit/approval/pending-request.js';
+import { ApprovalStore } from '../../src/services/approvals/approval-store.js';
+import { pendingRequest } from '../unit/approvals/pending-request.js';
 
 // Finding 7: with one store write delayed 150 ms, the open-request slot was taken for stale and two
 // requests were created for one site.

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Chat } from '../../src/ports/chat.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Store } from '../../src/ports/store.js';
-import { APPROVER_CACHE_MS, Approvers } from '../../src/services/approvers.js';
+import { APPROVER_CACHE_MS, Approvers } from '../../src/services/approvals/approvers.js';
 import { signSlackRequest, verifySlackRequest } from '../../src/slack/request-signature.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { ManualClock } from '../helpers/fakes/manual-clock.js';

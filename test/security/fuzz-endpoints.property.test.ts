@@ -4,7 +4,7 @@ import { parseAlarmMessage } from '../../src/domain/alarm-parse.js';
 import { parseBoundedJson } from '../../src/domain/bounded-json.js';
 import { BadRequestError } from '../../src/domain/errors.js';
 import { readZip } from '../../src/github/read-zip.js';
-import { NS_ALARM, NS_SEEN } from '../../src/services/alarm-service.js';
+import { NS_ALARM, NS_SEEN } from '../../src/services/alarms/alarm-service.js';
 import { signSlackRequest } from '../../src/slack/request-signature.js';
 import { parseSnsMessage } from '../../src/sns/sns-message.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

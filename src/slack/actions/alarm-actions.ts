@@ -2,8 +2,8 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { parseBoundedJson } from '../../domain/bounded-json.js';
 import type { Logger } from '../../log.js';
 import type { Chat } from '../../ports/chat.js';
-import type { AlarmService } from '../../services/alarm-service.js';
-import type { RequestInput, RequestOutcome } from '../../services/approval-service.js';
+import type { AlarmService } from '../../services/alarms/alarm-service.js';
+import type { RequestInput, RequestOutcome } from '../../services/approvals/approval-service.js';
 import { ALARM_ACTIONS } from '../views/alarm-view.js';
 
 /** What the Fail over button needs from the approval workflow (ApprovalService.request). */

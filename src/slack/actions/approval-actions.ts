@@ -1,7 +1,7 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { parseBoundedJson } from '../../domain/bounded-json.js';
 import { type Logger, logFailure } from '../../log.js';
-import type { ApprovalService } from '../../services/approval-service.js';
+import type { ApprovalService } from '../../services/approvals/approval-service.js';
 import {
   APPROVE_ACTION,
   DENY_ACTION,

@@ -2,7 +2,7 @@ import type { Topology } from '../../config/topology-schema.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Store } from '../../ports/store.js';
-import type { ApprovalService, RequestOutcome } from '../../services/approval-service.js';
+import type { ApprovalService, RequestOutcome } from '../../services/approvals/approval-service.js';
 import { describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
 import { pendingText } from '../views/pending-view.js';

@@ -4,7 +4,7 @@ import type { AlarmState } from '../../../src/domain/alarm-event.js';
 import { SlackStandin } from '../../../src/local/slack-standin.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { NS_SEEN } from '../../../src/services/alarm-service.js';
+import { NS_SEEN } from '../../../src/services/alarms/alarm-service.js';
 import { SlackChat } from '../../../src/slack/slack-chat.js';
 import { shownAlarmStates } from '../../../src/slack/views/alarm-view.js';
 import { cloudWatchAlarm, messageId } from '../sns/sns-pki.js';

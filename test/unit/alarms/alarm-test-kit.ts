@@ -7,8 +7,8 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Chat } from '../../../src/ports/chat.js';
 import type { Store } from '../../../src/ports/store.js';
-import type { PublisherSettings } from '../../../src/services/alarm-publisher.js';
-import { AlarmService } from '../../../src/services/alarm-service.js';
+import type { PublisherSettings } from '../../../src/services/alarms/alarm-publisher.js';
+import { AlarmService } from '../../../src/services/alarms/alarm-service.js';
 import { SlackChat } from '../../../src/slack/slack-chat.js';
 import { alarmStatesShown, finalStateErrors } from '../../../src/slack/views/alarm-view.js';
 

@@ -7,7 +7,7 @@ import { createAwsAccount } from '../../../src/aws/aws-account.js';
 import { loadEnv } from '../../../src/config/load-env.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { StatusService } from '../../../src/services/status-service.js';
+import { StatusService } from '../../../src/services/status/status-service.js';
 import {
   demoSites,
   FAKE_CREDENTIALS,

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createSandboxAccount } from '../../../src/local/sandbox-account.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { deployRunnerFor } from '../../../src/services/deploy-runner.js';
-import { StatusService } from '../../../src/services/status-service.js';
+import { deployRunnerFor } from '../../../src/services/deploy/deploy-runner.js';
+import { StatusService } from '../../../src/services/status/status-service.js';
 import { demoTopology } from '../../helpers/test-app.js';
 
 function setup(opts: { standbyBroken?: boolean } = {}) {

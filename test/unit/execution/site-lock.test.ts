@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
-import { SiteLock } from '../../../src/services/site-lock.js';
+import { SiteLock } from '../../../src/services/execution/site-lock.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
 describe('SiteLock', () => {

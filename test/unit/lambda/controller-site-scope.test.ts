@@ -5,13 +5,13 @@ import { createControllerHandler } from '../../../src/lambda/controller-handler.
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { FailoverController } from '../../../src/services/failover-controller.js';
+import { FailoverController } from '../../../src/services/failover/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { siteInput } from '../../helpers/fakes/site.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { nockGetSecretValue } from '../aws/aws-http.js';
-import { memoryAccount, RecordingChat } from '../controller/fakes.js';
+import { memoryAccount, RecordingChat } from '../failover/fakes.js';
 
 const event = (name: string): Record<string, any> =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, any>;

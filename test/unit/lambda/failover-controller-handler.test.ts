@@ -5,11 +5,11 @@ import { createControllerHandler } from '../../../src/lambda/controller-handler.
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { FailoverController } from '../../../src/services/failover-controller.js';
+import { FailoverController } from '../../../src/services/failover/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
-import { memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
+import { memoryAccount, RecordingChat, testTopology } from '../failover/fakes.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;

@@ -8,12 +8,12 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Instances } from '../../../src/ports/instances.js';
 import type { LifecycleActions } from '../../../src/ports/lifecycle-actions.js';
-import { FailoverController } from '../../../src/services/failover-controller.js';
-import { PlannedTermination } from '../../../src/services/planned-termination.js';
+import { FailoverController } from '../../../src/services/failover/failover-controller.js';
+import { PlannedTermination } from '../../../src/services/failover/planned-termination.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { fakeClients } from '../aws/aws-http.js';
-import { memoryAccount, RecordingChat, testTopology } from '../controller/fakes.js';
+import { memoryAccount, RecordingChat, testTopology } from '../failover/fakes.js';
 
 const event = (): Record<string, unknown> =>
   JSON.parse(

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { parseTopology } from '../../../src/config/load-topology.js';
+import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { HealthReporter, ProbeRound, TunnelHealthChange } from '../../../src/monitor/health-reporter.js';
 import { CompositeReporter } from '../../../src/monitor/health-reporter.js';
-import { HEARTBEAT_NS, HeartbeatReporter } from '../../../src/monitor/heartbeat-reporter.js';
+import { HeartbeatReporter } from '../../../src/monitor/heartbeat-reporter.js';
 import { MonitorLoop } from '../../../src/monitor/monitor-loop.js';
 import { byKind } from '../../../src/monitor/probe.js';
 import { tcpProber } from '../../../src/monitor/tcp-prober.js';

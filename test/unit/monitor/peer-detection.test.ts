@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../../src/domain/heartbeat.js';
 import { hostReach, peerVerdict } from '../../../src/domain/peer-view.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { FastPathReporter } from '../../../src/monitor/fast-path-reporter.js';
 import type { ProbeRound } from '../../../src/monitor/health-reporter.js';
-import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../../src/monitor/heartbeat-reporter.js';
 import { PeerWatch } from '../../../src/monitor/peer-watch.js';
-import type { ControllerTrigger } from '../../../src/services/failover-controller.js';
+import type { ControllerTrigger } from '../../../src/services/failover/failover-controller.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
-import { testTopology } from '../controller/fakes.js';
+import { testTopology } from '../failover/fakes.js';
 
 /** The recommended settings: rounds every 0.5 s, fall 3, so a monitor is silent after 1.5 s without a heartbeat. */
 const S = { fall: 3, probeIntervalSeconds: 0.5 };

@@ -2,12 +2,13 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { CloudWatchReporter } from '../../../src/monitor/cloudwatch-reporter.js';
 import { EventBridgeReporter } from '../../../src/monitor/eventbridge-reporter.js';
 import type { ProbeRound } from '../../../src/monitor/health-reporter.js';
-import { HEARTBEAT_NS, HeartbeatReporter } from '../../../src/monitor/heartbeat-reporter.js';
+import { HeartbeatReporter } from '../../../src/monitor/heartbeat-reporter.js';
 
 const credentials = { accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'fake-secret-for-tests' };
 const T0 = Date.parse('2026-01-01T00:00:00Z');

@@ -3,9 +3,9 @@ import type { AlarmRecord } from '../../../src/domain/alarm-record.js';
 import { ok } from '../../../src/domain/outcome.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import type { AlarmService } from '../../../src/services/alarm-service.js';
-import { OverviewService } from '../../../src/services/overview-service.js';
-import { StatusService } from '../../../src/services/status-service.js';
+import type { AlarmService } from '../../../src/services/alarms/alarm-service.js';
+import { OverviewService } from '../../../src/services/status/overview-service.js';
+import { StatusService } from '../../../src/services/status/status-service.js';
 import { demoTopology } from '../../helpers/test-app.js';
 import { fakeAccount } from './fake-account.js';
 

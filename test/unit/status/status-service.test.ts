@@ -4,7 +4,7 @@ import type { Topology } from '../../../src/config/topology-schema.js';
 import { ok } from '../../../src/domain/outcome.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import { StatusService } from '../../../src/services/status-service.js';
+import { StatusService } from '../../../src/services/status/status-service.js';
 import { statusMessage } from '../../../src/slack/views/status-view.js';
 import { demoTopology } from '../../helpers/test-app.js';
 import { awsError, fakeAccount } from './fake-account.js';

@@ -1,0 +1,21 @@
+import type { PeerView } from './peer-view.js';
+
+export const HEARTBEAT_NS = 'heartbeat';
+export const heartbeatKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
+
+/** What the monitor leaves in the store (namespace 'heartbeat', key "site/tunnel"); the controller reads it. */
+export interface Heartbeat {
+  site: string;
+  tunnel: string;
+  health: 'up' | 'down';
+  /** ISO time of the last health change. */
+  since: string;
+  /** ISO time this heartbeat was written. */
+  at: string;
+  lossPct: number;
+  latencyMs: number | null;
+  fallCount: number;
+  riseCount: number;
+  /** This monitor's direct probe of the other server's host (absent when it has no peer to watch). */
+  peer?: PeerView;
+}

@@ -1,0 +1,342 @@
+import type { AlarmState } from '../../domain/alarm-event.js';
+import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
+import {
+  DEFAULT_STORM_SETTINGS,
+  decideGrouping,
+  type RecentChange,
+  recentChanges,
+  type StormSettings,
+} from '../../domain/alarm-storm.js';
+import type { Logger } from '../../log.js';
+import type { Chat, ChatMessage } from '../../ports/chat.js';
+import type { Clock } from '../../ports/clock.js';
+import { AlarmLayout } from './alarm-layout.js';
+import { ShownWaiters } from './alarm-waiters.js';
+
+export interface PublisherSettings {
+  /** Gap between chat.postMessage calls in one channel (Slack allows about 1/s). */
+  postIntervalMs: number;
+  /** Wait this long after the first change before posting, so a burst is seen as one. */
+  gatherMs: number;
+  /** Gap between rounds that only update messages. */
+  updateIntervalMs: number;
+  /** Wait before retrying after a Slack call failed (WebClient already retried 429s after Retry-After). */
+  retryMs: number;
+  storm: StormSettings;
+}
+
+const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = {
+  postIntervalMs: 1000,
+  gatherMs: 1500,
+  updateIntervalMs: 1000,
+  retryMs: 5000,
+  storm: DEFAULT_STORM_SETTINGS,
+};
+
+export interface AlarmPublisherProps {
+  chat: Chat;
+  clock: Clock;
+  log: Logger;
+  records: Map<string, AlarmRecord>;
+  /** Persists a record / message doc (the service serialises writes per key). */
+  saveRecord(record: AlarmRecord): Promise<void>;
+  saveMessage(doc: AlarmMessageDoc): Promise<void>;
+  /** Posts the site's health graph in a thread, when there is one. */
+  uploadGraph?: (channel: string, threadTs: string, site: string) => Promise<void>;
+  settings?: Partial<PublisherSettings>;
+}
+
+interface ChannelState {
+  changes: RecentChange[];
+  nextPostAt: number;
+  timer?: NodeJS.Timeout;
+  timerAt?: number;
+  running: boolean;
+  lastRoundAt: number;
+  /** The pending timer only closes finished bursts (nothing left to show). */
+  closeOnly: boolean;
+  /** Thread replies and graphs waiting for post budget, by alarm id. */
+  extras: Map<string, { kind: 'reply'; from: AlarmState | undefined } | { kind: 'graph' }>;
+}
+
+/**
+ * Keeps Slack showing the current state of every alarm: one message per alarm (updated in place, a thread
+ * reply per state change), one per site or one storm summary when many change at once, posts paced per
+ * channel. Works in rounds per channel; a round re-reads the latest state, so whatever Slack shows after
+ * the last round is the final state.
+ */
+export class AlarmPublisher {
+  /** What each message was last rendered as, so unchanged messages are not updated again. */
+  private readonly rendered = new Map<string, string>();
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly waiters = new ShownWaiters();
+  private readonly layout: AlarmLayout;
+  private readonly settings: PublisherSettings;
+  private stopped = false;
+  stats = { posts: 0, updates: 0, replies: 0, failures: 0 };
+
+  constructor(private readonly props: AlarmPublisherProps) {
+    this.settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...props.settings };
+    this.layout = new AlarmLayout({
+      log: props.log,
+      saveRecord: props.saveRecord,
+      saveMessage: props.saveMessage,
+    });
+  }
+
+  /** Every alarm message, by key. */
+  get messages(): ReadonlyMap<string, AlarmMessageDoc> {
+    return this.layout.messages;
+  }
+
+  load(docs: AlarmMessageDoc[]): void {
+    this.layout.load(docs);
+    for (const d of docs) {
+      for (const [id, [rev, state]] of Object.entries(d.shown ?? {})) {
+        const r = this.props.records.get(id);
+        if (r && r.home === d.key && (r.shownRev ?? 0) < rev)
+          Object.assign(r, { shownRev: rev, shownState: state });
+      }
+    }
+    for (const r of this.props.records.values()) if (this.isPending(r)) this.schedule(r.channel, 0);
+  }
+
+  /** Called after a record was persisted; `stateChanged` feeds storm detection and thread replies. */
+  noteChange(record: AlarmRecord, stateChanged: boolean): void {
+    const cs = this.channel(record.channel);
+    const now = this.props.clock.now();
+    if (stateChanged) cs.changes.push({ alarmId: record.id, site: record.site, at: now });
+    // A burst already has its message: keep it current at the update pace; otherwise gather first.
+    const inBurst = this.layout.inBurst(record.channel);
+    this.schedule(
+      record.channel,
+      inBurst ? Math.max(0, cs.lastRoundAt + this.settings.updateIntervalMs - now) : this.settings.gatherMs,
+    );
+  }
+
+  /** Resolves once Slack shows `rev` (or later) of the alarm; rejects when a Slack call for it failed. */
+  whenShown(alarmId: string, rev: number): Promise<void> {
+    const r = this.props.records.get(alarmId);
+    if (r && (r.shownRev ?? 0) >= rev) return Promise.resolve();
+    return this.waiters.wait(alarmId, rev);
+  }
+
+  /** True when nothing is waiting to be shown (a timer that only closes finished bursts does not count). */
+  idle(): boolean {
+    for (const cs of this.channels.values()) if (cs.running || (cs.timer && !cs.closeOnly)) return false;
+    return true;
+  }
+
+  /** Waits until idle (tests, benches, shutdown). */
+  async drain(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.idle()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cs of this.channels.values()) if (cs.timer) clearTimeout(cs.timer);
+    this.waiters.failAll((id) => new Error(`stopped before alarm ${id} was shown`));
+  }
+
+  private channel(id: string): ChannelState {
+    let cs = this.channels.get(id);
+    if (!cs) {
+      cs = {
+        changes: [],
+        nextPostAt: 0,
+        running: false,
+        lastRoundAt: 0,
+        closeOnly: false,
+        extras: new Map(),
+      };
+      this.channels.set(id, cs);
+    }
+    return cs;
+  }
+
+  private isPending(r: AlarmRecord): boolean {
+    return (r.shownRev ?? 0) < r.rev;
+  }
+
+  private schedule(channel: string, delayMs: number, closeOnly = false): void {
+    if (this.stopped) return;
+    const cs = this.channel(channel);
+    if (cs.running) return; // the running round reschedules itself when it ends
+    const at = this.props.clock.now() + delayMs;
+    if (cs.timer && cs.timerAt !== undefined && cs.timerAt <= at) return;
+    if (cs.timer) clearTimeout(cs.timer);
+    cs.timerAt = at;
+    cs.closeOnly = closeOnly;
+    cs.timer = setTimeout(() => void this.round(channel), Math.max(0, delayMs));
+  }
+
+  private async round(channel: string): Promise<void> {
+    const cs = this.channel(channel);
+    cs.timer = undefined;
+    cs.timerAt = undefined;
+    cs.running = true;
+    cs.lastRoundAt = this.props.clock.now();
+    let failed = false;
+    try {
+      failed = !(await this.work(channel, cs));
+    } catch (err) {
+      failed = true;
+      this.props.log.error({ err, channel }, 'alarm publishing round failed');
+    } finally {
+      cs.running = false;
+    }
+    this.reschedule(channel, cs, failed);
+  }
+
+  private reschedule(channel: string, cs: ChannelState, failed: boolean): void {
+    const now = this.props.clock.now();
+    const needPost = this.layout.unposted(channel).length > 0 || cs.extras.size > 0;
+    const pending = [...this.props.records.values()].some((r) => r.channel === channel && this.isPending(r));
+    if (failed) this.schedule(channel, this.settings.retryMs);
+    else if (needPost) this.schedule(channel, Math.max(cs.nextPostAt - now, this.settings.updateIntervalMs));
+    else if (pending) this.schedule(channel, this.settings.updateIntervalMs);
+    else if (this.layout.inBurst(channel)) this.schedule(channel, this.settings.storm.windowMs, true); // to close bursts
+  }
+
+  /** One round: place changed alarms, post at most one message, update every message whose content changed. */
+  private async work(channel: string, cs: ChannelState): Promise<boolean> {
+    const now = this.props.clock.now();
+    cs.changes = recentChanges(cs.changes, now, this.settings.storm);
+    const grouping = decideGrouping(cs.changes, now, this.settings.storm);
+    const dirty = new Set<string>();
+    this.layout.closeFinished(channel, grouping, dirty);
+    if (grouping.storm) cs.extras.clear(); // no thread replies in a storm
+    for (const r of this.props.records.values()) {
+      if (r.channel !== channel || !this.isPending(r)) continue;
+      const placed = this.layout.place(r, grouping, dirty, now);
+      if (placed.kind === 'moved') cs.extras.delete(r.id);
+      else if (placed.home.kind === 'alarm' && placed.home.ref && r.shownState !== r.state) {
+        cs.extras.set(r.id, { kind: 'reply', from: r.shownState });
+      }
+    }
+    let ok = true;
+    // Posts: the most encompassing message first; one per round keeps to the channel's pace.
+    if (now >= cs.nextPostAt) {
+      const next = this.layout.unposted(channel)[0];
+      if (next) ok = (await this.post(next, cs)) && ok;
+      else ok = (await this.postExtra(channel, cs)) && ok;
+    }
+    for (const key of dirty) {
+      const doc = this.messages.get(key);
+      if (doc?.ref) ok = (await this.update(doc)) && ok;
+    }
+    return ok;
+  }
+
+  private render(doc: AlarmMessageDoc): { message: ChatMessage; shown: AlarmRecord[] } {
+    const shown = doc.alarmIds
+      .map((id) => this.props.records.get(id))
+      .filter((r): r is AlarmRecord => r !== undefined);
+    const { render } = this.props.chat;
+    if (doc.kind === 'alarm')
+      return {
+        message: render.alarm({ kind: 'alarm', doc, record: shown[0], movedTo: 'a newer message' }),
+        shown,
+      };
+    return { message: render.alarm({ kind: 'group', doc, records: shown }), shown };
+  }
+
+  private async post(doc: AlarmMessageDoc, cs: ChannelState): Promise<boolean> {
+    const { message, shown } = this.render(doc);
+    const revs = shown.map((r) => [r, r.rev, r.state] as const);
+    try {
+      doc.ref = await this.props.chat.post(doc.channel, message);
+      this.rendered.set(doc.key, JSON.stringify(message));
+    } catch (err) {
+      this.fail(doc, shown, err);
+      return false;
+    } finally {
+      // A failed post spent the channel's budget too (Slack may have counted it).
+      cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
+    }
+    this.stats.posts++;
+    await this.markShown(doc, revs);
+    const first = shown[0];
+    if (doc.kind === 'alarm' && first?.state === 'ALARM' && first.site && this.props.uploadGraph)
+      cs.extras.set(first.id, { kind: 'graph' });
+    return true;
+  }
+
+  private async update(doc: AlarmMessageDoc): Promise<boolean> {
+    if (!doc.ref) return true;
+    const { message, shown } = this.render(doc);
+    const revs = shown.map((r) => [r, r.rev, r.state] as const);
+    const text = JSON.stringify(message);
+    if (this.rendered.get(doc.key) === text) {
+      await this.markShown(doc, revs);
+      return true;
+    }
+    try {
+      await this.props.chat.update(doc.ref, message);
+      this.rendered.set(doc.key, text);
+    } catch (err) {
+      // The message is gone (deleted in Slack): post a new one next round.
+      if (String((err as { data?: { error?: string } }).data?.error) === 'message_not_found') {
+        doc.ref = undefined;
+        await this.props.saveMessage(doc);
+      }
+      this.fail(doc, shown, err);
+      return false;
+    }
+    this.stats.updates++;
+    await this.markShown(doc, revs);
+    return true;
+  }
+
+  private async postExtra(channel: string, cs: ChannelState): Promise<boolean> {
+    const [id, extra] = cs.extras.entries().next().value ?? [];
+    if (!id || !extra) return true;
+    cs.extras.delete(id);
+    const r = this.props.records.get(id);
+    const home = r?.home ? this.messages.get(r.home) : undefined;
+    if (!r || !home?.ref || home.kind !== 'alarm') return true;
+    cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
+    try {
+      if (extra.kind === 'reply') {
+        await this.props.chat.post(channel, {
+          ...this.props.chat.render.alarmChange({ record: r, from: extra.from }),
+          threadTs: home.ref.ts,
+        });
+        this.stats.replies++;
+      } else if (r.site && this.props.uploadGraph) {
+        await this.props.uploadGraph(channel, home.ref.ts, r.site);
+      }
+    } catch (err) {
+      // Replies and graphs are extras: log and move on, the message itself shows the state.
+      this.props.log.warn({ err, alarm: r.name }, 'could not post alarm thread reply');
+    }
+    return true;
+  }
+
+  /** Slack now shows these revs: remember it (in the message doc, one write) and wake whoever waits. */
+  private async markShown(
+    doc: AlarmMessageDoc,
+    revs: ReadonlyArray<readonly [AlarmRecord, number, AlarmState]>,
+  ): Promise<void> {
+    doc.shown = Object.fromEntries(revs.map(([r, rev, state]) => [r.id, [rev, state]]));
+    await this.props.saveMessage(doc);
+    for (const [r, rev, state] of revs) {
+      if ((r.shownRev ?? 0) >= rev) continue;
+      r.shownRev = rev;
+      r.shownState = state;
+      this.waiters.shown(r.id, rev);
+    }
+  }
+
+  private fail(doc: AlarmMessageDoc, shown: AlarmRecord[], err: unknown): void {
+    this.stats.failures++;
+    this.props.log.warn({ err, message: doc.key }, 'Slack call for alarms failed; will retry');
+    const error = err instanceof Error ? err : new Error(String(err));
+    for (const r of shown) this.waiters.fail(r.id, error);
+  }
+}

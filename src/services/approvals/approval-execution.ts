@@ -1,0 +1,113 @@
+import type { Site } from '../../config/topology-schema.js';
+import type { ApprovalRequest, ApprovalResult } from '../../domain/approval.js';
+import { reasonOf } from '../../domain/outcome.js';
+import { routeSlots } from '../../domain/route-plan.js';
+import { type Logger, logFailure } from '../../log.js';
+import type { RouteTables } from '../../ports/route-tables.js';
+import type { FailoverExecutor } from '../failover/failover-executor.js';
+import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
+
+/** How long a request may stay "executing" before another process treats its run as abandoned. */
+export const EXECUTION_LEASE_MS = { failover: 5 * 60_000, redeploy: 20 * 60_000 } as const;
+
+/**
+ * Runs an approved request through the shared executors (which take the site lock, audit every step and
+ * roll back on failure) and turns their result into the request's result.
+ */
+export async function runApproved(
+  r: ApprovalRequest,
+  site: Site,
+  deps: { failover: FailoverExecutor; redeploy: RedeployExecutor; log: Logger },
+  onProgress: (line: string) => Promise<void>,
+): Promise<ApprovalResult> {
+  // The approver pulls the trigger; the requester is on record in the request and its audit entries.
+  const actor = r.approver ?? r.requester;
+  try {
+    if (r.action === 'failover') {
+      const res = await deps.failover.execute({
+        site,
+        to: r.to ?? '',
+        actor,
+        requestId: r.id,
+        ...(r.reason ? { reason: r.reason } : {}),
+        trigger: 'approved',
+        onProgress,
+      });
+      if (res.ok) {
+        return {
+          ok: true,
+          summary: `${res.changed} route(s) moved from ${res.from ?? 'nowhere'} to ${res.to}.`,
+          durationMs: res.durationMs,
+          detail: { ...res },
+        };
+      }
+      const what = res.refused
+        ? `Refused, nothing changed: ${res.reason}`
+        : `${res.reason}. Changed ${res.changed} route(s), rolled back ${res.rolledBack}.`;
+      return { ok: false, summary: what, durationMs: res.durationMs, detail: { ...res } };
+    }
+    const res = await deps.redeploy.execute({
+      site,
+      tunnel: r.tunnel ?? '',
+      actor,
+      requestId: r.id,
+      force: r.force ?? false,
+      onProgress,
+    });
+    if (res.ok)
+      return {
+        ok: true,
+        summary: `Deployment ${res.deploymentId} completed.`,
+        durationMs: res.durationMs,
+        detail: { ...res },
+      };
+    return {
+      ok: false,
+      summary: res.refused ? `Refused, nothing changed: ${res.reason}` : res.reason,
+      durationMs: res.durationMs,
+      detail: { ...res },
+    };
+  } catch (err) {
+    const errorId = logFailure(deps.log, err, 'executor threw', { requestId: r.id });
+    return {
+      ok: false,
+      summary: `The run stopped on an unexpected error; check \`/vpn status ${r.site}\` for where the routes are. (error ${errorId} in the bot's log)`,
+    };
+  }
+}
+
+/**
+ * The result of a run whose process died: the route tables say what actually happened.
+ * A redeploy cannot be judged from the routes, so it is reported as interrupted.
+ */
+export async function reconcileAbandoned(
+  r: ApprovalRequest,
+  site: Site,
+  routeTables: RouteTables,
+): Promise<ApprovalResult> {
+  const note = 'The run was interrupted (its process stopped before finishing).';
+  if (r.action !== 'failover' || !r.to) {
+    return {
+      ok: false,
+      summary: `${note} The ECS deployment may still be rolling; check \`/vpn status ${r.site}\`.`,
+    };
+  }
+  try {
+    const outcome = (await routeTables.observe([site])).get(site.name);
+    if (!outcome?.ok)
+      return {
+        ok: false,
+        summary: `${note} The route tables cannot be read: ${outcome?.reason ?? 'no answer'}.`,
+      };
+    const slots = routeSlots(site, outcome.value);
+    const onTarget = slots.filter((s) => s.tunnel === r.to).length;
+    if (onTarget === slots.length)
+      return { ok: true, summary: `${note} The route tables show all ${onTarget} route(s) on ${r.to}.` };
+    return {
+      ok: false,
+      summary: `${note} The route tables show ${onTarget}/${slots.length} route(s) on ${r.to}; check \`/vpn status ${r.site}\`.`,
+    };
+  } catch (err) {
+    return { ok: false, summary: `${note} The route tables cannot be read: ${reasonOf(err)}.` };
+  }
+}

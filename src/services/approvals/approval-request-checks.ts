@@ -1,0 +1,117 @@
+import type { Site } from '../../config/topology-schema.js';
+import type { ApprovalAction } from '../../domain/approval.js';
+import { reasonOf } from '../../domain/outcome.js';
+import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route-plan.js';
+import type { SiteStatus } from '../../domain/status.js';
+import { findTunnel, otherTunnel } from '../../domain/topology.js';
+import type { RouteTables } from '../../ports/route-tables.js';
+import type { TargetCheck } from '../failover/failover-executor.js';
+
+export interface RequestCheckDeps {
+  routeTables: RouteTables;
+  checkTarget?: TargetCheck;
+  /**
+   * The site's status when the deployment has one: it already holds the routes and every tunnel's health,
+   * so one report replaces the route read and the target check (which would read the routes again).
+   */
+  siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
+}
+
+export type RequestCheck = { ok: true; to?: string; evidence: string[] } | { ok: false; reason: string };
+
+const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join(', ');
+
+/**
+ * What can be refused before anyone is asked to approve: unknown tunnels, a failover onto the tunnel that
+ * is already active, a redeploy of the active tunnel without --force. Adds the routes and the target's health
+ * as evidence for the approver. The executor checks all of it again under the site lock.
+ */
+export async function requestChecks(
+  site: Site,
+  input: { action: ApprovalAction; to?: string; tunnel?: string; force?: boolean },
+  deps: RequestCheckDeps,
+): Promise<RequestCheck> {
+  const status = await deps.siteStatus?.(site).catch(() => undefined);
+  const slots = status ? slotsFrom(site, status.routes) : await readSlots(site, deps.routeTables);
+  const active = slots.ok ? mostCommonTunnel(slots.value) : null;
+  const evidence: string[] = [];
+  if (slots.ok) {
+    const on = active ? slots.value.filter((s) => s.tunnel === active).length : 0;
+    evidence.push(
+      active ? `Routes: ${on}/${slots.value.length} on ${active}` : 'Routes: no tunnel carries traffic',
+    );
+  } else evidence.push(`Routes: unknown, because ${slots.reason}`);
+
+  if (input.action === 'redeploy') {
+    const tunnel = input.tunnel ?? '';
+    if (!findTunnel(site, tunnel))
+      return { ok: false, reason: `${tunnel} is not a tunnel of ${site.name} (${tunnelNames(site)}).` };
+    const carrying = slots.ok ? slots.value.some((s) => s.tunnel === tunnel) : true;
+    if (carrying && !input.force) {
+      const why = slots.ok
+        ? `${tunnel} carries traffic for ${site.name}`
+        : `cannot tell whether ${tunnel} carries traffic`;
+      return {
+        ok: false,
+        reason: `${why}: fail over first (\`/vpn failover ${site.name}\`), or add --force to restart it anyway.`,
+      };
+    }
+    if (carrying)
+      evidence.push(
+        `:warning: --force: ${tunnel} carries traffic; the site loses connectivity while it restarts`,
+      );
+    return { ok: true, evidence };
+  }
+
+  let to = input.to;
+  if (to === undefined) {
+    if (!active)
+      return {
+        ok: false,
+        reason: `Cannot tell which tunnel of ${site.name} is active; say which one with --to <tunnel>.`,
+      };
+    to = otherTunnel(site, active).name;
+  }
+  if (!findTunnel(site, to))
+    return { ok: false, reason: `${to} is not a tunnel of ${site.name} (${tunnelNames(site)}).` };
+  if (slots.ok && slots.value.every((s) => s.tunnel === to)) {
+    return {
+      ok: false,
+      reason: `${to} is already active on every route of ${site.name}; nothing to fail over.`,
+    };
+  }
+  const check = status ? statusCheck(status) : deps.checkTarget;
+  if (check) {
+    const h = await check(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
+    evidence.push(
+      h.healthy
+        ? `Target ${to}: healthy (${h.reason})`
+        : `:warning: Target ${to} is not healthy now: ${h.reason}`,
+    );
+  }
+  return { ok: true, to, evidence };
+}
+
+type Slots = { ok: true; value: RouteSlot[] } | { ok: false; reason: string };
+
+function slotsFrom(site: Site, routes: SiteStatus['routes'] | undefined): Slots {
+  if (!routes) return { ok: false, reason: 'no answer' };
+  return routes.ok ? { ok: true, value: routeSlots(site, routes.value) } : routes;
+}
+
+async function readSlots(site: Site, routeTables: RouteTables): Promise<Slots> {
+  try {
+    return slotsFrom(site, (await routeTables.observe([site])).get(site.name));
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err) };
+  }
+}
+
+/** The same verdict as statusTargetCheck, taken from a report already read. */
+const statusCheck =
+  (status: SiteStatus): TargetCheck =>
+  async (site, tunnel) => {
+    const t = status.tunnels.find((x) => x.name === tunnel);
+    if (!t) return { healthy: false, reason: `no status for ${site.name}/${tunnel}` };
+    return { healthy: t.health === 'healthy', reason: t.healthReason };
+  };

@@ -1,0 +1,184 @@
+import type { Site } from '../../config/topology-schema.js';
+import type { AuditEntry } from '../../domain/audit.js';
+import type { MonitorHealth, PolicyInput, TaskCondition, TunnelFacts } from '../../domain/failover-policy.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../domain/heartbeat.js';
+import type { RouteObservation, TunnelTaskState } from '../../domain/observations.js';
+import type { Outcome } from '../../domain/outcome.js';
+import { hostReach, silentAfterMs } from '../../domain/peer-view.js';
+import { mostCommonTunnel, routeSlots } from '../../domain/route-plan.js';
+import { tunnelKey } from '../../domain/topology.js';
+import type { Logger } from '../../log.js';
+import type { Account } from '../../ports/account.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ProcessLiveness } from '../../ports/liveness.js';
+import type { Store } from '../../ports/store.js';
+import { SiteLock } from '../execution/site-lock.js';
+
+const HOUR_MS = 3_600_000;
+/** An unfinished run older than this is history, not something to finish (a human may have split routes since). */
+const INTERRUPTED_WINDOW_MS = 30 * 60_000;
+const TERMINAL = new Set(['succeeded', 'failed', 'refused']);
+
+/**
+ * The newest failover run, when it never finished: no terminal audit entry (its process died mid-way), or a
+ * "failed" one marked unfinished (it lost its lease, or its rollback could not converge). The executor puts
+ * its run id on every entry.
+ */
+export function interruptedRun(
+  entries: readonly AuditEntry[],
+  now: number,
+): { runId: string; actor: string; to: string } | null {
+  const runs = entries.filter((e) => e.action === 'failover' && typeof e.detail?.runId === 'string');
+  const started = runs.findLast((e) => e.event === 'started');
+  if (!started || now - Date.parse(started.at) > INTERRUPTED_WINDOW_MS) return null;
+  const runId = started.detail?.runId as string;
+  const to = started.detail?.to;
+  const end = runs.findLast((e) => e.detail?.runId === runId && TERMINAL.has(e.event));
+  if (!end) return typeof to === 'string' ? { runId, actor: started.actor, to } : null;
+  const unfinished = end.detail?.unfinished as { to?: unknown } | undefined;
+  if (end.event === 'failed' && typeof unfinished?.to === 'string')
+    return { runId, actor: started.actor, to: unfinished.to };
+  return null;
+}
+
+/** ECS service counts -> the policy's task condition. */
+function taskCondition(outcome: Outcome<TunnelTaskState> | undefined): TaskCondition {
+  if (!outcome?.ok) return 'unknown';
+  const t = outcome.value;
+  if (t.deploying) return 'deploying';
+  if (t.running > 0) return 'running';
+  return t.pending > 0 ? 'replacing' : 'stopped';
+}
+
+const ageOf = (beat: Heartbeat | undefined, now: number): number | null =>
+  beat ? Math.max(0, now - Date.parse(beat.at)) : null;
+
+/** One tunnel as the policy sees it: its monitor's last heartbeat (if any), its task and its peer's view of its host. */
+export function tunnelFacts(
+  name: string,
+  beat: Heartbeat | undefined,
+  now: number,
+  task: TaskCondition,
+  host: TunnelFacts['host'] = 'unknown',
+): TunnelFacts {
+  return {
+    name,
+    health: (beat?.health ?? 'unknown') as MonitorHealth,
+    riseCount: beat?.riseCount ?? 0,
+    fallCount: beat?.fallCount ?? 0,
+    heartbeatAgeMs: ageOf(beat, now),
+    task,
+    host,
+  };
+}
+
+/** What the other tunnel's monitor says of this tunnel's host; only a live observer's word counts. */
+function hostAsSeenByPeer(
+  site: Site,
+  tunnel: string,
+  observer: Heartbeat | undefined,
+  now: number,
+): TunnelFacts['host'] {
+  const age = ageOf(observer, now);
+  if (age === null || age > silentAfterMs(site.failover) || observer?.peer?.tunnel !== tunnel)
+    return 'unknown';
+  return hostReach(observer.peer, site.failover.fall);
+}
+
+/** The active tunnel as the route tables say, or why there is none. */
+function activeFromRoutes(
+  site: Site,
+  outcome: Outcome<RouteObservation[]> | undefined,
+): { active: string | null; problem?: string; stranded?: { live: string | null; count: number } } {
+  if (!outcome) return { active: null, problem: 'cannot read the route tables: no observation' };
+  if (!outcome.ok) return { active: null, problem: `cannot read the route tables: ${outcome.reason}` };
+  const slots = routeSlots(site, outcome.value);
+  const tunnels = new Set(slots.map((s) => s.tunnel));
+  if (tunnels.size === 1 && !tunnels.has(null)) return { active: slots[0]!.tunnel };
+  const odd = slots.filter((s) => s.tunnel !== mostCommonTunnel(slots));
+  const problem = odd.map((s) => `${s.routeTableId} ${s.cidr} -> ${s.tunnel ?? 'nowhere'}`).join(', ');
+  const live = [...tunnels].filter((t): t is string => t !== null);
+  // Routes to nowhere beside routes that agree on at most one tunnel can be repaired; two live tunnels cannot.
+  if (live.length <= 1) {
+    return {
+      active: null,
+      problem,
+      stranded: { live: live[0] ?? null, count: slots.filter((s) => s.tunnel === null).length },
+    };
+  }
+  return { active: null, problem };
+}
+
+/** Failovers of the site from the audit log: the executor writes one "succeeded" entry per completed failover. */
+function failoverHistory(entries: readonly AuditEntry[], now: number, controllerActor: string) {
+  const done = entries.filter((e) => e.action === 'failover' && e.event === 'succeeded');
+  const last = done.at(-1);
+  return {
+    sinceLastFailoverMs: last ? now - Date.parse(last.at) : null,
+    // Every automatic decider counts: the backstop ("controller") and the fast path ("controller@monitor:...").
+    automaticLastHour: done.filter(
+      (e) =>
+        (e.actor === controllerActor || e.actor.startsWith(`${controllerActor}@`)) &&
+        now - Date.parse(e.at) < HOUR_MS,
+    ).length,
+  };
+}
+
+/** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
+export async function gatherFacts(
+  deps: {
+    account: Pick<Account, 'routeTables' | 'tasks'>;
+    store: Store;
+    clock: Clock;
+    controllerActor: string;
+    /** With it, a dead holder's lease is broken here and its run counts as interrupted at once. */
+    liveness?: ProcessLiveness;
+    log?: Logger;
+  },
+  site: Site,
+): Promise<PolicyInput> {
+  const [routes, tasks, beats, audit, lease] = await Promise.all([
+    deps.account.routeTables
+      .observe([site])
+      .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
+    deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>()),
+    Promise.all(
+      site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
+    ),
+    deps.store.listAudit({ site: site.name, limit: 500 }),
+    new SiteLock({
+      store: deps.store,
+      clock: deps.clock,
+      ...(deps.liveness ? { liveness: deps.liveness } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    }).holder(site.name),
+  ]);
+  const now = deps.clock.now();
+  const facts = site.tunnels.map((t, i) =>
+    tunnelFacts(
+      t.name,
+      beats[i]?.value,
+      now,
+      taskCondition(tasks.get(tunnelKey(site.name, t.name))),
+      hostAsSeenByPeer(site, t.name, beats[1 - i]?.value, now),
+    ),
+  );
+  const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
+  // Only with no live lease: a run holding one is still at work (or its lease has seconds left).
+  const interrupted = active === null && !lease ? interruptedRun(audit, now) : null;
+  const failoverInProgress =
+    active === null && lease?.owner.startsWith('failover:')
+      ? { owner: lease.owner, expiresAt: lease.expiresAt }
+      : null;
+  return {
+    site: site.name,
+    active,
+    ...(problem ? { routesProblem: problem } : {}),
+    ...(stranded ? { stranded } : {}),
+    ...(interrupted ? { interrupted } : {}),
+    ...(failoverInProgress ? { failoverInProgress } : {}),
+    tunnels: [facts[0]!, facts[1]!],
+    settings: site.failover,
+    ...failoverHistory(audit, now, deps.controllerActor),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Site } from '../../config/topology-schema.js';
+import { reasonOf } from '../../domain/outcome.js';
+import { describeSlot, type RouteSlot } from '../../domain/route-plan.js';
+import type { RouteTables } from '../../ports/route-tables.js';
+import type { ExecutionAudit } from '../execution/execution-audit.js';
+import { pointRoute, runBounded, slotKey } from './route-writes.js';
+
+/** A route a run touched: the call went out, so EC2 may have applied it even when the call failed or timed out. */
+export interface TouchedRoute extends RouteSlot {
+  outcome: 'applied' | 'unknown';
+}
+
+const ATTEMPTS = 2;
+
+/**
+ * Rollback as convergence: every route of the site ends on ONE tunnel, not "undo my list". The set is what a
+ * fresh read shows off the target plus every route the run touched (a call whose outcome is unknown may have
+ * landed after the read). Each route gets two tries; keeps going past failures and says what is still off.
+ * `stop()` ends it early (the run lost its lease: the new holder converges).
+ */
+export async function convergeRoutes(props: {
+  routeTables: RouteTables;
+  site: Site;
+  target: string;
+  touched: Iterable<TouchedRoute>;
+  read: () => Promise<RouteSlot[]>;
+  audit: ExecutionAudit;
+  concurrency: number;
+  stop: () => boolean;
+}): Promise<{ count: number; reason?: string; stillOff: number }> {
+  const { routeTables, site, target, audit } = props;
+  const todo = new Map<string, RouteSlot>();
+  let readFailed: string | null = null;
+  try {
+    for (const s of await props.read()) if (s.tunnel !== target) todo.set(slotKey(s), s);
+  } catch (err) {
+    readFailed = reasonOf(err);
+  }
+  for (const t of props.touched) {
+    const key = slotKey(t);
+    if (!todo.has(key) && readFailed === null) {
+      // The read shows it on target already; rewriting is harmless (idempotent) and covers a late landing.
+      todo.set(key, { routeTableId: t.routeTableId, cidr: t.cidr, tunnel: target });
+    } else if (!todo.has(key)) {
+      todo.set(key, { routeTableId: t.routeTableId, cidr: t.cidr, tunnel: null });
+    }
+  }
+  const restored: Array<{ routeTableId: string; cidr: string; to: string }> = [];
+  const failures: string[] = [];
+  await runBounded(
+    [...todo.values()],
+    props.concurrency,
+    async (slot) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await pointRoute(routeTables, site, slot, target);
+          restored.push({ routeTableId: slot.routeTableId, cidr: slot.cidr, to: target });
+          return;
+        } catch (err) {
+          if (attempt >= ATTEMPTS || props.stop()) {
+            failures.push(`${describeSlot(slot)}: ${reasonOf(err)}`);
+            return;
+          }
+        }
+      }
+    },
+    props.stop,
+  );
+  const stillOff = todo.size - restored.length;
+  void audit.record('rolled-back', {
+    to: target,
+    routes: restored,
+    rolledBack: restored.length,
+    failures,
+    ...(readFailed ? { readFailed } : {}),
+  });
+  const reason =
+    failures.length > 0
+      ? `could not roll back ${failures.join('; ')}`
+      : stillOff > 0
+        ? `rollback stopped with ${stillOff} route(s) not on ${target}`
+        : undefined;
+  return reason ? { count: restored.length, reason, stillOff } : { count: restored.length, stillOff };
+}

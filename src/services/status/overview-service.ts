@@ -1,0 +1,94 @@
+import { failoverRuns } from '../../domain/audit.js';
+import type { HealthGraph } from '../../domain/health-graph.js';
+import type { FiringAlarm, Overview } from '../../domain/overview.js';
+import type { PendingRequest } from '../../domain/pending.js';
+import type { Logger } from '../../log.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Store } from '../../ports/store.js';
+import type { AlarmService } from '../alarms/alarm-service.js';
+import type { StatusService } from './status-service.js';
+
+export interface OverviewServiceProps {
+  status: StatusService;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Other features' services, resolved per call (they may register after this one). */
+  pending: () => Promise<PendingRequest[]>;
+  alarms: () => AlarmService | undefined;
+  /** How long a site's health graph is reused (its series has minute periods; default 15 s). */
+  graphTtlMs?: number;
+}
+
+const FAILOVERS_SHOWN = 10;
+/** Enough audit history to find the last failovers without reading the whole log. */
+const AUDIT_LOOKBACK = 1000;
+
+/**
+ * The NOC overview: status of every site, health graphs, alarms in ALARM, open requests and the last
+ * failovers, as one view model for the status page and GET /api/overview. Each part fails on its own:
+ * a store outage empties the lists it feeds, never the status.
+ */
+export class OverviewService {
+  private readonly graphs = new Map<string, { at: number; graph: Promise<HealthGraph | null> }>();
+
+  constructor(private readonly props: OverviewServiceProps) {}
+
+  async overview(): Promise<Overview> {
+    const { status, log } = this.props;
+    const [report, pending, audit] = await Promise.all([
+      status.report(),
+      this.props.pending().catch((err: unknown) => {
+        log.warn({ err }, 'overview: pending requests unavailable');
+        return [];
+      }),
+      this.props.store.listAudit({ limit: AUDIT_LOOKBACK }).catch((err: unknown) => {
+        log.warn({ err }, 'overview: audit log unavailable');
+        return [];
+      }),
+    ]);
+    const graphs: Record<string, HealthGraph | null> = {};
+    await Promise.all(
+      report.sites.map(async (s) => {
+        graphs[s.name] = await this.graph(s.name, s.activeTunnel);
+      }),
+    );
+    const alarms: FiringAlarm[] = [];
+    for (const s of report.sites)
+      for (const t of s.tunnels)
+        for (const a of t.alarms.ok ? t.alarms.value : [])
+          if (a.state === 'ALARM')
+            alarms.push({ name: a.name, site: s.name, tunnel: t.name, reason: a.reason, since: a.since });
+    for (const r of this.props.alarms()?.records.values() ?? []) {
+      if (r.state === 'ALARM' && !alarms.some((a) => a.name === r.name))
+        alarms.push({
+          name: r.name,
+          site: r.site,
+          tunnel: r.tunnel ?? null,
+          reason: r.reason,
+          since: r.since,
+        });
+    }
+    return {
+      generatedAt: report.generatedAt,
+      status: report,
+      graphs,
+      alarms: alarms.sort((a, b) => b.since.localeCompare(a.since)),
+      pending,
+      failovers: failoverRuns(audit).slice(-FAILOVERS_SHOWN).reverse(),
+    };
+  }
+
+  /** A graph per site, reused for graphTtlMs (its minute periods change slowly) unless the active tunnel moved. */
+  private graph(site: string, active: string | null): Promise<HealthGraph | null> {
+    const now = this.props.clock.now();
+    const ttl = this.props.graphTtlMs ?? 15_000;
+    const key = `${site}\n${active ?? ''}`;
+    const cached = this.graphs.get(key);
+    if (cached && now - cached.at < ttl) return cached.graph;
+    for (const k of this.graphs.keys()) if (k.startsWith(`${site}\n`)) this.graphs.delete(k);
+    const graph = this.props.status.healthGraph(site, active);
+    this.graphs.set(key, { at: now, graph });
+    return graph;
+  }
+}

@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import dynalite from 'dynalite';
+import { DynamoStore } from '../../../src/aws/dynamo-store.js';
+import type { ApprovalRequest } from '../../../src/domain/approval.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import type { Store } from '../../../src/ports/store.js';
+import { ApprovalStore } from '../../../src/services/approvals/approval-store.js';
+import { pendingRequest } from './pending-request.js';
+
+// DynamoDB's wire protocol on loopback (dynalite), fake static credentials: the same tests as SQLite.
+let dynamo: Server;
+let client: DynamoDBClient;
+let tables = 0;
+beforeAll(async () => {
+  dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+});
+
+const adapters: Array<[string, () => Promise<Store>]> = [
+  ['SQLite', async () => new SqliteStore({ path: ':memory:' })],
+  [
+    'DynamoDB (dynalite)',
+    async () => {
+      const tableName = `approvals-${++tables}`;
+      await DynamoStore.createTable(client, tableName);
+      return new DynamoStore({ client, tableName });
+    },
+  ],
+];
+
+const req = (id: string, over: Partial<ApprovalRequest> = {}): ApprovalRequest =>
+  pendingRequest({ id, ...over });
+
+describe.each(adapters)('ApprovalStore over the %s store', (_name, makeStore) => {
+  let store: Store;
+  let approvals: ApprovalStore;
+  beforeEach(async () => {
+    store = await makeStore();
+    approvals = new ApprovalStore(store);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('one open request per site and action: the second create points at the first', async () => {
+    const first = await approvals.create(req('fo-aaaaaa'));
+    expect(first.created).toBe(true);
+    const second = await approvals.create(req('fo-bbbbbb'));
+    expect(second).toEqual({ created: false, existing: expect.objectContaining({ id: 'fo-aaaaaa' }) });
+    expect(await approvals.get('fo-bbbbbb')).toBeNull();
+    // Another action, or another site, is its own slot.
+    expect(
+      (await approvals.create(req('rd-cccccc', { action: 'redeploy', tunnel: 'secondary' }))).created,
+    ).toBe(true);
+    expect((await approvals.create(req('fo-dddddd', { site: 'dc2' }))).created).toBe(true);
+  });
+
+  it('many concurrent creates for one slot: exactly one wins, all others point at it', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => approvals.create(req(`fo-r${String(i).padStart(5, 'a')}`))),
+    );
+    const winners = results.filter((r) => r.created);
+    expect(winners).toHaveLength(1);
+    const id = winners[0]!.created ? winners[0]!.record.value.id : '';
+    expect(results.every((r) => r.created || ('existing' in r && r.existing.id === id))).toBe(true);
+  });
+
+  it('compare-and-set: of two writers at the same version exactly one wins', async () => {
+    const created = await approvals.create(req('fo-aaaaaa'));
+    if (!created.created) throw new Error('not created');
+    const v = created.record.version;
+    const [a, b] = await Promise.all([
+      approvals.compareAndSet(v, { ...created.record.value, state: 'approved', approver: 'UA' }),
+      approvals.compareAndSet(v, { ...created.record.value, state: 'approved', approver: 'UB' }),
+    ]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect((await approvals.get('fo-aaaaaa'))?.value.approver).toBe(a ? 'UA' : 'UB');
+  });
+
+  it('a final state frees the slot; a slot left behind by a closed request is reclaimed', async () => {
+    const created = await approvals.create(req('fo-aaaaaa'));
+    if (!created.created) throw new Error('not created');
+    expect(
+      await approvals.compareAndSet(created.record.version, { ...created.record.value, state: 'cancelled' }),
+    ).toBe(true);
+    expect(await approvals.openFor('dc1', 'failover')).toBeNull();
+    expect((await approvals.create(req('fo-bbbbbb'))).created).toBe(true);
+
+    // A process died between closing fo-bbbbbb and releasing its slot.
+    const rec = await approvals.get('fo-bbbbbb');
+    await store.compareAndSet('approval', 'fo-bbbbbb', rec!.version, { ...rec!.value, state: 'expired' });
+    expect(await store.get('approval-open', 'dc1/failover')).not.toBeNull();
+    expect((await approvals.create(req('fo-cccccc'))).created).toBe(true);
+    expect((await approvals.listOpen()).map((r) => r.value.id)).toEqual(['fo-cccccc']);
+  });
+});

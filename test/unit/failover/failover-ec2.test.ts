@@ -1,0 +1,152 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import nock from 'nock';
+import { Ec2RouteTables } from '../../../src/aws/ec2-route-tables.js';
+import { TunnelInstanceResolver } from '../../../src/aws/tunnel-instance-resolver.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Store } from '../../../src/ports/store.js';
+import { FailoverExecutor } from '../../../src/services/failover/failover-executor.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import {
+  demoSites,
+  ec2Error,
+  type FormBody,
+  fakeClients,
+  fixture,
+  instancesXml,
+  routeTablesXml,
+} from '../aws/aws-http.js';
+
+const PRIMARY_ENI = 'eni-0aaaaaaaaaaaaaaa1';
+const SECONDARY_ENI = 'eni-0bbbbbbbbbbbbbbb2';
+const dc1 = demoSites()[0]!;
+
+/**
+ * EC2 on its wire format (form-encoded query, XML replies) with state: DescribeRouteTables renders the current
+ * routes, ReplaceRoute moves one (or answers an EC2 error on chosen calls). Counts every ReplaceRoute.
+ */
+function fakeEc2(failReplaceOn: number[] = []) {
+  const routes = new Map<string, string>();
+  for (const rtb of dc1.routeTableIds)
+    for (const cidr of dc1.onPremCidrs) routes.set(`${rtb} ${cidr}`, PRIMARY_ENI);
+  const replaces: FormBody[] = [];
+  const actions: string[] = [];
+  nock('https://ec2.us-east-1.amazonaws.com')
+    .persist()
+    .post('/')
+    .reply((_uri, body) => {
+      const form = Object.fromEntries(new URLSearchParams(body as string)) as FormBody;
+      const xml = { 'Content-Type': 'text/xml;charset=UTF-8' };
+      actions.push(form.Action ?? '');
+      switch (form.Action) {
+        case 'DescribeInstances':
+          return [
+            200,
+            instancesXml([
+              { id: 'i-0aaaaaaaaaaaaaaa1', state: 'running', tag: 'dc1-primary', enis: [PRIMARY_ENI] },
+              { id: 'i-0bbbbbbbbbbbbbbb2', state: 'running', tag: 'dc1-secondary', enis: [SECONDARY_ENI] },
+            ]),
+            xml,
+          ];
+        case 'DescribeRouteTables':
+          return [
+            200,
+            routeTablesXml(
+              dc1.routeTableIds.map((id) => ({
+                id,
+                routes: dc1.onPremCidrs.map((cidr) => ({ cidr, eni: routes.get(`${id} ${cidr}`)! })),
+              })),
+            ),
+            xml,
+          ];
+        case 'ReplaceRoute': {
+          replaces.push(form);
+          if (failReplaceOn.includes(replaces.length)) {
+            return [400, ec2Error('RequestLimitExceeded', 'Request limit exceeded.'), xml];
+          }
+          routes.set(`${form.RouteTableId} ${form.DestinationCidrBlock}`, form.NetworkInterfaceId!);
+          return [200, fixture('ec2/replace-route.xml'), xml];
+        }
+        default:
+          return [400, ec2Error('InvalidAction', `unexpected ${form.Action}`), xml];
+      }
+    });
+  return { routes, replaces, actions };
+}
+
+describe('FailoverExecutor over the EC2 route tables adapter', () => {
+  let clock: ManualClock;
+  let store: Store;
+
+  const executor = () => {
+    const clients = fakeClients();
+    const resolver = new TunnelInstanceResolver({ clients, clock });
+    return new FailoverExecutor({
+      store,
+      routeTables: new Ec2RouteTables({ clients, resolver, log: silentLogger() }),
+      clock,
+      log: silentLogger(),
+      checkTarget: async () => ({ healthy: true, reason: 'ok' }),
+    });
+  };
+  const plan = {
+    site: dc1,
+    to: 'secondary',
+    actor: 'UAPPROVER1',
+    requestId: 'req-ec2',
+    trigger: 'approved' as const,
+  };
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    store = new SqliteStore({ path: ':memory:', clock });
+  });
+
+  afterEach(async () => {
+    nock.cleanAll();
+    await store.close();
+  });
+
+  it('sends one ReplaceRoute per route table x CIDR to the secondary ENI (never DeleteRoute/CreateRoute)', async () => {
+    const ec2 = fakeEc2();
+    const result = await executor().execute(plan);
+    expect(result).toMatchObject({ ok: true, from: 'primary', to: 'secondary', changed: 4 });
+    expect(ec2.replaces.map((f) => [f.RouteTableId, f.DestinationCidrBlock, f.NetworkInterfaceId])).toEqual([
+      ['rtb-0a1b2c3d4e5f60718', '10.20.0.0/16', SECONDARY_ENI],
+      ['rtb-0a1b2c3d4e5f60718', '10.21.0.0/16', SECONDARY_ENI],
+      ['rtb-0a1b2c3d4e5f60719', '10.20.0.0/16', SECONDARY_ENI],
+      ['rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', SECONDARY_ENI],
+    ]);
+    expect([...ec2.routes.values()].every((eni) => eni === SECONDARY_ENI)).toBe(true);
+    expect(new Set(ec2.actions)).toEqual(
+      new Set(['DescribeRouteTables', 'DescribeInstances', 'ReplaceRoute']),
+    );
+  });
+
+  // The 4 ReplaceRoutes go out together (bounded concurrency), so 3 land before the 3rd is refused. Rollback
+  // converges every route the run touched back onto the primary ENI, the refused one too (an error may hide an
+  // applied call), so the site is never left split.
+  it('converges every route back to the primary ENI when EC2 refuses the 3rd ReplaceRoute', async () => {
+    const ec2 = fakeEc2([3]);
+    const result = await executor().execute(plan);
+    expect(result).toMatchObject({ ok: false, refused: false, changed: 4, rolledBack: 4 });
+    if (!result.ok) expect(result.reason).toMatch(/RequestLimitExceeded|throttled/);
+    expect(ec2.replaces).toHaveLength(8);
+    expect(ec2.replaces.slice(4).map((f) => f.NetworkInterfaceId)).toEqual([
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+      PRIMARY_ENI,
+    ]);
+    expect([...ec2.routes.values()].every((eni) => eni === PRIMARY_ENI)).toBe(true);
+    const events = (await store.listAudit({ site: 'dc1' })).map((e) => e.event);
+    expect(events).toEqual([
+      'started',
+      'routes-changed',
+      'routes-changed',
+      'routes-changed',
+      'rolled-back',
+      'failed',
+    ]);
+  });
+});
