@@ -24,7 +24,7 @@ const userData = (t: Template) =>
     ],
   );
 const controllerOf = (t: Template) =>
-  resourcesOfType(t, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Runtime === 'nodejs22.x')!;
+  resourcesOfType(t, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Runtime === 'nodejs24.x')!;
 
 /** tunnels.yml plus a second site dc2, as a file (what a two-site deployment reads). */
 function twoSiteTopology(dir: string): string {

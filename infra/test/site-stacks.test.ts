@@ -207,7 +207,7 @@ describe('site dc1 from tunnels.yml', () => {
     for (const r of rules) expect(r.Targets[0].DeadLetterConfig).toBeDefined();
     const fns = resourcesOfType(control, 'AWS::Lambda::Function')
       .map(([, f]) => f.Properties)
-      .filter((f) => f.Handler === 'index.handler' && f.Runtime === 'nodejs22.x');
+      .filter((f) => f.Handler === 'index.handler' && f.Runtime === 'nodejs24.x');
     expect(fns.length).toBe(1);
     expect(Object.keys(fns[0].Environment.Variables).sort()).toEqual([
       'LOG_LEVEL',

@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
+import { immediate, openSqlite, type SqliteDb, statement } from './sqlite-db.js';
 
 /** Schema migrations, applied in order; user_version records how far a database has come. */
 const MIGRATIONS: string[] = [
@@ -26,65 +24,79 @@ interface Row {
   expires_at: number | null;
 }
 
-/** The embedded store: one SQLite file in the data dir, safe for several processes (WAL + immediate transactions). */
 /** Every statement the store runs, compiled once (create/put run per SNS message, so per-call prepare cost shows). */
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: SqliteDb) {
   return {
-    row: db.prepare<[string, string], Row>(
+    row: statement<[string, string], Row>(
+      db,
       'SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?',
     ),
-    upsert: db.prepare<[string, string, string, number, number | null]>(
+    upsert: statement<[string, string, string, number, number | null]>(
+      db,
       'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    update: db.prepare<[string, number, number | null, string, string]>(
+    update: statement<[string, number, number | null, string, string]>(
+      db,
       'UPDATE records SET value = ?, version = ?, expires_at = ? WHERE ns = ? AND key = ?',
     ),
-    delete: db.prepare<[string, string]>('DELETE FROM records WHERE ns = ? AND key = ?'),
-    list: db.prepare<[string], Row>(
+    delete: statement<[string, string]>(db, 'DELETE FROM records WHERE ns = ? AND key = ?'),
+    list: statement<[string], Row>(
+      db,
       'SELECT key, value, version, expires_at FROM records WHERE ns = ? ORDER BY key',
     ),
-    appendAudit: db.prepare<[string, string, string]>('INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)'),
-    listAudit: db.prepare<[number], { entry: string }>('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?'),
-    listSiteAudit: db.prepare<[string, number], { entry: string }>(
+    appendAudit: statement<[string, string, string]>(
+      db,
+      'INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)',
+    ),
+    listAudit: statement<[number], { entry: string }>(
+      db,
+      'SELECT entry FROM audit ORDER BY seq DESC LIMIT ?',
+    ),
+    listSiteAudit: statement<[string, number], { entry: string }>(
+      db,
       'SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?',
     ),
-    pageAudit: db.prepare<[number, number], { seq: number; entry: string }>(
+    pageAudit: statement<[number, number], { seq: number; entry: string }>(
+      db,
       'SELECT seq, entry FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?',
     ),
-    pageSiteAudit: db.prepare<[string, number, number], { seq: number; entry: string }>(
+    pageSiteAudit: statement<[string, number, number], { seq: number; entry: string }>(
+      db,
       'SELECT seq, entry FROM audit WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     ),
   };
 }
 
+/** The embedded store: one SQLite file in the data dir, safe for several processes (WAL + immediate transactions). */
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDb;
   private readonly clock: Clock;
   private readonly sql: ReturnType<typeof prepareStatements>;
 
   constructor(props: { path: string; clock?: Clock }) {
-    if (props.path !== ':memory:') mkdirSync(dirname(props.path), { recursive: true });
-    this.db = new Database(props.path);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqlite(props.path, { busyTimeoutMs: 5000 });
+    this.db.exec('PRAGMA journal_mode = WAL');
     // WAL's recommended setting: no fsync per commit (safe against corruption and process crashes; a power
     // loss may drop the last commits). FULL made every SNS ingest wait on two fsyncs.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     this.clock = props.clock ?? systemClock;
     this.migrate();
     this.sql = prepareStatements(this.db);
   }
 
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      this.db
-        .transaction(() => {
-          this.db.exec(MIGRATIONS[v]!);
-          this.db.pragma(`user_version = ${v + 1}`);
-        })
-        .immediate();
+    for (let v = this.userVersion(); v < MIGRATIONS.length; v++) {
+      immediate(this.db, () => {
+        // Another process may have migrated between our read and our lock.
+        if (this.userVersion() > v) return;
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.exec(`PRAGMA user_version = ${v + 1}`);
+      });
     }
+  }
+
+  private userVersion(): number {
+    return statement<[], { user_version: number }>(this.db, 'PRAGMA user_version').get()?.user_version ?? 0;
   }
 
   private live(row: Row | undefined): row is Row {
@@ -109,24 +121,20 @@ export class SqliteStore implements Store {
   }
 
   async create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        if (this.live(this.row(ns, key))) return false;
-        this.sql.upsert.run(ns, key, JSON.stringify(value), 1, this.expiry(ttlMs));
-        return true;
-      })
-      .immediate();
+    return immediate(this.db, () => {
+      if (this.live(this.row(ns, key))) return false;
+      this.sql.upsert.run(ns, key, JSON.stringify(value), 1, this.expiry(ttlMs));
+      return true;
+    });
   }
 
   async put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number> {
-    return this.db
-      .transaction(() => {
-        const row = this.row(ns, key);
-        const version = this.live(row) ? row.version + 1 : 1;
-        this.sql.upsert.run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
-        return version;
-      })
-      .immediate();
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      const version = this.live(row) ? row.version + 1 : 1;
+      this.sql.upsert.run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
+      return version;
+    });
   }
 
   async compareAndSet<T>(
@@ -137,27 +145,23 @@ export class SqliteStore implements Store {
     ttlMs?: number,
     audit?: AuditEntry,
   ): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const row = this.row(ns, key);
-        if (!this.live(row) || row.version !== expectedVersion) return false;
-        this.sql.update.run(JSON.stringify(value), expectedVersion + 1, this.expiry(ttlMs), ns, key);
-        if (audit) this.sql.appendAudit.run(audit.at, audit.site, JSON.stringify(audit));
-        return true;
-      })
-      .immediate();
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      if (!this.live(row) || row.version !== expectedVersion) return false;
+      this.sql.update.run(JSON.stringify(value), expectedVersion + 1, this.expiry(ttlMs), ns, key);
+      if (audit) this.sql.appendAudit.run(audit.at, audit.site, JSON.stringify(audit));
+      return true;
+    });
   }
 
   async delete(ns: string, key: string, expectedVersion?: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const row = this.row(ns, key);
-        if (!this.live(row)) return false;
-        if (expectedVersion !== undefined && row.version !== expectedVersion) return false;
-        this.sql.delete.run(ns, key);
-        return true;
-      })
-      .immediate();
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      if (!this.live(row)) return false;
+      if (expectedVersion !== undefined && row.version !== expectedVersion) return false;
+      this.sql.delete.run(ns, key);
+      return true;
+    });
   }
 
   async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {

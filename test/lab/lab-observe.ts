@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import type { Site } from '../../src/config/topology-schema.js';
 import type { AuditEntry } from '../../src/domain/audit.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
 import type { TranscriptEntry } from '../../src/local/slack-standin.js';
+import { openSqlite, type SqliteDb, statement } from '../../src/local/sqlite-db.js';
 import { TUNNELS } from './lab-plan.js';
 
 /**
@@ -11,22 +11,23 @@ import { TUNNELS } from './lab-plan.js';
  * audit, and the Slack stand-in's transcript. Read-only, so the observer never holds a write lock the
  * deciders wait on.
  */
-function withDb<T>(path: string, fallback: T, read: (db: Database.Database) => T): T {
+function withDb<T>(path: string, fallback: T, read: (db: SqliteDb) => T): T {
   if (!existsSync(path)) return fallback;
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  let db: SqliteDb | undefined;
   try {
-    db.pragma('busy_timeout = 2000');
+    db = openSqlite(path, { readOnly: true, busyTimeoutMs: 2000 });
     return read(db);
   } catch {
     return fallback;
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
 export function readHeartbeats(storePath: string, site: string): Partial<Record<string, Heartbeat>> {
   return withDb(storePath, {}, (db) => {
-    const get = db.prepare<[string, string], { value: string }>(
+    const get = statement<[string, string], { value: string }>(
+      db,
       'SELECT value FROM records WHERE ns = ? AND key = ?',
     );
     const out: Partial<Record<string, Heartbeat>> = {};
@@ -41,11 +42,10 @@ export function readHeartbeats(storePath: string, site: string): Partial<Record<
 /** Who holds the site's lease now (its owner, e.g. "failover:controller@monitor:lab/primary:<uuid>"), or null. */
 export function readLeaseOwner(storePath: string, site: string, now: number): string | null {
   return withDb(storePath, null, (db) => {
-    const row = db
-      .prepare<[string, string], { value: string; expires_at: number | null }>(
-        'SELECT value, expires_at FROM records WHERE ns = ? AND key = ?',
-      )
-      .get('lock', `site:${site}`);
+    const row = statement<[string, string], { value: string; expires_at: number | null }>(
+      db,
+      'SELECT value, expires_at FROM records WHERE ns = ? AND key = ?',
+    ).get('lock', `site:${site}`);
     if (!row || (row.expires_at !== null && row.expires_at <= now)) return null;
     return (JSON.parse(row.value) as { owner: string }).owner;
   });
@@ -54,8 +54,7 @@ export function readLeaseOwner(storePath: string, site: string, now: number): st
 /** The site's audit entries, oldest first. */
 export function readAudit(storePath: string, site: string): AuditEntry[] {
   return withDb(storePath, [], (db) =>
-    db
-      .prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE site = ? ORDER BY seq')
+    statement<[string], { entry: string }>(db, 'SELECT entry FROM audit WHERE site = ? ORDER BY seq')
       .all(site)
       .map((r) => JSON.parse(r.entry) as AuditEntry),
   );

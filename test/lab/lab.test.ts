@@ -1,8 +1,8 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
+import { openSqlite } from '../../src/local/sqlite-db.js';
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { CLIENT_HEALTHCHECK, REPO_ROOT, SERVER_HEALTHCHECK } from './lab-processes.js';
@@ -110,7 +110,7 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
       // creates a root-owned file the monitor could not write.
       const dbPath = join(dataDir, 'tunnelops.sqlite');
       expect(await waitFor(async () => existsSync(`${dbPath}-wal`), 30_000, 250)).toBe(true);
-      const db = new Database(dbPath, { readonly: true });
+      const db = openSqlite(dbPath, { readOnly: true });
       try {
         const beat = (): Heartbeat | undefined => {
           const row = db

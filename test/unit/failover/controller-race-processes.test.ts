@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../../src/local/sqlite-db.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { tcpLiveness } from '../../../src/net/tcp-liveness.js';
@@ -77,7 +77,7 @@ const children: ChildProcess[] = [];
 beforeEach(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunnelops-race2-'));
   paths = { dir, store: join(dir, 'state.sqlite'), routes: join(dir, 'routes.sqlite') };
-  const routes = new Database(paths.routes);
+  const routes = openSqlite(paths.routes);
   routes.exec(
     'CREATE TABLE routes (rtb TEXT, cidr TEXT, tunnel TEXT); CREATE TABLE replaces (pid INTEGER, rtb TEXT, cidr TEXT, tunnel TEXT);',
   );
@@ -107,7 +107,7 @@ const start = (env: Record<string, string> = {}): Child => {
 
 /** Whatever the order: the routes moved once (4 ReplaceRoute calls, one process, all to secondary), one audited success. */
 async function expectRoutesMovedOnce(outcomes: ChildOutcome[]): Promise<void> {
-  const routes = new Database(paths.routes, { readonly: true });
+  const routes = openSqlite(paths.routes, { readOnly: true });
   const replaces = routes.prepare('SELECT pid, tunnel FROM replaces').all() as Array<{
     pid: number;
     tunnel: string;
@@ -178,8 +178,7 @@ describe('the deciding process is killed half-way (SIGKILL, its host alive)', ()
     const decider = start({ RACE_STALL: '1', RACE_LIVENESS: '1' });
     await decider.said('moved-one'); // 1 of 4 routes moved; the rest hang; the 10 s site lease is held
     const store = new SqliteStore({ path: paths.store });
-    const db = new Database(paths.routes);
-    db.pragma('busy_timeout = 5000');
+    const db = openSqlite(paths.routes, { busyTimeoutMs: 5000 });
     const routeTables = sqliteRouteTables(db);
     const tunnels = async () =>
       (db.prepare('SELECT tunnel FROM routes').all() as Array<{ tunnel: string }>).map((r) => r.tunnel);

@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../../src/local/sqlite-db.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { startLivenessListener, tcpLiveness } from '../../../src/net/tcp-liveness.js';
@@ -34,8 +34,7 @@ let replaced = 0;
 const topology = testTopology({ mode: 'auto' });
 const clock = { now: () => Date.now() };
 const store = new SqliteStore({ path: storePath, clock });
-const db = new Database(routesPath);
-db.pragma('busy_timeout = 5000');
+const db = openSqlite(routesPath, { busyTimeoutMs: 5000 });
 const routeTables = sqliteRouteTables(db, {
   async beforeObserve() {
     if (barrierDir && reads++ === 0) {

@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { ok } from '../../../src/domain/outcome.js';
+import type { SqliteDb } from '../../../src/local/sqlite-db.js';
 import type { RouteTables } from '../../../src/ports/route-tables.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RouteTables } from '../../../src/ports/route-tables.js';
  * itself against others (before its reads, before a write lands, after it landed).
  */
 export function sqliteRouteTables(
-  db: Database.Database,
+  db: SqliteDb,
   hooks: {
     beforeObserve?: () => Promise<void>;
     beforeReplace?: () => Promise<void>;

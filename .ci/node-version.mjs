@@ -1,0 +1,10 @@
+// Prints the Node that npm scripts run on (the devDependency `node`, first on their PATH) and fails unless it is
+// the version in .nvmrc: tests and benches on any other Node would prove nothing about the one we ship.
+import { readFileSync } from 'node:fs';
+
+const want = `v${readFileSync(new URL('../.nvmrc', import.meta.url), 'utf8').trim()}`;
+console.log(`node --version: ${process.version} (what npm scripts, the tests and the benches run on)`);
+if (process.version !== want) {
+  console.error(`error: expected ${want} (.nvmrc); run \`npm ci\` to install the pinned node`);
+  process.exit(1);
+}
