@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 
 const want = `v${readFileSync(new URL('../.nvmrc', import.meta.url), 'utf8').trim()}`;
-console.log(`node --version: ${process.version} (what npm scripts, the tests and the benches run on)`);
+process.stdout.write(
+  `node --version: ${process.version} (what npm scripts, the tests and the benches run on)` + '\n',
+);
 if (process.version !== want) {
-  console.error(`error: expected ${want} (.nvmrc); run \`npm ci\` to install the pinned node`);
+  process.stderr.write(`error: expected ${want} (.nvmrc); run \`npm ci\` to install the pinned node` + '\n');
   process.exit(1);
 }
