@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 
 const want = `v${readFileSync(new URL('../.nvmrc', import.meta.url), 'utf8').trim()}`;
 process.stdout.write(
-  `node --version: ${process.version} (what npm scripts, the tests and the benches run on)` + '\n',
+  `node --version: ${process.version} (what npm scripts, the tests and the benches run on)\n`,
 );
 if (process.version !== want) {
-  process.stderr.write(`error: expected ${want} (.nvmrc); run \`npm ci\` to install the pinned node` + '\n');
+  process.stderr.write(`error: expected ${want} (.nvmrc); run \`npm ci\` to install the pinned node\n`);
   process.exit(1);
 }
