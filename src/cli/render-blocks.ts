@@ -1,5 +1,15 @@
-/** Renders Slack Block Kit as terminal text, so the CLI shows what Slack would. */
-export function renderBlocks(blocks: unknown[] | undefined, fallback = ''): string {
+/** A section field, "*Label*\nvalue" in Slack's two-column grid, as one indented "Label: value" line. */
+function field(text: string): string {
+  const [first = '', ...rest] = text.split('\n');
+  const label = /^\*[^*\n]+\*$/.test(first) && rest.length > 0;
+  return label ? `  ${first}: ${rest.join(' ')}` : `  ${text.replace(/\n/g, '\n  ')}`;
+}
+
+/**
+ * Renders Slack Block Kit as terminal text, so the CLI shows what Slack would: buttons as [Label];
+ * with `payloads`, their values too ([Label value=...]).
+ */
+export function renderBlocks(blocks: unknown[] | undefined, fallback = '', payloads = false): string {
   if (!blocks || blocks.length === 0) return fallback;
   const lines: string[] = [];
   for (const raw of blocks) {
@@ -10,7 +20,7 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback = ''): stri
         break;
       case 'section':
         if (b.text?.text) lines.push(String(b.text.text));
-        for (const f of b.fields ?? []) lines.push(`  ${String(f.text ?? '')}`);
+        for (const f of b.fields ?? []) lines.push(field(String(f.text ?? '')));
         break;
       case 'context':
         lines.push((b.elements ?? []).map((e: any) => e.text ?? e.alt_text ?? '').join('  '));
@@ -21,7 +31,9 @@ export function renderBlocks(blocks: unknown[] | undefined, fallback = ''): stri
       case 'actions':
         lines.push(
           (b.elements ?? [])
-            .map((e: any) => `[${e.text?.text ?? e.action_id}${e.value ? ` value=${e.value}` : ''}]`)
+            .map(
+              (e: any) => `[${e.text?.text ?? e.action_id}${payloads && e.value ? ` value=${e.value}` : ''}]`,
+            )
             .join(' '),
         );
         break;

@@ -6,10 +6,11 @@ export interface SlackNames {
   timeZone?: string;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** The parts of a local date and time in the zone, read from Intl (no date library). */
-function localParts(epochSeconds: number, timeZone?: string): Record<string, string> {
+/**
+ * The CLI's one date format, in the local zone (or `timeZone`): `2026-11-28 19:04:02 UTC`. Slack's own
+ * format tokens ({date_short}, {time}, ...) and ISO timestamps in text all come out this way.
+ */
+export function formatDate(epochMs: number, timeZone?: string): string {
   const fmt = new Intl.DateTimeFormat('en-CA', {
     ...(timeZone ? { timeZone } : {}),
     year: 'numeric',
@@ -21,21 +22,8 @@ function localParts(epochSeconds: number, timeZone?: string): Record<string, str
     hourCycle: 'h23',
     timeZoneName: 'short',
   });
-  return Object.fromEntries(fmt.formatToParts(new Date(epochSeconds * 1000)).map((p) => [p.type, p.value]));
-}
-
-/** `<!date^1795892642^{date_short} {time}|fallback>` as local time, token by token. */
-function slackDate(epochSeconds: number, format: string, timeZone?: string): string {
-  const p = localParts(epochSeconds, timeZone);
-  const date = `${p.year}-${p.month}-${p.day}`;
-  const time = `${p.hour}:${p.minute}`;
-  const out = format.replace(/\{(\w+)\}/g, (whole, token: string) => {
-    if (token.startsWith('date')) return date;
-    if (token === 'time') return time;
-    if (token === 'time_secs') return `${time}:${p.second ?? pad(0)}`;
-    return whole;
-  });
-  return /\{time/.test(format) && p.timeZoneName ? `${out} ${p.timeZoneName}` : out;
+  const p = Object.fromEntries(fmt.formatToParts(new Date(epochMs)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
 }
 
 /** Slack's three escapes, undone (amp last, so "&amp;lt;" stays "&lt;"). */
@@ -43,16 +31,15 @@ export const decodeEntities = (s: string): string =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /**
- * Slack mrkdwn's special forms as a terminal shows them: dates in local time, users and channels by name,
+ * Slack mrkdwn's special forms as a terminal shows them: dates in local time (one format), users and channels by name,
  * links as "label (url)", and the escaped entities decoded.
  */
 export function renderSlackMarkup(text: string, names: SlackNames): string {
   const replaced = text.replace(/<([^<>\n]{1,600})>/g, (whole, inner: string) => {
     const [target = '', label] = inner.split('|', 2) as [string, string | undefined];
     if (target.startsWith('!date^')) {
-      const [, seconds, format = '{date} {time}'] = target.split('^');
-      const s = Number(seconds);
-      return Number.isFinite(s) ? slackDate(s, format, names.timeZone) : (label ?? whole);
+      const s = Number(target.split('^')[1]);
+      return Number.isFinite(s) ? formatDate(s * 1000, names.timeZone) : (label ?? whole);
     }
     if (target.startsWith('@')) {
       const id = target.slice(1);

@@ -8,7 +8,6 @@ export interface TranscriptRenderOptions {
   show: (blocks: unknown[] | undefined, text: string) => string;
 }
 
-const time = (iso: string) => iso.slice(11, 19);
 const indent = (text: string, by: string) =>
   text
     .split('\n')
@@ -19,9 +18,10 @@ function header(m: MessageView, show: TranscriptRenderOptions['show']): string {
   const where = m.channel ? show(undefined, `<#${m.channel}>`) : '';
   const who = m.user ? ` only ${show(undefined, `<@${m.user}>`)} sees this` : '';
   const changed = m.updates
-    ? `, updated ${m.updates} time${m.updates > 1 ? 's' : ''} (last ${time(m.lastAt)})`
+    ? `, updated ${m.updates} time${m.updates > 1 ? 's' : ''} (last ${m.lastAt})`
     : '';
-  return `--- ${time(m.firstAt)} ${where}${who}${changed}`.replace(/\s+$/, '');
+  // Through `show` too, so the times read in the CLI's one date format.
+  return show(undefined, `--- ${m.firstAt} ${where}${who}${changed}`).replace(/\s+$/, '');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { USAGE } from '../domain/vpn-command.js';
+import { parseVpnCommand, USAGE } from '../domain/vpn-command.js';
 
 export interface CliOptions {
   user: string;
@@ -45,6 +45,25 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     help: help || args[0] === 'help' || args.length === 0,
     args,
   };
+}
+
+/** The commands the CLI handles itself (button clicks and sandbox tools); the rest go to /vpn. */
+export const CLI_VERBS: ReadonlySet<string> = new Set(['approve', 'deny', 'chaos', 'transcript']);
+
+/** The arguments as the text of a slash command (an argument with spaces in quotes). */
+export const slashText = (args: readonly string[]): string =>
+  args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+
+/**
+ * Checks a /vpn command here, with the server's own parser, before anything is sent: a mistake (an unknown
+ * command, a malformed name) is a command-line mistake (exit 2) with this CLI's hint, not Slack's.
+ */
+export function checkSlashCommand(args: readonly string[]): void {
+  const parsed = parseVpnCommand(slashText(args));
+  if (parsed.ok) return;
+  throw new UsageError(
+    parsed.error.replace(/\.?\s*Try \/vpn help\s*$/, '').replace(/usage: \/vpn /g, 'usage: npm run vpn -- '),
+  );
 }
 
 const CLI_ONLY: ReadonlyArray<readonly [string, string]> = [

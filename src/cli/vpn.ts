@@ -8,17 +8,36 @@ import { TunnelOpsError } from '../domain/errors.js';
 import { SANDBOX_CHANNELS, SANDBOX_USERS } from '../local/sandbox-directory.js';
 import { SlackCommandClient } from '../local/slack-command-client.js';
 import { renderBlocks } from './render-blocks.js';
-import { renderSlackMarkup } from './slack-markup.js';
+import { formatDate, renderSlackMarkup } from './slack-markup.js';
+import { terminalText } from './terminal-text.js';
 import { transcriptEntries } from './transcript.js';
 import { renderTranscript } from './transcript-render.js';
-import { type CliOptions, EXIT, helpText, parseCliArgs, UsageError } from './vpn-args.js';
+import {
+  CLI_VERBS,
+  type CliOptions,
+  checkSlashCommand,
+  EXIT,
+  helpText,
+  parseCliArgs,
+  slashText,
+  UsageError,
+} from './vpn-args.js';
 import { approve, deny } from './vpn-clicks.js';
 import { ServerApi, ServerDownError, ServerRefusedError, signingSecret } from './vpn-server.js';
 
 const out = (line: string) => console.log(line);
 const names = { users: SANDBOX_USERS, channels: SANDBOX_CHANNELS };
-const show = (blocks: unknown[] | undefined, text: string): string =>
-  renderSlackMarkup(renderBlocks(blocks, text), names);
+type Show = (blocks: unknown[] | undefined, text: string) => string;
+
+/** Slack's reply as plain terminal text: bold and colour only on a terminal (and not under NO_COLOR). */
+function shower(raw: boolean): Show {
+  const ansi = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const style = { ansi, formatDate: (ms: number) => formatDate(ms) };
+  return (blocks, text) =>
+    terminalText(renderSlackMarkup(renderBlocks(blocks, text, raw), names), style)
+      // The CLI's own spelling of a command the bot suggests (`/vpn cancel fo-x`).
+      .replace(/`\/vpn /g, '`npm run vpn -- ');
+}
 
 /** Replies that start with these are refusals or errors: the CLI exits non-zero on them. */
 const REFUSAL = /^\s*:(no_entry_sign|warning|x):/;
@@ -40,7 +59,7 @@ async function chaos(opts: CliOptions, api: ServerApi): Promise<number> {
   return EXIT.ok;
 }
 
-function transcript(opts: CliOptions): number {
+function transcript(opts: CliOptions, show: Show): number {
   const [, count] = opts.args;
   const n = count === undefined ? 10 : Number(count);
   if (!Number.isInteger(n) || n < 1 || n > 1000)
@@ -50,8 +69,8 @@ function transcript(opts: CliOptions): number {
   return EXIT.ok;
 }
 
-async function slash(opts: CliOptions, slack: SlackCommandClient): Promise<number> {
-  const text = opts.args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+async function slash(opts: CliOptions, slack: SlackCommandClient, show: Show): Promise<number> {
+  const text = slashText(opts.args);
   const ack = await slack.command(text, opts.user);
   if (ack.status !== 200) throw new ServerRefusedError(`the server answered ${ack.status} to /vpn ${text}`);
   let reply = ack.body?.text || ack.body?.blocks ? ack.body : undefined;
@@ -75,7 +94,9 @@ async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const verb = opts.args[0] ?? '';
-  if (verb === 'transcript') return transcript(opts);
+  const show = shower(opts.raw);
+  if (verb === 'transcript') return transcript(opts, show);
+  if (!CLI_VERBS.has(verb)) checkSlashCommand(opts.args);
   const api = new ServerApi(opts);
   await api.reachable();
   if (verb === 'chaos') return chaos(opts, api);
@@ -91,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
       const deps = { opts, slack, api, show, out };
       return verb === 'approve' ? await approve(deps, id) : await deny(deps, id, reason.join(' '));
     }
-    return await slash(opts, slack);
+    return await slash(opts, slack, show);
   } finally {
     await slack.close();
   }

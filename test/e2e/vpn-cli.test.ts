@@ -66,10 +66,23 @@ describe('vpn CLI', () => {
     }
   }, 60_000);
 
-  it('status DC1 suggests dc1 and exits 1; the server being down names the URL and how to start it', async () => {
+  it("a malformed command is a command-line mistake: exit 2 with the CLI's hint, nothing sent; a down server names the URL", async () => {
     const bad = await cli(['status', 'DC1']);
-    expect(bad.code).toBe(1);
-    expect(bad.out).toContain('did you mean "dc1"?');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('did you mean "dc1"?');
+    expect(bad.err).toContain('npm run vpn -- help');
+    // Exactly what the README's reader types: through npm, as an unknown command.
+    const unknown = await execFileAsync('npm', ['run', '--silent', 'vpn', '--', 'frobnicate'], {
+      env,
+      timeout: 45_000,
+    }).then(
+      () => ({ code: 0, err: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code, err: e.stderr ?? '' }),
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('vpn: unknown command "frobnicate"');
+    expect(unknown.err).toContain('(npm run vpn -- help lists every command)');
+    expect(unknown.err).not.toContain('/vpn help');
     const port = await freePort();
     const down = await cli(['status'], { TUNNELOPS_URL: `http://127.0.0.1:${port}` });
     expect(down.code).toBe(1);
@@ -113,11 +126,30 @@ describe('vpn CLI', () => {
     expect((await app.ctx.services.approvals!.get(id))?.state).toBe('denied');
   }, 90_000);
 
+  it('status and transcript print plain text: no *bold*, no :emoji: codes, no button payloads, one date format', async () => {
+    await cli(['failover', 'dc1', 'a *starred* reason']);
+    const status = await cli(['status', 'dc1']);
+    const transcript = await cli(['transcript', '20']);
+    expect(status.code).toBe(0);
+    expect(transcript.code).toBe(0);
+    expect(transcript.out).toContain('[Approve] [Deny]');
+    for (const out of [status.out, transcript.out]) {
+      expect(out).not.toMatch(/(^|\s)\*[^*\s][^*\n]*\*(\s|$)/m); // *bold*
+      expect(out).not.toMatch(/(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w])/); // :emoji:
+      expect(out).not.toMatch(/value=|\{"site"/); // button payloads
+      expect(out).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/); // ISO timestamps
+      expect(out).not.toContain('\x1b['); // no ANSI codes when not on a terminal
+    }
+    expect(transcript.out).toMatch(/^--- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC #tunnelops/m);
+    const raw = await cli(['transcript', '20', '--raw']);
+    expect(raw.out).toMatch(/\[Approve value=fo-[a-z0-9]+\]/);
+  }, 90_000);
+
   it('transcript shows the request once, in its latest state, without raw markup; --raw shows the calls', async () => {
     const t = await cli(['transcript', '20']);
     expect(t.code).toBe(0);
     expect(t.out).not.toMatch(/<@U|<#C|<!date|&lt;|&gt;/);
-    expect(t.out.match(/== Failover request fo-/g)?.length).toBe(2); // two requests, one message each
+    expect(t.out.match(/== Failover request fo-/g)?.length).toBe(3); // three requests, one message each
     expect(t.out).toMatch(/updated \d+ times/);
     const raw = await cli(['transcript', '5', '--raw']);
     expect(raw.out).toMatch(/^--- \S+ chat\.(postMessage|update|postEphemeral)/m);

@@ -222,6 +222,25 @@ describe('approval refusals: each one tells the person why, ephemerally, and cha
     expect(app.slackStandin!.callsTo('chat.postEphemeral')).toHaveLength(0);
   });
 
+  it('a failover asked onto an unhealthy tunnel tells the requester so, not only the channel', async () => {
+    const { account } = countingAccount(systemClock);
+    app = await startApprovalApp({ account });
+    account.chaos.break('dc1', 'secondary');
+    const reply = await command(app, 'failover dc1 "primary flapping"', REQUESTER);
+    expect(reply).toMatch(/Asked for approval: `fo-/);
+    expect(reply).toMatch(/:warning: Target secondary is not healthy now: /);
+    expect(reply).toContain('If secondary is still unhealthy when someone approves, the failover is refused');
+    account.chaos.heal('dc1', 'secondary');
+  });
+
+  it('a failover asked onto a healthy tunnel carries no warning', async () => {
+    const { account } = countingAccount(systemClock);
+    app = await startApprovalApp({ account });
+    const reply = await command(app, 'failover dc1 "planned"', REQUESTER);
+    expect(reply).toMatch(/Asked for approval: `fo-/);
+    expect(reply).not.toContain(':warning:');
+  });
+
   it('an approved failover onto an unhealthy tunnel is refused by the executor: nothing moves, the message says why', async () => {
     const { account, replaces } = countingAccount(systemClock);
     app = await startApprovalApp({ account });

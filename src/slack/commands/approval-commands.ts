@@ -10,13 +10,28 @@ import type { CommandHandlers } from './vpn-command.js';
 
 const HISTORY_ENTRIES = 25;
 
+/**
+ * What the channel post warns about, the requester is told too: an unhealthy failover target (an approval
+ * then runs it only if the target has recovered; otherwise the executor refuses and nothing moves), or a
+ * forced redeploy of the active tunnel.
+ */
+function warnings(r: ApprovalRequest): string {
+  const lines = (r.evidence ?? []).filter((e) => e.startsWith(':warning:'));
+  if (lines.length === 0) return '';
+  const unhealthy = r.action === 'failover' && lines.some((l) => l.includes('is not healthy'));
+  const consequence = unhealthy
+    ? `\nIf ${r.to} is still unhealthy when someone approves, the failover is refused and nothing changes.`
+    : '';
+  return `\n${lines.join('\n')}${consequence}`;
+}
+
 function requestReply(outcome: RequestOutcome, channel: string | undefined): string {
   if (!outcome.ok) return `:no_entry_sign: ${outcome.reason}`;
   const r = outcome.request;
   if (!outcome.created) {
     return `There is already an open ${r.action} request for ${r.site}: \`${r.id}\` (${mention(r.requester)} asked to ${describeAsk(r)}; ${r.state}). Approve or deny that one${r.message ? ` in <#${r.message.channel}>` : ''}, or withdraw it with \`/vpn cancel ${r.id}\` if it is yours.`;
   }
-  return `Asked for approval: \`${r.id}\`, ${describeAsk(r)}. Posted in <#${channel ?? r.message?.channel ?? '?'}>; an approver other than you must approve it by <!date^${Math.floor(r.expiresAt / 1000)}^{time}|${new Date(r.expiresAt).toISOString()}>. Withdraw with \`/vpn cancel ${r.id}\`.`;
+  return `Asked for approval: \`${r.id}\`, ${describeAsk(r)}. Posted in <#${channel ?? r.message?.channel ?? '?'}>; an approver other than you must approve it by <!date^${Math.floor(r.expiresAt / 1000)}^{time}|${new Date(r.expiresAt).toISOString()}>. Withdraw with \`/vpn cancel ${r.id}\`.${warnings(r)}`;
 }
 
 const cancelReply = (r: ApprovalRequest): string =>

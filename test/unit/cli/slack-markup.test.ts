@@ -5,12 +5,17 @@ import { SANDBOX_CHANNELS, SANDBOX_USERS } from '../../../src/local/sandbox-dire
 const names = (timeZone: string) => ({ users: SANDBOX_USERS, channels: SANDBOX_CHANNELS, timeZone });
 
 describe('Slack markup in the terminal', () => {
-  it('shows <!date^...> in the local time zone, token by token', () => {
+  it('shows every <!date^...> in one format, in the local time zone, whatever its tokens', () => {
     const text = 'approve by <!date^1795892642^{date_short} {time}|2026-11-28T19:04:02.000Z>.';
-    expect(renderSlackMarkup(text, names('UTC'))).toBe('approve by 2026-11-28 19:04 UTC.');
-    expect(renderSlackMarkup(text, names('Europe/Berlin'))).toBe('approve by 2026-11-28 20:04 GMT+1.');
-    expect(renderSlackMarkup('<!date^1795892642^{time_secs}|x>', names('UTC'))).toBe('19:04:02 UTC');
-    expect(renderSlackMarkup('<!date^1795892642^{date_long_pretty}|x>', names('UTC'))).toBe('2026-11-28');
+    expect(renderSlackMarkup(text, names('UTC'))).toBe('approve by 2026-11-28 19:04:02 UTC.');
+    expect(renderSlackMarkup(text, names('Europe/Berlin'))).toBe('approve by 2026-11-28 20:04:02 GMT+1.');
+    expect(renderSlackMarkup('<!date^1795892642^{time_secs}|x>', names('UTC'))).toBe(
+      '2026-11-28 19:04:02 UTC',
+    );
+    expect(renderSlackMarkup('<!date^1795892642^{time}|x>', names('UTC'))).toBe('2026-11-28 19:04:02 UTC');
+    expect(renderSlackMarkup('<!date^1795892642^{date_long_pretty}|x>', names('UTC'))).toBe(
+      '2026-11-28 19:04:02 UTC',
+    );
   });
 
   it('names known users and channels, keeps unknown ids readable', () => {

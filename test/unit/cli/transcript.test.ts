@@ -2,6 +2,8 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { formatDate } from '../../../src/cli/slack-markup.js';
+import { terminalText } from '../../../src/cli/terminal-text.js';
 import { entriesAfter, type TranscriptLine, transcriptMark } from '../../../src/cli/transcript.js';
 import { renderTranscript } from '../../../src/cli/transcript-render.js';
 
@@ -47,7 +49,9 @@ const update = (s: number, ts: string, text: string): TranscriptLine => ({
   ts,
   args: { channel: 'C0SANDBOX1', text },
 });
-const show = (_b: unknown[] | undefined, text: string) => text;
+/** The CLI's plain-text rendering (every time in its one date format), in UTC. */
+const show = (_b: unknown[] | undefined, text: string) =>
+  terminalText(text, { ansi: false, formatDate: (ms) => formatDate(ms, 'UTC') });
 
 // One failover: the request message updated with every progress line, an alarm with a thread reply.
 const entries: TranscriptLine[] = [
@@ -67,11 +71,13 @@ describe('transcript', () => {
     const text = renderTranscript(entries, { last: 10, raw: false, show });
     expect(text.match(/Failover fo-abc/g)).toHaveLength(1);
     expect(text).toContain('Failover fo-abc: step 9');
-    expect(text).toContain('updated 9 times (last 10:00:10)');
+    expect(text).toContain(
+      '--- 2026-11-28 10:00:01 UTC <#C0SANDBOX1>, updated 9 times (last 2026-11-28 10:00:10 UTC)',
+    );
     expect(text).not.toContain('step 8');
     const lines = text.split('\n');
     const alarm = lines.indexOf('ALARM: tunnelops-dc1-primary-down');
-    expect(lines[alarm + 1]).toMatch(/^ {2}↳ 10:00:13/);
+    expect(lines[alarm + 1]).toMatch(/^ {2}↳ 2026-11-28 10:00:13 UTC/);
     expect(lines[alarm + 2]).toBe('    OK at 10:00:13');
     expect(text).toContain('only <@UREQUESTER> sees this');
   });
