@@ -25,4 +25,6 @@ export interface Overview {
   pending: PendingRequest[];
   /** The most recent failover runs of every site, newest first. */
   failovers: FailoverRun[];
+  /** Display names of the Slack users named above (requesters, actors), by id; an id without one shows as is. */
+  people: Record<string, string>;
 }

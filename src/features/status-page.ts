@@ -38,6 +38,7 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
     log: ctx.log.child({ service: 'overview' }),
     pending: async () => (await ctx.services.approvals?.pending()) ?? [],
     alarms: () => ctx.services.alarms,
+    ...(ctx.chat.userName ? { userName: (id: string) => ctx.chat.userName!(id) } : {}),
   });
   const feed = new PageFeed({
     render: async () => renderMain(await overview.overview()),

@@ -3,17 +3,28 @@
  * only swaps <main> with what /events sends; without it the page reloads itself every 5 s.
  */
 export const PAGE_CSS = `
-:root { color-scheme: dark; --bg: #0b1220; --card: #131c2e; --ink: #e5e7eb; --muted: #9ca3af; --line: #273449;
-  --ok: #34d399; --warn: #fbbf24; --bad: #f87171; --unk: #9ca3af; --accent: #60a5fa; }
+/* Light by default, dark when the system asks for it (prefers-color-scheme); the graph follows (.g-* below). */
+:root { color-scheme: light dark; --bg: #f3f4f6; --card: #ffffff; --ink: #111827; --muted: #4b5563;
+  --line: #d1d5db; --ok: #047857; --warn: #b45309; --bad: #b91c1c; --unk: #4b5563; --accent: #1d4ed8;
+  --active-row: rgba(29, 78, 216, 0.08); --on-accent: #ffffff;
+  --s0: #0072b2; --s1: #b36b00; --s2: #007a5a; --s3: #b0578d; --s4: #2b7bb9; --s5: #b34700; --failover: #c81e1e; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0b1220; --card: #131c2e; --ink: #e5e7eb; --muted: #9ca3af; --line: #273449;
+    --ok: #34d399; --warn: #fbbf24; --bad: #f87171; --unk: #9ca3af; --accent: #60a5fa;
+    --active-row: rgba(96, 165, 250, 0.12); --on-accent: #0b1220;
+    --s0: #56b4e9; --s1: #e69f00; --s2: #2fc79a; --s3: #e08cc0; --s4: #9ad0f5; --s5: #ff7a3d; --failover: #f87171; }
+}
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--ink); font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 header, main, footer { padding: 0 1.5rem; }
 h1 { font-size: 1.4rem; margin: 1rem 0 0.25rem; }
 h2 { font-size: 1.25rem; margin: 0 0 0.5rem; }
-main { display: grid; grid-template-columns: repeat(auto-fit, minmax(38rem, 1fr)); gap: 1rem; align-items: start; }
+/* One column on a phone, as many 38rem columns as fit on a wall screen; nothing is wider than the screen. */
+main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(38rem, 100%), 1fr)); gap: 1rem; align-items: start; }
 .asof { grid-column: 1 / -1; margin: 0.25rem 0; color: var(--muted); }
 .asof .warn { color: var(--warn); }
-section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; min-width: 0; }
+p, td, th, li { overflow-wrap: anywhere; }
 .region { color: var(--muted); font-weight: normal; font-size: 0.9rem; }
 .active-line { font-size: 1.15rem; margin: 0.25rem 0; }
 .active-tunnel { color: var(--accent); }
@@ -21,7 +32,7 @@ table { width: 100%; border-collapse: collapse; margin: 0.5rem 0; }
 caption { text-align: left; color: var(--muted); font-size: 0.85rem; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { color: var(--muted); font-weight: 600; font-size: 0.85rem; }
-tr.active th, tr.active td { background: rgba(96, 165, 250, 0.12); }
+tr.active th, tr.active td { background: var(--active-row); }
 .badge-active { color: var(--accent); font-weight: 700; }
 .health { font-weight: 700; white-space: nowrap; }
 .health-healthy { color: var(--ok); }
@@ -32,17 +43,43 @@ tr.active th, tr.active td { background: rgba(96, 165, 250, 0.12); }
 .routes ul { font-weight: normal; margin: 0.25rem 0; }
 figure.graph { margin: 0.5rem 0 0; }
 figure.graph svg { width: 100%; height: auto; border-radius: 4px; display: block; }
+/* The graph's colours by role (the SVG's presentation attributes are the light ones; these rules win). */
+svg.graph rect.g-bg { fill: var(--card); }
+svg.graph text.g-ink { fill: var(--ink); }
+svg.graph line.g-ink { stroke: var(--ink); }
+svg.graph line.g-grid { stroke: var(--line); }
+svg.graph line.g-failover { stroke: var(--failover); }
+svg.graph text.g-failover { fill: var(--failover); }
+svg.graph .g-s0 { stroke: var(--s0); } svg.graph rect.g-s0 { fill: var(--s0); }
+svg.graph .g-s1 { stroke: var(--s1); } svg.graph rect.g-s1 { fill: var(--s1); }
+svg.graph .g-s2 { stroke: var(--s2); } svg.graph rect.g-s2 { fill: var(--s2); }
+svg.graph .g-s3 { stroke: var(--s3); } svg.graph rect.g-s3 { fill: var(--s3); }
+svg.graph .g-s4 { stroke: var(--s4); } svg.graph rect.g-s4 { fill: var(--s4); }
+svg.graph .g-s5 { stroke: var(--s5); } svg.graph rect.g-s5 { fill: var(--s5); }
+svg.graph rect[class^="g-s"] { stroke: none; }
 figcaption, .muted { color: var(--muted); font-size: 0.85rem; }
-footer { color: var(--muted); padding-bottom: 1rem; display: flex; gap: 1rem; align-items: center; }
+footer { color: var(--muted); padding-bottom: 1rem; display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: center; }
 footer form { margin: 0; }
 a { color: var(--accent); }
 button, input { font: inherit; }
-button { background: var(--accent); color: #0b1220; border: 0; border-radius: 4px; padding: 0.35rem 0.9rem; cursor: pointer; }
+button { background: var(--accent); color: var(--on-accent); border: 0; border-radius: 4px; padding: 0.35rem 0.9rem; cursor: pointer; }
 .signin { max-width: 26rem; margin: 3rem auto; }
 .signin label { display: block; margin-bottom: 0.25rem; }
 .signin input { width: 100%; padding: 0.4rem; margin-bottom: 0.75rem; background: var(--bg); color: var(--ink); border: 1px solid var(--line); border-radius: 4px; }
 .error { color: var(--bad); font-weight: 700; }
 :focus-visible { outline: 3px solid var(--warn); outline-offset: 2px; }
+/* A phone: tighter margins, and each table row becomes a card of "column: value" lines (no sideways scroll). */
+@media (max-width: 40rem) {
+  header, main, footer { padding: 0 0.75rem; }
+  section { padding: 0.75rem; }
+  .signin { margin: 1.5rem auto; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack, table.stack caption, table.stack tbody, table.stack tr { display: block; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: 0.35rem 0; }
+  table.stack th, table.stack td { display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: 0.5rem; border: 0; padding: 0.1rem 0.25rem; }
+  table.stack th[data-label]::before, table.stack td[data-label]::before { content: attr(data-label); color: var(--muted); font-size: 0.85rem; font-weight: 600; }
+  table.stack tr.active { background: var(--active-row); }
+}
 `;
 
 export const PAGE_JS = `'use strict';

@@ -28,6 +28,7 @@ ${opts.signOut ? '<form method="post" action="/signout"><button type="submit">Si
 
 /** The live part of the page (sent again whenever it changes). */
 export function renderMain(o: Overview): string {
+  const person = (id: string) => (o.people[id] ? `@${o.people[id]}` : id);
   const degraded = o.status.sites.filter((s) => s.tunnels.some((t) => t.active && t.health !== 'healthy'));
   const summary = `${o.status.sites.length} site(s); ${o.alarms.length} alarm(s) in ALARM; ${o.pending.length} open request(s)`;
   return `<p class="asof">As of <time datetime="${h(o.generatedAt)}">${h(clock(o.generatedAt))}</time> (UTC). ${h(summary)}.${
@@ -37,8 +38,8 @@ export function renderMain(o: Overview): string {
   }</p>
 ${o.status.sites.map((s) => site(s, o)).join('\n')}
 ${alarms(o.alarms)}
-${pending(o.pending)}
-${failovers(o.failovers)}`;
+${pending(o.pending, person)}
+${failovers(o.failovers, person)}`;
 }
 
 function site(s: SiteStatus, o: Overview): string {
@@ -48,7 +49,7 @@ function site(s: SiteStatus, o: Overview): string {
 <h2 id="${id}">${h(s.name)} <span class="region">${h(s.region)}</span></h2>
 <p class="active-line">Active tunnel: <strong class="active-tunnel" data-active-tunnel="${h(s.activeTunnel ?? '')}">${h(s.activeTunnel ?? 'none (routes split or missing)')}</strong></p>
 ${routes(s)}
-<table class="tunnels"><caption>Tunnels of ${h(s.name)}</caption>
+<table class="tunnels stack"><caption>Tunnels of ${h(s.name)}</caption>
 <thead><tr><th scope="col">Tunnel</th><th scope="col">Carries traffic</th><th scope="col">Health</th><th scope="col">Why</th><th scope="col">Loss (5 min)</th><th scope="col">Latency</th></tr></thead>
 <tbody>${s.tunnels.map(tunnelRow).join('')}</tbody></table>
 ${
@@ -73,11 +74,19 @@ function routes(s: SiteStatus): string {
 function tunnelRow(t: TunnelStatus): string {
   const health = HEALTH[t.health];
   const probe = t.probe.ok ? t.probe.value : null;
-  return `<tr data-tunnel="${h(t.name)}"${t.active ? ' class="active"' : ''}><th scope="row">${h(t.name)}</th><td>${
-    t.active ? '<span class="badge-active">● active</span>' : 'standby'
-  }</td><td><span class="health health-${t.health}">${health.symbol} ${health.label}</span></td><td>${h(t.healthReason)}</td><td>${
-    probe?.lossPct === null || probe?.lossPct === undefined ? '—' : `${fmt(probe.lossPct)}%`
-  }</td><td>${probe?.latencyMs === null || probe?.latencyMs === undefined ? '—' : `${fmt(probe.latencyMs)} ms`}</td></tr>`;
+  const loss = probe?.lossPct === null || probe?.lossPct === undefined ? '—' : `${fmt(probe.lossPct)}%`;
+  const latency =
+    probe?.latencyMs === null || probe?.latencyMs === undefined ? '—' : `${fmt(probe.latencyMs)} ms`;
+  return `<tr data-tunnel="${h(t.name)}"${t.active ? ' class="active"' : ''}><th scope="row" data-label="Tunnel">${h(t.name)}</th>${cells(
+    ['Carries traffic', 'Health', 'Why', 'Loss (5 min)', 'Latency'],
+    [
+      t.active ? '<span class="badge-active">● active</span>' : 'standby',
+      `<span class="health health-${t.health}">${health.symbol} ${health.label}</span>`,
+      h(t.healthReason),
+      loss,
+      latency,
+    ],
+  )}</tr>`;
 }
 
 function alarms(list: FiringAlarm[]): string {
@@ -97,7 +106,7 @@ function alarms(list: FiringAlarm[]): string {
   );
 }
 
-function pending(list: PendingRequest[]): string {
+function pending(list: PendingRequest[], person: (id: string) => string): string {
   if (!list.length) return section('pending', 'Open requests', '<p>None waiting.</p>');
   return section(
     'pending',
@@ -111,7 +120,7 @@ function pending(list: PendingRequest[]): string {
             ? `fail over ${p.site} to ${p.to ?? 'the other tunnel'}`
             : `redeploy ${p.site}/${p.tunnel ?? '?'}`,
         ),
-        h(p.requester),
+        h(person(p.requester)),
         h(p.state),
         time(p.expiresAt),
         h(p.reason ?? ''),
@@ -120,7 +129,7 @@ function pending(list: PendingRequest[]): string {
   );
 }
 
-function failovers(list: FailoverRun[]): string {
+function failovers(list: FailoverRun[], person: (id: string) => string): string {
   if (!list.length) return section('failovers', 'Last failovers', '<p>None in the audit log.</p>');
   return section(
     'failovers',
@@ -132,7 +141,7 @@ function failovers(list: FailoverRun[]): string {
         h(f.site),
         h(f.from ?? '?'),
         h(f.to ?? '?'),
-        h(f.actor),
+        h(person(f.actor)),
       ]),
     ),
   );
@@ -142,12 +151,15 @@ function section(id: string, title: string, body: string): string {
   return `<section class="panel" aria-labelledby="${id}"><h2 id="${id}">${h(title)}</h2>${body}</section>`;
 }
 
-/** Cells are already escaped HTML. */
+/** Cells are already escaped HTML; each carries its column's name, which a phone shows beside it. */
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((c) => `<th scope="col">${h(c)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+  return `<table class="stack"><thead><tr>${head.map((c) => `<th scope="col">${h(c)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${cells(head, r)}</tr>`)
     .join('')}</tbody></table>`;
 }
+
+const cells = (head: string[], row: string[]): string =>
+  row.map((c, i) => `<td data-label="${h(head[i] ?? '')}">${c}</td>`).join('');
 
 /** The shell every page shares: strict CSP-friendly (no inline script or style), one stylesheet, one script. */
 export function layout(title: string, head: string, body: string): string {

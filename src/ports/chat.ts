@@ -31,4 +31,6 @@ export interface Chat {
   ): Promise<void>;
   /** Members of a Slack user group (usergroups.users.list). */
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** A user's display name (users.info), or null; optional: without it people are shown by id. */
+  userName?(userId: string): Promise<string | null>;
 }

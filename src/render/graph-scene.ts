@@ -33,6 +33,19 @@ const TUNNEL_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#
 const FAILOVER_COLOR = '#d62728';
 const INK = '#1f2937';
 const GRID = '#d1d5db';
+const BACKGROUND = '#ffffff';
+
+/**
+ * The role of each fixed colour, so a page can theme the graph from its stylesheet (the SVG marks each shape
+ * with its role's class; CSS rules outrank presentation attributes). The PNG keeps these light colours.
+ */
+export const COLOR_ROLES: Readonly<Record<string, string>> = {
+  [BACKGROUND]: 'g-bg',
+  [INK]: 'g-ink',
+  [GRID]: 'g-grid',
+  [FAILOVER_COLOR]: 'g-failover',
+  ...Object.fromEntries(TUNNEL_COLORS.map((c, i) => [c, `g-s${i}`])),
+};
 const W = 800;
 const H = 400;
 const LEFT = 60;
@@ -130,7 +143,7 @@ export function healthGraphScene(g: HealthGraph): Scene {
     const right = x > RIGHT - 140;
     text(right ? x - 4 : x + 4, LOSS.top + 4, `-> ${f.to ?? '?'}`, FAILOVER_COLOR, right ? 'end' : 'start');
   }
-  return { width: W, height: H, background: '#ffffff', description: describe(g), shapes };
+  return { width: W, height: H, background: BACKGROUND, description: describe(g), shapes };
 }
 
 function panel(

@@ -84,6 +84,12 @@ export class SlackChat implements Chat {
     );
   }
 
+  async userName(userId: string): Promise<string | null> {
+    const res = await this.bounded(this.client.users.info({ user: userId }), 'users.info');
+    const u = res.user;
+    return u?.profile?.display_name || u?.real_name || u?.name || null;
+  }
+
   async userGroupMembers(groupId: string): Promise<string[]> {
     const res = await this.bounded(
       this.client.usergroups.users.list({ usergroup: groupId }),

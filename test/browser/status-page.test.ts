@@ -102,11 +102,60 @@ describeBrowser('status page in chromium', () => {
     await expect(row('primary').textContent()).resolves.toMatch(/standby.*✗ down/);
     await expect(
       page.locator('section#failovers, section[aria-labelledby="failovers"]').textContent(),
-    ).resolves.toMatch(/dc1\s*primary\s*secondary\s*UAPPROVER1/);
+    ).resolves.toMatch(/dc1\s*primary\s*secondary\s*@approver1/);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(cspViolations).toEqual([]);
+  }, 15_000);
+
+  for (const [width, height] of [
+    [390, 844],
+    [1400, 900],
+  ] as const) {
+    it(`fits ${width} x ${height} without sideways scrolling, nothing cut (screenshot)`, async () => {
+      await page.setViewportSize({ width, height });
+      await page.locator('section[data-site="dc1"]').waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      // No element (but the visually hidden table heads) is wider than its box (the text "Routes consistent: all 4 point at se" was cut at 390 px).
+      const overflowing = await page.evaluate(
+        `[...document.querySelectorAll('main *')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible' && getComputedStyle(e).clipPath === 'none').map((e) => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth)`,
+      );
+      expect(overflowing).toEqual([]);
+      const routes = page.locator('section[data-site="dc1"] .routes');
+      const box = await routes.boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+      mkdirSync('test-results', { recursive: true });
+      await page.screenshot({ path: `test-results/status-page-${width}.png`, fullPage: true });
+    }, 15_000);
+  }
+
+  it('follows the system theme, the health graph included (light and dark)', async () => {
+    const colours = async () =>
+      JSON.parse(
+        (await page.evaluate(`JSON.stringify({
+          body: getComputedStyle(document.body).backgroundColor,
+          card: getComputedStyle(document.querySelector('section[data-site="dc1"]')).backgroundColor,
+          graph: getComputedStyle(document.querySelector('figure.graph svg rect.g-bg')).fill,
+          ink: getComputedStyle(document.querySelector('figure.graph svg text.g-ink')).fill,
+        })`)) as string,
+      ) as Record<'body' | 'card' | 'graph' | 'ink', string>;
+    const luminance = (rgb: string) => {
+      const [r = 0, g = 0, b = 0] = (rgb.match(/\d+/g) ?? []).map(Number);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await colours();
+    expect(luminance(dark.body)).toBeLessThan(60);
+    expect(dark.graph).toBe(dark.card); // no white panel on the dark page
+    expect(luminance(dark.ink)).toBeGreaterThan(180);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: 'test-results/status-page-390-dark.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await colours();
+    expect(luminance(light.body)).toBeGreaterThan(200);
+    expect(light.graph).toBe(light.card);
+    expect(luminance(light.ink)).toBeLessThan(60);
   }, 15_000);
 });

@@ -62,6 +62,23 @@ describe('status page over HTTP', () => {
     expect(json.graphs.dc1?.tunnels.map((t) => t.name)).toEqual(['primary', 'secondary']);
   });
 
+  it('names people (requesters, approvers) instead of showing their Slack ids', async () => {
+    app = await startTestApp();
+    const asked = await app.ctx.services.approvals!.request({
+      action: 'failover',
+      site: 'dc1',
+      requester: 'UREQUESTER',
+      reason: 'planned',
+    });
+    expect(asked.ok).toBe(true);
+    const html = await (await fetch(`${app.url}/`)).text();
+    expect(html).toContain('<td data-label="Asked by">@requester</td>');
+    expect(html).not.toContain('UREQUESTER');
+    const json = (await (await fetch(`${app.url}/api/overview`)).json()) as Overview;
+    expect(json.people).toEqual({ UREQUESTER: 'requester' });
+    expect(json.pending[0]?.requester).toBe('UREQUESTER');
+  });
+
   it('streams the live part of the page as server-sent events', async () => {
     app = await startTestApp();
     const res = await fetch(`${app.url}/events`);
@@ -113,6 +130,7 @@ describe('status page rendering', () => {
       generatedAt: '2026-11-25T12:00:00.000Z',
       status: { generatedAt: '2026-11-25T12:00:00.000Z', sites: [] },
       graphs: {},
+      people: { UEVIL: evil },
       alarms: [{ name: evil, site: null, tunnel: null, reason: evil, since: evil }],
       pending: [
         {
@@ -126,13 +144,16 @@ describe('status page rendering', () => {
           expiresAt: '2026-11-25T12:14:00.000Z',
         },
       ],
-      failovers: [{ at: 0, site: 'dc1', from: evil, to: evil, actor: evil }],
+      failovers: [
+        { at: 0, site: 'dc1', from: evil, to: evil, actor: evil },
+        { at: 0, site: 'dc1', from: 'primary', to: 'secondary', actor: 'UEVIL' },
+      ],
     };
     const html = renderMain(overview);
     expect(html).not.toContain('<img');
     expect(
       html.match(/&lt;img src=x onerror=alert\(1\)&gt;&amp;&quot;&#39;/g)?.length,
-    ).toBeGreaterThanOrEqual(6);
+    ).toBeGreaterThanOrEqual(7);
     expect(html).toContain('not mapped to a site');
   });
 });

@@ -7,6 +7,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import type { AlarmService } from '../alarms/alarm-service.js';
 import type { StatusService } from './status-service.js';
+import { UserNames } from './user-names.js';
 
 export interface OverviewServiceProps {
   status: StatusService;
@@ -18,6 +19,8 @@ export interface OverviewServiceProps {
   alarms: () => AlarmService | undefined;
   /** How long a site's health graph is reused (its series has minute periods; default 15 s). */
   graphTtlMs?: number;
+  /** A Slack user's display name (users.info); without it the page shows ids. */
+  userName?: (id: string) => Promise<string | null>;
 }
 
 const FAILOVERS_SHOWN = 10;
@@ -31,8 +34,12 @@ const AUDIT_LOOKBACK = 1000;
  */
 export class OverviewService {
   private readonly graphs = new Map<string, { at: number; graph: Promise<HealthGraph | null> }>();
+  private readonly people: UserNames | undefined;
 
-  constructor(private readonly props: OverviewServiceProps) {}
+  constructor(private readonly props: OverviewServiceProps) {
+    const { userName, clock } = props;
+    this.people = userName ? new UserNames(userName, () => clock.now()) : undefined;
+  }
 
   async overview(): Promise<Overview> {
     const { status, log } = this.props;
@@ -69,13 +76,18 @@ export class OverviewService {
           since: r.since,
         });
     }
+    const failovers = failoverRuns(audit).slice(-FAILOVERS_SHOWN).reverse();
+    const people =
+      (await this.people?.names([...pending.map((p) => p.requester), ...failovers.map((f) => f.actor)])) ??
+      {};
     return {
       generatedAt: report.generatedAt,
       status: report,
       graphs,
       alarms: alarms.sort((a, b) => b.since.localeCompare(a.since)),
       pending,
-      failovers: failoverRuns(audit).slice(-FAILOVERS_SHOWN).reverse(),
+      failovers,
+      people,
     };
   }
 

@@ -27,12 +27,14 @@ describe('Slack app manifest (manifest.yml)', () => {
 
   it('asks only for the scopes the bot uses', () => {
     // commands: /vpn; chat:write: postMessage/update/postEphemeral; usergroups:read: usergroups.users.list;
-    // files:write: the health graph (files.uploadV2). views.open needs no scope.
+    // files:write: the health graph (files.uploadV2); users:read: users.info (names on the status page).
+    // views.open needs no scope.
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
       'chat:write',
       'commands',
       'files:write',
       'usergroups:read',
+      'users:read',
     ]);
   });
 });
