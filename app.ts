@@ -18,7 +18,7 @@ let env: Env | undefined;
 async function main(): Promise<void> {
   const envFile = applyEnvFile();
   env = loadEnv();
-  const log = createLogger(env.LOG_LEVEL);
+  const log = createLogger(env.LOG_LEVEL, env.LOG_FORMAT);
   log.info(
     { envFile: envFile.path, fromFile: envFile.applied, overridden: envFile.overridden },
     'settings read',

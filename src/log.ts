@@ -1,14 +1,24 @@
 import { pino } from 'pino';
+import { textDestination } from './log-text.js';
 
 export type Logger = pino.Logger;
 
+/** `json` for machines; `text` for a person at a terminal; `auto`: text when stdout is a terminal. */
+export type LogFormat = 'auto' | 'text' | 'json';
+
+export function resolveLogFormat(format: LogFormat, isTTY: boolean): 'text' | 'json' {
+  return format === 'auto' ? (isTTY ? 'text' : 'json') : format;
+}
+
 /** The one structured logger; request handlers take child loggers from it. */
-export function createLogger(level = 'info'): Logger {
-  return pino({
+export function createLogger(level = 'info', format: LogFormat = 'auto'): Logger {
+  const options = {
     level,
     base: { app: 'tunnelops' },
     redact: ['*.token', '*.secret', 'headers.authorization'],
-  });
+  };
+  if (resolveLogFormat(format, Boolean(process.stdout.isTTY)) === 'json') return pino(options);
+  return pino(options, textDestination(process.stdout, !process.env.NO_COLOR));
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const diff = JSON.parse(readFileSync(diffPath, 'utf8')) as CdkDiff;
   const changed = diff.stacks.filter((s) => s.resources.length > 0).map((s) => s.stack);
   const env = loadEnv();
-  const log = createLogger(env.LOG_LEVEL);
+  const log = createLogger(env.LOG_LEVEL, env.LOG_FORMAT);
   const topology = loadTopology(env.TUNNELOPS_TOPOLOGY);
   const clock = systemClock;
   const account = await createAccount({ env, topology, clock, log });

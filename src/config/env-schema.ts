@@ -14,6 +14,8 @@ export const envSchema = z.object({
   /** Loopback by default; a deployed bot sets 0.0.0.0 (and then needs TUNNELOPS_API_TOKEN). */
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Log lines as text on a terminal, JSON otherwise (auto); or always one of them. */
+  LOG_FORMAT: z.enum(['auto', 'text', 'json']).default('auto'),
   TUNNELOPS_TOPOLOGY: z.string().default('tunnels.yml'),
   TUNNELOPS_DATA_DIR: z.string().default('.data'),
   /** Bearer token for /api/*; when unset the API is open (sandbox). */

@@ -29,7 +29,9 @@ import { loadMonitorConfig, type MonitorConfig } from './monitor-config.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const config = loadMonitorConfig(process.argv.slice(2), process.env);
-  const log = createLogger(env.LOG_LEVEL).child({ monitor: `${config.site}/${config.tunnel}` });
+  const log = createLogger(env.LOG_LEVEL, env.LOG_FORMAT).child({
+    monitor: `${config.site}/${config.tunnel}`,
+  });
   const topology = loadTopology(config.topology);
   const clients =
     usesAws(env) && !config.noAws

@@ -165,3 +165,54 @@ describe('.env', () => {
     await stopChild(child);
   }, 60_000);
 });
+
+describe('the sandbox terminal', () => {
+  /** The sandbox as `npm start` runs it, its stdout a terminal (`script` gives it a pty) or a pipe. */
+  async function sandboxOutput(tty: boolean, extra: Record<string, string> = {}): Promise<string> {
+    const port = await freePort();
+    const env = sandboxEnv({
+      PORT: String(port),
+      TUNNELOPS_DATA_DIR: tempDir(),
+      LOG_LEVEL: 'info',
+      ...extra,
+    });
+    const node = `${process.execPath} --import ${pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href} ${resolve('app.ts')}`;
+    const child = tty
+      ? spawn('script', ['-qfec', `exec ${node}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn('sh', ['-c', `exec ${node}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    await waitHealthy(`http://127.0.0.1:${port}`, child);
+    for (let i = 0; i < 50 && !out.includes('npm run vpn -- help'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await stopChild(child);
+    return out.replace(/\r/g, '');
+  }
+
+  it('reads as text on a terminal, with no warning a sandbox user cannot act on', async () => {
+    const coloured = await sandboxOutput(true);
+    expect(coloured).toContain('\x1b[36mINFO');
+    const out = coloured.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
+    expect(out).toContain('tunnelops sandbox on http://127.0.0.1:');
+    expect(out).toMatch(/^\d\d:\d\d:\d\d INFO {2}tunnelops listening {2}url=http/m);
+    expect(out).not.toContain('"level":');
+    expect(out).not.toMatch(/WARN/);
+    expect(out).not.toContain('TUNNELOPS_SNS_TOPIC_ARNS');
+  }, 60_000);
+
+  it('is JSON when stdout is not a terminal, or when LOG_FORMAT=json asks for it', async () => {
+    for (const out of [await sandboxOutput(false), await sandboxOutput(true, { LOG_FORMAT: 'json' })]) {
+      const logLines = out.split('\n').filter((l) => l.startsWith('{'));
+      expect(logLines.length).toBeGreaterThan(0);
+      for (const l of logLines) expect(JSON.parse(l)).toMatchObject({ app: 'tunnelops' });
+      expect(out).not.toMatch(/^\d\d:\d\d:\d\d /m);
+      expect(out).not.toContain('TUNNELOPS_SNS_TOPIC_ARNS');
+    }
+  }, 90_000);
+});
