@@ -46,4 +46,35 @@ describe('topology edits', () => {
     // The new CIDR gets its routes.
     expect(JSON.stringify(afterCidr['TunnelOps-dc1-control'])).toContain('10.22.0.0/16');
   });
+
+  it("a site's server settings set both servers' instance type and volume size; bad ones stop the synth with the fix", () => {
+    const original = readFileSync(join(REPO_ROOT, 'tunnels.yml'), 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelops-topology-'));
+    const sized = join(dir, 'sized.yml');
+    writeFileSync(
+      sized,
+      original.replace(
+        '    failover:\n',
+        '    server: { instanceType: c6i.large, volumeGiB: 40 }\n    failover:\n',
+      ),
+    );
+    const graviton = join(dir, 'graviton.yml');
+    writeFileSync(
+      graviton,
+      original.replace('    failover:\n', '    server: { instanceType: t4g.small }\n    failover:\n'),
+    );
+    const launchData = (t: Record<string, any>) =>
+      Object.values(t.Resources as Record<string, any>).find((r) => r.Type === 'AWS::EC2::LaunchTemplate')
+        .Properties.LaunchTemplateData;
+    const base = synthesize().templates;
+    const after = synthesize({ context: { topology: sized } }).templates;
+    expect(() => synthesize({ context: { topology: graviton } })).toThrow(/arm64 \(Graviton\).*x86_64/);
+    rmSync(dir, { recursive: true, force: true });
+    for (const stack of ['TunnelOps-dc1-primary', 'TunnelOps-dc1-secondary']) {
+      expect(launchData(base[stack]!).InstanceType).toBe('t3.small');
+      expect(launchData(base[stack]!).BlockDeviceMappings[0].Ebs.VolumeSize).toBe(30);
+      expect(launchData(after[stack]!).InstanceType).toBe('c6i.large');
+      expect(launchData(after[stack]!).BlockDeviceMappings[0].Ebs.VolumeSize).toBe(40);
+    }
+  });
 });

@@ -7,14 +7,17 @@ const UNUSED_CHANNEL = 'C0UNUSED';
 
 /**
  * The topology a tunnel server sees: its own site only, with the Slack-only fields (approvers, channel,
- * approval expiry) replaced by fixed stand-ins. The OpenVPN config renderer and the monitor need the site's
+ * approval expiry) replaced by fixed stand-ins, and without the host's `server` settings. The OpenVPN config renderer and the monitor need the site's
  * CIDRs, tunnels, probe targets and rise/fall settings; editing another site or the approvers must not
  * restart this site's servers. JSON is YAML, and it is checked with the same schema here.
  */
 export function serverTopologyText(site: Site): string {
+  // `server` (instance type, volume) is the host's, not the container's: a resize replaces the instances and
+  // must not restart the tasks too (the schema fills in its default).
+  const { server: _host, ...rest } = site;
   const text = JSON.stringify({
     sites: [
-      { ...site, approvers: UNUSED_APPROVERS, slackChannel: UNUSED_CHANNEL, approvalExpiryMinutes: 15 },
+      { ...rest, approvers: UNUSED_APPROVERS, slackChannel: UNUSED_CHANNEL, approvalExpiryMinutes: 15 },
     ],
   });
   parseTopology(text, `the server topology of ${site.name}`);

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { ServerSettings } from '../../../src/config/topology-schema.js';
 import { acknowledge, acknowledgeNoSubnetRouteTable } from '../common/nag.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { asgName, TERMINATION_HOOK_NAME } from '../naming.js';
@@ -17,7 +18,8 @@ export interface TunnelServerProps {
   amiId: string;
   role: iam.IRole;
   userData: ec2.UserData;
-  instanceType?: ec2.InstanceType;
+  /** The site's `server` settings from the topology: instance type and root volume size. */
+  server: ServerSettings;
 }
 
 /** How long a terminating instance waits for its site's controller to move traffic off it. */
@@ -65,7 +67,7 @@ export class TunnelServer extends Construct {
 
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ec2.MachineImage.genericLinux({ [p.region]: p.amiId }),
-      instanceType: p.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.SMALL),
+      instanceType: new ec2.InstanceType(p.server.instanceType),
       role: p.role,
       userData: p.userData,
       securityGroup: this.securityGroup,
@@ -76,7 +78,10 @@ export class TunnelServer extends Construct {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+          volume: ec2.BlockDeviceVolume.ebs(p.server.volumeGiB, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+          }),
         },
       ],
     });

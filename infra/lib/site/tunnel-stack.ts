@@ -87,6 +87,7 @@ export class TunnelStack extends Stack {
       amiId: ctx.serverAmiId,
       role,
       userData,
+      server: props.site.server,
     });
     const task = new ServerTask(this, 'OpenVpn', {
       vpc,
