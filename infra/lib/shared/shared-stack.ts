@@ -64,6 +64,15 @@ export class SharedStack extends Stack {
       description: 'point the bot DNS name (CNAME/alias) here',
     });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
+    // What `aws ecs update-service --force-new-deployment` needs to restart the bot (it reads secrets at start).
+    new CfnOutput(this, 'BotClusterName', {
+      value: bot.service.cluster.clusterName,
+      description: "the bot's ECS cluster",
+    });
+    new CfnOutput(this, 'BotServiceName', {
+      value: bot.service.serviceName,
+      description: "the bot's ECS service",
+    });
     for (const [environment, role] of github.deployRoles) {
       new CfnOutput(this, `DeployRoleArn-${environment}`, {
         value: role.roleArn,
