@@ -115,4 +115,25 @@ describe('IAM least privilege across all stacks', () => {
     for (const s of diff)
       for (const a of s.actions) expect(a).toMatch(/^(sts:AssumeRole|cloudformation:(Describe|Get)\w+)$/);
   });
+
+  it('lets each deploy role push images to the two tunnelops repositories only (the deploy workflow builds them)', () => {
+    const push = statements.filter((s) => s.actions.includes('ecr:PutImage'));
+    expect(push.map((s) => s.resource.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'GitHubDeployRoleprodDefaultPolicy',
+      'GitHubDeployRolestagingDefaultPolicy',
+    ]);
+    for (const s of push)
+      expect([...s.resources].sort()).toEqual([
+        'arn:<AWS::Partition>:ecr:us-east-1:123456789012:repository/tunnelops/bot',
+        'arn:<AWS::Partition>:ecr:us-east-1:123456789012:repository/tunnelops/openvpn-server',
+      ]);
+    const wildcard = statements.filter(
+      (s) =>
+        s.resource.startsWith('GitHubDeployRole') &&
+        s.resources.includes('*') &&
+        s.actions.some((a) => a.startsWith('ecr:')),
+    );
+    expect(wildcard.length).toBe(2);
+    for (const s of wildcard) expect(s.actions).toEqual(['ecr:GetAuthorizationToken']);
+  });
 });

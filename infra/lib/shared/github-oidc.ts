@@ -9,7 +9,7 @@ import {
   routeSwitchStatement,
   stateTableStatement,
 } from '../common/operator-policy.js';
-import { STACK_PREFIX } from '../naming.js';
+import { BOT_REPOSITORY, SERVER_REPOSITORY, STACK_PREFIX } from '../naming.js';
 
 export interface GitHubOidcProps {
   /** owner/repo */
@@ -72,6 +72,32 @@ export class GitHubOidc extends Construct {
           resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(bootstrapRole),
         }),
       );
+      // The deploy workflow builds and pushes the images cdk.json names when ECR does not hold them yet.
+      const repositories = [BOT_REPOSITORY, SERVER_REPOSITORY].map(
+        (name) => `arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/${name}`,
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'PushReleaseImages',
+          actions: [
+            'ecr:DescribeImages',
+            'ecr:BatchGetImage',
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:InitiateLayerUpload',
+            'ecr:UploadLayerPart',
+            'ecr:CompleteLayerUpload',
+            'ecr:PutImage',
+          ],
+          resources: repositories,
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'EcrLogin',
+          actions: ['ecr:GetAuthorizationToken'],
+          resources: ['*'],
+        }),
+      );
       for (const s of [
         routeSwitchStatement(this, props.topology.sites),
         ...observeStatements(this, props.topology.sites),
@@ -85,6 +111,12 @@ export class GitHubOidc extends Construct {
           reason:
             "EC2 and CloudWatch Describe/Get calls support no resource-level permissions, ecs:ListTasks is limited by an ecs:cluster condition and DescribeTasks to the tunnel clusters' tasks.",
           appliesTo: observeWildcardFindings(this, props.topology.sites),
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'ecr:GetAuthorizationToken (the docker login) has no resource-level permissions; pushing is limited to the two tunnelops repositories.',
+          appliesTo: ['Resource::*'],
         },
       ]);
       this.deployRoles.set(environment, role);
