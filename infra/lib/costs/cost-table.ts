@@ -28,6 +28,14 @@ export const DEFAULTS: CostAssumptions = {
 
 const SERVERS = 2;
 
+/** A line that is a count of one priced thing (n secrets, n keys, n alarms). */
+const counted = (what: string, type: string, n: number, price: number): CostLine => ({
+  what,
+  types: [type],
+  basis: `${n} x $${price}`,
+  monthly: n * price,
+});
+
 /** What one site adds (two tunnels: two servers, two monitors, its control stack). */
 export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
   const hourly = P.instanceHour[a.instanceType];
@@ -89,12 +97,12 @@ export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
       basis: `2 x ${Math.round(rounds).toLocaleString('en-US')} writes x $${P.dynamoWritePerMillion}/M + as many reads x $${P.dynamoReadPerMillion}/M`,
       monthly: (SERVERS * rounds * (P.dynamoWritePerMillion + P.dynamoReadPerMillion)) / 1e6,
     },
-    {
-      what: 'KMS keys: the certificate bucket, the alarm topic, the dead-letter queue',
-      types: ['AWS::KMS::Key'],
-      basis: `3 x $${P.kmsKeyMonth}`,
-      monthly: 3 * P.kmsKeyMonth,
-    },
+    counted(
+      'KMS keys: the certificate bucket, the alarm topic, the dead-letter queue',
+      'AWS::KMS::Key',
+      3,
+      P.kmsKeyMonth,
+    ),
     {
       what: `Logs: openvpn, monitors, boot logs, controller (about ${a.siteLogsGB} GB; an estimate)`,
       types: ['AWS::Logs::LogGroup'],
@@ -126,24 +134,9 @@ export function sharedLines(): CostLine[] {
       basis: `${H} h x ($${P.albHour} + $${P.albLcuHour} + 2 x $${P.publicIpv4Hour})`,
       monthly: H * (P.albHour + P.albLcuHour + 2 * P.publicIpv4Hour),
     },
-    {
-      what: 'Secrets: Slack, GitHub App, API token',
-      types: ['AWS::SecretsManager::Secret'],
-      basis: `3 x $${P.secretMonth}`,
-      monthly: 3 * P.secretMonth,
-    },
-    {
-      what: 'KMS keys: the alarm queue, the access-log bucket',
-      types: ['AWS::KMS::Key'],
-      basis: `2 x $${P.kmsKeyMonth}`,
-      monthly: 2 * P.kmsKeyMonth,
-    },
-    {
-      what: "The bot's alarms (3 standard)",
-      types: ['AWS::CloudWatch::Alarm'],
-      basis: `3 x $${P.alarmStandardMonth}`,
-      monthly: 3 * P.alarmStandardMonth,
-    },
+    counted('Secrets: Slack, GitHub App, API token', 'AWS::SecretsManager::Secret', 3, P.secretMonth),
+    counted('KMS keys: the alarm queue, the access-log bucket', 'AWS::KMS::Key', 2, P.kmsKeyMonth),
+    counted("The bot's alarms (3 standard)", 'AWS::CloudWatch::Alarm', 3, P.alarmStandardMonth),
     {
       what: 'Image repositories (about 1 GB of images kept)',
       types: ['AWS::ECR::Repository'],
