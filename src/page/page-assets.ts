@@ -24,7 +24,9 @@ main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(38rem, 
 .asof { grid-column: 1 / -1; margin: 0.25rem 0; color: var(--muted); }
 .asof .warn { color: var(--warn); }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; min-width: 0; }
-p, td, th, li { overflow-wrap: anywhere; }
+p, li { overflow-wrap: anywhere; }
+/* Words stay whole in table cells (anywhere would shrink a column to one letter); a long name still breaks. */
+td, th { overflow-wrap: break-word; }
 .region { color: var(--muted); font-weight: normal; font-size: 0.9rem; }
 .active-line { font-size: 1.15rem; margin: 0.25rem 0; }
 .active-tunnel { color: var(--accent); }
