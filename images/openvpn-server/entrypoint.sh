@@ -48,8 +48,10 @@ done
 iptables -w -C FORWARD -j "$CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$CHAIN"
 
 MONITOR_RESTART_SECONDS=${MONITOR_RESTART_SECONDS:-5}
-# How long the monitor gets to hand traffic over (its goodbye) before openvpn stops; keep below ECS stopTimeout.
+# How long the monitor gets to hand traffic over (its goodbye) before openvpn stops, then openvpn itself. The
+# defaults are src/monitor/stop-budget.ts's; infra/ passes them and sets ECS stopTimeout to their sum + margin.
 MONITOR_STOP_SECONDS=${MONITOR_STOP_SECONDS:-15}
+OPENVPN_STOP_SECONDS=${OPENVPN_STOP_SECONDS:-5}
 openvpn_pid=
 monitor_pid=
 
@@ -81,7 +83,7 @@ stop_all() {
   fi
   if [ -n "$openvpn_pid" ]; then
     kill -TERM "$openvpn_pid" 2>/dev/null || true
-    wait_bounded "$openvpn_pid" 5
+    wait_bounded "$openvpn_pid" "$OPENVPN_STOP_SECONDS"
   fi
   for r in "${RULES[@]}"; do
     # shellcheck disable=SC2086

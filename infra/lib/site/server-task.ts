@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.js';
+import { SERVER_STOP_BUDGET, serverStopTimeoutSeconds } from '../../../src/monitor/stop-budget.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { acknowledge } from '../common/nag.js';
 import { routeSwitchStatement, stateTableStatement } from '../common/operator-policy.js';
@@ -115,6 +116,9 @@ export class ServerTask extends Construct {
         SLACK_BOT_TOKEN_SECRET_ARN: p.slackSecretArn,
         ...(p.peerHost ? { MONITOR_PEER_HOST: p.peerHost } : {}),
         ...(p.selfHost ? { MONITOR_SELF_HOST: p.selfHost } : {}),
+        // The stop phases; stopTimeout below is their sum, so ECS never kills a goodbye half-way.
+        MONITOR_STOP_SECONDS: String(SERVER_STOP_BUDGET.monitorSeconds),
+        OPENVPN_STOP_SECONDS: String(SERVER_STOP_BUDGET.openvpnSeconds),
       },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: `${p.site.name}-${tunnel.name}`,
@@ -128,7 +132,7 @@ export class ServerTask extends Construct {
         retries: 2,
         startPeriod: Duration.seconds(20),
       },
-      stopTimeout: Duration.seconds(10),
+      stopTimeout: Duration.seconds(serverStopTimeoutSeconds()),
     });
     container.addMountPoints({ sourceVolume: 'pki', containerPath: HOST_PKI_DIR, readOnly: true });
 
