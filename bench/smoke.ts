@@ -28,6 +28,7 @@ const BENCHES: SmokeBench[] = [
   { name: 'status', lab: false },
   { name: 'slack', lab: false },
   { name: 'alarms', lab: false },
+  { name: 'bodies', lab: false },
   { name: 'failover', lab: true },
   { name: 'tunnel', lab: true },
 ];
