@@ -27,6 +27,9 @@ const subnetIds = (what: string) =>
     ),
   );
 
+/** Two replicas: one per AZ of a two-AZ VPC. */
+export const DEFAULT_BOT_REPLICAS = 2;
+
 export const infraContextSchema = z
   .object({
     /** Path of the topology file, relative to the repository root. */
@@ -81,8 +84,37 @@ export const infraContextSchema = z
       .optional(),
     /** Slack channel for alarms that map to no site. */
     alarmChannel: z.string().optional(),
+    /**
+     * Bot tasks (replicas), spread over the AZs behind the load balancer: one AZ's outage leaves the others
+     * answering Slack, GitHub and the status page. At least two.
+     */
+    botReplicas: z.coerce
+      .number({ error: 'set -c botReplicas=<number of bot tasks, 2 or more>' })
+      .int('set -c botReplicas to a whole number')
+      .min(2, 'set -c botReplicas to 2 or more: one replica per AZ is what survives an AZ outage')
+      .max(10, 'set -c botReplicas to 10 or fewer: more replicas add load on the store, not availability')
+      .default(DEFAULT_BOT_REPLICAS),
   })
   .superRefine((c, ctx) => {
+    // The bot's tasks run in the private subnets and the tunnels in the public ones, one per listed AZ:
+    // a repeated AZ would put everything into one AZ, which is the outage this deployment must survive.
+    const distinct = new Set(c.availabilityZones);
+    if (distinct.size < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones'],
+        message: `list at least two different availability zones (got only ${[...distinct].join(', ')}): the bot runs a replica in each, so one AZ's outage leaves one serving`,
+      });
+    }
+    for (const key of ['publicSubnetIds', 'privateSubnetIds'] as const) {
+      if (new Set(c[key]).size !== c[key].length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'list each subnet once: one subnet per availability zone, in the same order',
+        });
+      }
+    }
     for (const key of ['publicSubnetIds', 'privateSubnetIds'] as const) {
       if (c[key].length !== c.availabilityZones.length) {
         ctx.addIssue({

@@ -64,7 +64,8 @@ bench:tunnel\`); a larger \`server.instanceType\` costs more per hour (c6i.large
 **Not in the totals.** Container Insights with enhanced observability on the site clusters (status reads ECS
 task counts from it) is charged per metric observation on CloudWatch's pricing page; a T3 instance in
 unlimited mode pays $0.05 per vCPU-hour above its baseline (a tunnel server idles well under it); the VPC's NAT
-gateway for the bot's private subnets is a prerequisite you already pay for. At \`probeIntervalSeconds: 0.5\` (the
+gateways for the bot's private subnets (one per AZ, $0.045/h each plus data, unless VPC endpoints carry the AWS
+calls: [deploy guide](deploy.md#egress-for-the-bot-in-each-az)) are a prerequisite you may already pay for. At \`probeIntervalSeconds: 0.5\` (the
 recommended setting) the state table line doubles: a site costs ${usd(total(faster))}.
 
 ## Resource types with no charge of their own

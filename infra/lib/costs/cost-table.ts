@@ -1,3 +1,4 @@
+import { DEFAULT_BOT_REPLICAS } from '../config/infra-context.js';
 import { HOURS_PER_MONTH as H, PRICES as P, SECONDS_PER_MONTH } from './prices.js';
 
 /** One line of the cost table: what costs, which template resource types it comes from, how it is counted. */
@@ -119,14 +120,14 @@ export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
 }
 
 /** What the whole installation pays once, however many sites (the bot and its shared resources). */
-export function sharedLines(): CostLine[] {
+export function sharedLines(botReplicas = DEFAULT_BOT_REPLICAS): CostLine[] {
   const fargateHour = 0.5 * P.fargateVcpuHour + 1 * P.fargateGBHour;
   return [
     {
-      what: "The bot's task: Fargate, 0.5 vCPU, 1 GB, always on",
+      what: `The bot's tasks: ${botReplicas} on Fargate (one per AZ, -c botReplicas), 0.5 vCPU, 1 GB each, always on`,
       types: ['AWS::ECS::Service', 'AWS::ECS::TaskDefinition'],
-      basis: `${H} h x $${fargateHour.toFixed(5)}/h`,
-      monthly: H * fargateHour,
+      basis: `${botReplicas} x ${H} h x $${fargateHour.toFixed(5)}/h`,
+      monthly: botReplicas * H * fargateHour,
     },
     {
       what: "The bot's HTTPS load balancer (1 LCU) and its two public IPv4 addresses",

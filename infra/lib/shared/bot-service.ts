@@ -39,7 +39,7 @@ const PORT = 3000;
 const TOPOLOGY_PATH = '/tmp/tunnelops/tunnels.yml';
 
 /**
- * The bot (Slack + GitHub + /sns + /api) as one Fargate task behind an HTTPS ALB. Fargate rather than
+ * The bot (Slack + GitHub + /sns + /api) as Fargate tasks in two or more AZs behind an HTTPS ALB. Fargate rather than
  * Lambda: Slack needs an ack within 3 s while failovers and redeploys keep working for minutes, Bolt's
  * AwsLambdaReceiver answers only after the listener finishes (Bolt JS has no lazy listeners), and the
  * SQS alarm consumer long-polls; a long-running process does all three without a second queue hop.
@@ -134,12 +134,17 @@ export class BotService extends Construct {
     task.addVolume({ name: 'tmp' });
     container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
 
+    // Replicas spread over the private subnets' AZs (Fargate places a service's tasks across the AZs it
+    // is given; rebalancing moves them back after an AZ recovers). A deploy starts the new tasks before
+    // stopping any old one (100/200), so every replica keeps serving through it. The replicas share only
+    // the state table and the alarm queue: every piece of the bot is safe with more than one (README).
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: task,
-      desiredCount: 1,
+      desiredCount: ctx.botReplicas,
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
+      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
       circuitBreaker: { enable: true, rollback: true },
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       assignPublicIp: false,
