@@ -1,14 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Ec2ApiBuckets } from './ec2-buckets.js';
 import type { FakeAwsState } from './fake-aws-state.js';
 import { handleCloudWatch } from './fake-cloudwatch.js';
-import { handleEc2, type WireReply } from './fake-ec2.js';
+import { ec2Error, handleEc2, type WireReply } from './fake-ec2.js';
 import { handleEcs } from './fake-ecs.js';
 
 /**
  * A loopback stand-in for EC2, ECS and CloudWatch on their wire formats (EC2 query + XML, ECS JSON 1.1,
  * CloudWatch JSON 1.0). Region and service come from the SigV4 credential scope, as AWS would route them.
- * Every call waits `delayMs` before answering and is counted per API.
+ * Every call waits `delayMs` before answering and is counted per API. With `ec2Buckets`, EC2 throttles as AWS
+ * does: each API's bucket per region is checked when the request arrives, and an empty one answers
+ * RequestLimitExceeded (HTTP 503, as the SDK sees it) after `throttledDelayMs`, changing nothing.
  */
 export class FakeAwsServer {
   readonly calls = new Map<string, number>();
@@ -21,6 +24,7 @@ export class FakeAwsServer {
   constructor(
     private readonly state: FakeAwsState,
     private readonly delayMs = 150,
+    private readonly throttle?: { ec2Buckets: (region: string) => Ec2ApiBuckets; throttledDelayMs: number },
   ) {}
 
   async start(): Promise<string> {
@@ -69,6 +73,10 @@ export class FakeAwsServer {
     if (service === 'ecs') {
       const key = `${String(body.cluster ?? 'default')} ${op}`;
       this.ecsClusterCalls.set(key, (this.ecsClusterCalls.get(key) ?? 0) + 1);
+    }
+    if (service === 'ec2' && this.throttle && !this.throttle.ec2Buckets(region).take(op)) {
+      await new Promise((resolve) => setTimeout(resolve, this.throttle?.throttledDelayMs));
+      return ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
     }
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (service === 'ec2') return handleEc2(this.state, region, new URLSearchParams(raw));

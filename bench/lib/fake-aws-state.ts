@@ -32,6 +32,9 @@ export interface FakeRoute {
 export class FakeAwsState {
   readonly tunnels = new Map<string, FakeTunnel>();
   readonly routes: FakeRoute[] = [];
+  /** Told of every route a ReplaceRoute/CreateRoute changed (the fleet bench times each site's healing). */
+  onRouteChanged: ((route: FakeRoute) => void) | undefined;
+  private readonly byEni = new Map<string, FakeTunnel>();
 
   constructor(sites: readonly Site[]) {
     let n = 0;
@@ -57,6 +60,7 @@ export class FakeAwsState {
           lossPct: 0,
           latencyMs: 20 + (n % 7),
         });
+        this.byEni.set(`eni-${hex}`, this.tunnels.get(tunnelKey(site.name, t.name))!);
       }
       const active = this.tunnel(site.name, site.tunnels[0]!.name);
       for (const routeTableId of site.routeTableIds) {
@@ -85,7 +89,43 @@ export class FakeAwsState {
 
   /** A route is a blackhole when the instance behind its ENI is not running. */
   isBlackhole(route: FakeRoute): boolean {
-    const owner = [...this.tunnels.values()].find((t) => t.eniId === route.eniId);
-    return owner?.instanceState !== 'running';
+    return this.byEni.get(route.eniId)?.instanceState !== 'running';
+  }
+
+  /** The tunnel whose interface this is (routes name their target by ENI). */
+  tunnelOfEni(eniId: string): FakeTunnel | undefined {
+    return this.byEni.get(eniId);
+  }
+
+  /** Points one route at an ENI (ReplaceRoute), or adds it (CreateRoute). Returns what EC2 would refuse, or null. */
+  setRoute(
+    kind: 'replace' | 'create',
+    region: string,
+    routeTableId: string,
+    cidr: string,
+    eniId: string,
+  ): { code: string; message: string } | null {
+    const owner = this.byEni.get(eniId);
+    if (!owner || owner.region !== region)
+      return {
+        code: 'InvalidNetworkInterfaceID.NotFound',
+        message: `The networkInterface ID '${eniId}' does not exist`,
+      };
+    const route = this.routes.find(
+      (r) => r.region === region && r.routeTableId === routeTableId && r.cidr === cidr,
+    );
+    if (kind === 'replace' && !route)
+      return {
+        code: 'InvalidParameterValue',
+        message: `There is no route defined for '${cidr}' in the route table. Use CreateRoute instead.`,
+      };
+    if (kind === 'create' && route)
+      return { code: 'RouteAlreadyExists', message: `The route identified by ${cidr} already exists.` };
+    const next = route ?? { region, routeTableId, cidr, eniId, instanceId: owner.instanceId };
+    next.eniId = eniId;
+    next.instanceId = owner.instanceId;
+    if (!route) this.routes.push(next);
+    this.onRouteChanged?.(next);
+    return null;
   }
 }

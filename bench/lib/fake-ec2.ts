@@ -58,5 +58,21 @@ export function handleEc2(state: FakeAwsState, region: string, params: URLSearch
       `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>bench</requestId><reservationSet><item><reservationId>r-0bench</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>${items.join('')}</instancesSet></item></reservationSet></DescribeInstancesResponse>`,
     );
   }
+  if (action === 'ReplaceRoute' || action === 'CreateRoute') {
+    const eni = params.get('NetworkInterfaceId');
+    const rtb = params.get('RouteTableId');
+    const cidr = params.get('DestinationCidrBlock');
+    if (!eni || !rtb || !cidr)
+      return ec2Error(
+        400,
+        'MissingParameter',
+        'RouteTableId, DestinationCidrBlock and NetworkInterfaceId are required',
+      );
+    const refused = state.setRoute(action === 'ReplaceRoute' ? 'replace' : 'create', region, rtb, cidr, eni);
+    if (refused) return ec2Error(400, refused.code, refused.message);
+    return xml(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${XMLNS}"><requestId>bench</requestId><return>true</return></${action}Response>`,
+    );
+  }
   return ec2Error(400, 'InvalidAction', `the fake does not implement ${action}`);
 }

@@ -1,0 +1,375 @@
+/**
+ * bench:fleet: an AZ outage across a fleet, healed as fast as EC2's API allows.
+ *
+ * A simulated account in one region: 500 sites (2 route tables x 2 on-prem CIDRs each, both tunnels in
+ * different AZs), an EC2 stand-in that throttles each API with AWS's documented token buckets (mutating 200 at
+ * 5/s, non-mutating 100 at 20/s, per API; RequestLimitExceeded as the SDK sees it; BENCH_EC2_BUCKETS changes
+ * them, see bench/lib/ec2-buckets.ts) and answers every call after ~200 ms. The real monitors (1,000: loop,
+ * heartbeats, peer watch and fast path, each with its own AWS clients and controller) run in worker processes
+ * and the backstop (one controller per site, as one Lambda per site, on the 1-minute schedule) in another: they
+ * share only the SQLite store. Slack is a stand-in that counts every post.
+ *
+ * Scenario az-outage: every server in one AZ dies at once (its monitor with it, its host stops answering).
+ * Balanced: primaries alternate between the AZs; unbalanced: every primary in the lost AZ.
+ * Report: sites affected, mutating calls needed and made, the physical limit those calls impose (detection,
+ * then the bucket's burst, then its refill, then one call), time to the first, median, p99 and last site
+ * healed, ratio last / limit, throttled calls, failed runs, rollbacks, sites split or still on the lost AZ at
+ * the end, Slack posts for the event. Wrong outcomes: a site not healed by the deadline, split, or a site
+ * whose active tunnel survived moved anyway.
+ *
+ * Short form (BENCH_SMOKE=1): 100 sites, balanced only, the buckets scaled with the fleet (mutating 40 at 5/s,
+ * non-mutating 20 at 20/s: the same burst per site, AWS's refill), so the short run keeps the shape of the full
+ * one in ~30 s. BENCH_FLEET_SITES, BENCH_FLEET_SCENARIOS=balanced,unbalanced override.
+ * Last line (balanced): {"bench":"fleet","sites":500,"affected":..,"mutating_calls":..,"limit_s":..,"first_s":..,
+ * "p50_s":..,"p99_s":..,"last_s":..,"ratio":..,"throttled":..,"failed_runs":0,"rollbacks":0,"split_at_end":0,
+ * "slack_posts":..,"wrong":0,"valid":true}
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Topology } from '../src/config/topology-schema.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../src/domain/heartbeat.js';
+import { SlackStandin } from '../src/local/slack-standin.js';
+import { SqliteStore } from '../src/local/sqlite-store.js';
+import { benchSize, finishBench, runBench, SMOKE } from './lib/bench-run.js';
+import {
+  AWS_DEFAULT_BUCKETS,
+  bucketLimitSeconds,
+  bucketOf,
+  Ec2ApiBuckets,
+  isMutating,
+  parseBucketSpec,
+} from './lib/ec2-buckets.js';
+import { FakeAwsServer } from './lib/fake-aws-server.js';
+import { FakeAwsState } from './lib/fake-aws-state.js';
+import type { FromFleetWorker, ToFleetWorker } from './lib/fleet-worker.js';
+import { AZ_A, azOf, fleetTopology, type Placement } from './lib/fleet-world.js';
+
+const SITES = Number(process.env.BENCH_FLEET_SITES ?? benchSize(500, 100));
+const SCENARIOS = (process.env.BENCH_FLEET_SCENARIOS ?? benchSize('balanced,unbalanced', 'balanced'))
+  .split(',')
+  .map((s) => s.trim()) as Placement[];
+const CALL_MS = 200;
+const THROTTLED_MS = 50;
+/** The short form's buckets: AWS's refill, the burst scaled with the fleet (100 of 500 sites: a fifth). */
+const SHORT_BUCKETS = {
+  mutating: { size: 40, refillPerSecond: 5 },
+  nonMutating: { size: 20, refillPerSecond: 20 },
+};
+const BUCKETS = parseBucketSpec(process.env.BENCH_EC2_BUCKETS, SMOKE ? SHORT_BUCKETS : AWS_DEFAULT_BUCKETS);
+const MONITOR_WORKERS = benchSize(4, 2);
+const LOST_AZ = AZ_A;
+
+interface ScenarioResult {
+  placement: Placement;
+  sites: number;
+  affected: number;
+  needed: number;
+  made: number;
+  limitS: number;
+  detectS: number;
+  healS: number[];
+  throttledMutating: number;
+  throttledDescribe: number;
+  describeCalls: number;
+  failedRuns: number;
+  rollbacks: number;
+  split: number;
+  stillLost: number;
+  movedWrongly: number;
+  slackPosts: number;
+  monitorsRssMb: number[];
+  backstopTicks: number[];
+  timedOut: boolean;
+}
+
+const workerFile = fileURLToPath(new URL('./lib/fleet-worker.ts', import.meta.url));
+
+function startWorker(
+  msg: ToFleetWorker,
+): Promise<{ child: ChildProcess; ready: FromFleetWorker & { type: 'ready' } }> {
+  const child = fork(workerFile, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  // The Slack client's own retry chatter is not the bench's; anything else a worker says goes to stderr.
+  child.stderr?.on('data', (d: Buffer) => {
+    const lines = d
+      .toString()
+      .split('\n')
+      .filter((l) => l.trim() && !/web-api:WebClient/.test(l));
+    if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`fleet worker exited (${code}) before it was ready`)));
+    const onMessage = (m: FromFleetWorker) => {
+      if (m.type !== 'ready') return;
+      child.off('message', onMessage);
+      child.removeAllListeners('exit');
+      resolve({ child, ready: m });
+    };
+    child.on('message', onMessage);
+    child.send(msg);
+  });
+}
+
+function stopWorker(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send({ type: 'stop' } satisfies ToFleetWorker);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Where each site's routes point, by tunnel name (null: an ENI of no tunnel). */
+function routeTunnels(state: FakeAwsState, topology: Topology): Map<string, Array<string | null>> {
+  const bySite = new Map<string, Array<string | null>>();
+  const siteOfTable = new Map<string, string>();
+  for (const s of topology.sites) for (const t of s.routeTableIds) siteOfTable.set(t, s.name);
+  for (const r of state.routes) {
+    const site = siteOfTable.get(r.routeTableId);
+    if (!site) continue;
+    const owner = state.tunnelOfEni(r.eniId);
+    const list = bySite.get(site) ?? [];
+    list.push(owner?.site === site ? owner.tunnel : null);
+    bySite.set(site, list);
+  }
+  return bySite;
+}
+
+async function scenario(placement: Placement, dir: string): Promise<ScenarioResult> {
+  const topology = fleetTopology(SITES, placement);
+  const topologyPath = join(dir, `topology-${placement}.json`);
+  writeFileSync(topologyPath, JSON.stringify(topology));
+  const storePath = join(dir, `store-${placement}.sqlite`);
+  const store = new SqliteStore({ path: storePath });
+  const state = new FakeAwsState(topology.sites);
+  const buckets = new Ec2ApiBuckets(BUCKETS);
+  const aws = new FakeAwsServer(state, CALL_MS, {
+    ec2Buckets: () => buckets,
+    throttledDelayMs: THROTTLED_MS,
+  });
+  const awsUrl = await aws.start();
+  // Unpaced, so every post the fleet makes for the event is counted (a paced stand-in answers 429 and the
+  // retries land after the run); the posts never sit on the path that moves routes.
+  const slack = new SlackStandin();
+  const slackUrl = await slack.start();
+
+  // Which sites lose their active tunnel (every route starts on the primary).
+  const lostTunnel = new Map<string, string>();
+  for (const s of topology.sites)
+    for (const t of s.tunnels) if (azOf(topology, s.name, t.name) === LOST_AZ) lostTunnel.set(s.name, t.name);
+  const affected = new Set(
+    topology.sites.filter((s) => lostTunnel.get(s.name) === 'primary').map((s) => s.name),
+  );
+  const routesPerSite = 2 * 2;
+  const needed = affected.size * routesPerSite;
+
+  const names = topology.sites.map((s) => s.name);
+  const slices = Array.from({ length: MONITOR_WORKERS }, (_, w) =>
+    names.filter((_, i) => i % MONITOR_WORKERS === w),
+  );
+  const common = { topologyPath, awsUrl, slackUrl, storePath };
+  const firstTickMs = 60_000 - (Date.now() % 60_000);
+  const workers = await Promise.all([
+    ...slices.map((sites) => startWorker({ type: 'start', role: 'monitors', sites, ...common })),
+    startWorker({ type: 'start', role: 'backstop', sites: names, ...common, backstopFirstMs: firstTickMs }),
+  ]);
+  const backstopTicks: number[] = [];
+  let t0 = 0;
+  let t0Wall = 0;
+  workers.at(-1)!.child.on('message', (m: FromFleetWorker) => {
+    // Seconds from the outage (negative: before it).
+    if (m.type === 'reconciled') backstopTicks.push((m.at - (t0Wall || Date.now())) / 1000);
+  });
+
+  // Warm: every monitor has reported its tunnel up (rise rounds) and the standbys are fit.
+  const warmBy = performance.now() + 60_000;
+  for (;;) {
+    const beats = await store.list<Heartbeat>(HEARTBEAT_NS);
+    const up = beats.filter((b) => b.value.health === 'up' && b.value.riseCount >= 5).length;
+    if (up === SITES * 2) break;
+    if (performance.now() > warmBy) throw new Error(`only ${up}/${SITES * 2} monitors up after 60 s`);
+    await sleep(250);
+  }
+  await sleep(1000);
+
+  const healedAt = new Map<string, number>();
+  const siteOfTable = new Map<string, string>();
+  for (const s of topology.sites) for (const t of s.routeTableIds) siteOfTable.set(t, s.name);
+  state.onRouteChanged = (route) => {
+    const site = siteOfTable.get(route.routeTableId);
+    if (!site || !affected.has(site)) return;
+    const tunnels = routeTunnels(state, topology).get(site) ?? [];
+    const lost = lostTunnel.get(site);
+    if (tunnels.every((t) => t !== null && t !== lost)) healedAt.set(site, performance.now() - t0);
+    else healedAt.delete(site);
+  };
+  buckets.accepted.clear();
+  buckets.throttled.clear();
+  const postsBefore = slack.callsTo('chat.postMessage').length;
+  const startedAt = new Date().toISOString();
+  const detectS = 3 * 0.5;
+  const limitS = detectS + bucketLimitSeconds(needed, bucketOf(BUCKETS, 'ReplaceRoute'), CALL_MS / 1000);
+  const deadlineMs = Math.min((limitS * 1.5 + 30) * 1000, SMOKE ? 45_000 : 900_000);
+
+  t0 = performance.now();
+  t0Wall = Date.now();
+  for (const w of workers) w.child.send({ type: 'outage', az: LOST_AZ } satisfies ToFleetWorker);
+  let timedOut = false;
+  for (;;) {
+    await sleep(200);
+    if (healedAt.size === affected.size) break;
+    if (performance.now() - t0 > deadlineMs) {
+      timedOut = true;
+      break;
+    }
+  }
+  // Settle: a late run (a rollback, a second decider) would show here, and the last posts land.
+  await sleep(3000);
+  for (let quiet = 0, seen = slack.calls.length, i = 0; quiet < 4 && i < 40; i++) {
+    await sleep(500);
+    quiet = slack.calls.length === seen ? quiet + 1 : 0;
+    seen = slack.calls.length;
+  }
+
+  const final = routeTunnels(state, topology);
+  let split = 0;
+  let stillLost = 0;
+  let movedWrongly = 0;
+  for (const s of topology.sites) {
+    const tunnels = final.get(s.name) ?? [];
+    const distinct = new Set(tunnels);
+    if (distinct.size > 1) split++;
+    if (tunnels.some((t) => t === null || t === lostTunnel.get(s.name))) {
+      if (affected.has(s.name)) stillLost++;
+    }
+    if (!affected.has(s.name) && tunnels.some((t) => t !== 'primary')) movedWrongly++;
+  }
+  const audit = (await store.listAudit({ limit: 100_000 })).filter((e) => e.at >= startedAt);
+  const failedRuns = audit.filter((e) => e.action === 'failover' && e.event === 'failed').length;
+  const rollbacks = audit.filter((e) => e.action === 'failover' && e.event === 'rolled-back').length;
+  const sum = (m: Map<string, number>, f: (api: string) => boolean) => buckets.count(m, f);
+  const result: ScenarioResult = {
+    placement,
+    sites: SITES,
+    affected: affected.size,
+    needed,
+    made: sum(buckets.accepted, isMutating),
+    limitS,
+    detectS,
+    healS: [...healedAt.values()].map((ms) => ms / 1000).sort((a, b) => a - b),
+    throttledMutating: sum(buckets.throttled, isMutating),
+    throttledDescribe: sum(buckets.throttled, (a) => !isMutating(a)),
+    describeCalls:
+      sum(buckets.accepted, (a) => !isMutating(a)) + sum(buckets.throttled, (a) => !isMutating(a)),
+    failedRuns,
+    rollbacks,
+    split,
+    stillLost,
+    movedWrongly,
+    slackPosts: slack.callsTo('chat.postMessage').length - postsBefore,
+    monitorsRssMb: workers.map((w) => w.ready.rssMb),
+    backstopTicks,
+    timedOut,
+  };
+  await Promise.all(workers.map((w) => stopWorker(w.child)));
+  await aws.stop();
+  await slack.stop();
+  await store.close();
+  return result;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const pct = (xs: number[], p: number) =>
+  xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] ?? Number.NaN;
+
+function describe(r: ScenarioResult): void {
+  const last = r.healS.at(-1) ?? Number.NaN;
+  const mut = bucketOf(BUCKETS, 'ReplaceRoute');
+  console.log(`  ${r.placement}: ${r.sites} sites, ${r.affected} lost their active tunnel in ${LOST_AZ}`);
+  console.log(
+    `    mutating calls: ${r.needed} needed (${r.needed / Math.max(1, r.affected)} a site), ${r.made} made; limit ${round1(r.limitS)} s = ${r.detectS} s detection + ${round1(r.limitS - r.detectS)} s under the bucket (${mut.size} burst, then ${mut.refillPerSecond}/s, ${CALL_MS} ms a call)`,
+  );
+  console.log(
+    `    healed ${r.healS.length}/${r.affected}: first ${round2(r.healS[0] ?? Number.NaN)} s, p50 ${round2(pct(r.healS, 50))} s, p99 ${round2(pct(r.healS, 99))} s, last ${round2(last)} s; last / limit ${round2(last / r.limitS)}${r.timedOut ? ' (deadline reached)' : ''}`,
+  );
+  console.log(
+    `    throttled: ${r.throttledMutating} mutating, ${r.throttledDescribe} of ${r.describeCalls} Describe calls; failed runs ${r.failedRuns}, rollbacks ${r.rollbacks}`,
+  );
+  console.log(
+    `    at the end: ${r.split} split, ${r.stillLost} still on the lost AZ, ${r.movedWrongly} healthy sites moved; Slack posts for the event: ${r.slackPosts}`,
+  );
+  console.log(
+    `    processes: monitor workers ${r.monitorsRssMb.slice(0, -1).join('/')} MB rss at start, backstop ${r.monitorsRssMb.at(-1)} MB; backstop reconciles at ${r.backstopTicks.map((t) => `${round1(t)} s`).join(', ') || 'none in the window'}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tunnelops-bench-fleet-'));
+  console.log(
+    `bench:fleet — az-outage, ${SITES} sites in one region, EC2 buckets: mutating ${BUCKETS.mutating.size} at ${BUCKETS.mutating.refillPerSecond}/s, non-mutating ${BUCKETS.nonMutating.size} at ${BUCKETS.nonMutating.refillPerSecond}/s (per API)`,
+  );
+  const results: ScenarioResult[] = [];
+  try {
+    for (const placement of SCENARIOS) {
+      const r = await scenario(placement, dir);
+      results.push(r);
+      describe(r);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const main = results.find((r) => r.placement === 'balanced') ?? results[0]!;
+  const wrong = results.reduce((a, r) => a + r.split + r.stillLost + r.movedWrongly, 0);
+  const last = main.healS.length === main.affected ? (main.healS.at(-1) ?? Number.NaN) : Number.NaN;
+  const ratio = last / main.limitS;
+  finishBench(
+    'fleet',
+    {
+      sites: main.sites,
+      affected: main.affected,
+      mutating_calls: main.made,
+      limit_s: round1(main.limitS),
+      first_s: round2(main.healS[0] ?? Number.NaN),
+      p50_s: round2(pct(main.healS, 50)),
+      p99_s: round2(pct(main.healS, 99)),
+      last_s: round2(last),
+      ratio: round2(ratio),
+      throttled: main.throttledMutating + main.throttledDescribe,
+      failed_runs: main.failedRuns,
+      rollbacks: main.rollbacks,
+      split_at_end: main.split,
+      slack_posts: main.slackPosts,
+    },
+    {
+      wrong,
+      goals: [
+        { what: 'ratio last / limit <= 1.2', met: ratio <= 1.2 },
+        { what: 'first site healed <= 3 s', met: (main.healS[0] ?? Number.POSITIVE_INFINITY) <= 3 },
+        { what: 'no failed run', met: main.failedRuns === 0 },
+        { what: 'no rollback', met: main.rollbacks === 0 },
+        { what: 'nothing split', met: main.split === 0 },
+        { what: 'at most 5 Slack posts for the event', met: main.slackPosts <= 5 },
+        {
+          what: 'mutating calls per site failover <= its route tables (2)',
+          met: main.made <= main.affected * 2,
+        },
+      ],
+    },
+  );
+}
+
+runBench('fleet', main);

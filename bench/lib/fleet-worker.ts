@@ -1,0 +1,194 @@
+/**
+ * One process of bench:fleet's simulated account, forked by bench/fleet.ts. It hosts either
+ * - monitors: for each of its sites, both tunnels' monitors as they run beside the servers in AWS (the real
+ *   MonitorLoop, heartbeat reporter, peer watch and fast path, each monitor with its own AWS clients and its own
+ *   FailoverController, as createFailoverController builds it for src/monitor/main.ts), or
+ * - the backstop: one controller per site (as infra deploys one Lambda per site) on the 1-minute schedule.
+ * Everything it shares with the other processes is the SQLite store; EC2 and Slack are the parent's stand-ins.
+ * The world (which AZ is down) comes over IPC: a monitor in the lost AZ stops as its host would, and probes of a
+ * tunnel or host in that AZ fail.
+ */
+import { readFileSync } from 'node:fs';
+import { createFailoverController } from '../../src/app/create-controller.js';
+import { createAwsAccount } from '../../src/aws/aws-account.js';
+import { AwsClients } from '../../src/aws/clients.js';
+import { loadEnv } from '../../src/config/load-env.js';
+import { type Topology, topologySchema } from '../../src/config/topology-schema.js';
+import { siteOnly } from '../../src/domain/topology.js';
+import { SqliteStore } from '../../src/local/sqlite-store.js';
+import { silentLogger } from '../../src/log.js';
+import { FastPathReporter } from '../../src/monitor/fast-path-reporter.js';
+import { CompositeReporter } from '../../src/monitor/health-reporter.js';
+import { HeartbeatReporter } from '../../src/monitor/heartbeat-reporter.js';
+import { MonitorLoop } from '../../src/monitor/monitor-loop.js';
+import { PeerWatch } from '../../src/monitor/peer-watch.js';
+import { type Prober, targetLabel } from '../../src/monitor/probe.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { azOf } from './fleet-world.js';
+
+export type ToFleetWorker =
+  | {
+      type: 'start';
+      role: 'monitors' | 'backstop';
+      topologyPath: string;
+      sites: string[];
+      awsUrl: string;
+      slackUrl: string;
+      storePath: string;
+      /** Backstop: first scheduled reconcile this many ms from start, then every 60 s. */
+      backstopFirstMs?: number;
+    }
+  | { type: 'outage'; az: string }
+  | { type: 'stop' };
+
+export type FromFleetWorker =
+  | { type: 'ready'; monitors: number; rssMb: number }
+  | { type: 'reconciled'; at: number; sites: number }
+  | { type: 'stopped' };
+
+const FAKE_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+const send = (m: FromFleetWorker) => process.send?.(m);
+const downAzs = new Set<string>();
+const stops: Array<() => Promise<void>> = [];
+let store: SqliteStore | undefined;
+
+function ec2Account(topology: Topology, awsUrl: string) {
+  const env = loadEnv({ AWS_ENDPOINT_URL: awsUrl, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId });
+  // Its own clients, as every monitor (and every Lambda) has its own: own connections, own SDK retry quota.
+  const clients = new AwsClients({ endpoint: awsUrl, credentials: FAKE_CREDENTIALS });
+  stops.push(async () => clients.destroy());
+  return {
+    env,
+    account: createAwsAccount({ env, topology, clock: systemClock, log: silentLogger(), clients }),
+  };
+}
+
+function startMonitors(
+  topology: Topology,
+  sites: string[],
+  awsUrl: string,
+  slackUrl: string,
+  db: SqliteStore,
+) {
+  const log = silentLogger();
+  let count = 0;
+  for (const name of sites) {
+    const site = topology.sites.find((s) => s.name === name)!;
+    for (const tunnel of site.tunnels) {
+      const peerTunnel = site.tunnels.find((t) => t.name !== tunnel.name)!.name;
+      const ownAz = azOf(topology, site.name, tunnel.name);
+      const peerAz = azOf(topology, site.name, peerTunnel);
+      const { env, account } = ec2Account(topology, awsUrl);
+      const controller = createFailoverController({
+        env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
+        topology,
+        account,
+        store: db,
+        clock: systemClock,
+        log,
+        actor: `controller@monitor:${site.name}/${tunnel.name}`,
+      });
+      // Through the tunnel: up while this server's AZ is (on prem is fine in this scenario).
+      const prober: Prober = async (target) =>
+        downAzs.has(ownAz)
+          ? { target: targetLabel(target), ok: false, rttMs: null, error: 'timeout' }
+          : { target: targetLabel(target), ok: true, rttMs: 12 };
+      // Over the VPC to the peer's host: answers while the peer's AZ is up.
+      const peerProber: Prober = async (target) =>
+        downAzs.has(peerAz)
+          ? { target: targetLabel(target), ok: false, rttMs: null, error: 'timeout' }
+          : { target: targetLabel(target), ok: true, rttMs: 1 };
+      const loop = new MonitorLoop({
+        site,
+        tunnel: tunnel.name,
+        prober,
+        reporter: new CompositeReporter([
+          new HeartbeatReporter({ store: db, log, intervalMs: 0 }),
+          new FastPathReporter({ controller, clock: systemClock, log }),
+        ]),
+        clock: systemClock,
+        log,
+        peer: new PeerWatch({
+          site,
+          peerTunnel,
+          host: `10.0.${count % 250}.${Math.floor(count / 250) + 10}`,
+          prober: peerProber,
+          store: db,
+          clock: systemClock,
+          log,
+        }),
+      });
+      loop.start();
+      count++;
+      // The AZ goes: this server's host (and its monitor process) is gone, mid-round or not.
+      outageHooks.push((az) => {
+        if (az === ownAz) void loop.stop();
+      });
+      stops.push(() => loop.stop());
+    }
+  }
+  return count;
+}
+
+const outageHooks: Array<(az: string) => void> = [];
+
+function startBackstop(
+  topology: Topology,
+  sites: string[],
+  awsUrl: string,
+  slackUrl: string,
+  db: SqliteStore,
+  firstMs: number,
+) {
+  const controllers = sites.map((name) => {
+    const only = siteOnly(topology, name)!;
+    const { env, account } = ec2Account(only, awsUrl);
+    return createFailoverController({
+      env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
+      topology: only,
+      account,
+      store: db,
+      clock: systemClock,
+      log: silentLogger(),
+    });
+  });
+  // EventBridge fires every site's schedule rule in the same minute: all at once.
+  const tick = () => {
+    const at = Date.now();
+    void Promise.allSettled(controllers.map((c) => c.reconcileAll())).then(() =>
+      send({ type: 'reconciled', at, sites: controllers.length }),
+    );
+  };
+  const first = setTimeout(() => {
+    tick();
+    const every = setInterval(tick, 60_000);
+    stops.push(async () => clearInterval(every));
+  }, firstMs);
+  stops.push(async () => clearTimeout(first));
+}
+
+process.on('message', (msg: ToFleetWorker) => {
+  if (msg.type === 'start') {
+    const topology = topologySchema.parse(JSON.parse(readFileSync(msg.topologyPath, 'utf8')));
+    store = new SqliteStore({ path: msg.storePath });
+    let monitors = 0;
+    if (msg.role === 'monitors')
+      monitors = startMonitors(topology, msg.sites, msg.awsUrl, msg.slackUrl, store);
+    else startBackstop(topology, msg.sites, msg.awsUrl, msg.slackUrl, store, msg.backstopFirstMs ?? 60_000);
+    send({ type: 'ready', monitors, rssMb: Math.round(process.memoryUsage().rss / 1e6) });
+  } else if (msg.type === 'outage') {
+    downAzs.add(msg.az);
+    for (const hook of outageHooks) hook(msg.az);
+  } else if (msg.type === 'stop') {
+    void Promise.allSettled(stops.map((s) => s()))
+      .then(() => store?.close())
+      .finally(() => {
+        send({ type: 'stopped' });
+        process.exit(0);
+      });
+  }
+});
