@@ -39,6 +39,9 @@ export interface AlarmEvent {
   ecs?: EcsTaskInfo;
 }
 
+/** What parsing an alarm message gives: an event, or why the message is not one (never an exception). */
+export type ParsedAlarm = { kind: 'alarm'; event: AlarmEvent } | { kind: 'ignored'; reason: string };
+
 /** CloudWatch writes "2015-06-03T17:43:27.123+0000"; make it ISO 8601 so Date can read it everywhere. */
 export function normalizeTime(value: string): string | null {
   const fixed = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');

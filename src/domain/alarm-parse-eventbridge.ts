@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ALARM_STATES, normalizeTime } from './alarm-event.js';
-import type { ParsedAlarm } from './alarm-parse.js';
+import { ALARM_STATES, normalizeTime, type ParsedAlarm } from './alarm-event.js';
 
 /** An alarm state as CloudWatch writes it (SNS payloads and EventBridge events alike). */
 export const alarmStateSchema = z.enum(ALARM_STATES, { error: 'expected OK, ALARM or INSUFFICIENT_DATA' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AlarmEvent, type AlarmMetric, normalizeTime } from './alarm-event.js';
+import { type AlarmMetric, normalizeTime, type ParsedAlarm } from './alarm-event.js';
 import { alarmStateSchema, fromEventBridge } from './alarm-parse-eventbridge.js';
 import { parseBoundedJson } from './bounded-json.js';
 
@@ -8,8 +8,6 @@ import { parseBoundedJson } from './bounded-json.js';
  * forwarded through SNS ("CloudWatch Alarm State Change", "ECS Task State Change"). Unknown fields are
  * tolerated (zod strips them); anything else is "ignored" with a reason, never an exception.
  */
-export type ParsedAlarm = { kind: 'alarm'; event: AlarmEvent } | { kind: 'ignored'; reason: string };
-
 const num = z.number().optional().nullable();
 const dimensions = z.array(z.object({ name: z.string(), value: z.string() })).default([]);
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, TunnelOpsError } from '../domain/errors.js';
-import type { RoutedRequest } from './server.js';
+import type { Logger } from '../log.js';
 
 /** The one place typed errors become HTTP responses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -40,7 +40,8 @@ export function sendError(res: ServerResponse, err: unknown, requestId?: string)
 
 /** Runs a route's work; typed errors become their HTTP status, and only unexpected ones are logged as errors. */
 export async function guarded(
-  req: RoutedRequest,
+  // What it needs of a RoutedRequest (importing that type from server.ts would close a circle).
+  req: { id: string; log: Logger },
   res: ServerResponse,
   fn: () => Promise<void>,
 ): Promise<void> {
