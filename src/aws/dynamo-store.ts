@@ -12,6 +12,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -20,7 +21,8 @@ import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './d
 
 /**
  * Single-table layout (infra/ mirrors tableDefinition):
- *  records: pk = "rec#<ns>",          sk = key,  value (JSON), version, expiresAt (ms), ttl (s, DynamoDB TTL)
+ *  records: pk = "rec#<ns>",          sk = key,  value (JSON), version, expiresAt (ms), ttl (s, DynamoDB TTL),
+ *                                                token (a lease's, when created with one)
  *  audit:   pk = "audit#all" and a copy under "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON)
  */
 interface RecordItem {
@@ -30,6 +32,7 @@ interface RecordItem {
   version: number;
   expiresAt?: number;
   ttl?: number;
+  token?: string;
 }
 
 const recPk = (ns: string): string => `rec#${ns}`;
@@ -101,7 +104,12 @@ export class DynamoStore implements Store {
   }
 
   private toVersioned<T>(item: RecordItem): Versioned<T> {
-    return { value: JSON.parse(item.value) as T, version: item.version, expiresAt: item.expiresAt ?? null };
+    return {
+      value: JSON.parse(item.value) as T,
+      version: item.version,
+      expiresAt: item.expiresAt ?? null,
+      ...(item.token === undefined ? {} : { token: item.token }),
+    };
   }
 
   /** Runs a conditional write; false when the condition did not hold. */
@@ -125,8 +133,9 @@ export class DynamoStore implements Store {
     return this.live(item) ? this.toVersioned<T>(item) : null;
   }
 
-  async create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean> {
-    return this.createAt(this.record(ns, key, value, 1, ttlMs));
+  async create<T>(ns: string, key: string, value: T, ttlMs?: number, token?: string): Promise<boolean> {
+    const item = this.record(ns, key, value, 1, ttlMs);
+    return this.createAt(token === undefined ? item : { ...item, token });
   }
 
   private createAt(item: RecordItem): Promise<boolean> {
@@ -204,6 +213,42 @@ export class DynamoStore implements Store {
             ':now': this.clock.now(),
             ...(versioned ? { ':v': expectedVersion } : {}),
           },
+        }),
+      ),
+    );
+  }
+
+  async extendIfToken(ns: string, key: string, token: string, ttlMs: number): Promise<boolean> {
+    const expiresAt = this.clock.now() + ttlMs;
+    return this.conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: recPk(ns), sk: key },
+          UpdateExpression: 'SET expiresAt = :exp, #ttl = :ttl, version = version + :one',
+          ConditionExpression: `attribute_exists(pk) AND ${LIVE} AND #token = :token`,
+          ExpressionAttributeNames: { '#ttl': STORE_TTL_ATTRIBUTE, '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':exp': expiresAt,
+            ':ttl': Math.ceil(expiresAt / 1000),
+            ':one': 1,
+            ':now': this.clock.now(),
+            ':token': token,
+          },
+        }),
+      ),
+    );
+  }
+
+  async deleteIfToken(ns: string, key: string, token: string): Promise<boolean> {
+    return this.conditional(() =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: recPk(ns), sk: key },
+          ConditionExpression: `attribute_exists(pk) AND ${LIVE} AND #token = :token`,
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':now': this.clock.now(), ':token': token },
         }),
       ),
     );

@@ -82,12 +82,24 @@ export class Ec2RouteTables implements RouteTables {
     return result;
   }
 
-  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
-    await this.mutate('replace', site, routeTableId, cidr, tunnel);
+  async replace(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.mutate('replace', site, routeTableId, cidr, tunnel, signal);
   }
 
-  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
-    await this.mutate('create', site, routeTableId, cidr, tunnel);
+  async create(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.mutate('create', site, routeTableId, cidr, tunnel, signal);
   }
 
   /** ReplaceRoute or CreateRoute to the tunnel's route ENI (see TunnelInstance.routeEniId), within the site's own routes. */
@@ -97,15 +109,21 @@ export class Ec2RouteTables implements RouteTables {
     routeTableId: string,
     cidr: string,
     tunnel: string,
+    signal?: AbortSignal,
   ): Promise<void> {
     assertSiteRoute(site, routeTableId, cidr);
     const eni = await this.eniOf(site, tunnel);
     const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, NetworkInterfaceId: eni };
     await this.bucket(site.region).take();
+    // The lease may have run out while we waited for a token: then the call must not go out at all.
+    signal?.throwIfAborted();
     try {
+      // The signal also ends the SDK's retries: none goes out once the run's lease is near its end.
       await this.props.clients
         .ec2(site.region)
-        .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input));
+        .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input), {
+          ...(signal ? { abortSignal: signal } : {}),
+        });
     } catch (err) {
       throw routeConflict(err, `${kind} ${cidr} in ${routeTableId}`);
     }

@@ -83,14 +83,26 @@ export class NetnsRouteTables implements RouteTables {
   }
 
   /** `ip route replace` (Linux creates a missing route here; EC2 would refuse, which the executor handles). */
-  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
-    await this.ipRoute('replace', site, routeTableId, cidr, tunnel);
+  async replace(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.ipRoute('replace', site, routeTableId, cidr, tunnel, signal);
   }
 
   /** `ip route add`: fails with "File exists" when the route is there, like CreateRoute's RouteAlreadyExists. */
-  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+  async create(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
-      await this.ipRoute('add', site, routeTableId, cidr, tunnel);
+      await this.ipRoute('add', site, routeTableId, cidr, tunnel, signal);
     } catch (err) {
       if (/File exists/.test(reasonOf(err))) throw new RouteExistsError(reasonOf(err));
       throw err;
@@ -103,6 +115,7 @@ export class NetnsRouteTables implements RouteTables {
     routeTableId: string,
     cidr: string,
     tunnel: string,
+    signal?: AbortSignal,
   ): Promise<void> {
     assertSiteRoute(site, routeTableId, cidr);
     const via = this.props.nextHops[site.name]?.[tunnel];
@@ -111,6 +124,8 @@ export class NetnsRouteTables implements RouteTables {
       const factor = 0.5 + (this.calls++ % 4) / 3;
       await new Promise((r) => setTimeout(r, Math.round(this.props.delayMs! * factor)));
     }
+    // As with EC2's SDK call: a change whose lease ran out during the (emulated) call delay is not made.
+    signal?.throwIfAborted();
     await this.run('ip', [
       '-n',
       this.props.namespace,

@@ -91,13 +91,15 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
       return out;
     },
     // Like EC2: replace needs an existing route, create a missing one; both only on the site's own routes.
-    async replace(site, routeTableId, cidr, tunnel) {
+    async replace(site, routeTableId, cidr, tunnel, signal?: AbortSignal) {
+      signal?.throwIfAborted();
       const key = writable(site, routeTableId, cidr, tunnel);
       if (!routes.has(key)) throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
       routes.set(key, tunnel);
       await save();
     },
-    async create(site, routeTableId, cidr, tunnel) {
+    async create(site, routeTableId, cidr, tunnel, signal?: AbortSignal) {
+      signal?.throwIfAborted();
       const key = writable(site, routeTableId, cidr, tunnel);
       if (routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
       routes.set(key, tunnel);

@@ -15,6 +15,8 @@ const MIGRATIONS: string[] = [
      entry TEXT NOT NULL
    );
    CREATE INDEX audit_site ON audit (site, seq);`,
+  // A lease's token (random per acquisition): renew, release and break compare it, never the version.
+  'ALTER TABLE records ADD COLUMN token TEXT;',
 ];
 
 interface Row {
@@ -22,6 +24,7 @@ interface Row {
   value: string;
   version: number;
   expires_at: number | null;
+  token: string | null;
 }
 
 /** Every statement the store runs, compiled once (create/put run per SNS message, so per-call prepare cost shows). */
@@ -29,11 +32,15 @@ function prepareStatements(db: SqliteDb) {
   return {
     row: statement<[string, string], Row>(
       db,
-      'SELECT key, value, version, expires_at FROM records WHERE ns = ? AND key = ?',
+      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? AND key = ?',
     ),
-    upsert: statement<[string, string, string, number, number | null]>(
+    upsert: statement<[string, string, string, number, number | null, string | null]>(
       db,
-      'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at, token) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    extend: statement<[number, string, string]>(
+      db,
+      'UPDATE records SET version = version + 1, expires_at = ? WHERE ns = ? AND key = ?',
     ),
     update: statement<[string, number, number | null, string, string]>(
       db,
@@ -42,7 +49,7 @@ function prepareStatements(db: SqliteDb) {
     delete: statement<[string, string]>(db, 'DELETE FROM records WHERE ns = ? AND key = ?'),
     list: statement<[string], Row>(
       db,
-      'SELECT key, value, version, expires_at FROM records WHERE ns = ? ORDER BY key',
+      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? ORDER BY key',
     ),
     appendAudit: statement<[string, string, string]>(
       db,
@@ -112,7 +119,12 @@ export class SqliteStore implements Store {
   }
 
   private toVersioned<T>(row: Row): Versioned<T> {
-    return { value: JSON.parse(row.value) as T, version: row.version, expiresAt: row.expires_at };
+    return {
+      value: JSON.parse(row.value) as T,
+      version: row.version,
+      expiresAt: row.expires_at,
+      ...(row.token === null ? {} : { token: row.token }),
+    };
   }
 
   async get<T>(ns: string, key: string): Promise<Versioned<T> | null> {
@@ -120,10 +132,10 @@ export class SqliteStore implements Store {
     return this.live(row) ? this.toVersioned<T>(row) : null;
   }
 
-  async create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean> {
+  async create<T>(ns: string, key: string, value: T, ttlMs?: number, token?: string): Promise<boolean> {
     return immediate(this.db, () => {
       if (this.live(this.row(ns, key))) return false;
-      this.sql.upsert.run(ns, key, JSON.stringify(value), 1, this.expiry(ttlMs));
+      this.sql.upsert.run(ns, key, JSON.stringify(value), 1, this.expiry(ttlMs), token ?? null);
       return true;
     });
   }
@@ -132,7 +144,7 @@ export class SqliteStore implements Store {
     return immediate(this.db, () => {
       const row = this.row(ns, key);
       const version = this.live(row) ? row.version + 1 : 1;
-      this.sql.upsert.run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs));
+      this.sql.upsert.run(ns, key, JSON.stringify(value), version, this.expiry(ttlMs), null);
       return version;
     });
   }
@@ -159,6 +171,24 @@ export class SqliteStore implements Store {
       const row = this.row(ns, key);
       if (!this.live(row)) return false;
       if (expectedVersion !== undefined && row.version !== expectedVersion) return false;
+      this.sql.delete.run(ns, key);
+      return true;
+    });
+  }
+
+  async extendIfToken(ns: string, key: string, token: string, ttlMs: number): Promise<boolean> {
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      if (!this.live(row) || row.token !== token) return false;
+      this.sql.extend.run(this.clock.now() + ttlMs, ns, key);
+      return true;
+    });
+  }
+
+  async deleteIfToken(ns: string, key: string, token: string): Promise<boolean> {
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      if (!this.live(row) || row.token !== token) return false;
       this.sql.delete.run(ns, key);
       return true;
     });

@@ -22,6 +22,8 @@ export class RouteExistsError extends TunnelOpsError {
  * Adapters: EC2 (DescribeRouteTables/ReplaceRoute/CreateRoute), the sandbox (in memory), the lab (ip route in a netns).
  * replace() and create() act only on the site's own route tables and on-prem CIDRs (anything else is a
  * not_found error before any call is made), and both are idempotent when repeated with the same tunnel.
+ * With a `signal`, a call that has not gone out when it aborts is not made, and one in flight is not retried
+ * (the run's lease is about to end: see LeaseKeeper.callSignal).
  */
 export interface RouteTables {
   /** Every route (route table x on-prem CIDR) of every given site, batched per region. Keyed by site name. */
@@ -30,10 +32,16 @@ export interface RouteTables {
    * Atomically points one existing route at a tunnel (ReplaceRoute; never delete + create).
    * Throws RouteMissingError when the table has no route for the CIDR.
    */
-  replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void>;
+  replace(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /**
    * Adds the route a table is missing, pointing at a tunnel (CreateRoute).
    * Throws RouteExistsError when the table already has a route for the CIDR (use replace()).
    */
-  create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void>;
+  create(site: Site, routeTableId: string, cidr: string, tunnel: string, signal?: AbortSignal): Promise<void>;
 }

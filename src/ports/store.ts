@@ -11,6 +11,12 @@ export interface Versioned<T> {
   version: number;
   /** Epoch ms after which the record reads as absent, or null. */
   expiresAt: number | null;
+  /**
+   * The token the record was created with (create's `token`), present only then. Unlike the version, it is
+   * unique per creation: a lease's renew, release and break compare it, so they can never act on the next
+   * holder's record that happens to sit at the same version (the ABA problem).
+   */
+  token?: string;
 }
 
 export interface AuditQuery {
@@ -34,8 +40,11 @@ export interface AuditPage {
 
 export interface Store {
   get<T>(ns: string, key: string): Promise<Versioned<T> | null>;
-  /** Writes only if the key is absent or expired. True when this call created it. */
-  create<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<boolean>;
+  /**
+   * Writes only if the key is absent or expired. True when this call created it. A `token` (random, one per
+   * creation) is stored with the record for extendIfToken/deleteIfToken.
+   */
+  create<T>(ns: string, key: string, value: T, ttlMs?: number, token?: string): Promise<boolean>;
   /** Unconditional write; returns the new version. */
   put<T>(ns: string, key: string, value: T, ttlMs?: number): Promise<number>;
   /**
@@ -52,6 +61,10 @@ export interface Store {
   ): Promise<boolean>;
   /** Deletes (only at expectedVersion when given). True when something was deleted. */
   delete(ns: string, key: string, expectedVersion?: number): Promise<boolean>;
+  /** Moves a live record's expiry to now + ttlMs only while it carries `token` (a lease's renewal). */
+  extendIfToken(ns: string, key: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Deletes a live record only while it carries `token` (a lease's release, or breaking a dead holder's). */
+  deleteIfToken(ns: string, key: string, token: string): Promise<boolean>;
   /** Live records of a namespace, by key. */
   list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>>;
   appendAudit(entry: AuditEntry): Promise<void>;

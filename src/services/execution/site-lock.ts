@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LivenessAddress, ProcessLiveness } from '../../ports/liveness.js';
 import type { Store } from '../../ports/store.js';
 
-/** A held site lock. `version` is the store record's version: renew and release only act while it is unchanged. */
+/**
+ * A held site lock. `token` is random and unique to this acquisition: renew and release act only while the
+ * stored lease still carries it, so they can never touch a later holder's lease.
+ */
 export interface Lease {
   site: string;
   owner: string;
-  version: number;
+  token: string;
   expiresAt: number;
 }
 
@@ -29,11 +33,13 @@ export interface LeaseHolder {
 const NS = 'lock';
 const keyOf = (site: string): string => `site:${site}`;
 /**
- * Versions restart at 1 when a record is re-created, so a version check alone cannot tell our expired lease
- * from the next holder's. Owners are unique (checked on read) and we never write a lease this close to its
- * expiry, which leaves a store round trip of room between the read and the conditional write.
+ * A route writer stops this long before its lease's expiry: room for the last call to land and for clock skew
+ * between processes (another process may see the lease expired that much early). Store writes need no such
+ * margin: they are conditional on the lease's token.
  */
 const SAFETY_MS = 250;
+
+const newToken = (): string => randomBytes(16).toString('hex');
 
 /**
  * One actor per site at a time (failover, redeploy, controller), as a lease in the store.
@@ -80,33 +86,32 @@ export class SiteLock {
       purpose,
       ...(holderAt ? { liveness: holderAt } : {}),
     };
+    const token = newToken();
     const created =
-      (await this.store.create(NS, keyOf(site), value, ttlMs)) ||
-      ((await this.breakIfDead(site)) && (await this.store.create(NS, keyOf(site), value, ttlMs)));
+      (await this.store.create(NS, keyOf(site), value, ttlMs, token)) ||
+      ((await this.breakIfDead(site)) && (await this.store.create(NS, keyOf(site), value, ttlMs, token)));
     if (!created) return null;
-    // Read back for the version and expiry the store actually recorded.
+    // Read back for the expiry the store actually recorded.
     const rec = await this.store.get<LockValue>(NS, keyOf(site));
-    if (!rec || rec.value.owner !== owner) return null;
-    return { site, owner, version: rec.version, expiresAt: rec.expiresAt ?? this.clock.now() + ttlMs };
+    if (rec?.token !== token) return null;
+    return { site, owner, token, expiresAt: rec.expiresAt ?? this.clock.now() + ttlMs };
   }
 
-  /** Extends a lease still held at its version; null when it was lost (expired and taken, or released). */
+  /** Extends a lease still held under its token; null when it was lost (expired, broken, or taken). */
   async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
     const now = this.clock.now();
-    if (lease.expiresAt - now < this.safetyMs) return null;
-    const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
-    if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return null;
-    if (!(await this.store.compareAndSet(NS, keyOf(lease.site), lease.version, rec.value, ttlMs)))
-      return null;
-    return { ...lease, version: lease.version + 1, expiresAt: now + ttlMs };
+    if (!(await this.store.extendIfToken(NS, keyOf(lease.site), lease.token, ttlMs))) return null;
+    return { ...lease, expiresAt: now + ttlMs };
   }
 
-  /** Releases the lease if still held; a lost (or nearly expired) lease is left to expire or to its new holder. */
+  /** Releases the lease if still held under its token; a lost one is left to expire or to its new holder. */
   async release(lease: Lease): Promise<void> {
-    if (lease.expiresAt - this.clock.now() < this.safetyMs) return;
-    const rec = await this.store.get<LockValue>(NS, keyOf(lease.site));
-    if (!rec || rec.version !== lease.version || rec.value.owner !== lease.owner) return;
-    await this.store.delete(NS, keyOf(lease.site), lease.version);
+    await this.store.deleteIfToken(NS, keyOf(lease.site), lease.token);
+  }
+
+  /** True while the store still holds this lease (its token, unexpired): what a route writer checks before a call. */
+  async stillHeld(lease: Lease): Promise<boolean> {
+    return (await this.store.get<LockValue>(NS, keyOf(lease.site)))?.token === lease.token;
   }
 
   /** The live holder of the site's lease; a provably dead holder's lease is broken on the way (and is none). */
@@ -124,8 +129,8 @@ export class SiteLock {
    * provably gone (its host refused the liveness connection, or another instance answers there) has its lease
    * deleted: a dead process issues no further route call, so waiting out its lease would only prolong the
    * outage. An unanswered check (host down, path cut) proves nothing and leaves the lease to expire. The delete
-   * is conditional on the version read, and never this close to the expiry (where the record could be
-   * re-created at the same version by the next holder; see SAFETY_MS).
+   * is conditional on the token read: if the lease was broken or expired and taken meanwhile, the next holder's
+   * lease carries another token and stays.
    */
   async inspect(
     site: string,
@@ -138,9 +143,9 @@ export class SiteLock {
       checkLiveness &&
       this.liveness &&
       at &&
+      rec.token !== undefined &&
       (await this.liveness.check(at)) === 'dead' &&
-      (rec.expiresAt === null || rec.expiresAt - this.clock.now() >= this.safetyMs) &&
-      (await this.store.delete(NS, keyOf(site), rec.version))
+      (await this.store.deleteIfToken(NS, keyOf(site), rec.token))
     ) {
       this.log?.warn(
         { site, owner: rec.value.owner, holder: at },

@@ -156,6 +156,9 @@ export class FailoverExecutor {
       const slots = await this.readSlots(site);
       const todo = slotsToChange(slots, to);
       if (todo.length === 0) throw new Refusal(`${to} is already active on every route of ${site.name}`);
+      // Again under the lock: the target can die between the precheck and the lease (a wait for a broken lease,
+      // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
+      await this.assertTargetHealthy(site, to);
       from = mostCommonTunnel(todo) ?? mostCommonTunnel(before);
       void audit.record('started', {
         from,
@@ -174,11 +177,12 @@ export class FailoverExecutor {
         todo,
         this.concurrency,
         async (slot) => {
-          held.assertHeld();
+          // EC2 takes no fencing token: re-read the lease before each call, and bound the call by it.
+          await held.confirmHeld();
           const key = slotKey(slot);
           touched.set(key, { ...slot, outcome: 'unknown' });
           const t0 = this.clock.now();
-          await pointRoute(this.routeTables, site, slot, to);
+          await pointRoute(this.routeTables, site, slot, to, held.callSignal());
           touched.set(key, { ...slot, outcome: 'applied' });
           void audit.record('routes-changed', {
             routeTableId: slot.routeTableId,
@@ -238,6 +242,15 @@ export class FailoverExecutor {
         );
         return { ok: false, refused: false, reason, changed, rolledBack: 0, durationMs };
       }
+      if (!keeper) {
+        // Failed before the lease was ours (the store could not be reached): no route was touched, and none
+        // may be written without the lease.
+        const durationMs = elapsed();
+        log.error({ err }, 'failover failed before taking the site lease');
+        void audit.record('failed', { reason, changed: 0, rolledBack: 0, durationMs });
+        void audit.progress(`Failover of ${site.name} to ${to} failed: ${reason}.`);
+        return { ok: false, refused: false, reason, changed: 0, rolledBack: 0, durationMs };
+      }
       const back = from ?? to;
       log.error({ err, changed, convergeTo: back }, 'failover failed; converging every route back');
       const held = keeper;
@@ -249,7 +262,11 @@ export class FailoverExecutor {
         read: () => this.readSlots(site),
         audit,
         concurrency: this.concurrency,
-        stop: () => held?.lost ?? false,
+        stop: () => held.lost,
+        beforeWrite: async () => {
+          await held.confirmHeld();
+          return held.callSignal();
+        },
       });
       const durationMs = elapsed();
       const full = rollback.reason ? `${reason}; ${rollback.reason}` : reason;
@@ -290,14 +307,18 @@ export class FailoverExecutor {
     });
     if (slotsToChange(slots, to).length === 0)
       throw new Refusal(`${to} is already active on every route of ${site.name}`);
+    await this.assertTargetHealthy(site, to);
+    const held = await this.lock.heldReason(site.name);
+    if (held) throw new Refusal(held);
+    return slots;
+  }
+
+  private async assertTargetHealthy(site: Site, to: string): Promise<void> {
     const health = await this.checkTarget(site, to).catch((err) => ({
       healthy: false,
       reason: reasonOf(err),
     }));
     if (!health.healthy) throw new Refusal(`${to} is not healthy: ${health.reason}`);
-    const held = await this.lock.heldReason(site.name);
-    if (held) throw new Refusal(held);
-    return slots;
   }
 
   private async readSlots(site: Site): Promise<RouteSlot[]> {

@@ -16,7 +16,8 @@ const ATTEMPTS = 2;
  * Rollback as convergence: every route of the site ends on ONE tunnel, not "undo my list". The set is what a
  * fresh read shows off the target plus every route the run touched (a call whose outcome is unknown may have
  * landed after the read). Each route gets two tries; keeps going past failures and says what is still off.
- * `stop()` ends it early (the run lost its lease: the new holder converges).
+ * `stop()` ends it early (the run lost its lease: the new holder converges). `beforeWrite` runs before each
+ * call (the lease re-check) and gives the signal that bounds it.
  */
 export async function convergeRoutes(props: {
   routeTables: RouteTables;
@@ -27,6 +28,7 @@ export async function convergeRoutes(props: {
   audit: ExecutionAudit;
   concurrency: number;
   stop: () => boolean;
+  beforeWrite: () => Promise<AbortSignal | undefined>;
 }): Promise<{ count: number; reason?: string; stillOff: number }> {
   const { routeTables, site, target, audit } = props;
   const todo = new Map<string, RouteSlot>();
@@ -53,7 +55,7 @@ export async function convergeRoutes(props: {
     async (slot) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await pointRoute(routeTables, site, slot, target);
+          await pointRoute(routeTables, site, slot, target, await props.beforeWrite());
           restored.push({ routeTableId: slot.routeTableId, cidr: slot.cidr, to: target });
           return;
         } catch (err) {

@@ -12,29 +12,31 @@ export const DEFAULT_ROUTE_CONCURRENCY = 4;
 
 /**
  * Points one route at a tunnel: CreateRoute when it was observed missing, ReplaceRoute otherwise, switching to
- * the other call when the table says the observation went stale (created or deleted since).
+ * the other call when the table says the observation went stale (created or deleted since). `signal` bounds
+ * both calls to the run's lease (LeaseKeeper.callSignal).
  */
 export async function pointRoute(
   routeTables: RouteTables,
   site: Site,
   slot: RouteSlot,
   tunnel: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { routeTableId, cidr } = slot;
   if (slot.missing) {
     try {
-      await routeTables.create(site, routeTableId, cidr, tunnel);
+      await routeTables.create(site, routeTableId, cidr, tunnel, signal);
     } catch (err) {
       if (!(err instanceof RouteExistsError)) throw err;
-      await routeTables.replace(site, routeTableId, cidr, tunnel);
+      await routeTables.replace(site, routeTableId, cidr, tunnel, signal);
     }
     return;
   }
   try {
-    await routeTables.replace(site, routeTableId, cidr, tunnel);
+    await routeTables.replace(site, routeTableId, cidr, tunnel, signal);
   } catch (err) {
     if (!(err instanceof RouteMissingError)) throw err;
-    await routeTables.create(site, routeTableId, cidr, tunnel);
+    await routeTables.create(site, routeTableId, cidr, tunnel, signal);
   }
 }
 

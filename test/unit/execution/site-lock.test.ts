@@ -24,7 +24,7 @@ describe('SiteLock', () => {
     expect(lease).toEqual({
       site: 'dc1',
       owner: 'failover:U1:a',
-      version: 1,
+      token: expect.stringMatching(/^[0-9a-f]{32}$/),
       expiresAt: clock.now() + 60_000,
     });
     expect(await store.get('lock', 'site:dc1')).toEqual({
@@ -35,6 +35,7 @@ describe('SiteLock', () => {
       },
       version: 1,
       expiresAt: clock.now() + 60_000,
+      token: lease?.token,
     });
     expect(await lock.holder('dc1')).toEqual({
       owner: 'failover:U1:a',
@@ -68,15 +69,16 @@ describe('SiteLock', () => {
     expect(await lock.acquire('dc1', 'b', 10_000, 'p')).not.toBeNull();
     expect(await lock.acquire('dc1', 'c', 10_000, 'p')).toBeNull();
     clock.advance(10_000);
-    expect(await lock.acquire('dc1', 'c', 10_000, 'p')).toMatchObject({ owner: 'c', version: 1 });
+    expect(await lock.acquire('dc1', 'c', 10_000, 'p')).toMatchObject({ owner: 'c' });
   });
 
   it('renews a held lease and refuses to renew a lost one', async () => {
     const a = (await lock.acquire('dc1', 'a', 10_000, 'p'))!;
     clock.advance(6_000);
     const renewed = await lock.renew(a, 10_000);
-    expect(renewed).toEqual({ ...a, version: 2, expiresAt: clock.now() + 10_000 });
-    expect(await lock.renew(a, 10_000)).toBeNull(); // stale version
+    expect(renewed).toEqual({ ...a, expiresAt: clock.now() + 10_000 });
+    expect(await store.get('lock', 'site:dc1')).toMatchObject({ expiresAt: clock.now() + 10_000 });
+    expect(await lock.renew({ ...a, token: 'f'.repeat(32) }, 10_000)).toBeNull(); // not our token
     clock.advance(10_000);
     expect(await lock.renew(renewed!, 10_000)).toBeNull(); // expired
   });
@@ -85,7 +87,9 @@ describe('SiteLock', () => {
     const a = (await lock.acquire('dc1', 'a', 1_000, 'p'))!;
     clock.advance(1_000);
     const b = (await lock.acquire('dc1', 'b', 60_000, 'p'))!;
-    expect(b.version).toBe(a.version);
+    // Same store version (both records were created at 1); only the token tells them apart.
+    expect((await store.get('lock', 'site:dc1'))?.version).toBe(1);
+    expect(b.token).not.toBe(a.token);
     await lock.release(a);
     expect(await lock.renew(a, 60_000)).toBeNull();
     expect(await lock.holder('dc1')).toMatchObject({ owner: 'b' });

@@ -52,7 +52,14 @@ export class MemoryRouteTables implements RouteTables {
     }
     return out;
   }
-  async replace(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+  async replace(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    signal?.throwIfAborted();
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (!this.routes.has(`${site.name} ${routeTableId} ${cidr}`))
       throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
@@ -60,7 +67,14 @@ export class MemoryRouteTables implements RouteTables {
     this.replaced.push({ routeTableId, cidr, tunnel });
   }
   /** CreateRoute: only a missing route (the executor picks create for routes observed missing). */
-  async create(site: Site, routeTableId: string, cidr: string, tunnel: string): Promise<void> {
+  async create(
+    site: Site,
+    routeTableId: string,
+    cidr: string,
+    tunnel: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    signal?.throwIfAborted();
     const key = `${site.name} ${routeTableId} ${cidr}`;
     if (this.routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));

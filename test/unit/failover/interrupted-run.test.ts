@@ -125,12 +125,12 @@ describe('the next controller run finishes an interrupted run', () => {
     });
     const replace = account.routeTables.replace.bind(account.routeTables);
     let stolen = false;
-    account.routeTables.replace = async (...args) => {
+    account.routeTables.replace = async (s, rtb, cidr, tunnel, signal) => {
       if (!stolen) {
         stolen = true;
         await store.put('lock', `site:${site.name}`, { owner: 'failover:UOTHER:2', purpose: 'x' }, 300);
       }
-      await replace(...args);
+      await replace(s, rtb, cidr, tunnel, signal);
     };
     const first = await executor.execute({
       site,

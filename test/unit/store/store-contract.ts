@@ -126,6 +126,30 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect(await store.get('lock', 'k')).toEqual({ value: { n: 3 }, version: 1, expiresAt: null });
     });
 
+    it('extends and deletes a token record only under its own token, never the next one at the same version', async () => {
+      expect(await store.create('lock', 'site:dc1', { owner: 'a' }, 1000, 'token-a')).toBe(true);
+      expect(await store.get('lock', 'site:dc1')).toMatchObject({ version: 1, token: 'token-a' });
+      h.clock.advance(500);
+      expect(await store.extendIfToken('lock', 'site:dc1', 'token-x', 1000)).toBe(false);
+      expect(await store.extendIfToken('lock', 'site:dc1', 'token-a', 1000)).toBe(true);
+      expect(await store.get('lock', 'site:dc1')).toMatchObject({
+        value: { owner: 'a' },
+        expiresAt: h.clock.now() + 1000,
+        token: 'token-a',
+      });
+      h.clock.advance(1000);
+      // Expired: nothing to extend or delete, and the next holder's record starts at version 1 again.
+      expect(await store.extendIfToken('lock', 'site:dc1', 'token-a', 1000)).toBe(false);
+      expect(await store.deleteIfToken('lock', 'site:dc1', 'token-a')).toBe(false);
+      expect(await store.create('lock', 'site:dc1', { owner: 'b' }, 1000, 'token-b')).toBe(true);
+      expect(await store.get('lock', 'site:dc1')).toMatchObject({ version: 1, token: 'token-b' });
+      expect(await store.deleteIfToken('lock', 'site:dc1', 'token-a')).toBe(false);
+      expect(await store.extendIfToken('lock', 'site:dc1', 'token-a', 1000)).toBe(false);
+      expect(await store.get('lock', 'site:dc1')).toMatchObject({ value: { owner: 'b' }, token: 'token-b' });
+      expect(await store.deleteIfToken('lock', 'site:dc1', 'token-b')).toBe(true);
+      expect(await store.get('lock', 'site:dc1')).toBeNull();
+    });
+
     it('deletes only at the expected version when one is given', async () => {
       await store.create('req', 'r1', { a: 1 });
       await store.compareAndSet('req', 'r1', 1, { a: 2 });
