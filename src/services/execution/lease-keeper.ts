@@ -39,9 +39,7 @@ export class LeaseKeeper {
 
   /** Throws LeaseLost when this run may no longer act on the site (as far as this process knows). */
   assertHeld(): void {
-    if (!this.lostReason && this.remainingMs() <= 0)
-      this.lose('the lease ran out before it could be renewed');
-    if (this.lostReason)
+    if (this.lost)
       throw new LeaseLost(
         `lost the site lock mid-way (${this.lostReason}); the next run converges the routes`,
       );
@@ -74,7 +72,10 @@ export class LeaseKeeper {
     return AbortSignal.any([this.lostSignal.signal, AbortSignal.timeout(Math.max(0, this.remainingMs()))]);
   }
 
+  /** True once a renewal found the lease gone, a re-read found another's, or its time ran out. */
   get lost(): boolean {
+    if (!this.lostReason && this.remainingMs() <= 0)
+      this.lose('the lease ran out before it could be renewed');
     return this.lostReason !== null;
   }
 

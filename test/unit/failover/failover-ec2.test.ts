@@ -4,6 +4,7 @@ import { Ec2RouteTables } from '../../../src/aws/ec2-route-tables.js';
 import { TunnelInstanceResolver } from '../../../src/aws/tunnel-instance-resolver.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
+import { systemClock } from '../../../src/ports/clock.js';
 import type { Store } from '../../../src/ports/store.js';
 import { FailoverExecutor } from '../../../src/services/failover/failover-executor.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
@@ -25,15 +26,17 @@ const dc1 = demoSites()[0]!;
  * EC2 on its wire format (form-encoded query, XML replies) with state: DescribeRouteTables renders the current
  * routes, ReplaceRoute moves one (or answers an EC2 error on chosen calls). Counts every ReplaceRoute.
  */
-function fakeEc2(failReplaceOn: number[] = []) {
+function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0) {
   const routes = new Map<string, string>();
   for (const rtb of dc1.routeTableIds)
     for (const cidr of dc1.onPremCidrs) routes.set(`${rtb} ${cidr}`, PRIMARY_ENI);
   const replaces: FormBody[] = [];
+  const replaceTimes: number[] = [];
   const actions: string[] = [];
   nock('https://ec2.us-east-1.amazonaws.com')
     .persist()
     .post('/')
+    .delay(replyDelayMs)
     .reply((_uri, body) => {
       const form = Object.fromEntries(new URLSearchParams(body as string)) as FormBody;
       const xml = { 'Content-Type': 'text/xml;charset=UTF-8' };
@@ -61,6 +64,7 @@ function fakeEc2(failReplaceOn: number[] = []) {
           ];
         case 'ReplaceRoute': {
           replaces.push(form);
+          replaceTimes.push(Date.now());
           if (failReplaceOn.includes(replaces.length)) {
             return [400, ec2Error('RequestLimitExceeded', 'Request limit exceeded.'), xml];
           }
@@ -71,7 +75,7 @@ function fakeEc2(failReplaceOn: number[] = []) {
           return [400, ec2Error('InvalidAction', `unexpected ${form.Action}`), xml];
       }
     });
-  return { routes, replaces, actions };
+  return { routes, replaces, replaceTimes, actions };
 }
 
 describe('FailoverExecutor over the EC2 route tables adapter', () => {
@@ -148,5 +152,87 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
       'rolled-back',
       'failed',
     ]);
+  });
+
+  // Issue 22 item 11, failure: the target tunnel dies between the precheck and the lease (e.g. while the run
+  // waited out a broken holder's lease). The run re-checks it under the lease and changes nothing.
+  it('re-checks the target after taking the lease and refuses, changing nothing, when it died meanwhile', async () => {
+    const ec2 = fakeEc2();
+    const checks: boolean[] = [];
+    const clients = fakeClients();
+    const run = new FailoverExecutor({
+      store,
+      routeTables: new Ec2RouteTables({
+        clients,
+        resolver: new TunnelInstanceResolver({ clients, clock }),
+        log: silentLogger(),
+      }),
+      clock,
+      log: silentLogger(),
+      checkTarget: async () => {
+        const healthy = checks.length === 0;
+        checks.push(healthy);
+        return healthy ? { healthy, reason: 'ok' } : { healthy, reason: 'probe loss 100%' };
+      },
+    });
+    const result = await run.execute(plan);
+    expect(result).toMatchObject({ ok: false, refused: true, changed: 0 });
+    if (!result.ok) expect(result.reason).toBe('secondary is not healthy: probe loss 100%');
+    expect(checks).toEqual([true, false]);
+    expect(ec2.replaces).toHaveLength(0);
+    expect(await store.get('lock', 'site:dc1')).toBeNull();
+  });
+
+  // Issue 22 item 11, failure: the store stops answering renewals while EC2 throttles, so the lease runs out
+  // with a ReplaceRoute in flight. Neither that call nor an SDK retry of it may go out after the lease's expiry.
+  it('sends no ReplaceRoute, nor an SDK retry of one, after the lease has run out', async () => {
+    const realStore = new SqliteStore({ path: ':memory:' });
+    let leaseExpiresAt = Number.POSITIVE_INFINITY;
+    const hiccup = new Proxy(realStore, {
+      get(target, prop, receiver) {
+        if (prop === 'extendIfToken')
+          return async () => {
+            throw new Error('store timeout');
+          };
+        if (prop === 'create')
+          return async (ns: string, key: string, value: unknown, ttlMs?: number, token?: string) => {
+            const created = await target.create(ns, key, value, ttlMs, token);
+            if (created && ns === 'lock') leaseExpiresAt = Date.now() + (ttlMs ?? 0);
+            return created;
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Store;
+    // Every ReplaceRoute is throttled after 400 ms: the SDK (5 attempts, as a caller could configure) keeps
+    // retrying well past the 1 s lease unless the run's lease bounds it.
+    const ec2 = fakeEc2([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 400);
+    const clients = fakeClients({ maxAttempts: 5 });
+    const run = new FailoverExecutor({
+      store: hiccup,
+      routeTables: new Ec2RouteTables({
+        clients,
+        resolver: new TunnelInstanceResolver({ clients, clock: systemClock }),
+        log: silentLogger(),
+      }),
+      clock: systemClock,
+      log: silentLogger(),
+      checkTarget: async () => ({ healthy: true, reason: 'ok' }),
+      lockTtlMs: 1000,
+      leaseRenewEveryMs: 100,
+      concurrency: 1,
+    });
+    try {
+      const result = await run.execute(plan);
+      expect(result).toMatchObject({ ok: false, refused: false, rolledBack: 0 });
+      expect(ec2.replaces.length).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...ec2.replaceTimes)).toBeLessThan(leaseExpiresAt);
+      // Nothing goes out later either (a late retry would show up here).
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(Math.max(...ec2.replaceTimes)).toBeLessThan(leaseExpiresAt);
+    } finally {
+      clients.destroy();
+      await realStore.close();
+    }
   });
 });
