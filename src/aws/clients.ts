@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -68,6 +69,15 @@ export class AwsClients {
 
   secretsManager(region: string): SecretsManagerClient {
     return this.cached('secretsmanager', region, (c) => new SecretsManagerClient(c));
+  }
+
+  s3(region: string): S3Client {
+    // An endpoint override (moto) has no per-bucket host names: address buckets by path there.
+    return this.cached(
+      's3',
+      region,
+      (c) => new S3Client({ ...c, forcePathStyle: Boolean(this.options.endpoint) }),
+    );
   }
 
   /** Closes every client's sockets (keep-alive agents would otherwise hold the process open). */
