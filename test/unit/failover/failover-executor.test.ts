@@ -371,14 +371,15 @@ describe('FailoverExecutor', () => {
       executor({ store: realStore, clock: systemClock, ...over });
 
     it('renews the lease on a timer while a run outlasts it, so the run is never unheld', async () => {
-      // 4 routes one at a time x 150 ms = 600 ms against a 400 ms lease: without the timer it runs out.
-      routes.latencyMs = 150;
+      // 4 routes one at a time x 900 ms = 3.6 s against a 2 s lease: without the timer it runs out. (At 400 ms
+      // against 150 ms a call, a loaded CI machine made the renewals late enough to lose the lease.)
+      routes.latencyMs = 900;
       const versions: number[] = [];
       routes.beforeWrite = async () => {
         const rec = await realStore.get('lock', 'site:dc1');
         versions.push(rec?.version ?? 0);
       };
-      const result = await realExecutor({ lockTtlMs: 400, concurrency: 1 }).execute(plan());
+      const result = await realExecutor({ lockTtlMs: 2000, concurrency: 1 }).execute(plan());
       expect(result).toMatchObject({ ok: true, changed: 4 });
       expect(versions.every((v) => v >= 1)).toBe(true); // live before every call
       expect(versions.at(-1)).toBeGreaterThan(versions[0]!); // renewed in between, by the timer
