@@ -30,6 +30,7 @@ export interface PkiArgs {
   remotes: string[];
   port?: number;
   image?: string;
+  alsoTrust?: string;
 }
 
 /** Which command needs the CA's private key: the rest run where the CA key is not. */
@@ -75,6 +76,8 @@ Options:
   --pki-dir DIR    Where the PKI is (default: $TUNNELOPS_PKI_DIR, else $TUNNELOPS_DATA_DIR/pki, else .data/pki).
   --ca-key FILE    The CA key when it is kept elsewhere (offline medium); default <pki-dir>/<site>/ca.key.
   --topology FILE  The topology that names each site's tunnels (default: $TUNNELOPS_TOPOLOGY, else tunnels.yml).
+  --also-trust DIR publish, bundle: during a CA rollover, also trust the same site's CA (and its CRL) from
+                   the PKI directory DIR (README, PKI: CA rollover).
   -h, --help       This text.
 
 Files: <pki-dir>/<site>/{ca.crt, ca.key, crl.pem, state.json, issued/<serial>.crt,
@@ -138,6 +141,7 @@ export function parsePkiArgs(argv: readonly string[]): PkiArgs {
     remotes: v.remote ?? [],
     port: intOption('port', v.port, 65535),
     ...(v.image ? { image: v.image } : {}),
+    ...(v['also-trust'] ? { alsoTrust: v['also-trust'] } : {}),
   };
 }
 
@@ -167,6 +171,7 @@ function parse(argv: readonly string[]) {
       remote: { type: 'string', multiple: true },
       port: { type: 'string' },
       image: { type: 'string' },
+      'also-trust': { type: 'string' },
     },
   });
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { AwsClients } from '../aws/clients.js';
 import { loadTopology } from '../config/load-topology.js';
 import type { CertEntry } from '../domain/cert-expiry.js';
@@ -80,7 +81,12 @@ export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
         : undefined;
       try {
         const target = publishTarget(args, io.env, clients);
-        const written = await publishSite(dir, args.tunnels.length ? args.tunnels : undefined, target);
+        const written = await publishSite(
+          dir,
+          args.tunnels.length ? args.tunnels : undefined,
+          target,
+          alsoTrust(args, dir.site),
+        );
         for (const w of written) io.out(`published ${w}`);
       } finally {
         clients?.destroy();
@@ -95,6 +101,7 @@ export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
         out: args.out,
         ...(args.port ? { port: args.port } : {}),
         ...(args.image ? { image: args.image } : {}),
+        ...(args.alsoTrust ? { alsoTrust: alsoTrust(args, dir.site) } : {}),
       });
       for (const w of written)
         io.out(`wrote ${w}/ (copy it to that tunnel's on-prem host only; see its README.md)`);
@@ -103,6 +110,11 @@ export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
     default:
       throw new UsageError(`unknown command ${args.command}`);
   }
+}
+
+/** The other PKI's same site, for a CA rollover. */
+function alsoTrust(args: PkiArgs, site: string): SiteDir | undefined {
+  return args.alsoTrust ? new SiteDir(resolve(args.alsoTrust), site) : undefined;
 }
 
 /** --tunnel as given, else every tunnel the topology lists for the site. */

@@ -6,6 +6,7 @@ import { BadRequestError } from '../domain/errors.js';
 import { clientCn, serverCn } from './names.js';
 import { currentRecord } from './pki-state.js';
 import { readBounded, type SiteDir, writePublic, writeSecret } from './site-dir.js';
+import { trustFiles } from './trust.js';
 
 const CLIENT_TEMPLATE = fileURLToPath(new URL('../../images/openvpn-client/client.conf', import.meta.url));
 const HOST = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
@@ -16,6 +17,8 @@ export interface BundleOptions {
   out: string;
   port?: number;
   image?: string;
+  /** The other CA during a rollover: its certificate joins ca.crt. */
+  alsoTrust?: SiteDir;
 }
 
 /** `--remote primary=203.0.113.10` -> ['primary', '203.0.113.10'], refusing anything but a host name or address. */
@@ -46,7 +49,7 @@ export async function writeBundle(dir: SiteDir, options: BundleOptions): Promise
     throw new BadRequestError(
       `every tunnel needs its server's address: add ${missing.map((t) => `--remote ${t}=<PublicIp-${t}>`).join(' ')}`,
     );
-  const ca = await readBounded(dir.caCrt, 256 * 1024);
+  const { ca } = await trustFiles(dir, options.alsoTrust);
   const written: string[] = [];
   for (const tunnel of tunnels) {
     if (!currentRecord(state, tunnel, 'client'))

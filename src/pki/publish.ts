@@ -2,10 +2,10 @@ import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BadRequestError } from '../domain/errors.js';
-import { certPem } from './certificates.js';
 import { certPrefix, SECRET_FILES } from './names.js';
 import { currentRecord } from './pki-state.js';
 import { readBounded, type SiteDir, writePublic, writeSecret } from './site-dir.js';
+import { trustFiles } from './trust.js';
 import * as x509 from './x509.js';
 
 /** Where a server's files go: the site's certificate bucket, or a directory (tests, air-gapped copies). */
@@ -64,23 +64,24 @@ export const PUBLISHED_FILES = ['tls-crypt.key', 'server.key', 'server.crt', 'ca
 /**
  * Publishes each tunnel's server set to `<site>/<tunnel>/`. Checks first, for every tunnel, that the server
  * certificate is current, signed by the CA and matches its key, so nothing is published when one is wrong.
- * Needs no CA key. Returns the keys written.
+ * Needs no CA key. With `alsoTrust` (a CA rollover) ca.crt and crl.pem carry both CAs. Returns the keys written.
  */
 export async function publishSite(
   dir: SiteDir,
   tunnels: readonly string[] | undefined,
   target: PublishTarget,
+  alsoTrust?: SiteDir,
 ): Promise<string[]> {
   const state = await dir.readState();
   const ca = await dir.readCa();
-  const crlText = (await dir.readCrl()) ? await readBounded(dir.crl, 256 * 1024) : undefined;
-  if (!crlText)
+  if (!(await dir.readCrl()))
     throw new BadRequestError(`site "${dir.site}" has no CRL: run \`npm run pki -- crl ${dir.site}\``);
   const names = tunnels ?? [...new Set(state.certs.filter((c) => c.role === 'server').map((c) => c.tunnel))];
   if (names.length === 0)
     throw new BadRequestError(
       `site "${dir.site}" has no server certificate: run \`npm run pki -- issue ${dir.site}\``,
     );
+  const trust = await trustFiles(dir, alsoTrust);
   const sets: { tunnel: string; files: Record<string, string> }[] = [];
   for (const tunnel of names) {
     const record = currentRecord(state, tunnel, 'server');
@@ -109,8 +110,8 @@ export async function publishSite(
         'tls-crypt.key': await readBounded(dir.tlsCrypt(tunnel), 8 * 1024),
         'server.key': keyPem,
         'server.crt': serverPem,
-        'ca.crt': certPem(ca),
-        'crl.pem': crlText,
+        'ca.crt': trust.ca,
+        'crl.pem': trust.crl,
       },
     });
   }

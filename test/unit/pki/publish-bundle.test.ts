@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parsePkiArgs, UsageError } from '../../../src/cli/pki-args.js';
 import { Authority } from '../../../src/pki/authority.js';
@@ -8,6 +10,7 @@ import { parseRemote, writeBundle } from '../../../src/pki/bundle.js';
 import { DirTarget, PUBLISHED_FILES, publishSite } from '../../../src/pki/publish.js';
 import { SiteDir } from '../../../src/pki/site-dir.js';
 
+const run = promisify(execFile);
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
 describe('publish and the on-prem bundle', () => {
@@ -45,6 +48,24 @@ describe('publish and the on-prem bundle', () => {
     }
     // A server never gets the client's key nor another tunnel's files.
     expect(written.some((w) => w.includes('client'))).toBe(false);
+  });
+
+  it('during a CA rollover trusts both CAs with both CRLs: a certificate of either verifies, CRL checked', async () => {
+    const next = new SiteDir(join(root, 'pki-next'), 'dc1');
+    await new Authority(next).init();
+    await new Authority(next).issue(['primary']);
+    const out = join(root, 'bucket-rollover');
+    await publishSite(next, ['primary'], new DirTarget(out), dir);
+    const ca = join(out, 'dc1', 'primary', 'ca.crt');
+    const crl = join(out, 'dc1', 'primary', 'crl.pem');
+    expect((await readFile(ca, 'utf8')).match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    for (const cert of [next.cert('primary', 'client'), dir.cert('primary', 'client')]) {
+      const r = await run('openssl', ['verify', '-crl_check', '-CAfile', ca, '-CRLfile', crl, cert]);
+      expect(r.stdout).toBe(`${cert}: OK\n`);
+    }
+    const onprem = join(root, 'onprem-rollover');
+    await writeBundle(next, { remotes: new Map([['primary', '198.51.100.7']]), out: onprem, alsoTrust: dir });
+    expect(await readFile(join(onprem, 'primary', 'ca.crt'), 'utf8')).toBe(await readFile(ca, 'utf8'));
   });
 
   it('publishes nothing when one server certificate is not from the CA', async () => {
