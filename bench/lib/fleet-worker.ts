@@ -56,14 +56,14 @@ const downAzs = new Set<string>();
 const stops: Array<() => Promise<void>> = [];
 let store: SqliteStore | undefined;
 
-function ec2Account(topology: Topology, awsUrl: string) {
+function ec2Account(topology: Topology, awsUrl: string, db: SqliteStore) {
   const env = loadEnv({ AWS_ENDPOINT_URL: awsUrl, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId });
   // Its own clients, as every monitor (and every Lambda) has its own: own connections, own SDK retry quota.
   const clients = new AwsClients({ endpoint: awsUrl, credentials: FAKE_CREDENTIALS });
   stops.push(async () => clients.destroy());
   return {
     env,
-    account: createAwsAccount({ env, topology, clock: systemClock, log: silentLogger(), clients }),
+    account: createAwsAccount({ env, topology, clock: systemClock, log: silentLogger(), clients, store: db }),
   };
 }
 
@@ -82,7 +82,7 @@ function startMonitors(
       const peerTunnel = site.tunnels.find((t) => t.name !== tunnel.name)!.name;
       const ownAz = azOf(topology, site.name, tunnel.name);
       const peerAz = azOf(topology, site.name, peerTunnel);
-      const { env, account } = ec2Account(topology, awsUrl);
+      const { env, account } = ec2Account(topology, awsUrl, db);
       const controller = createFailoverController({
         env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
         topology,
@@ -146,7 +146,7 @@ function startBackstop(
 ) {
   const controllers = sites.map((name) => {
     const only = siteOnly(topology, name)!;
-    const { env, account } = ec2Account(only, awsUrl);
+    const { env, account } = ec2Account(only, awsUrl, db);
     return createFailoverController({
       env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
       topology: only,

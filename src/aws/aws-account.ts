@@ -3,9 +3,11 @@ import type { Topology } from '../config/topology-schema.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
 import { AwsClients, type AwsClientsOptions } from './clients.js';
 import { CloudWatchMetrics } from './cloudwatch-metrics.js';
 import { Ec2Instances } from './ec2-instances.js';
+import { parseBudgetSpec, type RequestBudget, StoreRequestBudget } from './ec2-request-budget.js';
 import { Ec2RouteTables } from './ec2-route-tables.js';
 import { EcsTasks } from './ecs-tasks.js';
 import { MetricBatch } from './metric-batch.js';
@@ -19,6 +21,8 @@ export interface AwsAccountProps {
   /** Tests and the bench pass a prepared factory (fake credentials, endpoint, retries). */
   clients?: AwsClients;
   clientOptions?: AwsClientsOptions;
+  /** With it, EC2 calls draw from the request budget shared through it (one per account, region and API). */
+  store?: Store;
 }
 
 /**
@@ -34,10 +38,18 @@ export function createAwsAccount(props: AwsAccountProps): Account {
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
       ...props.clientOptions,
     });
-  const resolver = new TunnelInstanceResolver({ clients, clock });
+  const budget: RequestBudget | undefined = props.store
+    ? new StoreRequestBudget({
+        store: props.store,
+        clock,
+        log,
+        bucketOf: parseBudgetSpec(env.TUNNELOPS_EC2_BUDGET),
+      })
+    : undefined;
+  const resolver = new TunnelInstanceResolver({ clients, clock, ...(budget ? { budget } : {}) });
   const metricBatch = new MetricBatch({ clients, clock });
   return {
-    routeTables: new Ec2RouteTables({ clients, resolver, log }),
+    routeTables: new Ec2RouteTables({ clients, resolver, log, ...(budget ? { budget } : {}) }),
     instances: new Ec2Instances({ resolver }),
     tasks: new EcsTasks({ clients, log, metrics: metricBatch }),
     metrics: new CloudWatchMetrics({ clients, clock, log, batch: metricBatch }),

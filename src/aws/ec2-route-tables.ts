@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
+import type { RequestBudget } from './ec2-request-budget.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
@@ -22,9 +23,22 @@ export interface Ec2RouteTablesProps {
   clients: AwsClients;
   resolver: TunnelInstanceResolver;
   log: Logger;
-  /** Client-side limit on ReplaceRoute/CreateRoute per region (default: see TokenBucket). */
+  /** Client-side limit on ReplaceRoute/CreateRoute per region (default: see TokenBucket); unused with a budget. */
   mutationBucket?: () => TokenBucket;
+  /**
+   * The account's EC2 request budget shared through the store: every call waits its turn in it, and a call
+   * EC2 still throttles (another caller in the account) waits for a fresh turn and goes again, never failing.
+   */
+  budget?: RequestBudget;
+  /** A mutating call still throttled after this long fails (default 5 min: the run has long been waited out). */
+  throttleGiveUpMs?: number;
 }
+
+/** EC2's answer when an API's bucket is empty (the SDK has already retried it). */
+export const isThrottled = (err: unknown): boolean => {
+  const e = err as { name?: string; Code?: string };
+  return /^(RequestLimitExceeded|Throttling|ThrottlingException)$/.test(e.Code ?? e.name ?? '');
+};
 
 /** EC2's answers for "no such route" (ReplaceRoute) and "route exists" (CreateRoute). */
 function routeConflict(err: unknown, what: string): Error {
@@ -114,18 +128,37 @@ export class Ec2RouteTables implements RouteTables {
     assertSiteRoute(site, routeTableId, cidr);
     const eni = await this.eniOf(site, tunnel);
     const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, NetworkInterfaceId: eni };
-    await this.bucket(site.region).take();
-    // The lease may have run out while we waited for a token: then the call must not go out at all.
-    signal?.throwIfAborted();
-    try {
-      // The signal also ends the SDK's retries: none goes out once the run's lease is near its end.
-      await this.props.clients
-        .ec2(site.region)
-        .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input), {
-          ...(signal ? { abortSignal: signal } : {}),
-        });
-    } catch (err) {
-      throw routeConflict(err, `${kind} ${cidr} in ${routeTableId}`);
+    const api = kind === 'replace' ? 'ReplaceRoute' : 'CreateRoute';
+    const started = Date.now();
+    for (let throttled = 0; ; throttled++) {
+      if (this.props.budget) await this.props.budget.take(site.region, api);
+      else await this.bucket(site.region).take();
+      // The lease may have run out while we waited for a turn: then the call must not go out at all.
+      signal?.throwIfAborted();
+      try {
+        // The signal also ends the SDK's retries: none goes out once the run's lease is near its end.
+        await this.props.clients
+          .ec2(site.region)
+          .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input), {
+            ...(signal ? { abortSignal: signal } : {}),
+          });
+        break;
+      } catch (err) {
+        // Throttled: nothing was changed, so it is waited out (a fresh turn in the budget), not a failure
+        // that would roll the run back and spend more calls.
+        if (
+          isThrottled(err) &&
+          !signal?.aborted &&
+          Date.now() - started < (this.props.throttleGiveUpMs ?? 300_000)
+        ) {
+          this.props.log.warn(
+            { site: site.name, routeTableId, cidr, api, throttled: throttled + 1 },
+            `${api} throttled; waiting for a turn`,
+          );
+          continue;
+        }
+        throw routeConflict(err, `${kind} ${cidr} in ${routeTableId}`);
+      }
     }
     this.props.log.info(
       { site: site.name, routeTableId, cidr, tunnel, eni },
@@ -164,6 +197,22 @@ export class Ec2RouteTables implements RouteTables {
     return b;
   }
 
+  /**
+   * A read in its turn of the budget; with a budget, a throttled read waits for another turn (up to 30 s) rather
+   * than failing: a failed read after the routes moved would make the run roll back what it just did.
+   */
+  private async throttledRead<T>(region: string, api: string, call: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      await this.props.budget?.take(region, api);
+      try {
+        return await call();
+      } catch (err) {
+        if (!this.props.budget || !isThrottled(err) || Date.now() - started > 30_000) throw err;
+      }
+    }
+  }
+
   private async describeTables(region: string, sites: readonly Site[]): Promise<Map<string, RouteTable>> {
     const ids = [...new Set(sites.flatMap((s) => s.routeTableIds))].sort();
     const tables = new Map<string, RouteTable>();
@@ -172,8 +221,10 @@ export class Ec2RouteTables implements RouteTables {
     const describe = async (Values: string[]) => {
       let NextToken: string | undefined;
       do {
-        const page = await ec2.send(
-          new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values }], NextToken }),
+        const page = await this.throttledRead(region, 'DescribeRouteTables', () =>
+          ec2.send(
+            new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values }], NextToken }),
+          ),
         );
         for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t);
         NextToken = page.NextToken;

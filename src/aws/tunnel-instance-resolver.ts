@@ -5,6 +5,7 @@ import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
+import type { RequestBudget } from './ec2-request-budget.js';
 
 /** The EC2 instance hosting a tunnel's server, with the ENIs a route may point at. */
 export interface TunnelInstance {
@@ -27,6 +28,8 @@ export interface TunnelInstanceResolverProps {
   clock: Clock;
   /** Route tables, instances and route replacement share one lookup for this long. */
   ttlMs?: number;
+  /** The account's shared EC2 request budget (DescribeInstances has a bucket of its own). */
+  budget?: RequestBudget;
 }
 
 /** Instances are matched by one filter per call: `tag:<key>` with every value, or `instance-id`. */
@@ -109,6 +112,7 @@ export class TunnelInstanceResolver {
     const instances: Instance[] = [];
     let NextToken: string | undefined;
     do {
+      await this.props.budget?.take(region, 'DescribeInstances');
       const page = await ec2.send(new DescribeInstancesCommand({ Filters: [filter], NextToken }));
       for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
       NextToken = page.NextToken;

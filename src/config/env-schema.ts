@@ -34,6 +34,11 @@ export const envSchema = z.object({
   TUNNELOPS_SNS_TOPIC_ARNS: optionalString,
   /** SQS queue (SNS -> SQS) the bot long-polls for alarms, so none is lost while it restarts. */
   TUNNELOPS_ALARM_QUEUE_URL: optionalString,
+  /**
+   * EC2 request budget shared through the store, per API: "mutating=200/5,nonMutating=100/20" (AWS's
+   * defaults; set what AWS granted after a limit increase). See src/aws/ec2-request-budget.ts.
+   */
+  TUNNELOPS_EC2_BUDGET: optionalString,
   /** The one site a failover controller Lambda evaluates (each site has its own controller). */
   TUNNELOPS_SITE: optionalString,
   /** Channel for alarms that map to no site (default: the first site's channel). */

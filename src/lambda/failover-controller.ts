@@ -70,7 +70,8 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
     ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
     : env.SLACK_BOT_TOKEN;
   const store = await createStore(env, clock, clients);
-  const account = createAwsAccount({ env, topology, clock, log, clients });
+  // The store carries the account's EC2 request budget, shared with the monitors' fast paths.
+  const account = createAwsAccount({ env, topology, clock, log, clients, store });
   const controller = createFailoverController({
     env: { ...env, SLACK_BOT_TOKEN: botToken },
     topology,

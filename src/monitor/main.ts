@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../log.js';
 import { startLivenessListener, tcpLiveness } from '../net/tcp-liveness.js';
 import type { Account } from '../ports/account.js';
 import { systemClock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
 import { createMonitor } from './create-monitor.js';
 import { loadMonitorConfig, type MonitorConfig } from './monitor-config.js';
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
       ? new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {})
       : undefined;
   const store = await createStore(env, systemClock, clients);
-  const account = routeAccount({ env, config, topology, log, clients });
+  const account = routeAccount({ env, config, topology, log, clients, store });
   // In AWS the fast path reads the Slack token from Secrets Manager, as the backstop Lambda does.
   const region = findSite(topology, config.site)?.region ?? env.AWS_REGION;
   const botToken =
@@ -128,9 +129,11 @@ function routeAccount(deps: {
   topology: Topology;
   log: Logger;
   clients: AwsClients | undefined;
+  store: Store;
 }): Pick<Account, 'routeTables' | 'tasks'> | undefined {
-  const { env, config, topology, log, clients } = deps;
-  if (clients) return createAwsAccount({ env, topology, clock: systemClock, log, clients });
+  const { env, config, topology, log, clients, store } = deps;
+  // The store carries the account's EC2 request budget, shared with every other monitor and the backstop.
+  if (clients) return createAwsAccount({ env, topology, clock: systemClock, log, clients, store });
   if (config.netnsRoutes) return { routeTables: new NetnsRouteTables(config.netnsRoutes), tasks: noTasks };
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
+import type { RequestBudget } from '../../../src/aws/ec2-request-budget.js';
 import { Ec2RouteTables } from '../../../src/aws/ec2-route-tables.js';
 import { TunnelInstanceResolver } from '../../../src/aws/tunnel-instance-resolver.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
@@ -26,7 +27,7 @@ const dc1 = demoSites()[0]!;
  * EC2 on its wire format (form-encoded query, XML replies) with state: DescribeRouteTables renders the current
  * routes, ReplaceRoute moves one (or answers an EC2 error on chosen calls). Counts every ReplaceRoute.
  */
-function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0) {
+function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0, code = 'UnauthorizedOperation') {
   const routes = new Map<string, string>();
   for (const rtb of dc1.routeTableIds)
     for (const cidr of dc1.onPremCidrs) routes.set(`${rtb} ${cidr}`, PRIMARY_ENI);
@@ -66,7 +67,9 @@ function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0) {
           replaces.push(form);
           replaceTimes.push(Date.now());
           if (failReplaceOn.includes(replaces.length)) {
-            return [400, ec2Error('RequestLimitExceeded', 'Request limit exceeded.'), xml];
+            return code === 'RequestLimitExceeded'
+              ? [503, ec2Error(code, 'Request limit exceeded.'), xml]
+              : [403, ec2Error(code, 'You are not authorized to perform this operation.'), xml];
           }
           routes.set(`${form.RouteTableId} ${form.DestinationCidrBlock}`, form.NetworkInterfaceId!);
           return [200, fixture('ec2/replace-route.xml'), xml];
@@ -82,12 +85,17 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
   let clock: ManualClock;
   let store: Store;
 
-  const executor = () => {
+  const executor = (budget?: RequestBudget) => {
     const clients = fakeClients();
     const resolver = new TunnelInstanceResolver({ clients, clock });
     return new FailoverExecutor({
       store,
-      routeTables: new Ec2RouteTables({ clients, resolver, log: silentLogger() }),
+      routeTables: new Ec2RouteTables({
+        clients,
+        resolver,
+        log: silentLogger(),
+        ...(budget ? { budget } : {}),
+      }),
       clock,
       log: silentLogger(),
       checkTarget: async () => ({ healthy: true, reason: 'ok' }),
@@ -127,6 +135,24 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     );
   });
 
+  // EC2 throttles (RequestLimitExceeded): nothing changed, so the call waits for another turn in the account's
+  // budget and goes again. Never a failure, never a rollback that would spend 4 more calls.
+  it('waits out a throttled ReplaceRoute in the budget instead of failing and rolling back', async () => {
+    const ec2 = fakeEc2([2, 3, 5], 0, 'RequestLimitExceeded');
+    const turns: string[] = [];
+    const result = await executor({ take: async (_region, api) => void turns.push(api) }).execute(plan);
+    expect(result).toMatchObject({ ok: true, from: 'primary', to: 'secondary', changed: 4 });
+    expect(ec2.replaces).toHaveLength(7);
+    expect(ec2.replaces.every((f) => f.NetworkInterfaceId === SECONDARY_ENI)).toBe(true);
+    expect([...ec2.routes.values()].every((eni) => eni === SECONDARY_ENI)).toBe(true);
+    // Every call, the repeated ones too, took its turn in the budget.
+    expect(turns.filter((t) => t === 'ReplaceRoute')).toHaveLength(7);
+    const events = (await store.listAudit({ site: 'dc1' })).map((e) => e.event);
+    expect(events).not.toContain('rolled-back');
+    expect(events).not.toContain('failed');
+    expect(events.at(-1)).toBe('succeeded');
+  });
+
   // The 4 ReplaceRoutes go out together (bounded concurrency), so 3 land before the 3rd is refused. Rollback
   // converges every route the run touched back onto the primary ENI, the refused one too (an error may hide an
   // applied call), so the site is never left split.
@@ -134,7 +160,7 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     const ec2 = fakeEc2([3]);
     const result = await executor().execute(plan);
     expect(result).toMatchObject({ ok: false, refused: false, changed: 4, rolledBack: 4 });
-    if (!result.ok) expect(result.reason).toMatch(/RequestLimitExceeded|throttled/);
+    if (!result.ok) expect(result.reason).toMatch(/access denied \(UnauthorizedOperation\)/);
     expect(ec2.replaces).toHaveLength(8);
     expect(ec2.replaces.slice(4).map((f) => f.NetworkInterfaceId)).toEqual([
       PRIMARY_ENI,
@@ -206,7 +232,7 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     }) as Store;
     // Every ReplaceRoute is throttled after 400 ms: the SDK (5 attempts, as a caller could configure) keeps
     // retrying well past the 1 s lease unless the run's lease bounds it.
-    const ec2 = fakeEc2([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 400);
+    const ec2 = fakeEc2([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 400, 'RequestLimitExceeded');
     const clients = fakeClients({ maxAttempts: 5 });
     const run = new FailoverExecutor({
       store: hiccup,

@@ -1,0 +1,141 @@
+import { ConfigError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import { withTimeout } from '../with-timeout.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** A token bucket as EC2 documents them: at most `size` tokens, `refillPerSecond` added back each second. */
+export interface BucketSize {
+  size: number;
+  refillPerSecond: number;
+}
+
+/**
+ * EC2 throttles each API with its own bucket per account and region ("Request throttling for the Amazon EC2
+ * API"): mutating actions (ReplaceRoute, CreateRoute) 200 tokens refilled at 5 per second, non-mutating
+ * (DescribeRouteTables, DescribeInstances) 100 at 20 per second. The budget spends the same figures, so the
+ * fleet uses the whole bucket and no more; an account AWS raised sets TUNNELOPS_EC2_BUDGET.
+ */
+export const EC2_BUCKETS: { mutating: BucketSize; nonMutating: BucketSize } = {
+  mutating: { size: 200, refillPerSecond: 5 },
+  nonMutating: { size: 100, refillPerSecond: 20 },
+};
+
+/** Waits until the account's bucket for an API has room for `tokens` calls of this process. */
+export interface RequestBudget {
+  take(region: string, api: string, tokens?: number): Promise<void>;
+}
+
+const NS = 'ec2-budget';
+/** A reservation is one read and one conditional write; this many tries before pacing locally instead. */
+const MAX_TRIES = 25;
+
+interface BudgetRecord {
+  /** GCRA's theoretical arrival time: when the bucket would be full again, epoch ms. */
+  tat: number;
+}
+
+/**
+ * One request budget per account, region and API, shared by every process through the store: the fast path
+ * of every monitor, the backstop and the bot draw from the same bucket, so an AZ outage spends EC2's bucket at
+ * its rate instead of every process draining it at once and retrying into RequestLimitExceeded.
+ *
+ * A reservation (GCRA, the generic cell rate algorithm) is one compare-and-set of one record: the caller learns
+ * at once when its calls may go and sleeps until then. Reservations are granted in the order they reach the
+ * store, so a site that asked first is served first, and a site reserves all its calls at once, so its routes
+ * move together (fair across sites, no site starved by others' retries).
+ *
+ * The store sits in front of route changes here, so it must never stop them: a store that errs or takes longer
+ * than `storeTimeoutMs` makes this process pace itself with a local bucket of the same size instead.
+ */
+export class StoreRequestBudget implements RequestBudget {
+  private readonly local = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly props: {
+      store: Store;
+      clock: Clock;
+      log: Logger;
+      bucketOf?: (api: string) => BucketSize;
+      storeTimeoutMs?: number;
+      /** Sleeps until a reservation's time (tests pass a fake). */
+      sleep?: (ms: number) => Promise<void>;
+    },
+  ) {}
+
+  async take(region: string, api: string, tokens = 1): Promise<void> {
+    const bucket = this.bucketOf(api);
+    let waitMs: number;
+    try {
+      waitMs = await withTimeout(
+        this.reserve(`${region}:${api}`, bucket, tokens),
+        this.props.storeTimeoutMs ?? 1000,
+        'EC2 request budget',
+      );
+    } catch (err) {
+      this.props.log.warn({ err, region, api }, 'EC2 request budget unavailable; pacing this process alone');
+      const local = this.localBucket(`${region}:${api}`, bucket);
+      for (let i = 0; i < tokens; i++) await local.take();
+      return;
+    }
+    if (waitMs > 0) await (this.props.sleep ?? defaultSleep)(waitMs);
+  }
+
+  /** Reserves `tokens` from the shared bucket; returns how long to wait before calling. */
+  private async reserve(key: string, bucket: BucketSize, tokens: number): Promise<number> {
+    const { store, clock } = this.props;
+    const intervalMs = 1000 / bucket.refillPerSecond;
+    const burstMs = bucket.size * intervalMs;
+    for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+      const rec = await store.get<BudgetRecord>(NS, key);
+      const now = clock.now();
+      const tat = Math.max(rec?.value.tat ?? now, now) + tokens * intervalMs;
+      const allowAt = tat - burstMs;
+      // Kept while a reservation is pending or the bucket is refilling; gone once it would be full anyway.
+      const ttlMs = Math.max(1000, Math.ceil(tat - now) + 1000);
+      const won = rec
+        ? await store.compareAndSet<BudgetRecord>(NS, key, rec.version, { tat }, ttlMs)
+        : await store.create<BudgetRecord>(NS, key, { tat }, ttlMs);
+      if (won) return Math.max(0, allowAt - now);
+    }
+    throw new Error(`no reservation after ${MAX_TRIES} tries (contention on ${key})`);
+  }
+
+  private bucketOf(api: string): BucketSize {
+    return this.props.bucketOf?.(api) ?? (isMutating(api) ? EC2_BUCKETS.mutating : EC2_BUCKETS.nonMutating);
+  }
+
+  private localBucket(key: string, bucket: BucketSize): TokenBucket {
+    let b = this.local.get(key);
+    if (!b) {
+      b = new TokenBucket(bucket.size, bucket.refillPerSecond);
+      this.local.set(key, b);
+    }
+    return b;
+  }
+}
+
+const isMutating = (api: string): boolean => !/^(Describe|Get|List)/.test(api);
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * "mutating=200/5,nonMutating=100/20,ReplaceRoute=400/10" (TUNNELOPS_EC2_BUDGET): sizes per category or API.
+ * Throws with the expected form on anything else.
+ */
+export function parseBudgetSpec(spec: string | undefined): (api: string) => BucketSize {
+  const perApi = new Map<string, BucketSize>();
+  let { mutating, nonMutating } = EC2_BUCKETS;
+  for (const part of spec?.trim() ? spec.split(',') : []) {
+    const m = /^\s*([A-Za-z]+)=(\d+)\/(\d+(?:\.\d+)?)\s*$/.exec(part);
+    const size = m ? { size: Number(m[2]), refillPerSecond: Number(m[3]) } : null;
+    if (!m || !size || size.size < 1 || size.refillPerSecond <= 0)
+      throw new ConfigError(
+        `TUNNELOPS_EC2_BUDGET: "${part}" is not <api|mutating|nonMutating>=<size>/<refill per second> (e.g. mutating=200/5)`,
+      );
+    if (m[1] === 'mutating') mutating = size;
+    else if (m[1] === 'nonMutating') nonMutating = size;
+    else perApi.set(m[1]!, size);
+  }
+  return (api) => perApi.get(api) ?? (isMutating(api) ? mutating : nonMutating);
+}

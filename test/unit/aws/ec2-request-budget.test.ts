@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { parseBudgetSpec, StoreRequestBudget } from '../../../src/aws/ec2-request-budget.js';
+import { ConfigError } from '../../../src/domain/errors.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Store } from '../../../src/ports/store.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tunnelops-budget-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function child(
+  path: string,
+  count: number,
+  size: number,
+  refill: number,
+  startAt: number,
+): Promise<number[]> {
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/unit/aws/budget-child.ts',
+      path,
+      String(count),
+      String(size),
+      String(refill),
+      String(startAt),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve, reject) =>
+    proc.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as number[])
+        : reject(new Error(err || out)),
+    ),
+  );
+}
+
+describe('the EC2 request budget shared through the store', () => {
+  it('two processes on one store spend one bucket between them, not one each', async () => {
+    const path = join(dir, 'state.sqlite');
+    new SqliteStore({ path }).close();
+    const size = 4;
+    const refill = 10;
+    // Start-up takes seconds on a loaded machine: both begin together, well after it.
+    const startAt = Date.now() + 8000;
+    const [a, b] = await Promise.all([
+      child(path, 10, size, refill, startAt),
+      child(path, 10, size, refill, startAt),
+    ]);
+    const grants = [...a!, ...b!].sort((x, y) => x - y);
+    expect(grants).toHaveLength(20);
+    // Both processes were served (neither starved behind the other).
+    expect(Math.min(...a!)).toBeLessThan(Math.max(...b!));
+    expect(Math.min(...b!)).toBeLessThan(Math.max(...a!));
+    // Never faster than one bucket allows: the burst at once, then the refill rate, so the 20th grant comes no
+    // earlier than (20 - 4) / 10 = 1.6 s after both started (grants may come late on a busy machine, never early).
+    // A bucket each would have let all 20 go within (10 - 4) / 10 = 0.6 s.
+    expect(grants.at(-1)! - startAt).toBeGreaterThanOrEqual(((20 - size) / refill) * 1000 - 5);
+    // Nor more than the burst at the very start.
+    expect(grants.filter((at) => at < startAt + 50).length).toBeLessThanOrEqual(size);
+  }, 60_000);
+
+  it('serves reservations in the order they reached the store', async () => {
+    const store = new SqliteStore({ path: join(dir, 'order.sqlite') });
+    let now = 1_000_000;
+    const waits: number[] = [];
+    const budget = new StoreRequestBudget({
+      store,
+      clock: { now: () => now },
+      log: silentLogger(),
+      bucketOf: () => ({ size: 2, refillPerSecond: 5 }),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    for (let i = 0; i < 5; i++) await budget.take('us-east-1', 'ReplaceRoute');
+    // Burst of 2 at once, then one every 200 ms, each caller told its own turn.
+    expect(waits).toEqual([200, 400, 600]);
+    now += 10_000; // the bucket refills completely
+    waits.length = 0;
+    await budget.take('us-east-1', 'ReplaceRoute');
+    expect(waits).toEqual([]);
+    await store.close();
+  });
+
+  it('paces the process alone when the store does not answer, and still lets the call go', async () => {
+    const hung: Store = {
+      get: () => new Promise(() => {}),
+    } as unknown as Store;
+    const budget = new StoreRequestBudget({
+      store: hung,
+      clock: { now: () => Date.now() },
+      log: silentLogger(),
+      storeTimeoutMs: 50,
+    });
+    const started = Date.now();
+    await budget.take('us-east-1', 'ReplaceRoute');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('reads sizes per category and API, and refuses a malformed one with the form it expects', () => {
+    const bucketOf = parseBudgetSpec('mutating=400/10,DescribeRouteTables=50/5');
+    expect(bucketOf('ReplaceRoute')).toEqual({ size: 400, refillPerSecond: 10 });
+    expect(bucketOf('DescribeRouteTables')).toEqual({ size: 50, refillPerSecond: 5 });
+    expect(bucketOf('DescribeInstances')).toEqual({ size: 100, refillPerSecond: 20 });
+    expect(() => parseBudgetSpec('mutating=lots')).toThrow(ConfigError);
+    expect(() => parseBudgetSpec('mutating=lots')).toThrow(/mutating=200\/5/);
+  });
+});
