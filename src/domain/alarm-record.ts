@@ -33,6 +33,8 @@ export interface AlarmMessageDoc {
   movedOut: number;
   /** Rev and state of each alarm as the message last showed them (one write per message, not per alarm). */
   shown?: Record<string, [number, AlarmState]>;
+  /** A digest of what Slack shows in this message, so no replica sends an update that changes nothing. */
+  rendered?: string;
   createdAt: number;
 }
 

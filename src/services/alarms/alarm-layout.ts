@@ -4,7 +4,6 @@ import type { Logger } from '../../log.js';
 
 export interface AlarmLayoutProps {
   log: Logger;
-  saveRecord(record: AlarmRecord): Promise<void>;
   saveMessage(doc: AlarmMessageDoc): Promise<void>;
 }
 
@@ -24,7 +23,15 @@ export class AlarmLayout {
 
   constructor(private readonly props: AlarmLayoutProps) {}
 
-  load(docs: AlarmMessageDoc[]): void {
+  /**
+   * Takes the channel's messages as the store holds them (another replica may have posted, moved or closed
+   * some), dropping what this replica kept of that channel; `channel` undefined loads every channel.
+   */
+  load(docs: AlarmMessageDoc[], channel?: string): void {
+    if (channel !== undefined) {
+      for (const [key, d] of this.messages) if (d.channel === channel) this.messages.delete(key);
+      this.groups.delete(channel);
+    }
     for (const d of docs) {
       this.messages.set(d.key, d);
       if (!d.open) continue;
@@ -98,9 +105,9 @@ export class AlarmLayout {
       this.background(this.props.saveMessage(home));
     }
     target.alarmIds.push(r.id);
+    // The record's home is where a message lists it (homeOf): only the message docs are written here.
     r.home = target.key;
     dirty.add(target.key);
-    this.background(this.props.saveRecord(r));
     return { kind: 'moved', target };
   }
 
@@ -137,6 +144,17 @@ export class AlarmLayout {
   private background(write: Promise<void>): void {
     write.catch((err) => this.props.log.warn({ err }, 'could not persist alarm message state'));
   }
+}
+
+/** Each alarm's home: the newest message that lists it (an older one may still list it if a write failed). */
+export function homesOf(docs: Iterable<AlarmMessageDoc>): Map<string, AlarmMessageDoc> {
+  const homes = new Map<string, AlarmMessageDoc>();
+  for (const d of docs)
+    for (const id of d.alarmIds) {
+      const seen = homes.get(id);
+      if (!seen || seen.createdAt < d.createdAt) homes.set(id, d);
+    }
+  return homes;
 }
 
 const rank = (d: AlarmMessageDoc): number => (d.kind === 'storm' ? 0 : d.kind === 'site' ? 1 : 2);

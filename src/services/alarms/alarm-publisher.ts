@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
 import {
@@ -10,7 +11,8 @@ import {
 import type { Logger } from '../../log.js';
 import type { Chat, ChatMessage } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
-import { AlarmLayout } from './alarm-layout.js';
+import { AlarmLayout, homesOf } from './alarm-layout.js';
+import type { ChannelState as StoredChannel } from './alarm-state-store.js';
 import { ShownWaiters } from './alarm-waiters.js';
 
 export interface PublisherSettings {
@@ -38,9 +40,15 @@ export interface AlarmPublisherProps {
   clock: Clock;
   log: Logger;
   records: Map<string, AlarmRecord>;
-  /** Persists a record / message doc (the service serialises writes per key). */
-  saveRecord(record: AlarmRecord): Promise<void>;
+  /** Persists a message doc (the service serialises writes per key). */
   saveMessage(doc: AlarmMessageDoc): Promise<void>;
+  /**
+   * With several replicas: the right to publish a channel for one round (a store lease), or null while
+   * another replica holds it. Resolves to the release, which also waits for the round's writes.
+   */
+  claim?: (channel: string) => Promise<(() => Promise<void>) | null>;
+  /** The channel's alarms and messages as the store holds them, read at the start of each round. */
+  refresh?: (channel: string) => Promise<StoredChannel>;
   /** Posts the site's health graph in a thread, when there is one. */
   uploadGraph?: (channel: string, threadTs: string, site: string) => Promise<void>;
   settings?: Partial<PublisherSettings>;
@@ -66,8 +74,6 @@ interface ChannelState {
  * the last round is the final state.
  */
 export class AlarmPublisher {
-  /** What each message was last rendered as, so unchanged messages are not updated again. */
-  private readonly rendered = new Map<string, string>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly waiters = new ShownWaiters();
   private readonly layout: AlarmLayout;
@@ -77,11 +83,7 @@ export class AlarmPublisher {
 
   constructor(private readonly props: AlarmPublisherProps) {
     this.settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...props.settings };
-    this.layout = new AlarmLayout({
-      log: props.log,
-      saveRecord: props.saveRecord,
-      saveMessage: props.saveMessage,
-    });
+    this.layout = new AlarmLayout({ log: props.log, saveMessage: props.saveMessage });
   }
 
   /** Every alarm message, by key. */
@@ -91,14 +93,39 @@ export class AlarmPublisher {
 
   load(docs: AlarmMessageDoc[]): void {
     this.layout.load(docs);
-    for (const d of docs) {
-      for (const [id, [rev, state]] of Object.entries(d.shown ?? {})) {
-        const r = this.props.records.get(id);
-        if (r && r.home === d.key && (r.shownRev ?? 0) < rev)
-          Object.assign(r, { shownRev: rev, shownState: state });
-      }
-    }
+    this.applyShown(docs);
     for (const r of this.props.records.values()) if (this.isPending(r)) this.schedule(r.channel, 0);
+  }
+
+  /**
+   * Takes a channel's state as the store holds it before a round: records other replicas changed, the
+   * messages they posted or updated, and their recent changes (a storm spans replicas).
+   */
+  private sync(channel: string, stored: StoredChannel): void {
+    this.layout.load(stored.docs, channel);
+    const cs = this.channel(channel);
+    for (const s of stored.records) {
+      const local = this.props.records.get(s.id);
+      if (!local) this.props.records.set(s.id, { ...s });
+      else if (s.rev > local.rev) Object.assign(local, s);
+      if (!cs.changes.some((c) => c.alarmId === s.id && Math.abs(c.at - s.changedAt) < 1000))
+        cs.changes.push({ alarmId: s.id, site: s.site, at: s.changedAt });
+    }
+    this.applyShown(stored.docs, channel);
+  }
+
+  /** Each alarm's home and what Slack shows of it come from the message docs (one writer per round). */
+  private applyShown(docs: AlarmMessageDoc[], channel?: string): void {
+    const homes = homesOf(docs);
+    for (const r of this.props.records.values()) {
+      if (channel !== undefined && r.channel !== channel) continue;
+      const home = homes.get(r.id);
+      const shown = home?.shown?.[r.id];
+      r.home = home?.key;
+      r.shownRev = shown?.[0];
+      r.shownState = shown?.[1];
+      if (shown) this.waiters.shown(r.id, shown[0]);
+    }
   }
 
   /** Called after a record was persisted; `stateChanged` feeds storm detection and thread replies. */
@@ -182,15 +209,28 @@ export class AlarmPublisher {
     cs.running = true;
     cs.lastRoundAt = this.props.clock.now();
     let failed = false;
+    let busy = false;
     try {
-      failed = !(await this.work(channel, cs));
+      const release = this.props.claim ? await this.props.claim(channel) : async () => undefined;
+      if (!release) busy = true;
+      else {
+        try {
+          if (this.props.refresh) this.sync(channel, await this.props.refresh(channel));
+          failed = !(await this.work(channel, cs));
+        } finally {
+          await release();
+        }
+      }
     } catch (err) {
       failed = true;
       this.props.log.error({ err, channel }, 'alarm publishing round failed');
     } finally {
       cs.running = false;
     }
-    this.reschedule(channel, cs, failed);
+    // Another replica is publishing this channel: look again once its round is over; what it did not
+    // show yet (a change this replica ingested after its read) is ours to show then.
+    if (busy) this.schedule(channel, this.settings.updateIntervalMs);
+    else this.reschedule(channel, cs, failed);
   }
 
   private reschedule(channel: string, cs: ChannelState, failed: boolean): void {
@@ -251,7 +291,7 @@ export class AlarmPublisher {
     const revs = shown.map((r) => [r, r.rev, r.state] as const);
     try {
       doc.ref = await this.props.chat.post(doc.channel, message);
-      this.rendered.set(doc.key, JSON.stringify(message));
+      doc.rendered = digest(message);
     } catch (err) {
       this.fail(doc, shown, err);
       return false;
@@ -271,14 +311,14 @@ export class AlarmPublisher {
     if (!doc.ref) return true;
     const { message, shown } = this.render(doc);
     const revs = shown.map((r) => [r, r.rev, r.state] as const);
-    const text = JSON.stringify(message);
-    if (this.rendered.get(doc.key) === text) {
+    const rendered = digest(message);
+    if (doc.rendered === rendered) {
       await this.markShown(doc, revs);
       return true;
     }
     try {
       await this.props.chat.update(doc.ref, message);
-      this.rendered.set(doc.key, text);
+      doc.rendered = rendered;
     } catch (err) {
       // The message is gone (deleted in Slack): post a new one next round.
       if (String((err as { data?: { error?: string } }).data?.error) === 'message_not_found') {
@@ -339,4 +379,9 @@ export class AlarmPublisher {
     const error = err instanceof Error ? err : new Error(String(err));
     for (const r of shown) this.waiters.fail(r.id, error);
   }
+}
+
+/** What a message shows, in a few bytes (kept in its doc). */
+function digest(message: ChatMessage): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
 }

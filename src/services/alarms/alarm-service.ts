@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Topology } from '../../config/topology-schema.js';
 import type { AlarmEvent } from '../../domain/alarm-event.js';
 import { mapAlarm } from '../../domain/alarm-mapping.js';
 import { parseAlarmMessage } from '../../domain/alarm-parse.js';
-import { type AlarmMessageDoc, type AlarmRecord, applyAlarmEvent } from '../../domain/alarm-record.js';
+import { type AlarmRecord, applyAlarmEvent } from '../../domain/alarm-record.js';
 import { findSite } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
 import type { Chat } from '../../ports/chat.js';
@@ -10,13 +11,14 @@ import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import type { IngestResult, NotificationSink } from '../../sns/sns-endpoint.js';
 import type { SnsNotification } from '../../sns/sns-message.js';
+import { SiteLock } from '../execution/site-lock.js';
 import { AlarmPublisher, type PublisherSettings } from './alarm-publisher.js';
+import { AlarmStateStore } from './alarm-state-store.js';
 
+export { NS_ALARM, NS_MESSAGE, RETAIN_MS } from './alarm-state-store.js';
 export const NS_SEEN = 'sns-seen';
-export const NS_ALARM = 'alarm-state';
-export const NS_MESSAGE = 'alarm-msg';
-/** Alarms and messages untouched this long are forgotten; a later change starts a new message. */
-export const RETAIN_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long one replica publishes a channel before another may (a round takes a few Slack calls). */
+const PUBLISH_LEASE_MS = 30_000;
 
 export interface AlarmIngest extends IngestResult {
   alarmId?: string;
@@ -52,23 +54,36 @@ export class AlarmService implements NotificationSink {
   readonly records = new Map<string, AlarmRecord>();
   readonly publisher: AlarmPublisher;
   private readonly writes = new Map<string, Promise<unknown>>();
+  private readonly state: AlarmStateStore;
   private readonly dedupeTtlMs: number;
   private readonly defaultChannel: string;
 
   constructor(private readonly props: AlarmServiceProps) {
     this.dedupeTtlMs = props.dedupeTtlMs ?? 2 * 60 * 60 * 1000;
     this.defaultChannel = props.defaultChannel ?? props.topology.sites[0]?.slackChannel ?? '';
+    this.state = new AlarmStateStore(props.store);
+    // Every replica ingests alarms (SQS, POST /sns, the Acknowledge button); one at a time publishes a
+    // channel, from the channel's state as the store holds it, so an alarm is posted once and updated in place.
+    const lock = new SiteLock({ store: props.store, clock: props.clock });
+    const owner = `alarms@${randomUUID()}`;
     this.publisher = new AlarmPublisher({
       chat: props.chat,
       clock: props.clock,
       log: props.log.child({ component: 'alarm-publisher' }),
       records: this.records,
-      saveRecord: async (r) => {
-        await this.serial(`a:${r.id}`, () => props.store.put(NS_ALARM, r.id, r, RETAIN_MS));
-      },
       saveMessage: async (d) => {
-        await this.serial(`m:${d.key}`, () => props.store.put(NS_MESSAGE, d.key, d, RETAIN_MS));
+        await this.serial(`m:${d.key}`, () => this.state.saveMessage(d));
       },
+      claim: async (channel) => {
+        const lease = await lock.acquire(`alarms#${channel}`, owner, PUBLISH_LEASE_MS, 'alarm publishing');
+        if (!lease) return null;
+        return async () => {
+          // Nothing this round wrote may land after the next holder read the channel.
+          await this.flushWrites();
+          await lock.release(lease);
+        };
+      },
+      refresh: (channel) => this.state.channel(channel),
       ...(props.uploadGraph ? { uploadGraph: props.uploadGraph } : {}),
       ...(props.publisher ? { settings: props.publisher } : {}),
     });
@@ -76,8 +91,8 @@ export class AlarmService implements NotificationSink {
 
   /** Loads stored alarms and message refs; anything Slack does not show yet is published again. */
   async start(): Promise<void> {
-    for (const r of await this.props.store.list<AlarmRecord>(NS_ALARM)) this.records.set(r.key, r.value);
-    const docs = (await this.props.store.list<AlarmMessageDoc>(NS_MESSAGE)).map((d) => d.value);
+    const { records, docs } = await this.state.all();
+    for (const r of records) this.records.set(r.id, r);
     this.publisher.load(docs);
   }
 
@@ -99,9 +114,12 @@ export class AlarmService implements NotificationSink {
       this.dedupeTtlMs,
     );
     if (!fresh) {
-      // At-least-once delivery: already applied. For SQS, still wait until Slack shows that alarm.
+      // At-least-once delivery: already applied, maybe by another replica. For SQS, still wait until Slack
+      // shows that alarm (whichever replica publishes it).
       const id = parsed.kind === 'alarm' ? parsed.event.id : undefined;
-      const r = id ? this.records.get(id) : undefined;
+      const stored = id ? await this.state.record(id) : null;
+      const r = stored ? this.adopt(stored) : undefined;
+      if (r && (r.shownRev ?? 0) < r.rev) this.publisher.noteChange(r, false);
       return {
         status: 'duplicate',
         ...(id ? { alarmId: id } : {}),
@@ -115,24 +133,24 @@ export class AlarmService implements NotificationSink {
     const event = parsed.event;
     try {
       return await this.serial(`a:${event.id}`, async () => {
-        const known =
-          this.records.get(event.id) ??
-          (await this.props.store.get<AlarmRecord>(NS_ALARM, event.id))?.value ??
-          null;
-        // The same state, time and reason again (a re-post, not an SNS retry): Slack already shows it.
-        if (known && sameChange(known, event)) {
-          return {
-            status: 'duplicate' as const,
-            reason: 'already shown',
-            alarmId: event.id,
-            settled: () => this.publisher.whenShown(known.id, known.rev),
-          };
-        }
         const target = mapAlarm(this.props.topology, event);
         const channel =
           (target && findSite(this.props.topology, target.site)?.slackChannel) ?? this.defaultChannel;
-        const applied = applyAlarmEvent(known, event, target, channel, this.props.clock.now());
-        if (applied.kind === 'older') {
+        const now = this.props.clock.now();
+        // Decided on the stored record, not this replica's copy: another replica may have applied newer changes.
+        type Decided =
+          | { kind: 'same'; record: AlarmRecord }
+          | { kind: 'older' }
+          | { kind: 'applied'; record: AlarmRecord; stateChanged: boolean };
+        const outcome = await this.state.change<Decided>(event.id, (known) => {
+          // The same state, time and reason again (a re-post, not an SNS retry): Slack already shows it.
+          if (known && sameChange(known, event))
+            return { next: null, out: { kind: 'same' as const, record: known } };
+          const applied = applyAlarmEvent(known, event, target, channel, now);
+          if (applied.kind === 'older') return { next: null, out: { kind: 'older' as const } };
+          return { next: applied.record, out: applied };
+        });
+        if (outcome.kind === 'older') {
           return {
             status: 'ignored' as const,
             reason: 'older than the state already known',
@@ -140,20 +158,20 @@ export class AlarmService implements NotificationSink {
             settled: done,
           };
         }
-        const record = applied.record;
-        await this.props.store.put(NS_ALARM, record.id, record, RETAIN_MS);
-        // The in-memory copy is the one the publisher renders; keep its Slack bookkeeping.
-        const current = this.records.get(record.id);
-        if (current)
-          Object.assign(current, {
-            ...record,
-            home: current.home,
-            shownRev: current.shownRev,
-            shownState: current.shownState,
-          });
-        else this.records.set(record.id, record);
-        this.publisher.noteChange(this.records.get(record.id)!, applied.stateChanged);
-        const rev = record.rev;
+        if (outcome.kind === 'same') {
+          const local = this.adopt(outcome.record);
+          // Another replica may be the one showing it: our round reads the channel back and sees it shown.
+          if ((local.shownRev ?? 0) < local.rev) this.publisher.noteChange(local, false);
+          return {
+            status: 'duplicate' as const,
+            reason: 'already shown',
+            alarmId: event.id,
+            settled: () => this.publisher.whenShown(local.id, outcome.record.rev),
+          };
+        }
+        const record = this.adopt(outcome.record);
+        this.publisher.noteChange(record, outcome.stateChanged);
+        const rev = outcome.record.rev;
         return {
           status: 'accepted' as const,
           alarmId: record.id,
@@ -167,38 +185,72 @@ export class AlarmService implements NotificationSink {
     }
   }
 
+  /**
+   * Takes a stored record into this replica's copy. The copy renders messages; its Slack bookkeeping (home,
+   * what is shown) comes from the message docs, which the publisher reads back before each round.
+   */
+  private adopt(stored: AlarmRecord): AlarmRecord {
+    const current = this.records.get(stored.id);
+    if (!current) {
+      this.records.set(stored.id, { ...stored });
+      return this.records.get(stored.id)!;
+    }
+    if (stored.rev >= current.rev)
+      Object.assign(current, {
+        ...stored,
+        home: current.home,
+        shownRev: current.shownRev,
+        shownState: current.shownState,
+      });
+    return current;
+  }
+
   /** Records who acknowledged the alarms of a message; shown in it and in the audit log. */
   async acknowledge(messageKey: string, user: string): Promise<AlarmRecord[]> {
-    const doc = this.publisher.messages.get(messageKey);
+    // The click may land on a replica that never published this message: the store knows it.
+    const doc = await this.state.message(messageKey);
     if (!doc) return [];
     const at = new Date(this.props.clock.now()).toISOString();
     const acked: AlarmRecord[] = [];
     for (const id of doc.alarmIds) {
-      const r = this.records.get(id);
-      if (!r || r.state === 'OK' || r.ack) continue;
-      r.ack = { by: user, at };
-      r.rev++;
-      await this.serial(`a:${r.id}`, () => this.props.store.put(NS_ALARM, r.id, r, RETAIN_MS));
+      const stored = await this.serial(`a:${id}`, () =>
+        this.state.change(id, (r) => {
+          if (!r || r.state === 'OK' || r.ack) return { next: null, out: null };
+          const next = { ...r, ack: { by: user, at }, rev: r.rev + 1 };
+          return { next, out: next };
+        }),
+      );
+      if (!stored) continue;
       await this.props.store.appendAudit({
         at,
-        site: r.site ?? '-',
+        site: stored.site ?? '-',
         action: 'alarm',
         actor: user,
         event: 'acknowledged',
-        detail: { alarm: r.name, state: r.state },
+        detail: { alarm: stored.name, state: stored.state },
       });
+      const r = this.adopt(stored);
       this.publisher.noteChange(r, false);
       acked.push(r);
     }
     return acked;
   }
 
-  /** Alarms shown in a message (for the Fail over button's evidence). */
-  alarmsOf(messageKey: string): AlarmRecord[] {
-    const doc = this.publisher.messages.get(messageKey);
-    return (doc?.alarmIds ?? [])
-      .map((id) => this.records.get(id))
-      .filter((r): r is AlarmRecord => r !== undefined);
+  /** Alarms shown in a message (for the Fail over button's evidence), as the store holds them. */
+  async alarmsOf(messageKey: string): Promise<AlarmRecord[]> {
+    const doc = await this.state.message(messageKey);
+    const records = await Promise.all((doc?.alarmIds ?? []).map((id) => this.state.record(id)));
+    return records.filter((r): r is AlarmRecord => r !== null);
+  }
+
+  /** Every alarm the store knows (any replica may have ingested it): the status page's firing list. */
+  async stored(): Promise<AlarmRecord[]> {
+    return (await this.state.all()).records;
+  }
+
+  /** Waits for every store write queued so far. */
+  private async flushWrites(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
   }
 
   /** Runs writes for one key one after another, so a slow write never lands after a newer one. */

@@ -66,7 +66,12 @@ export class OverviewService {
         for (const a of t.alarms.ok ? t.alarms.value : [])
           if (a.state === 'ALARM')
             alarms.push({ name: a.name, site: s.name, tunnel: t.name, reason: a.reason, since: a.since });
-    for (const r of this.props.alarms()?.records.values() ?? []) {
+    // From the store, not this replica's copy: an alarm another replica ingested is firing here too.
+    const stored = await (this.props.alarms()?.stored() ?? Promise.resolve([])).catch((err: unknown) => {
+      log.warn({ err }, 'overview: stored alarms unavailable');
+      return [];
+    });
+    for (const r of stored) {
       if (r.state === 'ALARM' && !alarms.some((a) => a.name === r.name))
         alarms.push({
           name: r.name,

@@ -64,7 +64,7 @@ export function registerAlarmActions(bolt: App, deps: AlarmActionDeps): void {
       );
       return;
     }
-    const firing = deps.alarms.alarmsOf(target.key).filter((r) => r.state === 'ALARM');
+    const firing = (await deps.alarms.alarmsOf(target.key)).filter((r) => r.state === 'ALARM');
     const outcome = await approvals.request({
       action: 'failover',
       site: target.site,

@@ -68,7 +68,7 @@ describe('OverviewService', () => {
       clock,
       log: silentLogger(),
       pending: async () => [],
-      alarms: () => ({ records }) as unknown as AlarmService,
+      alarms: () => ({ stored: async () => [...records.values()] }) as unknown as AlarmService,
     });
 
     const o = await overview.overview();
