@@ -53,12 +53,33 @@ const summary = (o: ControllerOutcome) => ({
  */
 export function createControllerHandler(deps: {
   topology: Topology;
-  controller: Pick<FailoverController, 'evaluate' | 'reconcileAll'>;
+  controller: Pick<FailoverController, 'evaluate' | 'reconcileAll' | 'settle'>;
   log: Logger;
   /** Planned terminations (ASG lifecycle hook); without it such events are ignored. */
   plannedTermination?: Pick<PlannedTermination, 'handle'>;
+  /** How long an invocation waits for a run it follows (default FOLLOW_BUDGET_MS). */
+  followBudgetMs?: number;
 }): (event: unknown) => Promise<HandlerResult> {
+  const handle = routeAndRun(deps);
   return async (event) => {
+    try {
+      return await handle(event);
+    } finally {
+      // Nothing of this invocation may outlive it (frozen, then resumed mid-way in a later one).
+      await deps.controller.settle(deps.followBudgetMs ?? FOLLOW_BUDGET_MS);
+    }
+  };
+}
+
+/**
+ * A run another process holds is followed to its end for at most this long within the invocation: a lease
+ * (10 s) ends or is renewed by a live run that ends in seconds; the Lambda's 60 s timeout leaves room for the
+ * evaluation it leads to. Past it, the next event or the 1-minute reconcile looks again.
+ */
+export const FOLLOW_BUDGET_MS = 15_000;
+
+function routeAndRun(deps: Parameters<typeof createControllerHandler>[0]) {
+  return async (event: unknown): Promise<HandlerResult> => {
     const routed = routeEvent(event, deps.topology);
     const id = (event as { id?: unknown } | null)?.id;
     const log = deps.log.child({ eventId: typeof id === 'string' ? id : undefined });

@@ -99,6 +99,8 @@ export class FailoverController {
   private readonly lock: SiteLock;
   /** Sites whose lease holder this process is already following. */
   private readonly following = new Set<string>();
+  /** Every follow still running (with the evaluation it ends in): what settle() waits for or stops. */
+  private readonly follows = new Set<{ stop: AbortController; done: Promise<void> }>();
 
   constructor(private readonly props: FailoverControllerProps) {
     this.actor = props.actor ?? CONTROLLER_ACTOR;
@@ -307,6 +309,9 @@ export class FailoverController {
     this.following.add(site);
     const { clock, liveness, log } = this.props;
     const stop = new AbortController();
+    const stopped = new Promise<'stopped'>((r) =>
+      stop.signal.addEventListener('abort', () => r('stopped'), { once: true }),
+    );
     const work = async (): Promise<void> => {
       const { holder: first, brokeDead } = await this.lock.inspect(site);
       if (!first) {
@@ -327,8 +332,10 @@ export class FailoverController {
         const tick = new Promise<'tick'>((r) => {
           timer = setTimeout(() => r('tick'), Math.max(20, Math.min(FOLLOW_POLL_MS, left + 100)));
         });
-        const woke = await Promise.race([tick, ...(died ? [died.then(() => 'died' as const)] : [])]);
+        const woke = await Promise.race([tick, stopped, ...(died ? [died.then(() => 'died' as const)] : [])]);
         clearTimeout(timer);
+        // settle() ran out of time: the next event or the reconcile looks at the site again.
+        if (woke === 'stopped') return;
         // The connection closed but the check could not prove death: from here on the lease decides.
         if (woke === 'died') died = null;
         // A plain read while the held connection says nothing; the liveness check only once it closed.
@@ -339,12 +346,41 @@ export class FailoverController {
       this.following.delete(site);
       await this.evaluate(site, { kind: 'lease-ended', owner: first.owner });
     };
-    work()
+    const entry = { stop, done: Promise.resolve() };
+    this.follows.add(entry);
+    entry.done = work()
       .catch((err) => log.error({ err, site }, 'following a failover lease failed'))
       .finally(() => {
         stop.abort();
         this.following.delete(site);
+        this.follows.delete(entry);
       });
+  }
+
+  /**
+   * Waits for the runs this process follows (and what they lead to) for at most `maxMs`, then stops following.
+   * A Lambda calls it before it returns: work left running would be frozen with the sandbox and go on
+   * mid-way through a later invocation. A long-lived process does not need it.
+   */
+  async settle(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.follows.size > 0) {
+      const left = deadline - Date.now();
+      const pending = [...this.follows];
+      if (left <= 0) {
+        for (const f of pending) f.stop.abort();
+        await Promise.all(pending.map((f) => f.done));
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(pending.map((f) => f.done)),
+        new Promise((r) => {
+          timer = setTimeout(r, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
   }
 
   private async propose(site: Site, decision: Decision): Promise<ControllerOutcome['proposal']> {

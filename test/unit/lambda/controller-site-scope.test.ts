@@ -99,6 +99,7 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
         evaluated.push(...out.map((o) => o.site));
         return out;
       },
+      settle: (ms: number) => controller.settle(ms),
     };
     const { log } = captureLog();
     const handle = createControllerHandler({ topology, controller: spy, log });

@@ -5,6 +5,8 @@ import { createControllerHandler } from '../../../src/lambda/controller-handler.
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
+import type { Store } from '../../../src/ports/store.js';
+import { SiteLock } from '../../../src/services/execution/site-lock.js';
 import { FailoverController } from '../../../src/services/failover/failover-controller.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
@@ -14,9 +16,11 @@ import { memoryAccount, RecordingChat, testTopology } from '../failover/fakes.js
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;
 
-async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
+async function setup(
+  opts: { primaryBeat?: 'up' | 'down' | 'none'; followBudgetMs?: number; store?: Store } = {},
+) {
   const clock = new ManualClock();
-  const store = new SqliteStore({ path: ':memory:', clock });
+  const store = opts.store ?? new SqliteStore({ path: ':memory:', clock });
   const topology = testTopology({ mode: 'auto' });
   const account = memoryAccount(topology);
   const primary = opts.primaryBeat ?? 'down';
@@ -41,9 +45,15 @@ async function setup(opts: { primaryBeat?: 'up' | 'down' | 'none' } = {}) {
       calls.push('reconcileAll');
       return controller.reconcileAll();
     },
+    settle: (ms: number) => controller.settle(ms),
   };
-  const handle = createControllerHandler({ topology, controller: spy, log });
-  return { handle, account, calls, lines, store };
+  const handle = createControllerHandler({
+    topology,
+    controller: spy,
+    log,
+    ...(opts.followBudgetMs === undefined ? {} : { followBudgetMs: opts.followBudgetMs }),
+  });
+  return { handle, account, calls, lines, store, clock };
 }
 
 describe('failover controller Lambda handler', () => {
@@ -148,6 +158,53 @@ describe('failover controller Lambda handler', () => {
     expect(rejected).toHaveLength(bad.length);
     expect(rejected[4]?.reason).toMatch(/malformed ECS Task State Change: clusterArn/);
     await store.close();
+  });
+
+  // Issue 22 item 10: follow() used to be fire-and-forget; in a Lambda it outlived the invocation (frozen with
+  // the sandbox, thawed mid-way in a later one). Each invocation now waits for the run it follows, bounded.
+  it('waits within the invocation for the run it follows, and finishes the failover that run left to it', async () => {
+    const { handle, account, store, clock } = await setup();
+    const other = new SiteLock({ store, clock });
+    const lease = await other.acquire('dc1', 'failover:UOTHER:1', 10_000, 'failover to secondary');
+    expect(lease).not.toBeNull();
+    // The other run ends (without moving anything) 300 ms into this invocation.
+    setTimeout(() => void other.release(lease!), 300);
+    const res = await handle(fixture('tunnel-health-changed'));
+    expect(res.status).toBe('evaluated');
+    // Returned only after the follow-up evaluation ran the failover, not later in some other invocation.
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  it('stops following at its budget and leaves nothing running after it returns', async () => {
+    const clock = new ManualClock();
+    const inner = new SqliteStore({ path: ':memory:', clock });
+    let lockReads = 0;
+    const counted = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'get')
+          return (ns: string, key: string) => {
+            if (ns === 'lock') lockReads++;
+            return target.get(ns, key);
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Store;
+    const { handle, account } = await setup({ store: counted, followBudgetMs: 600 });
+    // A run that holds the site for longer than the budget (a 10 s lease on a clock that does not move).
+    expect(
+      await new SiteLock({ store: inner, clock }).acquire('dc1', 'failover:UOTHER:1', 10_000, 'x'),
+    ).not.toBeNull();
+    const started = Date.now();
+    await handle(fixture('tunnel-health-changed'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    const readsAtReturn = lockReads;
+    expect(readsAtReturn).toBeGreaterThan(1); // it did follow (polling the lease) while it waited
+    await new Promise((r) => setTimeout(r, 800));
+    expect(lockReads).toBe(readsAtReturn);
+    expect(account.routeTables.replaced).toEqual([]);
+    await inner.close();
   });
 
   it('never throws and never acts on random input', async () => {
