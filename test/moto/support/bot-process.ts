@@ -10,6 +10,8 @@ export interface BotProcess {
   url: string;
   signingSecret: string;
   stop(): Promise<void>;
+  /** SIGKILL: the process dies at once, as a task in a failed AZ does (no shutdown, no lease released). */
+  kill(): Promise<void>;
 }
 
 /**
@@ -22,7 +24,8 @@ export async function startBot(env: NodeJS.ProcessEnv, topology: Topology): Prom
   // JSON is YAML: the topology file the world builder's ids fill in.
   writeFileSync(topologyPath, JSON.stringify(topology, null, 2));
   const port = await freePort();
-  const signingSecret = randomBytes(16).toString('hex');
+  // Replicas of one Slack app share its signing secret (given in env); a lone bot gets its own.
+  const signingSecret = env.SLACK_SIGNING_SECRET ?? randomBytes(16).toString('hex');
   const stderr: string[] = [];
   // node itself (not npm) so SIGTERM reaches the app and nothing outlives the test.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'app.ts'], {
@@ -41,14 +44,15 @@ export async function startBot(env: NodeJS.ProcessEnv, topology: Topology): Prom
     if (stderr.length > 100) stderr.shift();
   });
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      child.kill(signal);
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const stop = () => end('SIGTERM');
   const deadline = Date.now() + 40_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -66,5 +70,5 @@ export async function startBot(env: NodeJS.ProcessEnv, topology: Topology): Prom
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, signingSecret, stop };
+  return { url, signingSecret, stop, kill: () => end('SIGKILL') };
 }
