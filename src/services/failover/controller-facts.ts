@@ -13,6 +13,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { ProcessLiveness } from '../../ports/liveness.js';
 import type { Store } from '../../ports/store.js';
 import { SiteLock } from '../execution/site-lock.js';
+import { FAILOVER_RUNS_NS, type FailoverRun, mergeRuns } from './failover-runs.js';
 
 const HOUR_MS = 3_600_000;
 /** An unfinished run older than this is history, not something to finish (a human may have split routes since). */
@@ -109,9 +110,8 @@ function activeFromRoutes(
   return { active: null, problem };
 }
 
-/** Failovers of the site from the audit log: the executor writes one "succeeded" entry per completed failover. */
-function failoverHistory(entries: readonly AuditEntry[], now: number, controllerActor: string) {
-  const done = entries.filter((e) => e.action === 'failover' && e.event === 'succeeded');
+/** The cooldown's and the hourly cap's inputs: one entry per completed failover run (see FailoverRuns). */
+function failoverHistory(done: readonly FailoverRun[], now: number, controllerActor: string) {
   const last = done.at(-1);
   return {
     sinceLastFailoverMs: last ? now - Date.parse(last.at) : null,
@@ -137,7 +137,7 @@ export async function gatherFacts(
   },
   site: Site,
 ): Promise<PolicyInput> {
-  const [routes, tasks, beats, audit, lease] = await Promise.all([
+  const [routes, tasks, beats, audit, lease, recorded] = await Promise.all([
     deps.account.routeTables
       .observe([site])
       .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
@@ -152,6 +152,7 @@ export async function gatherFacts(
       ...(deps.liveness ? { liveness: deps.liveness } : {}),
       ...(deps.log ? { log: deps.log } : {}),
     }).holder(site.name),
+    deps.store.get<FailoverRun[]>(FAILOVER_RUNS_NS, site.name),
   ]);
   const now = deps.clock.now();
   const facts = site.tunnels.map((t, i) =>
@@ -179,6 +180,6 @@ export async function gatherFacts(
     ...(failoverInProgress ? { failoverInProgress } : {}),
     tunnels: [facts[0]!, facts[1]!],
     settings: site.failover,
-    ...failoverHistory(audit, now, deps.controllerActor),
+    ...failoverHistory(mergeRuns(recorded?.value ?? [], audit), now, deps.controllerActor),
   };
 }

@@ -17,6 +17,7 @@ import type { Store } from '../../ports/store.js';
 import { ExecutionAudit, PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
 import { LeaseKeeper, LeaseLost } from '../execution/lease-keeper.js';
 import { SiteLock } from '../execution/site-lock.js';
+import { FailoverRuns } from './failover-runs.js';
 import { convergeRoutes, type TouchedRoute } from './route-rollback.js';
 import { DEFAULT_ROUTE_CONCURRENCY, pointRoute, runBounded, slotKey } from './route-writes.js';
 
@@ -69,6 +70,7 @@ export class FailoverExecutor {
   private readonly progressSettleMs: number;
   private readonly store: Store;
   private readonly holderAt: LivenessAddress | undefined;
+  private readonly runs: FailoverRuns;
 
   constructor(props: {
     store: Store;
@@ -91,6 +93,7 @@ export class FailoverExecutor {
     liveness?: ProcessLiveness;
   }) {
     this.store = props.store;
+    this.runs = new FailoverRuns({ store: props.store, clock: props.clock });
     this.routeTables = props.routeTables;
     this.clock = props.clock;
     this.log = props.log;
@@ -210,6 +213,11 @@ export class FailoverExecutor {
       }
       const durationMs = elapsed();
       void audit.record('succeeded', { from, to, changed: applied(), durationMs });
+      // Counted for the cooldown and the hourly cap in a record of its own, still under the lease (the audit
+      // entry above may be given up; the routes have moved either way).
+      await this.runs
+        .record(site.name, { runId, actor: plan.actor, at: new Date(this.clock.now()).toISOString() })
+        .catch((err) => log.error({ err }, 'could not record the failover run for the cooldown'));
       void audit.progress(
         `Failover of ${site.name} to ${to} done: ${applied()} route(s) in ${durationMs} ms`,
       );

@@ -183,6 +183,69 @@ describe('FailoverController', () => {
     await store.close();
   });
 
+  // Issue 22 item 9, failure: a site with many routes. Each run writes one audit entry per route, so with the
+  // guards read from the last 500 audit entries, earlier runs fell out of the window and the cap never held.
+  it('the hourly cap counts failover runs, however many routes each moved', async () => {
+    const { clock, store, controller, account } = single('auto');
+    const flip = async (down: 'primary' | 'secondary') => {
+      const up = down === 'primary' ? 'secondary' : 'primary';
+      await beat(store, clock, down, 'down');
+      await beat(store, clock, up, 'up');
+      const out = await controller.evaluate('dc1', { kind: 'health-changed', tunnel: down, health: 'down' });
+      // What a site with 200 routes writes per run: one routes-changed entry per route.
+      for (let i = 0; i < 200; i++)
+        await store.appendAudit({
+          at: new Date(clock.now()).toISOString(),
+          site: 'dc1',
+          action: 'failover',
+          actor: 'controller',
+          event: 'routes-changed',
+        });
+      clock.advance(301_000); // past the cooldown
+      return out;
+    };
+    expect((await flip('primary')).result).toMatchObject({ ok: true, to: 'secondary' });
+    expect((await flip('secondary')).result).toMatchObject({ ok: true, to: 'primary' });
+    expect((await flip('primary')).result).toMatchObject({ ok: true, to: 'secondary' });
+    const fourth = await flip('secondary');
+    expect(fourth.decision).toMatchObject({ action: 'alert', code: 'hourly-cap' });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  // Issue 22 item 9, failure: the store gives up the run's "succeeded" audit write. The run still counts.
+  it('a failover whose audit write was given up still starts the cooldown', async () => {
+    const clock = new ManualClock();
+    const inner = new SqliteStore({ path: ':memory:', clock });
+    const lossy = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'appendAudit')
+          return async (entry: Parameters<Store['appendAudit']>[0]) => {
+            if (entry.event === 'succeeded') throw new Error('audit write given up after retries');
+            return target.appendAudit(entry);
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Store;
+    const t = testTopology({ mode: 'auto' });
+    const { controller, account } = build(t, lossy, clock, memoryAccount(t));
+    await outage(inner, clock);
+    expect((await controller.evaluate('dc1', PRIMARY_DOWN)).result).toMatchObject({ ok: true });
+    expect((await inner.listAudit({ site: 'dc1' })).some((e) => e.event === 'succeeded')).toBe(false);
+    clock.advance(30_000);
+    await beat(inner, clock, 'primary', 'up');
+    await beat(inner, clock, 'secondary', 'down');
+    const again = await controller.evaluate('dc1', {
+      kind: 'health-changed',
+      tunnel: 'secondary',
+      health: 'down',
+    });
+    expect(again.decision).toMatchObject({ action: 'alert', code: 'cooldown' });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await inner.close();
+  });
+
   it('two controllers on one SQLite file racing on the same outage change the routes once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunnelops-race-'));
     dirs.push(dir);
