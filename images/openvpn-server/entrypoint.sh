@@ -5,6 +5,7 @@
 set -euo pipefail
 
 TUN_DEV=${TUN_DEV:-tun0}
+TUN_DEVICE=${TUN_DEVICE:-/dev/net/tun}
 PKI_DIR=${PKI_DIR:-/etc/openvpn/pki}
 RUN_DIR=${RUN_DIR:-/run/tunnelops}
 CHAIN=${IPTABLES_CHAIN:-TUNNELOPS-FWD}
@@ -16,7 +17,7 @@ MONITOR_USER=${MONITOR_USER:-node}
 log() { echo "tunnelops-server: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: run with --device /dev/net/tun (and --cap-add NET_ADMIN)"
+[ -c "$TUN_DEVICE" ] || die "/dev/net/tun is missing: run with --device /dev/net/tun (and --cap-add NET_ADMIN)"
 for f in ca.crt server.crt server.key tls-crypt.key; do
   [ -r "$PKI_DIR/$f" ] || die "$PKI_DIR/$f is missing: mount this server's own certificate, key and tls-crypt key"
 done
@@ -46,6 +47,42 @@ for r in "${RULES[@]}"; do
   iptables -w -C "$CHAIN" $r 2>/dev/null || iptables -w -A "$CHAIN" $r
 done
 iptables -w -C FORWARD -j "$CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$CHAIN"
+
+# Credential endpoints for root and the monitor only. openvpn (it parses what the internet sends) runs as
+# nobody (server.conf's user): it gets neither instance metadata (the instance role) nor the ECS task-role endpoint (the
+# monitor's role), whether it asks 169.254.170.2 (DNAT'ed by the ECS agent, hence the conntrack match) or the
+# agent's own port; nor does any other uid but root and the monitor's. Packets from the tunnel never reach
+# link-local addresses either. In host networking these are the host's own OUTPUT rules: added only when
+# missing, and left in place on exit (they only deny, and another server on this network may rely on them).
+CRED_CHAIN=${CREDENTIALS_CHAIN:-TUNNELOPS-CREDS}
+ECS_AGENT_CREDENTIALS_PORT=${ECS_AGENT_CREDENTIALS_PORT:-51679}
+monitor_uid=$(id -u "$MONITOR_USER" 2>/dev/null || echo 0)
+CRED_RULES=(
+  "-m owner --uid-owner 0 -j RETURN"
+  "-m owner --uid-owner $monitor_uid -d 169.254.170.2/32 -j RETURN"
+  "-m owner --uid-owner $monitor_uid -m conntrack --ctorigdst 169.254.170.2/32 -j RETURN"
+  "-m owner --uid-owner $monitor_uid -d 127.0.0.1/32 -p tcp --dport $ECS_AGENT_CREDENTIALS_PORT -j RETURN"
+  "-d 169.254.169.254/32 -j REJECT"
+  "-d 169.254.170.2/32 -j REJECT"
+  "-m conntrack --ctorigdst 169.254.170.2/32 -j REJECT"
+  "-d 127.0.0.1/32 -p tcp --dport $ECS_AGENT_CREDENTIALS_PORT -j REJECT"
+)
+iptables -w -N "$CRED_CHAIN" 2>/dev/null || true
+for r in "${CRED_RULES[@]}"; do
+  # shellcheck disable=SC2086
+  iptables -w -C "$CRED_CHAIN" $r 2>/dev/null || iptables -w -A "$CRED_CHAIN" $r
+done
+iptables -w -C OUTPUT -j "$CRED_CHAIN" 2>/dev/null || iptables -w -I OUTPUT 1 -j "$CRED_CHAIN"
+RULES=("-i $TUN_DEV -d 169.254.0.0/16 -j DROP" "${RULES[@]}")
+# shellcheck disable=SC2086
+iptables -w -C "$CHAIN" ${RULES[0]} 2>/dev/null || iptables -w -I "$CHAIN" 1 ${RULES[0]}
+
+# The task-role credential variables are the monitor's alone: openvpn starts without them.
+CREDENTIAL_VARS=(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
+  AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN)
+WITHOUT_CREDENTIALS=(env)
+for v in "${CREDENTIAL_VARS[@]}"; do WITHOUT_CREDENTIALS+=(-u "$v"); done
 
 MONITOR_RESTART_SECONDS=${MONITOR_RESTART_SECONDS:-5}
 # How long the monitor gets to hand traffic over (its goodbye) before openvpn stops, then openvpn itself. The
@@ -93,7 +130,7 @@ stop_all() {
 trap 'stop_all; exit 143' TERM INT
 trap stop_all EXIT
 
-openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
+"${WITHOUT_CREDENTIALS[@]}" openvpn --config "$CONFIG" --writepid "$RUN_DIR/openvpn.pid" &
 openvpn_pid=$!
 [ "$MONITOR_ENABLED" = 1 ] && start_monitor
 
