@@ -24,6 +24,7 @@ import { SlackChat } from '../src/slack/slack-chat.js';
 import { alarmStatesShown, finalStateErrors } from '../src/slack/views/alarm-view.js';
 import { SigningCertCache } from '../src/sns/signing-cert-cache.js';
 import { createSnsEndpoint } from '../src/sns/sns-endpoint.js';
+import { snsHeaderCheck } from '../src/sns/sns-headers.js';
 import { SnsVerifier } from '../src/sns/sns-verifier.js';
 import { cloudWatchAlarm, makeTestPki, signedNotification, TOPIC_ARN } from '../test/unit/sns/sns-pki.js';
 import { benchSize, finishBench, runBench } from './lib/bench-run.js';
@@ -119,7 +120,7 @@ const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true, maxSockets: ${CONCURRENCY} });
 function post(url, body) {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', 'x-amz-sns-topic-arn': TOPIC_ARN, 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
@@ -236,7 +237,9 @@ async function main(): Promise<void> {
   const certs = new SigningCertCache({ fetchPem: async () => pki.certPem, clock });
   const verifier = new SnsVerifier({ allowedTopics: new Set([TOPIC_ARN]), certs, clock });
   const http = new HttpServer(log);
-  http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }));
+  http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }), {
+    auth: snsHeaderCheck(new Set([TOPIC_ARN])),
+  });
   const address = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/sns`;
 

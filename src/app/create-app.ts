@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { type CommandHandlers, registerVpnCommand } from '../slack/commands/vpn-command.js';
+import { slackHeaderCheck } from '../slack/request-signature.js';
 import { RouterReceiver } from '../slack/router-receiver.js';
 import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import type { AppContext } from './context.js';
@@ -87,8 +88,9 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
   const chat = new SlackChat(new WebClient(botToken, { logger: boltLogger(log), ...slackClientOptions }));
 
   const http = new HttpServer(log);
-  http.route('GET', '/healthz', async (_req, res) => sendJson(res, 200, { ok: true }));
-  if (!env.SLACK_APP_TOKEN) http.route('POST', '/slack/events', routerReceiver.handle);
+  http.route('GET', '/healthz', async (_req, res) => sendJson(res, 200, { ok: true }), { auth: 'public' });
+  if (!env.SLACK_APP_TOKEN)
+    http.route('POST', '/slack/events', routerReceiver.handle, { auth: slackHeaderCheck(clock) });
 
   const commands: CommandHandlers = {};
   const ctx: AppContext = {

@@ -4,7 +4,7 @@ import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
 import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
-import { requireBearer } from '../http/bearer-auth.js';
+import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
@@ -13,6 +13,7 @@ import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
 import { createSnsEndpoint } from '../sns/sns-endpoint.js';
+import { snsHeaderCheck } from '../sns/sns-headers.js';
 import { SnsVerifier } from '../sns/sns-verifier.js';
 import { createSqsBodyHandler } from '../sns/sqs-body-handler.js';
 
@@ -53,33 +54,39 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
   // The sandbox feeds its alarms through /api/sandbox/alarm: an empty allowlist is nothing to act on there.
   if (allowedTopics.size === 0 && !ctx.sandbox)
     log.warn('TUNNELOPS_SNS_TOPIC_ARNS is empty: POST /sns refuses every message');
-  ctx.http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }));
+  ctx.http.route('POST', '/sns', createSnsEndpoint({ verifier, sink: alarms }), {
+    auth: snsHeaderCheck(allowedTopics),
+  });
 
   // Sandbox only: feed an alarm (the CloudWatch notification's Message JSON) as if SNS had delivered it.
-  ctx.http.route('POST', '/api/sandbox/alarm', async (req, res) => {
-    try {
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
-      if (!ctx.sandbox)
-        throw new TunnelOpsError(
-          'not_found',
-          'alarms can only be injected in the sandbox (no AWS credentials)',
-        );
-      const text = req.rawBody.toString('utf8');
-      // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
-      const parsed = parseAlarmMessage(text);
-      if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
-      const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
-      if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
-      // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
-      sendJson(res, result.status === 'duplicate' ? 200 : 202, {
-        status: result.status,
-        alarmId: result.alarmId,
-        ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
-      });
-    } catch (err) {
-      sendError(res, err, req.id);
-    }
-  });
+  ctx.http.route(
+    'POST',
+    '/api/sandbox/alarm',
+    async (req, res) => {
+      try {
+        if (!ctx.sandbox)
+          throw new TunnelOpsError(
+            'not_found',
+            'alarms can only be injected in the sandbox (no AWS credentials)',
+          );
+        const text = req.rawBody.toString('utf8');
+        // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
+        const parsed = parseAlarmMessage(text);
+        if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
+        const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
+        if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
+        // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
+        sendJson(res, result.status === 'duplicate' ? 200 : 202, {
+          status: result.status,
+          alarmId: result.alarmId,
+          ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
+        });
+      } catch (err) {
+        sendError(res, err, req.id);
+      }
+    },
+    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
+  );
 
   if (ctx.sandbox) {
     const feed = startSandboxAlarmFeed({ topology: ctx.topology, metrics: ctx.account.metrics, alarms, log });

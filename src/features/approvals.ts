@@ -2,7 +2,7 @@ import type { AppContext } from '../app/context.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import { findSite } from '../domain/topology.js';
 import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
-import { requireBearer } from '../http/bearer-auth.js';
+import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
@@ -55,36 +55,40 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
   registerApprovalActions(ctx.bolt, approvals, log);
   registerRequestApi(ctx, approvals);
 
-  ctx.http.route('GET', '/api/audit', async (req, res) => {
-    try {
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
-      const site = req.query.get('site') ?? undefined;
-      if (site !== undefined && !SITE_PARAM.test(site))
-        throw new BadRequestError('site must be a site name such as dc1');
-      if (site !== undefined && !findSite(ctx.topology, site))
-        throw new TunnelOpsError(
-          'not_found',
-          `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
-        );
-      // Paged (newest page first, each page oldest first): one call never reads the whole log.
-      const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
-      const entries = [...page.entries].reverse();
-      sendJson(res, 200, {
-        next: encodeAuditCursor(page.next),
-        entries: entries.map((e) => ({
-          at: e.at,
-          site: e.site,
-          action: e.action,
-          requestId: e.requestId ?? null,
-          actor: e.actor,
-          event: e.event,
-          ...(e.detail ? { detail: e.detail } : {}),
-        })),
-      });
-    } catch (err) {
-      sendError(res, err, req.id);
-    }
-  });
+  ctx.http.route(
+    'GET',
+    '/api/audit',
+    async (req, res) => {
+      try {
+        const site = req.query.get('site') ?? undefined;
+        if (site !== undefined && !SITE_PARAM.test(site))
+          throw new BadRequestError('site must be a site name such as dc1');
+        if (site !== undefined && !findSite(ctx.topology, site))
+          throw new TunnelOpsError(
+            'not_found',
+            `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
+          );
+        // Paged (newest page first, each page oldest first): one call never reads the whole log.
+        const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
+        const entries = [...page.entries].reverse();
+        sendJson(res, 200, {
+          next: encodeAuditCursor(page.next),
+          entries: entries.map((e) => ({
+            at: e.at,
+            site: e.site,
+            action: e.action,
+            requestId: e.requestId ?? null,
+            actor: e.actor,
+            event: e.event,
+            ...(e.detail ? { detail: e.detail } : {}),
+          })),
+        });
+      } catch (err) {
+        sendError(res, err, req.id);
+      }
+    },
+    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
+  );
 
   // Resume: pending requests live in the store and stay approvable; expire what ran out while we were down
   // and close runs whose process died (lease over) from what the route tables show.

@@ -5,7 +5,7 @@ import { DeployLock } from '../github/deploy-lock.js';
 import type { GithubDeps } from '../github/deps.js';
 import { githubApp } from '../github/github-app.js';
 import { StickyComment } from '../github/sticky-comment.js';
-import { createWebhookEndpoint, MAX_WEBHOOK_BODY } from '../github/webhook-endpoint.js';
+import { checkWebhookHeaders, createWebhookEndpoint, MAX_WEBHOOK_BODY } from '../github/webhook-endpoint.js';
 
 export const GITHUB_WEBHOOKS_PATH = '/api/github/webhooks';
 
@@ -52,7 +52,7 @@ export async function registerGithub(ctx: AppContext): Promise<void> {
     'POST',
     GITHUB_WEBHOOKS_PATH,
     createWebhookEndpoint({ probot, secret: env.WEBHOOK_SECRET, store: ctx.store }),
-    { maxBody: MAX_WEBHOOK_BODY },
+    { auth: checkWebhookHeaders, maxBody: MAX_WEBHOOK_BODY },
   );
   ctx.log.info({ path: GITHUB_WEBHOOKS_PATH }, 'GitHub App webhooks enabled');
 }

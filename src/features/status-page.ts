@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AppContext } from '../app/context.js';
-import { requireBearer } from '../http/bearer-auth.js';
+import { UnauthorizedError } from '../domain/errors.js';
+import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
@@ -47,23 +48,36 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
   });
   ctx.onStop(() => feed.stop());
 
-  ctx.http.route('GET', '/', (req, res) =>
-    guarded(req, res, async () => {
-      if (!pageAllowed(req, token)) return html(res, 401, renderSignIn());
-      html(res, 200, renderPage(await overview.overview(), { signOut: Boolean(token) }));
-    }),
+  ctx.http.route(
+    'GET',
+    '/',
+    (req, res) =>
+      guarded(req, res, async () => {
+        if (!pageAllowed(req, token)) return html(res, 401, renderSignIn());
+        html(res, 200, renderPage(await overview.overview(), { signOut: Boolean(token) }));
+      }),
+    { auth: 'public' }, // shows the sign-in form itself
   );
-  ctx.http.route('GET', '/page.css', async (_req, res) => asset(res, 'text/css', PAGE_CSS));
-  // Browsers ask for it on every page; answering keeps the console (and the log) free of 404s.
-  ctx.http.route('GET', '/favicon.ico', async (_req, res) => {
-    res.writeHead(204, SECURITY_HEADERS);
-    res.end();
+  ctx.http.route('GET', '/page.css', async (_req, res) => asset(res, 'text/css', PAGE_CSS), {
+    auth: 'public',
   });
-  ctx.http.route('GET', '/page.js', async (_req, res) => asset(res, 'text/javascript', PAGE_JS));
-  ctx.http.route('GET', '/events', async (req, res) => {
-    if (!pageAllowed(req, token))
-      return sendJson(res, 401, { error: 'unauthorized', message: 'sign in at /' });
-    feed.subscribe(res, SECURITY_HEADERS);
+  // Browsers ask for it on every page; answering keeps the console (and the log) free of 404s.
+  ctx.http.route(
+    'GET',
+    '/favicon.ico',
+    async (_req, res) => {
+      res.writeHead(204, SECURITY_HEADERS);
+      res.end();
+    },
+    { auth: 'public' },
+  );
+  ctx.http.route('GET', '/page.js', async (_req, res) => asset(res, 'text/javascript', PAGE_JS), {
+    auth: 'public',
+  });
+  ctx.http.route('GET', '/events', async (_req, res) => feed.subscribe(res, SECURITY_HEADERS), {
+    auth: (head) => {
+      if (!pageAllowed(head, token)) throw new UnauthorizedError('sign in at /');
+    },
   });
   ctx.http.route(
     'POST',
@@ -79,16 +93,20 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
         }
         redirect(res, '/', sessionCookie(token, isHttps(req)));
       }),
-    { maxBody: 4096 },
+    { auth: 'public', maxBody: 4096 },
   );
   ctx.http.route('POST', '/signout', async (_req, res) => redirect(res, '/', clearedSessionCookie()), {
+    auth: 'public',
     maxBody: 4096,
   });
-  ctx.http.route('GET', '/api/overview', (req, res) =>
-    guarded(req, res, async () => {
-      requireBearer(req, token);
-      sendJson(res, 200, await overview.overview());
-    }),
+  ctx.http.route(
+    'GET',
+    '/api/overview',
+    (req, res) =>
+      guarded(req, res, async () => {
+        sendJson(res, 200, await overview.overview());
+      }),
+    { auth: bearerAuth(token) },
   );
 }
 

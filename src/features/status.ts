@@ -5,7 +5,7 @@ import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
 import { findSite, findTunnel } from '../domain/topology.js';
-import { requireBearer } from '../http/bearer-auth.js';
+import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import type { SandboxAccount } from '../local/sandbox-account.js';
@@ -60,46 +60,57 @@ export function registerStatus(ctx: AppContext): void {
     }
   };
 
-  ctx.http.route('GET', '/api/status', (req, res) =>
-    guarded(req, res, async () => {
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
-      const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
-      const unknownSite = wanted.find((s) => !findSite(ctx.topology, s));
-      if (unknownSite)
-        throw new TunnelOpsError(
-          'not_found',
-          `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
-        );
-      const json = toStatusJson(await status.report(wanted));
-      const pending = await pendingBySite(json.sites.map((s) => s.name));
-      sendJson(res, 200, {
-        ...json,
-        sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
-      });
-    }),
+  ctx.http.route(
+    'GET',
+    '/api/status',
+    (req, res) =>
+      guarded(req, res, async () => {
+        const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
+        const unknownSite = wanted.find((s) => !findSite(ctx.topology, s));
+        if (unknownSite)
+          throw new TunnelOpsError(
+            'not_found',
+            `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
+          );
+        const json = toStatusJson(await status.report(wanted));
+        const pending = await pendingBySite(json.sites.map((s) => s.name));
+        sendJson(res, 200, {
+          ...json,
+          sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
+        });
+      }),
+    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
   );
 
-  ctx.http.route('POST', '/api/sandbox/chaos', (req, res) =>
-    guarded(req, res, async () => {
-      // The token first: an unauthenticated caller learns nothing, not even whether this is a sandbox.
-      requireBearer(req, ctx.env.TUNNELOPS_API_TOKEN);
-      const account = ctx.account;
-      if (!ctx.sandbox || !isSandboxAccount(account)) {
-        throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
-      }
-      const input = parseChaos(req.rawBody);
-      const site = findSite(ctx.topology, input.site);
-      if (!site) throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
-      if (!findTunnel(site, input.tunnel)) {
-        throw new BadRequestError(
-          `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
-        );
-      }
-      account.chaos[input.action](site.name, input.tunnel);
-      await account.saved();
-      req.log.info({ ...input }, 'sandbox chaos');
-      sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
-    }),
+  ctx.http.route(
+    'POST',
+    '/api/sandbox/chaos',
+    (req, res) =>
+      guarded(req, res, async () => {
+        const account = ctx.account;
+        if (!ctx.sandbox || !isSandboxAccount(account)) {
+          throw new TunnelOpsError(
+            'not_found',
+            'chaos is only available in the sandbox (no AWS credentials)',
+          );
+        }
+        const input = parseChaos(req.rawBody);
+        const site = findSite(ctx.topology, input.site);
+        if (!site)
+          throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
+        if (!findTunnel(site, input.tunnel)) {
+          throw new BadRequestError(
+            `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
+          );
+        }
+        account.chaos[input.action](site.name, input.tunnel);
+        await account.saved();
+        req.log.info({ ...input }, 'sandbox chaos');
+        sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
+      }),
+    // The token first, from the headers: an unauthenticated caller learns nothing, not even whether this is
+    // a sandbox, and none of its body is read.
+    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
   );
 }
 

@@ -4,7 +4,14 @@ import type { Probot } from 'probot';
 import { parseBoundedJson } from '../domain/bounded-json.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { sendError } from '../http/errors.js';
-import { type RoutedRequest, type RouteHandler, sendJson, sendText } from '../http/server.js';
+import {
+  type AuthCheck,
+  type RequestHead,
+  type RoutedRequest,
+  type RouteHandler,
+  sendJson,
+  sendText,
+} from '../http/server.js';
 import type { Store } from '../ports/store.js';
 
 /**
@@ -31,9 +38,29 @@ export function verifyGithubSignature(secret: string, rawBody: Buffer, header: u
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const header = (req: RoutedRequest, name: string): string | undefined => {
+const header = (req: RequestHead, name: string): string | undefined => {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * What GitHub's headers must show before the body (up to 4 MiB) is read: a signature of the right shape, an
+ * event name and a delivery id. The signature itself is checked over the body.
+ */
+function webhookHeaders(head: RequestHead): { name: string; delivery: string } {
+  const signature = head.headers['x-hub-signature-256'];
+  if (typeof signature !== 'string' || !SIGNATURE.test(signature))
+    throw new WebhookRejection('unauthorized', 'missing or wrong X-Hub-Signature-256');
+  const name = header(head, 'x-github-event');
+  const delivery = header(head, 'x-github-delivery');
+  if (!name || !EVENT_NAME.test(name) || !delivery || !DELIVERY_ID.test(delivery))
+    throw new WebhookRejection('bad_request', 'missing or malformed X-GitHub-Event / X-GitHub-Delivery');
+  return { name, delivery };
+}
+
+/** The route option: the header part of the check, run before the body is read. */
+export const checkWebhookHeaders: AuthCheck = (head) => {
+  webhookHeaders(head);
 };
 
 /**
@@ -43,15 +70,14 @@ const header = (req: RoutedRequest, name: string): string | undefined => {
  */
 export function createWebhookEndpoint(props: { probot: Probot; secret: string; store: Store }): RouteHandler {
   return async (req: RoutedRequest, res: ServerResponse) => {
-    const name = header(req, 'x-github-event');
-    const delivery = header(req, 'x-github-delivery');
+    let name: string;
+    let delivery: string;
     try {
+      ({ name, delivery } = webhookHeaders(req));
       if (!verifyGithubSignature(props.secret, req.rawBody, req.headers['x-hub-signature-256']))
         throw new WebhookRejection('unauthorized', 'missing or wrong X-Hub-Signature-256');
-      if (!name || !EVENT_NAME.test(name) || !delivery || !DELIVERY_ID.test(delivery))
-        throw new WebhookRejection('bad_request', 'missing or malformed X-GitHub-Event / X-GitHub-Delivery');
     } catch (err) {
-      req.log.warn({ reason: (err as Error).message, delivery: delivery?.slice(0, 64) }, 'rejected webhook');
+      req.log.warn({ reason: (err as Error).message }, 'rejected webhook');
       sendError(res, err, req.id);
       return;
     }

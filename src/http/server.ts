@@ -1,23 +1,40 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
+import { BODY_LIMITS, BodyBudget, type BodyLimits } from './body-budget.js';
 import { sendError } from './errors.js';
 
-export interface RoutedRequest {
+/** What a route may look at before its body is read: the request line and headers. */
+export interface RequestHead {
   method: string;
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
-  rawBody: Buffer;
   /** Named in replies so a person can quote it and an operator can find the log lines. */
   id: string;
   log: Logger;
 }
 
+export interface RoutedRequest extends RequestHead {
+  rawBody: Buffer;
+}
+
 export type RouteHandler = (req: RoutedRequest, res: ServerResponse) => Promise<void>;
 
+/**
+ * Decides from the request line and headers alone, before one byte of the body is read or kept; throws a
+ * typed error (401, 403, 400) to refuse. Routes whose proof is over the body (Slack, GitHub, SNS signatures)
+ * check here what the headers must already show, and the signature itself in the handler.
+ */
+export type AuthCheck = (head: RequestHead) => void;
+
 export interface RouteOptions {
-  /** Largest body read for this route (default MAX_BODY); anything larger gets 413 before it is buffered. */
+  /**
+   * Every route says how a caller is authenticated: a check run before the body is read, or 'public'
+   * (no credentials: /healthz, the page's assets and sign-in form).
+   */
+  auth: AuthCheck | 'public';
+  /** Largest body read for this route (default MAX_BODY, 0 for GET); anything larger gets 413 unbuffered. */
   maxBody?: number;
 }
 
@@ -25,12 +42,24 @@ export interface RouteOptions {
 export const MAX_BODY = 1024 * 1024;
 let requestSeq = 0;
 
+interface Route {
+  handler: RouteHandler;
+  auth: AuthCheck | 'public';
+  maxBody: number;
+}
+
 /** One HTTP server for every transport: Slack, SNS, GitHub webhooks and the JSON API. */
 export class HttpServer {
-  private readonly routes = new Map<string, { handler: RouteHandler; maxBody: number }>();
+  private readonly routes = new Map<string, Route>();
   private readonly server: Server;
+  /** Bodies across all requests: bytes held and reads under way (see BodyLimits). */
+  readonly bodies: BodyBudget;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    limits: BodyLimits = BODY_LIMITS,
+  ) {
+    this.bodies = new BodyBudget(limits);
     this.server = createServer((req, res) => {
       const requestId = `r${++requestSeq}`;
       this.dispatch(req, res, requestId).catch((err) => {
@@ -45,9 +74,20 @@ export class HttpServer {
     this.server.requestTimeout = 30_000;
   }
 
-  route(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): this {
-    this.routes.set(`${method.toUpperCase()} ${path}`, { handler, maxBody: options.maxBody ?? MAX_BODY });
+  route(method: string, path: string, handler: RouteHandler, options: RouteOptions): this {
+    const m = method.toUpperCase();
+    const maxBody = options.maxBody ?? (m === 'GET' ? 0 : MAX_BODY);
+    this.routes.set(`${m} ${path}`, { handler, auth: options.auth, maxBody });
     return this;
+  }
+
+  /** Each route as `METHOD /path`, how it is authenticated and its body limit, for review and tests. */
+  routeList(): Array<{ route: string; auth: 'public' | 'checked'; maxBody: number }> {
+    return [...this.routes].map(([route, r]) => ({
+      route,
+      auth: r.auth === 'public' ? 'public' : 'checked',
+      maxBody: r.maxBody,
+    }));
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -55,33 +95,87 @@ export class HttpServer {
     const route = this.routes.get(`${req.method} ${url.pathname}`);
     if (!route) {
       const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
-      await refuse(req, res, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' });
-      return;
-    }
-    const rawBody = await readBody(req, route.maxBody);
-    if (rawBody === null) {
-      this.log.info(
-        { requestId, path: url.pathname, contentLength: req.headers['content-length'] ?? null },
-        'refused an oversized body',
+      await refuse(req, res, (r) =>
+        sendJson(r, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' }),
       );
-      await refuse(req, res, 413, {
-        error: 'payload_too_large',
-        message: `request bodies are limited to ${route.maxBody} bytes`,
-      });
       return;
     }
-    const log = this.log.child({ requestId, path: url.pathname });
-    await route.handler(
-      {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        rawBody,
-        id: requestId,
-        log,
-      },
-      res,
+    const head: RequestHead = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      id: requestId,
+      log: this.log.child({ requestId, path: url.pathname }),
+    };
+    if (Number(req.headers['content-length'] ?? 0) > route.maxBody)
+      return this.tooLarge(req, res, head, route.maxBody);
+    if (route.auth !== 'public') {
+      try {
+        route.auth(head);
+      } catch (err) {
+        head.log.info({ reason: (err as Error).message }, 'refused before reading the body');
+        await refuse(req, res, (r) => sendError(r, err, requestId));
+        return;
+      }
+    }
+    const rawBody = hasBody(req) ? await this.readBounded(req, res, head, route.maxBody) : Buffer.alloc(0);
+    if (rawBody === null) return;
+    try {
+      await route.handler({ ...head, rawBody }, res);
+    } finally {
+      this.bodies.give(rawBody.length);
+    }
+  }
+
+  /** The body within the route's and the server's bounds, or null when it was refused (already answered). */
+  private async readBounded(
+    req: IncomingMessage,
+    res: ServerResponse,
+    head: RequestHead,
+    maxBody: number,
+  ): Promise<Buffer | null> {
+    if (!this.bodies.startRead()) {
+      head.log.warn({ reads: this.bodies.reads }, 'refused a body: too many being read at once');
+      await refuse(req, res, busy);
+      return null;
+    }
+    let outcome: Buffer | BodyRefusal;
+    try {
+      outcome = await readBody(req, maxBody, this.bodies);
+    } finally {
+      this.bodies.endRead();
+    }
+    if (outcome === 'too-large') {
+      await this.tooLarge(req, res, head, maxBody);
+      return null;
+    }
+    if (outcome === 'busy') {
+      head.log.warn(
+        { bytesInFlight: this.bodies.bytesInFlight },
+        'refused a body: the bytes in flight are spent',
+      );
+      await refuse(req, res, busy);
+      return null;
+    }
+    if (outcome === 'timeout') {
+      head.log.info('refused a body that did not arrive in time');
+      res.setHeader('connection', 'close');
+      sendJson(res, 408, { error: 'request_timeout', message: 'the request body did not arrive in time' });
+      return null;
+    }
+    return outcome;
+  }
+
+  private async tooLarge(
+    req: IncomingMessage,
+    res: ServerResponse,
+    head: RequestHead,
+    max: number,
+  ): Promise<void> {
+    head.log.info({ contentLength: req.headers['content-length'] ?? null }, 'refused an oversized body');
+    await refuse(req, res, (r) =>
+      sendJson(r, 413, { error: 'payload_too_large', message: `request bodies are limited to ${max} bytes` }),
     );
   }
 
@@ -100,31 +194,63 @@ export class HttpServer {
   }
 }
 
-/** The body, or null when it is (or declares to be) larger than `max`: then nothing more is kept. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+const busy = (res: ServerResponse): void => {
+  res.setHeader('retry-after', '5');
+  sendJson(res, 503, { error: 'busy', message: 'too many request bodies at once; try again shortly' });
+};
+
+/** A request without Content-Length (or with 0) and not chunked has no body: nothing to read or budget. */
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+type BodyRefusal = 'too-large' | 'busy' | 'timeout';
+
+/**
+ * The body, or why it was refused: larger than `max`, the server's bytes in flight spent, or not complete in
+ * time. Bytes are taken from the budget as they arrive; on a refusal they are given back and dropped at once,
+ * on success the caller gives them back when the handler is done with them.
+ */
+function readBody(req: IncomingMessage, max: number, budget: BodyBudget): Promise<Buffer | BodyRefusal> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > max) {
-      resolve(null);
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > max) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      return true;
+    };
+    const refuseWith = (why: BodyRefusal): void => {
+      if (!settle()) return;
+      budget.give(size);
+      chunks.length = 0;
+      resolve(why);
+    };
+    const fail = (err: Error): void => {
+      if (!settle()) return;
+      budget.give(size);
+      chunks.length = 0;
+      reject(err);
+    };
+    const timer = setTimeout(() => refuseWith('timeout'), budget.limits.readTimeoutMs);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      if (size + chunk.length > max) refuseWith('too-large');
+      else if (!budget.take(chunk.length)) refuseWith('busy');
+      else {
+        size += chunk.length;
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (settle()) resolve(Buffer.concat(chunks, size));
     });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    req.once('error', fail);
     req.once('close', () => {
-      if (!req.complete) reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      if (!req.complete) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
     });
   });
 }
@@ -164,13 +290,12 @@ function discardRest(req: IncomingMessage): Promise<boolean> {
 async function refuse(
   req: IncomingMessage,
   res: ServerResponse,
-  status: number,
-  body: unknown,
+  answer: (res: ServerResponse) => void,
 ): Promise<void> {
   const ended = await discardRest(req);
   if (res.destroyed) return;
   if (!ended) res.setHeader('connection', 'close');
-  sendJson(res, status, body);
+  answer(res);
 }
 
 const GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { RoutedRequest } from '../http/server.js';
+import type { RequestHead } from '../http/server.js';
 
 export const SESSION_COOKIE = 'tunnelops_session';
 /** A sign-in lasts a working shift and a half; the NOC screen signs in again after that. */
@@ -22,7 +22,7 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /** True when no token is configured, or the request carries the session cookie or the Bearer token. */
-export function pageAllowed(req: RoutedRequest, token: string | undefined): boolean {
+export function pageAllowed(req: Pick<RequestHead, 'headers'>, token: string | undefined): boolean {
   if (!token) return true;
   const cookie = cookies(req.headers.cookie).get(SESSION_COOKIE);
   if (cookie !== undefined && sameSecret(cookie, sessionValue(token))) return true;
@@ -38,7 +38,8 @@ export const clearedSessionCookie = (): string =>
   `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
 
 /** Behind a TLS-terminating load balancer the request says https; only then may the cookie require it. */
-export const isHttps = (req: RoutedRequest): boolean => req.headers['x-forwarded-proto'] === 'https';
+export const isHttps = (req: Pick<RequestHead, 'headers'>): boolean =>
+  req.headers['x-forwarded-proto'] === 'https';
 
 function cookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();

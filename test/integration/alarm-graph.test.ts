@@ -32,7 +32,11 @@ describe('alarm health graph', () => {
     });
     const res = await fetch(`${app.url}/sns`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+      headers: {
+        'content-type': 'text/plain; charset=UTF-8',
+        'x-amz-sns-message-type': 'Notification',
+        'x-amz-sns-topic-arn': TOPIC_ARN,
+      },
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(200);

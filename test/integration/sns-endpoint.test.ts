@@ -51,7 +51,8 @@ async function postSns(
       'content-type': 'text/plain; charset=UTF-8',
       'x-amz-sns-message-type': type ?? b.Type ?? 'Notification',
       'x-amz-sns-message-id': b.MessageId ?? '',
-      'x-amz-sns-topic-arn': b.TopicArn ?? '',
+      // SNS names the topic on every delivery; an unparsable body still comes from the allowed topic here.
+      'x-amz-sns-topic-arn': b.TopicArn ?? TOPIC_ARN,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });

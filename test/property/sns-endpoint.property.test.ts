@@ -46,7 +46,12 @@ async function expectNothingApplied(): Promise<void> {
 async function post(body: string): Promise<number> {
   const res = await fetch(`${app.url}/sns`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=UTF-8' },
+    // The headers SNS sends, so each body reaches the checks made over it.
+    headers: {
+      'content-type': 'text/plain; charset=UTF-8',
+      'x-amz-sns-message-type': 'Notification',
+      'x-amz-sns-topic-arn': TOPIC_ARN,
+    },
     body,
   });
   await res.arrayBuffer();
