@@ -23,6 +23,29 @@ export const ENDPOINTS: Array<[string, string]> = [
   ['GET', '/healthz'],
 ];
 
+const SNS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:tunnelops-alarms';
+
+/**
+ * Headers that pass each route's check made before the body is read (review 2, item 2), so that the size
+ * limit is what refuses the body. Without them the route answers 401/403 from its headers alone
+ * (test/security/r2-02-bodies-in-flight.test.ts).
+ */
+function plausibleHeaders(path: string): Record<string, string> {
+  if (path === '/slack/events')
+    return {
+      'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      'x-slack-signature': `v0=${'0'.repeat(64)}`,
+    };
+  if (path === '/sns') return { 'x-amz-sns-message-type': 'Notification', 'x-amz-sns-topic-arn': SNS_TOPIC };
+  if (path === '/api/github/webhooks')
+    return {
+      'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      'x-github-event': 'ping',
+      'x-github-delivery': 'big-body-probe',
+    };
+  return {};
+}
+
 export interface RunningSandbox {
   base: string;
   pid: number;
@@ -42,7 +65,7 @@ export async function startSandbox(): Promise<RunningSandbox> {
       TUNNELOPS_ENV_FILE: '',
       TUNNELOPS_DATA_DIR: dataDir,
       WEBHOOK_SECRET,
-      TUNNELOPS_SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:tunnelops-alarms',
+      TUNNELOPS_SNS_TOPIC_ARNS: SNS_TOPIC,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -136,7 +159,7 @@ export async function probe(
   const result = await postBig(
     `${base}${path}`,
     FIFTY_MB,
-    { 'content-type': 'application/json' },
+    { 'content-type': 'application/json', ...plausibleHeaders(path) },
     chunked,
     method,
   );
