@@ -13,8 +13,6 @@ import type { MetricBatch } from './metric-batch.js';
 import { taskCountsFromMetrics } from './status-queries.js';
 import { taskVerdict } from './task-counts.js';
 
-export { isDeploying, progressOf } from './ecs-service-state.js';
-
 export interface EcsTasksProps {
   clients: AwsClients;
   log: Logger;

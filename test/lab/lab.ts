@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Site } from '../../src/config/topology-schema.js';
 import {
-  allNamespaces,
   buildNetwork,
   buildServerHost,
   type LabNamespaces,
@@ -613,5 +612,3 @@ export class Lab {
     this.log('down');
   }
 }
-
-export { allNamespaces };

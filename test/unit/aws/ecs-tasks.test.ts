@@ -1,7 +1,8 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { EcsTasks, progressOf } from '../../../src/aws/ecs-tasks.js';
+import { progressOf } from '../../../src/aws/ecs-service-state.js';
+import { EcsTasks } from '../../../src/aws/ecs-tasks.js';
 import { silentLogger } from '../../../src/log.js';
 import {
   demoSites,
