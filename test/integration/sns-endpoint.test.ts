@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { NS_ALARM, NS_SEEN } from '../../src/services/alarms/alarm-service.js';
+import { NS_SEEN } from '../../src/services/alarms/alarm-service.js';
+import { NS_ALARM } from '../../src/services/alarms/alarm-state-store.js';
 import { shownAlarmStates } from '../../src/slack/views/alarm-view.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import nock from 'nock';
-import { NS_ALARM, NS_SEEN } from '../../src/services/alarms/alarm-service.js';
+import { NS_SEEN } from '../../src/services/alarms/alarm-service.js';
+import { NS_ALARM } from '../../src/services/alarms/alarm-state-store.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import {
   CERT_HOST,

@@ -15,7 +15,6 @@ import { SiteLock } from '../execution/site-lock.js';
 import { AlarmPublisher, type PublisherSettings } from './alarm-publisher.js';
 import { AlarmStateStore } from './alarm-state-store.js';
 
-export { NS_ALARM, NS_MESSAGE, RETAIN_MS } from './alarm-state-store.js';
 export const NS_SEEN = 'sns-seen';
 /** How long one replica publishes a channel before another may (a round takes a few Slack calls). */
 const PUBLISH_LEASE_MS = 30_000;
