@@ -14,7 +14,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../domain/audit.js';
+import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './dynamo-table.js';
@@ -23,7 +23,8 @@ import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './d
  * Single-table layout (infra/ mirrors tableDefinition):
  *  records: pk = "rec#<ns>",          sk = key,  value (JSON), version, expiresAt (ms), ttl (s, DynamoDB TTL),
  *                                                token (a lease's, when created with one)
- *  audit:   pk = "audit#all" and a copy under "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON)
+ *  audit:   pk = "audit#all" and a copy under "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON),
+ *           ttl (s: AUDIT_RETENTION_MS after it was written)
  */
 interface RecordItem {
   pk: string;
@@ -317,11 +318,12 @@ export class DynamoStore implements Store {
   private auditPuts(entry: AuditEntry) {
     const sk = this.nextAuditSk();
     const body = JSON.stringify(entry);
+    const ttl = Math.ceil((this.clock.now() + AUDIT_RETENTION_MS) / 1000);
     return [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
       // A fresh sort key never exists; the condition makes a clash an error instead of an overwrite.
       Put: {
         TableName: this.tableName,
-        Item: { pk, sk, entry: body },
+        Item: { pk, sk, entry: body, [STORE_TTL_ATTRIBUTE]: ttl },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }));

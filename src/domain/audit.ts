@@ -11,6 +11,12 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * How long the audit log keeps an entry: a year, so last year's incidents can still be read. DynamoDB drops
+ * older entries by TTL; the SQLite store purges them.
+ */
+export const AUDIT_RETENTION_MS = 365 * 24 * 3_600_000;
+
 /** A failover that moved routes. Tolerant: other features write these entries; accept the spellings they may use. */
 export function isCompletedFailover(e: AuditEntry): boolean {
   const action = String(e.action ?? '').toLowerCase();

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../domain/audit.js';
+import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import { immediate, openSqlite, type SqliteDb, statement } from './sqlite-db.js';
@@ -17,7 +17,12 @@ const MIGRATIONS: string[] = [
    CREATE INDEX audit_site ON audit (site, seq);`,
   // A lease's token (random per acquisition): renew, release and break compare it, never the version.
   'ALTER TABLE records ADD COLUMN token TEXT;',
+  // The purge of entries past the audit retention reads by time.
+  'CREATE INDEX audit_at ON audit (at);',
 ];
+
+/** How often expired records and audit entries past retention are deleted (also once at open). */
+const PURGE_EVERY_MS = 10 * 60_000;
 
 interface Row {
   key: string;
@@ -71,6 +76,11 @@ function prepareStatements(db: SqliteDb) {
       db,
       'SELECT seq, entry FROM audit WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     ),
+    purgeRecords: statement<[number]>(
+      db,
+      'DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?',
+    ),
+    purgeAudit: statement<[string]>(db, 'DELETE FROM audit WHERE at < ?'),
   };
 }
 
@@ -79,6 +89,7 @@ export class SqliteStore implements Store {
   private readonly db: SqliteDb;
   private readonly clock: Clock;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly purgeTimer: NodeJS.Timeout;
 
   constructor(props: { path: string; clock?: Clock }) {
     this.db = openSqlite(props.path, { busyTimeoutMs: 5000 });
@@ -89,6 +100,19 @@ export class SqliteStore implements Store {
     this.clock = props.clock ?? systemClock;
     this.migrate();
     this.sql = prepareStatements(this.db);
+    // Expired records read as absent anyway; deleting them keeps the file from growing without bound.
+    this.purgeExpired();
+    this.purgeTimer = setInterval(() => this.purgeExpired(), PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  /** Deletes records past their expiry and audit entries past AUDIT_RETENTION_MS. */
+  purgeExpired(): void {
+    const now = this.clock.now();
+    immediate(this.db, () => {
+      this.sql.purgeRecords.run(now);
+      this.sql.purgeAudit.run(new Date(now - AUDIT_RETENTION_MS).toISOString());
+    });
   }
 
   private migrate(): void {
@@ -231,6 +255,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.purgeTimer);
     this.db.close();
   }
 }

@@ -98,9 +98,14 @@ export class ApprovalStore {
     return rec && !isTerminal(rec.value) ? rec.value : null;
   }
 
-  /** Every request not yet in a final state (for the sweep and for resuming after a restart). */
+  /**
+   * Every request not yet in a final state (for the sweep and for resuming after a restart). Read through the
+   * open-slot claims (at most one per site and action), never by listing every request: closed ones are kept
+   * 30 days and the sweep runs every 5 s. Every open request holds its claim until it closes.
+   */
   async listOpen(): Promise<Array<Versioned<ApprovalRequest>>> {
-    const all = await this.store.list<ApprovalRequest>(NS);
-    return all.filter((r) => !isTerminal(r.value));
+    const claims = await this.store.list<OpenClaim>(OPEN_NS);
+    const records = await Promise.all(claims.map((c) => this.get(c.value.id)));
+    return records.filter((r): r is Versioned<ApprovalRequest> => r !== null && !isTerminal(r.value));
   }
 }

@@ -105,4 +105,37 @@ describe.each(adapters)('ApprovalStore over the %s store', (_name, makeStore) =>
     expect((await approvals.create(req('fo-cccccc'))).created).toBe(true);
     expect((await approvals.listOpen()).map((r) => r.value.id)).toEqual(['fo-cccccc']);
   });
+
+  // Issue 22 item 13: the 5 s sweep listed every approval of the partition, the closed ones kept 30 days too.
+  it('lists open requests through their slots, never reading the closed ones', async () => {
+    const ids = 'abcdefghjk'.split('').map((c) => `fo-${c.repeat(6)}`);
+    for (const id of ids) {
+      const made = await approvals.create(req(id));
+      if (!made.created) throw new Error('not created');
+      await approvals.compareAndSet(made.record.version, { ...made.record.value, state: 'cancelled' });
+    }
+    expect((await approvals.create(req('fo-mmmmmm'))).created).toBe(true);
+    expect((await approvals.create(req('rd-nnnnnn', { action: 'redeploy' }))).created).toBe(true);
+    const read: string[] = [];
+    const watched = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'list')
+          return (ns: string) => {
+            read.push(`list ${ns}`);
+            return target.list(ns);
+          };
+        if (prop === 'get')
+          return (ns: string, key: string) => {
+            read.push(`get ${ns} ${key}`);
+            return target.get(ns, key);
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Store;
+    const open = await new ApprovalStore(watched).listOpen();
+    expect(open.map((r) => r.value.id).sort()).toEqual(['fo-mmmmmm', 'rd-nnnnnn']);
+    expect(read.filter((r) => r.startsWith('list'))).toEqual(['list approval-open']);
+    expect(read.filter((r) => ids.some((id) => r.endsWith(id)))).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
+import { AUDIT_RETENTION_MS } from '../../../src/domain/audit.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
 
@@ -62,5 +63,24 @@ describe('DynamoStore table layout', () => {
     expect(raw.Item?.ttl).toEqual({ N: String(Math.ceil((clock.now() + 30_000) / 1000)) });
     expect(raw.Item?.expiresAt).toEqual({ N: String(clock.now() + 30_000) });
     expect(raw.Item?.version).toEqual({ N: '1' });
+  });
+
+  it('gives every audit copy a TTL of the audit retention (a year), so DynamoDB drops old entries', async () => {
+    const tableName = 'tunnelops-audit-ttl';
+    await DynamoStore.createTable(client, tableName);
+    const clock = new ManualClock(Date.parse('2026-01-15T09:00:00.500Z'));
+    const store = new DynamoStore({ client, tableName, clock });
+    await store.appendAudit({
+      at: new Date(clock.now()).toISOString(),
+      site: 'dc1',
+      action: 'failover',
+      actor: 'U1',
+      event: 'started',
+    });
+    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const items = (await client.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+    expect(items.map((i) => i.pk?.S).sort()).toEqual(['audit#all', 'audit#site#dc1']);
+    const ttl = String(Math.ceil((clock.now() + AUDIT_RETENTION_MS) / 1000));
+    expect(items.map((i) => i.ttl)).toEqual([{ N: ttl }, { N: ttl }]);
   });
 });
