@@ -1,10 +1,22 @@
 import type { Site, Topology, Tunnel } from '../config/topology-schema.js';
+import { type ErrorCode, TunnelOpsError } from './errors.js';
 
 /** Key of a tunnel across sites: "dc1/primary". */
 export const tunnelKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
 
 export function findSite(topology: Topology, name: string): Site | undefined {
   return topology.sites.find((s) => s.name === name);
+}
+
+/**
+ * The named site, or the one "unknown site" error, naming the sites there are: not_found for a site in a path
+ * or query (an unknown site is not an empty one), bad_request where it is a field of a request's body.
+ */
+export function requireSite(topology: Topology, name: string, code: ErrorCode = 'not_found'): Site {
+  const site = findSite(topology, name);
+  if (site) return site;
+  const known = topology.sites.map((s) => s.name).join(', ');
+  throw new TunnelOpsError(code, `unknown site "${name.slice(0, 64)}" (sites: ${known})`);
 }
 
 export function findTunnel(site: Site, name: string): Tunnel | undefined {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.js';
-import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
-import { findSite } from '../domain/topology.js';
+import { BadRequestError } from '../domain/errors.js';
+import { requireSite } from '../domain/topology.js';
 import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
@@ -63,11 +63,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
         const site = req.query.get('site') ?? undefined;
         if (site !== undefined && !SITE_PARAM.test(site))
           throw new BadRequestError('site must be a site name such as dc1');
-        if (site !== undefined && !findSite(ctx.topology, site))
-          throw new TunnelOpsError(
-            'not_found',
-            `unknown site "${site}" (sites: ${ctx.topology.sites.map((s) => s.name).join(', ')})`,
-          );
+        if (site !== undefined) requireSite(ctx.topology, site);
         // Paged (newest page first, each page oldest first): one call never reads the whole log.
         const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
         const entries = [...page.entries].reverse();

@@ -4,7 +4,7 @@ import { parseBoundedJson } from '../domain/bounded-json.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
-import { findSite, findTunnel } from '../domain/topology.js';
+import { findSite, findTunnel, requireSite } from '../domain/topology.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -66,12 +66,7 @@ export function registerStatus(ctx: AppContext): void {
     (req, res) =>
       guarded(req, res, async () => {
         const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
-        const unknownSite = wanted.find((s) => !findSite(ctx.topology, s));
-        if (unknownSite)
-          throw new TunnelOpsError(
-            'not_found',
-            `unknown site "${unknownSite}" (sites: ${siteNames().join(', ')})`,
-          );
+        for (const name of wanted) requireSite(ctx.topology, name);
         const json = toStatusJson(await status.report(wanted));
         const pending = await pendingBySite(json.sites.map((s) => s.name));
         sendJson(res, 200, {
@@ -95,9 +90,7 @@ export function registerStatus(ctx: AppContext): void {
           );
         }
         const input = parseChaos(req.rawBody);
-        const site = findSite(ctx.topology, input.site);
-        if (!site)
-          throw new BadRequestError(`unknown site "${input.site}" (sites: ${siteNames().join(', ')})`);
+        const site = requireSite(ctx.topology, input.site, 'bad_request');
         if (!findTunnel(site, input.tunnel)) {
           throw new BadRequestError(
             `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,

@@ -1,6 +1,6 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
-import { findSite, findTunnel, tunnelKey } from '../domain/topology.js';
+import { findSite, findTunnel, requireSite, tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
 
 export interface Transition {
@@ -25,12 +25,7 @@ export class SandboxTunnels {
 
   /** The site, or a not_found error naming what exists. */
   site(name: string): Site {
-    const site = findSite(this.topology, name);
-    if (!site) {
-      const known = this.topology.sites.map((s) => s.name).join(', ');
-      throw new TunnelOpsError('not_found', `unknown site "${name}" (sites: ${known})`);
-    }
-    return site;
+    return requireSite(this.topology, name);
   }
 
   /** Checks the tunnel exists and returns its key. */

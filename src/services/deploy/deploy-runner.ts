@@ -1,7 +1,7 @@
 import type { Topology } from '../../config/topology-schema.js';
 import { type DeployStep, planDeploy } from '../../domain/deploy-plan.js';
 import type { StatusReport } from '../../domain/status.js';
-import { findSite } from '../../domain/topology.js';
+import { requireSite } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
 import type { Account } from '../../ports/account.js';
 import type { Clock } from '../../ports/clock.js';
@@ -46,8 +46,7 @@ export class DeployRunner {
     log.info({ step }, 'deploy step');
     if (step.kind === 'deploy') return this.props.cdkDeploy(step.stacks);
     if (step.kind === 'wait-healthy') return this.waitHealthy(step.site, step.tunnel);
-    const site = findSite(this.props.topology, step.site);
-    if (!site) throw new Error(`unknown site ${step.site}`);
+    const site = requireSite(this.props.topology, step.site);
     const result = await this.props.failover.execute({
       site,
       to: step.to,

@@ -3,7 +3,7 @@ import { CONTROLLER_ACTOR } from '../../domain/approval.js';
 import { type Decision, decide } from '../../domain/failover-policy.js';
 import { reasonOf } from '../../domain/outcome.js';
 import { routeSlots } from '../../domain/route-plan.js';
-import { findSite } from '../../domain/topology.js';
+import { requireSite } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
 import type { TunnelHealthChange } from '../../monitor/health-reporter.js';
 import type { Account } from '../../ports/account.js';
@@ -135,8 +135,12 @@ export class FailoverController {
     siteName: string,
     work: (site: Site) => Promise<ControllerOutcome>,
   ): Promise<ControllerOutcome> {
-    const site = findSite(this.props.topology, siteName);
-    if (!site) return Promise.reject(new Error(`unknown site ${siteName}`));
+    let site: Site;
+    try {
+      site = requireSite(this.props.topology, siteName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const previous = this.queues.get(site.name) ?? Promise.resolve();
     const next = previous.then(
       () => work(site),

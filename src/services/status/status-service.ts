@@ -1,6 +1,5 @@
 import type { Site, Topology } from '../../config/topology-schema.js';
 import { type AuditEntry, isCompletedFailover } from '../../domain/audit.js';
-import { TunnelOpsError } from '../../domain/errors.js';
 import {
   asHeartbeat,
   classifyHealth,
@@ -15,7 +14,7 @@ import {
   type StatusReport,
   type TunnelStatus,
 } from '../../domain/status.js';
-import { findSite, tunnelKey } from '../../domain/topology.js';
+import { findSite, requireSite, tunnelKey } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
 import type { Account } from '../../ports/account.js';
 import type { Clock } from '../../ports/clock.js';
@@ -135,11 +134,7 @@ export class StatusService {
 
   private selectSites(names: string[] | undefined): Site[] {
     if (!names || names.length === 0) return this.props.topology.sites;
-    return [...new Set(names)].map((n) => {
-      const site = findSite(this.props.topology, n);
-      if (!site) throw new TunnelOpsError('not_found', `unknown site "${n}"`);
-      return site;
-    });
+    return [...new Set(names)].map((n) => requireSite(this.props.topology, n));
   }
 
   /** Runs one batched port call; if it fails, every key reads as unknown with the reason. */
