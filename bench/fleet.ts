@@ -83,6 +83,10 @@ interface ScenarioResult {
   monitorsRssMb: number[];
   backstopTicks: number[];
   timedOut: boolean;
+  /** What the monitors' and the backstop's AWS adapters warned about, by message. */
+  warnings: Record<string, number>;
+  /** Every call the stand-ins saw from the outage to the end, by API (throttled ones included). */
+  calls: Record<string, number>;
 }
 
 const workerFile = fileURLToPath(new URL('./lib/fleet-worker.ts', import.meta.url));
@@ -116,15 +120,20 @@ function startWorker(
   });
 }
 
-function stopWorker(child: ChildProcess): Promise<void> {
+/** Stops a worker; resolves with the warnings its AWS adapters logged. */
+function stopWorker(child: ChildProcess): Promise<Record<string, number>> {
   return new Promise((resolve) => {
+    let warnings: Record<string, number> = {};
+    child.on('message', (m: FromFleetWorker) => {
+      if (m.type === 'stopped') warnings = m.warnings;
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve();
+      resolve(warnings);
     }, 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve();
+      resolve(warnings);
     });
     child.send({ type: 'stop' } satisfies ToFleetWorker);
   });
@@ -180,7 +189,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const slices = Array.from({ length: MONITOR_WORKERS }, (_, w) =>
     names.filter((_, i) => i % MONITOR_WORKERS === w),
   );
-  const common = { topologyPath, awsUrl, slackUrl, storePath };
+  const budgetSpec = `mutating=${BUCKETS.mutating.size}/${BUCKETS.mutating.refillPerSecond},nonMutating=${BUCKETS.nonMutating.size}/${BUCKETS.nonMutating.refillPerSecond}`;
+  const common = { topologyPath, awsUrl, slackUrl, storePath, budgetSpec };
   const firstTickMs = 60_000 - (Date.now() % 60_000);
   const workers = await Promise.all([
     ...slices.map((sites) => startWorker({ type: 'start', role: 'monitors', sites, ...common })),
@@ -218,6 +228,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   };
   buckets.accepted.clear();
   buckets.throttled.clear();
+  aws.resetCounts();
   const postsBefore = slack.callsTo('chat.postMessage').length;
   const startedAt = new Date().toISOString();
   const detectS = 3 * 0.5;
@@ -283,8 +294,11 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     monitorsRssMb: workers.map((w) => w.ready.rssMb),
     backstopTicks,
     timedOut,
+    warnings: {},
+    calls: Object.fromEntries([...aws.calls].sort((a, b) => b[1] - a[1])),
   };
-  await Promise.all(workers.map((w) => stopWorker(w.child)));
+  for (const w of await Promise.all(workers.map((x) => stopWorker(x.child))))
+    for (const [msg, n] of Object.entries(w)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
   await aws.stop();
   await slack.stop();
   await store.close();
@@ -296,7 +310,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const pct = (xs: number[], p: number) =>
   xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] ?? Number.NaN;
 
-function describe(r: ScenarioResult): void {
+function report(r: ScenarioResult): void {
   const last = r.healS.at(-1) ?? Number.NaN;
   const mut = bucketOf(BUCKETS, 'ReplaceRoute');
   console.log(`  ${r.placement}: ${r.sites} sites, ${r.affected} lost their active tunnel in ${LOST_AZ}`);
@@ -313,6 +327,12 @@ function describe(r: ScenarioResult): void {
     `    at the end: ${r.split} split, ${r.stillLost} still on the lost AZ, ${r.movedWrongly} healthy sites moved; Slack posts for the event: ${r.slackPosts}`,
   );
   console.log(
+    `    calls from the outage on: ${Object.entries(r.calls).map(([api, n]) => `${api} ${n}`).join(', ')}`,
+  );
+  console.log(
+    `    adapters warned: ${Object.entries(r.warnings).map(([m, n]) => `${n} x "${m}"`).join(', ') || 'nothing'}`,
+  );
+  console.log(
     `    processes: monitor workers ${r.monitorsRssMb.slice(0, -1).join('/')} MB rss at start, backstop ${r.monitorsRssMb.at(-1)} MB; backstop reconciles at ${r.backstopTicks.map((t) => `${round1(t)} s`).join(', ') || 'none in the window'}`,
   );
 }
@@ -327,7 +347,7 @@ async function main(): Promise<void> {
     for (const placement of SCENARIOS) {
       const r = await scenario(placement, dir);
       results.push(r);
-      describe(r);
+      report(r);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

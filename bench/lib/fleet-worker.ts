@@ -9,6 +9,8 @@
  * tunnel or host in that AZ fail.
  */
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { createFailoverController } from '../../src/app/create-controller.js';
 import { createAwsAccount } from '../../src/aws/aws-account.js';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -35,6 +37,8 @@ export type ToFleetWorker =
       awsUrl: string;
       slackUrl: string;
       storePath: string;
+      /** TUNNELOPS_EC2_BUDGET: the stand-in's buckets, as an operator sets what AWS gave the account. */
+      budgetSpec: string;
       /** Backstop: first scheduled reconcile this many ms from start, then every 60 s. */
       backstopFirstMs?: number;
     }
@@ -44,7 +48,7 @@ export type ToFleetWorker =
 export type FromFleetWorker =
   | { type: 'ready'; monitors: number; rssMb: number }
   | { type: 'reconciled'; at: number; sites: number }
-  | { type: 'stopped' };
+  | { type: 'stopped'; warnings: Record<string, number> };
 
 const FAKE_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -56,14 +60,32 @@ const downAzs = new Set<string>();
 const stops: Array<() => Promise<void>> = [];
 let store: SqliteStore | undefined;
 
+let budgetSpec = '';
+/** Warnings of the AWS adapters, by message (the budget falling back to local pacing, throttled calls). */
+const warnings = new Map<string, number>();
+const awsLog = pino(
+  { level: 'warn' },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const msg = (JSON.parse(chunk.toString()) as { msg?: string }).msg ?? '?';
+      warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
+      done();
+    },
+  }),
+);
+
 function ec2Account(topology: Topology, awsUrl: string, db: SqliteStore) {
-  const env = loadEnv({ AWS_ENDPOINT_URL: awsUrl, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId });
+  const env = loadEnv({
+    AWS_ENDPOINT_URL: awsUrl,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    TUNNELOPS_EC2_BUDGET: budgetSpec,
+  });
   // Its own clients, as every monitor (and every Lambda) has its own: own connections, own SDK retry quota.
   const clients = new AwsClients({ endpoint: awsUrl, credentials: FAKE_CREDENTIALS });
   stops.push(async () => clients.destroy());
   return {
     env,
-    account: createAwsAccount({ env, topology, clock: systemClock, log: silentLogger(), clients, store: db }),
+    account: createAwsAccount({ env, topology, clock: systemClock, log: awsLog, clients, store: db }),
   };
 }
 
@@ -175,6 +197,7 @@ process.on('message', (msg: ToFleetWorker) => {
   if (msg.type === 'start') {
     const topology = topologySchema.parse(JSON.parse(readFileSync(msg.topologyPath, 'utf8')));
     store = new SqliteStore({ path: msg.storePath });
+    budgetSpec = msg.budgetSpec;
     let monitors = 0;
     if (msg.role === 'monitors')
       monitors = startMonitors(topology, msg.sites, msg.awsUrl, msg.slackUrl, store);
@@ -187,7 +210,7 @@ process.on('message', (msg: ToFleetWorker) => {
     void Promise.allSettled(stops.map((s) => s()))
       .then(() => store?.close())
       .finally(() => {
-        send({ type: 'stopped' });
+        send({ type: 'stopped', warnings: Object.fromEntries(warnings) });
         process.exit(0);
       });
   }

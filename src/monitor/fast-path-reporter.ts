@@ -15,7 +15,13 @@ export interface FastPathReporterProps {
   clock: Clock;
   /** While something is still wrong (own tunnel down, peer host dead), evaluate again this often. */
   retryMs?: number;
+  /** Each evaluation that decides nothing doubles the wait before the next retry, up to this (default 60 s). */
+  maxRetryMs?: number;
 }
+
+/** The controller decided to do nothing (its outcome's decision), as opposed to a run refused or cut short. */
+const decidedNothing = (outcome: unknown): boolean =>
+  (outcome as { decision?: { action?: unknown } } | undefined)?.decision?.action === 'none';
 
 const ALARMING: ReadonlySet<PeerVerdict> = new Set(['host-dead', 'monitor-silent']);
 
@@ -32,8 +38,11 @@ export class FastPathReporter implements HealthReporter {
   private lastVerdict: PeerVerdict = 'alive';
   private peerWasDown = false;
   private lastEvalAt = Number.NEGATIVE_INFINITY;
+  private retryMs: number;
 
-  constructor(private readonly props: FastPathReporterProps) {}
+  constructor(private readonly props: FastPathReporterProps) {
+    this.retryMs = props.retryMs ?? 5000;
+  }
 
   async round(round: ProbeRound): Promise<void> {
     const verdict = round.peer?.verdict ?? 'alive';
@@ -57,9 +66,13 @@ export class FastPathReporter implements HealthReporter {
       });
       return;
     }
-    // Still wrong: a run that was refused or interrupted (lease lost, process killed) is retried from here.
+    // Still wrong: a run that was refused or interrupted (lease lost, process killed) is retried from here. A
+    // retry that decided nothing (the dead one is the standby, or traffic already moved) backs off: in an AZ
+    // outage every monitor of the other AZ sees a dead peer, and each evaluation reads EC2's route tables from
+    // the account's shared Describe bucket.
     const wrong = round.state.health === 'down' || verdict === 'host-dead';
-    if (wrong && this.props.clock.now() - this.lastEvalAt >= (this.props.retryMs ?? 5000)) {
+    if (!wrong) this.retryMs = this.props.retryMs ?? 5000;
+    if (wrong && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
       this.trigger(
         round.site,
         verdict === 'host-dead' && round.peer
@@ -91,7 +104,11 @@ export class FastPathReporter implements HealthReporter {
     }
     const run = async (t: ControllerTrigger): Promise<void> => {
       try {
-        await this.props.controller.evaluate(site, t);
+        const outcome = await this.props.controller.evaluate(site, t);
+        const base = this.props.retryMs ?? 5000;
+        this.retryMs = decidedNothing(outcome)
+          ? Math.min(this.props.maxRetryMs ?? 60_000, this.retryMs * 2)
+          : base;
       } catch (err) {
         this.props.log.error({ err, site, trigger: t }, 'fast path evaluation failed');
       }

@@ -170,6 +170,36 @@ describe('FastPathReporter', () => {
     await fast.flush();
   });
 
+  it('backs off its retries while the controller decides nothing, and resets once it acts', async () => {
+    const clock = new ManualClock();
+    const triggers: number[] = [];
+    let action = 'none';
+    const controller = {
+      evaluate: async () => {
+        triggers.push(clock.now());
+        return { decision: { action } };
+      },
+    };
+    const fast = new FastPathReporter({ controller, clock, log: silentLogger() });
+    const t0 = clock.now();
+    // The dead peer is the standby: every evaluation says "nothing to do"; round every 500 ms for 80 s.
+    for (let i = 0; i < 160; i++) {
+      await fast.round(round({ peer: peer('host-dead') }));
+      await fast.flush();
+      clock.advance(500);
+    }
+    expect(triggers.map((t) => t - t0)).toEqual([0, 10_000, 30_000, 70_000]);
+    // A decision to act (say a run refused: someone else held the lease) brings back the 5 s retry.
+    action = 'failover';
+    triggers.length = 0;
+    for (let i = 0; i < 200 && triggers.length < 3; i++) {
+      await fast.round(round({ peer: peer('host-dead') }));
+      await fast.flush();
+      clock.advance(500);
+    }
+    expect(triggers[2]! - triggers[1]!).toBe(5000);
+  });
+
   it("hands the monitor's own health changes to the controller", async () => {
     const triggers: ControllerTrigger[] = [];
     const controller = { evaluate: async (_s: string, t: ControllerTrigger) => void triggers.push(t) };
