@@ -29,7 +29,9 @@ export interface RequestBudget {
 
 const NS = 'ec2-budget';
 /** A reservation is one read and one conditional write; this many tries before pacing locally instead. */
-const MAX_TRIES = 25;
+const MAX_TRIES = 40;
+/** After a lost race, wait up to this many ms (times the tries so far) so contenders spread out. */
+const JITTER_MS = 5;
 
 interface BudgetRecord {
   /** GCRA's theoretical arrival time: when the bucket would be full again, epoch ms. */
@@ -47,7 +49,7 @@ interface BudgetRecord {
  * move together (fair across sites, no site starved by others' retries).
  *
  * The store sits in front of route changes here, so it must never stop them: a store that errs or takes longer
- * than `storeTimeoutMs` makes this process pace itself with a local bucket of the same size instead.
+ * than `storeTimeoutMs` (2 s) makes this process pace itself with a local bucket of the same size instead.
  */
 export class StoreRequestBudget implements RequestBudget {
   private readonly local = new Map<string, TokenBucket>();
@@ -70,7 +72,7 @@ export class StoreRequestBudget implements RequestBudget {
     try {
       waitMs = await withTimeout(
         this.reserve(`${region}:${api}`, bucket, tokens),
-        this.props.storeTimeoutMs ?? 1000,
+        this.props.storeTimeoutMs ?? 2000,
         'EC2 request budget',
       );
     } catch (err) {
@@ -98,6 +100,8 @@ export class StoreRequestBudget implements RequestBudget {
         ? await store.compareAndSet<BudgetRecord>(NS, key, rec.version, { tat }, ttlMs)
         : await store.create<BudgetRecord>(NS, key, { tat }, ttlMs);
       if (won) return Math.max(0, allowAt - now);
+      // Lost to another process: everyone retrying at once would lose again (and load the store).
+      await defaultSleep(Math.random() * JITTER_MS * (attempt + 1));
     }
     throw new Error(`no reservation after ${MAX_TRIES} tries (contention on ${key})`);
   }
@@ -115,6 +119,12 @@ export class StoreRequestBudget implements RequestBudget {
     return b;
   }
 }
+
+/** EC2's answer when an API's bucket is empty (the SDK has already retried it). */
+export const isThrottled = (err: unknown): boolean => {
+  const e = err as { name?: string; Code?: string };
+  return /^(RequestLimitExceeded|Throttling|ThrottlingException)$/.test(e.Code ?? e.name ?? '');
+};
 
 const isMutating = (api: string): boolean => !/^(Describe|Get|List)/.test(api);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

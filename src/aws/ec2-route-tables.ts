@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
-import type { RequestBudget } from './ec2-request-budget.js';
+import { isThrottled, type RequestBudget } from './ec2-request-budget.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
@@ -33,12 +33,6 @@ export interface Ec2RouteTablesProps {
   /** A mutating call still throttled after this long fails (default 5 min: the run has long been waited out). */
   throttleGiveUpMs?: number;
 }
-
-/** EC2's answer when an API's bucket is empty (the SDK has already retried it). */
-export const isThrottled = (err: unknown): boolean => {
-  const e = err as { name?: string; Code?: string };
-  return /^(RequestLimitExceeded|Throttling|ThrottlingException)$/.test(e.Code ?? e.name ?? '');
-};
 
 /** EC2's answers for "no such route" (ReplaceRoute) and "route exists" (CreateRoute). */
 function routeConflict(err: unknown, what: string): Error {

@@ -1,11 +1,16 @@
-import { DescribeInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandOutput,
+  type Filter,
+  type Instance,
+} from '@aws-sdk/client-ec2';
 import type { Site, Tunnel } from '../config/topology-schema.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
 import { sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Clock } from '../ports/clock.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
-import type { RequestBudget } from './ec2-request-budget.js';
+import { isThrottled, type RequestBudget } from './ec2-request-budget.js';
 
 /** The EC2 instance hosting a tunnel's server, with the ENIs a route may point at. */
 export interface TunnelInstance {
@@ -111,9 +116,19 @@ export class TunnelInstanceResolver {
     const ec2 = this.props.clients.ec2(region);
     const instances: Instance[] = [];
     let NextToken: string | undefined;
+    const started = Date.now();
     do {
-      await this.props.budget?.take(region, 'DescribeInstances');
-      const page = await ec2.send(new DescribeInstancesCommand({ Filters: [filter], NextToken }));
+      let page: DescribeInstancesCommandOutput | undefined;
+      // In its turn of the budget; with a budget, a throttled read waits for another turn (up to 30 s).
+      while (!page) {
+        await this.props.budget?.take(region, 'DescribeInstances');
+        page = await ec2
+          .send(new DescribeInstancesCommand({ Filters: [filter], NextToken }))
+          .catch((err: unknown) => {
+            if (!this.props.budget || !isThrottled(err) || Date.now() - started > 30_000) throw err;
+            return undefined;
+          });
+      }
       for (const r of page.Reservations ?? []) instances.push(...(r.Instances ?? []));
       NextToken = page.NextToken;
     } while (NextToken);
