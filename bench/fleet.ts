@@ -327,10 +327,16 @@ function report(r: ScenarioResult): void {
     `    at the end: ${r.split} split, ${r.stillLost} still on the lost AZ, ${r.movedWrongly} healthy sites moved; Slack posts for the event: ${r.slackPosts}`,
   );
   console.log(
-    `    calls from the outage on: ${Object.entries(r.calls).map(([api, n]) => `${api} ${n}`).join(', ')}`,
+    `    calls from the outage on: ${Object.entries(r.calls)
+      .map(([api, n]) => `${api} ${n}`)
+      .join(', ')}`,
   );
   console.log(
-    `    adapters warned: ${Object.entries(r.warnings).map(([m, n]) => `${n} x "${m}"`).join(', ') || 'nothing'}`,
+    `    adapters warned: ${
+      Object.entries(r.warnings)
+        .map(([m, n]) => `${n} x "${m}"`)
+        .join(', ') || 'nothing'
+    }`,
   );
   console.log(
     `    processes: monitor workers ${r.monitorsRssMb.slice(0, -1).join('/')} MB rss at start, backstop ${r.monitorsRssMb.at(-1)} MB; backstop reconciles at ${r.backstopTicks.map((t) => `${round1(t)} s`).join(', ') || 'none in the window'}`,
