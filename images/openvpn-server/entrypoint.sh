@@ -18,8 +18,8 @@ log() { echo "tunnelops-server: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ -c "$TUN_DEVICE" ] || die "/dev/net/tun is missing: run with --device /dev/net/tun (and --cap-add NET_ADMIN)"
-for f in ca.crt server.crt server.key tls-crypt.key; do
-  [ -r "$PKI_DIR/$f" ] || die "$PKI_DIR/$f is missing: mount this server's own certificate, key and tls-crypt key"
+for f in ca.crt server.crt server.key tls-crypt.key crl.pem; do
+  [ -r "$PKI_DIR/$f" ] || die "$PKI_DIR/$f is missing: mount this server's own certificate, key, tls-crypt key and the site's CRL (npm run pki -- publish)"
 done
 mkdir -p "$RUN_DIR"
 chmod 755 "$RUN_DIR"

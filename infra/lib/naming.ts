@@ -37,8 +37,8 @@ export const ALARM_TOPIC_PATTERN = `${ALARM_NAME_PREFIX}*-alarms`;
 export const alarmName = (site: string, tunnel: string, kind: string) =>
   `${ALARM_NAME_PREFIX}${site}-${tunnel}-${kind}`;
 
-/** Where a server's own certificate, key, CA and tls-crypt key live in the site's certificate bucket. */
-export const certPrefix = (site: string, tunnel: string) => `${site}/${tunnel}/`;
+/** Where a server's own certificate, key, CA, tls-crypt key and CRL live in the site's certificate bucket. */
+export { certPrefix } from '../../src/pki/names.js';
 
 /** On the instance: this server's PKI, mounted read-only into the server container. */
 export const HOST_PKI_DIR = '/etc/tunnelops/pki';

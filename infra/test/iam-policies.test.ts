@@ -75,7 +75,9 @@ describe('IAM least privilege across all stacks', () => {
         (s) => s.stack === `TunnelOps-dc1-${tunnel}` && s.resource.startsWith('InstanceRole'),
       );
       const get = own.find((s) => s.actions.includes('s3:GetObject'))!;
-      expect(get.resources.length).toBe(4);
+      // ca.crt, server.crt, server.key, tls-crypt.key and crl.pem: nothing else, no wildcard.
+      expect(get.resources.length).toBe(5);
+      expect(get.resources.some((r) => r.endsWith(`/dc1/${tunnel}/crl.pem`))).toBe(true);
       for (const r of get.resources) expect(r).toMatch(new RegExp(`/dc1/${tunnel}/[a-z.-]+$`));
       const decrypt = own.find((s) => s.actions.includes('kms:Decrypt'))!;
       expect(JSON.stringify(decrypt.condition)).toContain(`/dc1/${tunnel}/*`);

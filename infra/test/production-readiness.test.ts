@@ -450,9 +450,13 @@ describe('production readiness (issue 13)', () => {
         expect(script).toMatch(/^retry\(\) \{/m);
         expect(script).toContain('retry aws ec2 associate-address');
         for (const line of script.split('\n').filter((l) => l.includes('dnf install')))
-          expect(line).toMatch(/^command -v aws >\/dev\/null \|\| retry dnf install/);
+          expect(line).toMatch(/^command -v (aws|openssl) >\/dev\/null \|\| retry dnf install/);
         expect(script).toContain(`--log-group-name /tunnelops/dc1/${tunnel}/boot`);
         expect(script).toContain('trap on_exit EXIT');
+        // The CRL is kept current by the host (issue 20): polled from the server's own prefix, no restart.
+        expect(script).toContain(`-- aws s3 cp --only-show-errors s3://`);
+        expect(script).toMatch(new RegExp(`/dc1/${tunnel}/crl.pem -\\n`));
+        expect(script).toContain('systemctl enable --now tunnelops-crl-refresh.service');
         const groups = resourcesOfType(t, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName);
         expect(groups).toContain(`/tunnelops/dc1/${tunnel}/boot`);
       }

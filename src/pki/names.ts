@@ -14,7 +14,9 @@ export const leafCn = (site: string, tunnel: string, role: LeafRole): string =>
 /** Where a server's own files live in the site's certificate bucket (each instance role reads only its own). */
 export const certPrefix = (site: string, tunnel: string): string => `${site}/${tunnel}/`;
 
-/** The PKI files that are secrets (written 0600, uploaded with SSE-KMS like the rest). */
+/** What a server reads from its prefix: images/openvpn-server/entrypoint.sh requires each of them. */
+export const SERVER_PKI_FILES = ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key', 'crl.pem'] as const;
+/** The files of SERVER_PKI_FILES that are secrets (written 0600, uploaded with SSE-KMS like the rest). */
 export const SECRET_FILES: ReadonlySet<string> = new Set([
   'server.key',
   'client.key',

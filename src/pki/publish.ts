@@ -58,7 +58,10 @@ export class DirTarget implements PublishTarget {
   }
 }
 
-/** What each server reads from its prefix: its own certificate and key, the CA, its tls-crypt key, the CRL. */
+/**
+ * What each server reads from its prefix (SERVER_PKI_FILES), in upload order: a server booting mid-publish
+ * finds its key no older than its certificate.
+ */
 export const PUBLISHED_FILES = ['tls-crypt.key', 'server.key', 'server.crt', 'ca.crt', 'crl.pem'] as const;
 
 /**

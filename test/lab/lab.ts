@@ -29,6 +29,7 @@ import {
 import {
   CLIENT_ENTRYPOINT,
   CLIENT_TEMPLATE,
+  CRL_REFRESH,
   NODE_TS,
   NsProcess,
   openvpnPid,
@@ -38,7 +39,7 @@ import {
   SERVER_ENTRYPOINT,
 } from './lab-processes.js';
 import { deleteNamespace, deleteNamespacesWithPrefix, inNs, sh, status, waitFor } from './netns.js';
-import { createTestPki, type TunnelPki } from './pki.js';
+import { createTestPki, type LabPki, type TunnelPki } from './pki.js';
 
 /** Returns the text of a server config for these directories (and may write files, such as ccd, beside it). */
 export type ServerConfigWriter = (dirs: { pkiDir: string; runDir: string; tunnel: LabTunnel }) => string;
@@ -84,6 +85,8 @@ export class Lab {
   readonly site: Site;
   readonly root: string;
   private pki = new Map<string, TunnelPki>();
+  /** The site's PKI and the directory standing in for the certificate bucket (set by start()). */
+  labPki!: LabPki;
   private readonly servers = new Map<LabTunnel, NsProcess>();
   private readonly clients = new Map<LabTunnel, NsProcess>();
   private readonly helpers: NsProcess[] = [];
@@ -129,7 +132,8 @@ export class Lab {
     await deleteNamespacesWithPrefix(this.prefix);
     await buildNetwork(this.ns, this.site);
     this.log('network built');
-    this.pki = await createTestPki(join(this.root, 'pki'), this.site.name, TUNNELS);
+    this.labPki = await createTestPki(join(this.root, 'pki'), this.site.name, TUNNELS);
+    this.pki = this.labPki.tunnels;
     writeFileSync(join(this.root, 'tunnels.yml'), stringify({ sites: [this.site] }));
     this.startServices();
     if (this.monitors) await this.startControlPlane();
@@ -308,6 +312,24 @@ export class Lab {
       SERVER_CN: this.pki.get(against)!.server.commonName,
       MASQUERADE: '0',
     });
+    this.helpers.push(proc);
+    return proc;
+  }
+
+  /**
+   * Runs the server's CRL refresher (images/openvpn-server/crl-refresh.sh, what the instance runs beside the
+   * container) against the lab's "bucket" directory, every `seconds`.
+   */
+  startCrlRefresher(t: LabTunnel, seconds: number): NsProcess {
+    const pki = this.pki.get(t)!;
+    const published = join(this.labPki.bucketDir, this.site.name, t, 'crl.pem');
+    const proc = new NsProcess(
+      this.ns.server[t],
+      'bash',
+      [CRL_REFRESH, join(pki.server.dir, 'crl.pem'), join(pki.server.dir, 'ca.crt'), '--', 'cat', published],
+      join(this.root, `crl-refresh-${t}.log`),
+      { CRL_REFRESH_SECONDS: String(seconds) },
+    );
     this.helpers.push(proc);
     return proc;
   }

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { Authority } from '../../src/pki/authority.js';
+import { DirTarget, publishSite } from '../../src/pki/publish.js';
+import { SiteDir } from '../../src/pki/site-dir.js';
 
 /** Where one tunnel endpoint finds its files (the layout the images' entrypoints expect in PKI_DIR). */
 export interface EndpointPki {
@@ -16,105 +15,44 @@ export interface TunnelPki {
   client: EndpointPki;
 }
 
-/** Common names: one certificate per server and per client, so no duplicate-cn is ever needed. */
-export const serverCn = (site: string, tunnel: string): string => `${site}-${tunnel}-server`;
-export const clientCn = (site: string, tunnel: string): string => `${site}-${tunnel}-client`;
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+/** The lab's PKI: the product's own (`npm run pki` code), made at run time, never committed. */
+export interface LabPki {
+  /** The site's PKI directory (what TUNNELOPS_PKI_DIR holds); the CA key stays in it. */
+  site: SiteDir;
+  /** The lab's "certificate bucket": `<site>/<tunnel>/` prefixes as publish writes them. */
+  bucketDir: string;
+  tunnels: Map<string, TunnelPki>;
+}
 
 /**
- * A throwaway PKI made at run time with openssl (never committed): a CA, a server and a client certificate
- * per tunnel (EKU serverAuth / clientAuth, so remote-cert-tls holds) and a tls-crypt key per tunnel.
- * Each endpoint gets its own directory with ca.crt, <role>.crt, <role>.key and tls-crypt.key.
+ * A CA, a server and a client certificate per tunnel, a tls-crypt key per tunnel and the CRL, made by the
+ * product's PKI code; published to a directory standing in for the bucket. Each server's PKI_DIR is a copy of
+ * its prefix (as the instance's boot script fetches it); each client's is its on-prem bundle's files.
  */
-export async function createTestPki(
-  root: string,
-  site: string,
-  tunnels: readonly string[],
-): Promise<Map<string, TunnelPki>> {
-  const caDir = join(root, 'ca');
-  await mkdir(caDir, { recursive: true });
-  // Keys stay root-only; directories are traversable so openvpn can still read its ccd after dropping to nobody.
-  await chmod(root, 0o755);
-  const caKey = join(caDir, 'ca.key');
-  const caCrt = join(caDir, 'ca.crt');
-  await openssl([
-    'req',
-    '-x509',
-    '-new',
-    ...EC,
-    '-keyout',
-    caKey,
-    '-out',
-    caCrt,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=tunnelops-lab-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
+export async function createTestPki(root: string, site: string, tunnels: readonly string[]): Promise<LabPki> {
+  const dir = new SiteDir(join(root, 'pki'), site);
+  const authority = new Authority(dir);
+  await authority.init(30, 30);
+  await authority.issue(tunnels, ['server', 'client'], 2);
+  const bucketDir = join(root, 'bucket');
+  await publishSite(dir, tunnels, new DirTarget(bucketDir));
   const result = new Map<string, TunnelPki>();
   for (const tunnel of tunnels) {
-    const server = await endpoint(root, caKey, caCrt, serverCn(site, tunnel), 'server', 'serverAuth');
-    const client = await endpoint(root, caKey, caCrt, clientCn(site, tunnel), 'client', 'clientAuth');
-    // One tls-crypt key per tunnel, shared by its two ends only.
-    const key = join(root, `${tunnel}-tls-crypt.key`);
-    await run('openvpn', ['--genkey', 'tls-crypt', key]);
-    for (const e of [server, client]) await copyKey(key, join(e.dir, 'tls-crypt.key'));
-    result.set(tunnel, { server, client });
+    const server = join(root, `${site}-${tunnel}-server`);
+    await cp(join(bucketDir, site, tunnel), server, { recursive: true });
+    const client = join(root, `${site}-${tunnel}-client`);
+    await mkdir(client, { recursive: true });
+    await cp(dir.caCrt, join(client, 'ca.crt'));
+    await cp(dir.cert(tunnel, 'client'), join(client, 'client.crt'));
+    await cp(dir.key(tunnel, 'client'), join(client, 'client.key'));
+    await cp(dir.tlsCrypt(tunnel), join(client, 'tls-crypt.key'));
+    // Keys stay root-only (0600); directories are traversable so openvpn, once it is nobody, still reads
+    // the CRL at each connection (crl-verify) and its ccd.
+    for (const d of [root, server, client]) await chmod(d, 0o711);
+    result.set(tunnel, {
+      server: { dir: server, commonName: `${site}-${tunnel}-server` },
+      client: { dir: client, commonName: `${site}-${tunnel}-client` },
+    });
   }
-  return result;
-}
-
-/** A leaf certificate signed by the test CA, with the EKU its role needs. */
-export async function endpoint(
-  root: string,
-  caKey: string,
-  caCrt: string,
-  cn: string,
-  role: 'server' | 'client',
-  eku: 'serverAuth' | 'clientAuth',
-): Promise<EndpointPki> {
-  const dir = join(root, cn);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const key = join(dir, `${role}.key`);
-  const csr = join(dir, `${role}.csr`);
-  const ext = join(dir, 'ext.cnf');
-  await writeFile(
-    ext,
-    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=${eku}\nsubjectKeyIdentifier=hash\n`,
-  );
-  await openssl(['req', '-new', ...EC, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
-  await openssl([
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    caCrt,
-    '-CAkey',
-    caKey,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    join(dir, `${role}.crt`),
-    '-extfile',
-    ext,
-  ]);
-  await chmod(key, 0o600);
-  await copyKey(caCrt, join(dir, 'ca.crt'));
-  return { dir, commonName: cn };
-}
-
-async function copyKey(from: string, to: string): Promise<void> {
-  await run('cp', [from, to]);
-  await chmod(to, 0o600);
-}
-
-async function openssl(args: string[]): Promise<void> {
-  await run('openssl', args);
+  return { site: dir, bucketDir, tunnels: result };
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { SERVER_PKI_FILES } from '../../../src/pki/names.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { bootLogGroupName, certPrefix, HOST_PKI_DIR, TUNNEL_ATTRIBUTE } from '../naming.js';
 
@@ -19,8 +22,13 @@ export interface ServerUserDataProps {
   asgLogicalId: string;
 }
 
-/** Files images/openvpn-server/entrypoint.sh requires in its PKI directory. */
-export const SERVER_PKI_FILES = ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key'] as const;
+/** Keeps the CRL current on the host (the server container mounts the directory, openvpn rereads the file). */
+const CRL_REFRESH_SCRIPT = '/usr/local/sbin/tunnelops-crl-refresh';
+const crlRefreshSource = () =>
+  readFileSync(
+    fileURLToPath(new URL('../../../images/openvpn-server/crl-refresh.sh', import.meta.url)),
+    'utf8',
+  );
 
 /** The host-network setup script, also run by a systemd unit at every later boot (user data runs once). */
 const HOST_NET_SCRIPT = '/usr/local/sbin/tunnelops-host-net';
@@ -32,7 +40,8 @@ const READY_WAIT_SECONDS = 780;
 /**
  * Boot script of a tunnel server, run once per instance (cloud-init). Every AWS call is retried with
  * backoff; packages are installed only if the pinned AMI lacks them. It:
- * - fetches this server's own PKI (the role cannot read other prefixes) and takes its Elastic IP;
+ * - fetches this server's own PKI (the role cannot read other prefixes), keeps its CRL current (a systemd
+ *   service polling the bucket every 30 s), and takes its Elastic IP;
  * - attaches the tunnel's network interface (the routes' target), waiting while a terminating predecessor
  *   still holds it, so the routes carry traffic again without anyone touching them;
  * - sets up the host network in a script that also runs at every reboot: forwarding, loose reverse-path
@@ -74,9 +83,31 @@ export function serverUserData(p: ServerUserDataProps): ec2.UserData {
     'trap on_exit EXIT',
     'command -v aws >/dev/null || retry dnf install -y --quiet awscli-2',
     'install -d -m 0755 /etc/tunnelops',
-    `install -d -m 0700 ${HOST_PKI_DIR}`,
+    // 0711: openvpn, once it is nobody, rereads crl.pem (0644) at each connection; everything else stays 0600.
+    `install -d -m 0711 ${HOST_PKI_DIR}`,
     `for f in ${SERVER_PKI_FILES.join(' ')}; do retry aws s3 cp --only-show-errors "s3://${p.bucketName}/${prefix}$f" "${HOST_PKI_DIR}/$f"; done`,
     `chmod 0600 ${HOST_PKI_DIR}/*`,
+    `chmod 0644 ${HOST_PKI_DIR}/crl.pem`,
+    // A CRL published later (a revocation, a fresh next update) reaches this server within a minute, no restart.
+    'command -v openssl >/dev/null || retry dnf install -y --quiet openssl',
+    `cat > ${CRL_REFRESH_SCRIPT} <<'CRLREFRESH'`,
+    crlRefreshSource().trimEnd(),
+    'CRLREFRESH',
+    `chmod 0755 ${CRL_REFRESH_SCRIPT}`,
+    `cat > /etc/systemd/system/tunnelops-crl-refresh.service <<'UNIT'`,
+    '[Unit]',
+    "Description=tunnelops: keep this server's CRL current (a revocation needs no restart)",
+    'After=network-online.target',
+    '[Service]',
+    `Environment=AWS_DEFAULT_REGION=${p.region} CRL_REFRESH_SECONDS=30`,
+    `ExecStart=${CRL_REFRESH_SCRIPT} ${HOST_PKI_DIR}/crl.pem ${HOST_PKI_DIR}/ca.crt -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}crl.pem -`,
+    'Restart=always',
+    'RestartSec=10',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now tunnelops-crl-refresh.service',
     `retry aws ec2 associate-address --allocation-id ${p.eipAllocationId} --instance-id "$INSTANCE_ID" --allow-reassociation`,
     // The instance forwards between the VPC and the tunnel, so EC2 must not drop packets not addressed to it.
     'retry aws ec2 modify-instance-attribute --instance-id "$INSTANCE_ID" --no-source-dest-check',

@@ -3,10 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { SERVER_PKI_FILES } from '../../../src/pki/names.js';
 import { acknowledge, arnFinding } from '../common/nag.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { certPrefix } from '../naming.js';
-import { SERVER_PKI_FILES } from './server-user-data.js';
 
 export interface TunnelInstanceRoleProps {
   siteName: string;
@@ -23,7 +23,7 @@ export interface TunnelInstanceRoleProps {
 }
 
 /**
- * The server instance's role: read its own four PKI files, decrypt only objects under its own prefix, move its
+ * The server instance's role: read its own PKI files (and its CRL, again every 30 s), decrypt only objects under its own prefix, move its
  * own Elastic IP onto itself, attach its own tunnel interface, turn off its own source/dest check, signal its
  * own stack, ship its boot log, run the ECS agent for its cluster, and be reachable by Session Manager.
  * EC2 cannot name "this instance" in a policy before it exists, so instance-level actions are limited to
