@@ -61,7 +61,7 @@ describe('server entrypoint: credential isolation', () => {
   beforeAll(async () => {
     for (const d of [bin, out, join(dir, 'pki'), join(dir, 'run')])
       await promisify(execFile)('mkdir', ['-p', d]);
-    for (const f of ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key'])
+    for (const f of ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key', 'crl.pem'])
       writeFileSync(join(dir, 'pki', f), 'test');
     writeFileSync(join(dir, 'server.conf'), '# stand-in\n');
     // iptables: record every call; a check (-C) finds nothing, so every rule is added.
