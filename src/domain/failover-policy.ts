@@ -36,6 +36,8 @@ export interface PolicyInput {
   active: string | null;
   /** Set when the route tables could not be read or disagree. */
   routesProblem?: string;
+  /** True when the route tables could not be read at all (rather than read and found to disagree). */
+  routesUnreadable?: boolean;
   /**
    * Routes that carry nothing (blackholed: their instance is gone; missing; pointing at no tunnel), when every
    * other route agrees on one tunnel (`live`) or there is none (null). Such routes are an outage already.
@@ -161,7 +163,7 @@ export function decide(input: PolicyInput): Decision {
     return repair(input, input.stranded, result);
   if (input.active === null) {
     const problem = input.routesProblem ?? 'no route points at a tunnel';
-    return problem.startsWith('cannot read')
+    return input.routesUnreadable
       ? result('none', 'routes-unreadable', `did nothing: ${problem}`)
       : result(
           'alert',

@@ -55,7 +55,7 @@ export class DeployRunner {
       trigger: 'approved',
     });
     // Already active is fine: nothing to move.
-    if (!result.ok && !/already active/i.test(result.reason))
+    if (!result.ok && result.refusal !== 'already-active')
       throw new Error(`failover to ${step.to} failed: ${result.reason}`);
   }
 

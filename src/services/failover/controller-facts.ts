@@ -90,9 +90,16 @@ function hostAsSeenByPeer(
 function activeFromRoutes(
   site: Site,
   outcome: Outcome<RouteObservation[]> | undefined,
-): { active: string | null; problem?: string; stranded?: { live: string | null; count: number } } {
-  if (!outcome) return { active: null, problem: 'cannot read the route tables: no observation' };
-  if (!outcome.ok) return { active: null, problem: `cannot read the route tables: ${outcome.reason}` };
+): {
+  active: string | null;
+  problem?: string;
+  unreadable?: true;
+  stranded?: { live: string | null; count: number };
+} {
+  if (!outcome)
+    return { active: null, unreadable: true, problem: 'cannot read the route tables: no observation' };
+  if (!outcome.ok)
+    return { active: null, unreadable: true, problem: `cannot read the route tables: ${outcome.reason}` };
   const slots = routeSlots(site, outcome.value);
   const tunnels = new Set(slots.map((s) => s.tunnel));
   if (tunnels.size === 1 && !tunnels.has(null)) return { active: slots[0]!.tunnel };
@@ -164,7 +171,7 @@ export async function gatherFacts(
       hostAsSeenByPeer(site, t.name, beats[1 - i]?.value, now),
     ),
   );
-  const { active, problem, stranded } = activeFromRoutes(site, routes.get(site.name));
+  const { active, problem, unreadable, stranded } = activeFromRoutes(site, routes.get(site.name));
   // Only with no live lease: a run holding one is still at work (or its lease has seconds left).
   const interrupted = active === null && !lease ? interruptedRun(audit, now) : null;
   const failoverInProgress =
@@ -175,6 +182,7 @@ export async function gatherFacts(
     site: site.name,
     active,
     ...(problem ? { routesProblem: problem } : {}),
+    ...(unreadable ? { routesUnreadable: true } : {}),
     ...(stranded ? { stranded } : {}),
     ...(interrupted ? { interrupted } : {}),
     ...(failoverInProgress ? { failoverInProgress } : {}),

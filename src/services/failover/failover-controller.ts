@@ -295,7 +295,7 @@ export class FailoverController {
       { result },
       result.ok ? 'moved traffic off a terminating instance' : 'could not move traffic off',
     );
-    const quiet = !result.ok && result.refused && /already active/.test(result.reason);
+    const quiet = !result.ok && result.refusal === 'already-active';
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, result, posted: false };
     if (!quiet) outcome.posted = await this.post(site, failoverText(site, decision, result));
     return outcome;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
+import { Refusal, type RefusalCode } from '../../domain/refusal.js';
 import {
   describeSlot,
   mostCommonTunnel,
@@ -38,10 +39,16 @@ export interface FailoverPlan {
 
 export type FailoverResult =
   | { ok: true; from: string | null; to: string; changed: number; durationMs: number }
-  | { ok: false; refused: boolean; reason: string; changed: number; rolledBack: number; durationMs: number };
-
-/** A precheck said no: nothing was changed. */
-class Refusal extends Error {}
+  | {
+      ok: false;
+      refused: boolean;
+      /** Set when refused (nothing was changed): what to decide on, rather than the reason's text. */
+      refusal?: RefusalCode;
+      reason: string;
+      changed: number;
+      rolledBack: number;
+      durationMs: number;
+    };
 
 /**
  * Short, so a run whose process dies blocks the site for seconds, not a minute: the next run (the fast path
@@ -146,7 +153,7 @@ export class FailoverExecutor {
         this.purpose(plan),
         this.holderAt,
       );
-      if (!lease) throw new Refusal(await this.lock.refusedReason(site.name));
+      if (!lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
       keeper = new LeaseKeeper({
         lock: this.lock,
         lease,
@@ -158,7 +165,8 @@ export class FailoverExecutor {
       // Re-read under the lock: another run may have finished between our first read and the lease.
       const slots = await this.readSlots(site);
       const todo = slotsToChange(slots, to);
-      if (todo.length === 0) throw new Refusal(`${to} is already active on every route of ${site.name}`);
+      if (todo.length === 0)
+        throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
       // Again under the lock: the target can die between the precheck and the lease (a wait for a broken lease,
       // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
       await this.assertTargetHealthy(site, to);
@@ -229,7 +237,15 @@ export class FailoverExecutor {
         void audit.record('refused', { reason: err.message, to, trigger: plan.trigger, durationMs });
         void audit.progress(`Failover of ${site.name} to ${to} refused: ${err.message}`);
         log.info({ reason: err.message }, 'failover refused');
-        return { ok: false, refused: true, reason: err.message, changed: 0, rolledBack: 0, durationMs };
+        return {
+          ok: false,
+          refused: true,
+          refusal: err.code,
+          reason: err.message,
+          changed: 0,
+          rolledBack: 0,
+          durationMs,
+        };
       }
       const reason = reasonOf(err);
       const changed = touched.size;
@@ -307,17 +323,21 @@ export class FailoverExecutor {
     const { site, to } = plan;
     if (!findTunnel(site, to)) {
       throw new Refusal(
+        'unknown-tunnel',
         `${to} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`,
       );
     }
     const slots = await this.readSlots(site).catch((err) => {
-      throw new Refusal(`cannot read the route tables of ${site.name}: ${reasonOf(err)}`);
+      throw new Refusal(
+        'routes-unreadable',
+        `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
+      );
     });
     if (slotsToChange(slots, to).length === 0)
-      throw new Refusal(`${to} is already active on every route of ${site.name}`);
+      throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
     await this.assertTargetHealthy(site, to);
     const held = await this.lock.heldReason(site.name);
-    if (held) throw new Refusal(held);
+    if (held) throw new Refusal('locked', held);
     return slots;
   }
 
@@ -326,7 +346,7 @@ export class FailoverExecutor {
       healthy: false,
       reason: reasonOf(err),
     }));
-    if (!health.healthy) throw new Refusal(`${to} is not healthy: ${health.reason}`);
+    if (!health.healthy) throw new Refusal('target-unhealthy', `${to} is not healthy: ${health.reason}`);
   }
 
   private async readSlots(site: Site): Promise<RouteSlot[]> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
+import { Refusal, type RefusalCode } from '../../domain/refusal.js';
 import { routeSlots } from '../../domain/route-plan.js';
 import { findTunnel } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
@@ -23,9 +24,7 @@ export interface RedeployPlan {
 
 export type RedeployResult =
   | { ok: true; deploymentId: string; durationMs: number }
-  | { ok: false; refused: boolean; reason: string; durationMs: number };
-
-class Refusal extends Error {}
+  | { ok: false; refused: boolean; refusal?: RefusalCode; reason: string; durationMs: number };
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_POLL_MS = 5_000;
@@ -84,7 +83,7 @@ export class RedeployExecutor {
       await this.precheck(plan);
       const owner = `redeploy:${plan.actor}:${randomUUID()}`;
       held.lease = await this.lock.acquire(site.name, owner, this.lockTtlMs, `redeploy ${tunnel}`);
-      if (!held.lease) throw new Refusal(await this.lock.refusedReason(site.name));
+      if (!held.lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
       await audit.record('started', { tunnel, force: plan.force });
       const deploymentId = await this.tasks.redeploy(site, tunnel);
       await audit.record('deployment-started', { tunnel, deploymentId });
@@ -108,7 +107,7 @@ export class RedeployExecutor {
       await audit.record(refused ? 'refused' : 'failed', { tunnel, reason, durationMs });
       await audit.progress(`Redeploy of ${site.name}/${tunnel} ${refused ? 'refused' : 'failed'}: ${reason}`);
       if (!refused) log.error({ err }, 'redeploy failed');
-      return { ok: false, refused, reason, durationMs };
+      return { ok: false, refused, ...(refused ? { refusal: err.code } : {}), reason, durationMs };
     } finally {
       if (held.lease)
         await this.lock
@@ -121,6 +120,7 @@ export class RedeployExecutor {
     const { site, tunnel } = plan;
     if (!findTunnel(site, tunnel)) {
       throw new Refusal(
+        'unknown-tunnel',
         `${tunnel} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`,
       );
     }
@@ -129,12 +129,14 @@ export class RedeployExecutor {
     if (!outcome?.ok) {
       const why = outcome && !outcome.ok ? outcome.reason : 'no answer';
       throw new Refusal(
+        'routes-unreadable',
         `cannot tell whether ${tunnel} carries traffic (${why}); fail over first or use --force`,
       );
     }
     const carrying = routeSlots(site, outcome.value).filter((s) => s.tunnel === tunnel).length;
     if (carrying > 0) {
       throw new Refusal(
+        'carrying-traffic',
         `${tunnel} is active on ${carrying} route(s) of ${site.name}: fail over first (or use --force)`,
       );
     }

@@ -112,7 +112,13 @@ describe('FailoverExecutor', () => {
   it('refuses when the target is already active on every route, changing nothing', async () => {
     routes = new CountingRouteTables('secondary');
     const result = await executor().execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: true, changed: 0, rolledBack: 0 });
+    expect(result).toMatchObject({
+      ok: false,
+      refused: true,
+      refusal: 'already-active',
+      changed: 0,
+      rolledBack: 0,
+    });
     if (!result.ok) expect(result.reason).toMatch(/secondary is already active on every route of dc1/);
     expect(routes.calls).toHaveLength(0);
     expect(await events()).toEqual(['refused']);
@@ -121,7 +127,7 @@ describe('FailoverExecutor', () => {
 
   it('refuses an unknown tunnel', async () => {
     const result = await executor().execute(plan({ to: 'tertiary' }));
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'unknown-tunnel' });
     if (!result.ok) expect(result.reason).toMatch(/tertiary is not a tunnel of dc1 \(primary, secondary\)/);
     expect(routes.calls).toHaveLength(0);
   });
@@ -134,7 +140,7 @@ describe('FailoverExecutor', () => {
     };
     const result = await executor({ checkTarget }).execute(plan());
     expect(asked).toEqual(['dc1/secondary']);
-    expect(result).toMatchObject({ ok: false, refused: true, changed: 0 });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'target-unhealthy', changed: 0 });
     if (!result.ok)
       expect(result.reason).toBe('secondary is not healthy: probe loss 100% over the last minute');
     expect(routes.calls).toHaveLength(0);
@@ -151,7 +157,7 @@ describe('FailoverExecutor', () => {
       throw new Error('CloudWatch timed out');
     };
     const result = await executor({ checkTarget }).execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'target-unhealthy' });
     if (!result.ok) expect(result.reason).toMatch(/not healthy: .*CloudWatch timed out/);
     expect(routes.calls).toHaveLength(0);
   });
@@ -159,7 +165,7 @@ describe('FailoverExecutor', () => {
   it('refuses when the route tables cannot be read', async () => {
     routes.observeFails = true;
     const result = await executor().execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'routes-unreadable' });
     if (!result.ok) expect(result.reason).toMatch(/cannot read the route tables of dc1: .*throttled/);
     expect(routes.calls).toHaveLength(0);
   });
@@ -169,7 +175,7 @@ describe('FailoverExecutor', () => {
     const other = await lock.acquire('dc1', 'redeploy:UOTHER:1', 60_000, 'redeploy primary');
     expect(other).not.toBeNull();
     const result = await executor().execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'locked' });
     if (!result.ok) expect(result.reason).toMatch(/dc1 is locked by redeploy:UOTHER:1 for redeploy primary/);
     expect(routes.calls).toHaveLength(0);
     expect(await lock.holder('dc1')).toMatchObject({ owner: 'redeploy:UOTHER:1' });

@@ -199,6 +199,7 @@ describe('failover policy decision table', () => {
         ...input,
         active: null,
         routesProblem: 'cannot read the route tables: AWS throttled the call',
+        routesUnreadable: true,
       }),
     ).toMatchObject({ action: 'none', code: 'routes-unreadable' });
     expect(

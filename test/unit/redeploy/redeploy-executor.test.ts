@@ -85,7 +85,7 @@ describe('RedeployExecutor', () => {
   it('refuses the active tunnel without --force and says to fail over first', async () => {
     const tasks = new ScriptedTasks([{ state: 'completed', detail: 'done' }]);
     const result = await executor(tasks).execute(plan({ tunnel: 'primary' }));
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'carrying-traffic' });
     if (!result.ok)
       expect(result.reason).toMatch(/primary is active on 4 route\(s\) of dc1: fail over first/);
     expect(tasks.redeployed).toEqual([]);
@@ -96,7 +96,7 @@ describe('RedeployExecutor', () => {
     routes.set('rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', 'secondary');
     const tasks = new ScriptedTasks([{ state: 'completed', detail: 'done' }]);
     const result = await executor(tasks).execute(plan());
-    expect(result).toMatchObject({ ok: false, refused: true });
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'carrying-traffic' });
     expect(tasks.redeployed).toEqual([]);
   });
 
@@ -193,13 +193,13 @@ describe('RedeployExecutor', () => {
     await lock.acquire('dc1', 'failover:U1:x', 60_000, 'failover to secondary');
     const tasks = new ScriptedTasks([{ state: 'completed', detail: 'done' }]);
     const locked = await executor(tasks).execute(plan());
-    expect(locked).toMatchObject({ ok: false, refused: true });
+    expect(locked).toMatchObject({ ok: false, refused: true, refusal: 'locked' });
     if (!locked.ok) expect(locked.reason).toMatch(/locked by failover:U1:x for failover to secondary/);
 
     clock.advance(60_000);
     routes.observeFails = true;
     const blind = await executor(tasks).execute(plan());
-    expect(blind).toMatchObject({ ok: false, refused: true });
+    expect(blind).toMatchObject({ ok: false, refused: true, refusal: 'routes-unreadable' });
     if (!blind.ok)
       expect(blind.reason).toMatch(/cannot tell whether secondary carries traffic .*use --force/);
     expect(tasks.redeployed).toEqual([]);
