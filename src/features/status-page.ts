@@ -5,9 +5,11 @@ import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
-import { clearedSessionCookie, isHttps, pageAllowed, sameSecret, sessionCookie } from '../page/page-auth.js';
+import { clearedSessionCookie, isHttps, PageAuth, sessionCookieHeader } from '../page/page-auth.js';
 import { PageFeed } from '../page/page-feed.js';
+import { PageSessions, SESSION_TTL_MS } from '../page/page-sessions.js';
 import { renderMain, renderPage, renderSignIn } from '../page/render-page.js';
+import { SignInThrottle } from '../page/sign-in-throttle.js';
 import { OverviewService } from '../services/status/overview-service.js';
 
 /** Nothing but the bot's own stylesheet, script and event stream; no inline code, no framing. */
@@ -19,8 +21,6 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 };
-/** A wrong token costs the guesser this long. */
-const WRONG_TOKEN_DELAY_MS = 300;
 
 export interface StatusPageOptions {
   /** How often open pages are refreshed (default 2 s: a change shows within about 2 s plus the status read). */
@@ -32,6 +32,8 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
   const status = ctx.services.status;
   if (!status) throw new Error('the status page needs the status feature registered first');
   const token = ctx.env.TUNNELOPS_API_TOKEN;
+  const now = () => ctx.clock.now();
+  const auth = new PageAuth(token, new PageSessions(ctx.store, token ?? '', now), new SignInThrottle(now));
   const overview = new OverviewService({
     status,
     store: ctx.store,
@@ -53,8 +55,8 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
     '/',
     (req, res) =>
       guarded(req, res, async () => {
-        if (!pageAllowed(req, token)) return html(res, 401, renderSignIn());
-        html(res, 200, renderPage(await overview.overview(), { signOut: Boolean(token) }));
+        if ((await auth.viewer(req)) === null) return html(res, 401, renderSignIn());
+        html(res, 200, renderPage(await overview.overview(), { signOut: auth.required }));
       }),
     { auth: 'public' }, // shows the sign-in form itself
   );
@@ -74,31 +76,44 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
   ctx.http.route('GET', '/page.js', async (_req, res) => asset(res, 'text/javascript', PAGE_JS), {
     auth: 'public',
   });
-  ctx.http.route('GET', '/events', async (_req, res) => feed.subscribe(res, SECURITY_HEADERS), {
-    auth: (head) => {
-      if (!pageAllowed(head, token)) throw new UnauthorizedError('sign in at /');
+  ctx.http.route(
+    'GET',
+    '/events',
+    async (req, res) => feed.subscribe(res, SECURITY_HEADERS, (await auth.viewer(req)) ?? req.remote),
+    {
+      auth: async (head) => {
+        if ((await auth.viewer(head)) === null) throw new UnauthorizedError('sign in at /');
+      },
     },
-  });
+  );
   ctx.http.route(
     'POST',
     '/signin',
     (req, res) =>
       guarded(req, res, async () => {
-        if (!token) return redirect(res, '/');
+        if (!auth.required) return redirect(res, '/');
         const given = new URLSearchParams(req.rawBody.toString('utf8')).get('token') ?? '';
-        if (!sameSecret(given, token)) {
-          req.log.info('status page: wrong token');
-          await new Promise((r) => setTimeout(r, WRONG_TOKEN_DELAY_MS));
-          return html(res, 401, renderSignIn('Wrong token.'));
+        const result = await auth.signIn(given);
+        if (!result.ok) {
+          req.log.info({ why: result.why }, 'status page: sign-in refused');
+          return result.why === 'throttled'
+            ? html(res, 429, renderSignIn('Too many wrong sign-ins lately; try again in a few seconds.'))
+            : html(res, 401, renderSignIn('Wrong token.'));
         }
-        redirect(res, '/', sessionCookie(token, isHttps(req)));
+        redirect(res, '/', sessionCookieHeader(result.sessionId, SESSION_TTL_MS / 1000, isHttps(req)));
       }),
     { auth: 'public', maxBody: 4096 },
   );
-  ctx.http.route('POST', '/signout', async (_req, res) => redirect(res, '/', clearedSessionCookie()), {
-    auth: 'public',
-    maxBody: 4096,
-  });
+  ctx.http.route(
+    'POST',
+    '/signout',
+    (req, res) =>
+      guarded(req, res, async () => {
+        await auth.signOut(req);
+        redirect(res, '/', clearedSessionCookie());
+      }),
+    { auth: 'public', maxBody: 4096 },
+  );
   ctx.http.route(
     'GET',
     '/api/overview',

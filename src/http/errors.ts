@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, TunnelOpsError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { JSON_HEADERS } from './json-headers.js';
 
 /** The one place typed errors become HTTP responses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -32,7 +33,7 @@ export function sendError(res: ServerResponse, err: unknown, requestId?: string)
         };
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    ...JSON_HEADERS,
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);

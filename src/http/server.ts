@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { BODY_LIMITS, BodyBudget, type BodyLimits } from './body-budget.js';
 import { sendError } from './errors.js';
+import { JSON_HEADERS } from './json-headers.js';
 
 /** What a route may look at before its body is read: the request line and headers. */
 export interface RequestHead {
@@ -10,6 +11,8 @@ export interface RequestHead {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** The peer's address (a proxy's, behind one). */
+  remote: string;
   /** Named in replies so a person can quote it and an operator can find the log lines. */
   id: string;
   log: Logger;
@@ -26,7 +29,7 @@ export type RouteHandler = (req: RoutedRequest, res: ServerResponse) => Promise<
  * typed error (401, 403, 400) to refuse. Routes whose proof is over the body (Slack, GitHub, SNS signatures)
  * check here what the headers must already show, and the signature itself in the handler.
  */
-export type AuthCheck = (head: RequestHead) => void;
+export type AuthCheck = (head: RequestHead) => void | Promise<void>;
 
 export interface RouteOptions {
   /**
@@ -105,6 +108,7 @@ export class HttpServer {
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
+      remote: req.socket.remoteAddress ?? '',
       id: requestId,
       log: this.log.child({ requestId, path: url.pathname }),
     };
@@ -112,7 +116,7 @@ export class HttpServer {
       return this.tooLarge(req, res, head, route.maxBody);
     if (route.auth !== 'public') {
       try {
-        route.auth(head);
+        await route.auth(head);
       } catch (err) {
         head.log.info({ reason: (err as Error).message }, 'refused before reading the body');
         await refuse(req, res, (r) => sendError(r, err, requestId));
@@ -318,7 +322,7 @@ const reasonText = (err: unknown): string => {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    ...JSON_HEADERS,
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);

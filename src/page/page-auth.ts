@@ -1,17 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHead } from '../http/server.js';
+import type { PageSessions } from './page-sessions.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 
 export const SESSION_COOKIE = 'tunnelops_session';
-/** A sign-in lasts a working shift and a half; the NOC screen signs in again after that. */
-const SESSION_MAX_AGE_S = 12 * 60 * 60;
-
-/**
- * The cookie holds an HMAC of the API token, not the token: it opens the page, but cannot be replayed
- * as a Bearer token against /api/*. Changing TUNNELOPS_API_TOKEN signs every screen out.
- */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('tunnelops status page session v1').digest('base64url');
-}
 
 /** Constant-time comparison of what someone typed (or sent) with the expected secret. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -21,17 +13,60 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a.length === b.length ? a : b, b) && a.length === b.length;
 }
 
-/** True when no token is configured, or the request carries the session cookie or the Bearer token. */
-export function pageAllowed(req: Pick<RequestHead, 'headers'>, token: string | undefined): boolean {
-  if (!token) return true;
-  const cookie = cookies(req.headers.cookie).get(SESSION_COOKIE);
-  if (cookie !== undefined && sameSecret(cookie, sessionValue(token))) return true;
-  const header = req.headers.authorization ?? '';
-  return header.startsWith('Bearer ') && sameSecret(header.slice(7), token);
+export type SignIn = { ok: true; sessionId: string } | { ok: false; why: 'wrong' | 'throttled' };
+
+/**
+ * Who may see the status page: anyone when no TUNNELOPS_API_TOKEN is set; otherwise a request with the
+ * Bearer token or the cookie of a live sign-in session (random per sign-in, stored, revoked by sign-out,
+ * expiring; see PageSessions). The cookie opens the page only: it is not the API token.
+ */
+export class PageAuth {
+  constructor(
+    private readonly token: string | undefined,
+    private readonly sessions: PageSessions,
+    private readonly throttle: SignInThrottle,
+  ) {}
+
+  get required(): boolean {
+    return Boolean(this.token);
+  }
+
+  /**
+   * Who is looking, for per-viewer limits: the session, the Bearer token holder, or (with no token set) the
+   * peer address; null when the page is not open to this request.
+   */
+  async viewer(head: Pick<RequestHead, 'headers' | 'remote'>): Promise<string | null> {
+    if (!this.token) return `address ${head.remote}`;
+    const header = head.headers.authorization ?? '';
+    if (header.startsWith('Bearer ') && sameSecret(header.slice(7), this.token)) return 'bearer';
+    const id = sessionCookie(head);
+    // Named by a hash, so that logs and limits never hold the cookie itself.
+    if (id !== undefined && (await this.sessions.valid(id)))
+      return `session ${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
+    return null;
+  }
+
+  /**
+   * A sign-in attempt. Every attempt first takes from one budget shared by all callers, given back when the
+   * token was right: wrong guesses are limited globally (in parallel or not), not per request.
+   */
+  async signIn(given: string): Promise<SignIn> {
+    if (!this.token) return { ok: false, why: 'wrong' };
+    if (!this.throttle.take()) return { ok: false, why: 'throttled' };
+    if (!sameSecret(given, this.token)) return { ok: false, why: 'wrong' };
+    this.throttle.giveBack();
+    return { ok: true, sessionId: await this.sessions.create() };
+  }
+
+  /** Revokes the request's session, if it has one: the cookie is worthless from then on, wherever it is. */
+  async signOut(head: Pick<RequestHead, 'headers'>): Promise<void> {
+    const id = sessionCookie(head);
+    if (id !== undefined) await this.sessions.revoke(id);
+  }
 }
 
-export function sessionCookie(token: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_S}${secure ? '; Secure' : ''}`;
+export function sessionCookieHeader(sessionId: string, maxAgeS: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 }
 
 export const clearedSessionCookie = (): string =>
@@ -41,11 +76,10 @@ export const clearedSessionCookie = (): string =>
 export const isHttps = (req: Pick<RequestHead, 'headers'>): boolean =>
   req.headers['x-forwarded-proto'] === 'https';
 
-function cookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (header ?? '').slice(0, 8192).split(';')) {
+function sessionCookie(head: Pick<RequestHead, 'headers'>): string | undefined {
+  for (const part of (head.headers.cookie ?? '').slice(0, 8192).split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return part.slice(i + 1).trim();
   }
-  return out;
+  return undefined;
 }
