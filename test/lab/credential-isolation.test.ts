@@ -47,7 +47,7 @@ describeLab('server image: credential endpoints for root and the monitor only', 
     mkdirSync(bin);
     mkdirSync(join(dir, 'pki'));
     mkdirSync(join(dir, 'run'));
-    for (const f of ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key'])
+    for (const f of ['ca.crt', 'server.crt', 'server.key', 'tls-crypt.key', 'crl.pem'])
       writeFileSync(join(dir, 'pki', f), 'test');
     writeFileSync(join(dir, 'server.conf'), '# stand-in\n');
     const stub = (name: string, body: string) => {
