@@ -63,7 +63,7 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
     );
   }
   const topology = parseTopology(topologyText, ctx.topology);
-  const placedSites = topology.sites.map((s) => placeSite(s, ctx));
+  const placedSites = topology.sites.map((s, i) => placeSite(s, ctx, i));
   const env: Environment = { account: ctx.account, region: ctx.region };
   const logRetention = retention(ctx.logRetentionDays);
 

@@ -59,6 +59,29 @@ describe('placing a site', () => {
     ]);
   });
 
+  it('alternates the primaries between the first two AZs with primaryPlacement=alternate', () => {
+    const site = exampleSite();
+    const bare = {
+      ...site,
+      tunnels: site.tunnels.map(({ availabilityZone: _, ...t }) => t) as typeof site.tunnels,
+    };
+    const ctx = contextOf({ primaryPlacement: 'alternate' });
+    const azs = (i: number) => placeSite(bare, ctx, i).tunnels.map((t) => [t.role, t.availabilityZone]);
+    expect(azs(0)).toEqual([
+      ['primary', 'us-east-1a'],
+      ['secondary', 'us-east-1b'],
+    ]);
+    expect(azs(1)).toEqual([
+      ['primary', 'us-east-1b'],
+      ['secondary', 'us-east-1a'],
+    ]);
+    // The default keeps every primary in the first AZ; an AZ the topology names always wins.
+    expect(placeSite(bare, contextOf({}), 1).tunnels[0].availabilityZone).toBe('us-east-1a');
+    expect(errorOf(() => contextOf({ primaryPlacement: 'random' }))).toContain(
+      'set -c primaryPlacement=first or alternate',
+    );
+  });
+
   it('refuses two tunnels in one AZ, a site in another region, and a tunnel without an on-prem IP', () => {
     const site = exampleSite();
     const sameAz = {

@@ -94,6 +94,14 @@ export const infraContextSchema = z
       .min(2, 'set -c botReplicas to 2 or more: one replica per AZ is what survives an AZ outage')
       .max(10, 'set -c botReplicas to 10 or fewer: more replicas add load on the store, not availability')
       .default(DEFAULT_BOT_REPLICAS),
+    /**
+     * Where tunnels without an `availabilityZone` go. `first`: every primary in the first AZ (one AZ's outage
+     * takes every site's active tunnel). `alternate`: every other site (in topology order) swaps its two AZs, so
+     * one AZ takes down only half the actives and half the failovers' EC2 calls.
+     */
+    primaryPlacement: z
+      .enum(['first', 'alternate'], { error: 'set -c primaryPlacement=first or alternate' })
+      .default('first'),
   })
   .superRefine((c, ctx) => {
     // The bot's tasks run in the private subnets and the tunnels in the public ones, one per listed AZ:

@@ -22,9 +22,10 @@ export interface PlacedSite {
 
 /**
  * Places the two tunnels of a site in different AZs (the topology's `availabilityZone`, else the
- * context's first and second AZ). Throws ConfigError with the fix when infra cannot honour the topology.
+ * context's first and second AZ, swapped for every other site with `primaryPlacement: alternate`; `siteIndex` is the
+ * site's place in the topology). Throws ConfigError with the fix when infra cannot honour the topology.
  */
-export function placeSite(site: Site, ctx: InfraContext): PlacedSite {
+export function placeSite(site: Site, ctx: InfraContext, siteIndex = 0): PlacedSite {
   const where = `site ${site.name}`;
   if (site.region !== ctx.region) {
     throw new ConfigError(
@@ -32,7 +33,8 @@ export function placeSite(site: Site, ctx: InfraContext): PlacedSite {
     );
   }
   const placed = site.tunnels.map((tunnel, i): PlacedTunnel => {
-    const az = tunnel.availabilityZone ?? ctx.availabilityZones[i];
+    const swap = ctx.primaryPlacement === 'alternate' && siteIndex % 2 === 1;
+    const az = tunnel.availabilityZone ?? ctx.availabilityZones[swap ? 1 - i : i];
     const index = az ? ctx.availabilityZones.indexOf(az) : -1;
     const subnet = ctx.publicSubnetIds[index];
     if (!az || index < 0 || !subnet) {
