@@ -6,6 +6,7 @@ import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
+import { approvedTargetCheck } from '../services/failover/approved-target-check.js';
 import { FailoverExecutor, type TargetCheck } from '../services/failover/failover-executor.js';
 import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
 import { statusTargetCheck } from '../services/status/status-target-check.js';
@@ -25,7 +26,11 @@ const SITE_PARAM = /^[a-z][a-z0-9-]{0,31}$/;
 export async function registerApprovals(ctx: AppContext): Promise<void> {
   const log = ctx.log.child({ feature: 'approvals' });
   // Resolved per call: the status feature runs first and sets ctx.services.status.
-  const checkTarget: TargetCheck = (site, tunnel) => statusTargetCheck(ctx.services.status)(site, tunnel);
+  const checkTarget: TargetCheck = approvedTargetCheck({
+    store: ctx.store,
+    clock: ctx.clock,
+    also: (site, tunnel) => statusTargetCheck(ctx.services.status)(site, tunnel),
+  });
 
   const common = { store: ctx.store, routeTables: ctx.account.routeTables, clock: ctx.clock };
   const failover = new FailoverExecutor({

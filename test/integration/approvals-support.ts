@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from '@jest/globals';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
 import { createSandboxAccount, type SandboxAccount } from '../../src/local/sandbox-account.js';
 import { slashCommandBody } from '../../src/local/slack-command-client.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { RouteTables } from '../../src/ports/route-tables.js';
+import { heartbeat, putHeartbeat } from '../helpers/heartbeats.js';
 import { demoTopology, startTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
 export const REQUESTER = 'UREQUESTER';
@@ -68,8 +70,43 @@ export function tempDataDirs(prefix: string): () => string {
   };
 }
 
+/**
+ * Starts the app with both dc1 monitors saying up: an approved failover refuses a target whose monitor does not
+ * (issue 22 item 5), as the fast path does. The sandbox runs its simulated monitors (up after `rise` rounds,
+ * ~5 s); with an injected account there are none, and a stand-in reports both tunnels up every 500 ms.
+ */
 export async function startApprovalApp(options: TestAppOptions & { clock?: Clock } = {}): Promise<TestApp> {
-  return startTestApp(options);
+  const app = await startTestApp(options);
+  if (app.ctx.sandbox) {
+    await monitorsUp(app);
+    return app;
+  }
+  const report = () =>
+    Promise.all(
+      ['primary', 'secondary'].map((t) =>
+        putHeartbeat(app.ctx.store, heartbeat(t, 'up', app.ctx.clock.now()), 60_000),
+      ),
+    ).catch(() => undefined);
+  await report();
+  const timer = setInterval(() => void report(), 500);
+  const close = app.close;
+  return {
+    ...app,
+    close: async (wipe?: boolean) => {
+      clearInterval(timer);
+      await close(wipe);
+    },
+  };
+}
+
+/** Until every dc1 tunnel's heartbeat says up. */
+export async function monitorsUp(app: TestApp): Promise<void> {
+  await waitFor('both dc1 monitors to say up', async () => {
+    const beats = await Promise.all(
+      ['primary', 'secondary'].map((t) => app.ctx.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey('dc1', t))),
+    );
+    return beats.every((b) => b?.value.health === 'up') ? true : undefined;
+  });
 }
 
 export async function waitFor<T>(
