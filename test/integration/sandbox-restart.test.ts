@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { SandboxAccount } from '../../src/local/sandbox-account.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { monitorsUp } from './approvals-support.js';
 
 /** The sandbox's simulated account lives in the store: a restart shows the world its history describes. */
 let app: TestApp | undefined;
@@ -27,6 +28,8 @@ describe('sandbox restart', () => {
   it('keeps the routes moved by a failover and a chaos break: status after a restart agrees with history', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-restart-'));
     app = await startTestApp({ dataDir });
+    // An approved failover needs the target's monitor to say up (rise rounds: ~5 s after start).
+    await monitorsUp(app);
     const approvals = app.ctx.services.approvals!;
     const asked = await approvals.request({ action: 'failover', site: 'dc1', requester: 'UREQUESTER' });
     expect(asked.ok).toBe(true);
