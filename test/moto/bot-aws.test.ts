@@ -143,6 +143,13 @@ describeWithMoto('the bot in AWS mode against moto', () => {
     );
     expect(await siteRoutes(c.ec2, dc1)).toEqual(allRoutesTo(dc1, primary.instanceId));
 
+    // The monitors are still reporting (an approved failover needs the target's fresh heartbeat saying up).
+    const store = new DynamoStore({ client: c.dynamodb, tableName: world.tableName });
+    for (const tunnel of ['primary', 'secondary'])
+      await reportRounds(
+        { cloudwatch: c.cloudwatch, store },
+        { site: 'dc1', tunnel, up: true, count: 10, lossPct: 0, latencyMs: 10 },
+      );
     expect((await click('UAPPROVER1')).status).toBe(200);
     const moved = await until(
       "moto's routes on the secondary",

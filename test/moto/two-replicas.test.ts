@@ -160,6 +160,7 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
   });
 
   it('a failover requested on one replica and approved by a click on the other runs once', async () => {
+    await healthy();
     const dc1 = world.sites[0]!;
     const [primary, secondary] = dc1.tunnels;
     expect(await siteRoutes(c.ec2, dc1)).toEqual(allRoutesTo(dc1, primary.instanceId));
