@@ -219,10 +219,42 @@ describe('site dc1 from tunnels.yml', () => {
     ]);
   });
 
+  it('warns at 30 and at 7 days before the CA, each server certificate or the CRL expires, saying the fix', () => {
+    const certs = resourcesOfType(control, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.MetricName === 'CertDaysLeft');
+    expect(certs.map((a) => a.AlarmName).sort()).toEqual(
+      ['primary', 'secondary']
+        .flatMap((t) =>
+          ['ca', 'crl', 'server'].flatMap((r) => [
+            `tunnelops-dc1-${t}-cert-${r}-30d`,
+            `tunnelops-dc1-${t}-cert-${r}-7d`,
+          ]),
+        )
+        .sort(),
+    );
+    const week = certs.find((a) => a.AlarmName === 'tunnelops-dc1-secondary-cert-server-7d')!;
+    expect(week).toMatchObject({
+      Namespace: 'TunnelOps',
+      Statistic: 'Minimum',
+      Threshold: 7,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'ignore',
+    });
+    expect(week.Dimensions).toEqual([
+      { Name: 'Role', Value: 'server' },
+      { Name: 'Site', Value: 'dc1' },
+      { Name: 'Tunnel', Value: 'secondary' },
+    ]);
+    expect(week.AlarmDescription).toContain('npm run pki -- renew dc1 --tunnel secondary --role server');
+    expect(week.AlarmActions).toHaveLength(1);
+    expect(week.OKActions).toHaveLength(1);
+  });
+
   it("alarms on the monitor's high-resolution metrics with periods of at most 10 s, into an encrypted topic", () => {
     const alarms = resourcesOfType(control, 'AWS::CloudWatch::Alarm')
       .map(([, a]) => a.Properties)
-      .filter((a) => a.Namespace === 'TunnelOps');
+      .filter((a) => a.Namespace === 'TunnelOps' && a.MetricName !== 'CertDaysLeft');
     expect(alarms.length).toBe(4);
     for (const a of alarms) {
       expect(a.Period).toBeLessThanOrEqual(ALARM_PERIOD_SECONDS);

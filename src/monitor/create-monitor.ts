@@ -5,6 +5,7 @@ import { findSite, findTunnel } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
+import { CertWatch } from './cert-watch.js';
 import { CloudWatchReporter } from './cloudwatch-reporter.js';
 import { EventBridgeReporter } from './eventbridge-reporter.js';
 import { type FastPathController, FastPathReporter } from './fast-path-reporter.js';
@@ -57,6 +58,7 @@ export function createMonitor(props: {
   // heartbeat carries this round's view of the peer host for whichever decider runs next.
   const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log, intervalMs: 0 })];
   let metrics: CloudWatchReporter | undefined;
+  let certs: CertWatch | undefined;
   if (props.clients) {
     metrics = new CloudWatchReporter({
       client: props.clients.cloudwatch(site.region),
@@ -64,6 +66,17 @@ export function createMonitor(props: {
       flushIntervalMs: config.flushSeconds * 1000,
     });
     metrics.start();
+    if (config.pkiDir) {
+      certs = new CertWatch({
+        pkiDir: config.pkiDir,
+        site: site.name,
+        tunnel: config.tunnel,
+        client: props.clients.cloudwatch(site.region),
+        clock: props.clock,
+        log,
+      });
+      certs.start();
+    }
     reporters.push(
       metrics,
       new EventBridgeReporter({
@@ -102,6 +115,7 @@ export function createMonitor(props: {
     loop,
     stop: async () => {
       await loop.stop();
+      certs?.stop();
       await metrics?.stop();
     },
   };

@@ -19,6 +19,8 @@ import { ConfigError } from '../domain/errors.js';
  *                                                         monitor listens there for liveness checks and puts it on
  *                                                         its leases, so a peer breaks them the moment it dies
  *   MONITOR_LIVENESS_PORT                                 that listener's TCP port (default 7406)
+ *   MONITOR_PKI_DIR (else PKI_DIR, the server's)          where this server's ca.crt, server.crt and crl.pem are:
+ *                                                         their days left go to CloudWatch as CertDaysLeft
  *   MONITOR_FAST_PATH=0                                   do not run the failover controller here (default: run
  *                                                         it when a route adapter is available: AWS or the lab's)
  *   MONITOR_NETNS_ROUTES                                  the lab's route adapter (JSON: namespace, tables,
@@ -64,6 +66,7 @@ const schema = z.object({
   livenessPort: z.coerce.number().int().min(1).max(65_535).default(7406),
   fastPath: z.boolean().default(true),
   netnsRoutes: netnsRoutesJson.optional(),
+  pkiDir: z.string().min(1).optional(),
 });
 
 export type MonitorConfig = z.infer<typeof schema>;
@@ -107,6 +110,7 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
     livenessPort: env.MONITOR_LIVENESS_PORT === '' ? undefined : env.MONITOR_LIVENESS_PORT,
     fastPath: env.MONITOR_FAST_PATH !== '0',
     netnsRoutes: env.MONITOR_NETNS_ROUTES === '' ? undefined : env.MONITOR_NETNS_ROUTES,
+    pkiDir: env.MONITOR_PKI_DIR || env.PKI_DIR || undefined,
   });
   if (!result.success) throw new ConfigError(formatZodError(result.error, 'the monitor settings'));
   return result.data;

@@ -3,6 +3,8 @@ import type { AlarmSummary, ProbePoint, ProbeStats } from '../domain/observation
 import type { Outcome } from '../domain/outcome.js';
 
 export const METRIC_NAMESPACE = 'TunnelOps';
+/** Whole days left of a server's CA, certificate or CRL (dimensions Site, Tunnel, Role), from its monitor. */
+export const CERT_DAYS_LEFT = 'CertDaysLeft';
 
 /** CloudWatch metrics and alarms. Keyed by tunnelKey(site, tunnel). */
 export interface Metrics {

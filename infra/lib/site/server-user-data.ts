@@ -83,11 +83,12 @@ export function serverUserData(p: ServerUserDataProps): ec2.UserData {
     'trap on_exit EXIT',
     'command -v aws >/dev/null || retry dnf install -y --quiet awscli-2',
     'install -d -m 0755 /etc/tunnelops',
-    // 0711: openvpn, once it is nobody, rereads crl.pem (0644) at each connection; everything else stays 0600.
+    // 0711: the keys stay 0600 root; the public files are 0644 (below), readable without listing the directory.
     `install -d -m 0711 ${HOST_PKI_DIR}`,
     `for f in ${SERVER_PKI_FILES.join(' ')}; do retry aws s3 cp --only-show-errors "s3://${p.bucketName}/${prefix}$f" "${HOST_PKI_DIR}/$f"; done`,
     `chmod 0600 ${HOST_PKI_DIR}/*`,
-    `chmod 0644 ${HOST_PKI_DIR}/crl.pem`,
+    // Public files: openvpn (nobody) rereads the CRL, the monitor (node) reads the expiry dates.
+    `chmod 0644 ${HOST_PKI_DIR}/crl.pem ${HOST_PKI_DIR}/ca.crt ${HOST_PKI_DIR}/server.crt`,
     // A CRL published later (a revocation, a fresh next update) reaches this server within a minute, no restart.
     'command -v openssl >/dev/null || retry dnf install -y --quiet openssl',
     `cat > ${CRL_REFRESH_SCRIPT} <<'CRLREFRESH'`,

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
-import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
+import { CERT_DAYS_LEFT, METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { alarmTopic, notify } from '../common/alarm-topic.js';
 import { alarmName, alarmTopicName } from '../naming.js';
 
@@ -31,7 +31,10 @@ export interface TunnelAlarmsProps {
  */
 export class TunnelAlarms extends Construct {
   readonly topic: sns.Topic;
+  /** The alarms that wake the failover controller (a tunnel's health). */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Certificate expiry warnings: for people (Slack), never a reason to move traffic. */
+  readonly certAlarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: TunnelAlarmsProps) {
     super(scope, id);
@@ -75,6 +78,51 @@ export class TunnelAlarms extends Construct {
       });
       notify(this.topic, [down, loss]);
       this.alarms.push(down, loss);
+      for (const role of CERT_ROLES)
+        for (const days of CERT_ALARM_DAYS) {
+          const cert = new cloudwatch.Alarm(this, `${tunnel.name}-cert-${role}-${days}d`, {
+            alarmName: alarmName(site.name, tunnel.name, `cert-${role}-${days}d`),
+            alarmDescription: certAlarmDescription(site.name, tunnel.name, role, days),
+            metric: new cloudwatch.Metric({
+              namespace: METRIC_NAMESPACE,
+              metricName: CERT_DAYS_LEFT,
+              dimensionsMap: { Site: site.name, Tunnel: tunnel.name, Role: role },
+              statistic: 'Minimum',
+              period: Duration.hours(1),
+            }),
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            threshold: days,
+            evaluationPeriods: 1,
+            // A silent monitor is the down alarm's business; this one keeps its last state meanwhile.
+            treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+          });
+          notify(this.topic, [cert]);
+          this.certAlarms.push(cert);
+        }
     }
   }
+}
+
+/** What the monitor's CertDaysLeft reports per server, and the two warnings (a month ahead, a week ahead). */
+export const CERT_ROLES = ['ca', 'server', 'crl'] as const;
+export const CERT_ALARM_DAYS = [30, 7] as const;
+
+/** What expires and the command that fixes it: the alarm's description is what the Slack message shows. */
+export function certAlarmDescription(
+  site: string,
+  tunnel: string,
+  role: (typeof CERT_ROLES)[number],
+  days: number,
+): string {
+  const what = {
+    ca: `the CA of ${site}`,
+    server: `the server certificate ${site}-${tunnel}-server`,
+    crl: `the CRL of ${site} (then OpenVPN refuses every client)`,
+  }[role];
+  const fix = {
+    ca: 'roll the CA over (README, Certificates: CA rollover)',
+    server: `npm run pki -- renew ${site} --tunnel ${tunnel} --role server && npm run pki -- publish ${site} --bucket <CertBucketName>, then redeploy ${tunnel} (/vpn redeploy ${site} ${tunnel})`,
+    crl: `npm run pki -- crl ${site} && npm run pki -- publish ${site} --bucket <CertBucketName> (servers load it within a minute)`,
+  }[role];
+  return `${site}/${tunnel}: ${what} expires in less than ${days} days. Fix: ${fix}`;
 }
