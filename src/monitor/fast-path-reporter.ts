@@ -19,9 +19,14 @@ export interface FastPathReporterProps {
   maxRetryMs?: number;
 }
 
-/** The controller decided to do nothing (its outcome's decision), as opposed to a run refused or cut short. */
-const decidedNothing = (outcome: unknown): boolean =>
-  (outcome as { decision?: { action?: unknown } } | undefined)?.decision?.action === 'none';
+/**
+ * The controller decided to do nothing (its outcome's decision), as opposed to a run refused or cut short. Another
+ * process's run in progress is not "nothing": should that process die, this side finishes the run.
+ */
+const decidedNothing = (outcome: unknown): boolean => {
+  const decision = (outcome as { decision?: { action?: unknown; code?: unknown } } | undefined)?.decision;
+  return decision?.action === 'none' && decision.code !== 'run-in-progress';
+};
 
 const ALARMING: ReadonlySet<PeerVerdict> = new Set(['host-dead', 'monitor-silent']);
 

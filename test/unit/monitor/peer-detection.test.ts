@@ -174,10 +174,11 @@ describe('FastPathReporter', () => {
     const clock = new ManualClock();
     const triggers: number[] = [];
     let action = 'none';
+    let code = 'active-up';
     const controller = {
       evaluate: async () => {
         triggers.push(clock.now());
-        return { decision: { action } };
+        return { decision: { action, code } };
       },
     };
     const fast = new FastPathReporter({ controller, clock, log: silentLogger() });
@@ -189,10 +190,20 @@ describe('FastPathReporter', () => {
       clock.advance(500);
     }
     expect(triggers.map((t) => t - t0)).toEqual([0, 10_000, 30_000, 70_000]);
-    // A decision to act (say a run refused: someone else held the lease) brings back the 5 s retry.
-    action = 'failover';
+    // Another process's run in progress (which this side finishes if that process dies) keeps the 5 s retry,
+    // and so does a decision to act (say a run refused: someone else held the lease).
+    code = 'run-in-progress';
     triggers.length = 0;
     for (let i = 0; i < 200 && triggers.length < 3; i++) {
+      await fast.round(round({ peer: peer('host-dead') }));
+      await fast.flush();
+      clock.advance(500);
+    }
+    expect(triggers[2]! - triggers[1]!).toBe(5000);
+    action = 'failover';
+    code = 'failover';
+    triggers.length = 0;
+    for (let i = 0; i < 40 && triggers.length < 3; i++) {
       await fast.round(round({ peer: peer('host-dead') }));
       await fast.flush();
       clock.advance(500);
