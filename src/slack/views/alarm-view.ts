@@ -109,6 +109,9 @@ export function renderAlarmMessage(
     fields.push({ type: 'mrkdwn', text: `*Expression*\n${text}` });
   }
   if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${esc(clip(record.region, 100))}` });
+  // The alarm's own description: for a certificate alarm, what expires and the command that fixes it.
+  if (record.description)
+    fields.push({ type: 'mrkdwn', text: `*About*\n${esc(clip(record.description, 600))}` });
   const blocks: unknown[] = [
     {
       type: 'section',

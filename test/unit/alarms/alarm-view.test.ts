@@ -53,6 +53,25 @@ describe('alarm view', () => {
     expect(actionIds(m)).toEqual(['alarm_failover', 'alarm_ack']);
   });
 
+  it("shows the alarm's description (a certificate alarm's fix command), escaped", () => {
+    const m = renderAlarmMessage(doc('alarm', { site: 'dc1' }), {
+      ...record('tunnelops-dc1-primary-cert-server-30d', 'ALARM'),
+      tunnel: 'primary',
+      description:
+        'dc1/primary: the server certificate dc1-primary-server expires in less than 30 days. Fix: npm run pki -- renew dc1 --tunnel primary --role server && npm run pki -- publish dc1 --bucket <CertBucketName>',
+    });
+    const json = JSON.stringify(m.blocks);
+    expect(json).toContain(
+      '*About*\\ndc1/primary: the server certificate dc1-primary-server expires in less than 30 days',
+    );
+    expect(json).toContain(
+      'npm run pki -- renew dc1 --tunnel primary --role server &amp;&amp; npm run pki -- publish dc1 --bucket &lt;CertBucketName&gt;',
+    );
+    expect(JSON.stringify(renderAlarmMessage(doc('alarm'), record('a', 'ALARM')).blocks)).not.toContain(
+      '*About*',
+    );
+  });
+
   it('marks OK as resolved without buttons, and shows who acknowledged', () => {
     const ok = renderAlarmMessage(doc('alarm'), record('a', 'OK'));
     expect(ok.text).toContain('(resolved)');
