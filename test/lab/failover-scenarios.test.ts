@@ -195,7 +195,13 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
         // Detection takes 1.5 s; the post may queue behind a decider's earlier Slack call (bounded at 20 s).
         await waitFor(async () => sc.postTexts().some((t) => t.includes('monitor has been silent')), 25_000),
       ).toBe(true);
-      expect(sc.audit().some((a) => a.event === 'alert' && a.detail?.code === 'monitor-silent')).toBe(true);
+      // The controller audits the alert after its post returns: the entry follows the post by a store write.
+      expect(
+        await waitFor(
+          async () => sc.audit().some((a) => a.event === 'alert' && a.detail?.code === 'monitor-silent'),
+          5000,
+        ),
+      ).toBe(true);
       expect(await sc.active()).toBe('primary');
       await expectTrafficThrough('primary');
       expect(sc.failovers()).toEqual([]);

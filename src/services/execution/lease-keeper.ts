@@ -3,6 +3,13 @@ import type { Clock } from '../../ports/clock.js';
 import { withTimeout } from '../../with-timeout.js';
 import type { Lease, SiteLock } from './site-lock.js';
 
+/**
+ * A lease the store confirmed this recently (acquired, renewed or re-read) is not read again before a route call:
+ * the first calls of a run go out together right after the lease was taken, as before. Well inside the 250 ms
+ * safety margin, so a call still goes out at most this long after the store last said the lease was ours.
+ */
+const CONFIRMED_FRESH_MS = 100;
+
 /** The run's site lease is gone (expired, or taken by another run): it must stop changing routes at once. */
 export class LeaseLost extends Error {}
 
@@ -12,7 +19,8 @@ export class LeaseLost extends Error {}
  * has (nearly) run out, `assertHeld()` throws and the run issues no further route change.
  *
  * EC2 takes no fencing token, so a route call cannot be refused by EC2 for a stale holder. What stands in for
- * it: `confirmHeld()` re-reads the lease (its token) before every route call, and `callSignal()` aborts a call
+ * it: `confirmHeld()` re-reads the lease (its token) before a route call unless the store confirmed it within
+ * the last CONFIRMED_FRESH_MS, and `callSignal()` aborts a call
  * (and the SDK's retries) before the lease's expiry, so no call of this run lands after another run may hold it.
  */
 export class LeaseKeeper {
@@ -21,6 +29,8 @@ export class LeaseKeeper {
   private readonly timer: NodeJS.Timeout;
   private renewing = false;
   private readonly lostSignal = new AbortController();
+  /** When the store last said the lease is ours (the acquire's read-back, a renewal, a re-read). */
+  private confirmedAt: number;
 
   constructor(
     private readonly props: {
@@ -33,6 +43,7 @@ export class LeaseKeeper {
     },
   ) {
     this.lease = props.lease;
+    this.confirmedAt = props.clock.now();
     this.timer = setInterval(() => void this.renew(), props.renewEveryMs ?? props.ttlMs / 4);
     this.timer.unref();
   }
@@ -52,6 +63,8 @@ export class LeaseKeeper {
    */
   async confirmHeld(): Promise<void> {
     this.assertHeld();
+    if (this.props.clock.now() - this.confirmedAt < CONFIRMED_FRESH_MS) return;
+    const readAt = this.props.clock.now();
     let held: boolean;
     try {
       held = await withTimeout(this.props.lock.stillHeld(this.lease), this.remainingMs(), 'no lease read');
@@ -61,6 +74,7 @@ export class LeaseKeeper {
       return;
     }
     if (!held) this.lose('the stored lease is no longer ours');
+    else this.confirmedAt = Math.max(this.confirmedAt, readAt);
     this.assertHeld();
   }
 
@@ -105,8 +119,10 @@ export class LeaseKeeper {
     this.renewing = true;
     try {
       const renewed = await this.props.lock.renew(this.lease, this.props.ttlMs);
-      if (renewed) this.lease = renewed;
-      else this.lose('another run holds it now, or it expired');
+      if (renewed) {
+        this.lease = renewed;
+        this.confirmedAt = this.props.clock.now();
+      } else this.lose('another run holds it now, or it expired');
     } catch (err) {
       // A store hiccup is not a lost lease yet: the next tick retries, and assertHeld() watches the expiry.
       this.props.log.warn({ err }, 'could not renew the site lease; retrying');

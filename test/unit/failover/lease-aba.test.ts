@@ -171,6 +171,7 @@ describe.each(stores)('lease ABA on the %s store', (_name, makeStore) => {
     try {
       const signal = keeper.callSignal();
       await keeper.confirmHeld();
+      clock.advance(500); // past the window in which a just-confirmed lease is not read again
       // Another process, its clock 10 s ahead, sees C's lease expired and takes the site (what no token
       // can prevent: only C's own re-check can stop C).
       const skewed = new ManualClock(clock.now() + 10_000);
