@@ -114,10 +114,11 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
           .filter((o) => o.tunnel.name !== t.tunnel.name)
           .map((o) => site.tunnelEniIps.get(o.tunnel.name)!)[0],
         selfHost: site.tunnelEniIps.get(t.tunnel.name)!,
-        slackSecretArn: shared.slackSecretArn,
         logRetention,
       });
       stack.addStackDependency(images);
+      // The monitor writes its heartbeats into the shared state table (by name, so no import says so).
+      stack.addStackDependency(shared);
       return stack;
     });
     // One tunnel at a time, primary first, whatever deploys them (cdk deploy --all, a pipeline): the secondary's

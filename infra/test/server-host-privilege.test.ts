@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { loadTopology } from '../../src/config/load-topology.js';
 import { SERVER_STOP_BUDGET } from '../../src/monitor/stop-budget.js';
+import { siteStateLeadingKeys } from '../lib/common/operator-policy.js';
 import { REPO_ROOT } from '../lib/common/repo-root.js';
-import { render, resourcesOfType, type Synthesized, synthesize, type Template } from './helpers/synth.js';
+import {
+  allStatements,
+  render,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+  type Template,
+} from './helpers/synth.js';
 
 /** Issue 22 items 4, 12 and 14: what the internet-facing server host and the pull-request role may do. */
 const serverContainer = (t: Template) => {
@@ -48,6 +57,69 @@ describe('the server host (issue 22)', () => {
     it("keeps the entrypoint's own defaults (docker run without infra/) equal to the budget", () => {
       expect(entrypointDefault('MONITOR_STOP_SECONDS')).toBe(SERVER_STOP_BUDGET.monitorSeconds);
       expect(entrypointDefault('OPENVPN_STOP_SECONDS')).toBe(SERVER_STOP_BUDGET.openvpnSeconds);
+    });
+  });
+
+  describe('4: the server task role touches only its own site, and holds no Slack token', () => {
+    /** The statements of the server task's role (not the execution role, not the instance role). */
+    const taskRoleStatements = (t: Template) => {
+      const { task } = serverContainer(t);
+      const role = render(task.Properties.TaskRoleArn).replace(/^<|\.Arn>$/g, '');
+      const policies = resourcesOfType(t, 'AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => render(r) === `<${role}>`))
+        .map(([id]) => id);
+      expect(policies.length).toBeGreaterThan(0);
+      return allStatements({ t }).filter((s) => policies.includes(s.resource));
+    };
+
+    it('cannot read the Slack token (or any secret), and is not told where it is', () => {
+      for (const t of tunnels) {
+        const statements = taskRoleStatements(t);
+        expect(statements.flatMap((s) => s.actions).filter((a) => /secretsmanager|kms/i.test(a))).toEqual([]);
+        const { env } = serverContainer(t);
+        expect(Object.keys(env).filter((k) => /SLACK/.test(k))).toEqual([]);
+        // No statement anywhere in the tunnel's stack reads a secret.
+        expect(
+          allStatements({ t }).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:'))),
+        ).toEqual([]);
+      }
+    });
+
+    it("conditions every DynamoDB action on its own site's partition keys, and grants no keyless read", () => {
+      for (const [t, site] of [
+        [tunnels[0]!, 'dc1'],
+        [tunnels[1]!, 'dc1'],
+      ] as const) {
+        const dynamo = taskRoleStatements(t).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+        expect(dynamo.length).toBeGreaterThan(0);
+        for (const s of dynamo) {
+          expect(s.condition).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': siteStateLeadingKeys(site) },
+          });
+          // The table only (no index: the all-sites audit view), and nothing that reads without a key.
+          expect(s.resources.every((r) => /:table\/tunnelops-state$/.test(r))).toBe(true);
+          for (const a of s.actions)
+            expect([
+              'dynamodb:Scan',
+              'dynamodb:*',
+              'dynamodb:BatchGetItem',
+              'dynamodb:PartiQLSelect',
+            ]).not.toContain(a);
+        }
+        expect(siteStateLeadingKeys(site)).toEqual([`site#${site}#*`, `audit#site#${site}`]);
+      }
+    });
+
+    it("may change only its own site's route tables", () => {
+      for (const t of tunnels) {
+        const routes = taskRoleStatements(t).filter((s) => s.actions.includes('ec2:ReplaceRoute'));
+        expect(routes.length).toBe(1);
+        expect(routes[0]!.actions.sort()).toEqual(['ec2:CreateRoute', 'ec2:ReplaceRoute']);
+        const own = loadTopology(join(REPO_ROOT, 'tunnels.yml')).sites.find(
+          (x) => x.name === 'dc1',
+        )!.routeTableIds;
+        expect(routes[0]!.resources.map((r) => r.split(':route-table/')[1]).sort()).toEqual([...own].sort());
+      }
     });
   });
 });

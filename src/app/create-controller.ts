@@ -12,13 +12,15 @@ import {
   heartbeatFailoverExecutor,
   heartbeatTargetCheck,
 } from '../services/failover/heartbeat-target-check.js';
+import { ReportOutbox } from '../services/failover/report-outbox.js';
 import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
 import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 
 /**
  * The automatic failover controller with everything it reports to, as both deciders run it: the backstop
- * Lambda and the fast path in each server's monitor. Same executor, site lease, audit and Slack reporting;
- * in propose mode the approval request goes into the shared store and the site's channel.
+ * Lambda and the fast path in each server's monitor. Same executor, site lease and audit. With the Slack token
+ * (the backstop) it posts its reports and makes approval requests itself; without it (a server host, which
+ * holds no token) both go into the site's outbox and the bot posts them (services/failover/report-outbox.ts).
  */
 export function createFailoverController(deps: {
   env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>;
@@ -63,7 +65,9 @@ export function createFailoverController(deps: {
         checkTarget: heartbeatTargetCheck({ store, clock }),
       })
     : undefined;
-  if (!chat) log.warn('SLACK_BOT_TOKEN is not set: alerts and proposals are only logged');
+  const outbox = chat ? undefined : new ReportOutbox({ store, clock });
+  if (!chat)
+    log.info("no SLACK_BOT_TOKEN: reports and proposals go into the site's outbox for the bot to post");
   return new FailoverController({
     topology,
     account,
@@ -72,7 +76,8 @@ export function createFailoverController(deps: {
     clock,
     log,
     chat,
-    approvals,
+    approvals: approvals ?? outbox,
+    ...(outbox ? { reports: outbox } : {}),
     ...(deps.actor ? { actor: deps.actor } : {}),
     ...(deps.liveness ? { liveness: deps.liveness.client } : {}),
   });

@@ -16,15 +16,27 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import { checkSiteList, isSiteName, siteOfRecord } from '../ports/site-records.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
-import { createStoreTable, STORE_TTL_ATTRIBUTE, storeTableDefinition } from './dynamo-table.js';
+import {
+  AUDIT_FEED_ATTRIBUTE,
+  AUDIT_FEED_INDEX,
+  createStoreTable,
+  STORE_TTL_ATTRIBUTE,
+  storeTableDefinition,
+} from './dynamo-table.js';
 
 /**
  * Single-table layout (infra/ mirrors tableDefinition):
  *  records: pk = "rec#<ns>",          sk = key,  value (JSON), version, expiresAt (ms), ttl (s, DynamoDB TTL),
  *                                                token (a lease's, when created with one)
- *  audit:   pk = "audit#all" and a copy under "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON),
- *           ttl (s: AUDIT_RETENTION_MS after it was written)
+ *           pk = "site#<site>#<ns>" for the namespaces kept per site (src/ports/site-records.ts)
+ *  audit:   pk = "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON), feed = "audit",
+ *           ttl (s: AUDIT_RETENTION_MS after it was written); all sites
+ *           newest first through the index on (feed, sk)
+ * Every partition a server host writes or reads starts with its site (`site#<site>#` or `audit#site#<site>`): IAM
+ * fences it there with dynamodb:LeadingKeys. Entries written before the index (until 2026-12) also sit under
+ * "audit#all"; the all-sites view reads that partition too, so old entries stay listed.
  */
 interface RecordItem {
   pk: string;
@@ -37,7 +49,19 @@ interface RecordItem {
 }
 
 const recPk = (ns: string): string => `rec#${ns}`;
-const AUDIT_ALL = 'audit#all';
+/** The partition of a record: its site's own for a site namespace. */
+const pkOf = (ns: string, key: string): string => {
+  const site = siteOfRecord(ns, key);
+  return site === undefined ? recPk(ns) : sitePk(site, ns);
+};
+function sitePk(site: string, ns: string): string {
+  if (!isSiteName(site)) throw new Error(`store: "${site}" is not a site name`);
+  return `site#${site}#${ns}`;
+}
+/** The all-sites audit copies of entries written before the feed index (read, never written). */
+const LEGACY_AUDIT_ALL = 'audit#all';
+/** The value of the feed index's key on every audit entry. */
+const AUDIT_FEED = 'audit';
 const auditSitePk = (site: string): string => `audit#site#${site}`;
 /** The conditions that make a stored record "live"; DynamoDB's TTL deletes lazily (up to days later). */
 const LIVE = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
@@ -86,7 +110,11 @@ export class DynamoStore implements Store {
 
   private async item(ns: string, key: string): Promise<RecordItem | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: recPk(ns), sk: key }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pkOf(ns, key), sk: key },
+        ConsistentRead: true,
+      }),
     );
     return out.Item as RecordItem | undefined;
   }
@@ -96,7 +124,7 @@ export class DynamoStore implements Store {
   }
 
   private record<T>(ns: string, key: string, value: T, version: number, ttlMs?: number): RecordItem {
-    const item: RecordItem = { pk: recPk(ns), sk: key, value: JSON.stringify(value), version };
+    const item: RecordItem = { pk: pkOf(ns, key), sk: key, value: JSON.stringify(value), version };
     if (ttlMs !== undefined) {
       item.expiresAt = this.clock.now() + ttlMs;
       item.ttl = Math.ceil(item.expiresAt / 1000);
@@ -208,7 +236,7 @@ export class DynamoStore implements Store {
       this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: recPk(ns), sk: key },
+          Key: { pk: pkOf(ns, key), sk: key },
           ConditionExpression: `attribute_exists(pk) AND ${LIVE}${versioned ? ' AND version = :v' : ''}`,
           ExpressionAttributeValues: {
             ':now': this.clock.now(),
@@ -225,7 +253,7 @@ export class DynamoStore implements Store {
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: recPk(ns), sk: key },
+          Key: { pk: pkOf(ns, key), sk: key },
           UpdateExpression: 'SET expiresAt = :exp, #ttl = :ttl, version = version + :one',
           ConditionExpression: `attribute_exists(pk) AND ${LIVE} AND #token = :token`,
           ExpressionAttributeNames: { '#ttl': STORE_TTL_ATTRIBUTE, '#token': 'token' },
@@ -246,7 +274,7 @@ export class DynamoStore implements Store {
       this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: recPk(ns), sk: key },
+          Key: { pk: pkOf(ns, key), sk: key },
           ConditionExpression: `attribute_exists(pk) AND ${LIVE} AND #token = :token`,
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':now': this.clock.now(), ':token': token },
@@ -255,9 +283,11 @@ export class DynamoStore implements Store {
     );
   }
 
-  async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
+  async list<T>(ns: string, opts: { site?: string } = {}): Promise<Array<{ key: string } & Versioned<T>>> {
+    checkSiteList(ns, opts.site);
+    const pk = opts.site === undefined ? recPk(ns) : sitePk(opts.site, ns);
     const out: Array<{ key: string } & Versioned<T>> = [];
-    for await (const item of this.query<RecordItem>(recPk(ns))) {
+    for await (const item of this.query<RecordItem>(pk)) {
       if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
     }
     return out;
@@ -266,19 +296,22 @@ export class DynamoStore implements Store {
   /** One partition's items, page after page; a caller that stops iterating stops the paging. */
   private async *query<I>(
     pk: string,
-    opts: { newestFirst?: boolean; limit?: number; skBefore?: string } = {},
+    opts: { newestFirst?: boolean; limit?: number; skBefore?: string; feedIndex?: boolean } = {},
   ): AsyncGenerator<I> {
     let start: Record<string, unknown> | undefined;
+    // The feed index is keyed by its own attribute and, like every global index, read eventually consistent.
+    const key = opts.feedIndex ? AUDIT_FEED_ATTRIBUTE : 'pk';
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: opts.skBefore === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+          ...(opts.feedIndex ? { IndexName: AUDIT_FEED_INDEX } : { ConsistentRead: true }),
+          KeyConditionExpression: opts.skBefore === undefined ? '#k = :pk' : '#k = :pk AND sk < :before',
+          ExpressionAttributeNames: { '#k': key },
           ExpressionAttributeValues: {
             ':pk': pk,
             ...(opts.skBefore === undefined ? {} : { ':before': opts.skBefore }),
           },
-          ConsistentRead: true,
           ExclusiveStartKey: start,
           ...(opts.newestFirst ? { ScanIndexForward: false } : {}),
           ...(opts.limit !== undefined ? { Limit: opts.limit } : {}),
@@ -297,8 +330,8 @@ export class DynamoStore implements Store {
   }
 
   /**
-   * The entry goes into the all-sites log and its site's log in one transaction: both views hold it or
-   * neither does (a batch write can land one copy and leave the other unprocessed).
+   * One item in the entry's site partition; the all-sites view is the feed index over every site's entries,
+   * so a writer fenced to its own site (a server host) still shows in it.
    */
   async appendAudit(entry: AuditEntry): Promise<void> {
     const puts = this.auditPuts(entry);
@@ -314,19 +347,53 @@ export class DynamoStore implements Store {
     await this.batchPut(puts.map((p) => p.Put.Item));
   }
 
-  /** The entry's two copies, all sites and its site, under one fresh sort key. */
+  /** The entry in its site's partition, under a fresh sort key, carrying the feed index's key. */
   private auditPuts(entry: AuditEntry) {
     const sk = this.nextAuditSk();
-    const body = JSON.stringify(entry);
-    const ttl = Math.ceil((this.clock.now() + AUDIT_RETENTION_MS) / 1000);
-    return [AUDIT_ALL, auditSitePk(entry.site)].map((pk) => ({
-      // A fresh sort key never exists; the condition makes a clash an error instead of an overwrite.
-      Put: {
-        TableName: this.tableName,
-        Item: { pk, sk, entry: body, [STORE_TTL_ATTRIBUTE]: ttl },
-        ConditionExpression: 'attribute_not_exists(pk)',
+    return [
+      {
+        // A fresh sort key never exists; the condition makes a clash an error instead of an overwrite.
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: auditSitePk(entry.site),
+            sk,
+            entry: JSON.stringify(entry),
+            [AUDIT_FEED_ATTRIBUTE]: AUDIT_FEED,
+            [STORE_TTL_ATTRIBUTE]: Math.ceil((this.clock.now() + AUDIT_RETENTION_MS) / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
-    }));
+    ];
+  }
+
+  /**
+   * Audit items newest first: one site's partition, or for all sites the feed index merged with the entries
+   * written before it (LEGACY_AUDIT_ALL). Sort keys start with the time, so the merge keeps time order.
+   */
+  private async *auditNewestFirst<I extends { sk: string }>(
+    site: string | undefined,
+    opts: { limit?: number; skBefore?: string },
+  ): AsyncGenerator<I> {
+    const base = { newestFirst: true, ...opts };
+    if (site !== undefined) {
+      yield* this.query<I>(auditSitePk(site), base);
+      return;
+    }
+    const feed = this.query<I>(AUDIT_FEED, { ...base, feedIndex: true });
+    const legacy = this.query<I>(LEGACY_AUDIT_ALL, base);
+    let a = await feed.next();
+    let b = await legacy.next();
+    while (!a.done || !b.done) {
+      if (b.done || (!a.done && a.value.sk > b.value.sk)) {
+        yield a.value as I;
+        a = await feed.next();
+      } else {
+        yield b.value;
+        b = await legacy.next();
+      }
+    }
   }
 
   /** Without transactions (dynalite): a batch write, retrying what DynamoDB left unprocessed. */
@@ -343,12 +410,11 @@ export class DynamoStore implements Store {
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const pk = query.site === undefined ? AUDIT_ALL : auditSitePk(query.site);
     const wanted = query.limit ?? Number.POSITIVE_INFINITY;
     if (wanted <= 0) return [];
     const newestFirst: AuditEntry[] = [];
     const limit = Number.isFinite(wanted) ? { limit: wanted } : {};
-    for await (const item of this.query<{ entry: string }>(pk, { newestFirst: true, ...limit })) {
+    for await (const item of this.auditNewestFirst<{ sk: string; entry: string }>(query.site, limit)) {
       newestFirst.push(JSON.parse(item.entry) as AuditEntry);
       if (newestFirst.length >= wanted) break;
     }
@@ -356,11 +422,9 @@ export class DynamoStore implements Store {
   }
 
   async pageAudit(query: AuditPageQuery): Promise<AuditPage> {
-    const pk = query.site === undefined ? AUDIT_ALL : auditSitePk(query.site);
     const items: Array<{ sk: string; entry: string }> = [];
     // One more than asked tells whether another page follows.
-    for await (const item of this.query<{ sk: string; entry: string }>(pk, {
-      newestFirst: true,
+    for await (const item of this.auditNewestFirst<{ sk: string; entry: string }>(query.site, {
       limit: query.limit + 1,
       ...(query.before === undefined ? {} : { skBefore: query.before }),
     })) {

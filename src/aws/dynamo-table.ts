@@ -9,7 +9,14 @@ import {
 /** DynamoDB deletes items whose `ttl` (epoch seconds) has passed, lazily; the store also checks expiry on read. */
 export const STORE_TTL_ATTRIBUTE = 'ttl';
 
-/** The state table of DynamoStore: on-demand, string pk/sk, nothing else indexed. infra/ declares the same. */
+/**
+ * The all-sites audit view: a global index on (feed, sk) over the audit entries, which each live in their own
+ * site's partition (so a host fenced to its site can still write them).
+ */
+export const AUDIT_FEED_INDEX = 'audit-feed';
+export const AUDIT_FEED_ATTRIBUTE = 'feed';
+
+/** The state table of DynamoStore: on-demand, string pk/sk, the audit feed index. infra/ declares the same. */
 export function storeTableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
@@ -17,10 +24,21 @@ export function storeTableDefinition(tableName: string): CreateTableCommandInput
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: AUDIT_FEED_ATTRIBUTE, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: AUDIT_FEED_INDEX,
+        KeySchema: [
+          { AttributeName: AUDIT_FEED_ATTRIBUTE, KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ],
   };
 }

@@ -3,9 +3,12 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import { simulatedMonitors } from '../monitor/simulated-monitors.js';
 import type { Account } from '../ports/account.js';
 import { FailoverController } from '../services/failover/failover-controller.js';
+import { OutboxRelay } from '../services/failover/report-outbox.js';
 
 /** The reconcile tick: the controller re-reads every site even when no event arrives. */
 const RECONCILE_MS = 60_000;
+/** How often the sites' outboxes (the server hosts' reports, which hold no Slack token) are posted. */
+const OUTBOX_MS = 2_000;
 
 const isSandboxAccount = (a: Account): a is SandboxAccount =>
   typeof (a as Partial<SandboxAccount>).tunnelUp === 'function';
@@ -51,4 +54,27 @@ export function registerController(ctx: AppContext): void {
   }, RECONCILE_MS);
   timer.unref();
   ctx.onStop(() => clearInterval(timer));
+
+  // The server hosts' fast paths report through the bot: their outbox records become Slack posts here.
+  const relay = new OutboxRelay({
+    store: ctx.store,
+    sites: ctx.topology.sites,
+    chat: ctx.chat,
+    ...(ctx.services.approvals ? { approvals: ctx.services.approvals } : {}),
+    clock: ctx.clock,
+    log: log.child({ component: 'outbox' }),
+  });
+  let draining = false;
+  const outboxTimer = setInterval(() => {
+    if (draining) return;
+    draining = true;
+    relay
+      .drain()
+      .catch((err) => log.error({ err }, 'outbox relay failed'))
+      .finally(() => {
+        draining = false;
+      });
+  }, OUTBOX_MS);
+  outboxTimer.unref();
+  ctx.onStop(() => clearInterval(outboxTimer));
 }

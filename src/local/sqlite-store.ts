@@ -1,5 +1,6 @@
 import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import { checkSiteList, siteOfRecord } from '../ports/site-records.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import { immediate, openSqlite, type SqliteDb, statement } from './sqlite-db.js';
 
@@ -218,10 +219,11 @@ export class SqliteStore implements Store {
     });
   }
 
-  async list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
+  async list<T>(ns: string, opts: { site?: string } = {}): Promise<Array<{ key: string } & Versioned<T>>> {
+    checkSiteList(ns, opts.site);
     return this.sql.list
       .all(ns)
-      .filter((r) => this.live(r))
+      .filter((r) => this.live(r) && (opts.site === undefined || siteOfRecord(ns, r.key) === opts.site))
       .map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
   }
 

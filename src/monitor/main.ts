@@ -10,13 +10,11 @@ import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { AwsClients } from '../aws/clients.js';
-import { readSlackBotToken } from '../aws/slack-token-secret.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv, usesAws } from '../config/load-env.js';
 import { loadTopology } from '../config/load-topology.js';
 import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
-import { findSite } from '../domain/topology.js';
 import { NetnsRouteTables } from '../local/netns-route-tables.js';
 import { noTasks } from '../local/no-tasks.js';
 import { createLogger, type Logger } from '../log.js';
@@ -40,12 +38,8 @@ async function main(): Promise<void> {
       : undefined;
   const store = await createStore(env, systemClock, clients);
   const account = routeAccount({ env, config, topology, log, clients, store });
-  // In AWS the fast path reads the Slack token from Secrets Manager, as the backstop Lambda does.
-  const region = findSite(topology, config.site)?.region ?? env.AWS_REGION;
-  const botToken =
-    clients && env.SLACK_BOT_TOKEN_SECRET_ARN && region
-      ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
-      : env.SLACK_BOT_TOKEN;
+  // No Slack token on a server host (issue 22): without SLACK_BOT_TOKEN the fast path's reports and proposals go
+  // into the site's outbox and the bot posts them (app/create-controller.ts). The lab gives it a stand-in token.
   // The fast path's liveness listener: held for the life of this process, so a peer following one of its runs
   // hears of its death at once (see net/tcp-liveness.ts).
   // Not fatal: without it a run of this monitor that dies half-way is finished when its lease runs out.
@@ -68,7 +62,7 @@ async function main(): Promise<void> {
   const controller =
     account && config.fastPath
       ? createFailoverController({
-          env: { ...env, SLACK_BOT_TOKEN: botToken },
+          env,
           topology,
           account,
           store,

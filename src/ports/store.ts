@@ -65,8 +65,11 @@ export interface Store {
   extendIfToken(ns: string, key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Deletes a live record only while it carries `token` (a lease's release, or breaking a dead holder's). */
   deleteIfToken(ns: string, key: string, token: string): Promise<boolean>;
-  /** Live records of a namespace, by key. */
-  list<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>>;
+  /**
+   * Live records of a namespace, by key. A namespace kept per site (src/ports/site-records.ts) is listed one
+   * site at a time (`{ site }`), any other namespace whole.
+   */
+  list<T>(ns: string, opts?: { site?: string }): Promise<Array<{ key: string } & Versioned<T>>>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

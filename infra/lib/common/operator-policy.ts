@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { AUDIT_FEED_INDEX } from '../../../src/aws/dynamo-table.js';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { STATE_TABLE_NAME } from '../naming.js';
 import { arnFinding } from './nag.js';
@@ -25,6 +26,9 @@ const serviceArns = (scope: Construct, sites: readonly Site[]) =>
   );
 
 export const stateTableArn = (scope: Construct) => arn(scope, 'dynamodb', 'table', STATE_TABLE_NAME);
+/** The all-sites audit view (src/aws/dynamo-table.ts). */
+const auditFeedArn = (scope: Construct) =>
+  arn(scope, 'dynamodb', 'table', `${STATE_TABLE_NAME}/index/${AUDIT_FEED_INDEX}`);
 
 /**
  * ec2:ReplaceRoute (the atomic route switch; never delete+create) and ec2:CreateRoute (a missing route is
@@ -84,7 +88,7 @@ export function redeployStatement(scope: Construct, sites: readonly Site[]): iam
   });
 }
 
-/** The state table only (locks, approvals, heartbeats, audit). */
+/** The state table only (locks, approvals, heartbeats, audit), every site's. */
 export function stateTableStatement(scope: Construct): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'StateTable',
@@ -98,7 +102,30 @@ export function stateTableStatement(scope: Construct): iam.PolicyStatement {
       'dynamodb:ConditionCheckItem',
       'dynamodb:DescribeTable',
     ],
+    resources: [stateTableArn(scope), auditFeedArn(scope)],
+  });
+}
+
+/**
+ * The partitions of one site (src/aws/dynamo-store.ts keeps its heartbeats, lease, notices and outbox under
+ * `site#<site>#...` and its audit under `audit#site#<site>`): what a server host may read and write. Every
+ * action here names its items' partition key, so ForAllValues over dynamodb:LeadingKeys holds each one to
+ * the site; nothing that reads without a key (Scan, the all-sites index) is granted.
+ */
+export const siteStateLeadingKeys = (site: string): string[] => [`site#${site}#*`, `audit#site#${site}`];
+export function siteStateStatement(scope: Construct, site: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OwnSiteState',
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+    ],
     resources: [stateTableArn(scope)],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': siteStateLeadingKeys(site) } },
   });
 }
 

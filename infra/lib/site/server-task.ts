@@ -10,7 +10,7 @@ import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.j
 import { SERVER_STOP_BUDGET, serverStopTimeoutSeconds } from '../../../src/monitor/stop-budget.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { acknowledge } from '../common/nag.js';
-import { routeSwitchStatement, stateTableStatement } from '../common/operator-policy.js';
+import { routeSwitchStatement, siteStateStatement } from '../common/operator-policy.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { HOST_PKI_DIR, SERVER_REPOSITORY, STATE_TABLE_NAME, TUNNEL_ATTRIBUTE } from '../naming.js';
 import { serverTopologyText } from './server-topology.js';
@@ -33,8 +33,6 @@ export interface ServerTaskProps {
    * the VPC by both security groups) is reached there, so the peer breaks a dead fast path's lease at once.
    */
   selfHost?: string | undefined;
-  /** Secrets Manager ARN of the Slack token (an ARN, not the token): read by the monitor at start. */
-  slackSecretArn: string;
 }
 
 /**
@@ -70,14 +68,9 @@ export class ServerTask extends Construct {
         conditions: { StringEquals: { 'events:source': HEALTH_EVENT_SOURCE } },
       }),
     );
-    task.addToTaskRolePolicy(stateTableStatement(this));
-    task.addToTaskRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadSlackToken',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [p.slackSecretArn],
-      }),
-    );
+    // Its own site's heartbeats, lease, notices, outbox and audit only; no Slack token: its reports go into the
+    // site's outbox, which the bot posts (src/services/failover/report-outbox.ts).
+    task.addToTaskRolePolicy(siteStateStatement(this, p.site.name));
     // The monitor's fast path (issue 12) moves or repairs this site's routes itself, without the Lambda hop.
     task.addToTaskRolePolicy(routeSwitchStatement(this, [p.site]));
     task.addToTaskRolePolicy(
@@ -113,7 +106,6 @@ export class ServerTask extends Construct {
         VPC_CIDRS: p.vpcCidr,
         TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
         AWS_REGION: stack.region,
-        SLACK_BOT_TOKEN_SECRET_ARN: p.slackSecretArn,
         ...(p.peerHost ? { MONITOR_PEER_HOST: p.peerHost } : {}),
         ...(p.selfHost ? { MONITOR_SELF_HOST: p.selfHost } : {}),
         // The stop phases; stopTimeout below is their sum, so ECS never kills a goodbye half-way.

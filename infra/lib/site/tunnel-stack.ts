@@ -28,8 +28,6 @@ export interface TunnelStackProps extends StackProps {
   peerHost?: string;
   /** This tunnel's own interface address: where its monitor's liveness listener is reached (MONITOR_SELF_HOST). */
   selfHost?: string;
-  /** The Slack token's secret: the monitor's fast path reads it at start to report its failovers. */
-  slackSecretArn: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -98,7 +96,6 @@ export class TunnelStack extends Stack {
       logRetention: props.logRetention,
       peerHost: props.peerHost,
       selfHost: props.selfHost,
-      slackSecretArn: props.slackSecretArn,
     });
     // The service waits for a placed task; the instance must be up and registered first.
     task.service.node.addDependency(this.server.asg);

@@ -35,9 +35,13 @@ export class NoticeBoard {
   }
 }
 
-export function failoverText(site: Site, decision: Decision, result: FailoverResult): string {
+export function failoverText(
+  site: Site,
+  decision: Pick<Decision, 'to' | 'reason'>,
+  result: FailoverResult,
+): string {
   if (!result.ok && result.refused) {
-    return `<!here> :warning: *${site.name}*: did not fail over to ${decision.to}: ${result.reason}.\nWhy it was tried: ${decision.reason}`;
+    return `<!here> :warning: *${site.name}*: did not fail over to ${decision.to}: ${escapeMrkdwn(result.reason)}.\nWhy it was tried: ${escapeMrkdwn(decision.reason)}`;
   }
   if (result.ok) {
     return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${escapeMrkdwn(decision.reason)}`;
@@ -45,7 +49,7 @@ export function failoverText(site: Site, decision: Decision, result: FailoverRes
   return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${escapeMrkdwn(result.reason)}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${escapeMrkdwn(decision.reason)}`;
 }
 
-export function alertText(site: Site, decision: Decision, extra?: string): string {
+export function alertText(site: Site, decision: { code: string; reason: string }, extra?: string): string {
   const loud = decision.code === 'both-down' ? '<!here> :fire: ' : ':warning: ';
   return `${loud}*${site.name}* failover controller: ${escapeMrkdwn(decision.reason)}${extra ? `\n${escapeMrkdwn(extra)}` : ''}`;
 }

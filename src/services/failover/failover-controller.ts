@@ -13,9 +13,10 @@ import type { ProcessLiveness } from '../../ports/liveness.js';
 import type { Store } from '../../ports/store.js';
 import { SiteLock } from '../execution/site-lock.js';
 import { gatherFacts } from './controller-facts.js';
-import { alertText, evidenceLines, failoverText, NoticeBoard } from './controller-notices.js';
+import { evidenceLines, NoticeBoard } from './controller-notices.js';
 import type { FailoverPlan, FailoverResult } from './failover-executor.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
+import { chatReports, type ReportSink } from './report-outbox.js';
 
 /** How often a followed lease is read (to see it released) while its run lasts. */
 const FOLLOW_POLL_MS = 250;
@@ -67,6 +68,8 @@ export interface FailoverControllerProps {
   account: Pick<Account, 'routeTables' | 'tasks'>;
   store: Store;
   chat?: Chat;
+  /** Where failover and alert reports go; default: straight to the site's channel through `chat`. */
+  reports?: ReportSink;
   /** Default: the executor on the account's route tables whose target check reads the heartbeats. */
   executor?: FailoverRunner;
   approvals?: FailoverProposer;
@@ -224,7 +227,12 @@ export class FailoverController {
       if (!result.ok && result.refused) this.follow(site.name, 'refused');
       // A refusal with nothing changed (another controller won the race, or the routes already moved) stays quiet.
       if (result.ok || !result.refused)
-        outcome.posted = await this.post(site, failoverText(site, decision, result));
+        outcome.posted = await this.report(site, {
+          kind: 'failover',
+          to: decision.to,
+          reason: decision.reason,
+          result,
+        });
       return outcome;
     }
     // Alerts and proposals repeat only when something new is said, or after repeatAlertMs.
@@ -240,7 +248,12 @@ export class FailoverController {
       // The approval service said no: say so in the channel rather than stay silent.
       extra = `Could not ask for approval: ${outcome.proposal?.reason ?? 'unknown reason'}`;
     }
-    outcome.posted = await this.post(site, alertText(site, decision, extra));
+    outcome.posted = await this.report(site, {
+      kind: 'alert',
+      code: decision.code,
+      reason: decision.reason,
+      ...(extra ? { extra } : {}),
+    });
     await store
       .appendAudit({
         at: new Date(clock.now()).toISOString(),
@@ -297,7 +310,13 @@ export class FailoverController {
     );
     const quiet = !result.ok && result.refusal === 'already-active';
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, result, posted: false };
-    if (!quiet) outcome.posted = await this.post(site, failoverText(site, decision, result));
+    if (!quiet)
+      outcome.posted = await this.report(site, {
+        kind: 'failover',
+        to: other,
+        reason: decision.reason,
+        result,
+      });
     return outcome;
   }
 
@@ -406,10 +425,11 @@ export class FailoverController {
     }
   }
 
-  private async post(site: Site, text: string): Promise<boolean> {
-    if (!this.props.chat) return false;
+  private async report(site: Site, r: Parameters<ReportSink['report']>[1]): Promise<boolean> {
+    const sink = this.props.reports ?? (this.props.chat ? chatReports(this.props.chat) : undefined);
+    if (!sink) return false;
     try {
-      await this.props.chat.post(site.slackChannel, { text });
+      await sink.report(site, r);
       return true;
     } catch (err) {
       this.props.log.warn({ err, site: site.name }, 'could not post the controller notice');

@@ -7,6 +7,7 @@ import {
   type MonitorHeartbeat,
 } from '../../domain/health.js';
 import { GRAPH_MINUTES, type HealthGraph, healthGraphOf } from '../../domain/health-graph.js';
+import { HEARTBEAT_NS } from '../../domain/heartbeat.js';
 import { type Outcome, reasonOf, unknown } from '../../domain/outcome.js';
 import {
   deriveActiveTunnel,
@@ -60,7 +61,7 @@ export class StatusService {
       this.batch('instances', () => account.instances.observe(sites)),
       this.batch('probe metrics', () => account.metrics.probeStats(sites, WINDOW_MINUTES)),
       this.batch('alarms', () => account.metrics.alarms(sites)),
-      this.heartbeats(),
+      this.heartbeats(sites),
       Promise.all(sites.map((s) => this.lastFailover(s.name))),
     ]);
     const nowMs = this.props.clock.now();
@@ -148,16 +149,21 @@ export class StatusService {
     }
   }
 
-  private async heartbeats(): Promise<Map<string, MonitorHeartbeat>> {
+  /** The asked sites' heartbeats (kept per site in the store: each site's server may write only its own). */
+  private async heartbeats(sites: readonly Site[]): Promise<Map<string, MonitorHeartbeat>> {
     const beats = new Map<string, MonitorHeartbeat>();
-    try {
-      for (const rec of await this.props.store.list<unknown>('heartbeat')) {
-        const beat = asHeartbeat(rec.value);
-        if (beat) beats.set(rec.key, beat);
-      }
-    } catch (err) {
-      this.props.log.warn({ err }, 'status: heartbeats unavailable');
-    }
+    await Promise.all(
+      sites.map(async (site) => {
+        try {
+          for (const rec of await this.props.store.list<unknown>(HEARTBEAT_NS, { site: site.name })) {
+            const beat = asHeartbeat(rec.value);
+            if (beat) beats.set(rec.key, beat);
+          }
+        } catch (err) {
+          this.props.log.warn({ err, site: site.name }, 'status: heartbeats unavailable');
+        }
+      }),
+    );
     return beats;
   }
 

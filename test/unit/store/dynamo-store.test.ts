@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import { AUDIT_RETENTION_MS } from '../../../src/domain/audit.js';
+import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
 
@@ -58,7 +59,10 @@ describe('DynamoStore table layout', () => {
     await store.create('lock', 'site:dc1', { owner: 'x' }, 30_000);
     const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
     const raw = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'rec#lock' }, sk: { S: 'site:dc1' } } }),
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'site#dc1#lock' }, sk: { S: 'site:dc1' } },
+      }),
     );
     expect(raw.Item?.ttl).toEqual({ N: String(Math.ceil((clock.now() + 30_000) / 1000)) });
     expect(raw.Item?.expiresAt).toEqual({ N: String(clock.now() + 30_000) });
@@ -77,10 +81,87 @@ describe('DynamoStore table layout', () => {
       actor: 'U1',
       event: 'started',
     });
-    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
     const items = (await client.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
-    expect(items.map((i) => i.pk?.S).sort()).toEqual(['audit#all', 'audit#site#dc1']);
+    expect(items.map((i) => i.pk?.S).sort()).toEqual(['audit#site#dc1']);
     const ttl = String(Math.ceil((clock.now() + AUDIT_RETENTION_MS) / 1000));
-    expect(items.map((i) => i.ttl)).toEqual([{ N: ttl }, { N: ttl }]);
+    expect(items.map((i) => i.ttl)).toEqual([{ N: ttl }]);
+  });
+
+  it("keeps each site's records and audit in partitions that start with the site (what IAM LeadingKeys fences)", async () => {
+    const tableName = 'tunnelops-site-partitions';
+    await DynamoStore.createTable(client, tableName);
+    const clock = new ManualClock(Date.parse('2026-01-15T09:00:00.000Z'));
+    const store = new DynamoStore({ client, tableName, clock });
+    await store.put(HEARTBEAT_NS, 'dc1/primary', { health: 'up' }, 60_000);
+    await store.create('lock', 'site:dc1', { owner: 'x' }, 10_000);
+    await store.create('controller-notice', 'dc1', { signature: 's' }, 60_000);
+    await store.create('failover-runs', 'dc1', [], 60_000);
+    await store.create('approval', 'fo-1', { site: 'dc1' });
+    await store.appendAudit({
+      at: '2026-01-15T09:00:00.000Z',
+      site: 'dc1',
+      action: 'failover',
+      actor: 'a',
+      event: 'x',
+    });
+    const scan = await client.send(new ScanCommand({ TableName: tableName }));
+    const pks = (scan.Items ?? []).map((i) => i.pk?.S).sort();
+    expect(pks).toEqual([
+      'audit#site#dc1',
+      'rec#approval',
+      'site#dc1#controller-notice',
+      'site#dc1#failover-runs',
+      'site#dc1#heartbeat',
+      'site#dc1#lock',
+    ]);
+    // A key of a site namespace that names no site is refused rather than written somewhere shared.
+    await expect(store.put(HEARTBEAT_NS, 'no-site-here', {})).rejects.toThrow(/names no site/);
+  });
+
+  it("lists all sites' audit through the feed index, merged in time order with entries written before it", async () => {
+    const tableName = 'tunnelops-audit-feed';
+    await DynamoStore.createTable(client, tableName);
+    const clock = new ManualClock(Date.parse('2026-01-15T09:00:10.000Z'));
+    const store = new DynamoStore({ client, tableName, clock });
+    // Two entries as the store wrote them before the feed index: copies under audit#all and the site.
+    const legacy = (at: string, site: string, event: string) => {
+      const entry = JSON.stringify({ at, site, action: 'failover', actor: 'old', event });
+      const sk = `${at}#000000000001#00000000`;
+      return Promise.all(
+        ['audit#all', `audit#site#${site}`].map((pk) =>
+          client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: { pk: { S: pk }, sk: { S: sk }, entry: { S: entry } },
+            }),
+          ),
+        ),
+      );
+    };
+    await legacy('2026-01-15T09:00:00.000Z', 'dc1', 'old-1');
+    await legacy('2026-01-15T09:00:20.000Z', 'dc2', 'old-3');
+    await store.appendAudit({
+      at: '2026-01-15T09:00:10.000Z',
+      site: 'dc2',
+      action: 'failover',
+      actor: 'new',
+      event: 'new-2',
+    });
+    clock.advance(20_000);
+    await store.appendAudit({
+      at: '2026-01-15T09:00:30.000Z',
+      site: 'dc1',
+      action: 'failover',
+      actor: 'new',
+      event: 'new-4',
+    });
+    expect((await store.listAudit()).map((e) => e.event)).toEqual(['old-1', 'new-2', 'old-3', 'new-4']);
+    expect((await store.listAudit({ limit: 3 })).map((e) => e.event)).toEqual(['new-2', 'old-3', 'new-4']);
+    expect((await store.listAudit({ site: 'dc1' })).map((e) => e.event)).toEqual(['old-1', 'new-4']);
+    const first = await store.pageAudit({ limit: 2 });
+    expect(first.entries.map((e) => e.event)).toEqual(['new-4', 'old-3']);
+    const second = await store.pageAudit({ limit: 2, before: first.next! });
+    expect(second.entries.map((e) => e.event)).toEqual(['new-2', 'old-1']);
+    expect(second.next).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { AuditEntry } from '../../../src/domain/audit.js';
+import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
 import type { Store } from '../../../src/ports/store.js';
 import type { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
@@ -45,7 +46,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expiresAt: null,
       });
       // Namespaces are separate.
-      expect(await store.get('lock', 'a')).toBeNull();
+      expect(await store.get('other', 'a')).toBeNull();
     });
 
     it('lets exactly one of 20 concurrent creates win', async () => {
@@ -106,7 +107,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect(await store.create('lock', 'site:dc1', { owner: 'next' }, 1000)).toBe(false);
       h.clock.advance(1);
       expect(await store.get('lock', 'site:dc1')).toBeNull();
-      expect(await store.list('lock')).toEqual([]);
+      expect(await store.list('lock', { site: 'dc1' })).toEqual([]);
       expect(await store.compareAndSet('lock', 'site:dc1', 1, { owner: 'zombie' })).toBe(false);
       expect(await store.delete('lock', 'site:dc1')).toBe(false);
       // The expired record can be created again, from version 1.
@@ -115,15 +116,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
     });
 
     it('compare-and-set renews the TTL; put on an expired record restarts at version 1', async () => {
-      await store.create('lock', 'k', { n: 1 }, 1000);
+      await store.create('lock', 'site:dc2', { n: 1 }, 1000);
       h.clock.advance(800);
-      expect(await store.compareAndSet('lock', 'k', 1, { n: 2 }, 1000)).toBe(true);
+      expect(await store.compareAndSet('lock', 'site:dc2', 1, { n: 2 }, 1000)).toBe(true);
       h.clock.advance(800);
-      expect(await store.get('lock', 'k')).toMatchObject({ value: { n: 2 }, version: 2 });
+      expect(await store.get('lock', 'site:dc2')).toMatchObject({ value: { n: 2 }, version: 2 });
       h.clock.advance(200);
-      expect(await store.get('lock', 'k')).toBeNull();
-      expect(await store.put('lock', 'k', { n: 3 })).toBe(1);
-      expect(await store.get('lock', 'k')).toEqual({ value: { n: 3 }, version: 1, expiresAt: null });
+      expect(await store.get('lock', 'site:dc2')).toBeNull();
+      expect(await store.put('lock', 'site:dc2', { n: 3 })).toBe(1);
+      expect(await store.get('lock', 'site:dc2')).toEqual({ value: { n: 3 }, version: 1, expiresAt: null });
     });
 
     it('extends and deletes a token record only under its own token, never the next one at the same version', async () => {
@@ -171,6 +172,16 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       const listed = await store.list<{ key: string }>('req');
       expect(listed.map((r) => r.key)).toEqual(['req-a', 'req-a1', 'req-b', 'req-c']);
       expect(listed[0]).toEqual({ key: 'req-a', value: { key: 'req-a' }, version: 1, expiresAt: null });
+    });
+
+    it('lists a namespace kept per site one site at a time, and refuses to list it whole', async () => {
+      for (const key of ['dc1/primary', 'dc1/secondary', 'dc2/primary', 'dc10/primary'])
+        await store.put(HEARTBEAT_NS, key, { key }, 60_000);
+      const dc1 = await store.list<{ key: string }>(HEARTBEAT_NS, { site: 'dc1' });
+      expect(dc1.map((r) => r.key)).toEqual(['dc1/primary', 'dc1/secondary']);
+      expect((await store.list(HEARTBEAT_NS, { site: 'dc10' })).map((r) => r.key)).toEqual(['dc10/primary']);
+      await expect(store.list(HEARTBEAT_NS)).rejects.toThrow(/kept per site/);
+      await expect(store.list('req', { site: 'dc1' })).rejects.toThrow(/not kept per site/);
     });
 
     it('keeps the audit log in append order, per site, with limit = most recent N', async () => {

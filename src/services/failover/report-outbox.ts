@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Site } from '../../config/topology-schema.js';
+import type { Chat } from '../../ports/chat.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Store } from '../../ports/store.js';
+import { alertText, failoverText } from './controller-notices.js';
+import type { FailoverProposer } from './failover-controller.js';
+
+/**
+ * What a failover controller tells people: a failover's result, an alert, or a failover to propose. A
+ * controller with the Slack token posts it itself (the backstop Lambda, the sandbox); a server host holds no
+ * token (issue 22): its fast path leaves the report in its site's outbox, a store namespace kept per site that
+ * IAM lets it write only for its own site, and the bot posts it (OutboxRelay). A report is data, not text: the
+ * bot renders it, so a compromised server can say only these things, about its own site, in its own channel.
+ */
+export type ControllerReport = z.infer<typeof reportSchema>;
+
+/** Store namespace (kept per site, src/ports/site-records.ts); key `<site>/<time>-<random>`. */
+export const OUTBOX_NS = 'outbox';
+/** An undelivered report is kept this long (the bot down for a day still posts it when back). */
+const OUTBOX_TTL_MS = 24 * 3600_000;
+
+const text = (max: number) => z.string().max(max);
+const count = z.number().int().min(0).max(1_000_000);
+const resultSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    from: text(32).nullable(),
+    to: text(32),
+    changed: count,
+    durationMs: count,
+  }),
+  z.object({
+    ok: z.literal(false),
+    refused: z.boolean(),
+    reason: text(2000),
+    changed: count,
+    rolledBack: count,
+    durationMs: count,
+  }),
+]);
+const reportSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('failover'), to: text(32), reason: text(2000), result: resultSchema }),
+  z.object({
+    kind: z.literal('alert'),
+    /** The decision's code (domain/failover-policy.ts); only 'both-down' changes how it shows. */
+    code: z.string().regex(/^[a-z-]{1,40}$/),
+    reason: text(2000),
+    extra: text(2000).optional(),
+  }),
+  z.object({
+    kind: z.literal('proposal'),
+    to: text(32),
+    reason: text(2000),
+    evidence: z.array(text(500)).max(10),
+    requester: text(200),
+  }),
+]);
+const envelopeSchema = z.object({ report: reportSchema, claimedUntil: z.number().optional() });
+type Envelope = z.infer<typeof envelopeSchema>;
+
+/** The message a report shows in the site's channel (failover and alert reports). */
+export function renderReport(site: Site, r: Exclude<ControllerReport, { kind: 'proposal' }>): string {
+  return r.kind === 'failover'
+    ? failoverText(site, { to: r.to, reason: r.reason }, r.result)
+    : alertText(site, { code: r.code, reason: r.reason }, r.extra);
+}
+
+/** Where a controller's failover and alert reports go. */
+export interface ReportSink {
+  report(site: Site, r: Exclude<ControllerReport, { kind: 'proposal' }>): Promise<void>;
+}
+
+/** Straight to the site's channel (a controller that holds the token). */
+export const chatReports = (chat: Chat): ReportSink => ({
+  report: async (site, r) => {
+    await chat.post(site.slackChannel, { text: renderReport(site, r) });
+  },
+});
+
+/** Into the site's outbox, for the bot to post (a server host: no token). Also proposes failovers that way. */
+export class ReportOutbox implements ReportSink, FailoverProposer {
+  constructor(private readonly props: { store: Store; clock: Clock }) {}
+
+  private async put(site: string, report: ControllerReport): Promise<string> {
+    const key = `${site}/${new Date(this.props.clock.now()).toISOString()}-${randomBytes(4).toString('hex')}`;
+    const envelope: Envelope = { report: reportSchema.parse(report) };
+    if (!(await this.props.store.create(OUTBOX_NS, key, envelope, OUTBOX_TTL_MS)))
+      throw new Error(`outbox: ${key} exists`);
+    return key;
+  }
+
+  async report(site: Site, r: Exclude<ControllerReport, { kind: 'proposal' }>): Promise<void> {
+    await this.put(site.name, r);
+  }
+
+  async request(input: Parameters<FailoverProposer['request']>[0]) {
+    const key = await this.put(input.site, {
+      kind: 'proposal',
+      to: input.to ?? '',
+      reason: input.reason ?? '',
+      evidence: input.evidence ?? [],
+      requester: input.requester,
+    });
+    // The approval request itself is made by the bot; the key stands for it until then.
+    return { ok: true as const, created: true, request: { id: key } };
+  }
+}
+
+/** How long a relay owns a report it is posting; another relay (a second bot replica) takes it after that. */
+const CLAIM_MS = 30_000;
+
+/**
+ * The bot's side: posts what the sites' outboxes hold, each report once (claimed by compare-and-set, deleted
+ * after it was posted; a relay that dies half-way leaves it to be posted again after CLAIM_MS, never lost).
+ * A report that does not parse, or names a tunnel the site does not have, is dropped and logged, not shown.
+ */
+export class OutboxRelay {
+  constructor(
+    private readonly props: {
+      store: Store;
+      sites: readonly Site[];
+      chat: Chat;
+      /** Makes the approval request of a proposal (the bot's approval service); without it, shown as an alert. */
+      approvals?: FailoverProposer;
+      clock: Clock;
+      log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+    },
+  ) {}
+
+  /** One pass over every site's outbox; returns how many reports it delivered. */
+  async drain(): Promise<number> {
+    let delivered = 0;
+    for (const site of this.props.sites) {
+      const records = await this.props.store.list<unknown>(OUTBOX_NS, { site: site.name });
+      for (const rec of records) if (await this.deliver(site, rec.key, rec.value, rec.version)) delivered++;
+    }
+    return delivered;
+  }
+
+  private async deliver(site: Site, key: string, raw: unknown, version: number): Promise<boolean> {
+    const { store, clock, log } = this.props;
+    const parsed = envelopeSchema.safeParse(raw);
+    const tunnels = site.tunnels.map((t) => t.name);
+    const r = parsed.success ? parsed.data.report : undefined;
+    const named =
+      r && r.kind !== 'alert'
+        ? [r.to, ...(r.kind === 'failover' && r.result.ok ? [r.result.to, r.result.from] : [])]
+        : [];
+    if (!parsed.success || !r || named.some((t) => t !== null && !tunnels.includes(t))) {
+      log.warn(
+        { site: site.name, key },
+        'outbox: dropped a report that is not one (malformed or foreign tunnel)',
+      );
+      await store.delete(OUTBOX_NS, key, version);
+      return false;
+    }
+    const now = clock.now();
+    if ((parsed.data.claimedUntil ?? 0) > now) return false;
+    const claimed: Envelope = { report: r, claimedUntil: now + CLAIM_MS };
+    if (!(await store.compareAndSet(OUTBOX_NS, key, version, claimed, OUTBOX_TTL_MS))) return false;
+    try {
+      if (r.kind === 'proposal' && this.props.approvals) {
+        const res = await this.props.approvals.request({
+          action: 'failover',
+          site: site.name,
+          requester: r.requester,
+          to: r.to,
+          reason: r.reason,
+          evidence: r.evidence,
+        });
+        if (!res.ok)
+          await this.props.chat.post(site.slackChannel, {
+            text: renderReport(site, {
+              kind: 'alert',
+              code: 'propose',
+              reason: r.reason,
+              extra: `Could not ask for approval: ${res.reason}`,
+            }),
+          });
+      } else {
+        const shown =
+          r.kind === 'proposal' ? ({ kind: 'alert', code: 'propose', reason: r.reason } as const) : r;
+        await this.props.chat.post(site.slackChannel, { text: renderReport(site, shown) });
+      }
+    } catch (err) {
+      // Left claimed: posted again once the claim runs out.
+      log.error({ err, site: site.name, key }, 'outbox: could not post a report; retrying after the claim');
+      return false;
+    }
+    await store.delete(OUTBOX_NS, key, version + 1);
+    return true;
+  }
+}
