@@ -172,8 +172,14 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
       (r) => Object.values(r).every((t) => t === secondary.eniId),
     );
     await expectRanOnce(id);
-    // Both replicas read the same request from the store.
-    expect((await requestState(bots[0], id)).state).toBe('succeeded');
+    // Both replicas read the same request from the store. The audit's "succeeded" is written just before the
+    // request's own record closes: wait for that write, then both must agree.
+    const closed = await until(
+      `request ${id} to close`,
+      () => requestState(bots[0], id),
+      (r) => r.state !== 'executing',
+    );
+    expect(closed.state).toBe('succeeded');
     expect(await requestState(bots[1], id)).toMatchObject({ state: 'succeeded', approver: 'UAPPROVER1' });
   }, 90_000);
 
