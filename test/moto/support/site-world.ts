@@ -283,7 +283,9 @@ async function buildSite(
       instance: { tag: { key: TUNNEL_TAG_KEY, value: `${spec.name}-${t.name}` } },
       availabilityZone: t.availabilityZone,
     })),
-    failover: { mode: spec.mode ?? 'propose', cooldownSeconds: 0 },
+    // A cold-started controller process on a loaded machine can take over 10 s (the default staleness) between
+    // the test's fresh heartbeats and its decision; these tests are about scope and routes, not staleness.
+    failover: { mode: spec.mode ?? 'propose', cooldownSeconds: 0, heartbeatStaleSeconds: 60 },
     approvers: { users: spec.approvers ?? ['UAPPROVER1', 'UAPPROVER2'] },
     slackChannel: spec.slackChannel ?? 'C0MOTO0001',
   });
