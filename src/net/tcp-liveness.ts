@@ -10,8 +10,15 @@ import type { Liveness, LivenessAddress, ProcessLiveness } from '../ports/livene
 const GREETING = 'tunnelops-liveness 1 ';
 /** A greeting is one short line; anything longer is not ours. */
 const MAX_GREETING_BYTES = 256;
-/** Watchers held at once: two deciders per site need a handful; the rest are refused by closing. */
-const MAX_CONNECTIONS = 32;
+/**
+ * The failure these bounds handle: the lease holder's process dies while strangers in the VPC (the security
+ * group admits the whole VPC) hold every connection slot with silent connections. Without them the peer's
+ * watch was refused, it never heard the death, and takeover waited out the 10 s lease. So: each address may
+ * hold a few connections (two deciders per site need a handful), the total is capped, and when it is full a
+ * newcomer takes the place of the oldest connection of the address holding most; a connection is closed after
+ * IDLE_MS (a watch holds one for at most a minute, FOLLOW_MAX_MS, and hangs up itself).
+ */
+export const LIVENESS_LIMITS = { perAddress: 8, total: 256, idleMs: 75_000 };
 const DEFAULT_TIMEOUT_MS = 500;
 
 export interface LivenessListener {
@@ -27,16 +34,43 @@ export async function startLivenessListener(props: {
   instance: string;
   /** Errors after start (an accept that fails); the listener carries on. */
   onError?: (err: Error) => void;
+  limits?: Partial<typeof LIVENESS_LIMITS>;
 }): Promise<LivenessListener> {
-  const sockets = new Set<Socket>();
+  const limits = { ...LIVENESS_LIMITS, ...props.limits };
+  /** Open connections by peer address, oldest first. */
+  const byAddress = new Map<string, Socket[]>();
+  const addressOf = new Map<Socket, string>(); // kept: a closed socket no longer knows its peer
+  const admit = (socket: Socket): boolean => {
+    const from = socket.remoteAddress ?? '';
+    const own = byAddress.get(from) ?? [];
+    if (own.length >= limits.perAddress) return false;
+    if (addressOf.size >= limits.total) {
+      const [, greediest] = [...byAddress].reduce((a, b) => (b[1].length > a[1].length ? b : a));
+      if (greediest.length <= own.length + 1) return false; // no one holds more than this newcomer would
+      greediest[0]?.destroy();
+      forget(greediest[0]);
+    }
+    own.push(socket);
+    byAddress.set(from, own);
+    addressOf.set(socket, from);
+    return true;
+  };
+  const forget = (socket: Socket | undefined): void => {
+    const from = socket && addressOf.get(socket);
+    if (!socket || from === undefined) return;
+    addressOf.delete(socket);
+    const own = byAddress.get(from) ?? [];
+    own.splice(own.indexOf(socket), 1);
+    if (own.length === 0) byAddress.delete(from);
+  };
   const server: Server = createServer((socket) => {
-    if (sockets.size >= MAX_CONNECTIONS) {
+    if (!admit(socket)) {
       socket.destroy();
       return;
     }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => forget(socket));
     socket.on('error', () => socket.destroy());
+    socket.setTimeout(limits.idleMs, () => socket.destroy());
     socket.on('data', () => undefined); // a watcher says nothing; anything it does say is dropped
     socket.setKeepAlive(true, 5000);
     socket.write(`${GREETING}${props.instance}\n`);
@@ -54,7 +88,7 @@ export async function startLivenessListener(props: {
     address: { host: props.advertise, port, instance: props.instance },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const s of [...addressOf.keys()]) s.destroy();
         server.close(() => resolve());
       }),
   };
