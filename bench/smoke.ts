@@ -29,6 +29,7 @@ const BENCHES: SmokeBench[] = [
   { name: 'slack', lab: false },
   { name: 'alarms', lab: false },
   { name: 'bodies', lab: false },
+  { name: 'abuse', lab: false },
   { name: 'failover', lab: true },
   { name: 'tunnel', lab: true },
 ];

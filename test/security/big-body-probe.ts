@@ -54,7 +54,8 @@ export interface RunningSandbox {
 
 const APP = fileURLToPath(new URL('../../app.ts', import.meta.url));
 
-export async function startSandbox(): Promise<RunningSandbox> {
+/** `env` adds to the sandbox's environment (bench:abuse runs one with TUNNELOPS_API_TOKEN set). */
+export async function startSandbox(env: Record<string, string> = {}): Promise<RunningSandbox> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-50mb-'));
   const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', APP], {
     env: {
@@ -66,6 +67,7 @@ export async function startSandbox(): Promise<RunningSandbox> {
       TUNNELOPS_DATA_DIR: dataDir,
       WEBHOOK_SECRET,
       TUNNELOPS_SNS_TOPIC_ARNS: SNS_TOPIC,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -96,7 +98,7 @@ export async function startSandbox(): Promise<RunningSandbox> {
   };
 }
 
-const rssMb = (pid: number): number => {
+export const rssMb = (pid: number): number => {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
 };
