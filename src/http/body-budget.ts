@@ -8,6 +8,8 @@ export interface BodyLimits {
   maxBytesInFlight: number;
   /** Bodies being read at once; one more is answered 503 at once. */
   maxReads: number;
+  /** Refused bodies drained at once (so the client reads our answer); past that, answered and closed. */
+  maxDrains: number;
   /** A body must arrive within this long once reading starts (Slack and GitHub send theirs in milliseconds). */
   readTimeoutMs: number;
 }
@@ -19,6 +21,7 @@ export interface BodyLimits {
 export const BODY_LIMITS: BodyLimits = {
   maxBytesInFlight: 32 * 1024 * 1024,
   maxReads: 64,
+  maxDrains: 8,
   readTimeoutMs: 10_000,
 };
 

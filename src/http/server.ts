@@ -55,6 +55,8 @@ interface Route {
 export class HttpServer {
   private readonly routes = new Map<string, Route>();
   private readonly server: Server;
+  /** Refused bodies being drained now. */
+  private draining = 0;
   /** Bodies across all requests: bytes held and reads under way (see BodyLimits). */
   readonly bodies: BodyBudget;
 
@@ -98,7 +100,7 @@ export class HttpServer {
     const route = this.routes.get(`${req.method} ${url.pathname}`);
     if (!route) {
       const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
-      await refuse(req, res, (r) =>
+      await this.refuse(req, res, (r) =>
         sendJson(r, known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' }),
       );
       return;
@@ -119,7 +121,7 @@ export class HttpServer {
         await route.auth(head);
       } catch (err) {
         head.log.info({ reason: (err as Error).message }, 'refused before reading the body');
-        await refuse(req, res, (r) => sendError(r, err, requestId));
+        await this.refuse(req, res, (r) => sendError(r, err, requestId));
         return;
       }
     }
@@ -141,7 +143,7 @@ export class HttpServer {
   ): Promise<Buffer | null> {
     if (!this.bodies.startRead()) {
       head.log.warn({ reads: this.bodies.reads }, 'refused a body: too many being read at once');
-      await refuse(req, res, busy);
+      await this.refuse(req, res, busy);
       return null;
     }
     let outcome: Buffer | BodyRefusal;
@@ -159,7 +161,7 @@ export class HttpServer {
         { bytesInFlight: this.bodies.bytesInFlight },
         'refused a body: the bytes in flight are spent',
       );
-      await refuse(req, res, busy);
+      await this.refuse(req, res, busy);
       return null;
     }
     if (outcome === 'timeout') {
@@ -178,9 +180,36 @@ export class HttpServer {
     max: number,
   ): Promise<void> {
     head.log.info({ contentLength: req.headers['content-length'] ?? null }, 'refused an oversized body');
-    await refuse(req, res, (r) =>
+    await this.refuse(req, res, (r) =>
       sendJson(r, 413, { error: 'payload_too_large', message: `request bodies are limited to ${max} bytes` }),
     );
+  }
+
+  /**
+   * Answers a request whose body we do not want: after draining it (bounded), closing if it was too much. Only
+   * `maxDrains` are drained at once: under a flood of refused uploads, reading them to their end is itself the
+   * cost (CPU, and garbage for the collector), so the rest are answered at once and closed.
+   */
+  private async refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: (res: ServerResponse) => void,
+  ): Promise<void> {
+    if (!req.complete && this.draining >= this.bodies.limits.maxDrains) {
+      res.setHeader('connection', 'close');
+      answer(res);
+      res.once('finish', () => req.socket.destroy());
+      return;
+    }
+    this.draining++;
+    try {
+      const ended = await discardRest(req);
+      if (res.destroyed) return;
+      if (!ended) res.setHeader('connection', 'close');
+      answer(res);
+    } finally {
+      this.draining--;
+    }
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
@@ -288,18 +317,6 @@ function discardRest(req: IncomingMessage): Promise<boolean> {
     req.once('close', () => done(req.complete));
     req.resume();
   });
-}
-
-/** Answers a request whose body we do not want: after draining it (bounded), closing if it was too much. */
-async function refuse(
-  req: IncomingMessage,
-  res: ServerResponse,
-  answer: (res: ServerResponse) => void,
-): Promise<void> {
-  const ended = await discardRest(req);
-  if (res.destroyed) return;
-  if (!ended) res.setHeader('connection', 'close');
-  answer(res);
 }
 
 const GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
