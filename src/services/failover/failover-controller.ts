@@ -16,7 +16,7 @@ import { gatherFacts } from './controller-facts.js';
 import { evidenceLines, NoticeBoard } from './controller-notices.js';
 import type { FailoverPlan, FailoverResult } from './failover-executor.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
-import { chatReports, type ReportSink } from './report-outbox.js';
+import { chatReports, type FailoverProposer, type ReportSink } from './report-outbox.js';
 
 /** How often a followed lease is read (to see it released) while its run lasts. */
 const FOLLOW_POLL_MS = 250;
@@ -37,18 +37,6 @@ export type ControllerTrigger =
 /** The slice of FailoverExecutor the controller uses. */
 export interface FailoverRunner {
   execute(plan: FailoverPlan): Promise<FailoverResult>;
-}
-
-/** The slice of ApprovalService the controller uses in propose mode. */
-export interface FailoverProposer {
-  request(input: {
-    action: 'failover';
-    site: string;
-    requester: string;
-    to?: string;
-    reason?: string;
-    evidence?: string[];
-  }): Promise<{ ok: true; created: boolean; request: { id: string } } | { ok: false; reason: string }>;
 }
 
 export interface ControllerOutcome {

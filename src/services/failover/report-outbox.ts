@@ -5,7 +5,18 @@ import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import { alertText, failoverText } from './controller-notices.js';
-import type { FailoverProposer } from './failover-controller.js';
+
+/** The slice of ApprovalService the controller uses in propose mode. */
+export interface FailoverProposer {
+  request(input: {
+    action: 'failover';
+    site: string;
+    requester: string;
+    to?: string;
+    reason?: string;
+    evidence?: string[];
+  }): Promise<{ ok: true; created: boolean; request: { id: string } } | { ok: false; reason: string }>;
+}
 
 /**
  * What a failover controller tells people: a failover's result, an alert, or a failover to propose. A

@@ -10,8 +10,8 @@ import type { Store } from '../../../src/ports/store.js';
 import {
   type ControllerOutcome,
   FailoverController,
-  type FailoverProposer,
 } from '../../../src/services/failover/failover-controller.js';
+import type { FailoverProposer } from '../../../src/services/failover/report-outbox.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { memoryAccount, RecordingChat } from './fakes.js';
 

@@ -5,10 +5,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FailoverMode, Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
-import {
-  FailoverController,
-  type FailoverProposer,
-} from '../../../src/services/failover/failover-controller.js';
+import { FailoverController } from '../../../src/services/failover/failover-controller.js';
+import type { FailoverProposer } from '../../../src/services/failover/report-outbox.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';

@@ -4,7 +4,7 @@ import type { FailoverMode } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Chat } from '../../../src/ports/chat.js';
 import type { Store } from '../../../src/ports/store.js';
-import type { FailoverProposer } from '../../../src/services/failover/failover-controller.js';
+import type { FailoverProposer } from '../../../src/services/failover/report-outbox.js';
 import { OUTBOX_NS, OutboxRelay } from '../../../src/services/failover/report-outbox.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
