@@ -41,6 +41,11 @@ export const envSchema = z.object({
   TUNNELOPS_EC2_BUDGET: optionalString,
   /** The one site a failover controller Lambda evaluates (each site has its own controller). */
   TUNNELOPS_SITE: optionalString,
+  /**
+   * How long an approved failover's run may go unrenewed before another replica's sweep reports it as
+   * interrupted (renewed every quarter while it runs). Default 300 s.
+   */
+  TUNNELOPS_FAILOVER_LEASE_SECONDS: z.coerce.number().int().min(4).max(3600).optional(),
   /** Channel for alarms that map to no site (default: the first site's channel). */
   TUNNELOPS_ALARM_CHANNEL: optionalString,
   SLACK_SIGNING_SECRET: optionalString,

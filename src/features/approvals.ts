@@ -5,6 +5,7 @@ import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
+import { EXECUTION_LEASE_MS } from '../services/approvals/approval-execution.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
 import { approvedTargetCheck } from '../services/failover/approved-target-check.js';
 import { FailoverExecutor, type TargetCheck } from '../services/failover/failover-executor.js';
@@ -52,6 +53,12 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     redeploy,
     checkTarget,
     siteStatus: async (site) => (await ctx.services.status?.report([site.name]))?.sites[0],
+    executionLeases: {
+      ...EXECUTION_LEASE_MS,
+      ...(ctx.env.TUNNELOPS_FAILOVER_LEASE_SECONDS
+        ? { failover: ctx.env.TUNNELOPS_FAILOVER_LEASE_SECONDS * 1000 }
+        : {}),
+    },
   });
   ctx.services.failover = failover;
   ctx.services.redeploy = redeploy;

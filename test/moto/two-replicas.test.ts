@@ -18,6 +18,7 @@ import { type BotProcess, startBot } from './support/bot-process.js';
 import { awsProcessEnv } from './support/child-env.js';
 import { describeWithMoto } from './support/describe-with-moto.js';
 import { reportRounds } from './support/monitor-rounds.js';
+import { type MotoFront, startMotoFront } from './support/moto-front.js';
 import { allRoutesTo, siteRoutes } from './support/moto-reads.js';
 import { type MotoServer, startMoto } from './support/moto-server.js';
 import { buildWorld, type MotoClients, motoClients, type World } from './support/site-world.js';
@@ -43,6 +44,8 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
   let slack: SlackStandin;
   let bots: [BotProcess, BotProcess];
   let clients: [SlackCommandClient, SlackCommandClient];
+  let env: NodeJS.ProcessEnv;
+  let front: MotoFront;
 
   const healthy = async () => {
     // The monitors keep reporting: fresh heartbeats and metrics, so both tunnels are fit targets.
@@ -68,7 +71,7 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
     const res = await fetch(`${bot.url}/api/request?id=${id}`, {
       headers: { authorization: `Bearer ${API_TOKEN}` },
     });
-    return (await res.json()) as { state: string; approver?: string };
+    return (await res.json()) as { state: string; approver?: string; result?: { summary: string } };
   };
 
   /** `/vpn failover dc1` on `via`; returns the request id and the ts of its message in the channel. */
@@ -132,13 +135,17 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
     await healthy();
     slack = new SlackStandin();
     const slackApiUrl = await slack.start();
-    const env = awsProcessEnv(moto.endpoint, world.tableName, {
+    // The bots reach moto through a front that applies DynamoDB writes one at a time, as DynamoDB does.
+    front = await startMotoFront(moto.endpoint, { serializeDynamoWrites: true });
+    env = awsProcessEnv(front.endpoint, world.tableName, {
       SLACK_BOT_TOKEN: 'xoxb-moto-test-token',
       SLACK_API_URL: slackApiUrl,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       TUNNELOPS_API_TOKEN: API_TOKEN,
       TUNNELOPS_ALARM_QUEUE_URL: world.queueUrl,
       TUNNELOPS_SNS_TOPIC_ARNS: world.sites.map((s) => s.topicArn).join(','),
+      // A run whose replica died is reported 8 s after its last renewal (default 5 min).
+      TUNNELOPS_FAILOVER_LEASE_SECONDS: '8',
     });
     bots = (await Promise.all([startBot(env, world.topology), startBot(env, world.topology)])) as [
       BotProcess,
@@ -155,6 +162,7 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
     await Promise.all((clients ?? []).map((x) => x.close()));
     await Promise.all((bots ?? []).map((b) => b.stop()));
     await slack?.stop();
+    await front?.stop();
     c?.destroy();
     await moto?.stop();
   });
@@ -281,4 +289,66 @@ describeWithMoto('two bot replicas on one store and one queue (moto)', () => {
     expect(textOf(reply)).toMatch(/Active tunnel:\*? \*?primary/);
     expect(textOf(reply)).not.toContain('unknown, because');
   }, 60_000);
+
+  it('a replica killed in the middle of an approved failover: a survivor reports the run, nobody runs it again', async () => {
+    await healthy();
+    const dc1 = world.sites[0]!;
+    const slots = dc1.routeTableIds.length * dc1.site.onPremCidrs.length;
+    // A third replica whose ReplaceRoute calls take 1.5 s each (a proxy in front of moto): it is killed
+    // (SIGKILL, nothing released) as soon as its first route change is answered.
+    let third: BotProcess | undefined;
+    let killed: Promise<void> | undefined;
+    const proxy = await startMotoFront(front.endpoint, {
+      replaceRouteDelayMs: 1500,
+      onReplaced: (n) => {
+        if (n === 1 && third) killed = third.kill();
+      },
+    });
+    third = await startBot({ ...env, AWS_ENDPOINT_URL: proxy.endpoint }, world.topology);
+    const via = new SlackCommandClient(third.url, third.signingSecret);
+    await via.open();
+    try {
+      const { id, ts } = await requestFailover(via, 'killed mid-way');
+      expect((await click(via, 'UAPPROVER2', id, ts)).status).toBe(200);
+      await until(
+        'the replica killed mid-run',
+        async () => killed !== undefined,
+        (k) => k,
+        30_000,
+      );
+      await killed;
+      // Calls the dead replica had already sent still land (EC2 would apply them too); then the routes stay.
+      await proxy.settled();
+      const atKill = await siteRoutes(c.ec2, dc1);
+      const moved = Object.values(atKill).filter((t) => t === dc1.tunnels[1].eniId).length;
+      expect(moved).toBeGreaterThanOrEqual(1);
+      // The surviving replica's sweep reports the run once its lease runs out, from moto's route tables.
+      const final = await until(
+        'the survivor to report the run',
+        () => requestState(bots[1], id),
+        (r) => r.state === 'succeeded' || r.state === 'failed',
+        45_000,
+      );
+      expect(final.result?.summary).toMatch(/interrupted/);
+      expect(final.result?.summary).toContain(moved === slots ? `all ${slots}` : `${moved}/${slots}`);
+      const mine = (await audit()).filter((e) => e.requestId === id);
+      expect(mine.filter((e) => e.event === 'started')).toHaveLength(1);
+      expect(mine.filter((e) => e.event === 'reconciled')).toHaveLength(1);
+      expect(mine.filter((e) => e.event === 'routes-changed').length).toBeLessThanOrEqual(moved);
+      // Reported in the run's own message.
+      await until(
+        'the message to say so',
+        async () =>
+          slack.callsTo('chat.update').filter((u) => u.args.ts === ts && /interrupted/.test(textOf(u.args))),
+        (u) => u.length === 1,
+      );
+      // Nobody ran it again: the routes are where the killed run left them.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await siteRoutes(c.ec2, dc1)).toEqual(atKill);
+    } finally {
+      await via.close();
+      await third.stop();
+      await proxy.stop();
+    }
+  }, 120_000);
 });

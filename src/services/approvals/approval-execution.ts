@@ -8,7 +8,8 @@ import type { FailoverExecutor } from '../failover/failover-executor.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
 
 /** How long a request may stay "executing" before another process treats its run as abandoned. */
-export const EXECUTION_LEASE_MS = { failover: 5 * 60_000, redeploy: 20 * 60_000 } as const;
+export const EXECUTION_LEASE_MS: ExecutionLeases = { failover: 5 * 60_000, redeploy: 20 * 60_000 };
+export type ExecutionLeases = Readonly<Record<'failover' | 'redeploy', number>>;
 
 /**
  * Runs an approved request through the shared executors (which take the site lock, audit every step and

@@ -16,7 +16,7 @@ import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
 import type { FailoverExecutor, TargetCheck } from '../failover/failover-executor.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
-import { EXECUTION_LEASE_MS, runApproved } from './approval-execution.js';
+import { EXECUTION_LEASE_MS, type ExecutionLeases, runApproved } from './approval-execution.js';
 import { ApprovalNotifier } from './approval-notifier.js';
 import { requestChecks } from './approval-request-checks.js';
 import { ApprovalStore } from './approval-store.js';
@@ -41,6 +41,8 @@ export interface ApprovalServiceProps {
   random?: (size: number) => Uint8Array;
   /** How often a running request's lease is renewed (default: a quarter of the lease). */
   leaseRenewMs?: number;
+  /** How long a run may go unrenewed before another replica's sweep reports it (default EXECUTION_LEASE_MS). */
+  executionLeases?: ExecutionLeases;
 }
 
 export type RequestInput = ApprovalRequestInput;
@@ -214,14 +216,19 @@ export class ApprovalService {
       requests: this.requests,
       transitions: this.transitions,
       notifier: this.notifier,
+      leases: this.leases,
     });
+  }
+
+  private get leases(): ExecutionLeases {
+    return this.props.executionLeases ?? EXECUTION_LEASE_MS;
   }
 
   private async execute(a: ApprovalRequest, site: Site): Promise<DecisionOutcome> {
     const started = await this.transitions.step(a.id, {
       kind: 'start',
       now: this.props.clock.now(),
-      leaseMs: EXECUTION_LEASE_MS[a.action],
+      leaseMs: this.leases[a.action],
     });
     if (!started.ok) return started;
     let current = started.request;
@@ -229,7 +236,7 @@ export class ApprovalService {
       transitions: this.transitions,
       id: a.id,
       clock: this.props.clock,
-      leaseMs: EXECUTION_LEASE_MS[a.action],
+      leaseMs: this.leases[a.action],
       ...(this.props.leaseRenewMs ? { everyMs: this.props.leaseRenewMs } : {}),
       log: this.props.log,
     });

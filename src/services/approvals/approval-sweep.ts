@@ -3,7 +3,7 @@ import { type ApprovalRequest, isDue } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Clock } from '../../ports/clock.js';
 import type { RouteTables } from '../../ports/route-tables.js';
-import { EXECUTION_LEASE_MS, reconcileAbandoned } from './approval-execution.js';
+import { type ExecutionLeases, reconcileAbandoned } from './approval-execution.js';
 import type { ApprovalNotifier } from './approval-notifier.js';
 import type { ApprovalStore } from './approval-store.js';
 import { type ApprovalTransitions, SYSTEM_ACTOR } from './approval-transitions.js';
@@ -15,12 +15,13 @@ export interface SweepDeps {
   requests: ApprovalStore;
   transitions: ApprovalTransitions;
   notifier: ApprovalNotifier;
+  leases: ExecutionLeases;
 }
 
 /** A run whose process died: still "executing" past its lease, or approved but never started. */
-function abandoned(r: ApprovalRequest, now: number): boolean {
+function abandoned(r: ApprovalRequest, now: number, leases: ExecutionLeases): boolean {
   if (r.state === 'executing') return (r.leaseUntil ?? 0) <= now;
-  if (r.state === 'approved') return (r.approvedAt ?? 0) + EXECUTION_LEASE_MS[r.action] <= now;
+  if (r.state === 'approved') return (r.approvedAt ?? 0) + leases[r.action] <= now;
   return false;
 }
 
@@ -36,7 +37,7 @@ export async function sweepApprovals(deps: SweepDeps): Promise<number> {
     const r = rec.value;
     if (isDue(r, now)) {
       if (await deps.transitions.expire(rec)) closed++;
-    } else if (abandoned(r, now)) {
+    } else if (abandoned(r, now, deps.leases)) {
       const site = findSite(deps.topology, r.site);
       const result = site
         ? await reconcileAbandoned(r, site, deps.routeTables)
