@@ -11,13 +11,13 @@ import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import type { IngestResult, NotificationSink } from '../../sns/sns-endpoint.js';
 import type { SnsNotification } from '../../sns/sns-message.js';
-import { SiteLock } from '../execution/site-lock.js';
 import { AlarmPublisher, type PublisherSettings } from './alarm-publisher.js';
 import { AlarmStateStore } from './alarm-state-store.js';
 
 export const NS_SEEN = 'sns-seen';
 /** How long one replica publishes a channel before another may (a round takes a few Slack calls). */
 const PUBLISH_LEASE_MS = 30_000;
+const NS_PUBLISH = 'alarm-publish';
 
 export interface AlarmIngest extends IngestResult {
   alarmId?: string;
@@ -63,7 +63,7 @@ export class AlarmService implements NotificationSink {
     this.state = new AlarmStateStore(props.store);
     // Every replica ingests alarms (SQS, POST /sns, the Acknowledge button); one at a time publishes a
     // channel, from the channel's state as the store holds it, so an alarm is posted once and updated in place.
-    const lock = new SiteLock({ store: props.store, clock: props.clock });
+    // Its own namespace, not the site locks' (whose keys are sites): a channel is not a site.
     const owner = `alarms@${randomUUID()}`;
     this.publisher = new AlarmPublisher({
       chat: props.chat,
@@ -74,12 +74,12 @@ export class AlarmService implements NotificationSink {
         await this.serial(`m:${d.key}`, () => this.state.saveMessage(d));
       },
       claim: async (channel) => {
-        const lease = await lock.acquire(`alarms#${channel}`, owner, PUBLISH_LEASE_MS, 'alarm publishing');
-        if (!lease) return null;
+        if (!(await props.store.create(NS_PUBLISH, channel, { owner }, PUBLISH_LEASE_MS))) return null;
         return async () => {
           // Nothing this round wrote may land after the next holder read the channel.
           await this.flushWrites();
-          await lock.release(lease);
+          const held = await props.store.get<{ owner: string }>(NS_PUBLISH, channel);
+          if (held?.value.owner === owner) await props.store.delete(NS_PUBLISH, channel, held.version);
         };
       },
       refresh: (channel) => this.state.channel(channel),
