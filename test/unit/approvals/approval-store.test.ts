@@ -1,31 +1,23 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import type { ApprovalRequest } from '../../../src/domain/approval.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
 import { ApprovalStore } from '../../../src/services/approvals/approval-store.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { pendingRequest } from './pending-request.js';
 
 // DynamoDB's wire protocol on loopback (dynalite), fake static credentials: the same tests as SQLite.
-let dynamo: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let tables = 0;
 beforeAll(async () => {
-  dynamo = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
-    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
 });
 afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+  await dynamo.stop();
 });
 
 const adapters: Array<[string, () => Promise<Store>]> = [

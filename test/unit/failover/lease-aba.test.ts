@@ -1,11 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
@@ -13,6 +10,7 @@ import type { Liveness, LivenessAddress, ProcessLiveness } from '../../../src/po
 import type { Store } from '../../../src/ports/store.js';
 import { LeaseKeeper, LeaseLost } from '../../../src/services/execution/lease-keeper.js';
 import { type Lease, SiteLock } from '../../../src/services/execution/site-lock.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
 /**
@@ -63,24 +61,17 @@ type StoreFactory = (
   clock: ManualClock,
 ) => Promise<{ store: Store; other(clock: ManualClock): Promise<Store>; cleanup(): Promise<void> }>;
 
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let tables = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dynamo.stop();
 });
 
 const stores: Array<[string, StoreFactory]> = [

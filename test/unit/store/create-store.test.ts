@@ -1,36 +1,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import dynalite from 'dynalite';
 import { createStore } from '../../../src/app/create-store.js';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import { envSchema } from '../../../src/config/env-schema.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { DYNALITE_CREDENTIALS, type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 
-let server: Server;
+let dynamo: LocalDynamo;
 let clients: AwsClients;
 let dataDir: string;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  clients = new AwsClients({
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
-  });
+  dynamo = await startDynalite();
+  clients = new AwsClients({ endpoint: dynamo.endpoint, credentials: DYNALITE_CREDENTIALS });
   dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-create-store-'));
 });
 
 afterAll(async () => {
   clients.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dynamo.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

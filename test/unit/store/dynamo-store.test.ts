@@ -1,33 +1,29 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import dynalite from 'dynalite';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
 import { AUDIT_RETENTION_MS } from '../../../src/domain/audit.js';
 import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
 
 // A real DynamoDB wire protocol on loopback: dynalite (in-memory LevelDB), fake static credentials.
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let tables = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-for-dynalite' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dynamo.stop();
 });
 
 storeContract('DynamoDB (dynalite)', async () => {
