@@ -8,25 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { sandboxEnv } from '../helpers/sandbox-process.js';
+import { runCli, sandboxEnv } from '../helpers/sandbox-process.js';
 
 const run = promisify(execFile);
 let root: string;
 let env: NodeJS.ProcessEnv;
 let site: string;
 
-async function pki(args: string[], extra: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/pki.ts', ...args], {
-      env: { ...env, ...extra },
-      timeout: 45_000,
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
+const pki = (args: string[], extra: Record<string, string> = {}) => runCli('pki', args, { ...env, ...extra });
 
 async function openssl(args: string[]): Promise<{ code: number; out: string }> {
   try {

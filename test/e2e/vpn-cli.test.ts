@@ -3,7 +3,7 @@
  * each click, exit statuses, deny without a reason, a server that is down, and readable Slack markup.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileAsync, freePort, sandboxEnv } from '../helpers/sandbox-process.js';
+import { execFileAsync, freePort, runCli, sandboxEnv } from '../helpers/sandbox-process.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -22,18 +22,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function cli(args: string[], extra: Record<string, string> = {}) {
-  try {
-    const r = await execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/vpn.ts', ...args], {
-      env: { ...env, ...extra },
-      timeout: 45_000,
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
+const cli = (args: string[], extra: Record<string, string> = {}) => runCli('vpn', args, { ...env, ...extra });
 
 const pendingId = async (): Promise<string> => {
   const p = await app.ctx.services.approvals!.pending('dc1');

@@ -13,6 +13,26 @@ export async function freePort(): Promise<number> {
   return p;
 }
 
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs one of our CLIs (`src/cli/<name>.ts`) as a process on this Node; a non-zero exit is a result, not a throw. */
+export async function runCli(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  try {
+    const r = await execFileAsync(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], {
+      env,
+      timeout: 45_000,
+    });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
+  }
+}
+
 /** The test's environment without AWS/Slack/GitHub credentials or tunnelops settings: the sandbox. */
 export function sandboxEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
