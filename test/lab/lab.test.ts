@@ -147,6 +147,8 @@ describeLab('real OpenVPN tunnels in network namespaces', () => {
       expect(rules).toContain('-A FORWARD -s 192.0.2.1/32 -j DROP');
       expect(rules.filter((r) => r === '-A FORWARD -j TUNNELOPS-FWD')).toHaveLength(1);
       expect(rules.filter((r) => r.startsWith('-A TUNNELOPS-FWD'))).toEqual([
+        // Nothing from the tunnel reaches the link-local credential endpoints (IMDS, ECS) through the host.
+        '-A TUNNELOPS-FWD -d 169.254.0.0/16 -i tun0 -j DROP',
         '-A TUNNELOPS-FWD -i tun0 -j ACCEPT',
         '-A TUNNELOPS-FWD -o tun0 -j ACCEPT',
       ]);
