@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileAsync, freePort, runCli, sandboxEnv } from '../helpers/sandbox-process.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { monitorsUp } from '../integration/approvals-support.js';
 
 let app: TestApp;
 let env: NodeJS.ProcessEnv;
@@ -89,6 +90,8 @@ describe('vpn CLI', () => {
     const self = await cli(['approve', id]);
     expect(self.code).toBe(1);
     expect(self.out).toContain('a second person must approve it');
+    // An approved failover needs the target's monitor to say up (its rise rounds, seconds after the start).
+    await monitorsUp(app);
     const ok = await cli(['--as', 'UAPPROVER1', 'approve', id]);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain(
