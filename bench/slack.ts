@@ -17,7 +17,9 @@ import { createApp } from '../src/app/create-app.js';
 import { loadEnv } from '../src/config/load-env.js';
 import { parseTopology } from '../src/config/load-topology.js';
 import { type Topology, topologySchema } from '../src/config/topology-schema.js';
+import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../src/domain/heartbeat.js';
 import { silentLogger } from '../src/log.js';
+import type { Store } from '../src/ports/store.js';
 import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 import type { FromSlackSide, Job, ToSlackSide } from './lib/slack-side.js';
 
@@ -98,6 +100,24 @@ function awaitResult(child: ChildProcess): Promise<Extract<FromSlackSide, { type
   });
 }
 
+/**
+ * Until every tunnel's (simulated) monitor says up: an approved failover needs its target's fresh "up"
+ * heartbeat, which the monitors give after their rise rounds, seconds after the start. Not measured.
+ */
+async function monitorsUp(store: Store, topology: Topology, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const beats = await Promise.all(
+      topology.sites.flatMap((s) =>
+        s.tunnels.map((t) => store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(s.name, t.name))),
+      ),
+    );
+    if (beats.every((b) => b?.value.health === 'up')) return;
+    if (Date.now() > deadline) throw new Error(`the monitors did not all say up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-bench-slack-'));
   const { child, slackApiUrl } = await startSlackSide();
@@ -120,6 +140,7 @@ async function main(): Promise<void> {
     const measured = names.slice(0, SITES);
     const work = jobs(measured, REQUESTS);
     const warmup = jobs(names.slice(SITES), WARM_SITES * CLICKS_PER_SITE + CONCURRENCY);
+    await monitorsUp(app.ctx.store, topology);
     const result = awaitResult(child);
     const go: ToSlackSide = {
       type: 'go',
