@@ -49,6 +49,9 @@ function runShort(name: string): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { ...process.env, BENCH_SMOKE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a time-out stops the bench's helpers too (a helper left holding the pipes
+    // would keep 'close' from ever firing, and the smoke run from ending).
+    detached: true,
   });
   let out = '';
   let err = '';
@@ -61,7 +64,7 @@ function runShort(name: string): Promise<Run> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGTERM');
+    if (child.pid) process.kill(-child.pid, 'SIGTERM');
   }, LIMIT_MS);
   return new Promise((resolve) => {
     child.on('close', (code) => {
