@@ -23,8 +23,6 @@ export interface Ec2RouteTablesProps {
   clients: AwsClients;
   resolver: TunnelInstanceResolver;
   log: Logger;
-  /** Client-side limit on ReplaceRoute/CreateRoute per region (default: see TokenBucket); unused with a budget. */
-  mutationBucket?: () => TokenBucket;
   /**
    * The account's EC2 request budget shared through the store: every call waits its turn in it, and a call
    * EC2 still throttles (another caller in the account) waits for a fresh turn and goes again, never failing.
@@ -181,11 +179,11 @@ export class Ec2RouteTables implements RouteTables {
     return eni;
   }
 
-  /** One bucket per region, as EC2 counts them. */
+  /** Without a shared budget (no store): one local bucket per region, as EC2 counts them. */
   private bucket(region: string): TokenBucket {
     let b = this.buckets.get(region);
     if (!b) {
-      b = this.props.mutationBucket?.() ?? new TokenBucket();
+      b = new TokenBucket();
       this.buckets.set(region, b);
     }
     return b;
