@@ -1,30 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { LIVENESS_LIMITS, startLivenessListener, tcpLiveness } from '../../src/net/tcp-liveness.js';
 import type { LivenessAddress } from '../../src/ports/liveness.js';
+import { livenessChild } from '../unit/net/liveness-support.js';
 
 // Review 2, item 7: the liveness listener (port 7406, open to the VPC) had no idle timeout and 32 slots in
 // all: 32 idle strangers held every slot, a peer's watch was refused, and the death of a lease holder was
 // only noticed when its 10 s lease ran out. The failure handled: the holder's process dies while strangers
 // hold silent connections; its peer must still hear of it at once. (The lab's failover tests exercise the
 // channel end to end: test/lab/*.)
-
-/** A real process holding a liveness listener with the default limits (killing it is the death to hear). */
-async function livenessChild(instance: string): Promise<{ proc: ChildProcess; at: LivenessAddress }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/unit/net/liveness-child.ts', instance], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const at = await new Promise<LivenessAddress>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as LivenessAddress);
-    });
-    proc.once('exit', (code) => reject(new Error(`liveness child exited early (${code})`)));
-  });
-  return { proc, at };
-}
 
 /** A silent connection from `localAddress`; resolves true once greeted (admitted), false if closed. */
 function stranger(at: LivenessAddress, localAddress: string, sockets: Socket[]): Promise<boolean> {

@@ -1,24 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { LIVENESS_LIMITS, startLivenessListener, tcpLiveness } from '../../../src/net/tcp-liveness.js';
-import type { LivenessAddress } from '../../../src/ports/liveness.js';
-
-/** A real process holding a liveness listener: killing it is the failure the channel exists to notice. */
-async function livenessChild(instance: string): Promise<{ proc: ChildProcess; at: LivenessAddress }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/unit/net/liveness-child.ts', instance], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const at = await new Promise<LivenessAddress>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as LivenessAddress);
-    });
-    proc.once('exit', (code) => reject(new Error(`liveness child exited early (${code})`)));
-  });
-  return { proc, at };
-}
+import { livenessChild } from './liveness-support.js';
 
 /** A listener in this process on a free loopback port. */
 const listenHere = (instance: string) =>
