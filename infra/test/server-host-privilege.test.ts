@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { loadTopology } from '../../src/config/load-topology.js';
 import { SERVER_STOP_BUDGET } from '../../src/monitor/stop-budget.js';
-import { siteStateLeadingKeys } from '../lib/common/operator-policy.js';
+import { ec2BudgetLeadingKeys, siteStateLeadingKeys } from '../lib/common/operator-policy.js';
 import { REPO_ROOT } from '../lib/common/repo-root.js';
 import {
   allStatements,
@@ -85,17 +85,23 @@ describe('the server host (issue 22)', () => {
       }
     });
 
-    it("conditions every DynamoDB action on its own site's partition keys, and grants no keyless read", () => {
+    it("conditions every DynamoDB action on its own site's partition keys or the EC2 budget's, and grants no keyless read", () => {
       for (const [t, site] of [
         [tunnels[0]!, 'dc1'],
         [tunnels[1]!, 'dc1'],
       ] as const) {
         const dynamo = taskRoleStatements(t).filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-        expect(dynamo.length).toBeGreaterThan(0);
+        const siteKeys = {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': siteStateLeadingKeys(site) },
+        };
+        const budgetKeys = {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ec2BudgetLeadingKeys() },
+        };
+        // Exactly two grants: its site's partitions, and the shared EC2 budget's records (read and
+        // compare-and-set, nothing else).
+        expect(dynamo.map((s) => s.condition)).toEqual([siteKeys, budgetKeys]);
+        expect(dynamo[1]!.actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
         for (const s of dynamo) {
-          expect(s.condition).toEqual({
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': siteStateLeadingKeys(site) },
-          });
           // The table only (no index: the all-sites audit view), and nothing that reads without a key.
           expect(s.resources.every((r) => /:table\/tunnelops-state$/.test(r))).toBe(true);
           for (const a of s.actions)
@@ -107,6 +113,7 @@ describe('the server host (issue 22)', () => {
             ]).not.toContain(a);
         }
         expect(siteStateLeadingKeys(site)).toEqual([`site#${site}#*`, `audit#site#${site}`]);
+        expect(ec2BudgetLeadingKeys()).toEqual(['rec#ec2-budget']);
       }
     });
 

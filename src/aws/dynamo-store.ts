@@ -23,6 +23,7 @@ import {
   AUDIT_FEED_INDEX,
   createStoreTable,
   STORE_TTL_ATTRIBUTE,
+  sharedRecordPartition,
   storeTableDefinition,
 } from './dynamo-table.js';
 
@@ -48,11 +49,10 @@ interface RecordItem {
   token?: string;
 }
 
-const recPk = (ns: string): string => `rec#${ns}`;
 /** The partition of a record: its site's own for a site namespace. */
 const pkOf = (ns: string, key: string): string => {
   const site = siteOfRecord(ns, key);
-  return site === undefined ? recPk(ns) : sitePk(site, ns);
+  return site === undefined ? sharedRecordPartition(ns) : sitePk(site, ns);
 };
 function sitePk(site: string, ns: string): string {
   if (!isSiteName(site)) throw new Error(`store: "${site}" is not a site name`);
@@ -285,7 +285,7 @@ export class DynamoStore implements Store {
 
   async list<T>(ns: string, opts: { site?: string } = {}): Promise<Array<{ key: string } & Versioned<T>>> {
     checkSiteList(ns, opts.site);
-    const pk = opts.site === undefined ? recPk(ns) : sitePk(opts.site, ns);
+    const pk = opts.site === undefined ? sharedRecordPartition(ns) : sitePk(opts.site, ns);
     const out: Array<{ key: string } & Versioned<T>> = [];
     for await (const item of this.query<RecordItem>(pk)) {
       if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });

@@ -16,6 +16,9 @@ export const STORE_TTL_ATTRIBUTE = 'ttl';
 export const AUDIT_FEED_INDEX = 'audit-feed';
 export const AUDIT_FEED_ATTRIBUTE = 'feed';
 
+/** The partition of a namespace's records when they belong to no one site (src/ports/site-records.ts). */
+export const sharedRecordPartition = (ns: string): string => `rec#${ns}`;
+
 /** The state table of DynamoStore: on-demand, string pk/sk, the audit feed index. infra/ declares the same. */
 export function storeTableDefinition(tableName: string): CreateTableCommandInput {
   return {

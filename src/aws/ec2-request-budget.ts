@@ -27,11 +27,38 @@ export interface RequestBudget {
   take(region: string, api: string, tokens?: number): Promise<void>;
 }
 
-const NS = 'ec2-budget';
+/** The store namespace of the budget records (one per region and API; infra grants server hosts this one). */
+export const EC2_BUDGET_NS = 'ec2-budget';
 /** A reservation is one read and one conditional write; this many tries before pacing locally instead. */
 const MAX_TRIES = 40;
 /** After a lost race, wait up to this many ms (times the tries so far) so contenders spread out. */
 const JITTER_MS = 5;
+/** Clocks of honest hosts (NTP) differ by far less; a record further ahead than the bound plus this is forged. */
+const SKEW_MS = 5000;
+
+/** A route change that waits longer than this for its turn is overtaken by the backstop's next round (1/min). */
+const MIN_WAIT_BOUND_MS = 60_000;
+
+/**
+ * The longest wait a reservation may impose: the time the whole bucket takes to refill, and at least a minute
+ * (for AWS's default buckets: 60 s), as long as a fleet-wide queue for EC2's own bucket is worth waiting in.
+ * A record that claims more (a forged or corrupt one, or a queue longer than that) makes the caller pace
+ * itself locally instead, so no writer of the record can hold another site's route changes longer than this.
+ */
+export const waitBoundMs = (bucket: BucketSize): number =>
+  Math.max((bucket.size / bucket.refillPerSecond) * 1000, MIN_WAIT_BOUND_MS);
+
+/** The store's record implies a wait beyond waitBoundMs. */
+class WaitBeyondBound extends Error {
+  constructor(
+    readonly claimedWaitMs: number,
+    readonly boundMs: number,
+  ) {
+    super(
+      `EC2 request budget: a wait of ${Math.round(claimedWaitMs)} ms is beyond the bound of ${boundMs} ms`,
+    );
+  }
+}
 
 interface BudgetRecord {
   /** GCRA's theoretical arrival time: when the bucket would be full again, epoch ms. */
@@ -68,38 +95,64 @@ export class StoreRequestBudget implements RequestBudget {
 
   async take(region: string, api: string, tokens = 1): Promise<void> {
     const bucket = this.bucketOf(api);
+    const key = `${region}:${api}`;
     let waitMs: number;
     try {
       waitMs = await withTimeout(
-        this.reserve(`${region}:${api}`, bucket, tokens),
+        this.reserve(key, bucket, tokens),
         this.props.storeTimeoutMs ?? 2000,
         'EC2 request budget',
       );
     } catch (err) {
-      this.props.log.warn({ err, region, api }, 'EC2 request budget unavailable; pacing this process alone');
-      const local = this.localBucket(`${region}:${api}`, bucket);
+      if (err instanceof WaitBeyondBound)
+        this.props.log.warn(
+          { region, api, claimedWaitMs: err.claimedWaitMs, boundMs: err.boundMs },
+          'EC2 request budget record asks for a longer wait than the bucket allows; pacing this process alone',
+        );
+      else
+        this.props.log.warn(
+          { err, region, api },
+          'EC2 request budget unavailable; pacing this process alone',
+        );
+      const local = this.localBucket(key, bucket);
       for (let i = 0; i < tokens; i++) await local.take();
       return;
     }
     if (waitMs > 0) await (this.props.sleep ?? defaultSleep)(waitMs);
   }
 
-  /** Reserves `tokens` from the shared bucket; returns how long to wait before calling. */
+  /**
+   * Reserves `tokens` from the shared bucket; returns how long to wait before calling. The record is outside
+   * input (every host that paces through the budget can write it), so the wait it implies is bounded by the
+   * time the whole bucket takes to refill (`waitBoundMs`): a longer wait is refused (WaitBeyondBound, nothing
+   * written), and a record no honest writer could have left (its bucket full further ahead than that bound,
+   * plus clock skew, or not a number) is replaced as if it were absent.
+   */
   private async reserve(key: string, bucket: BucketSize, tokens: number): Promise<number> {
     const { store, clock } = this.props;
     const intervalMs = 1000 / bucket.refillPerSecond;
     const burstMs = bucket.size * intervalMs;
+    const boundMs = waitBoundMs(bucket);
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-      const rec = await store.get<BudgetRecord>(NS, key);
+      const rec = await store.get<BudgetRecord>(EC2_BUDGET_NS, key);
       const now = clock.now();
-      const tat = Math.max(rec?.value.tat ?? now, now) + tokens * intervalMs;
-      const allowAt = tat - burstMs;
+      const stored = rec?.value?.tat;
+      const honest =
+        typeof stored === 'number' && Number.isFinite(stored) && stored - now <= burstMs + boundMs + SKEW_MS;
+      if (rec && !honest)
+        this.props.log.warn(
+          { key, tat: stored, now },
+          'EC2 request budget record is impossible (corrupt or forged); replacing it',
+        );
+      const tat = Math.max(honest ? stored : now, now) + tokens * intervalMs;
+      const waitMs = Math.max(0, tat - burstMs - now);
+      if (waitMs > boundMs) throw new WaitBeyondBound(waitMs, boundMs);
       // Kept while a reservation is pending or the bucket is refilling; gone once it would be full anyway.
       const ttlMs = Math.max(1000, Math.ceil(tat - now) + 1000);
       const won = rec
-        ? await store.compareAndSet<BudgetRecord>(NS, key, rec.version, { tat }, ttlMs)
-        : await store.create<BudgetRecord>(NS, key, { tat }, ttlMs);
-      if (won) return Math.max(0, allowAt - now);
+        ? await store.compareAndSet<BudgetRecord>(EC2_BUDGET_NS, key, rec.version, { tat }, ttlMs)
+        : await store.create<BudgetRecord>(EC2_BUDGET_NS, key, { tat }, ttlMs);
+      if (won) return waitMs;
       // Lost to another process: everyone retrying at once would lose again (and load the store).
       await defaultSleep(Math.random() * JITTER_MS * (attempt + 1));
     }

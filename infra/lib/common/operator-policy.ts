@@ -1,7 +1,8 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { AUDIT_FEED_INDEX } from '../../../src/aws/dynamo-table.js';
+import { AUDIT_FEED_INDEX, sharedRecordPartition } from '../../../src/aws/dynamo-table.js';
+import { EC2_BUDGET_NS } from '../../../src/aws/ec2-request-budget.js';
 import type { Site } from '../../../src/config/topology-schema.js';
 import { STATE_TABLE_NAME } from '../naming.js';
 import { arnFinding } from './nag.js';
@@ -126,6 +127,22 @@ export function siteStateStatement(scope: Construct, site: string): iam.PolicySt
     ],
     resources: [stateTableArn(scope)],
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': siteStateLeadingKeys(site) } },
+  });
+}
+
+/**
+ * The account's shared EC2 request budget (src/aws/ec2-request-budget.ts): one partition of records, one per
+ * region and API, that every process pacing its EC2 calls reads and compare-and-sets (GetItem, conditional
+ * PutItem). Nothing else of the table is reachable through it; the budget bounds the wait any record can impose
+ * (waitBoundMs), so a host that writes a forged one cannot hold other sites' route changes.
+ */
+export const ec2BudgetLeadingKeys = (): string[] => [sharedRecordPartition(EC2_BUDGET_NS)];
+export function ec2BudgetStatement(scope: Construct): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'SharedEc2RequestBudget',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    resources: [stateTableArn(scope)],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ec2BudgetLeadingKeys() } },
   });
 }
 

@@ -10,7 +10,7 @@ import { HEALTH_EVENT_SOURCE } from '../../../src/monitor/eventbridge-reporter.j
 import { SERVER_STOP_BUDGET, serverStopTimeoutSeconds } from '../../../src/monitor/stop-budget.js';
 import { METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { acknowledge } from '../common/nag.js';
-import { routeSwitchStatement, siteStateStatement } from '../common/operator-policy.js';
+import { ec2BudgetStatement, routeSwitchStatement, siteStateStatement } from '../common/operator-policy.js';
 import type { PlacedTunnel } from '../config/resolve-site.js';
 import { HOST_PKI_DIR, SERVER_REPOSITORY, STATE_TABLE_NAME, TUNNEL_ATTRIBUTE } from '../naming.js';
 import { serverTopologyText } from './server-topology.js';
@@ -71,6 +71,8 @@ export class ServerTask extends Construct {
     // Its own site's heartbeats, lease, notices, outbox and audit only; no Slack token: its reports go into the
     // site's outbox, which the bot posts (src/services/failover/report-outbox.ts).
     task.addToTaskRolePolicy(siteStateStatement(this, p.site.name));
+    // Its fast path paces its EC2 calls through the account's shared budget (its records only).
+    task.addToTaskRolePolicy(ec2BudgetStatement(this));
     // The monitor's fast path (issue 12) moves or repairs this site's routes itself, without the Lambda hop.
     task.addToTaskRolePolicy(routeSwitchStatement(this, [p.site]));
     task.addToTaskRolePolicy(

@@ -3,11 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { parseBudgetSpec, StoreRequestBudget } from '../../../src/aws/ec2-request-budget.js';
+import {
+  EC2_BUDGET_NS,
+  parseBudgetSpec,
+  StoreRequestBudget,
+  waitBoundMs,
+} from '../../../src/aws/ec2-request-budget.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Store } from '../../../src/ports/store.js';
+import { captureLog } from '../../helpers/capture-log.js';
 
 let dir: string;
 beforeEach(() => {
@@ -114,6 +120,79 @@ describe('the EC2 request budget shared through the store', () => {
     const started = Date.now();
     await budget.take('us-east-1', 'ReplaceRoute');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  describe('a record any host can write is outside input: the wait it implies is bounded', () => {
+    const bucket = { size: 2, refillPerSecond: 5 };
+    const key = 'us-east-1:ReplaceRoute';
+    const setup = () => {
+      const store = new SqliteStore({ path: join(dir, 'forged.sqlite') });
+      const now = 1_000_000;
+      const waits: number[] = [];
+      const { log, lines } = captureLog();
+      const budget = new StoreRequestBudget({
+        store,
+        clock: { now: () => now },
+        log,
+        bucketOf: () => bucket,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
+      return { store, now, waits, lines, budget };
+    };
+
+    it('a record claiming an hour of wait costs the caller nothing, is logged and replaced', async () => {
+      const { store, now, waits, lines, budget } = setup();
+      await store.put(EC2_BUDGET_NS, key, { tat: now + 3_600_000 }, 3_600_000);
+      const started = Date.now();
+      await budget.take('us-east-1', 'ReplaceRoute');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(Math.max(0, ...waits)).toBeLessThanOrEqual(waitBoundMs(bucket));
+      expect(waits).toEqual([]);
+      expect(lines.some((l) => /impossible \(corrupt or forged\)/.test(String(l.msg)))).toBe(true);
+      // Replaced by an honest reservation: the next caller is paced by the bucket again, not by the forgery.
+      const after = await store.get<{ tat: number }>(EC2_BUDGET_NS, key);
+      expect(after!.value.tat).toBe(now + 200);
+      await store.close();
+    });
+
+    it('a record claiming a wait just past the bound: the caller paces itself alone and writes nothing', async () => {
+      const { store, now, waits, lines, budget } = setup();
+      const burstMs = 400;
+      // As far ahead as a clock-skewed honest writer might leave it (not replaced), but a wait past the bound.
+      const tat = now + burstMs + waitBoundMs(bucket) + 1000;
+      await store.put(EC2_BUDGET_NS, key, { tat }, 3_600_000);
+      const before = await store.get<{ tat: number }>(EC2_BUDGET_NS, key);
+      const started = Date.now();
+      await budget.take('us-east-1', 'ReplaceRoute');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(waits).toEqual([]);
+      const warned = lines.find((l) => /longer wait than the bucket allows/.test(String(l.msg)));
+      expect(warned).toMatchObject({ boundMs: waitBoundMs(bucket) });
+      expect(warned!.claimedWaitMs as number).toBeGreaterThan(waitBoundMs(bucket));
+      expect((await store.get(EC2_BUDGET_NS, key))!.version).toBe(before!.version);
+      await store.close();
+    });
+
+    it('a wait within the bound is honoured, and a record that is not a number is replaced', async () => {
+      const { store, now, waits, budget } = setup();
+      await store.put(EC2_BUDGET_NS, key, { tat: now + 400 + 30_000 }, 3_600_000);
+      await budget.take('us-east-1', 'ReplaceRoute');
+      expect(waits).toEqual([30_200]);
+      await store.put(EC2_BUDGET_NS, key, { tat: 'soon' }, 3_600_000);
+      waits.length = 0;
+      await budget.take('us-east-1', 'ReplaceRoute');
+      expect(waits).toEqual([]);
+      expect((await store.get<{ tat: number }>(EC2_BUDGET_NS, key))!.value.tat).toBe(now + 200);
+      await store.close();
+    });
+
+    it("the bound is the bucket's full refill, and at least a minute", () => {
+      expect(waitBoundMs({ size: 200, refillPerSecond: 5 })).toBe(60_000);
+      expect(waitBoundMs({ size: 100, refillPerSecond: 20 })).toBe(60_000);
+      expect(waitBoundMs({ size: 400, refillPerSecond: 2 })).toBe(200_000);
+    });
   });
 
   it('reads sizes per category and API, and refuses a malformed one with the form it expects', () => {

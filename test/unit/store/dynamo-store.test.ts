@@ -6,8 +6,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoStore } from '../../../src/aws/dynamo-store.js';
+import { sharedRecordPartition } from '../../../src/aws/dynamo-table.js';
+import { EC2_BUDGET_NS, StoreRequestBudget } from '../../../src/aws/ec2-request-budget.js';
 import { AUDIT_RETENTION_MS } from '../../../src/domain/audit.js';
 import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
+import { silentLogger } from '../../../src/log.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
@@ -112,6 +115,21 @@ describe('DynamoStore table layout', () => {
     ]);
     // A key of a site namespace that names no site is refused rather than written somewhere shared.
     await expect(store.put(HEARTBEAT_NS, 'no-site-here', {})).rejects.toThrow(/names no site/);
+  });
+
+  it('keeps the EC2 request budget in its one shared partition (what infra grants server hosts besides their site)', async () => {
+    const tableName = 'tunnelops-budget-partition';
+    await DynamoStore.createTable(client, tableName);
+    const clock = new ManualClock(Date.parse('2026-01-15T09:00:00.000Z'));
+    const store = new DynamoStore({ client, tableName, clock });
+    const budget = new StoreRequestBudget({ store, clock, log: silentLogger(), sleep: async () => {} });
+    await budget.take('eu-west-1', 'ReplaceRoute', 2);
+    await budget.take('eu-west-1', 'DescribeRouteTables');
+    const scan = await client.send(new ScanCommand({ TableName: tableName }));
+    expect(new Set((scan.Items ?? []).map((i) => i.pk?.S))).toEqual(
+      new Set([sharedRecordPartition(EC2_BUDGET_NS)]),
+    );
+    expect(scan.Items).toHaveLength(2);
   });
 
   it("lists all sites' audit through the feed index, merged in time order with entries written before it", async () => {
