@@ -11,6 +11,8 @@ import type { Outcome } from './outcome.js';
 
 export interface TunnelStatus {
   name: string;
+  /** The AZ of the tunnel's server when tunnels.yml names it (the fleet views count actives per AZ). */
+  availabilityZone?: string;
   /** True when the route tables send traffic to this tunnel. */
   active: boolean;
   health: Health;

@@ -85,6 +85,7 @@ export class StatusService {
           );
           return {
             name: t.name,
+            ...(t.availabilityZone ? { availabilityZone: t.availabilityZone } : {}),
             active: t.name === activeTunnel,
             health: health.health,
             healthReason: health.reason,

@@ -24,6 +24,8 @@ export function pendingText(list: readonly PendingRequest[], site?: string): str
 }
 
 const MAX_BLOCKS = 50;
+/** The notification/fallback text stays within what a section shows (Slack cuts `text` far later, at 40,000). */
+const MAX_TEXT = 3000;
 
 /**
  * Adds the open requests to a status message, per site. Sites without any are summed up in one quiet line,
@@ -54,5 +56,6 @@ export function withPending(
         : { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } },
     );
   }
-  return { text: [msg.text, ...lines].join('\n'), blocks };
+  const text = [msg.text, ...lines].join('\n');
+  return { text: text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 1)}…`, blocks };
 }

@@ -1,3 +1,10 @@
+import {
+  type FleetSummary,
+  HEALTH_ORDER,
+  HEALTH_RANK,
+  siteHealth,
+  summarizeFleet,
+} from '../../domain/fleet-summary.js';
 import type { Health } from '../../domain/health.js';
 import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { AlarmSummary, ProbeStats, TunnelTaskState } from '../../domain/observations.js';
@@ -16,6 +23,14 @@ const MAX_FIELD = 1900;
 const MAX_TEXT = 3000;
 /** Up to this many sites get full detail in one message; more become a summary. */
 const DETAIL_SITES = 3;
+/**
+ * Up to this many sites get one line each (every site, healthy or not); more get the fleet view: counts by
+ * state, actives per AZ and only the sites needing attention. Ten lines still read at a glance in one
+ * section and a phone screen; past that the healthy lines bury the one that matters.
+ */
+export const FLEET_VIEW_SITES = 10;
+/** The fleet view lists at most this many sites needing attention (the rest are counted, never silently cut). */
+const ATTENTION_SHOWN = 100;
 
 export type Block = Record<string, unknown>;
 export interface StatusMessage {
@@ -29,7 +44,6 @@ const HEALTH_EMOJI: Record<Health, string> = {
   down: ':red_circle:',
   unknown: ':white_circle:',
 };
-const RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
 
 /** Text from AWS or other features is escaped, so a reason can never become a mention or a link. */
 const esc = escapeMrkdwn;
@@ -53,7 +67,10 @@ const field = (title: string, body: string): Block => ({
 const why = <T>(o: Outcome<T>, render: (v: T) => string): string =>
   o.ok ? render(o.value) : `unknown, because ${esc(o.reason)}`;
 
-/** `/vpn status`: full detail for a few sites, else one summary line per site (detail via `/vpn status <site>`). */
+/**
+ * `/vpn status`: full detail for a few sites, one line per site up to FLEET_VIEW_SITES, else the fleet view
+ * (detail of any site via `/vpn status <site>`).
+ */
 export function statusMessage(report: StatusReport): StatusMessage {
   if (report.sites.length <= DETAIL_SITES) {
     const blocks = report.sites.flatMap((s, i) => [...(i ? [{ type: 'divider' }] : []), ...siteBlocks(s)]);
@@ -61,16 +78,8 @@ export function statusMessage(report: StatusReport): StatusMessage {
       return { text: truncate(report.sites.map(siteText).join('\n'), MAX_TEXT), blocks };
     }
   }
-  return summaryMessage(report);
-}
-
-/** The state of a site in one word: its active tunnel's health, or down when no tunnel carries traffic. */
-function siteHealth(site: SiteStatus): Health {
-  if (!site.routes.ok) return 'unknown';
-  const active = site.tunnels.find((t) => t.active);
-  if (!active) return 'down';
-  if (site.disagreements.length && active.health === 'healthy') return 'degraded';
-  return active.health;
+  if (report.sites.length <= FLEET_VIEW_SITES) return summaryMessage(report);
+  return fleetMessage(summarizeFleet(report.sites));
 }
 
 function siteBlocks(site: SiteStatus): Block[] {
@@ -170,37 +179,89 @@ function summaryLine(site: SiteStatus): string {
   return `${HEALTH_EMOJI[siteHealth(site)]} *${site.name}* (${site.region}) active ${active}${warn}: ${tunnels}`;
 }
 
+/** Counts by state, most urgent first, zeros left out. */
+function stateCounts(byState: Record<Health, number>, emoji: boolean): string[] {
+  return HEALTH_ORDER.filter((h) => byState[h] > 0).map(
+    (h) => `${emoji ? `${HEALTH_EMOJI[h]} ` : ''}${byState[h]} ${h}`,
+  );
+}
+
 function summaryMessage(report: StatusReport): StatusMessage {
-  const sites = [...report.sites].sort((a, b) => RANK[siteHealth(a)] - RANK[siteHealth(b)]);
-  const counts = (['down', 'degraded', 'unknown', 'healthy'] as const)
-    .map((h) => [h, sites.filter((s) => siteHealth(s) === h).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([h, n]) => `${HEALTH_EMOJI[h]} ${n} ${h}`);
-  const blocks: Block[] = [header(`VPN status: ${sites.length} sites`), section(counts.join('   '))];
-  const footer = context('Details of one site: `/vpn status <site>`');
-  // Pack lines into sections under the char limit; stop before the block limit and say what was left out.
-  const room = MAX_BLOCKS - blocks.length - 1;
-  const chunks: string[] = [];
+  const sites = [...report.sites].sort((a, b) => HEALTH_RANK[siteHealth(a)] - HEALTH_RANK[siteHealth(b)]);
+  const { byState } = summarizeFleet(sites);
+  const blocks: Block[] = [
+    header(`VPN status: ${sites.length} sites`),
+    section(stateCounts(byState, true).join('   ')),
+  ];
+  const { sections, shown } = packLines(sites.map(summaryLine), MAX_BLOCKS - blocks.length - 1);
+  if (shown < sites.length) sections[sections.length - 1] += `\n…and ${sites.length - shown} more sites`;
+  blocks.push(...sections.map(section), context('Details of one site: `/vpn status <site>`'));
+  const text = truncate(
+    [`VPN status: ${stateCounts(byState, false).join(', ')}`, ...sites.map(siteText)].join('\n'),
+    MAX_TEXT,
+  );
+  return { text, blocks };
+}
+
+/** Lines packed into section texts under the character limit, at most `room` sections. */
+function packLines(lines: readonly string[], room: number): { sections: string[]; shown: number } {
+  const sections: string[] = [];
   let current = '';
   let shown = 0;
-  for (const site of sites) {
-    const line = truncate(summaryLine(site), 600);
+  for (const raw of lines) {
+    const line = truncate(raw, 600);
     if (current && current.length + 1 + line.length > MAX_SECTION - 80) {
-      if (chunks.length + 1 >= room) break;
-      chunks.push(current);
+      if (sections.length + 1 >= room) break;
+      sections.push(current);
       current = '';
     }
     current = current ? `${current}\n${line}` : line;
     shown++;
   }
-  if (current) chunks.push(current);
-  if (shown < sites.length) chunks[chunks.length - 1] += `\n…and ${sites.length - shown} more sites`;
-  blocks.push(...chunks.map(section), footer);
-  const text = truncate(
-    [`VPN status: ${counts.join(', ').replace(/:[a-z_]+: /g, '')}`, ...sites.map(siteText)].join('\n'),
-    MAX_TEXT,
+  if (current) sections.push(current);
+  return { sections, shown };
+}
+
+const azLabel = (az: string | null): string => az ?? 'AZ not in tunnels.yml';
+
+/**
+ * The fleet view: counts by state, active tunnels per AZ (what one AZ going would take down), then only the
+ * sites needing attention, most urgent first. Healthy sites are counted, not listed.
+ */
+function fleetMessage(fleet: FleetSummary): StatusMessage {
+  const perAz = fleet.activesByAz.map((a) => `${esc(azLabel(a.az))}: ${a.sites}`).join(' · ');
+  const noActive = fleet.sites - fleet.activesByAz.reduce((n, a) => n + a.sites, 0);
+  const actives = `*Active tunnels per AZ:* ${perAz || 'none'}${noActive ? ` · no active tunnel: ${noActive}` : ''}`;
+  const blocks: Block[] = [
+    header(`VPN status: ${fleet.sites} sites`),
+    section(`${stateCounts(fleet.byState, true).join('   ')}\n${actives}`),
+  ];
+  const shownAttention = fleet.attention.slice(0, ATTENTION_SHOWN);
+  const lines = shownAttention.map(
+    (a) =>
+      `${HEALTH_EMOJI[a.health]} *${a.site.name}* (${a.site.region}) active ${a.site.activeTunnel ? `*${a.site.activeTunnel}*` : 'none'}: ${esc(truncate(a.reason, 200))}`,
   );
-  return { text, blocks };
+  const footer = context(
+    'Any site in detail: `/vpn status <site>`. Every site: the status page (`/` on the bot).',
+  );
+  if (lines.length === 0) {
+    blocks.push(section(':white_check_mark: No site needs attention.'), footer);
+  } else {
+    blocks.push(section(`*Needs attention (${fleet.attention.length}):*`));
+    const { sections, shown } = packLines(lines, MAX_BLOCKS - blocks.length - 1);
+    const left = fleet.attention.length - shown;
+    if (left > 0)
+      sections[sections.length - 1] += `\n…and ${left} more needing attention (the status page lists all)`;
+    blocks.push(...sections.map(section), footer);
+  }
+  const textLines = [
+    `VPN status: ${fleet.sites} sites: ${stateCounts(fleet.byState, false).join(', ')}.`,
+    `Active tunnels per AZ: ${fleet.activesByAz.map((a) => `${esc(azLabel(a.az))} ${a.sites}`).join(', ') || 'none'}.`,
+    fleet.attention.length
+      ? `Needs attention (${fleet.attention.length}): ${fleet.attention.map((a) => `${a.site.name} (${esc(truncate(a.reason, 80))})`).join('; ')}`
+      : 'No site needs attention.',
+  ];
+  return { text: truncate(textLines.join('\n'), MAX_TEXT), blocks };
 }
 
 /** Reply to `/vpn status <site>` for a site that is not in tunnels.yml. */
