@@ -28,6 +28,8 @@ export interface TunnelFacts {
   task: TaskCondition;
   /** The tunnel's server host as its peer's monitor probes it; absent = 'unknown' (no peer view). */
   host?: HostReach;
+  /** A certificate that stops this tunnel (its monitor's heartbeat says so): never a failover target. */
+  certFault?: string;
 }
 
 export interface PolicyInput {
@@ -113,7 +115,7 @@ const isSilent = (t: TunnelFacts, s: PolicyInput['settings']): boolean =>
 function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
   const stale = isStale(t, s.heartbeatStaleSeconds);
   if (!stale && t.health === 'down')
-    return `the monitor reports ${t.name} down (${t.fallCount} failed rounds, fall ${s.fall})`;
+    return `the monitor reports ${t.name} down (${t.certFault ? `${t.certFault}; ` : ''}${t.fallCount} failed rounds, fall ${s.fall})`;
   // Two independent channels agree: no heartbeat for `fall` rounds and no answer to `fall` direct probes.
   if (isSilent(t, s) && t.host === 'unreachable') {
     return `the ${t.name} host does not answer its peer (${s.fall} probes) and its monitor has been silent for ${(t.heartbeatAgeMs! / 1000).toFixed(1)} s`;
@@ -133,6 +135,8 @@ function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null 
 /** Why the tunnel may take traffic, or why not. */
 export function standbyFit(t: TunnelFacts, s: PolicyInput['settings']): { fit: boolean; why: string } {
   if (isStale(t, s.heartbeatStaleSeconds)) return { fit: false, why: `${t.name} has no fresh heartbeat` };
+  // Even while it still passes traffic: OpenVPN refuses that certificate at the next handshake or renegotiation.
+  if (t.certFault) return { fit: false, why: `${t.name} is unfit: ${t.certFault}` };
   if (t.health !== 'up') return { fit: false, why: `${t.name} is ${t.health} (needs rise ${s.rise})` };
   if (t.task === 'stopped') return { fit: false, why: `the ECS task of ${t.name} is stopped` };
   return { fit: true, why: `${t.name} is up (${t.riseCount} good rounds in a row) with a fresh heartbeat` };

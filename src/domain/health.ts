@@ -14,6 +14,8 @@ export interface MonitorHeartbeat {
   /** ISO time or epoch ms of the beat. */
   at: string | number;
   reason?: string;
+  /** A certificate that stops the tunnel (its monitor says so): down with that reason, or degraded while it still passes traffic. */
+  certFault?: string;
 }
 
 export interface HealthThresholds {
@@ -65,6 +67,8 @@ export function classifyHealth(
     const why = task.value.lastStopReason ? ` (last stop: ${task.value.lastStopReason})` : '';
     return down(`no ECS task running (${task.value.desired} desired)${why}`);
   }
+  // The cause, when the monitor knows it, says more than the lost probes it explains.
+  if (beat?.health === 'down' && beat.certFault) return down(beatWhy('down'));
   if (probe.ok && probe.value.recentLossPct === 100) return down('every probe lost in the last minute');
   if (beat?.health === 'down') return down(beatWhy('down'));
 
@@ -83,6 +87,8 @@ export function classifyHealth(
     degraded.push(`${task.value.running}/${task.value.desired} ECS tasks running`);
   }
   if (beat?.health === 'degraded') degraded.push(beatWhy('degraded'));
+  // Refused at the next handshake or renegotiation: not a tunnel to fail over onto.
+  if (beat?.certFault) degraded.push(beat.certFault);
   if (degraded.length) return { health: 'degraded', reason: degraded.join('; ') };
 
   if (!probe.ok) {
@@ -123,6 +129,12 @@ export function asHeartbeat(value: unknown): MonitorHeartbeat | null {
     typeof v.since === 'string' ? `since ${v.since}` : '',
     typeof v.lossPct === 'number' ? `${v.lossPct.toFixed(0)}% probe loss` : '',
   ].filter(Boolean);
-  const reason = typeof v.reason === 'string' ? v.reason : details.join(', ');
-  return { health: health as Health, at: v.at, ...(reason ? { reason } : {}) };
+  const certFault = typeof v.certFault === 'string' ? v.certFault.slice(0, 300) : undefined;
+  const reason = certFault ?? (typeof v.reason === 'string' ? v.reason : details.join(', '));
+  return {
+    health: health as Health,
+    at: v.at,
+    ...(reason ? { reason } : {}),
+    ...(certFault ? { certFault } : {}),
+  };
 }

@@ -18,4 +18,6 @@ export interface Heartbeat {
   riseCount: number;
   /** This monitor's direct probe of the other server's host (absent when it has no peer to watch). */
   peer?: PeerView;
+  /** A certificate that stops this tunnel (expired, not yet valid, revoked, wrong CA; domain/cert-expiry.ts). */
+  certFault?: string;
 }

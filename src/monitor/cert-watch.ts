@@ -1,11 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { type CertEntry, daysLeft } from '../domain/cert-expiry.js';
+import {
+  CERT_REPORT_NS,
+  type CertCheck,
+  type CertEntry,
+  type CertReport,
+  certFault,
+  certReportKey,
+  daysLeft,
+} from '../domain/cert-expiry.js';
 import type { Logger } from '../log.js';
 import * as x509 from '../pki/x509.js';
 import type { Clock } from '../ports/clock.js';
 import { CERT_DAYS_LEFT, METRIC_NAMESPACE } from '../ports/metrics.js';
+import type { Store } from '../ports/store.js';
 
 const MAX_PEM_BYTES = 256 * 1024;
 
@@ -15,17 +24,55 @@ async function pem(path: string): Promise<string> {
   return buf.toString('utf8');
 }
 
+/** The client certificate exported at the last handshake, or undefined when no client has connected yet. */
+async function peerCert(path: string | undefined): Promise<x509.X509Certificate | undefined> {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = await pem(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return new x509.X509Certificate(text);
+}
+
+async function signedByAny(
+  cert: x509.X509Certificate,
+  cas: readonly x509.X509Certificate[],
+): Promise<boolean> {
+  for (const ca of cas) {
+    if (cert.issuer !== ca.subject) continue;
+    if (await cert.verify({ publicKey: ca.publicKey, signatureOnly: true }).catch(() => false)) return true;
+  }
+  return false;
+}
+
+/** What a server holds in play, as entries (the metric, /vpn certs) and the fault that stops its tunnel, if any. */
+export interface ServerCerts {
+  entries: CertEntry[];
+  fault: string | null;
+}
+
 /**
  * What this server has in play, read from its PKI directory (public files only, never a key): the CA (the
- * soonest to expire when a rollover puts two in ca.crt), its own certificate, and its CRL's next update.
+ * soonest to expire when a rollover puts two in ca.crt), its own certificate, its CRL's next update and, when
+ * given, the client certificate its on-prem client presented at the last handshake (openvpn exports it there).
  */
-export async function serverCertEntries(
+export async function serverCerts(
   pkiDir: string,
   site: string,
   tunnel: string,
   now: Date,
-): Promise<CertEntry[]> {
-  const entry = (role: CertEntry['role'], subject: string, serial: string, notAfter: Date): CertEntry => ({
+  peerCertPath?: string,
+): Promise<ServerCerts> {
+  const entry = (
+    role: CertEntry['role'],
+    subject: string,
+    serial: string,
+    notAfter: Date,
+    revoked = false,
+  ): CertEntry => ({
     site,
     tunnel,
     role,
@@ -33,7 +80,7 @@ export async function serverCertEntries(
     serial,
     notAfter: notAfter.toISOString(),
     daysLeft: daysLeft(notAfter, now),
-    revoked: false,
+    revoked,
   });
   const cas = x509.PemConverter.decode(await pem(join(pkiDir, 'ca.crt'))).map(
     (der) => new x509.X509Certificate(der),
@@ -42,41 +89,77 @@ export async function serverCertEntries(
   if (!ca) throw new Error(`${join(pkiDir, 'ca.crt')} holds no certificate`);
   const server = new x509.X509Certificate(await pem(join(pkiDir, 'server.crt')));
   const crl = new x509.X509Crl(await pem(join(pkiDir, 'crl.pem')));
+  const client = await peerCert(peerCertPath);
+  const revokedAt = (c: x509.X509Certificate) => crl.findRevoked(c.serialNumber)?.revocationDate;
+  const check = async (kind: string, c: x509.X509Certificate): Promise<CertCheck> => {
+    const at = revokedAt(c);
+    return {
+      kind,
+      subject: c.subject,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      signedByCa: await signedByAny(c, cas),
+      ...(at ? { revokedAt: at } : {}),
+    };
+  };
   const entries = [
     entry('ca', ca.subject, ca.serialNumber.toUpperCase(), ca.notAfter),
     entry('server', server.subject, server.serialNumber.toUpperCase(), server.notAfter),
   ];
   // No next update means the CRL never expires (not one this tool makes); nothing to watch then.
   if (crl.nextUpdate) entries.push(entry('crl', crl.issuer, '', crl.nextUpdate));
-  return entries;
+  if (client)
+    entries.push(
+      entry(
+        'client',
+        client.subject,
+        client.serialNumber.toUpperCase(),
+        client.notAfter,
+        Boolean(revokedAt(client)),
+      ),
+    );
+  const checks = [await check('certificate', server), await check('CA certificate', ca)];
+  if (client) checks.push(await check('client certificate', client));
+  return { entries, fault: certFault(checks, crl.nextUpdate ?? null, now) };
 }
 
 export interface CertWatchProps {
   pkiDir: string;
   site: string;
   tunnel: string;
-  client: { send(command: PutMetricDataCommand): Promise<unknown> };
+  /** Where openvpn exports the client certificate at each handshake (tls-export-cert; server.conf). */
+  peerCertPath?: string;
+  /** CloudWatch (absent: no metric, as in the lab and without AWS). */
+  client?: { send(command: PutMetricDataCommand): Promise<unknown> };
+  /** Where the report goes for the bot (`/vpn certs`, the status page, the expiry messages). */
+  store?: Store;
   clock: Clock;
   log: Logger;
   namespace?: string;
-  /** How often the files are read and the metric sent (default 5 minutes; a day is the unit that matters). */
+  /** How often the files are read (default 30 s: a renewed certificate or a new handshake is seen soon). */
   intervalMs?: number;
+  /** How often CertDaysLeft is sent and the report rewritten when nothing changed (default 5 minutes). */
+  publishMs?: number;
 }
 
 /**
- * Publishes CertDaysLeft of this server's CA, certificate and CRL (the alarms at 30 and 7 days watch it).
- * Reads the files each time, so a certificate or CRL replaced on disk is seen without a restart. A failure
- * is logged and retried next time: it never touches the probe loop.
+ * Reads this server's certificates, keeps the fault that stops its tunnel (the monitor's down reason, and its
+ * heartbeat: no failover goes onto a tunnel with one), publishes CertDaysLeft (the alarms at 30 and 7 days)
+ * and reports them in the store. Reads the files each time, so a certificate or CRL replaced on disk is seen
+ * without a restart. A failure is logged and retried next time: it never touches the probe loop.
  */
 export class CertWatch {
   private timer: NodeJS.Timeout | undefined;
+  private lastFault: string | null = null;
+  private lastPublishAt = Number.NEGATIVE_INFINITY;
+  private lastReported = '';
 
   constructor(private readonly props: CertWatchProps) {}
 
   start(): void {
     if (this.timer) return;
     void this.check();
-    this.timer = setInterval(() => void this.check(), this.props.intervalMs ?? 300_000);
+    this.timer = setInterval(() => void this.check(), this.props.intervalMs ?? 30_000);
     this.timer.unref();
   }
 
@@ -85,13 +168,18 @@ export class CertWatch {
     this.timer = undefined;
   }
 
-  /** One read and send; returns what it saw (empty when the files could not be read). */
+  /** The certificate fault found by the last read (null: none, or the files could not be read). */
+  fault(): string | null {
+    return this.lastFault;
+  }
+
+  /** One read, and the metric and report when due; returns what it saw (empty when the files could not be read). */
   async check(): Promise<CertEntry[]> {
     const { site, tunnel, log } = this.props;
     const now = new Date(this.props.clock.now());
-    let entries: CertEntry[];
+    let read: ServerCerts;
     try {
-      entries = await serverCertEntries(this.props.pkiDir, site, tunnel, now);
+      read = await serverCerts(this.props.pkiDir, site, tunnel, now, this.props.peerCertPath);
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
@@ -99,6 +187,25 @@ export class CertWatch {
       );
       return [];
     }
+    if (read.fault !== this.lastFault) log.warn({ fault: read.fault }, 'certificate fault changed');
+    this.lastFault = read.fault;
+    const changed = JSON.stringify(read) !== this.lastReported;
+    if (!changed && now.getTime() - this.lastPublishAt < (this.props.publishMs ?? 300_000))
+      return read.entries;
+    this.lastPublishAt = now.getTime();
+    this.lastReported = JSON.stringify(read);
+    await Promise.all([this.sendMetric(read.entries, now), this.report(read, now)]);
+    const nearest = read.entries.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a));
+    log.info(
+      { certs: read.entries.map((e) => `${e.role}:${e.daysLeft}`).join(' ') },
+      `nearest expiry: ${nearest.role} in ${nearest.daysLeft} days`,
+    );
+    return read.entries;
+  }
+
+  private async sendMetric(entries: CertEntry[], now: Date): Promise<void> {
+    const { site, tunnel, client, log } = this.props;
+    if (!client) return;
     const MetricData: MetricDatum[] = entries.map((e) => ({
       MetricName: CERT_DAYS_LEFT,
       Dimensions: [
@@ -111,7 +218,7 @@ export class CertWatch {
       Unit: 'None',
     }));
     try {
-      await this.props.client.send(
+      await client.send(
         new PutMetricDataCommand({ Namespace: this.props.namespace ?? METRIC_NAMESPACE, MetricData }),
       );
     } catch (err) {
@@ -119,12 +226,29 @@ export class CertWatch {
         { err: (err as Error).message },
         'PutMetricData of CertDaysLeft failed; retried at the next check',
       );
+      this.lastPublishAt = Number.NEGATIVE_INFINITY;
     }
-    const nearest = entries.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a));
-    log.info(
-      { certs: entries.map((e) => `${e.role}:${e.daysLeft}`).join(' ') },
-      `nearest expiry: ${nearest.role} in ${nearest.daysLeft} days`,
-    );
-    return entries;
+  }
+
+  private async report(read: ServerCerts, now: Date): Promise<void> {
+    const { site, tunnel, store, log } = this.props;
+    if (!store) return;
+    const report: CertReport = {
+      site,
+      tunnel,
+      at: now.toISOString(),
+      entries: read.entries,
+      fault: read.fault,
+    };
+    try {
+      // Kept a week: a server that is down still shows what it last had in play.
+      await store.put(CERT_REPORT_NS, certReportKey(site, tunnel), report, 7 * 86_400_000);
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'could not store the certificate report; retried at the next check',
+      );
+      this.lastReported = '';
+    }
   }
 }

@@ -54,11 +54,28 @@ export function createMonitor(props: {
       ...(config.tcpBind ? { localAddress: config.tcpBind } : {}),
     }),
   });
+  // Read first: the heartbeat and the down reason carry its certificate fault (no failover goes onto a tunnel
+  // whose certificate stops it). The metric goes to CloudWatch with AWS; the report to the store always.
+  const certs = config.pkiDir
+    ? new CertWatch({
+        pkiDir: config.pkiDir,
+        site: site.name,
+        tunnel: config.tunnel,
+        ...(config.peerCert ? { peerCertPath: config.peerCert } : {}),
+        ...(props.clients ? { client: props.clients.cloudwatch(site.region) } : {}),
+        store: props.store,
+        clock: props.clock,
+        log,
+      })
+    : undefined;
+  certs?.start();
+  const certFault = () => certs?.fault() ?? null;
   // A heartbeat every round: the peer calls this monitor silent after `fall` rounds without one, and each
   // heartbeat carries this round's view of the peer host for whichever decider runs next.
-  const reporters: HealthReporter[] = [new HeartbeatReporter({ store: props.store, log, intervalMs: 0 })];
+  const reporters: HealthReporter[] = [
+    new HeartbeatReporter({ store: props.store, log, intervalMs: 0, certFault }),
+  ];
   let metrics: CloudWatchReporter | undefined;
-  let certs: CertWatch | undefined;
   if (props.clients) {
     metrics = new CloudWatchReporter({
       client: props.clients.cloudwatch(site.region),
@@ -66,17 +83,6 @@ export function createMonitor(props: {
       flushIntervalMs: config.flushSeconds * 1000,
     });
     metrics.start();
-    if (config.pkiDir) {
-      certs = new CertWatch({
-        pkiDir: config.pkiDir,
-        site: site.name,
-        tunnel: config.tunnel,
-        client: props.clients.cloudwatch(site.region),
-        clock: props.clock,
-        log,
-      });
-      certs.start();
-    }
     reporters.push(
       metrics,
       new EventBridgeReporter({
@@ -109,6 +115,7 @@ export function createMonitor(props: {
     reporter: new CompositeReporter(reporters),
     clock: props.clock,
     log,
+    certFault,
     ...(peer ? { peer } : {}),
   });
   return {

@@ -30,6 +30,8 @@ export interface RoundOutcome {
   ok: boolean;
   /** Short reason for a failed round ("2/2 probes failed: timeout"). */
   detail?: string;
+  /** What is known to stop the tunnel (a certificate fault): the down reason leads with it. */
+  cause?: string;
 }
 
 export class HealthTracker {
@@ -70,11 +72,8 @@ export class HealthTracker {
       s.riseCount = 0;
       if (s.health !== 'down' && s.fallCount >= this.thresholds.fall) {
         const why = round.detail ? `: ${round.detail}` : '';
-        return this.flip(
-          'down',
-          `${s.fallCount} consecutive failed probe rounds (fall ${this.thresholds.fall})${why}`,
-          at,
-        );
+        const rounds = `${s.fallCount} consecutive failed probe rounds (fall ${this.thresholds.fall})`;
+        return this.flip('down', round.cause ? `${round.cause}; ${rounds}` : `${rounds}${why}`, at);
       }
     }
     return null;

@@ -13,6 +13,8 @@ export interface HeartbeatReporterProps {
    * and only a monitor gone for good disappears.
    */
   ttlMs?: number;
+  /** A certificate that stops this tunnel (CertWatch): carried in every heartbeat, so no decider fails over onto it. */
+  certFault?: () => string | null;
 }
 
 /** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
@@ -52,6 +54,8 @@ export class HeartbeatReporter implements HealthReporter {
       riseCount: state.riseCount,
       ...(round.peer ? { peer: round.peer.view } : {}),
     };
+    const certFault = this.props.certFault?.();
+    if (certFault) beat.certFault = certFault;
     try {
       await this.props.store.put(
         HEARTBEAT_NS,

@@ -21,6 +21,8 @@ import { ConfigError } from '../domain/errors.js';
  *   MONITOR_LIVENESS_PORT                                 that listener's TCP port (default 7406)
  *   MONITOR_PKI_DIR (else PKI_DIR, the server's)          where this server's ca.crt, server.crt and crl.pem are:
  *                                                         their days left go to CloudWatch as CertDaysLeft
+ *   MONITOR_PEER_CERT                                     the client certificate openvpn exported at the last
+ *                                                         handshake (the entrypoint sets it): CertDaysLeft role client
  *   MONITOR_FAST_PATH=0                                   do not run the failover controller here (default: run
  *                                                         it when a route adapter is available: AWS or the lab's)
  *   MONITOR_NETNS_ROUTES                                  the lab's route adapter (JSON: namespace, tables,
@@ -67,6 +69,7 @@ const schema = z.object({
   fastPath: z.boolean().default(true),
   netnsRoutes: netnsRoutesJson.optional(),
   pkiDir: z.string().min(1).optional(),
+  peerCert: z.string().min(1).optional(),
 });
 
 export type MonitorConfig = z.infer<typeof schema>;
@@ -111,6 +114,7 @@ export function loadMonitorConfig(argv: string[], env: NodeJS.ProcessEnv): Monit
     fastPath: env.MONITOR_FAST_PATH !== '0',
     netnsRoutes: env.MONITOR_NETNS_ROUTES === '' ? undefined : env.MONITOR_NETNS_ROUTES,
     pkiDir: env.MONITOR_PKI_DIR || env.PKI_DIR || undefined,
+    peerCert: env.MONITOR_PEER_CERT || undefined,
   });
   if (!result.success) throw new ConfigError(formatZodError(result.error, 'the monitor settings'));
   return result.data;

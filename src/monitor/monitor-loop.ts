@@ -17,6 +17,8 @@ export interface MonitorLoopProps {
   intervalMs?: number;
   /** Looks at the other server every round, beside the tunnel probes. */
   peer?: PeerWatch;
+  /** A certificate that stops the tunnel, if any (CertWatch): the reason of a failed round says so first. */
+  certFault?: () => string | null;
 }
 
 /**
@@ -52,7 +54,11 @@ export class MonitorLoop {
     const detail = ok
       ? undefined
       : `${failed.length}/${results.length} probes failed: ${failed.map((r) => `${r.target} ${r.error ?? 'failed'}`).join(', ')}`;
-    const change = this.tracker.record(detail === undefined ? { ok } : { ok, detail }, at);
+    const cause = ok ? null : (this.props.certFault?.() ?? null);
+    const change = this.tracker.record(
+      detail === undefined ? { ok } : { ok, detail, ...(cause ? { cause } : {}) },
+      at,
+    );
     const round: ProbeRound = {
       site: site.name,
       tunnel,

@@ -1,3 +1,4 @@
+import { CERT_REPORT_NS } from '../domain/cert-expiry.js';
 import { HEARTBEAT_NS } from '../domain/heartbeat.js';
 
 /**
@@ -6,7 +7,8 @@ import { HEARTBEAT_NS } from '../domain/heartbeat.js';
  * own site's records with dynamodb:LeadingKeys (infra/lib/site/server-task.ts); listing such a namespace is
  * per site. Key formats: the heartbeat's `<site>/<tunnel>` (domain/heartbeat.ts), the site lease's
  * `site:<site>` (services/execution/site-lock.ts), the controller notice's and the failover runs' `<site>`
- * (services/failover/controller-notices.ts, failover-runs.ts) and the outbox's `<site>/<id>` (services/failover/report-outbox.ts).
+ * (services/failover/controller-notices.ts, failover-runs.ts), the outbox's `<site>/<id>` (services/failover/report-outbox.ts)
+ * and the certificate report's `<site>/<tunnel>` (domain/cert-expiry.ts).
  * test/unit/store/site-partitions.test.ts checks each writer's records land in its site's partition.
  */
 /** `<site>/<rest>`: the part before the first slash ('' when there is none). */
@@ -17,6 +19,7 @@ const SITE_OF_KEY: Readonly<Record<string, (key: string) => string>> = {
   'controller-notice': (key) => key,
   'failover-runs': (key) => key,
   outbox: beforeSlash,
+  [CERT_REPORT_NS]: beforeSlash,
 };
 
 /** Site names as the topology allows them (so a partition name cannot run into another site's). */

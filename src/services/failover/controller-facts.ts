@@ -70,6 +70,7 @@ export function tunnelFacts(
     heartbeatAgeMs: ageOf(beat, now),
     task,
     host,
+    ...(beat?.certFault ? { certFault: beat.certFault } : {}),
   };
 }
 

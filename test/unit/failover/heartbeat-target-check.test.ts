@@ -46,4 +46,14 @@ describe('heartbeatTargetCheck (the automatic path asks the monitor before movin
       reason: 'secondary is down (needs rise 5)',
     });
   });
+
+  it('refuses a tunnel whose certificate stops it, even while its probes still pass (refused at the next handshake)', async () => {
+    const beat = heartbeat('secondary', 'up', clock.now());
+    beat.certFault = 'certificate expired 2026-12-01 10:00 UTC (dc1-secondary-server)';
+    await putHeartbeat(store, beat);
+    expect(await check(site, 'secondary')).toEqual({
+      healthy: false,
+      reason: 'secondary is unfit: certificate expired 2026-12-01 10:00 UTC (dc1-secondary-server)',
+    });
+  });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CertWatch } from '../../../src/monitor/cert-watch.js';
+import { CERT_REPORT_NS, type CertReport } from '../../../src/domain/cert-expiry.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { CertWatch, serverCerts } from '../../../src/monitor/cert-watch.js';
 import { Authority } from '../../../src/pki/authority.js';
 import { DirTarget, publishSite } from '../../../src/pki/publish.js';
 import { SiteDir } from '../../../src/pki/site-dir.js';
@@ -81,5 +83,103 @@ describe('CertWatch: days left of what a server has in play, beside TunnelUp', (
     expect(failing.lines.some((l) => String(l.msg).includes('PutMetricData of CertDaysLeft failed'))).toBe(
       true,
     );
+  });
+
+  describe('the certificate fault (the down reason; no failover onto it) and the report for the bot', () => {
+    const DAY = 86_400_000;
+    let other: string;
+    let site: SiteDir;
+
+    beforeAll(async () => {
+      site = new SiteDir(join(root, 'pki'), 'dc1');
+      const stranger = new Authority(new SiteDir(join(root, 'other'), 'dc1'), { now: () => ISSUED });
+      await stranger.init(400, 20);
+      await stranger.issue(['primary'], ['client'], 10);
+      other = join(root, 'other', 'dc1', 'primary', 'client.crt');
+    });
+
+    const read = (nowMs: number, peer?: string) =>
+      serverCerts(pkiDir, 'dc1', 'primary', new Date(nowMs), peer);
+
+    it('has none while everything is current; the handshake client certificate is listed as role client', async () => {
+      const got = await read(ISSUED.getTime(), site.cert('primary', 'client'));
+      expect(got.fault).toBeNull();
+      expect(got.entries.map((e) => [e.role, e.daysLeft, e.revoked])).toEqual([
+        ['ca', 400, false],
+        ['server', 10, false],
+        ['crl', 20, false],
+        ['client', 10, false],
+      ]);
+      expect(got.entries[3]?.subject).toBe('CN=dc1-primary-client');
+    });
+
+    it('says "certificate expired <date>" once the server certificate has expired', async () => {
+      const notAfter = new Date(ISSUED.getTime() + 10 * DAY).toISOString().slice(0, 16).replace('T', ' ');
+      const got = await read(ISSUED.getTime() + 11 * DAY);
+      expect(got.fault).toBe(`certificate expired ${notAfter} UTC (dc1-primary-server)`);
+    });
+
+    it('says when it is not yet valid, and when the client certificate comes from another CA', async () => {
+      expect((await read(ISSUED.getTime() - DAY)).fault).toMatch(
+        /^certificate not yet valid, until 2026-12-07 11:55 UTC \(dc1-primary-server\)$/,
+      );
+      expect((await read(ISSUED.getTime(), other)).fault).toBe(
+        "client certificate not signed by this server's CA, wrong CA (dc1-primary-client)",
+      );
+    });
+
+    it('says when the CRL it holds revokes the client certificate, or has expired', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'cert-watch-revoked-'));
+      try {
+        const s2 = new SiteDir(dir, 'dc1');
+        const a2 = new Authority(s2, { now: () => ISSUED });
+        await a2.init(400, 20);
+        await a2.issue(['primary'], ['server', 'client'], 10);
+        const serial = (await s2.readState()).certs.find((c) => c.role === 'client')?.serial ?? '';
+        await a2.revoke(serial, 'keyCompromise');
+        await publishSite(s2, ['primary'], new DirTarget(join(dir, 'bucket')));
+        const got = await serverCerts(
+          join(dir, 'bucket', 'dc1', 'primary'),
+          'dc1',
+          'primary',
+          ISSUED,
+          s2.cert('primary', 'client'),
+        );
+        expect(got.fault).toBe('client certificate revoked 2026-12-07 12:00 UTC (dc1-primary-client)');
+        expect(got.entries.find((e) => e.role === 'client')?.revoked).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      expect((await read(ISSUED.getTime() + 21 * DAY)).fault).toMatch(
+        /^certificate expired .* \(dc1-primary-server\)$/,
+      );
+    });
+
+    it('keeps the fault for the monitor and reports the entries in the store, without CloudWatch too', async () => {
+      const store = new SqliteStore({ path: ':memory:', clock: { now: () => ISSUED.getTime() } });
+      try {
+        const { log } = captureLog();
+        const w = new CertWatch({
+          pkiDir,
+          site: 'dc1',
+          tunnel: 'primary',
+          store,
+          clock: { now: () => ISSUED.getTime() + 11 * DAY },
+          log,
+        });
+        expect(w.fault()).toBeNull();
+        await w.check();
+        expect(w.fault()).toMatch(/^certificate expired /);
+        const rec = await store.get<CertReport>(CERT_REPORT_NS, 'dc1/primary');
+        expect(rec?.value.fault).toBe(w.fault());
+        expect(rec?.value.entries.map((e) => [e.role, e.daysLeft])).toEqual([
+          ['ca', 389],
+          ['server', -1],
+          ['crl', 9],
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
   });
 });

@@ -36,4 +36,13 @@ describe('HealthTracker', () => {
       ),
     );
   });
+
+  it('leads the down reason with a known cause (a certificate that stops the tunnel) instead of only the lost probes', () => {
+    const t = new HealthTracker({ rise: 1, fall: 2 }, 0);
+    const cause = 'certificate expired 2026-12-01 10:00 UTC (dc1-secondary-server)';
+    t.record({ ok: false, detail: '1/1 probes failed', cause }, 1);
+    expect(t.record({ ok: false, detail: '1/1 probes failed', cause }, 2)?.reason).toBe(
+      `${cause}; 2 consecutive failed probe rounds (fall 2)`,
+    );
+  });
 });

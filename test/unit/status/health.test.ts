@@ -159,4 +159,23 @@ describe('classifyHealth', () => {
     });
     expect(asHeartbeat({ health: 'up', at: '2026-11-25T12:00:00Z', lossPct: 0 })?.health).toBe('healthy');
   });
+
+  it('says the certificate that stops a tunnel: down with it as the reason, degraded while it still passes traffic', () => {
+    const fault = 'certificate expired 2026-12-01 10:00 UTC (dc1-secondary-server)';
+    const beat = (health: 'up' | 'down') =>
+      asHeartbeat({
+        health,
+        at: new Date(NOW).toISOString(),
+        since: '2026-11-25T11:00:00Z',
+        certFault: fault,
+      });
+    const down = classifyHealth(
+      input({
+        probe: ok({ lossPct: 20, latencyMs: 20, recentLossPct: 100, samples: 300 }),
+        heartbeat: beat('down'),
+      }),
+    );
+    expect(down).toEqual({ health: 'down', reason: `monitor reports down: ${fault}` });
+    expect(classifyHealth(input({ heartbeat: beat('up') }))).toEqual({ health: 'degraded', reason: fault });
+  });
 });
