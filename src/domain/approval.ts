@@ -4,8 +4,9 @@
  *
  *   pending -> approved -> executing -> succeeded | failed
  *   pending -> denied | expired | cancelled
+ * A rotation (renew the site's server certificates, standby first) is one request whose run is several steps.
  */
-export type ApprovalAction = 'failover' | 'redeploy';
+export type ApprovalAction = 'failover' | 'redeploy' | 'rotate';
 
 /** The requester of the automatic controller's proposals (mode propose). */
 export const CONTROLLER_ACTOR = 'controller';
@@ -50,7 +51,7 @@ export interface ApprovalRequestInput {
 }
 
 export interface ApprovalRequest extends ApprovalRequestInput {
-  /** Short and typeable: fo-7k2m9q (failover), rd-3x8pq2 (redeploy). */
+  /** Short and typeable: fo-7k2m9q (failover), rd-3x8pq2 (redeploy), ro-9tq4zk (rotate). */
   id: string;
   state: ApprovalState;
   /** Epoch ms. */
@@ -170,7 +171,7 @@ export function transition(r: ApprovalRequest, e: ApprovalEvent): Transition {
 }
 
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no i, l, o, 0, 1: easy to read back and type
-const PREFIX: Record<ApprovalAction, string> = { failover: 'fo', redeploy: 'rd' };
+const PREFIX: Record<ApprovalAction, string> = { failover: 'fo', redeploy: 'rd', rotate: 'ro' };
 
 /** A short id such as fo-7k2m9q from six random bytes. */
 export function requestId(action: ApprovalAction, random: Uint8Array): string {

@@ -1,4 +1,5 @@
 import type { PeerView } from './peer-view.js';
+import type { CertId } from './rotation-plan.js';
 
 export const HEARTBEAT_NS = 'heartbeat';
 export const heartbeatKey = (site: string, tunnel: string): string => `${site}/${tunnel}`;
@@ -20,4 +21,6 @@ export interface Heartbeat {
   peer?: PeerView;
   /** A certificate that stops this tunnel (expired, not yet valid, revoked, wrong CA; domain/cert-expiry.ts). */
   certFault?: string;
+  /** The server certificate this tunnel's server loaded (read when it and its monitor started); rotation checks it. */
+  serverCert?: CertId;
 }

@@ -4,6 +4,7 @@ export type VpnCommand =
   | { kind: 'status'; site?: string }
   | { kind: 'failover'; site: string; to?: string; reason?: string }
   | { kind: 'redeploy'; site: string; tunnel: string; force: boolean; reason?: string }
+  | { kind: 'rotate'; site: string; reason?: string }
   | { kind: 'history'; site?: string }
   | { kind: 'pending'; site?: string }
   | { kind: 'cancel'; requestId: string };
@@ -19,6 +20,10 @@ export const USAGE: ReadonlyArray<readonly [string, string]> = [
   [
     '/vpn redeploy <site> <tunnel> [--force] [reason]',
     "ask to restart a tunnel's server (a second approver must approve)",
+  ],
+  [
+    '/vpn rotate <site> [reason]',
+    "ask to put the site's servers on their newly published certificates, standby first, with no outage (a second approver must approve)",
   ],
   ['/vpn history [site]', 'recent failovers, redeploys and approvals'],
   ['/vpn pending [site]', 'open requests waiting for an approver (or running)'],
@@ -117,6 +122,12 @@ export function parseVpnCommand(text: string): ParseResult {
         force,
         ...(reason.length ? { reason: reasonOf(reason) } : {}),
       });
+    }
+    case 'rotate': {
+      const [site, ...rest] = args;
+      const bad = checkName(site, 'site');
+      if (bad) return fail(`${bad}. usage: /vpn rotate <site> [reason]`);
+      return done({ kind: 'rotate', site: site!, ...(rest.length ? { reason: reasonOf(rest) } : {}) });
     }
     case 'cancel': {
       const [id] = args;

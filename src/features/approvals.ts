@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AppContext } from '../app/context.js';
 import { BadRequestError } from '../domain/errors.js';
 import { requireSite } from '../domain/topology.js';
@@ -5,11 +6,13 @@ import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
+import { DirPublishedCerts } from '../local/dir-published-certs.js';
 import { EXECUTION_LEASE_MS } from '../services/approvals/approval-execution.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
 import { approvedTargetCheck } from '../services/failover/approved-target-check.js';
 import { FailoverExecutor, type TargetCheck } from '../services/failover/failover-executor.js';
 import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
+import { RotationExecutor } from '../services/rotation/rotation-executor.js';
 import { statusTargetCheck } from '../services/status/status-target-check.js';
 import { registerApprovalActions } from '../slack/actions/approval-actions.js';
 import { approvalCommands } from '../slack/commands/approval-commands.js';
@@ -44,6 +47,18 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     tasks: ctx.account.tasks,
     log: log.child({ component: 'redeploy' }),
   });
+  // The sandbox's certificate "bucket" is a directory (`npm run pki -- publish demo --dir <data dir>/published`).
+  const published = ctx.sandbox ? new DirPublishedCerts(join(ctx.dataDir, 'published')) : undefined;
+  const rotation = published
+    ? new RotationExecutor({
+        ...common,
+        log: log.child({ component: 'rotation' }),
+        certs: published,
+        failover,
+        redeploy,
+        checkTarget,
+      })
+    : undefined;
   const approvals = new ApprovalService({
     ...common,
     topology: ctx.topology,
@@ -51,6 +66,7 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     log,
     failover,
     redeploy,
+    ...(rotation ? { rotation } : {}),
     checkTarget,
     siteStatus: async (site) => (await ctx.services.status?.report([site.name]))?.sites[0],
     executionLeases: {

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import type { Topology } from '../config/topology-schema.js';
 import { ConfigError } from '../domain/errors.js';
 import { findSite, findTunnel } from '../domain/topology.js';
 import type { Logger } from '../log.js';
+import { certIdOfFile } from '../pki/cert-id.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { CertWatch } from './cert-watch.js';
@@ -72,8 +74,17 @@ export function createMonitor(props: {
   const certFault = () => certs?.fault() ?? null;
   // A heartbeat every round: the peer calls this monitor silent after `fall` rounds without one, and each
   // heartbeat carries this round's view of the peer host for whichever decider runs next.
+  // The server's entrypoint starts openvpn and this monitor together, so the certificate read now is the one
+  // openvpn loaded; a rotation waits for the published one to show up here.
+  const serverCert = config.pkiDir ? certIdOfFile(join(config.pkiDir, 'server.crt')) : undefined;
   const reporters: HealthReporter[] = [
-    new HeartbeatReporter({ store: props.store, log, intervalMs: 0, certFault }),
+    new HeartbeatReporter({
+      store: props.store,
+      log,
+      intervalMs: 0,
+      certFault,
+      ...(serverCert ? { serverCert } : {}),
+    }),
   ];
   let metrics: CloudWatchReporter | undefined;
   if (props.clients) {

@@ -1,4 +1,5 @@
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../domain/heartbeat.js';
+import type { CertId } from '../domain/rotation-plan.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../ports/store.js';
 import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-reporter.js';
@@ -15,6 +16,8 @@ export interface HeartbeatReporterProps {
   ttlMs?: number;
   /** A certificate that stops this tunnel (CertWatch): carried in every heartbeat, so no decider fails over onto it. */
   certFault?: () => string | null;
+  /** The server certificate read when the server and this monitor started (what a rotation waits for). */
+  serverCert?: CertId;
 }
 
 /** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
@@ -53,6 +56,7 @@ export class HeartbeatReporter implements HealthReporter {
       fallCount: state.fallCount,
       riseCount: state.riseCount,
       ...(round.peer ? { peer: round.peer.view } : {}),
+      ...(this.props.serverCert ? { serverCert: this.props.serverCert } : {}),
     };
     const certFault = this.props.certFault?.();
     if (certFault) beat.certFault = certFault;

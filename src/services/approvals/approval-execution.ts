@@ -1,15 +1,21 @@
 import type { Site } from '../../config/topology-schema.js';
-import type { ApprovalRequest, ApprovalResult } from '../../domain/approval.js';
+import type { ApprovalAction, ApprovalRequest, ApprovalResult } from '../../domain/approval.js';
 import { reasonOf } from '../../domain/outcome.js';
 import { routeSlots } from '../../domain/route-plan.js';
 import { type Logger, logFailure } from '../../log.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { FailoverExecutor } from '../failover/failover-executor.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
+import type { RotationExecutor } from '../rotation/rotation-executor.js';
 
 /** How long a request may stay "executing" before another process treats its run as abandoned. */
-export const EXECUTION_LEASE_MS: ExecutionLeases = { failover: 5 * 60_000, redeploy: 20 * 60_000 };
-export type ExecutionLeases = Readonly<Record<'failover' | 'redeploy', number>>;
+export const EXECUTION_LEASE_MS: ExecutionLeases = {
+  failover: 5 * 60_000,
+  redeploy: 20 * 60_000,
+  // Two redeploys, two waits for health and a failover.
+  rotate: 60 * 60_000,
+};
+export type ExecutionLeases = Readonly<Record<ApprovalAction, number>>;
 
 /**
  * Runs an approved request through the shared executors (which take the site lock, audit every step and
@@ -18,7 +24,7 @@ export type ExecutionLeases = Readonly<Record<'failover' | 'redeploy', number>>;
 export async function runApproved(
   r: ApprovalRequest,
   site: Site,
-  deps: { failover: FailoverExecutor; redeploy: RedeployExecutor; log: Logger },
+  deps: { failover: FailoverExecutor; redeploy: RedeployExecutor; rotation?: RotationExecutor; log: Logger },
   onProgress: (line: string) => Promise<void>,
 ): Promise<ApprovalResult> {
   // The approver pulls the trigger; the requester is on record in the request and its audit entries.
@@ -47,6 +53,7 @@ export async function runApproved(
         : `${res.reason}. Changed ${res.changed} route(s), rolled back ${res.rolledBack}.`;
       return { ok: false, summary: what, durationMs: res.durationMs, detail: { ...res } };
     }
+    if (r.action === 'rotate') return await runRotation(r, site, deps.rotation, actor, onProgress);
     const res = await deps.redeploy.execute({
       site,
       tunnel: r.tunnel ?? '',
@@ -77,6 +84,34 @@ export async function runApproved(
   }
 }
 
+async function runRotation(
+  r: ApprovalRequest,
+  site: Site,
+  rotation: RotationExecutor | undefined,
+  actor: string,
+  onProgress: (line: string) => Promise<void>,
+): Promise<ApprovalResult> {
+  if (!rotation) return { ok: false, summary: 'Refused, nothing changed: rotation is not enabled here.' };
+  const res = await rotation.execute({ site, actor, requestId: r.id, onProgress });
+  if (res.ok)
+    return {
+      ok: true,
+      summary: `${res.rotated.join(' and ')} now run${res.rotated.length === 1 ? 's' : ''} the published certificate${res.rotated.length === 1 ? '' : 's'}. ${clientNote(site.name)}`,
+      durationMs: res.durationMs,
+      detail: { ...res },
+    };
+  return {
+    ok: false,
+    summary: res.refused ? `Refused, nothing changed: ${res.reason}` : res.reason,
+    durationMs: res.durationMs,
+    detail: { ...res },
+  };
+}
+
+/** The on-prem side: its client certificates are renewed and installed by the operator (the bot holds no key). */
+export const clientNote = (site: string): string =>
+  `Client certificates: \`npm run pki -- renew ${site} --role client\`, then \`npm run pki -- bundle ${site} --out <dir>\` and install each tunnel's bundle on its on-prem host (docs/on-prem.md); the old client certificate stays accepted until it expires or is revoked.`;
+
 /**
  * The result of a run whose process died: the route tables say what actually happened.
  * A redeploy cannot be judged from the routes, so it is reported as interrupted.
@@ -87,6 +122,11 @@ export async function reconcileAbandoned(
   routeTables: RouteTables,
 ): Promise<ApprovalResult> {
   const note = 'The run was interrupted (its process stopped before finishing).';
+  if (r.action === 'rotate')
+    return {
+      ok: false,
+      summary: `${note} A server may still be restarting; check \`/vpn status ${r.site}\`, then \`/vpn rotate ${r.site}\` again does what is left.`,
+    };
   if (r.action !== 'failover' || !r.to) {
     return {
       ok: false,

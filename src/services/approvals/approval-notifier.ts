@@ -47,14 +47,14 @@ export class ApprovalNotifier {
   }
 
   /**
-   * A progress line goes into the request message; a redeploy (minutes of ECS rollout) also gets each
-   * line as a reply in the message's thread, so the history of the rollout stays readable.
+   * A progress line goes into the request message; a redeploy or rotation (minutes of ECS rollout) also gets
+   * each line as a reply in the message's thread, so the history of the rollout stays readable.
    */
   async addProgress(r: ApprovalRequest, line: string): Promise<void> {
     const lines = this.progress.get(r.id) ?? [];
     lines.push(line);
     this.progress.set(r.id, lines.slice(-MAX_PROGRESS_LINES));
-    if (r.action === 'redeploy' && r.message) {
+    if (r.action !== 'failover' && r.message) {
       try {
         await this.props.chat.post(r.message.channel, { text: line, threadTs: r.message.ts });
       } catch (err) {

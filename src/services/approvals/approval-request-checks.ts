@@ -1,11 +1,13 @@
 import type { Site } from '../../config/topology-schema.js';
 import type { ApprovalAction } from '../../domain/approval.js';
 import { reasonOf } from '../../domain/outcome.js';
+import { describeStep } from '../../domain/rotation-plan.js';
 import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route-plan.js';
 import type { SiteStatus } from '../../domain/status.js';
 import { findTunnel, otherTunnel } from '../../domain/topology.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { TargetCheck } from '../failover/failover-executor.js';
+import type { RotationExecutor } from '../rotation/rotation-executor.js';
 
 export interface RequestCheckDeps {
   routeTables: RouteTables;
@@ -15,6 +17,7 @@ export interface RequestCheckDeps {
    * so one report replaces the route read and the target check (which would read the routes again).
    */
   siteStatus?: (site: Site) => Promise<SiteStatus | undefined>;
+  rotation?: RotationExecutor;
 }
 
 export type RequestCheck = { ok: true; to?: string; evidence: string[] } | { ok: false; reason: string };
@@ -31,6 +34,7 @@ export async function requestChecks(
   input: { action: ApprovalAction; to?: string; tunnel?: string; force?: boolean },
   deps: RequestCheckDeps,
 ): Promise<RequestCheck> {
+  if (input.action === 'rotate') return rotationCheck(site, deps.rotation);
   const status = await deps.siteStatus?.(site).catch(() => undefined);
   const slots = status ? slotsFrom(site, status.routes) : await readSlots(site, deps.routeTables);
   const active = slots.ok ? mostCommonTunnel(slots.value) : null;
@@ -90,6 +94,20 @@ export async function requestChecks(
     );
   }
   return { ok: true, to, evidence };
+}
+
+/** A rotation is refused before anyone is asked when nothing is staged; the plan is the approver's evidence. */
+async function rotationCheck(site: Site, rotation: RotationExecutor | undefined): Promise<RequestCheck> {
+  if (!rotation) return { ok: false, reason: '`/vpn rotate` is not enabled on this deployment.' };
+  const plan = await rotation.plan(site);
+  if (!plan.ok) return plan;
+  return {
+    ok: true,
+    evidence: [
+      ...plan.evidence,
+      `Steps: ${plan.steps.map((s) => describeStep(site.name, s)).join('; then ')}`,
+    ],
+  };
 }
 
 type Slots = { ok: true; value: RouteSlot[] } | { ok: false; reason: string };

@@ -16,6 +16,7 @@ import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
 import type { FailoverExecutor, TargetCheck } from '../failover/failover-executor.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
+import type { RotationExecutor } from '../rotation/rotation-executor.js';
 import { EXECUTION_LEASE_MS, type ExecutionLeases, runApproved } from './approval-execution.js';
 import { ApprovalNotifier } from './approval-notifier.js';
 import { requestChecks } from './approval-request-checks.js';
@@ -33,6 +34,8 @@ export interface ApprovalServiceProps {
   log: Logger;
   failover: FailoverExecutor;
   redeploy: RedeployExecutor;
+  /** `/vpn rotate` (absent: refused as not enabled). */
+  rotation?: RotationExecutor;
   routeTables: RouteTables;
   /** Target health at request time, shown as evidence (the executor enforces it at run time). */
   checkTarget?: TargetCheck;

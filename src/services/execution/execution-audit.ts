@@ -41,7 +41,7 @@ export class ExecutionAudit {
     store: Store;
     clock: Clock;
     log: Logger;
-    action: 'failover' | 'redeploy';
+    action: 'failover' | 'redeploy' | 'rotate';
     plan: ExecutionAudit['plan'];
     /** Put on every entry's detail, so a later run can tell whose (interrupted) run an entry belongs to. */
     runId?: string;

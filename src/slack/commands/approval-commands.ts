@@ -37,7 +37,7 @@ function requestReply(outcome: RequestOutcome, channel: string | undefined): str
 const cancelReply = (r: ApprovalRequest): string =>
   `Cancelled \`${r.id}\` (${describeAsk(r)}). Nothing was changed.`;
 
-/** `/vpn failover`, `/vpn redeploy`, `/vpn history`, `/vpn pending`, `/vpn cancel`: all replies are ephemeral. */
+/** `/vpn failover`, `/vpn redeploy`, `/vpn rotate`, `/vpn history`, `/vpn pending`, `/vpn cancel`: all replies are ephemeral. */
 export function approvalCommands(deps: {
   approvals: ApprovalService;
   store: Store;
@@ -67,6 +67,18 @@ export function approvalCommands(deps: {
         requester: ctx.userId,
         tunnel: cmd.tunnel,
         force: cmd.force,
+        ...(cmd.reason ? { reason: cmd.reason } : {}),
+      });
+      await ctx.respond({
+        response_type: 'ephemeral',
+        text: requestReply(outcome, findSite(topology, cmd.site)?.slackChannel),
+      });
+    },
+    rotate: async (cmd, ctx) => {
+      const outcome = await approvals.request({
+        action: 'rotate',
+        site: cmd.site,
+        requester: ctx.userId,
         ...(cmd.reason ? { reason: cmd.reason } : {}),
       });
       await ctx.respond({

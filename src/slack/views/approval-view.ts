@@ -29,9 +29,16 @@ export const formatDuration = (ms: number): string =>
       ? `${(ms / 1000).toFixed(1)} s`
       : `${Math.round(ms / 1000)} s`;
 
+const TITLES: Record<ApprovalRequest['action'], string> = {
+  failover: 'Failover',
+  redeploy: 'Redeploy',
+  rotate: 'Certificate rotation',
+};
+
 /** One line saying what the request would do. */
 export function describeAsk(r: ApprovalRequest): string {
   if (r.action === 'failover') return `fail over *${r.site}* to *${r.to ?? 'the other tunnel'}*`;
+  if (r.action === 'rotate') return `rotate the server certificates of *${r.site}* (standby first)`;
   return `redeploy *${r.site}/${r.tunnel ?? '?'}*${r.force ? ' (forced: it carries traffic)' : ''}`;
 }
 
@@ -58,7 +65,7 @@ function statusLine(r: ApprovalRequest): string {
 
 /** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
 export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
-  const title = `${r.action === 'failover' ? 'Failover' : 'Redeploy'} request ${r.id}`;
+  const title = `${TITLES[r.action]} request ${r.id}`;
   const ask = `${mention(r.requester)} asks to ${describeAsk(r)}.`;
   const status = statusLine(r);
   const blocks: unknown[] = [

@@ -11,7 +11,10 @@ export function helpMessage(): { response_type: 'ephemeral'; text: string; block
       {
         type: 'context',
         elements: [
-          { type: 'mrkdwn', text: 'Failovers and redeploys run only after a second engineer approves.' },
+          {
+            type: 'mrkdwn',
+            text: 'Failovers, redeploys and certificate rotations run only after a second engineer approves.',
+          },
         ],
       },
     ],

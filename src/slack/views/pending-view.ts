@@ -10,7 +10,9 @@ export function pendingLine(p: PendingRequest): string {
   const what =
     p.action === 'failover'
       ? `fail over *${p.site}* to *${p.to ?? 'the other tunnel'}*`
-      : `redeploy *${p.site}/${p.tunnel ?? '?'}*`;
+      : p.action === 'rotate'
+        ? `rotate the server certificates of *${p.site}*`
+        : `redeploy *${p.site}/${p.tunnel ?? '?'}*`;
   const reason = p.reason ? ` "${escapeMrkdwn(p.reason.slice(0, 200))}"` : '';
   const until = p.state === 'pending' ? `, approve by ${slackDate(p.expiresAt)}` : '';
   return `\`${p.id}\` ${what}, asked by ${mention(p.requester)}${reason} (${p.state}${until})`;

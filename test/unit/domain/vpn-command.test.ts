@@ -19,6 +19,8 @@ describe('/vpn command parser', () => {
       'redeploy dc1 primary --force “cert rotation”',
       { kind: 'redeploy', site: 'dc1', tunnel: 'primary', force: true, reason: 'cert rotation' },
     ],
+    ['rotate dc1', { kind: 'rotate', site: 'dc1' }],
+    ['rotate dc1 "yearly renewal"', { kind: 'rotate', site: 'dc1', reason: 'yearly renewal' }],
     ['history', { kind: 'history' }],
     ['history dc1', { kind: 'history', site: 'dc1' }],
     ['cancel fo-7k2m9q', { kind: 'cancel', requestId: 'fo-7k2m9q' }],
@@ -38,6 +40,8 @@ describe('/vpn command parser', () => {
     ['redeploy dc1', 'missing tunnel'],
     ['status dc1 dc2', 'usage: /vpn status'],
     ['cancel', 'usage: /vpn cancel'],
+    ['rotate', 'missing site. usage: /vpn rotate <site> [reason]'],
+    ['rotate DC1', 'did you mean "dc1"?'],
   ])('rejects %j with a clear error', (text, error) => {
     const result = parseVpnCommand(text);
     expect(result.ok).toBe(false);
