@@ -77,4 +77,60 @@ describe('topology edits', () => {
       expect(launchData(after[stack]!).BlockDeviceMappings[0].Ebs.VolumeSize).toBe(40);
     }
   });
+
+  it('routeDestination: prefix-list puts the CIDRs in one prefix list and makes one route to it per table; the default leaves an existing deployment as it was', () => {
+    const original = readFileSync(join(REPO_ROOT, 'tunnels.yml'), 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'tunnelops-topology-'));
+    const listed = join(dir, 'prefix-list.yml');
+    writeFileSync(
+      listed,
+      original.replace(
+        '    routeTableIds: [rtb-0a1b2c3d4e5f60718, rtb-0a1b2c3d4e5f60719]',
+        '    routeTableIds: [rtb-0a1b2c3d4e5f60718, rtb-0a1b2c3d4e5f60719]\n    routeDestination: prefix-list',
+      ),
+    );
+    const explicitDefault = join(dir, 'cidrs.yml');
+    writeFileSync(
+      explicitDefault,
+      original.replace(
+        '    routeTableIds: [rtb-0a1b2c3d4e5f60718, rtb-0a1b2c3d4e5f60719]',
+        '    routeTableIds: [rtb-0a1b2c3d4e5f60718, rtb-0a1b2c3d4e5f60719]\n    routeDestination: cidrs',
+      ),
+    );
+    const base = synthesize().templates;
+    const after = synthesize({ context: { topology: listed } }).templates;
+    const same = synthesize({ context: { topology: explicitDefault } }).templates;
+    rmSync(dir, { recursive: true, force: true });
+    // Naming the default changes no site stack (no server restarted, no route touched); the bot gets the file's
+    // text as it is, as with any edit.
+    const siteStacks = Object.keys(base).filter((s) => s !== 'TunnelOps-Shared');
+    expect(siteStacks.length).toBeGreaterThanOrEqual(4);
+    for (const stack of siteStacks) expect(blank(same[stack]) === blank(base[stack])).toBe(true);
+
+    const control = after['TunnelOps-dc1-control']!;
+    const of = (type: string): Array<Record<string, any>> =>
+      Object.entries(control.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
+        .filter(([, r]) => r.Type === type)
+        .map(([id, r]) => ({ id, ...r.Properties }));
+    const lists = of('AWS::EC2::PrefixList');
+    expect(lists).toHaveLength(1);
+    expect(lists[0]).toMatchObject({
+      PrefixListName: 'tunnelops-dc1-on-prem',
+      AddressFamily: 'IPv4',
+      MaxEntries: 2,
+      Entries: [
+        { Cidr: '10.20.0.0/16', Description: 'on-prem of dc1' },
+        { Cidr: '10.21.0.0/16', Description: 'on-prem of dc1' },
+      ],
+    });
+    const routes = of('AWS::EC2::Route');
+    expect(routes.map((r) => r.RouteTableId).sort()).toEqual([
+      'rtb-0a1b2c3d4e5f60718',
+      'rtb-0a1b2c3d4e5f60719',
+    ]);
+    for (const r of routes) {
+      expect(r.DestinationPrefixListId).toEqual({ 'Fn::GetAtt': [lists[0]!.id, 'PrefixListId'] });
+      expect(r.DestinationCidrBlock).toBeUndefined();
+    }
+  });
 });

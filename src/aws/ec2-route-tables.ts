@@ -1,5 +1,6 @@
 import {
   CreateRouteCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeRouteTablesCommand,
   ReplaceRouteCommand,
   type Route,
@@ -9,7 +10,12 @@ import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import { assertSiteRoute } from '../domain/route-plan.js';
+import {
+  assertSiteRoute,
+  isPrefixListRoute,
+  onPremPrefixListName,
+  routeDestinations,
+} from '../domain/route-plan.js';
 import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
@@ -63,6 +69,12 @@ const targetOf = (r: Route): string | null =>
  */
 export class Ec2RouteTables implements RouteTables {
   private readonly buckets = new Map<string, TokenBucket>();
+  /**
+   * Prefix list ids by "region name", kept for the process's life: infra/ creates a site's list once and its id
+   * never changes while the stack lives, so the lookup costs one DescribeManagedPrefixLists per process, not one
+   * per read. A name not found is not remembered (the stack may be deploying).
+   */
+  private readonly prefixLists = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly props: Ec2RouteTablesProps) {}
 
@@ -70,18 +82,33 @@ export class Ec2RouteTables implements RouteTables {
     const result = new Map<string, Outcome<RouteObservation[]>>();
     await Promise.all(
       [...sitesByRegion(sites)].map(async ([region, regionSites]) => {
-        const [tables, resolution] = await Promise.all([
+        const [tables, resolution, lists] = await Promise.all([
           this.describeTables(region, regionSites).then(ok<Map<string, RouteTable>>, (err: unknown) =>
             unknown<Map<string, RouteTable>>(reasonOf(err)),
           ),
           this.props.resolver.resolve(regionSites),
+          this.prefixListIds(region, regionSites).then(ok<Map<string, string>>, (err: unknown) =>
+            unknown<Map<string, string>>(reasonOf(err)),
+          ),
         ]);
         for (const site of regionSites) {
           if (!tables.ok) {
             result.set(site.name, unknown(tables.reason));
             continue;
           }
-          result.set(site.name, observeSite(site, tables.value, resolution));
+          const listId = lists.ok ? lists.value.get(site.name) : undefined;
+          if (site.routeDestination === 'prefix-list' && !listId) {
+            result.set(
+              site.name,
+              unknown(
+                lists.ok
+                  ? `no prefix list named ${onPremPrefixListName(site)} in ${region} (routeDestination: prefix-list; deploy the site's stack)`
+                  : `cannot find the prefix list ${onPremPrefixListName(site)}: ${lists.reason}`,
+              ),
+            );
+            continue;
+          }
+          result.set(site.name, observeSite(site, tables.value, resolution, listId));
         }
       }),
     );
@@ -119,7 +146,11 @@ export class Ec2RouteTables implements RouteTables {
   ): Promise<void> {
     assertSiteRoute(site, routeTableId, cidr);
     const eni = await this.eniOf(site, tunnel);
-    const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, NetworkInterfaceId: eni };
+    // One route per table for the whole site when its CIDRs are in a prefix list (routeDestination: prefix-list).
+    const destination = isPrefixListRoute(site, cidr)
+      ? { DestinationPrefixListId: await this.prefixListIdOf(site) }
+      : { DestinationCidrBlock: cidr };
+    const input = { RouteTableId: routeTableId, ...destination, NetworkInterfaceId: eni };
     const api = kind === 'replace' ? 'ReplaceRoute' : 'CreateRoute';
     const started = Date.now();
     for (let throttled = 0; ; throttled++) {
@@ -179,6 +210,67 @@ export class Ec2RouteTables implements RouteTables {
     return eni;
   }
 
+  private async prefixListIdOf(site: Site): Promise<string> {
+    const id = (await this.prefixListIds(site.region, [site])).get(site.name);
+    if (!id)
+      throw new TunnelOpsError(
+        'not_found',
+        `no prefix list named ${onPremPrefixListName(site)} in ${site.region} (routeDestination: prefix-list; deploy the site's stack)`,
+      );
+    return id;
+  }
+
+  /** The prefix list id of every given site that routes to one (by site name); one lookup per name per process. */
+  private async prefixListIds(region: string, sites: readonly Site[]): Promise<Map<string, string>> {
+    const wanted = sites.filter((s) => s.routeDestination === 'prefix-list');
+    const names = [...new Set(wanted.map(onPremPrefixListName))]
+      .filter((name) => !this.prefixLists.has(`${region} ${name}`))
+      .sort();
+    for (const batch of chunks(names, EC2_FILTER_VALUES_MAX)) {
+      const lookup = this.describePrefixLists(region, batch);
+      for (const name of batch) {
+        const key = `${region} ${name}`;
+        const id = lookup.then((found) => found.get(name));
+        this.prefixLists.set(key, id);
+        // A failure, or a name not there (yet), is not remembered: the next read asks again.
+        const forget = () => {
+          if (this.prefixLists.get(key) === id) this.prefixLists.delete(key);
+        };
+        id.then((v) => v ?? forget(), forget);
+      }
+    }
+    // Taken now, before a failed lookup is forgotten, so its error reaches the caller.
+    const pending = wanted.map(
+      (site) => [site.name, this.prefixLists.get(`${region} ${onPremPrefixListName(site)}`)] as const,
+    );
+    const ids = new Map<string, string>();
+    for (const [site, id] of pending) {
+      const found = await id;
+      if (found) ids.set(site, found);
+    }
+    return ids;
+  }
+
+  private async describePrefixLists(region: string, names: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const ec2 = this.props.clients.ec2(region);
+    let NextToken: string | undefined;
+    do {
+      const page = await this.throttledRead(region, 'DescribeManagedPrefixLists', () =>
+        ec2.send(
+          new DescribeManagedPrefixListsCommand({
+            Filters: [{ Name: 'prefix-list-name', Values: names }],
+            NextToken,
+          }),
+        ),
+      );
+      for (const l of page.PrefixLists ?? [])
+        if (l.PrefixListName && l.PrefixListId) found.set(l.PrefixListName, l.PrefixListId);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return found;
+  }
+
   /** Without a shared budget (no store): one local bucket per region, as EC2 counts them. */
   private bucket(region: string): TokenBucket {
     let b = this.buckets.get(region);
@@ -231,6 +323,7 @@ function observeSite(
   site: Site,
   tables: Map<string, RouteTable>,
   resolution: Resolution,
+  prefixListId: string | undefined,
 ): Outcome<RouteObservation[]> {
   // target id (instance or ENI) -> tunnel name
   const targets = new Map<string, string>();
@@ -246,8 +339,10 @@ function observeSite(
   const observations: RouteObservation[] = [];
   for (const routeTableId of site.routeTableIds) {
     const routes = tables.get(routeTableId)?.Routes ?? [];
-    for (const cidr of site.onPremCidrs) {
-      const route = routes.find((r) => r.DestinationCidrBlock === cidr);
+    for (const cidr of routeDestinations(site)) {
+      const route = isPrefixListRoute(site, cidr)
+        ? routes.find((r) => r.DestinationPrefixListId === prefixListId)
+        : routes.find((r) => r.DestinationCidrBlock === cidr);
       if (!route) {
         observations.push({
           routeTableId,

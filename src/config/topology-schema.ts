@@ -255,6 +255,14 @@ export const siteSchema = z
           'VPC route tables whose subnets must reach on-prem. infra/ creates a route per on-prem CIDR in each (they must not have one yet); the controller moves them with ReplaceRoute.',
         examples: [['rtb-0a1b2c3d4e5f60718']],
       }),
+    routeDestination: z
+      .enum(['cidrs', 'prefix-list'])
+      .default('cidrs')
+      .meta({
+        description:
+          'What each route table\'s route to on-prem names. `cidrs` (the default, as deployed before): one route per on-prem CIDR in every table, so a failover makes tables x CIDRs ReplaceRoute calls. `prefix-list`: infra/ puts the on-prem CIDRs in one customer-managed prefix list per site (named `tunnelops-<site>-on-prem`) and each table gets one route to it, so a failover makes one call per table and a CIDR change touches no route. See "Moving to a prefix list" in the README before switching a deployed site.',
+        examples: ['prefix-list'],
+      }),
     probeTargets: z.array(probeTargetSchema).min(1, 'list at least one on-prem probe target').meta({
       description:
         "What each server's monitor probes through its own tunnel every round. A round is good when any target answers, so list two or more independent hosts.",

@@ -4,7 +4,7 @@ import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import { assertSiteRoute } from '../domain/route-plan.js';
+import { assertSiteRoute, isPrefixListRoute, routeDestinations } from '../domain/route-plan.js';
 import { RouteExistsError, type RouteTables } from '../ports/route-tables.js';
 
 /** Runs a command and resolves to its stdout (injectable so the adapter is unit-testable without root). */
@@ -72,7 +72,8 @@ export class NetnsRouteTables implements RouteTables {
         const observations: RouteObservation[] = [];
         for (const rtb of site.routeTableIds) {
           const routes = await show(rtb);
-          for (const cidr of site.onPremCidrs) observations.push(this.toObservation(site, rtb, cidr, routes));
+          for (const dest of routeDestinations(site))
+            observations.push(this.observeRoute(site, rtb, dest, routes));
         }
         result.set(site.name, ok(observations));
       } catch (err) {
@@ -126,17 +127,20 @@ export class NetnsRouteTables implements RouteTables {
     }
     // As with EC2's SDK call: a change whose lease ran out during the (emulated) call delay is not made.
     signal?.throwIfAborted();
-    await this.run('ip', [
-      '-n',
-      this.props.namespace,
-      'route',
-      verb,
-      cidr,
-      'via',
-      via,
-      'table',
-      this.table(routeTableId),
-    ]);
+    // A prefix-list route is every CIDR of the list at once: one call here, as it is one ReplaceRoute in EC2.
+    const cidrs = isPrefixListRoute(site, cidr) ? site.onPremCidrs : [cidr];
+    for (const c of cidrs)
+      await this.run('ip', [
+        '-n',
+        this.props.namespace,
+        'route',
+        verb,
+        c,
+        'via',
+        via,
+        'table',
+        this.table(routeTableId),
+      ]);
   }
 
   private table(rtb: string): string {
@@ -157,6 +161,14 @@ export class NetnsRouteTables implements RouteTables {
       this.table(rtb),
     ]);
     return out.trim() ? (JSON.parse(out) as IpRoute[]) : [];
+  }
+
+  /** A prefix-list route is observed as its CIDRs' routes: on a tunnel when they all are, else as the first odd one. */
+  private observeRoute(site: Site, routeTableId: string, dest: string, routes: IpRoute[]): RouteObservation {
+    if (!isPrefixListRoute(site, dest)) return this.toObservation(site, routeTableId, dest, routes);
+    const each = site.onPremCidrs.map((c) => this.toObservation(site, routeTableId, c, routes));
+    const odd = each.find((o) => o.missing || o.blackhole || o.tunnel !== each[0]?.tunnel) ?? each[0]!;
+    return { ...odd, cidr: dest };
   }
 
   private toObservation(site: Site, routeTableId: string, cidr: string, routes: IpRoute[]): RouteObservation {

@@ -2,7 +2,7 @@ import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import type { InstanceState, RouteObservation, TunnelTaskState } from '../domain/observations.js';
 import { type Outcome, ok } from '../domain/outcome.js';
-import { assertSiteRoute } from '../domain/route-plan.js';
+import { assertSiteRoute, routeDestinations } from '../domain/route-plan.js';
 import { findTunnel, primaryTunnel, tunnelKey } from '../domain/topology.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
@@ -51,7 +51,7 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
   const routeKey = (site: string, rtb: string, cidr: string) => `${site}|${rtb}|${cidr}`;
   for (const site of topology.sites) {
     for (const rtb of site.routeTableIds) {
-      for (const cidr of site.onPremCidrs) {
+      for (const cidr of routeDestinations(site)) {
         const key = routeKey(site.name, rtb, cidr);
         const saved = props.initial?.routes[key];
         // A saved route wins when its tunnel still exists; new routes start at the primary.
@@ -80,7 +80,7 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
       for (const site of sites) {
         const list: RouteObservation[] = [];
         for (const routeTableId of site.routeTableIds) {
-          for (const cidr of site.onPremCidrs) {
+          for (const cidr of routeDestinations(site)) {
             const tunnel = routes.get(routeKey(site.name, routeTableId, cidr)) ?? null;
             const target = tunnel ? sandboxId('eni', tunnelKey(site.name, tunnel)) : null;
             list.push({ routeTableId, cidr, tunnel, target, blackhole: false, missing: tunnel === null });

@@ -49,7 +49,13 @@ export function observeStatements(scope: Construct, sites: readonly Site[]): iam
   return [
     new iam.PolicyStatement({
       sid: 'DescribeNetwork',
-      actions: ['ec2:DescribeRouteTables', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces'],
+      actions: [
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeInstances',
+        'ec2:DescribeNetworkInterfaces',
+        // routeDestination: prefix-list: the site's list id, found by its name.
+        'ec2:DescribeManagedPrefixLists',
+      ],
       resources: ['*'],
     }),
     new iam.PolicyStatement({

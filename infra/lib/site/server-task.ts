@@ -78,7 +78,11 @@ export class ServerTask extends Construct {
     task.addToTaskRolePolicy(
       new iam.PolicyStatement({
         sid: 'DescribeRoutes',
-        actions: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'],
+        actions: [
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeManagedPrefixLists',
+        ],
         resources: ['*'],
       }),
     );

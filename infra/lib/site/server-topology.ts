@@ -14,7 +14,7 @@ const UNUSED_CHANNEL = 'C0UNUSED';
 export function serverTopologyText(site: Site): string {
   // `server` (instance type, volume) is the host's, not the container's: a resize replaces the instances and
   // must not restart the tasks too (the schema fills in its default).
-  const { server: _host, ...rest } = site;
+  const { server: _host, ...rest } = withoutDefaultRouteDestination(site);
   const text = JSON.stringify({
     sites: [
       { ...rest, approvers: UNUSED_APPROVERS, slackChannel: UNUSED_CHANNEL, approvalExpiryMinutes: 15 },
@@ -24,9 +24,20 @@ export function serverTopologyText(site: Site): string {
   return text;
 }
 
+/**
+ * `routeDestination: cidrs` is the default that every site deployed before the option had: left out, so adding
+ * the option changes neither the servers' task definitions (a change would replace both servers) nor the
+ * controller's bundle.
+ */
+function withoutDefaultRouteDestination(site: Site): Partial<Site> {
+  if (site.routeDestination !== 'cidrs') return site;
+  const { routeDestination: _default, ...rest } = site;
+  return rest;
+}
+
 /** The topology a site's failover controller sees: its own site only, Slack fields included. */
 export function siteTopologyText(site: Site): string {
-  const text = JSON.stringify({ sites: [site] });
+  const text = JSON.stringify({ sites: [withoutDefaultRouteDestination(site)] });
   parseTopology(text, `the controller topology of ${site.name}`);
   return text;
 }

@@ -183,7 +183,9 @@ export const STOPPED_TASKS = {
 // --- EC2 XML shaped like the examples in the EC2 API reference ------------------------------------
 
 export interface XmlRoute {
-  cidr: string;
+  cidr?: string;
+  /** A route to a customer-managed prefix list instead of a CIDR. */
+  prefixListId?: string;
   eni?: string;
   instanceId?: string;
   gatewayId?: string;
@@ -192,7 +194,7 @@ export interface XmlRoute {
 
 export function routeTablesXml(tables: Array<{ id: string; routes: XmlRoute[] }>): string {
   const route = (r: XmlRoute) =>
-    `<item><destinationCidrBlock>${r.cidr}</destinationCidrBlock>${r.gatewayId ? `<gatewayId>${r.gatewayId}</gatewayId>` : ''}${
+    `<item>${r.cidr ? `<destinationCidrBlock>${r.cidr}</destinationCidrBlock>` : ''}${r.prefixListId ? `<destinationPrefixListId>${r.prefixListId}</destinationPrefixListId>` : ''}${r.gatewayId ? `<gatewayId>${r.gatewayId}</gatewayId>` : ''}${
       r.instanceId
         ? `<instanceId>${r.instanceId}</instanceId><instanceOwnerId>123456789012</instanceOwnerId>`
         : ''
@@ -212,6 +214,13 @@ export interface XmlInstance {
   tag?: string;
   enis: string[];
   launchTime?: string;
+}
+
+/** DescribeManagedPrefixLists' answer: customer-managed lists by name and id. */
+export function prefixListsXml(lists: Array<{ id: string; name: string }>): string {
+  const item = (l: { id: string; name: string }) =>
+    `<item><prefixListId>${l.id}</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListArn>arn:aws:ec2:us-east-1:123456789012:prefix-list/${l.id}</prefixListArn><prefixListName>${l.name}</prefixListName><maxEntries>2</maxEntries><version>1</version><tagSet/><ownerId>123456789012</ownerId></item>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeManagedPrefixListsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</requestId><prefixListSet>${lists.map(item).join('')}</prefixListSet></DescribeManagedPrefixListsResponse>`;
 }
 
 export function instancesXml(instances: XmlInstance[]): string {

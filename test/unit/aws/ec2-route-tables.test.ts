@@ -16,6 +16,7 @@ import {
   instancesXml,
   makeSite,
   nockEc2,
+  prefixListsXml,
   routeTablesXml,
 } from './aws-http.js';
 
@@ -417,6 +418,110 @@ describe('Ec2RouteTables.create', () => {
     await expect(
       adapters().routes.create(demoSites()[0]!, 'rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', 'secondary'),
     ).rejects.toBeInstanceOf(RouteExistsError);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('Ec2RouteTables with routeDestination: prefix-list', () => {
+  const site = () => ({ ...demoSites()[0]!, routeDestination: 'prefix-list' as const });
+  const LIST = { id: 'pl-0a1b2c3d4e5f60718', name: 'tunnelops-dc1-on-prem' };
+
+  it("observes one route per table, to the site's prefix list found by its name once per process", async () => {
+    const listCalls: FormBody[] = [];
+    const tableCalls: FormBody[] = [];
+    nockEc2('us-east-1', 'DescribeManagedPrefixLists', 200, prefixListsXml([LIST]), listCalls);
+    const tables = routeTablesXml([
+      {
+        id: 'rtb-0a1b2c3d4e5f60718',
+        routes: [
+          // A per-CIDR route left beside the list is not the site's route any more.
+          { cidr: '10.20.0.0/16', eni: 'eni-0a1b2c3d4e5f60002' },
+          { prefixListId: LIST.id, eni: 'eni-0a1b2c3d4e5f6000a' },
+        ],
+      },
+      { id: 'rtb-0a1b2c3d4e5f60719', routes: [{ prefixListId: 'pl-0fffffffffffffff0', eni: 'eni-x' }] },
+    ]);
+    nockEc2('us-east-1', 'DescribeRouteTables', 200, tables, tableCalls, 2);
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    const { routes } = adapters();
+
+    const first = await routes.observe([site()]);
+    const second = await routes.observe([site()]);
+
+    const expected = {
+      ok: true,
+      value: [
+        {
+          routeTableId: 'rtb-0a1b2c3d4e5f60718',
+          cidr: LIST.name,
+          tunnel: 'primary',
+          target: 'eni-0a1b2c3d4e5f6000a',
+          blackhole: false,
+          missing: false,
+        },
+        // Another list's route is not this site's: its route here is missing.
+        {
+          routeTableId: 'rtb-0a1b2c3d4e5f60719',
+          cidr: LIST.name,
+          tunnel: null,
+          target: null,
+          blackhole: false,
+          missing: true,
+        },
+      ],
+    };
+    expect(first.get('dc1')).toEqual(expected);
+    expect(second.get('dc1')).toEqual(expected);
+    expect(listCalls).toHaveLength(1);
+    expect(listCalls[0]).toMatchObject({
+      'Filter.1.Name': 'prefix-list-name',
+      'Filter.1.Value.1': LIST.name,
+    });
+    expect(tableCalls).toHaveLength(2);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('says the site is unknown, naming the list, when no prefix list has its name (and asks again next time)', async () => {
+    nockEc2('us-east-1', 'DescribeManagedPrefixLists', 200, prefixListsXml([]), [], 2);
+    nockEc2('us-east-1', 'DescribeRouteTables', 200, fixture('ec2/describe-route-tables-dc1.xml'), [], 2);
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    const { routes } = adapters();
+
+    for (let i = 0; i < 2; i++) {
+      const dc1 = (await routes.observe([site()])).get('dc1');
+      expect(dc1?.ok).toBe(false);
+      expect(dc1?.ok === false && dc1.reason).toMatch(
+        /no prefix list named tunnelops-dc1-on-prem in us-east-1/,
+      );
+    }
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('moves the one route of a table with ReplaceRoute to the prefix list, never naming a CIDR', async () => {
+    const calls: FormBody[] = [];
+    nockEc2('us-east-1', 'DescribeManagedPrefixLists', 200, prefixListsXml([LIST]));
+    nockEc2('us-east-1', 'DescribeInstances', 200, fixture('ec2/describe-instances-dc1.xml'));
+    nockEc2('us-east-1', 'ReplaceRoute', 200, fixture('ec2/replace-route.xml'), calls, 2);
+    const { routes } = adapters();
+
+    for (const rtb of site().routeTableIds) await routes.replace(site(), rtb, LIST.name, 'secondary');
+
+    expect(calls).toEqual(
+      site().routeTableIds.map((rtb) => ({
+        Action: 'ReplaceRoute',
+        Version: '2016-11-15',
+        RouteTableId: rtb,
+        DestinationPrefixListId: LIST.id,
+        NetworkInterfaceId: 'eni-0a1b2c3d4e5f60002',
+      })),
+    );
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('refuses a CIDR of a prefix-list site (its routes name the list) without calling EC2', async () => {
+    await expect(
+      adapters().routes.replace(site(), 'rtb-0a1b2c3d4e5f60718', '10.20.0.0/16', 'secondary'),
+    ).rejects.toThrow(/no route 10.20.0.0\/16 in rtb-0a1b2c3d4e5f60718 of site dc1/);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

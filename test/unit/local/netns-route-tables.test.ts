@@ -149,4 +149,27 @@ describe('NetnsRouteTables', () => {
       reason: expect.stringContaining('Cannot open network namespace'),
     });
   });
+
+  it('routeDestination: prefix-list: one route per table, moved as all its CIDRs together and seen as one', async () => {
+    const listed: Site = { ...site, routeDestination: 'prefix-list' };
+    const ip = fakeIp({
+      '101': site.onPremCidrs.map((dst) => ({ dst, gateway: hops.primary, dev: 'srv1' })),
+      '102': [{ dst: site.onPremCidrs[0]!, gateway: hops.primary, dev: 'srv1' }],
+    });
+    const routes = adapter(ip.run);
+    const before = (await routes.observe([listed])).get('lab');
+    expect(before).toEqual({
+      ok: true,
+      value: [
+        expect.objectContaining({ routeTableId: rtbA, cidr: 'tunnelops-lab-on-prem', tunnel: 'primary' }),
+        // One CIDR of the list has no route in this table: the list's route is not whole.
+        expect.objectContaining({ routeTableId: rtbB, cidr: 'tunnelops-lab-on-prem', missing: true }),
+      ],
+    });
+    await routes.replace(listed, rtbA, 'tunnelops-lab-on-prem', 'secondary');
+    expect(ip.calls.filter((c) => c.includes('replace')).map((c) => c[5])).toEqual(site.onPremCidrs);
+    const after = (await routes.observe([listed])).get('lab');
+    expect(after?.ok && after.value[0]).toMatchObject({ tunnel: 'secondary' });
+    await expect(routes.replace(listed, rtbA, site.onPremCidrs[0]!, 'primary')).rejects.toThrow(/no route/);
+  });
 });
