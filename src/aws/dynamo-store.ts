@@ -5,6 +5,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -16,7 +17,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import { checkSiteList, isSiteName, siteOfRecord } from '../ports/site-records.js';
+import {
+  checkFleetList,
+  checkSiteList,
+  isFleetListed,
+  isSiteName,
+  siteOfRecord,
+} from '../ports/site-records.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import {
   AUDIT_FEED_ATTRIBUTE,
@@ -35,6 +42,8 @@ import {
  *  audit:   pk = "audit#site#<site>", sk = "<ISO time>#<seq>#<writer>", entry (JSON), feed = "audit",
  *           ttl (s: AUDIT_RETENTION_MS after it was written); all sites
  *           newest first through the index on (feed, sk)
+ *  fleet:   records of a namespace listed across sites (isFleetListed: the outbox) carry feed = "rec#<ns>", so
+ *           the same index lists every site's in one query (Store.listAllSites)
  * Every partition a server host writes or reads starts with its site (`site#<site>#` or `audit#site#<site>`): IAM
  * fences it there with dynamodb:LeadingKeys. Entries written before the index (until 2026-12) also sit under
  * "audit#all"; the all-sites view reads that partition too, so old entries stay listed.
@@ -42,6 +51,7 @@ import {
 interface RecordItem {
   pk: string;
   sk: string;
+  feed?: string;
   value: string;
   version: number;
   expiresAt?: number;
@@ -67,6 +77,8 @@ const auditSitePk = (site: string): string => `audit#site#${site}`;
 const LIVE = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 /** Optimistic retries of `put` when a concurrent writer changes the version under us. */
 const PUT_ATTEMPTS = 20;
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_KEYS = 100;
 
 export class DynamoStore implements Store {
   private readonly doc: DynamoDBDocumentClient;
@@ -125,6 +137,7 @@ export class DynamoStore implements Store {
 
   private record<T>(ns: string, key: string, value: T, version: number, ttlMs?: number): RecordItem {
     const item: RecordItem = { pk: pkOf(ns, key), sk: key, value: JSON.stringify(value), version };
+    if (isFleetListed(ns)) item.feed = sharedRecordPartition(ns);
     if (ttlMs !== undefined) {
       item.expiresAt = this.clock.now() + ttlMs;
       item.ttl = Math.ceil(item.expiresAt / 1000);
@@ -288,6 +301,41 @@ export class DynamoStore implements Store {
     const pk = opts.site === undefined ? sharedRecordPartition(ns) : sitePk(opts.site, ns);
     const out: Array<{ key: string } & Versioned<T>> = [];
     for await (const item of this.query<RecordItem>(pk)) {
+      if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
+    }
+    return out;
+  }
+
+  /** BatchGetItem in calls of 100 keys, all at once, retrying what DynamoDB left unprocessed. */
+  async getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
+    const out = new Map<string, Versioned<T>>();
+    const unique = [...new Set(keys)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) chunks.push(unique.slice(i, i + BATCH_GET_KEYS));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Array<Record<string, unknown>> = chunk.map((key) => ({ pk: pkOf(ns, key), sk: key }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= 8) throw new Error(`getMany ${ns}: DynamoDB kept returning unprocessed keys`);
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          const res = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          for (const item of (res.Responses?.[this.tableName] ?? []) as RecordItem[])
+            if (this.live(item)) out.set(item.sk, this.toVersioned<T>(item));
+          pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof pending;
+        }
+      }),
+    );
+    return out;
+  }
+
+  async listAllSites<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
+    checkFleetList(ns);
+    const out: Array<{ key: string } & Versioned<T>> = [];
+    for await (const item of this.query<RecordItem>(sharedRecordPartition(ns), { feedIndex: true })) {
       if (this.live(item)) out.push({ key: item.sk, ...this.toVersioned<T>(item) });
     }
     return out;

@@ -1,6 +1,6 @@
 import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import { checkSiteList, siteOfRecord } from '../ports/site-records.js';
+import { checkFleetList, checkSiteList, siteOfRecord } from '../ports/site-records.js';
 import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
 import { immediate, openSqlite, type SqliteDb, statement } from './sqlite-db.js';
 
@@ -56,6 +56,11 @@ function prepareStatements(db: SqliteDb) {
     list: statement<[string], Row>(
       db,
       'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? ORDER BY key',
+    ),
+    // The keys come as one JSON array: one statement for any number of keys.
+    many: statement<[string, string], Row>(
+      db,
+      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? AND key IN (SELECT value FROM json_each(?))',
     ),
     appendAudit: statement<[string, string, string]>(
       db,
@@ -224,6 +229,22 @@ export class SqliteStore implements Store {
     return this.sql.list
       .all(ns)
       .filter((r) => this.live(r) && (opts.site === undefined || siteOfRecord(ns, r.key) === opts.site))
+      .map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
+  }
+
+  async getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
+    const out = new Map<string, Versioned<T>>();
+    if (keys.length === 0) return out;
+    for (const r of this.sql.many.all(ns, JSON.stringify(keys)))
+      if (this.live(r)) out.set(r.key, this.toVersioned<T>(r));
+    return out;
+  }
+
+  async listAllSites<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>> {
+    checkFleetList(ns);
+    return this.sql.list
+      .all(ns)
+      .filter((r) => this.live(r))
       .map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
   }
 

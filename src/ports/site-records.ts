@@ -37,6 +37,18 @@ export function siteOfRecord(ns: string, key: string): string | undefined {
   return site;
 }
 
+/**
+ * Site namespaces the bot reads for every site at once (Store.listAllSites): the outbox, polled every 2 s, would
+ * otherwise cost one query per site per poll. DynamoDB indexes their records (a second write each), so only
+ * rarely written namespaces belong here; heartbeats (written every second) are read by key instead (getMany).
+ */
+const FLEET_LISTED: ReadonlySet<string> = new Set(['outbox']);
+export const isFleetListed = (ns: string): boolean => FLEET_LISTED.has(ns);
+
+export function checkFleetList(ns: string): void {
+  if (!isFleetListed(ns)) throw new Error(`store: namespace ${ns} is not listed across sites`);
+}
+
 /** For list(ns, { site }): the namespace must be a site namespace (other namespaces are listed whole). */
 export function checkSiteList(ns: string, site: string | undefined): void {
   if (site !== undefined && !isSiteNamespace(ns))

@@ -70,6 +70,17 @@ export interface Store {
    * site at a time (`{ site }`), any other namespace whole.
    */
   list<T>(ns: string, opts?: { site?: string }): Promise<Array<{ key: string } & Versioned<T>>>;
+  /**
+   * The live records of the given keys of one namespace, in one read however many keys and sites (a fleet's
+   * heartbeats); absent or expired keys are left out of the map.
+   */
+  getMany<T>(ns: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>>;
+  /**
+   * Every site's live records of a namespace kept per site and listed fleet-wide (isFleetListed, e.g. the
+   * outbox) in one read, not one per site. Eventually consistent in DynamoDB (a global index): a record written
+   * a moment ago may be missing, and a version may be one behind (a compare-and-set on it then fails).
+   */
+  listAllSites<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

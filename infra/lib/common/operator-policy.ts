@@ -105,6 +105,8 @@ export function stateTableStatement(scope: Construct): iam.PolicyStatement {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:Query',
+      // The status of a fleet reads every tunnel's heartbeat in one batched read (Store.getMany).
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:DescribeTable',

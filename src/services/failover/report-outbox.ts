@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Site } from '../../config/topology-schema.js';
 import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
+import { siteOfRecord } from '../../ports/site-records.js';
 import type { Store } from '../../ports/store.js';
 import { alertText, failoverText } from './controller-notices.js';
 
@@ -119,6 +120,9 @@ export class ReportOutbox implements ReportSink, FailoverProposer {
   }
 }
 
+/** Every this many passes the relay reads each site's outbox on its own (see drain). */
+const FULL_READ_EVERY = 30;
+
 /** How long a relay owns a report it is posting; another relay (a second bot replica) takes it after that. */
 const CLAIM_MS = 30_000;
 
@@ -140,12 +144,24 @@ export class OutboxRelay {
     },
   ) {}
 
-  /** One pass over every site's outbox; returns how many reports it delivered. */
+  private passes = 0;
+
+  /**
+   * One pass over every site's outbox; returns how many reports it delivered. One read for the fleet
+   * (listAllSites), and every FULL_READ_EVERY passes one per site: a report written by a host still running a
+   * version without the fleet index (an upgrade in progress) is found that way too.
+   */
   async drain(): Promise<number> {
+    const { store, sites } = this.props;
+    const full = this.passes++ % FULL_READ_EVERY === 0;
+    const records = full
+      ? (await Promise.all(sites.map((s) => store.list<unknown>(OUTBOX_NS, { site: s.name })))).flat()
+      : await store.listAllSites<unknown>(OUTBOX_NS);
+    const byName = new Map(sites.map((s) => [s.name, s]));
     let delivered = 0;
-    for (const site of this.props.sites) {
-      const records = await this.props.store.list<unknown>(OUTBOX_NS, { site: site.name });
-      for (const rec of records) if (await this.deliver(site, rec.key, rec.value, rec.version)) delivered++;
+    for (const rec of records) {
+      const site = byName.get(siteOfRecord(OUTBOX_NS, rec.key) ?? '');
+      if (site && (await this.deliver(site, rec.key, rec.value, rec.version))) delivered++;
     }
     return delivered;
   }

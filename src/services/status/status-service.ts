@@ -38,6 +38,13 @@ const WINDOW_MINUTES = 5;
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Enough history to find the last failover without reading the whole audit log. */
 const AUDIT_LOOKBACK = 500;
+/**
+ * Up to this many sites, each site's last failover comes from its own audit (one read per site); past it, from
+ * the fleet's newest FLEET_AUDIT_LOOKBACK entries in one read (a site whose last failover is older shows none
+ * there; `/vpn status <site>` finds it).
+ */
+const PER_SITE_AUDIT_SITES = 10;
+const FLEET_AUDIT_LOOKBACK = 2000;
 
 type Batch<T> = Map<string, Outcome<T>>;
 
@@ -62,12 +69,12 @@ export class StatusService {
       this.batch('probe metrics', () => account.metrics.probeStats(sites, WINDOW_MINUTES)),
       this.batch('alarms', () => account.metrics.alarms(sites)),
       this.heartbeats(sites),
-      Promise.all(sites.map((s) => this.lastFailover(s.name))),
+      this.lastFailovers(sites),
     ]);
     const nowMs = this.props.clock.now();
     return {
       generatedAt: new Date(nowMs).toISOString(),
-      sites: sites.map((site, i): SiteStatus => {
+      sites: sites.map((site): SiteStatus => {
         const siteRoutes = pick(routes, site.name);
         const verdict = siteRoutes.ok ? deriveActiveTunnel(siteRoutes.value) : null;
         const activeTunnel = verdict?.activeTunnel ?? null;
@@ -99,7 +106,7 @@ export class StatusService {
           routes: siteRoutes,
           disagreements: verdict?.disagreements ?? [],
           tunnels,
-          lastFailover: failovers[i] ?? null,
+          lastFailover: failovers.get(site.name) ?? null,
         };
       }),
     };
@@ -150,35 +157,35 @@ export class StatusService {
     }
   }
 
-  /** The asked sites' heartbeats (kept per site in the store: each site's server may write only its own). */
+  /** The asked sites' heartbeats, in one read for all of them (kept per site: each server writes only its own). */
   private async heartbeats(sites: readonly Site[]): Promise<Map<string, MonitorHeartbeat>> {
     const beats = new Map<string, MonitorHeartbeat>();
-    await Promise.all(
-      sites.map(async (site) => {
-        try {
-          for (const rec of await this.props.store.list<unknown>(HEARTBEAT_NS, { site: site.name })) {
-            const beat = asHeartbeat(rec.value);
-            if (beat) beats.set(rec.key, beat);
-          }
-        } catch (err) {
-          this.props.log.warn({ err, site: site.name }, 'status: heartbeats unavailable');
-        }
-      }),
-    );
+    const keys = sites.flatMap((s) => s.tunnels.map((t) => tunnelKey(s.name, t.name)));
+    try {
+      for (const [key, rec] of await this.props.store.getMany<unknown>(HEARTBEAT_NS, keys)) {
+        const beat = asHeartbeat(rec.value);
+        if (beat) beats.set(key, beat);
+      }
+    } catch (err) {
+      this.props.log.warn({ err }, 'status: heartbeats unavailable');
+    }
     return beats;
   }
 
-  private async lastFailover(site: string): Promise<AuditEntry | null> {
-    try {
-      const entries = await this.props.store.listAudit({ site, limit: AUDIT_LOOKBACK });
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const e = entries[i]!;
-        if (isCompletedFailover(e)) return e;
-      }
-    } catch (err) {
-      this.props.log.warn({ err, site }, 'status: audit log unavailable');
-    }
-    return null;
+  /** Each site's last completed failover: per site for a few, from the fleet's recent audit for many. */
+  private async lastFailovers(sites: readonly Site[]): Promise<Map<string, AuditEntry>> {
+    const last = new Map<string, AuditEntry>();
+    const take = (entries: readonly AuditEntry[]) => {
+      for (const e of entries) if (isCompletedFailover(e)) last.set(e.site, e); // oldest first: the newest wins
+    };
+    const read = (site?: string) =>
+      this.props.store
+        .listAudit(site ? { site, limit: AUDIT_LOOKBACK } : { limit: FLEET_AUDIT_LOOKBACK })
+        .then(take)
+        .catch((err: unknown) => this.props.log.warn({ err, site }, 'status: audit log unavailable'));
+    if (sites.length <= PER_SITE_AUDIT_SITES) await Promise.all(sites.map((s) => read(s.name)));
+    else await read();
+    return last;
   }
 }
 

@@ -179,6 +179,41 @@ describe('StatusService', () => {
     await store.close();
   });
 
+  it('reads a fleet of 500 sites with one heartbeat read and one audit read, not one per site', async () => {
+    const dc1 = demoTopology().sites[0]!;
+    const fleet = parseTopology(
+      JSON.stringify({
+        sites: Array.from({ length: 500 }, (_, i) => ({ ...dc1, name: `site${i}` })),
+      }),
+      'test',
+    );
+    const { status, store } = service(fakeAccount().account, fleet);
+    await store.put('heartbeat', 'site321/secondary', { health: 'down', at: NOW - 1000, reason: 'tls' });
+    await store.appendAudit({
+      at: '2026-11-25T11:00:00Z',
+      site: 'site7',
+      action: 'failover',
+      actor: 'UAPPROVER1',
+      event: 'succeeded',
+      detail: { from: 'primary', to: 'secondary' },
+    });
+    const reads: string[] = [];
+    for (const method of ['get', 'list', 'getMany', 'listAudit'] as const) {
+      const real = store[method].bind(store) as (...a: unknown[]) => unknown;
+      (store as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+        reads.push(method);
+        return real(...a);
+      };
+    }
+    const report = await status.report();
+    expect(reads.sort()).toEqual(['getMany', 'listAudit']);
+    expect(report.sites).toHaveLength(500);
+    expect(report.sites[321]!.tunnels[1]!.healthReason).toBe('monitor reports down: tls');
+    expect(report.sites[7]!.lastFailover).toMatchObject({ site: 'site7', event: 'succeeded' });
+    expect(report.sites[8]!.lastFailover).toBeNull();
+    await store.close();
+  });
+
   it('rejects unknown site names with not_found', async () => {
     const { status, store } = service();
     await expect(status.report(['nope'])).rejects.toMatchObject({ code: 'not_found' });

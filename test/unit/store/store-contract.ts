@@ -184,6 +184,43 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       await expect(store.list('req', { site: 'dc1' })).rejects.toThrow(/not kept per site/);
     });
 
+    it('reads many keys of a namespace in one call, every site of it, leaving out absent and expired ones', async () => {
+      const keys = Array.from({ length: 250 }, (_, i) => `site${i}/${i % 2 ? 'secondary' : 'primary'}`);
+      for (const key of keys) await store.put(HEARTBEAT_NS, key, { key }, 60_000);
+      await store.put(HEARTBEAT_NS, 'site0/primary', { key: 'site0/primary', again: true }, 60_000);
+      await store.put(HEARTBEAT_NS, 'old/primary', { key: 'old' }, 10);
+      h.clock.advance(10);
+      const many = await store.getMany<{ key: string }>(HEARTBEAT_NS, [
+        ...keys,
+        'old/primary',
+        'none/primary',
+      ]);
+      expect(many.size).toBe(250);
+      expect(many.get('site0/primary')).toMatchObject({ value: { again: true }, version: 2 });
+      expect(many.get('site249/secondary')?.value).toEqual({ key: 'site249/secondary' });
+      expect(many.has('old/primary')).toBe(false);
+      expect(many.has('none/primary')).toBe(false);
+      expect((await store.getMany('req', [])).size).toBe(0);
+    });
+
+    it('lists a fleet-listed site namespace (the outbox) for every site at once, and no other', async () => {
+      await store.create('outbox', 'dc1/2026-01-15T09:00:00.000Z-aa', { n: 1 }, 60_000);
+      await store.create('outbox', 'dc2/2026-01-15T09:00:00.000Z-bb', { n: 2 }, 60_000);
+      await store.create('outbox', 'dc2/2026-01-15T09:00:01.000Z-cc', { n: 3 }, 10);
+      h.clock.advance(10);
+      const claimed = (await store.listAllSites<{ n: number }>('outbox')).find((r) => r.value.n === 1)!;
+      expect(
+        await store.compareAndSet('outbox', claimed.key, claimed.version, { n: 1, claimed: true }, 60_000),
+      ).toBe(true);
+      const all = await store.listAllSites<{ n: number }>('outbox');
+      expect(all.map((r) => r.key).sort()).toEqual([
+        'dc1/2026-01-15T09:00:00.000Z-aa',
+        'dc2/2026-01-15T09:00:00.000Z-bb',
+      ]);
+      await expect(store.listAllSites(HEARTBEAT_NS)).rejects.toThrow(/not listed across sites/);
+      await expect(store.listAllSites('req')).rejects.toThrow(/not listed across sites/);
+    });
+
     it('keeps the audit log in append order, per site, with limit = most recent N', async () => {
       const times = ['2026-01-15T09:00:00.000Z', '2026-01-15T09:00:01.000Z'];
       await store.appendAudit(
