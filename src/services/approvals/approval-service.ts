@@ -24,7 +24,7 @@ import { ApprovalStore } from './approval-store.js';
 import { sweepApprovals } from './approval-sweep.js';
 import { ApprovalTransitions, type DecisionOutcome } from './approval-transitions.js';
 import { Approvers } from './approvers.js';
-import { renewLeaseWhileRunning } from './lease-renewal.js';
+import { keepExecutionLease } from './execution-lease.js';
 
 export interface ApprovalServiceProps {
   topology: Topology;
@@ -235,9 +235,10 @@ export class ApprovalService {
     });
     if (!started.ok) return started;
     let current = started.request;
-    const stopRenewing = renewLeaseWhileRunning({
+    const lease = keepExecutionLease({
       transitions: this.transitions,
       id: a.id,
+      leaseUntil: current.leaseUntil ?? this.props.clock.now() + this.leases[a.action],
       clock: this.props.clock,
       leaseMs: this.leases[a.action],
       ...(this.props.leaseRenewMs ? { everyMs: this.props.leaseRenewMs } : {}),
@@ -250,7 +251,8 @@ export class ApprovalService {
         this.notifier.addProgress(current, line),
       );
     } finally {
-      stopRenewing();
+      // The 'finish' transition below ends the execution lease; nothing to release.
+      lease.stop();
     }
     const finished = await this.transitions.step(a.id, {
       kind: 'finish',

@@ -10,49 +10,80 @@ import type { Lease, SiteLock } from './site-lock.js';
  */
 const CONFIRMED_FRESH_MS = 100;
 
-/** The run's site lease is gone (expired, or taken by another run): it must stop changing routes at once. */
+/** The holder's lease is gone (expired, or taken by another run): it must stop acting under it at once. */
 export class LeaseLost extends Error {}
 
+/** What a keeper keeps: how to extend the lease and, where the holder has them, how to re-read and release it. */
+export interface RenewableLease {
+  /** When the lease ends unless renewed. */
+  expiresAt: number;
+  /** Extends the lease; its new expiry, or null when it is no longer the holder's (expired, broken, taken). */
+  renew(): Promise<number | null>;
+  /** One read of the stored lease: false when it is another's now. Without it, confirmHeld() only checks time. */
+  stillHeld?(): Promise<boolean>;
+  /** Gives the lease up (conditional on it still being the holder's, so it never frees a later holder's). */
+  release?(): Promise<void>;
+}
+
+/** Calls `tick` every `ms` until the returned stop is called (a timer that does not keep the process alive). */
+export type Every = (ms: number, tick: () => void) => () => void;
+
+const realEvery: Every = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
 /**
- * Keeps a run's site lease alive on a timer (every quarter of its TTL), independent of how long any one route
- * call takes, instead of renewing between calls. Once a renewal says the lease is lost, or the clock says it
- * has (nearly) run out, `assertHeld()` throws and the run issues no further route change.
+ * The one way a long-running holder keeps its lease (a failover's or a redeploy's site lease, an approved run's
+ * execution lease): renewed on a timer, independent of how long any one step of the run takes. Once a renewal
+ * says the lease is lost, or the clock says it has (nearly) run out, the timer stops, `signal` aborts at once and
+ * `assertHeld()` throws, so the holder learns it lost the lease on that tick rather than at its next store write.
  *
- * EC2 takes no fencing token, so a route call cannot be refused by EC2 for a stale holder. What stands in for
- * it: `confirmHeld()` re-reads the lease (its token) before a route call unless the store confirmed it within
- * the last CONFIRMED_FRESH_MS, and `callSignal()` aborts a call
- * (and the SDK's retries) before the lease's expiry, so no call of this run lands after another run may hold it.
+ * For route writers (EC2 takes no fencing token): `confirmHeld()` re-reads the lease before a route call unless
+ * the store confirmed it within the last CONFIRMED_FRESH_MS, and `callSignal()` aborts a call (and the SDK's
+ * retries) before the lease's expiry, so no call of this run lands after another run may hold it.
  */
 export class LeaseKeeper {
-  private lease: Lease;
+  private expiresAt: number;
   private lostReason: string | null = null;
-  private readonly timer: NodeJS.Timeout;
   private renewing = false;
   private readonly lostSignal = new AbortController();
-  /** When the store last said the lease is ours (the acquire's read-back, a renewal, a re-read). */
+  private readonly stopTimer: () => void;
+  /** When the store last said the lease is the holder's (the acquire's read-back, a renewal, a re-read). */
   private confirmedAt: number;
 
   constructor(
     private readonly props: {
-      lock: SiteLock;
-      lease: Lease;
-      ttlMs: number;
+      lease: RenewableLease;
+      /** What the lease is, for messages: 'site lock', 'execution lease'. */
+      name: string;
+      /** What happens after a loss, for the holder's error ("the next run converges the routes"). */
+      afterLoss?: string;
+      /** Renewal period: a quarter of the lease, so three renewals can fail before it runs out. */
+      everyMs: number;
       clock: Clock;
       log: Logger;
-      renewEveryMs?: number;
+      /** The holder stops this long before the expiry (room for a last call and clock skew); default 0. */
+      safetyMs?: number;
+      every?: Every;
     },
   ) {
-    this.lease = props.lease;
+    this.expiresAt = props.lease.expiresAt;
     this.confirmedAt = props.clock.now();
-    this.timer = setInterval(() => void this.renew(), props.renewEveryMs ?? props.ttlMs / 4);
-    this.timer.unref();
+    this.stopTimer = (props.every ?? realEvery)(props.everyMs, () => void this.renew());
   }
 
-  /** Throws LeaseLost when this run may no longer act on the site (as far as this process knows). */
+  /** Aborts (with a LeaseLost) the moment the lease is known lost. */
+  get signal(): AbortSignal {
+    return this.lostSignal.signal;
+  }
+
+  /** Throws LeaseLost when the holder may no longer act under the lease (as far as this process knows). */
   assertHeld(): void {
     if (this.lost)
       throw new LeaseLost(
-        `lost the site lock mid-way (${this.lostReason}); the next run converges the routes`,
+        `lost the ${this.props.name} mid-way (${this.lostReason})${this.props.afterLoss ? `; ${this.props.afterLoss}` : ''}`,
       );
   }
 
@@ -63,13 +94,14 @@ export class LeaseKeeper {
    */
   async confirmHeld(): Promise<void> {
     this.assertHeld();
-    if (this.props.clock.now() - this.confirmedAt < CONFIRMED_FRESH_MS) return;
+    const { stillHeld } = this.props.lease;
+    if (!stillHeld || this.props.clock.now() - this.confirmedAt < CONFIRMED_FRESH_MS) return;
     const readAt = this.props.clock.now();
     let held: boolean;
     try {
-      held = await withTimeout(this.props.lock.stillHeld(this.lease), this.remainingMs(), 'no lease read');
+      held = await withTimeout(stillHeld.call(this.props.lease), this.remainingMs(), 'no lease read');
     } catch (err) {
-      this.props.log.warn({ err }, 'could not re-read the site lease before a route call');
+      this.props.log.warn({ err }, `could not re-read the ${this.props.name} before acting under it`);
       this.assertHeld();
       return;
     }
@@ -93,41 +125,80 @@ export class LeaseKeeper {
     return this.lostReason !== null;
   }
 
-  /** The lease as last renewed (what release() needs). */
-  current(): Lease {
-    return this.lease;
-  }
-
+  /** Stops renewing; the lease runs out at its expiry unless released. */
   stop(): void {
-    clearInterval(this.timer);
+    this.stopTimer();
   }
 
-  /** Time left before the writer must stop: the lease's expiry less the safety margin. */
+  /** Stops renewing and gives the lease up (a lost one is left to expire or to its new holder: see release). */
+  async release(): Promise<void> {
+    this.stop();
+    await this.props.lease.release?.();
+  }
+
+  /** Time left before the holder must stop: the lease's expiry less the safety margin. */
   private remainingMs(): number {
-    return this.lease.expiresAt - this.props.lock.safetyMs - this.props.clock.now();
+    return this.expiresAt - (this.props.safetyMs ?? 0) - this.props.clock.now();
   }
 
   private lose(reason: string): void {
     if (this.lostReason) return;
     this.lostReason = reason;
-    this.lostSignal.abort(new LeaseLost(`lost the site lock (${reason})`));
-    this.props.log.error({ reason }, 'lost the site lease');
+    this.stopTimer();
+    this.lostSignal.abort(new LeaseLost(`lost the ${this.props.name} (${reason})`));
+    this.props.log.error({ reason }, `lost the ${this.props.name}`);
   }
 
   private async renew(): Promise<void> {
     if (this.renewing || this.lostReason) return;
     this.renewing = true;
     try {
-      const renewed = await this.props.lock.renew(this.lease, this.props.ttlMs);
-      if (renewed) {
-        this.lease = renewed;
+      const renewedUntil = await this.props.lease.renew();
+      if (renewedUntil !== null) {
+        this.expiresAt = renewedUntil;
         this.confirmedAt = this.props.clock.now();
-      } else this.lose('another run holds it now, or it expired');
+      } else this.lose('another holder has it now, or it expired');
     } catch (err) {
-      // A store hiccup is not a lost lease yet: the next tick retries, and assertHeld() watches the expiry.
-      this.props.log.warn({ err }, 'could not renew the site lease; retrying');
+      // A store hiccup is not a lost lease yet: the next tick retries, and `lost` watches the expiry.
+      this.props.log.warn({ err }, `could not renew the ${this.props.name}; retrying`);
     } finally {
       this.renewing = false;
     }
   }
+}
+
+/**
+ * Keeps a run's site lease (SiteLock) alive every quarter of its TTL: renew, re-read and release all act only
+ * under the lease's token, and the holder stops SiteLock.safetyMs before the expiry.
+ */
+export function keepSiteLease(props: {
+  lock: SiteLock;
+  lease: Lease;
+  ttlMs: number;
+  clock: Clock;
+  log: Logger;
+  renewEveryMs?: number;
+  every?: Every;
+}): LeaseKeeper {
+  const { lock, ttlMs } = props;
+  let lease = props.lease;
+  return new LeaseKeeper({
+    lease: {
+      expiresAt: lease.expiresAt,
+      async renew() {
+        const renewed = await lock.renew(lease, ttlMs);
+        if (renewed) lease = renewed;
+        return renewed?.expiresAt ?? null;
+      },
+      stillHeld: () => lock.stillHeld(lease),
+      release: () => lock.release(lease),
+    },
+    name: 'site lock',
+    afterLoss: 'the next run converges the routes',
+    everyMs: props.renewEveryMs ?? ttlMs / 4,
+    clock: props.clock,
+    log: props.log,
+    safetyMs: lock.safetyMs,
+    ...(props.every ? { every: props.every } : {}),
+  });
 }

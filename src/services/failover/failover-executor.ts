@@ -16,7 +16,7 @@ import type { LivenessAddress, ProcessLiveness } from '../../ports/liveness.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
 import { ExecutionAudit, PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
-import { LeaseKeeper, LeaseLost } from '../execution/lease-keeper.js';
+import { keepSiteLease, type LeaseKeeper, LeaseLost } from '../execution/lease-keeper.js';
 import { SiteLock } from '../execution/site-lock.js';
 import { FailoverRuns } from './failover-runs.js';
 import { convergeRoutes, type TouchedRoute } from './route-rollback.js';
@@ -154,7 +154,7 @@ export class FailoverExecutor {
         this.holderAt,
       );
       if (!lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
-      keeper = new LeaseKeeper({
+      keeper = keepSiteLease({
         lock: this.lock,
         lease,
         ttlMs: this.lockTtlMs,
@@ -309,10 +309,7 @@ export class FailoverExecutor {
     } finally {
       keeper?.stop();
       await audit.flush();
-      if (keeper)
-        await this.lock
-          .release(keeper.current())
-          .catch((err) => log.warn({ err }, 'could not release the site lock'));
+      if (keeper) await keeper.release().catch((err) => log.warn({ err }, 'could not release the site lock'));
       // Last, with the routes moved and the site free: the result is shown after the last progress line.
       await audit.settleProgress(this.progressSettleMs);
     }

@@ -11,7 +11,8 @@ import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
 import type { DeploymentProgress, TaskRuntime } from '../../ports/tasks.js';
 import { ExecutionAudit } from '../execution/execution-audit.js';
-import { type Lease, SiteLock } from '../execution/site-lock.js';
+import { type Every, keepSiteLease, type LeaseKeeper } from '../execution/lease-keeper.js';
+import { SiteLock } from '../execution/site-lock.js';
 
 export interface RedeployPlan {
   site: Site;
@@ -45,6 +46,7 @@ export class RedeployExecutor {
   private readonly timeoutMs: number;
   private readonly pollMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly every: Every | undefined;
 
   constructor(props: {
     store: Store;
@@ -55,6 +57,8 @@ export class RedeployExecutor {
     timeoutMs?: number;
     pollMs?: number;
     sleep?: (ms: number) => Promise<void>;
+    /** The lease keeper's timer (tests run it on their manual clock). */
+    every?: Every;
   }) {
     this.store = props.store;
     this.tasks = props.tasks;
@@ -65,9 +69,10 @@ export class RedeployExecutor {
     this.timeoutMs = props.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.pollMs = props.pollMs ?? DEFAULT_POLL_MS;
     this.sleep = props.sleep ?? ((ms) => delay(ms).then(() => undefined));
+    this.every = props.every;
   }
 
-  /** The lease outlives a poll interval comfortably; it is renewed on every poll. */
+  /** The lease outlives a poll interval comfortably; its keeper renews it every quarter of this. */
   private get lockTtlMs(): number {
     return Math.max(60_000, this.pollMs * 4);
   }
@@ -78,18 +83,27 @@ export class RedeployExecutor {
     const log = this.log.child({ site: site.name, tunnel, requestId: plan.requestId });
     const audit = new ExecutionAudit({ store: this.store, clock: this.clock, log, action: 'redeploy', plan });
     const elapsed = (): number => this.clock.now() - started;
-    const held: { lease: Lease | null } = { lease: null };
+    let keeper: LeaseKeeper | null = null;
     try {
       await this.precheck(plan);
       const owner = `redeploy:${plan.actor}:${randomUUID()}`;
-      held.lease = await this.lock.acquire(site.name, owner, this.lockTtlMs, `redeploy ${tunnel}`);
-      if (!held.lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
+      const lease = await this.lock.acquire(site.name, owner, this.lockTtlMs, `redeploy ${tunnel}`);
+      if (!lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
+      // A lost lease does not stop the deployment (nothing to undo); it only stops blocking others.
+      keeper = keepSiteLease({
+        lock: this.lock,
+        lease,
+        ttlMs: this.lockTtlMs,
+        clock: this.clock,
+        log,
+        ...(this.every ? { every: this.every } : {}),
+      });
       await audit.record('started', { tunnel, force: plan.force });
       const deploymentId = await this.tasks.redeploy(site, tunnel);
       await audit.record('deployment-started', { tunnel, deploymentId });
       await audit.progress(`Redeploying ${site.name}/${tunnel}: deployment ${deploymentId} started`);
 
-      const final = await this.follow(plan, deploymentId, started, audit, held);
+      const final = await this.follow(plan, deploymentId, started, audit);
       const durationMs = elapsed();
       if (final.state !== 'completed') {
         await audit.record('failed', { tunnel, deploymentId, reason: final.detail, durationMs });
@@ -109,10 +123,7 @@ export class RedeployExecutor {
       if (!refused) log.error({ err }, 'redeploy failed');
       return { ok: false, refused, ...(refused ? { refusal: err.code } : {}), reason, durationMs };
     } finally {
-      if (held.lease)
-        await this.lock
-          .release(held.lease)
-          .catch((err) => log.warn({ err }, 'could not release the site lock'));
+      if (keeper) await keeper.release().catch((err) => log.warn({ err }, 'could not release the site lock'));
     }
   }
 
@@ -148,7 +159,6 @@ export class RedeployExecutor {
     deploymentId: string,
     started: number,
     audit: ExecutionAudit,
-    held: { lease: Lease | null },
   ): Promise<DeploymentProgress> {
     let lastDetail = '';
     let errors = 0;
@@ -160,8 +170,6 @@ export class RedeployExecutor {
         };
       }
       await this.sleep(this.pollMs);
-      // A lost lease does not stop the deployment (nothing to undo); it only stops blocking others.
-      if (held.lease) held.lease = await this.lock.renew(held.lease, this.lockTtlMs).catch(() => held.lease);
       let progress: DeploymentProgress;
       try {
         progress = await this.tasks.deploymentProgress(plan.site, plan.tunnel, deploymentId);

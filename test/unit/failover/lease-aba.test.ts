@@ -8,7 +8,7 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Liveness, LivenessAddress, ProcessLiveness } from '../../../src/ports/liveness.js';
 import type { Store } from '../../../src/ports/store.js';
-import { LeaseKeeper, LeaseLost } from '../../../src/services/execution/lease-keeper.js';
+import { keepSiteLease, LeaseLost } from '../../../src/services/execution/lease-keeper.js';
 import { type Lease, SiteLock } from '../../../src/services/execution/site-lock.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
@@ -142,7 +142,7 @@ describe.each(stores)('lease ABA on the %s store', (_name, makeStore) => {
     expect(await lock.stillHeld(c as Lease)).toBe(true);
 
     // C's writer re-checks before each route call and goes on; its lease renews under its token.
-    const keeper = new LeaseKeeper({ lock, lease: c as Lease, ttlMs: 10_000, clock, log: silentLogger() });
+    const keeper = keepSiteLease({ lock, lease: c as Lease, ttlMs: 10_000, clock, log: silentLogger() });
     try {
       await expect(keeper.confirmHeld()).resolves.toBeUndefined();
     } finally {
@@ -158,7 +158,7 @@ describe.each(stores)('lease ABA on the %s store', (_name, makeStore) => {
     const store = h.store;
     const lock = new SiteLock({ store, clock, liveness: livenessWhereOnlyADied });
     const c = (await lock.acquire('dc1', 'C', 10_000, 'failover', at('C'))) as Lease;
-    const keeper = new LeaseKeeper({ lock, lease: c, ttlMs: 10_000, clock, log: silentLogger() });
+    const keeper = keepSiteLease({ lock, lease: c, ttlMs: 10_000, clock, log: silentLogger() });
     try {
       const signal = keeper.callSignal();
       await keeper.confirmHeld();

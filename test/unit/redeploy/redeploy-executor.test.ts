@@ -52,7 +52,9 @@ describe('RedeployExecutor', () => {
       log: silentLogger(),
       pollMs: 5_000,
       timeoutMs: over.timeoutMs ?? 60_000,
-      // The sleep moves the manual clock: polling and the timeout run without real waiting.
+      // The sleep moves the manual clock, which also runs the lease keeper's timer: polling, renewing and the
+      // timeout run without real waiting.
+      every: clock.every,
       sleep: async (ms) => {
         sleeps.push(ms);
         clock.advance(ms);
@@ -143,6 +145,25 @@ describe('RedeployExecutor', () => {
     };
     await executor(tasks).execute(plan());
     expect(holders).toEqual(['redeploy secondary', 'redeploy secondary', 'redeploy secondary']);
+  });
+
+  it('keeps the site lock through a deployment that outlasts the lock’s TTL', async () => {
+    const lock = new SiteLock({ store, clock });
+    const holders: Array<string | undefined> = [];
+    // 30 polls of 5 s: 150 s, against a 60 s lease.
+    const tasks = new ScriptedTasks([
+      ...Array.from({ length: 29 }, (_, i) => rolling(`step ${i}`)),
+      { state: 'completed', detail: 'done' },
+    ]);
+    const poll = tasks.deploymentProgress.bind(tasks);
+    tasks.deploymentProgress = async (...args) => {
+      holders.push((await lock.holder('dc1'))?.purpose);
+      return poll(...args);
+    };
+    const result = await executor(tasks, { timeoutMs: 600_000 }).execute(plan());
+    expect(result).toMatchObject({ ok: true, durationMs: 150_000 });
+    expect(holders).toEqual(Array.from({ length: 30 }, () => 'redeploy secondary'));
+    expect(await lock.holder('dc1')).toBeNull();
   });
 
   it('reports a failed deployment', async () => {
