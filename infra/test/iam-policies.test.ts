@@ -93,14 +93,14 @@ describe('IAM least privilege across all stacks', () => {
     }
   });
 
-  it("trusts GitHub OIDC only for this repository's deploy environments and pull requests", () => {
+  it("trusts GitHub OIDC only for this repository's deploy environments and its default branch", () => {
     const trust = statements.filter((s) => s.actions.includes('sts:AssumeRoleWithWebIdentity'));
     const subjects = trust.map((s) => s.condition?.StringEquals?.['token.actions.githubusercontent.com:sub']);
-    // One deploy role per environment, each trusting only its own; the diff role only pull requests.
+    // One deploy role per environment, each trusting only its own; the diff role only the default branch.
     expect(subjects.map((s) => JSON.stringify(s)).sort()).toEqual([
       '["repo:example-org/tunnelops:environment:prod"]',
       '["repo:example-org/tunnelops:environment:staging"]',
-      '["repo:example-org/tunnelops:pull_request"]',
+      '["repo:example-org/tunnelops:ref:refs/heads/main"]',
     ]);
     for (const s of trust) {
       expect(s.condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe(

@@ -5,6 +5,7 @@ import { loadTopology } from '../../src/config/load-topology.js';
 import { SERVER_STOP_BUDGET } from '../../src/monitor/stop-budget.js';
 import { ec2BudgetLeadingKeys, siteStateLeadingKeys } from '../lib/common/operator-policy.js';
 import { REPO_ROOT } from '../lib/common/repo-root.js';
+import { diffRoleSubject } from '../lib/shared/github-oidc.js';
 import {
   allStatements,
   render,
@@ -127,6 +128,48 @@ describe('the server host (issue 22)', () => {
         )!.routeTableIds;
         expect(routes[0]!.resources.map((r) => r.split(':route-table/')[1]).sort()).toEqual([...own].sort());
       }
+    });
+  });
+  describe('14: no pull request can assume a role', () => {
+    const ISSUER = 'token.actions.githubusercontent.com';
+    /** Every statement of every role's trust policy, in every stack, that a GitHub Actions token could match. */
+    const githubTrust = () =>
+      Object.entries(synth.templates).flatMap(([stack, t]) =>
+        resourcesOfType(t, 'AWS::IAM::Role').flatMap(([id, r]) =>
+          (r.Properties.AssumeRolePolicyDocument.Statement as Template[])
+            .filter((st) => JSON.stringify(st).includes(ISSUER))
+            .map((st) => ({ role: `${stack}/${id}`, name: String(r.Properties.RoleName), st })),
+        ),
+      );
+
+    it('trusts only the default branch and the deploy environments: never a pull_request subject', () => {
+      const trust = githubTrust();
+      expect(trust.map((x) => x.name).sort()).toEqual([
+        'tunnelops-github-deploy-prod',
+        'tunnelops-github-deploy-staging',
+        'tunnelops-github-diff',
+      ]);
+      const allowed = [
+        diffRoleSubject('example-org/tunnelops', 'main'),
+        'repo:example-org/tunnelops:environment:prod',
+        'repo:example-org/tunnelops:environment:staging',
+      ];
+      for (const { st } of trust) {
+        expect(st.Action).toBe('sts:AssumeRoleWithWebIdentity');
+        // Exact subjects only: a StringLike (wildcard) operator or any other condition key could widen them.
+        expect(Object.keys(st.Condition)).toEqual(['StringEquals']);
+        expect(st.Condition.StringEquals[`${ISSUER}:aud`]).toBe('sts.amazonaws.com');
+        const subjects = [st.Condition.StringEquals[`${ISSUER}:sub`]].flat() as string[];
+        expect(subjects.length).toBeGreaterThan(0);
+        for (const sub of subjects) {
+          expect(allowed).toContain(sub);
+          expect(sub).not.toMatch(/pull_request|\*/);
+        }
+      }
+      const diff = trust.find((x) => x.name === 'tunnelops-github-diff')!;
+      expect(diff.st.Condition.StringEquals[`${ISSUER}:sub`]).toEqual([
+        'repo:example-org/tunnelops:ref:refs/heads/main',
+      ]);
     });
   });
 });

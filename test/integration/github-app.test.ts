@@ -59,7 +59,7 @@ function diffRun() {
   return payload;
 }
 
-function nockArtifact(api: nock.Scope, diffText: string) {
+function nockArtifact(api: nock.Scope, diffText: string, extra: Record<string, string> = {}) {
   api
     .get(`${REPO}/actions/runs/289782451/artifacts`)
     .reply(200, { total_count: 1, artifacts: [{ id: 11, name: 'cdk-diff', expired: false }] })
@@ -67,7 +67,7 @@ function nockArtifact(api: nock.Scope, diffText: string) {
     .reply(302, undefined, { location: 'https://pipelines.actions.githubusercontent.com/artifact/11.zip' });
   nock('https://pipelines.actions.githubusercontent.com')
     .get('/artifact/11.zip')
-    .reply(200, makeZip({ 'cdk-diff.txt': diffText }), { 'content-type': 'application/zip' });
+    .reply(200, makeZip({ 'cdk-diff.txt': diffText, ...extra }), { 'content-type': 'application/zip' });
 }
 
 const recorded = readFileSync('test/fixtures/cdk/multi-stack-example.txt', 'utf8');
@@ -151,10 +151,13 @@ describe('PR diff comment and tunnel risk check', () => {
 
   it('does not comment on PRs that do not touch infra, images or the topology', async () => {
     token();
-    nock(API)
+    const api = nock(API)
       .get(`${REPO}/pulls/2/files`)
       .query(true)
-      .reply(200, [{ filename: 'README.md' }]);
+      .reply(200, [{ filename: 'README.md' }])
+      .get(`${REPO}/pulls/2`)
+      .reply(200, { number: 2, body: 'Docs', head: { sha: SHA } });
+    nockArtifact(api, recorded);
     await probot.receive({ id: 'd4', name: 'workflow_run', payload: diffRun() });
   });
 
@@ -162,6 +165,80 @@ describe('PR diff comment and tunnel risk check', () => {
     const payload = diffRun();
     payload.workflow_run.name = 'ci';
     await probot.receive({ id: 'd5', name: 'workflow_run', payload });
+  });
+});
+
+/**
+ * Issue 22 item 14: the diff runs in a workflow_run workflow on the default branch (cdk-diff.yml), so its run
+ * names no PR (GitHub's payload for such a run: event workflow_run, head_branch main, pull_requests []); the PR
+ * comes from the artifact's pr.json, whose number the PR's own job wrote.
+ */
+describe('diff from the workflow_run workflow (pr.json)', () => {
+  const MAIN_SHA = '0123456789abcdef0123456789abcdef01234567';
+  function defaultBranchRun() {
+    const payload = diffRun();
+    payload.workflow_run.event = 'workflow_run';
+    payload.workflow_run.head_branch = 'main';
+    payload.workflow_run.head_sha = MAIN_SHA;
+    payload.workflow_run.pull_requests = [];
+    return payload;
+  }
+  const prJson = (pr: unknown) => ({ 'pr.json': JSON.stringify(pr) });
+
+  it("reports on the PR pr.json names, at the PR's head commit, when that head is the diffed SHA", async () => {
+    let check: Record<string, any> = {};
+    let comment = '';
+    token();
+    const api = nock(API)
+      .get(`${REPO}/pulls/2`)
+      .reply(200, { number: 2, body: 'Bigger primary instance', head: { sha: SHA } })
+      .get(`${REPO}/pulls/2/files`)
+      .query(true)
+      .reply(200, [{ filename: 'infra/lib/tunnel-stack.ts' }])
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`, (b) => {
+        comment = b.body;
+        return true;
+      })
+      .reply(201, { id: 1 })
+      .post(`${REPO}/check-runs`, (b) => {
+        check = b;
+        return true;
+      })
+      .reply(201, { id: 1 });
+    nockArtifact(api, recorded, prJson({ number: 2, head_sha: SHA }));
+    await probot.receive({ id: 'w1', name: 'workflow_run', payload: defaultBranchRun() });
+    expect(comment).toContain('traffic will fail over to secondary');
+    // The check belongs to the PR's head commit, not to the default branch's commit the diff job ran on.
+    expect(check).toMatchObject({ name: 'tunnelops / tunnel risk', head_sha: SHA, conclusion: 'neutral' });
+  });
+
+  it("refuses a pr.json whose SHA is not the PR's head: nothing is posted", async () => {
+    // A PR's job may write any number into its artifact, e.g. another PR's; that PR's head is not what was diffed.
+    token();
+    const api = nock(API)
+      .get(`${REPO}/pulls/2`)
+      .reply(200, { number: 2, body: 'Someone else', head: { sha: SHA } });
+    nockArtifact(api, recorded, prJson({ number: 2, head_sha: 'f'.repeat(40) }));
+    await probot.receive({ id: 'w2', name: 'workflow_run', payload: defaultBranchRun() });
+    // No listFiles, no comment, no check run: any of them would be a request nock refuses.
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('refuses a malformed pr.json with a clear error, before asking GitHub about any PR', async () => {
+    for (const [i, bad] of [
+      { number: '2', head_sha: SHA },
+      { number: 2, head_sha: 'main' },
+      { number: 2, head_sha: SHA, extra: 'x'.repeat(2000) },
+    ].entries()) {
+      token();
+      nockArtifact(nock(API), recorded, prJson(bad));
+      await expect(
+        probot.receive({ id: `w3-${i}`, name: 'workflow_run', payload: defaultBranchRun() }),
+      ).rejects.toThrow(/pr\.json|JSON is larger/);
+    }
   });
 });
 

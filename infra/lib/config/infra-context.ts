@@ -55,6 +55,14 @@ export const infraContextSchema = z
       .min(1),
     /** owner/repo whose workflows may assume the deploy and diff roles. */
     githubRepository: text(/^[\w.-]+\/[\w.-]+$/, 'set -c githubRepository=<owner>/<repo>'),
+    /**
+     * The repository's default branch: the read-only diff role trusts only jobs on it (the cdk-diff workflow,
+     * which GitHub runs from this branch's definition), never a pull request's.
+     */
+    githubDefaultBranch: text(
+      /^[\w.-]+(\/[\w.-]+)*$/,
+      'set -c githubDefaultBranch=<the default branch, e.g. main>',
+    ).default('main'),
     /** GitHub deployment environments the deploy role trusts (`environment:<name>` in the OIDC subject). */
     deployEnvironments: list('deployEnvironments').pipe(z.array(z.string()).min(1)),
     /**

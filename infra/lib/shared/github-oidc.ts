@@ -14,6 +14,8 @@ import { BOT_REPOSITORY, SERVER_REPOSITORY, STACK_PREFIX } from '../naming.js';
 export interface GitHubOidcProps {
   /** owner/repo */
   repository: string;
+  /** The branch whose jobs may assume the diff role (the cdk-diff workflow runs there, never a PR's code). */
+  defaultBranch: string;
   /** GitHub deployment environments whose jobs may deploy (`environment:<name>` in the token subject). */
   deployEnvironments: string[];
   topology: Topology;
@@ -25,14 +27,20 @@ const ISSUER = 'token.actions.githubusercontent.com';
 /** The default CDK bootstrap qualifier; the roles `cdk bootstrap` creates carry it in their names. */
 const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
+/** The one OIDC subject the diff role trusts: jobs on the default branch (workflow_run runs there). */
+export const diffRoleSubject = (repository: string, defaultBranch: string) =>
+  `repo:${repository}:ref:refs/heads/${defaultBranch}`;
+
 /** Role name of one deployment environment's deploy role. */
 export const deployRoleName = (environment: string) => `tunnelops-github-deploy-${environment}`;
 
 /**
  * GitHub Actions OIDC: no long-lived AWS keys in GitHub. One deploy role per deployment environment, each
  * trusting only jobs of this repository that run in that environment (`environment:<name>`; GitHub protects
- * environments with reviewers), so a staging job cannot deploy with the prod role. The diff role trusts only
- * this repository's pull-request jobs, and can read but not change anything.
+ * environments with reviewers), so a staging job cannot deploy with the prod role. The diff role can read but
+ * not change anything, and trusts only jobs on the default branch (`ref:refs/heads/<branch>`): the cdk-diff
+ * workflow, which GitHub runs from that branch's definition on a workflow_run event. A pull request's own jobs
+ * (subject `pull_request`, whatever workflow the PR edits) only synthesise offline (cdk-synth.yml).
  */
 export class GitHubOidc extends Construct {
   /** Deploy role per deployment environment name. */
@@ -124,8 +132,8 @@ export class GitHubOidc extends Construct {
 
     this.diffRole = new iam.Role(this, 'DiffRole', {
       roleName: 'tunnelops-github-diff',
-      description: `read-only cdk diff for pull requests of ${props.repository}`,
-      assumedBy: trust([`repo:${props.repository}:pull_request`]),
+      description: `read-only cdk diff for pull requests of ${props.repository}, from ${props.defaultBranch} only`,
+      assumedBy: trust([diffRoleSubject(props.repository, props.defaultBranch)]),
       maxSessionDuration: Duration.hours(1),
     });
     this.diffRole.addToPolicy(

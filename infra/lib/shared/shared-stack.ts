@@ -55,6 +55,7 @@ export class SharedStack extends Stack {
     });
     const github = new GitHubOidc(this, 'GitHub', {
       repository: props.ctx.githubRepository,
+      defaultBranch: props.ctx.githubDefaultBranch,
       deployEnvironments: props.ctx.deployEnvironments,
       topology: props.topology,
       ...(props.ctx.githubOidcProviderArn ? { existingProviderArn: props.ctx.githubOidcProviderArn } : {}),
