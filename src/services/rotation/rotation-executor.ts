@@ -15,7 +15,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { PublishedServerCerts } from '../../ports/server-certs.js';
 import type { Store } from '../../ports/store.js';
-import { ExecutionAudit } from '../execution/execution-audit.js';
+import { ExecutionAudit, PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
 import type { FailoverExecutor, TargetCheck } from '../failover/failover-executor.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
 
@@ -122,13 +122,14 @@ export class RotationExecutor {
         const reason = `${failed}. Left: ${left}`;
         await audit.record('failed', { step: i + 1, reason: failed, left, durationMs: elapsed() });
         await audit.progress(`Rotation of ${site.name} stopped at step ${i + 1}/${steps.length}: ${reason}`);
-        await audit.flush();
+        await Promise.all([audit.flush(), audit.settleProgress(PROGRESS_SETTLE_MS)]);
         return { ok: false, refused: false, reason, rotated, left, durationMs: elapsed() };
       }
       if (step.kind === 'redeploy') rotated.push(step.tunnel);
     }
     await audit.record('succeeded', { rotated, durationMs: elapsed() });
-    await audit.flush();
+    // The result goes into the request message after this: the last step's line first.
+    await Promise.all([audit.flush(), audit.settleProgress(PROGRESS_SETTLE_MS)]);
     return { ok: true, rotated, durationMs: elapsed() };
   }
 
