@@ -27,11 +27,11 @@ describe('the cost table (docs/costs.md)', () => {
     expect([...costed, ...Object.keys(NO_CHARGE)].filter((t) => !present.has(t))).toEqual([]);
   });
 
-  it("counts what a site's templates create: 2 Elastic IPs, 4 high-resolution and 15 standard alarms, 3 KMS keys", () => {
+  it("counts what a site's templates create: 2 Elastic IPs, 4 high-resolution and 19 standard alarms, 3 KMS keys", () => {
     expect(count(SITE, 'AWS::EC2::EIP')).toBe(2);
     const period = (r: Template) => r.Properties.Period ?? 60;
     expect(count(SITE, 'AWS::CloudWatch::Alarm', (r) => period(r) < 60)).toBe(4);
-    expect(count(SITE, 'AWS::CloudWatch::Alarm', (r) => period(r) >= 60)).toBe(15);
+    expect(count(SITE, 'AWS::CloudWatch::Alarm', (r) => period(r) >= 60)).toBe(19);
     expect(count(SITE, 'AWS::KMS::Key')).toBe(3);
     expect(count(SITE, 'AWS::AutoScaling::AutoScalingGroup')).toBe(2);
     const shared = ['TunnelOps-Shared', 'TunnelOps-Images'];

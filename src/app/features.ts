@@ -1,5 +1,6 @@
 import { registerAlarms } from '../features/alarms.js';
 import { registerApprovals } from '../features/approvals.js';
+import { registerCerts } from '../features/certs.js';
 import { registerController } from '../features/controller.js';
 import { registerGithub } from '../features/github.js';
 import { registerStatus } from '../features/status.js';
@@ -15,5 +16,6 @@ export const FEATURES: Feature[] = [
   registerController,
   registerGithub,
   registerAlarms,
+  registerCerts,
   registerStatusPage,
 ];

@@ -18,6 +18,8 @@ export const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'text', 'json']).default('auto'),
   TUNNELOPS_TOPOLOGY: z.string().default('tunnels.yml'),
   TUNNELOPS_DATA_DIR: z.string().default('.data'),
+  /** Sandbox only: '0' skips the demo site's generated PKI (and so its certificate messages). */
+  TUNNELOPS_SANDBOX_PKI: z.enum(['0', '1']).default('1'),
   /** Bearer token for /api/*; when unset the API is open (sandbox). */
   TUNNELOPS_API_TOKEN: optionalString,
   /**

@@ -85,3 +85,59 @@ export interface CertReport {
   /** certFault() of this server, when a certificate stops its tunnel. */
   fault: string | null;
 }
+
+/** The warnings, as the CloudWatch alarms have them: a month ahead, a week ahead. */
+export const CERT_WARN_DAYS = [30, 7] as const;
+
+/** How urgent an entry is: past (or revoked), within the 7-day or the 30-day warning, or fine. */
+export function expiryLevel(e: Pick<CertEntry, 'daysLeft' | 'revoked'>): 'expired' | '7d' | '30d' | null {
+  if (e.revoked || e.daysLeft < 0) return 'expired';
+  if (e.daysLeft < CERT_WARN_DAYS[1]) return '7d';
+  if (e.daysLeft < CERT_WARN_DAYS[0]) return '30d';
+  return null;
+}
+
+/** What expires, in words, for a message or an alarm's description. */
+export function certWhat(site: string, tunnel: string | null, role: CertEntry['role']): string {
+  const t = tunnel ?? '<tunnel>';
+  return {
+    ca: `the CA of ${site}`,
+    server: `the server certificate ${site}-${t}-server`,
+    client: `the on-prem client certificate ${site}-${t}-client`,
+    crl: `the CRL of ${site} (then OpenVPN refuses every client)`,
+  }[role];
+}
+
+/** The command that fixes it (one text for the Slack messages and the CloudWatch alarms' descriptions). */
+export function certFix(site: string, tunnel: string | null, role: CertEntry['role']): string {
+  const t = tunnel ?? '<tunnel>';
+  const publish = `npm run pki -- publish ${site} --bucket <CertBucketName>`;
+  return {
+    ca: 'roll the CA over (README, Certificates: CA rollover)',
+    server: `npm run pki -- renew ${site} --tunnel ${t} --role server && ${publish}, then redeploy ${t} (/vpn redeploy ${site} ${t})`,
+    client: `npm run pki -- renew ${site} --tunnel ${t} --role client && npm run pki -- bundle ${site} --out <dir>, then install the bundle on the ${t} on-prem host (docs/on-prem.md)`,
+    crl: `npm run pki -- crl ${site} && ${publish} (servers load it within a minute)`,
+  }[role];
+}
+
+/**
+ * One site's certificates from its servers' reports: the site's own (CA, CRL) once, each tunnel's server and
+ * client certificate; the nearest expiry first.
+ */
+export function mergeReports(reports: readonly CertReport[]): CertEntry[] {
+  const byKey = new Map<string, CertEntry>();
+  for (const r of reports)
+    for (const e of r.entries) {
+      const shared = e.role === 'ca' || e.role === 'crl';
+      const entry = shared ? { ...e, tunnel: null } : e;
+      const key = certKey(entry);
+      const known = byKey.get(key);
+      // Two servers may hold different CRLs for a minute (one refreshed first): the older one matters.
+      if (!known || entry.daysLeft < known.daysLeft) byKey.set(key, entry);
+    }
+  return [...byKey.values()].sort((a, b) => a.daysLeft - b.daysLeft || a.notAfter.localeCompare(b.notAfter));
+}
+
+/** One Slack message per certificate: the site's CA by serial, its CRL, each tunnel's server and client by role. */
+export const certKey = (e: Pick<CertEntry, 'site' | 'tunnel' | 'role' | 'serial'>): string =>
+  e.role === 'ca' ? `${e.site}/ca/${e.serial}` : `${e.site}/${e.tunnel ?? '-'}/${e.role}`;

@@ -7,6 +7,7 @@ export type VpnCommand =
   | { kind: 'rotate'; site: string; reason?: string }
   | { kind: 'history'; site?: string }
   | { kind: 'pending'; site?: string }
+  | { kind: 'certs'; site?: string }
   | { kind: 'cancel'; requestId: string };
 
 export type ParseResult = { ok: true; command: VpnCommand } | { ok: false; error: string };
@@ -27,6 +28,7 @@ export const USAGE: ReadonlyArray<readonly [string, string]> = [
   ],
   ['/vpn history [site]', 'recent failovers, redeploys and approvals'],
   ['/vpn pending [site]', 'open requests waiting for an approver (or running)'],
+  ['/vpn certs [site]', 'every certificate in play: expiry, days left, revoked'],
   [
     '/vpn cancel <request-id>',
     "withdraw your own pending request (any approver may withdraw the controller's proposals)",
@@ -82,8 +84,9 @@ export function parseVpnCommand(text: string): ParseResult {
       return bad ? fail(bad) : done({ kind: 'status', site: args[0] });
     }
     case 'history':
-    case 'pending': {
-      const kind = verb?.toLowerCase() as 'history' | 'pending';
+    case 'pending':
+    case 'certs': {
+      const kind = verb?.toLowerCase() as 'history' | 'pending' | 'certs';
       if (args.length > 1) return fail(`usage: /vpn ${kind} [site]`);
       if (args[0] === undefined) return done({ kind });
       const bad = checkName(args[0], 'site');

@@ -41,6 +41,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'silent',
     TUNNELOPS_DATA_DIR: dataDir,
     SLACK_SIGNING_SECRET: 'test-signing-secret',
+    // Its certificate messages would be in every transcript; test/integration/certs-sandbox.test.ts turns it on.
+    TUNNELOPS_SANDBOX_PKI: '0',
     ...options.env,
   });
   const app = await createApp({

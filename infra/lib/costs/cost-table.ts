@@ -75,10 +75,10 @@ export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
       monthly: SERVERS * 3 * P.customMetricMonth,
     },
     {
-      what: 'Certificate metric: CertDaysLeft per tunnel and role (CA, server, CRL), every 5 minutes',
+      what: 'Certificate metric: CertDaysLeft per tunnel and role (CA, server, client at handshake, CRL), every 5 minutes',
       types: [],
-      basis: `2 tunnels x 3 metrics x $${P.customMetricMonth}`,
-      monthly: SERVERS * 3 * P.customMetricMonth,
+      basis: `2 tunnels x 4 metrics x $${P.customMetricMonth}`,
+      monthly: SERVERS * 4 * P.customMetricMonth,
     },
     {
       what: `PutMetricData: one call per monitor every ${a.flushSeconds} s (MONITOR_FLUSH_SECONDS)`,
@@ -87,10 +87,10 @@ export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
       monthly: (SERVERS * flushes * P.cloudWatchRequestPer1000) / 1000,
     },
     {
-      what: 'Alarms: 4 high-resolution (down, loss per tunnel; 10 s) + 3 standard (controller errors, throttles, dead letters) + 12 standard (certificates: CA, server, CRL per tunnel at 30 and 7 days)',
+      what: 'Alarms: 4 high-resolution (down, loss per tunnel; 10 s) + 3 standard (controller errors, throttles, dead letters) + 16 standard (certificates: CA, server, client, CRL per tunnel at 30 and 7 days)',
       types: ['AWS::CloudWatch::Alarm'],
-      basis: `4 x $${P.alarmHighResolutionMonth} + 15 x $${P.alarmStandardMonth}`,
-      monthly: 4 * P.alarmHighResolutionMonth + 15 * P.alarmStandardMonth,
+      basis: `4 x $${P.alarmHighResolutionMonth} + 19 x $${P.alarmStandardMonth}`,
+      monthly: 4 * P.alarmHighResolutionMonth + 19 * P.alarmStandardMonth,
     },
     {
       what: 'Failover controller Lambda (arm64, 512 MB): the 1-minute reconcile plus events',

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Site } from '../../../src/config/topology-schema.js';
+import { certFix, certWhat } from '../../../src/domain/cert-expiry.js';
 import { CERT_DAYS_LEFT, METRIC_NAMESPACE } from '../../../src/ports/metrics.js';
 import { alarmTopic, notify } from '../common/alarm-topic.js';
 import { alarmName, alarmTopicName } from '../naming.js';
@@ -96,7 +97,8 @@ export class TunnelAlarms extends Construct {
             // A silent monitor is the down alarm's business; this one keeps its last state meanwhile.
             treatMissingData: cloudwatch.TreatMissingData.IGNORE,
           });
-          notify(this.topic, [cert]);
+          // No Slack action: the bot posts one message per certificate from the monitors' reports
+          // (src/services/certs/cert-notices.ts), so a certificate's two warnings never make two messages.
           this.certAlarms.push(cert);
         }
     }
@@ -104,7 +106,7 @@ export class TunnelAlarms extends Construct {
 }
 
 /** What the monitor's CertDaysLeft reports per server, and the two warnings (a month ahead, a week ahead). */
-export const CERT_ROLES = ['ca', 'server', 'crl'] as const;
+export const CERT_ROLES = ['ca', 'server', 'client', 'crl'] as const;
 export const CERT_ALARM_DAYS = [30, 7] as const;
 
 /** What expires and the command that fixes it: the alarm's description is what the Slack message shows. */
@@ -114,15 +116,5 @@ export function certAlarmDescription(
   role: (typeof CERT_ROLES)[number],
   days: number,
 ): string {
-  const what = {
-    ca: `the CA of ${site}`,
-    server: `the server certificate ${site}-${tunnel}-server`,
-    crl: `the CRL of ${site} (then OpenVPN refuses every client)`,
-  }[role];
-  const fix = {
-    ca: 'roll the CA over (README, Certificates: CA rollover)',
-    server: `npm run pki -- renew ${site} --tunnel ${tunnel} --role server && npm run pki -- publish ${site} --bucket <CertBucketName>, then redeploy ${tunnel} (/vpn redeploy ${site} ${tunnel})`,
-    crl: `npm run pki -- crl ${site} && npm run pki -- publish ${site} --bucket <CertBucketName> (servers load it within a minute)`,
-  }[role];
-  return `${site}/${tunnel}: ${what} expires in less than ${days} days. Fix: ${fix}`;
+  return `${site}/${tunnel}: ${certWhat(site, tunnel, role)} expires in less than ${days} days. Fix: ${certFix(site, tunnel, role)}`;
 }

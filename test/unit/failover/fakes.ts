@@ -4,7 +4,7 @@ import type { RouteObservation, TunnelTaskState } from '../../../src/domain/obse
 import { type Outcome, ok } from '../../../src/domain/outcome.js';
 import { tunnelKey } from '../../../src/domain/topology.js';
 import type { Account } from '../../../src/ports/account.js';
-import type { Chat, ChatMessage } from '../../../src/ports/chat.js';
+import type { Chat, ChatMessage, ChatMessageRef } from '../../../src/ports/chat.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../../../src/ports/route-tables.js';
 import type { TaskRuntime } from '../../../src/ports/tasks.js';
 import { slackRenderer } from '../../../src/slack/views/slack-renderer.js';
@@ -127,7 +127,7 @@ export class RecordingChat implements Chat {
     this.posts.push({ channel, ...message });
     return { channel, ts: String(this.posts.length) };
   }
-  async update(): Promise<void> {}
+  async update(_ref: ChatMessageRef, _message: ChatMessage): Promise<void> {}
   async postEphemeral(): Promise<void> {}
   async uploadFile() {}
   async userGroupMembers(): Promise<string[]> {
