@@ -1,6 +1,14 @@
 import type { Health } from './health.js';
 import type { SiteStatus } from './status.js';
 
+/**
+ * Up to this many sites, both fleet views show every site in full (`/vpn status`: a line each; the page: a
+ * card each with its graph); past it, a summary and only the sites needing attention (the page lists every
+ * site as a row, detail on demand). Ten lines or cards still read at a glance on a phone or in one Slack
+ * section; past that the healthy ones bury the one that matters, and 500 graphs took the page 2.7 s.
+ */
+export const FLEET_VIEW_SITES = 10;
+
 /** Most urgent first: the order both fleet views list sites in. */
 export const HEALTH_RANK: Record<Health, number> = { down: 0, degraded: 1, unknown: 2, healthy: 3 };
 export const HEALTH_ORDER: readonly Health[] = ['down', 'degraded', 'unknown', 'healthy'];

@@ -19,7 +19,10 @@ export interface FiringAlarm {
 export interface Overview {
   generatedAt: string;
   status: StatusReport;
-  /** By site; null when the probe series could not be read. */
+  /**
+   * By site, up to FLEET_VIEW_SITES sites (a fleet's page draws a graph on demand); null when the probe series
+   * could not be read.
+   */
   graphs: Record<string, HealthGraph | null>;
   alarms: FiringAlarm[];
   pending: PendingRequest[];

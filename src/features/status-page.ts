@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AppContext } from '../app/context.js';
 import { UnauthorizedError } from '../domain/errors.js';
+import { attentionReason } from '../domain/fleet-summary.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
@@ -8,8 +9,9 @@ import { PAGE_CSS, PAGE_JS } from '../page/page-assets.js';
 import { clearedSessionCookie, isHttps, PageAuth, sessionCookieHeader } from '../page/page-auth.js';
 import { PageFeed } from '../page/page-feed.js';
 import { PageSessions, SESSION_TTL_MS } from '../page/page-sessions.js';
-import { renderMain, renderPage, renderSignIn } from '../page/render-page.js';
+import { pageParts, parseFilter, renderPage, renderSignIn, siteCard } from '../page/render-page.js';
 import { SignInThrottle } from '../page/sign-in-throttle.js';
+import { escapeHtml } from '../render/escape-html.js';
 import { OverviewService } from '../services/status/overview-service.js';
 
 /** Nothing but the bot's own stylesheet, script and event stream; no inline code, no framing. */
@@ -44,7 +46,7 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
     ...(ctx.chat.userName ? { userName: (id: string) => ctx.chat.userName!(id) } : {}),
   });
   const feed = new PageFeed({
-    render: async () => renderMain(await overview.overview()),
+    render: async () => pageParts(await overview.overview()),
     intervalMs: options.intervalMs ?? 2000,
     log: ctx.log.child({ component: 'page-feed' }),
   });
@@ -56,9 +58,30 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
     (req, res) =>
       guarded(req, res, async () => {
         if ((await auth.viewer(req)) === null) return html(res, 401, renderSignIn());
-        html(res, 200, renderPage(await overview.overview(), { signOut: auth.required }));
+        const request = { filter: parseFilter(req.query), detail: req.query.get('site') ?? undefined };
+        const [{ parts, since }, detail] = await Promise.all([
+          feed.current(),
+          request.detail === undefined ? '' : detailHtml(request.detail),
+        ]);
+        html(res, 200, renderPage(parts, { signOut: auth.required, since, request, detail }));
       }),
     { auth: 'public' }, // shows the sign-in form itself
+  );
+  const detailHtml = async (name: string): Promise<string> => {
+    const found = await overview.detail(name.slice(0, 100));
+    if (!found) return `<p class="error" role="alert">✗ No site named ${escapeHtml(name.slice(0, 100))}.</p>`;
+    return siteCard(found.site, found.graph, attentionReason(found.site));
+  };
+  // A site's detail (its card with the graph) as a fragment, for the page script's "Detail" links.
+  ctx.http.route(
+    'GET',
+    '/site',
+    (req, res) =>
+      guarded(req, res, async () => {
+        if ((await auth.viewer(req)) === null) return html(res, 401, 'sign in at /');
+        html(res, 200, await detailHtml(req.query.get('name') ?? ''));
+      }),
+    { auth: 'public' }, // the page's own sign-in, as GET /
   );
   ctx.http.route('GET', '/page.css', async (_req, res) => asset(res, 'text/css', PAGE_CSS), {
     auth: 'public',
@@ -79,7 +102,13 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
   ctx.http.route(
     'GET',
     '/events',
-    async (req, res) => feed.subscribe(res, SECURITY_HEADERS, (await auth.viewer(req)) ?? req.remote),
+    async (req, res) =>
+      feed.subscribe(
+        res,
+        SECURITY_HEADERS,
+        (await auth.viewer(req)) ?? req.remote,
+        req.query.get('since') ?? undefined,
+      ),
     {
       auth: async (head) => {
         if ((await auth.viewer(head)) === null) throw new UnauthorizedError('sign in at /');

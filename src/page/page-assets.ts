@@ -1,6 +1,7 @@
 /**
  * The page's only stylesheet and script, served by the bot (no CDN: the NOC may be offline). The script
- * only swaps <main> with what /events sends; without it the page reloads itself every 5 s.
+ * swaps the parts of <main> that /events sends, filters the sites and fetches a site's detail; without it the
+ * page reloads itself every 5 s and the filter and detail are plain links and a form.
  */
 export const PAGE_CSS = `
 /* Light by default, dark when the system asks for it (prefers-color-scheme); the graph follows (.g-* below). */
@@ -15,6 +16,17 @@ export const PAGE_CSS = `
     --s0: #56b4e9; --s1: #e69f00; --s2: #2fc79a; --s3: #e08cc0; --s4: #9ad0f5; --s5: #ff7a3d; --failover: #f87171; }
 }
 * { box-sizing: border-box; }
+/* A filtered-out site stays hidden whatever display a phone's table layout gives rows. */
+[hidden] { display: none !important; }
+/* Site cards and the panels sit in <main>'s grid as if their wrappers were not there (reordered as a block). */
+.cards, .panels { display: contents; }
+.summary, .filter, .fleet, .detail { grid-column: 1 / -1; }
+.summary p { margin: 0.25rem 0; }
+.summary .counts .health { margin-right: 1rem; }
+.warn { color: var(--warn); }
+.filter { display: flex; flex-wrap: wrap; gap: 0.5rem 0.75rem; align-items: center; }
+.filter input, .filter select { padding: 0.3rem; background: var(--bg); color: var(--ink); border: 1px solid var(--line); border-radius: 4px; }
+.detail > section { border-color: var(--accent); }
 body { margin: 0; background: var(--bg); color: var(--ink); font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 header, main, footer { padding: 0 1.5rem; }
 h1 { font-size: 1.4rem; margin: 1rem 0 0.25rem; }
@@ -63,7 +75,7 @@ figcaption, .muted { color: var(--muted); font-size: 0.85rem; }
 footer { color: var(--muted); padding-bottom: 1rem; display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: center; }
 footer form { margin: 0; }
 a { color: var(--accent); }
-button, input { font: inherit; }
+button, input, select { font: inherit; }
 button { background: var(--accent); color: var(--on-accent); border: 0; border-radius: 4px; padding: 0.35rem 0.9rem; cursor: pointer; }
 .signin { max-width: 26rem; margin: 3rem auto; }
 .signin label { display: block; margin-bottom: 0.25rem; }
@@ -88,10 +100,80 @@ export const PAGE_JS = `'use strict';
 (function () {
   var main = document.getElementById('overview');
   var live = document.getElementById('live');
-  if (!main || !window.EventSource) return;
-  var source = new EventSource('/events');
+  if (!main) return;
+  var q = document.getElementById('filter-q');
+  var state = document.getElementById('filter-state');
+  var form = document.getElementById('filter');
+  var detail = document.getElementById('detail');
+  var detailSite = new URLSearchParams(location.search).get('site');
+  // The same rule as the server's (render-page.ts matches): name contains the text, and the state fits.
+  function wanted(el) {
+    var name = (el.getAttribute('data-site') || '').toLowerCase();
+    var text = q ? q.value.trim().toLowerCase() : '';
+    var s = state ? state.value : 'all';
+    if (text && name.indexOf(text) < 0) return false;
+    if (s === 'all') return true;
+    if (s === 'attention') return el.getAttribute('data-attention') === '1';
+    return el.getAttribute('data-state') === s;
+  }
+  function filterAll() {
+    var list = document.getElementById('sites');
+    if (!list) return;
+    for (var i = 0; i < list.children.length; i++) list.children[i].hidden = !wanted(list.children[i]);
+  }
+  if (form) {
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      filterAll();
+      history.replaceState(null, '', '?' + new URLSearchParams(new FormData(form)).toString());
+    });
+    if (q) q.addEventListener('input', filterAll);
+    if (state) state.addEventListener('change', filterAll);
+  }
+  function showDetail(name) {
+    detailSite = name;
+    fetch('/site?name=' + encodeURIComponent(name), { credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        if (detailSite !== name || !detail) return;
+        detail.innerHTML = html;
+        detail.hidden = false;
+      });
+  }
+  main.addEventListener('click', function (e) {
+    var a = e.target && e.target.closest ? e.target.closest('a[data-detail]') : null;
+    if (!a || !detail) return;
+    e.preventDefault();
+    showDetail(a.getAttribute('data-detail'));
+    detail.scrollIntoView();
+  });
+  // The detail's graph moves by the minute: fetched again while it is shown.
+  setInterval(function () { if (detailSite && detail && !detail.hidden) showDetail(detailSite); }, 15000);
+  if (!window.EventSource) return;
+  var since = main.getAttribute('data-since') || '';
+  var source = new EventSource('/events?since=' + encodeURIComponent(since));
+  // Each event is one part of the page: its element id on the first line, its HTML after.
   source.addEventListener('main', function (e) {
-    main.innerHTML = e.data;
+    var nl = e.data.indexOf('\\n');
+    var id = nl < 0 ? e.data : e.data.slice(0, nl);
+    var html = nl < 0 ? '' : e.data.slice(nl + 1);
+    var list = document.getElementById('sites');
+    if (id === 'order') {
+      var ids = JSON.parse(html);
+      for (var i = 0; list && i < ids.length; i++) {
+        var row = document.getElementById(ids[i]);
+        if (row) list.appendChild(row);
+      }
+    } else if (id !== 'layout') {
+      var el = document.getElementById(id);
+      if (el) el.outerHTML = html;
+      else if (list && id.indexOf('site-') === 0) list.insertAdjacentHTML('beforeend', html);
+      var now = document.getElementById(id);
+      if (now && now.hasAttribute('data-site')) {
+        now.hidden = !wanted(now);
+        if (detailSite && now.getAttribute('data-site') === detailSite) showDetail(detailSite);
+      }
+    }
     if (live) live.textContent = 'live';
   });
   source.onerror = function () {

@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 
 export interface PageFeedProps {
-  /** Renders the live part of the page; called once per tick for all open pages together. */
-  render: () => Promise<string>;
-  /** How often the overview is rebuilt while a page is open (the page shows a change within this + render time). */
+  /**
+   * Renders the live parts of the page, by id (the element id each replaces); called once per tick for all
+   * open pages together. A part is sent to a page only when it changed since that page last got it.
+   */
+  render: () => Promise<ReadonlyMap<string, string>>;
+  /** How often the parts are rebuilt while a page is open (the page shows a change within this + render time). */
   intervalMs: number;
   log: Logger;
   /** A comment line this often keeps proxies from closing an idle stream. */
@@ -28,26 +32,30 @@ const MAX_UNSENT_BYTES = 256 * 1024;
 interface Viewer {
   res: ServerResponse;
   client: string;
-  /** The version of the overview this page has been sent (0: none yet). */
-  sent: number;
+  /** The generation of the parts this page has (0: none). */
+  seen: number;
   lastWriteAt: number;
   /** Since when what we wrote has been waiting for the socket to take it; null when nothing waits. */
   stuckSince: number | null;
 }
 
 /**
- * Server-sent events for the status page: while at least one page is open, one loop rebuilds the overview
- * every intervalMs; each page gets the newest version once its socket has taken the previous write. So a
- * page that does not read holds at most one event in our buffer (it skips versions and catches up with the
- * newest when it drains), and is dropped once it has not drained for stuckMs: a stalled reader costs a
- * bounded number of bytes for a bounded time.
+ * Server-sent events for the status page: while at least one page is open, one loop re-renders the page's
+ * parts every intervalMs; each part remembers the generation it last changed in, and each page gets, once its
+ * socket has taken the previous write, only the parts that changed since the generation it has. An idle fleet
+ * costs a viewer a timestamp per tick, not the page. A page that does not read holds at most one write in our
+ * buffer (it catches up with what changed meanwhile when it drains), and is dropped once it has not drained
+ * for stuckMs: a stalled reader costs a bounded number of bytes for a bounded time.
  */
 export class PageFeed {
   private readonly viewers = new Set<Viewer>();
-  private last: string | null = null;
-  private version = 0;
+  private readonly parts = new Map<string, { data: string; gen: number }>();
+  private gen = 0;
+  /** Tells this process's generations from another's (a restarted bot): a page from before gets every part. */
+  private readonly epoch = randomBytes(4).toString('hex');
+  private renderedAt = 0;
+  private rendering: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
   private stopped = false;
 
   constructor(private readonly props: PageFeedProps) {}
@@ -63,7 +71,19 @@ export class PageFeed {
     return n;
   }
 
-  subscribe(res: ServerResponse, headers: Record<string, string>, client: string): void {
+  /**
+   * The parts as of at most intervalMs ago (rendered now when older), and the token a page built from them
+   * passes to /events (`?since=`), so its stream starts with what changed after it, not the whole page again.
+   */
+  async current(): Promise<{ parts: Map<string, string>; since: string }> {
+    if (this.parts.size === 0 || Date.now() - this.renderedAt >= this.props.intervalMs) await this.refresh();
+    return {
+      parts: new Map([...this.parts].map(([id, p]) => [id, p.data])),
+      since: `${this.epoch}.${this.gen}`,
+    };
+  }
+
+  subscribe(res: ServerResponse, headers: Record<string, string>, client: string, since?: string): void {
     const own = [...this.viewers].filter((v) => v.client === client).length;
     if (own >= (this.props.maxPerClient ?? MAX_PAGES_PER_CLIENT)) {
       refuse(res, headers, 429, 'too many open status pages from this client; close some\n');
@@ -80,11 +100,17 @@ export class PageFeed {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const viewer: Viewer = { res, client, sent: 0, lastWriteAt: Date.now(), stuckSince: null };
+    const viewer: Viewer = {
+      res,
+      client,
+      seen: this.seenOf(since),
+      lastWriteAt: Date.now(),
+      stuckSince: null,
+    };
     this.viewers.add(viewer);
     res.on('close', () => this.viewers.delete(viewer));
-    if (this.last !== null) this.send(viewer, event('main', this.last), Date.now());
-    if (!this.timer && !this.ticking) void this.tick();
+    if (this.parts.size > 0) this.catchUp(viewer, Date.now());
+    if (!this.timer && !this.rendering) void this.tick();
   }
 
   stop(): void {
@@ -95,32 +121,50 @@ export class PageFeed {
     this.viewers.clear();
   }
 
+  /** A `since` token of this process's feed gives its generation; anything else (or none) gets every part. */
+  private seenOf(since: string | undefined): number {
+    const m = since === undefined ? null : /^([0-9a-f]{8})\.(\d{1,15})$/.exec(since);
+    if (!m || m[1] !== this.epoch) return 0;
+    const gen = Number(m[2]);
+    return gen <= this.gen ? gen : 0;
+  }
+
+  /** Renders the parts once for every caller at the time (single flight). */
+  private refresh(): Promise<void> {
+    this.rendering ??= (async () => {
+      try {
+        const next = await this.props.render();
+        const gen = this.gen + 1;
+        let changed = false;
+        for (const [id, data] of next) {
+          if (this.parts.get(id)?.data === data) continue;
+          this.parts.set(id, { data, gen });
+          changed = true;
+        }
+        if (changed) this.gen = gen;
+        this.renderedAt = Date.now();
+      } finally {
+        this.rendering = null;
+      }
+    })();
+    return this.rendering;
+  }
+
   private async tick(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped || this.viewers.size === 0) {
-      this.last = null; // stale once nobody watches
-      return;
-    }
-    this.ticking = true;
+    if (this.stopped || this.viewers.size === 0) return;
     try {
-      const html = await this.props.render();
-      if (html !== this.last) {
-        this.last = html;
-        this.version++;
-      }
+      await this.refresh();
       this.deliver(Date.now());
     } catch (err) {
       this.props.log.warn({ err }, 'status page: could not build the overview');
-    } finally {
-      this.ticking = false;
     }
     if (!this.stopped && this.viewers.size > 0)
       this.timer = setTimeout(() => void this.tick(), this.props.intervalMs);
   }
 
-  /** Each page whose socket took the last write gets the newest version (or a keep-alive); stuck ones go. */
+  /** Each page whose socket took the last write gets what changed since (or a keep-alive); stuck ones go. */
   private deliver(now: number): void {
-    const message = this.last === null ? null : event('main', this.last);
     for (const v of this.viewers) {
       if (v.res.writableLength > 0) {
         v.stuckSince ??= now;
@@ -128,15 +172,20 @@ export class PageFeed {
         continue;
       }
       v.stuckSince = null;
-      if (message !== null && v.sent < this.version) this.send(v, message, now);
-      else if (now - v.lastWriteAt >= (this.props.keepAliveMs ?? 15_000))
+      if (!this.catchUp(v, now) && now - v.lastWriteAt >= (this.props.keepAliveMs ?? 15_000))
         this.write(v, ': keep-alive\n\n', now);
     }
   }
 
-  private send(v: Viewer, message: string, now: number): void {
-    v.sent = this.version;
-    this.write(v, message, now);
+  /** Writes the parts changed since the viewer's generation, as one chunk; false when there were none. */
+  private catchUp(v: Viewer, now: number): boolean {
+    if (v.seen >= this.gen) return false;
+    let chunk = '';
+    for (const [id, p] of this.parts) if (p.gen > v.seen) chunk += event('main', `${id}\n${p.data}`);
+    v.seen = this.gen;
+    if (!chunk) return false;
+    this.write(v, chunk, now);
+    return true;
   }
 
   private write(v: Viewer, chunk: string, now: number): void {
@@ -162,7 +211,10 @@ function refuse(res: ServerResponse, headers: Record<string, string>, status: nu
   res.end(text);
 }
 
-/** One SSE event; every line of the payload is its own `data:` line (the browser joins them with \n). */
+/**
+ * One SSE event; every line of the payload is its own `data:` line (the browser joins them with \n). The
+ * page's events are all `main`: the part's id on the first line, its content after.
+ */
 function event(name: string, data: string): string {
   return `event: ${name}\n${data
     .split('\n')

@@ -1,5 +1,13 @@
 import type { FailoverRun } from '../domain/audit.js';
+import {
+  FLEET_VIEW_SITES,
+  type FleetSummary,
+  HEALTH_ORDER,
+  siteHealth,
+  summarizeFleet,
+} from '../domain/fleet-summary.js';
 import type { Health } from '../domain/health.js';
+import type { HealthGraph } from '../domain/health-graph.js';
 import type { FiringAlarm, Overview } from '../domain/overview.js';
 import type { PendingRequest } from '../domain/pending.js';
 import { describeDisagreement, type SiteStatus, type TunnelStatus } from '../domain/status.js';
@@ -15,38 +23,177 @@ const HEALTH: Record<Health, { symbol: string; label: string }> = {
   unknown: { symbol: '?', label: 'unknown' },
 };
 
-/** The whole page: works without JavaScript (a refresh every 5 s); /page.js swaps <main> in place from /events. */
-export function renderPage(o: Overview, opts: { signOut: boolean }): string {
+/** What a page request asks for: a filter over the sites, and a site shown in detail. */
+export interface PageRequest {
+  filter: SiteFilter;
+  /** The site shown in detail (its card with the graph), above the list. */
+  detail?: string;
+}
+
+/** The whole page: works without JavaScript (a refresh every 5 s); /page.js swaps the parts in place from /events. */
+export function renderPage(
+  parts: ReadonlyMap<string, string>,
+  opts: { signOut: boolean; since: string; request: PageRequest; detail?: string },
+): string {
   return layout(
     'tunnelops status',
     `<noscript><meta http-equiv="refresh" content="5"></noscript>`,
-    `<main id="overview">${renderMain(o)}</main>
-<footer><p>Updates by itself: <span id="live">every 5 s (reload)</span>. Read-only. JSON: <a href="/api/overview">/api/overview</a>.</p>
+    `<main id="overview" data-since="${h(opts.since)}">${renderMain(parts, opts.request, opts.detail)}</main>
+<footer><p>Updates by itself: <span id="live">every 5 s (reload)</span>. Read-only. JSON: <a href="/api/overview">/api/overview</a>, <a href="/api/status">/api/status</a>.</p>
 ${opts.signOut ? '<form method="post" action="/signout"><button type="submit">Sign out</button></form>' : ''}</footer>`,
   );
 }
 
-/** The live part of the page (sent again whenever it changes). */
-export function renderMain(o: Overview): string {
-  const person = (id: string) => (o.people[id] ? `@${o.people[id]}` : id);
-  const degraded = o.status.sites.filter((s) => s.tunnels.some((t) => t.active && t.health !== 'healthy'));
-  const summary = `${o.status.sites.length} site(s); ${o.alarms.length} alarm(s) in ALARM; ${o.pending.length} open request(s)`;
-  return `<p class="asof">As of <time datetime="${h(o.generatedAt)}">${h(clock(o.generatedAt))}</time> (UTC). ${h(summary)}.${
-    degraded.length
-      ? ` <strong class="warn">Attention: ${h(degraded.map((s) => s.name).join(', '))}</strong>`
-      : ''
-  }</p>
-${o.status.sites.map((s) => site(s, o)).join('\n')}
-${alarms(o.alarms)}
-${pending(o.pending, person)}
-${failovers(o.failovers, person)}`;
+/** The live part of the page, from its parts (pageParts), with the request's filter and detail applied. */
+export function renderMain(parts: ReadonlyMap<string, string>, request: PageRequest, detail = ''): string {
+  const order = parseOrder(parts.get(ORDER_PART));
+  const small = parts.get(LAYOUT_PART) === 'cards';
+  const sites = order
+    .map((id) => parts.get(id) ?? '')
+    .map((part) => (matches(part, request.filter) ? part : hide(part)))
+    .join('\n');
+  const list = small
+    ? `<div id="sites" class="cards">${sites}</div>`
+    : `<section class="panel fleet" aria-labelledby="sites-title"><h2 id="sites-title">Sites</h2>
+<table class="stack sites"><caption>Sites needing attention first, then by name. Detail: a site's graph and tunnels.</caption>
+<thead><tr><th scope="col">Site</th><th scope="col">Region</th><th scope="col">State</th><th scope="col">Active tunnel</th><th scope="col">Why</th><th scope="col">Detail</th></tr></thead>
+<tbody id="sites">${sites}</tbody></table></section>`;
+  return `${parts.get('asof') ?? ''}
+${parts.get('summary') ?? ''}
+${filterForm(request.filter)}
+<section id="detail" class="detail" aria-live="polite"${detail ? '' : ' hidden'}>${detail}</section>
+${list}
+${parts.get('panels') ?? ''}`;
 }
 
-function site(s: SiteStatus, o: Overview): string {
-  const graph = o.graphs[s.name];
-  const id = `site-${slug(s.name)}`;
-  return `<section class="site" aria-labelledby="${id}" data-site="${h(s.name)}">
-<h2 id="${id}">${h(s.name)} <span class="region">${h(s.region)}</span></h2>
+/** The part listing the site parts' ids in display order (JSON), and the one saying rows or cards. */
+const ORDER_PART = 'order';
+const LAYOUT_PART = 'layout';
+
+function parseOrder(json: string | undefined): string[] {
+  try {
+    const ids: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The page as parts, by element id, each sent to open pages only when it changed: the time, the fleet summary,
+ * one part per site (a table row past FLEET_VIEW_SITES, else the site's card with its graph), their order, and
+ * the alarms / requests / failovers panels. A site's row shows nothing that moves while it is healthy (no probe
+ * figures), so an idle fleet sends only the time.
+ */
+export function pageParts(o: Overview): Map<string, string> {
+  const person = (id: string) => (o.people[id] ? `@${o.people[id]}` : id);
+  const fleet = summarizeFleet(o.status.sites);
+  const attention = new Map(fleet.attention.map((a) => [a.site.name, a.reason]));
+  const small = o.status.sites.length <= FLEET_VIEW_SITES;
+  const ordered = [
+    ...fleet.attention.map((a) => a.site),
+    ...o.status.sites.filter((s) => !attention.has(s.name)).sort((a, b) => a.name.localeCompare(b.name)),
+  ];
+  const parts = new Map<string, string>();
+  parts.set(
+    'asof',
+    `<p class="asof" id="asof">As of <time datetime="${h(o.generatedAt)}">${h(clock(o.generatedAt))}</time> (UTC).</p>`,
+  );
+  parts.set('summary', summary(fleet, o));
+  parts.set(LAYOUT_PART, small ? 'cards' : 'rows');
+  parts.set(ORDER_PART, JSON.stringify(ordered.map((s) => siteId(s.name))));
+  for (const s of ordered) {
+    const why = attention.get(s.name) ?? null;
+    parts.set(siteId(s.name), small ? siteCard(s, o.graphs[s.name], why) : siteRow(s, why));
+  }
+  parts.set(
+    'panels',
+    `<div id="panels" class="panels">${alarms(o.alarms)}
+${pending(o.pending, person)}
+${failovers(o.failovers, person)}</div>`,
+  );
+  return parts;
+}
+
+const siteId = (name: string): string => `site-${slug(name)}`;
+
+function summary(fleet: FleetSummary, o: Overview): string {
+  const counts = HEALTH_ORDER.filter((s) => fleet.byState[s] > 0)
+    .map(
+      (s) =>
+        `<span class="health health-${s}">${HEALTH[s].symbol} ${fleet.byState[s]} ${HEALTH[s].label}</span>`,
+    )
+    .join(' ');
+  const perAz = fleet.activesByAz.map((a) => `${h(a.az ?? 'AZ not in tunnels.yml')}: ${a.sites}`).join(' · ');
+  const attention = fleet.attention.length
+    ? `<p><strong class="warn">Needs attention: ${fleet.attention.length} site(s)</strong> (listed first).</p>`
+    : '<p>No site needs attention.</p>';
+  return `<section class="panel summary" id="summary" aria-labelledby="summary-title"><h2 id="summary-title">${fleet.sites} site(s)</h2>
+<p class="counts">${counts || 'No sites.'}</p>
+<p>Active tunnels per AZ: ${perAz || 'none'}</p>
+${attention}
+<p>${o.alarms.length} alarm(s) in ALARM; ${o.pending.length} open request(s).</p></section>`;
+}
+
+const STATES = ['all', 'attention', ...HEALTH_ORDER] as const;
+export type SiteFilter = { q: string; state: (typeof STATES)[number] };
+
+/** The filter from a query string, bounded: unknown states read as all, the name part is cut at 64 chars. */
+export function parseFilter(query: URLSearchParams): SiteFilter {
+  const state = query.get('state') ?? 'all';
+  return {
+    q: (query.get('q') ?? '').slice(0, 64).trim(),
+    state: (STATES as readonly string[]).includes(state) ? (state as SiteFilter['state']) : 'all',
+  };
+}
+
+function filterForm(f: SiteFilter): string {
+  const options = STATES.map(
+    (s) =>
+      `<option value="${s}"${s === f.state ? ' selected' : ''}>${s === 'attention' ? 'needs attention' : s}</option>`,
+  ).join('');
+  return `<form class="panel filter" id="filter" method="get" action="/" role="search">
+<label for="filter-q">Site name</label><input id="filter-q" name="q" type="search" maxlength="64" value="${h(f.q)}" autocomplete="off">
+<label for="filter-state">State</label><select id="filter-state" name="state">${options}</select>
+<button type="submit">Filter</button></form>`;
+}
+
+/** A site part matches the filter by its data attributes (the page script applies the same rule). */
+function matches(part: string, f: SiteFilter): boolean {
+  const name = /data-site="([^"]*)"/.exec(part)?.[1] ?? '';
+  const state = /data-state="([^"]*)"/.exec(part)?.[1] ?? '';
+  const attention = part.includes('data-attention="1"');
+  if (f.q && !name.toLowerCase().includes(h(f.q.toLowerCase()))) return false;
+  if (f.state === 'all') return true;
+  return f.state === 'attention' ? attention : state === f.state;
+}
+
+const hide = (part: string): string => part.replace(/^<(tr|section) /, '<$1 hidden ');
+
+function siteRow(s: SiteStatus, why: string | null): string {
+  const state = siteHealth(s);
+  const health = HEALTH[state];
+  const active = s.tunnels.find((t) => t.active);
+  const activeText = active
+    ? `${h(active.name)}${active.availabilityZone ? ` <span class="muted">${h(active.availabilityZone)}</span>` : ''}`
+    : '<span class="health-down">none</span>';
+  return `<tr id="${siteId(s.name)}" data-site="${h(s.name)}" data-state="${state}" data-attention="${why ? 1 : 0}"><th scope="row" data-label="Site">${h(s.name)}</th>${cells(
+    ['Region', 'State', 'Active tunnel', 'Why', 'Detail'],
+    [
+      h(s.region),
+      `<span class="health health-${state}">${health.symbol} ${health.label}</span>`,
+      activeText,
+      why ? h(why) : '—',
+      `<a href="/?site=${encodeURIComponent(s.name)}#detail" data-detail="${h(s.name)}">Detail</a>`,
+    ],
+  )}</tr>`;
+}
+
+/** A site in full: routes, tunnels with their figures, the health graph (cards of a small fleet, the detail). */
+export function siteCard(s: SiteStatus, graph: HealthGraph | null | undefined, why: string | null): string {
+  const id = siteId(s.name);
+  return `<section class="site" id="${id}" aria-labelledby="${id}-title" data-site="${h(s.name)}" data-state="${siteHealth(s)}" data-attention="${why ? 1 : 0}">
+<h2 id="${id}-title">${h(s.name)} <span class="region">${h(s.region)}</span></h2>
 <p class="active-line">Active tunnel: <strong class="active-tunnel" data-active-tunnel="${h(s.activeTunnel ?? '')}">${h(s.activeTunnel ?? 'none (routes split or missing)')}</strong></p>
 ${routes(s)}
 <table class="tunnels stack"><caption>Tunnels of ${h(s.name)}</caption>

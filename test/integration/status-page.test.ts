@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Overview } from '../../src/domain/overview.js';
-import { renderMain } from '../../src/page/render-page.js';
+import { pageParts, renderMain } from '../../src/page/render-page.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const TOKEN = 'page-test-token-0123456789';
@@ -17,30 +17,33 @@ const form = (token: string) => ({
   redirect: 'manual' as const,
 });
 
-/** Reads server-sent events until one named `name` arrives. */
-async function firstEvent(res: Response, name: string, timeoutMs = 5000): Promise<string> {
+/** The `main` events' data (part id, newline, content) that arrive within `ms`. */
+async function events(res: Response, ms: number): Promise<string[]> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  const deadline = Date.now() + timeoutMs;
+  const stop = setTimeout(() => void reader.cancel(), ms);
   try {
-    while (Date.now() < deadline) {
+    for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
-      for (const block of buffer.split('\n\n')) {
-        const lines = block.split('\n');
-        if (lines[0] === `event: ${name}` && buffer.includes(`${block}\n\n`))
-          return lines
-            .slice(1)
-            .map((l) => l.replace(/^data: /, ''))
-            .join('\n');
-      }
     }
+  } catch {
+    // cancelled
   } finally {
-    await reader.cancel();
+    clearTimeout(stop);
   }
-  throw new Error(`no "${name}" event within ${timeoutMs} ms`);
+  return buffer
+    .split('\n\n')
+    .filter((b) => b.startsWith('event: main\n'))
+    .map((b) =>
+      b
+        .split('\n')
+        .slice(1)
+        .map((l) => l.replace(/^data: /, ''))
+        .join('\n'),
+    );
 }
 
 describe('status page over HTTP', () => {
@@ -79,13 +82,21 @@ describe('status page over HTTP', () => {
     expect(json.pending[0]?.requester).toBe('UREQUESTER');
   });
 
-  it('streams the live part of the page as server-sent events', async () => {
+  it('streams the parts of the page as server-sent events, each once until it changes', async () => {
     app = await startTestApp();
     const res = await fetch(`${app.url}/events`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const main = await firstEvent(res, 'main');
-    expect(main).toContain('section class="site"');
-    expect(main).toContain('data-active-tunnel="primary"');
+    const first = await events(res, 2500);
+    const ids = first.map((e) => e.split('\n')[0]);
+    expect(ids).toEqual(expect.arrayContaining(['asof', 'summary', 'order', 'site-dc1', 'panels']));
+    const dc1 = first.find((e) => e.startsWith('site-dc1\n'))!;
+    expect(dc1).toContain('section class="site"');
+    expect(dc1).toContain('data-active-tunnel="primary"');
+    // A page built at a generation gets only what changed after it: at least the time, never all of it again.
+    const page = await (await fetch(`${app.url}/`)).text();
+    const since = /data-since="([^"]+)"/.exec(page)![1]!;
+    const later = await events(await fetch(`${app.url}/events?since=${since}`), 2500);
+    expect(later.map((e) => e.split('\n')[0])).not.toContain('order');
   });
 
   it('with a token: sign-in form, wrong token refused, right token sets an HttpOnly SameSite=Strict cookie', async () => {
@@ -149,7 +160,7 @@ describe('status page rendering', () => {
         { at: 0, site: 'dc1', from: 'primary', to: 'secondary', actor: 'UEVIL' },
       ],
     };
-    const html = renderMain(overview);
+    const html = renderMain(pageParts(overview), { filter: { q: '', state: 'all' } });
     expect(html).not.toContain('<img');
     expect(
       html.match(/&lt;img src=x onerror=alert\(1\)&gt;&amp;&quot;&#39;/g)?.length,

@@ -45,7 +45,7 @@ describe('review 2, item 6: the status page stream under stalled and greedy clie
     const eventBytes = 128 * 1024; // a big page, new every tick: the worst case for a stalled reader
     const maxUnsentBytes = 256 * 1024;
     feed = new PageFeed({
-      render: async () => `${++n} ${'x'.repeat(eventBytes)}`,
+      render: async () => new Map([['main', `${++n} ${'x'.repeat(eventBytes)}`]]),
       intervalMs: 20,
       log: silentLogger(),
       stuckMs: 1_000,

@@ -1,7 +1,9 @@
 import { failoverRuns } from '../../domain/audit.js';
+import { FLEET_VIEW_SITES } from '../../domain/fleet-summary.js';
 import type { HealthGraph } from '../../domain/health-graph.js';
 import type { FiringAlarm, Overview } from '../../domain/overview.js';
 import type { PendingRequest } from '../../domain/pending.js';
+import type { SiteStatus } from '../../domain/status.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
@@ -54,12 +56,14 @@ export class OverviewService {
         return [];
       }),
     ]);
+    // A small fleet's page shows every site's graph; a fleet's shows one on demand (detail).
     const graphs: Record<string, HealthGraph | null> = {};
-    await Promise.all(
-      report.sites.map(async (s) => {
-        graphs[s.name] = await this.graph(s.name, s.activeTunnel);
-      }),
-    );
+    if (report.sites.length <= FLEET_VIEW_SITES)
+      await Promise.all(
+        report.sites.map(async (s) => {
+          graphs[s.name] = await this.graph(s.name, s.activeTunnel);
+        }),
+      );
     const alarms: FiringAlarm[] = [];
     for (const s of report.sites)
       for (const t of s.tunnels)
@@ -94,6 +98,13 @@ export class OverviewService {
       failovers,
       people,
     };
+  }
+
+  /** One site in full with its graph (the page's detail); null for a site not in tunnels.yml. */
+  async detail(name: string): Promise<{ site: SiteStatus; graph: HealthGraph | null } | null> {
+    if (!this.props.status.hasSite(name)) return null;
+    const site = (await this.props.status.report([name])).sites[0]!;
+    return { site, graph: await this.graph(site.name, site.activeTunnel) };
   }
 
   /** A graph per site, reused for graphTtlMs (its minute periods change slowly) unless the active tunnel moved. */

@@ -141,6 +141,10 @@ export class StatusService {
     }
   }
 
+  hasSite(name: string): boolean {
+    return findSite(this.props.topology, name) !== undefined;
+  }
+
   private selectSites(names: string[] | undefined): Site[] {
     if (!names || names.length === 0) return this.props.topology.sites;
     return [...new Set(names)].map((n) => requireSite(this.props.topology, n));

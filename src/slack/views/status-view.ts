@@ -1,4 +1,5 @@
 import {
+  FLEET_VIEW_SITES,
   type FleetSummary,
   HEALTH_ORDER,
   HEALTH_RANK,
@@ -23,12 +24,6 @@ const MAX_FIELD = 1900;
 const MAX_TEXT = 3000;
 /** Up to this many sites get full detail in one message; more become a summary. */
 const DETAIL_SITES = 3;
-/**
- * Up to this many sites get one line each (every site, healthy or not); more get the fleet view: counts by
- * state, actives per AZ and only the sites needing attention. Ten lines still read at a glance in one
- * section and a phone screen; past that the healthy lines bury the one that matters.
- */
-export const FLEET_VIEW_SITES = 10;
 /** The fleet view lists at most this many sites needing attention (the rest are counted, never silently cut). */
 const ATTENTION_SHOWN = 100;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { summarizeFleet } from '../../../src/domain/fleet-summary.js';
+import { FLEET_VIEW_SITES, summarizeFleet } from '../../../src/domain/fleet-summary.js';
 import { ok, unknown } from '../../../src/domain/outcome.js';
 import type { PendingRequest } from '../../../src/domain/pending.js';
 import type { SiteStatus, TunnelStatus } from '../../../src/domain/status.js';
 import { withPending } from '../../../src/slack/views/pending-view.js';
-import { FLEET_VIEW_SITES, statusMessage } from '../../../src/slack/views/status-view.js';
+import { statusMessage } from '../../../src/slack/views/status-view.js';
 
 type Block = {
   type: string;

@@ -1,12 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { FLEET_VIEW_SITES } from '../../../src/domain/fleet-summary.js';
 import { ok, unknown } from '../../../src/domain/outcome.js';
 import type { SiteStatus, StatusReport, TunnelStatus } from '../../../src/domain/status.js';
-import {
-  FLEET_VIEW_SITES,
-  MAX_BLOCKS,
-  statusMessage,
-  unknownSiteMessage,
-} from '../../../src/slack/views/status-view.js';
+import { MAX_BLOCKS, statusMessage, unknownSiteMessage } from '../../../src/slack/views/status-view.js';
 
 type Block = { type: string; text?: { type: string; text: string }; fields?: Array<{ text: string }> };
 
