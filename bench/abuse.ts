@@ -12,14 +12,14 @@
  * PR body < 50 ms. Wrong outcomes: an upload answered 2xx (or, with the token set, anything but 401 or a close:
  * past 8 at once the server answers and closes without reading), /healthz failing, the viewer refused.
  * Short form (BENCH_SMOKE=1): the same sizes (they are what the review asks), streams held 5 s (full: 20 s).
- * Last line: {"bench":"abuse","uploads":300,"rss_max_mb":..,"healthz_max_ms":..,"sse_clients":500,
+ * Last line: {"bench":"abuse","uploads":300,"rss_max_mb":..,"healthz_max_ms":..,"loop_run_ms":..,"loop_cpu_wait_ms":..,"sse_clients":500,
  *   "viewer_ms":..,"sendq_max_kb":..,"pr_body_ms":..,"wrong":0,"valid":true}
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { riskJustification } from '../src/domain/tunnel-risk.js';
-import { type RunningSandbox, rssMb, startSandbox } from '../test/security/big-body-probe.js';
+import { type RunningSandbox, rssMb, schedMs, startSandbox } from '../test/security/big-body-probe.js';
 import { stalledUpload } from '../test/security/stalled-upload.js';
 import { benchSize, finishBench, runBench } from './lib/bench-run.js';
 
@@ -92,17 +92,21 @@ async function uploads(token: string | undefined) {
   try {
     await fetch(`${sandbox.base}/healthz`).then((r) => r.text()); // warm this process's client
     const rssBeforeMb = Math.round(rssMb(sandbox.pid));
+    const sched = schedMs(sandbox.pid);
     const w = await watch(sandbox);
     const all = Array.from({ length: UPLOADS }, () =>
       stalledUpload(sandbox.base, '/api/sandbox/chaos', { 'content-type': 'application/json' }, MiB, MiB - 1),
     );
     const statuses = await Promise.all(all.map((u) => u.status));
     const figures = await w.stop();
+    const after = schedMs(sandbox.pid);
     for (const u of all) u.close();
     const count = (s: number | null) => statuses.filter((x) => x === s).length;
     return {
       ...figures,
       rssBeforeMb,
+      loopRunMs: Math.round(after.runMs - sched.runMs),
+      loopWaitMs: Math.round(after.waitMs - sched.waitMs),
       answers: { 401: count(401), 408: count(408), 413: count(413), 503: count(503), none: count(null) },
       accepted: statuses.filter((s) => s !== null && s < 300).length,
     };
@@ -210,7 +214,8 @@ runBench('abuse', async () => {
     ['uploads, open sandbox (no token)   ', open],
   ] as const)
     console.log(
-      `  ${name}  rss ${u.rssBeforeMb}->${u.rssMaxMb} MB  healthz max ${u.healthzMaxMs} ms (${u.checks} checks, ${u.healthzFailed} failed)  answers ${JSON.stringify(u.answers)}`,
+      `  ${name}  rss ${u.rssBeforeMb}->${u.rssMaxMb} MB  healthz max ${u.healthzMaxMs} ms (${u.checks} checks, ${u.healthzFailed} failed)  answers ${JSON.stringify(u.answers)}\n` +
+        `    server event loop meanwhile: on a CPU ${u.loopRunMs} ms, runnable but waiting for a CPU ${u.loopWaitMs} ms (machine load, not the server's work)`,
     );
   console.log(
     `  streams: ${JSON.stringify(sse.opened)} of ${SSE_CLIENTS}; new viewer ${sse.served ? 'served' : 'NOT served'} in ${sse.viewerMs} ms; Send-Q max ${sse.sendqMaxKb} KiB`,
@@ -232,6 +237,8 @@ runBench('abuse', async () => {
       uploads: UPLOADS,
       rss_max_mb: rssMax,
       healthz_max_ms: healthzMax,
+      loop_run_ms: withToken.loopRunMs + open.loopRunMs,
+      loop_cpu_wait_ms: withToken.loopWaitMs + open.loopWaitMs,
       sse_clients: SSE_CLIENTS,
       viewer_ms: sse.viewerMs,
       sendq_max_kb: sse.sendqMaxKb,

@@ -53,11 +53,20 @@ export interface RunningSandbox {
 }
 
 const APP = fileURLToPath(new URL('../../app.ts', import.meta.url));
+/** The node flags of `npm start` (and the bot image's CMD): the sandbox under test runs as the bot does. */
+const START_FLAGS = (() => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const flags = /^exec node (.*) app\.ts$/.exec(pkg.scripts.start)?.[1];
+  if (!flags) throw new Error(`package.json's start script is not "exec node <flags> app.ts"`);
+  return flags.split(' ');
+})();
 
 /** `env` adds to the sandbox's environment (bench:abuse runs one with TUNNELOPS_API_TOKEN set). */
 export async function startSandbox(env: Record<string, string> = {}): Promise<RunningSandbox> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunnelops-50mb-'));
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', APP], {
+  const server: ChildProcess = spawn(process.execPath, [...START_FLAGS, APP], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -101,6 +110,16 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Ru
 export const rssMb = (pid: number): number => {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
+};
+
+/**
+ * The server's main thread (its event loop) since boot, from /proc/<pid>/schedstat: ms on a CPU and ms
+ * runnable but waiting for one. When /healthz is slow, these tell the server's own work (run) from a machine
+ * too busy to schedule it (wait): no code in the server shortens a wait on the kernel's run queue.
+ */
+export const schedMs = (pid: number): { runMs: number; waitMs: number } => {
+  const [run = 0, wait = 0] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { runMs: run / 1e6, waitMs: wait / 1e6 };
 };
 
 const POLLER = `

@@ -7,6 +7,7 @@ const read = (path: string) => readFileSync(path, 'utf8');
 const nvmrc = read('.nvmrc').trim();
 const major = nvmrc.split('.')[0]!;
 const pkg = JSON.parse(read('package.json')) as {
+  scripts: { start: string };
   engines: { node: string };
   devDependencies: Record<string, string>;
 };
@@ -27,6 +28,13 @@ describe('the Node runtime', () => {
         expect(target).toBe(`--target=node${major}`);
     }
     expect(read('infra/lib/site/failover-controller.ts')).toContain(`target: 'node${major}'`);
+  });
+
+  it("runs the bot image with npm start's flags (the heap size the benches measured)", () => {
+    const flags = /^exec node (.*) app\.ts$/.exec(pkg.scripts.start)![1]!.split(' ');
+    expect(flags).toContain('--max-semi-space-size=16');
+    const cmd = /^CMD (\[.*\])$/m.exec(read('images/bot/Dockerfile'))![1]!;
+    expect(JSON.parse(cmd)).toEqual(['node', ...flags, 'app.ts']);
   });
 
   it('is what every workflow sets up', () => {
