@@ -3,6 +3,7 @@ import type { Env } from '../config/env-schema.js';
 import { usesAws } from '../config/load-env.js';
 import type { Topology } from '../config/topology-schema.js';
 import { createSandboxAccount } from '../local/sandbox-account.js';
+import { SandboxServerCerts } from '../local/sandbox-server-certs.js';
 import { loadSandboxState, sandboxStateSaver } from '../local/sandbox-state-store.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
@@ -22,9 +23,13 @@ export async function createAccount(props: {
 }): Promise<Account> {
   if (usesAws(props.env)) return createAwsAccount(props);
   const { store } = props;
+  // The simulated servers load what is published in the sandbox's certificate "bucket" when they start.
+  const serverCerts = new SandboxServerCerts(props.env.TUNNELOPS_DATA_DIR);
+  await serverCerts.startAll(props.topology);
   return createSandboxAccount({
     topology: props.topology,
     clock: props.clock,
+    serverCerts,
     ...(store ? { initial: await loadSandboxState(store), persist: sandboxStateSaver(store) } : {}),
   });
 }

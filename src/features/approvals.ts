@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { AppContext } from '../app/context.js';
 import { BadRequestError } from '../domain/errors.js';
 import { requireSite } from '../domain/topology.js';
@@ -6,7 +5,7 @@ import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
-import { DirPublishedCerts } from '../local/dir-published-certs.js';
+import type { SandboxAccount } from '../local/sandbox-account.js';
 import { EXECUTION_LEASE_MS } from '../services/approvals/approval-execution.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
 import { approvedTargetCheck } from '../services/failover/approved-target-check.js';
@@ -47,8 +46,9 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     tasks: ctx.account.tasks,
     log: log.child({ component: 'redeploy' }),
   });
-  // The sandbox's certificate "bucket" is a directory (`npm run pki -- publish demo --dir <data dir>/published`).
-  const published = ctx.sandbox ? new DirPublishedCerts(join(ctx.dataDir, 'published')) : undefined;
+  // The sandbox's servers read a directory standing in for the certificate bucket; with AWS, see the README
+  // (Certificate rotation).
+  const published = (ctx.account as Partial<SandboxAccount>).serverCerts?.published;
   const rotation = published
     ? new RotationExecutor({
         ...common,

@@ -43,6 +43,9 @@ export function registerController(ctx: AppContext): void {
       clock: ctx.clock,
       log,
       sink: controller,
+      ...(account.serverCerts
+        ? { serverCert: (site: string, tunnel: string) => account.serverCerts?.running(site, tunnel) }
+        : {}),
     });
     for (const loop of loops) loop.start({ unref: true });
     // Registered after the store's close, so it runs before it (stops run last-registered first).

@@ -10,6 +10,7 @@ import type { Instances } from '../ports/instances.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
 import type { DeploymentProgress, TaskRuntime } from '../ports/tasks.js';
 import { createSandboxMetrics } from './sandbox-metrics.js';
+import type { SandboxServerCerts } from './sandbox-server-certs.js';
 import { SandboxTunnels, sandboxId, type Transition } from './sandbox-tunnels.js';
 
 /** The simulated account plus the sandbox's controls: break a tunnel's path, heal it, ask whether it is up. */
@@ -18,6 +19,8 @@ export interface SandboxAccount extends Account {
   tunnelUp(site: string, tunnel: string): boolean;
   /** Resolves once every change so far is saved (when the account persists its state). */
   saved(): Promise<void>;
+  /** The server certificate each simulated server loaded (given serverCerts). */
+  serverCerts?: SandboxServerCerts;
 }
 
 /** What the simulated account keeps across a restart: its routes and each tunnel's up/down history. */
@@ -34,6 +37,8 @@ export interface SandboxAccountProps {
   initial?: SandboxState | null;
   /** Saves the state after every change; a route change completes only once saved, like a real ReplaceRoute. */
   persist?: (state: SandboxState) => Promise<void>;
+  /** Each simulated server loads its published certificate when a redeploy of it completes. */
+  serverCerts?: SandboxServerCerts;
 }
 
 /** A new ECS deployment of a sandbox tunnel takes this long (clock time) to become stable. */
@@ -114,7 +119,7 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
 
   return {
     routeTables,
-    tasks: createSandboxTasks(clock),
+    tasks: createSandboxTasks(clock, props.serverCerts),
     instances: createSandboxInstances(),
     metrics: createSandboxMetrics(tunnels, clock),
     chaos: {
@@ -123,6 +128,7 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
     },
     tunnelUp: (site, tunnel) => tunnels.isUp(tunnels.key(site, tunnel)),
     saved: () => saving,
+    ...(props.serverCerts ? { serverCerts: props.serverCerts } : {}),
   };
 }
 
@@ -142,8 +148,8 @@ function createSandboxInstances(): Instances {
   };
 }
 
-function createSandboxTasks(clock: Clock): TaskRuntime {
-  const deployments = new Map<string, { key: string; startedAt: number }>();
+function createSandboxTasks(clock: Clock, certs?: SandboxServerCerts): TaskRuntime {
+  const deployments = new Map<string, { key: string; startedAt: number; restarted?: boolean }>();
   let seq = 0;
   const rolling = (key: string) =>
     [...deployments.values()].some((d) => d.key === key && clock.now() - d.startedAt < SANDBOX_DEPLOY_MS);
@@ -181,6 +187,10 @@ function createSandboxTasks(clock: Clock): TaskRuntime {
       const elapsed = clock.now() - d.startedAt;
       if (elapsed < SANDBOX_DEPLOY_MS)
         return { state: 'in-progress', detail: 'new task starting (0/1 running)' };
+      if (!d.restarted) {
+        d.restarted = true;
+        await certs?.start(site, tunnel);
+      }
       return { state: 'completed', detail: '1/1 tasks of the new deployment running' };
     },
   };

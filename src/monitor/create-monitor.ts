@@ -83,7 +83,7 @@ export function createMonitor(props: {
       log,
       intervalMs: 0,
       certFault,
-      ...(serverCert ? { serverCert } : {}),
+      ...(serverCert ? { serverCert: () => serverCert } : {}),
     }),
   ];
   let metrics: CloudWatchReporter | undefined;

@@ -17,7 +17,7 @@ export interface HeartbeatReporterProps {
   /** A certificate that stops this tunnel (CertWatch): carried in every heartbeat, so no decider fails over onto it. */
   certFault?: () => string | null;
   /** The server certificate read when the server and this monitor started (what a rotation waits for). */
-  serverCert?: CertId;
+  serverCert?: () => CertId | undefined;
 }
 
 /** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
@@ -45,6 +45,7 @@ export class HeartbeatReporter implements HealthReporter {
   private async write(round: ProbeRound): Promise<void> {
     const { state } = round;
     if (state.health === 'unknown') return;
+    const serverCert = this.props.serverCert?.();
     const beat: Heartbeat = {
       site: round.site,
       tunnel: round.tunnel,
@@ -56,7 +57,7 @@ export class HeartbeatReporter implements HealthReporter {
       fallCount: state.fallCount,
       riseCount: state.riseCount,
       ...(round.peer ? { peer: round.peer.view } : {}),
-      ...(this.props.serverCert ? { serverCert: this.props.serverCert } : {}),
+      ...(serverCert ? { serverCert } : {}),
     };
     const certFault = this.props.certFault?.();
     if (certFault) beat.certFault = certFault;

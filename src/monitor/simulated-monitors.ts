@@ -1,4 +1,5 @@
 import type { Topology } from '../config/topology-schema.js';
+import type { CertId } from '../domain/rotation-plan.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
@@ -20,13 +21,19 @@ export function simulatedMonitors(props: {
   clock: Clock;
   log: Logger;
   sink: HealthChangeSink;
+  /** The certificate each simulated server loaded, reported in its heartbeat as a real monitor does. */
+  serverCert?: (site: string, tunnel: string) => CertId | undefined;
 }): MonitorLoop[] {
   const loops: MonitorLoop[] = [];
   for (const site of props.topology.sites) {
     for (const tunnel of site.tunnels) {
       const log = props.log.child({ monitor: `${site.name}/${tunnel.name}` });
       const reporter = new CompositeReporter([
-        new HeartbeatReporter({ store: props.store, log }),
+        new HeartbeatReporter({
+          store: props.store,
+          log,
+          ...(props.serverCert ? { serverCert: () => props.serverCert?.(site.name, tunnel.name) } : {}),
+        }),
         new LocalReporter({ sink: props.sink, log }),
       ]);
       const prober = async (target: Parameters<typeof targetLabel>[0]) =>

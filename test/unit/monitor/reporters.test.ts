@@ -183,7 +183,7 @@ describe('HeartbeatReporter', () => {
   it('carries the certificate the server loaded, for the rotation to wait on', async () => {
     const store = new SqliteStore({ path: ':memory:', clock: { now: () => T0 } });
     const serverCert = { serial: '7F01', notAfter: '2027-12-01T00:00:00.000Z' };
-    await new HeartbeatReporter({ store, log: silentLogger(), serverCert }).round(round(1));
+    await new HeartbeatReporter({ store, log: silentLogger(), serverCert: () => serverCert }).round(round(1));
     expect((await store.get(HEARTBEAT_NS, 'dc1/primary'))?.value).toMatchObject({ health: 'up', serverCert });
   });
 
