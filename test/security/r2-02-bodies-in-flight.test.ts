@@ -59,12 +59,19 @@ describe('review 2, item 2: auth before the body, and bodies bounded across requ
         'GET /healthz',
         'GET /page.css',
         'GET /page.js',
+        'GET /site',
         'POST /signin',
         'POST /signout',
       ].sort(),
     );
     for (const r of routes.filter((x) => x.auth === 'public')) expect(r.maxBody).toBeLessThanOrEqual(4096);
     for (const r of routes.filter((x) => x.route.startsWith('GET '))) expect(r.maxBody).toBe(0);
+    // The page and a site's detail are public routes only to show the sign-in: without a session, no status.
+    for (const path of ['/', '/site?name=dc1']) {
+      const res = await fetch(`${app.url}${path}`);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+      expect(await res.text()).not.toMatch(/dc1-primary|primary.*secondary/);
+    }
   });
 
   it('refuses every checked route from its headers alone: a stalled unauthenticated upload is never read', async () => {
