@@ -144,11 +144,15 @@ export async function gatherFacts(
     log?: Logger;
   },
   site: Site,
+  /** The site's routes when the caller already read them (the reconcile reads every site in one call). */
+  observed?: Outcome<RouteObservation[]>,
 ): Promise<PolicyInput> {
   const [routes, tasks, beats, audit, lease, recorded] = await Promise.all([
-    deps.account.routeTables
-      .observe([site])
-      .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
+    observed
+      ? new Map([[site.name, observed]])
+      : deps.account.routeTables
+          .observe([site])
+          .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
     deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>()),
     Promise.all(
       site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),

@@ -1,7 +1,8 @@
 import type { Site, Topology } from '../../config/topology-schema.js';
 import { CONTROLLER_ACTOR } from '../../domain/approval.js';
 import { type Decision, decide } from '../../domain/failover-policy.js';
-import { reasonOf } from '../../domain/outcome.js';
+import type { RouteObservation } from '../../domain/observations.js';
+import { type Outcome, reasonOf } from '../../domain/outcome.js';
 import { routeSlots } from '../../domain/route-plan.js';
 import { requireSite } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
@@ -154,10 +155,26 @@ export class FailoverController {
     return this.queued(siteName, (site) => this.runMoveOff(site, tunnel, instanceId));
   }
 
-  /** Every site of the topology (the reconcile tick). */
+  /**
+   * Every site of the topology (the reconcile tick). The routes of every site are read in one batched observe
+   * (one DescribeRouteTables per region and 200 tables, not one per site: at 500 sites that is the difference
+   * between 5 and 500 calls a minute from EC2's shared Describe bucket). A site with an evaluation already
+   * queued reads its own, fresher routes.
+   */
   async reconcileAll(): Promise<ControllerOutcome[]> {
+    const { sites } = this.props.topology;
+    const idle = sites.filter((s) => !this.queues.has(s.name));
+    const observed =
+      idle.length > 1
+        ? await this.props.account.routeTables.observe(idle).catch((err: Error) => {
+            this.props.log.warn({ err }, 'reconcile: the batched route read failed; each site reads its own');
+            return undefined;
+          })
+        : undefined;
     const results = await Promise.allSettled(
-      this.props.topology.sites.map((s) => this.evaluate(s.name, { kind: 'reconcile' })),
+      sites.map((s) =>
+        this.queued(s.name, (site) => this.run(site, { kind: 'reconcile' }, observed?.get(site.name))),
+      ),
     );
     return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
@@ -172,10 +189,14 @@ export class FailoverController {
     });
   }
 
-  private async run(site: Site, trigger: ControllerTrigger): Promise<ControllerOutcome> {
+  private async run(
+    site: Site,
+    trigger: ControllerTrigger,
+    observed?: Outcome<RouteObservation[]>,
+  ): Promise<ControllerOutcome> {
     const { store, clock } = this.props;
     const log = this.props.log.child({ site: site.name, trigger: trigger.kind });
-    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site);
+    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site, observed);
     const decision = decide(facts);
     log.info(
       {

@@ -145,7 +145,7 @@ export class FailoverExecutor {
     const touched = new Map<string, TouchedRoute>();
     const applied = (): number => [...touched.values()].filter((t) => t.outcome === 'applied').length;
     try {
-      const before = await this.precheck(plan);
+      await this.precheck(plan);
       const lease = await this.lock.acquire(
         site.name,
         runId,
@@ -162,15 +162,21 @@ export class FailoverExecutor {
         log,
         ...(this.renewEveryMs === undefined ? {} : { renewEveryMs: this.renewEveryMs }),
       });
-      // Re-read under the lock: another run may have finished between our first read and the lease.
-      const slots = await this.readSlots(site);
+      // Read once, under the lock: no other run can move a route from here on, and a read before the lease
+      // would only be read again (EC2's Describe bucket is shared by every site of the account).
+      const slots = await this.readSlots(site).catch((err) => {
+        throw new Refusal(
+          'routes-unreadable',
+          `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
+        );
+      });
       const todo = slotsToChange(slots, to);
       if (todo.length === 0)
         throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
       // Again under the lock: the target can die between the precheck and the lease (a wait for a broken lease,
       // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
       await this.assertTargetHealthy(site, to);
-      from = mostCommonTunnel(todo) ?? mostCommonTunnel(before);
+      from = mostCommonTunnel(todo) ?? mostCommonTunnel(slots);
       void audit.record('started', {
         from,
         to,
@@ -315,8 +321,8 @@ export class FailoverExecutor {
     }
   }
 
-  /** Everything that can refuse without changing anything; returns the routes as first read. */
-  private async precheck(plan: FailoverPlan): Promise<RouteSlot[]> {
+  /** What can refuse before the lease without reading EC2 (the routes are read once, under the lease). */
+  private async precheck(plan: FailoverPlan): Promise<void> {
     const { site, to } = plan;
     if (!findTunnel(site, to)) {
       throw new Refusal(
@@ -324,18 +330,9 @@ export class FailoverExecutor {
         `${to} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`,
       );
     }
-    const slots = await this.readSlots(site).catch((err) => {
-      throw new Refusal(
-        'routes-unreadable',
-        `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
-      );
-    });
-    if (slotsToChange(slots, to).length === 0)
-      throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
     await this.assertTargetHealthy(site, to);
     const held = await this.lock.heldReason(site.name);
     if (held) throw new Refusal('locked', held);
-    return slots;
   }
 
   private async assertTargetHealthy(site: Site, to: string): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { parseTopology } from '../../../src/config/load-topology.js';
 import type { FailoverMode, Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
@@ -9,6 +10,7 @@ import { FailoverController } from '../../../src/services/failover/failover-cont
 import type { FailoverProposer } from '../../../src/services/failover/report-outbox.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { siteInput } from '../../helpers/fakes/site.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
 import { memoryAccount, RecordingChat, testTopology } from './fakes.js';
 
@@ -51,6 +53,52 @@ function single(mode: FailoverMode, extra: { approvals?: FailoverProposer } = {}
 }
 
 describe('FailoverController', () => {
+  // Issue 23: the reconcile tick of a controller with many sites (the bot) spends one route read, not one per
+  // site, from EC2's Describe bucket; each site is still decided on its own routes.
+  it('reconciles every site from one batched route read, and still fails over the one that is down', async () => {
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const names = ['dc1', 'dc2', 'dc3'];
+    const topology = parseTopology(
+      JSON.stringify({
+        sites: names.map((name, i) =>
+          siteInput({
+            name,
+            onPremCidrs: [`10.${20 + i}.0.0/16`],
+            routeTableIds: [`rtb-0${i}a1b2c3d4e5f6071`],
+            failover: { mode: 'auto', cooldownSeconds: 0 },
+          }),
+        ),
+      }),
+    );
+    const { controller, account } = build(topology, store, clock);
+    const observed: string[][] = [];
+    const observe = account.routeTables.observe.bind(account.routeTables);
+    account.routeTables.observe = (sites) => {
+      observed.push(sites.map((s) => s.name));
+      return observe(sites);
+    };
+    for (const site of names)
+      for (const [tunnel, health] of [
+        ['primary', site === 'dc2' ? 'down' : 'up'],
+        ['secondary', 'up'],
+      ] as const)
+        await putHeartbeat(store, heartbeat(tunnel, health, clock.now() - 1000, site), 600_000);
+
+    const outcomes = await controller.reconcileAll();
+
+    expect(outcomes.map((o) => [o.site, o.decision.code])).toEqual([
+      ['dc1', 'active-ok'],
+      ['dc2', 'failover'],
+      ['dc3', 'active-ok'],
+    ]);
+    expect(outcomes[1]?.result).toMatchObject({ ok: true, to: 'secondary' });
+    // One read for the three decisions; the failover of dc2 then read its own routes under its lease (and to verify).
+    expect(observed[0]).toEqual(names);
+    expect(observed.slice(1)).toEqual([['dc2'], ['dc2']]);
+    await store.close();
+  });
+
   it('logs "did nothing, because ..." with its evidence when the active tunnel is fine', async () => {
     const { clock, store, controller, lines, chat, account } = single('auto');
     await beat(store, clock, 'primary', 'up');

@@ -16,6 +16,7 @@ import {
   fakeClients,
   fixture,
   instancesXml,
+  prefixListsXml,
   routeTablesXml,
 } from '../aws/aws-http.js';
 
@@ -27,10 +28,16 @@ const dc1 = demoSites()[0]!;
  * EC2 on its wire format (form-encoded query, XML replies) with state: DescribeRouteTables renders the current
  * routes, ReplaceRoute moves one (or answers an EC2 error on chosen calls). Counts every ReplaceRoute.
  */
-function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0, code = 'UnauthorizedOperation') {
+function fakeEc2(
+  failReplaceOn: number[] = [],
+  replyDelayMs = 0,
+  code = 'UnauthorizedOperation',
+  prefixList?: { id: string; name: string },
+) {
+  // Route destinations: the site's CIDRs, or (prefix-list) the list's id.
+  const destinations = prefixList ? [prefixList.id] : dc1.onPremCidrs;
   const routes = new Map<string, string>();
-  for (const rtb of dc1.routeTableIds)
-    for (const cidr of dc1.onPremCidrs) routes.set(`${rtb} ${cidr}`, PRIMARY_ENI);
+  for (const rtb of dc1.routeTableIds) for (const d of destinations) routes.set(`${rtb} ${d}`, PRIMARY_ENI);
   const replaces: FormBody[] = [];
   const replaceTimes: number[] = [];
   const actions: string[] = [];
@@ -58,7 +65,11 @@ function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0, code = 'Unautho
             routeTablesXml(
               dc1.routeTableIds.map((id) => ({
                 id,
-                routes: dc1.onPremCidrs.map((cidr) => ({ cidr, eni: routes.get(`${id} ${cidr}`)! })),
+                routes: destinations.map((d) =>
+                  prefixList
+                    ? { prefixListId: d, eni: routes.get(`${id} ${d}`)! }
+                    : { cidr: d, eni: routes.get(`${id} ${d}`)! },
+                ),
               })),
             ),
             xml,
@@ -71,9 +82,14 @@ function fakeEc2(failReplaceOn: number[] = [], replyDelayMs = 0, code = 'Unautho
               ? [503, ec2Error(code, 'Request limit exceeded.'), xml]
               : [403, ec2Error(code, 'You are not authorized to perform this operation.'), xml];
           }
-          routes.set(`${form.RouteTableId} ${form.DestinationCidrBlock}`, form.NetworkInterfaceId!);
+          routes.set(
+            `${form.RouteTableId} ${form.DestinationCidrBlock ?? form.DestinationPrefixListId}`,
+            form.NetworkInterfaceId!,
+          );
           return [200, fixture('ec2/replace-route.xml'), xml];
         }
+        case 'DescribeManagedPrefixLists':
+          return [200, prefixListsXml(prefixList ? [prefixList] : []), xml];
         default:
           return [400, ec2Error('InvalidAction', `unexpected ${form.Action}`), xml];
       }
@@ -133,6 +149,24 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     expect(new Set(ec2.actions)).toEqual(
       new Set(['DescribeRouteTables', 'DescribeInstances', 'ReplaceRoute']),
     );
+  });
+
+  // Issue 23: the fewest calls the topology allows. With the site's CIDRs in one prefix list a failover is one
+  // ReplaceRoute per route table, and the route tables are read once under the lease and once to verify.
+  it('with routeDestination: prefix-list, makes one ReplaceRoute per route table and reads the tables twice', async () => {
+    const list = { id: 'pl-0a1b2c3d4e5f60718', name: 'tunnelops-dc1-on-prem' };
+    const ec2 = fakeEc2([], 0, 'UnauthorizedOperation', list);
+    const result = await executor().execute({ ...plan, site: { ...dc1, routeDestination: 'prefix-list' } });
+    expect(result).toMatchObject({ ok: true, from: 'primary', to: 'secondary', changed: 2 });
+    expect(
+      ec2.replaces.map((f) => [f.RouteTableId, f.DestinationPrefixListId, f.DestinationCidrBlock]),
+    ).toEqual(dc1.routeTableIds.map((rtb) => [rtb, list.id, undefined]));
+    expect(ec2.replaces.length).toBeLessThanOrEqual(dc1.routeTableIds.length);
+    expect([...ec2.routes.values()].every((eni) => eni === SECONDARY_ENI)).toBe(true);
+    const count = (a: string) => ec2.actions.filter((x) => x === a).length;
+    expect(count('DescribeRouteTables')).toBe(2);
+    expect(count('DescribeManagedPrefixLists')).toBe(1);
+    expect(count('DescribeInstances')).toBe(1);
   });
 
   // EC2 throttles (RequestLimitExceeded): nothing changed, so the call waits for another turn in the account's
