@@ -1,7 +1,8 @@
 /**
  * bench:fleet: an AZ outage across a fleet, healed as fast as EC2's API allows.
  *
- * A simulated account in one region: 500 sites (2 route tables x 2 on-prem CIDRs each, both tunnels in
+ * A simulated account in one region: 500 sites (2 route tables x 2 on-prem CIDRs each, the CIDRs in one prefix list
+ * per site so each table has one route to move; BENCH_FLEET_ROUTES=cidrs: a route per CIDR, both tunnels in
  * different AZs), an EC2 stand-in that throttles each API with AWS's documented token buckets (mutating 200 at
  * 5/s, non-mutating 100 at 20/s, per API; RequestLimitExceeded as the SDK sees it; BENCH_EC2_BUCKETS changes
  * them, see bench/lib/ec2-buckets.ts) and answers every call after ~200 ms. The real monitors (1,000: loop,
@@ -51,6 +52,10 @@ const SITES = Number(process.env.BENCH_FLEET_SITES ?? benchSize(500, 100));
 const SCENARIOS = (process.env.BENCH_FLEET_SCENARIOS ?? benchSize('balanced,unbalanced', 'balanced'))
   .split(',')
   .map((s) => s.trim()) as Placement[];
+/** prefix-list (default: one route per table) or cidrs (a route per table and CIDR, as deployed before). */
+const ROUTES = (process.env.BENCH_FLEET_ROUTES ?? 'prefix-list') as 'cidrs' | 'prefix-list';
+if (ROUTES !== 'cidrs' && ROUTES !== 'prefix-list')
+  throw new Error(`BENCH_FLEET_ROUTES must be cidrs or prefix-list, not ${String(ROUTES)}`);
 const CALL_MS = 200;
 const THROTTLED_MS = 50;
 /** The short form's buckets: AWS's refill, the burst scaled with the fleet (100 of 500 sites: a fifth). */
@@ -74,6 +79,9 @@ interface ScenarioResult {
   throttledMutating: number;
   throttledDescribe: number;
   describeCalls: number;
+  /** DescribeRouteTables calls (accepted and throttled) from the outage to the end, and that window in seconds. */
+  routeReads: number;
+  windowS: number;
   failedRuns: number;
   rollbacks: number;
   split: number;
@@ -85,6 +93,8 @@ interface ScenarioResult {
   timedOut: boolean;
   /** What the monitors' and the backstop's AWS adapters warned about, by message. */
   warnings: Record<string, number>;
+  /** The monitors' evaluations from the outage on, by "trigger -> decision". */
+  evaluations: Record<string, number>;
   /** Every call the stand-ins saw from the outage to the end, by API (throttled ones included). */
   calls: Record<string, number>;
 }
@@ -120,20 +130,22 @@ function startWorker(
   });
 }
 
-/** Stops a worker; resolves with the warnings its AWS adapters logged. */
-function stopWorker(child: ChildProcess): Promise<Record<string, number>> {
+type Counts = Record<string, number>;
+
+/** Stops a worker; resolves with the warnings its AWS adapters logged and its evaluations by decision. */
+function stopWorker(child: ChildProcess): Promise<{ warnings: Counts; evaluations: Counts }> {
   return new Promise((resolve) => {
-    let warnings: Record<string, number> = {};
+    let said = { warnings: {} as Counts, evaluations: {} as Counts };
     child.on('message', (m: FromFleetWorker) => {
-      if (m.type === 'stopped') warnings = m.warnings;
+      if (m.type === 'stopped') said = { warnings: m.warnings, evaluations: m.evaluations };
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve(warnings);
+      resolve(said);
     }, 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve(warnings);
+      resolve(said);
     });
     child.send({ type: 'stop' } satisfies ToFleetWorker);
   });
@@ -158,7 +170,7 @@ function routeTunnels(state: FakeAwsState, topology: Topology): Map<string, Arra
 }
 
 async function scenario(placement: Placement, dir: string): Promise<ScenarioResult> {
-  const topology = fleetTopology(SITES, placement);
+  const topology = fleetTopology(SITES, placement, ROUTES);
   const topologyPath = join(dir, `topology-${placement}.json`);
   writeFileSync(topologyPath, JSON.stringify(topology));
   const storePath = join(dir, `store-${placement}.sqlite`);
@@ -182,7 +194,9 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const affected = new Set(
     topology.sites.filter((s) => lostTunnel.get(s.name) === 'primary').map((s) => s.name),
   );
-  const routesPerSite = 2 * 2;
+  const sample = topology.sites[0]!;
+  const routesPerSite =
+    sample.routeTableIds.length * (ROUTES === 'prefix-list' ? 1 : sample.onPremCidrs.length);
   const needed = affected.size * routesPerSite;
 
   const names = topology.sites.map((s) => s.name);
@@ -207,11 +221,14 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   // Warm: every monitor has reported its tunnel up (rise rounds) and the standbys are fit.
   const warmBy = performance.now() + 60_000;
   for (;;) {
-    const beats = await store.list<Heartbeat>(HEARTBEAT_NS);
+    // Heartbeats are kept per site (issue 22 item 4): one query per site.
+    const beats = (
+      await Promise.all(topology.sites.map((s) => store.list<Heartbeat>(HEARTBEAT_NS, { site: s.name })))
+    ).flat();
     const up = beats.filter((b) => b.value.health === 'up' && b.value.riseCount >= 5).length;
     if (up === SITES * 2) break;
     if (performance.now() > warmBy) throw new Error(`only ${up}/${SITES * 2} monitors up after 60 s`);
-    await sleep(250);
+    await sleep(500);
   }
   await sleep(1000);
 
@@ -255,6 +272,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     seen = slack.calls.length;
   }
 
+  const windowS = (performance.now() - t0) / 1000;
   const final = routeTunnels(state, topology);
   let split = 0;
   let stillLost = 0;
@@ -285,6 +303,10 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     throttledDescribe: sum(buckets.throttled, (a) => !isMutating(a)),
     describeCalls:
       sum(buckets.accepted, (a) => !isMutating(a)) + sum(buckets.throttled, (a) => !isMutating(a)),
+    routeReads:
+      sum(buckets.accepted, (a) => a === 'DescribeRouteTables') +
+      sum(buckets.throttled, (a) => a === 'DescribeRouteTables'),
+    windowS,
     failedRuns,
     rollbacks,
     split,
@@ -295,10 +317,14 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     backstopTicks,
     timedOut,
     warnings: {},
+    evaluations: {},
     calls: Object.fromEntries([...aws.calls].sort((a, b) => b[1] - a[1])),
   };
-  for (const w of await Promise.all(workers.map((x) => stopWorker(x.child))))
-    for (const [msg, n] of Object.entries(w)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
+  for (const w of await Promise.all(workers.map((x) => stopWorker(x.child)))) {
+    for (const [msg, n] of Object.entries(w.warnings)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
+    for (const [k, n] of Object.entries(w.evaluations))
+      result.evaluations[k] = (result.evaluations[k] ?? 0) + n;
+  }
   await aws.stop();
   await slack.stop();
   await store.close();
@@ -323,6 +349,10 @@ function report(r: ScenarioResult): void {
   console.log(
     `    throttled: ${r.throttledMutating} mutating, ${r.throttledDescribe} of ${r.describeCalls} Describe calls; failed runs ${r.failedRuns}, rollbacks ${r.rollbacks}`,
   );
+  const reads = bucketOf(BUCKETS, 'DescribeRouteTables');
+  console.log(
+    `    DescribeRouteTables: ${r.routeReads} in ${round1(r.windowS)} s = ${Math.round((r.routeReads / r.windowS) * 60)}/min against its bucket's refill of ${reads.refillPerSecond * 60}/min (${reads.size} burst); ${round2(r.routeReads / Math.max(1, r.affected))} a failed-over site`,
+  );
   console.log(
     `    at the end: ${r.split} split, ${r.stillLost} still on the lost AZ, ${r.movedWrongly} healthy sites moved; Slack posts for the event: ${r.slackPosts}`,
   );
@@ -330,6 +360,14 @@ function report(r: ScenarioResult): void {
     `    calls from the outage on: ${Object.entries(r.calls)
       .map(([api, n]) => `${api} ${n}`)
       .join(', ')}`,
+  );
+  console.log(
+    `    fast-path evaluations: ${
+      Object.entries(r.evaluations)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${n} x ${k}`)
+        .join(', ') || 'none'
+    }`,
   );
   console.log(
     `    adapters warned: ${
@@ -346,7 +384,7 @@ function report(r: ScenarioResult): void {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tunnelops-bench-fleet-'));
   console.log(
-    `bench:fleet — az-outage, ${SITES} sites in one region, EC2 buckets: mutating ${BUCKETS.mutating.size} at ${BUCKETS.mutating.refillPerSecond}/s, non-mutating ${BUCKETS.nonMutating.size} at ${BUCKETS.nonMutating.refillPerSecond}/s (per API)`,
+    `bench:fleet — az-outage, ${SITES} sites in one region, routes to ${ROUTES === 'prefix-list' ? 'one prefix list per site' : 'each CIDR'}, EC2 buckets: mutating ${BUCKETS.mutating.size} at ${BUCKETS.mutating.refillPerSecond}/s, non-mutating ${BUCKETS.nonMutating.size} at ${BUCKETS.nonMutating.refillPerSecond}/s (per API)`,
   );
   const results: ScenarioResult[] = [];
   try {

@@ -1,4 +1,5 @@
 import type { Site } from '../../src/config/topology-schema.js';
+import { onPremPrefixListName } from '../../src/domain/route-plan.js';
 import { tunnelKey } from '../../src/domain/topology.js';
 
 /** What the fake account holds for one tunnel. */
@@ -23,6 +24,7 @@ export interface FakeTunnel {
 export interface FakeRoute {
   region: string;
   routeTableId: string;
+  /** The destination: a CIDR, or a prefix list's id (pl-...) for a site with routeDestination: prefix-list. */
   cidr: string;
   eniId: string;
   instanceId: string;
@@ -32,6 +34,8 @@ export interface FakeRoute {
 export class FakeAwsState {
   readonly tunnels = new Map<string, FakeTunnel>();
   readonly routes: FakeRoute[] = [];
+  /** Customer-managed prefix lists by name (one per prefix-list site, as infra/ creates them): name -> id. */
+  readonly prefixLists = new Map<string, string>();
   /** Told of every route a ReplaceRoute/CreateRoute changed (the fleet bench times each site's healing). */
   onRouteChanged: ((route: FakeRoute) => void) | undefined;
   private readonly byEni = new Map<string, FakeTunnel>();
@@ -63,8 +67,14 @@ export class FakeAwsState {
         this.byEni.set(`eni-${hex}`, this.tunnels.get(tunnelKey(site.name, t.name))!);
       }
       const active = this.tunnel(site.name, site.tunnels[0]!.name);
+      let destinations = site.onPremCidrs;
+      if (site.routeDestination === 'prefix-list') {
+        const id = `pl-${(this.prefixLists.size + 1).toString(16).padStart(17, '0')}`;
+        this.prefixLists.set(onPremPrefixListName(site), id);
+        destinations = [id];
+      }
       for (const routeTableId of site.routeTableIds) {
-        for (const cidr of site.onPremCidrs) {
+        for (const cidr of destinations) {
           this.routes.push({
             region: site.region,
             routeTableId,

@@ -29,7 +29,7 @@ export function handleEc2(state: FakeAwsState, region: string, params: URLSearch
       if (r.region !== region || !f.values.has(r.routeTableId)) continue;
       const routes = tables.get(r.routeTableId) ?? [];
       routes.push(
-        `<item><destinationCidrBlock>${r.cidr}</destinationCidrBlock><instanceId>${r.instanceId}</instanceId><instanceOwnerId>123456789012</instanceOwnerId><networkInterfaceId>${r.eniId}</networkInterfaceId><state>${state.isBlackhole(r) ? 'blackhole' : 'active'}</state><origin>CreateRoute</origin></item>`,
+        `<item>${r.cidr.startsWith('pl-') ? `<destinationPrefixListId>${r.cidr}</destinationPrefixListId>` : `<destinationCidrBlock>${r.cidr}</destinationCidrBlock>`}<instanceId>${r.instanceId}</instanceId><instanceOwnerId>123456789012</instanceOwnerId><networkInterfaceId>${r.eniId}</networkInterfaceId><state>${state.isBlackhole(r) ? 'blackhole' : 'active'}</state><origin>CreateRoute</origin></item>`,
       );
       tables.set(r.routeTableId, routes);
     }
@@ -58,15 +58,30 @@ export function handleEc2(state: FakeAwsState, region: string, params: URLSearch
       `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>bench</requestId><reservationSet><item><reservationId>r-0bench</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet>${items.join('')}</instancesSet></item></reservationSet></DescribeInstancesResponse>`,
     );
   }
+  if (action === 'DescribeManagedPrefixLists') {
+    const f = filter(params);
+    if (f.name !== 'prefix-list-name')
+      return ec2Error(400, 'InvalidParameterValue', `unsupported filter ${f.name}`);
+    const items = [...state.prefixLists]
+      .filter(([name]) => f.values.has(name))
+      .map(
+        ([name, id]) =>
+          `<item><prefixListId>${id}</prefixListId><addressFamily>IPv4</addressFamily><state>create-complete</state><prefixListName>${name}</prefixListName><maxEntries>2</maxEntries><version>1</version><ownerId>123456789012</ownerId></item>`,
+      );
+    return xml(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeManagedPrefixListsResponse xmlns="${XMLNS}"><requestId>bench</requestId><prefixListSet>${items.join('')}</prefixListSet></DescribeManagedPrefixListsResponse>`,
+    );
+  }
   if (action === 'ReplaceRoute' || action === 'CreateRoute') {
     const eni = params.get('NetworkInterfaceId');
     const rtb = params.get('RouteTableId');
-    const cidr = params.get('DestinationCidrBlock');
+    // A route's destination is a CIDR or a prefix list (the one id stands for all its entries).
+    const cidr = params.get('DestinationCidrBlock') ?? params.get('DestinationPrefixListId');
     if (!eni || !rtb || !cidr)
       return ec2Error(
         400,
         'MissingParameter',
-        'RouteTableId, DestinationCidrBlock and NetworkInterfaceId are required',
+        'RouteTableId, DestinationCidrBlock or DestinationPrefixListId, and NetworkInterfaceId are required',
       );
     const refused = state.setRoute(action === 'ReplaceRoute' ? 'replace' : 'create', region, rtb, cidr, eni);
     if (refused) return ec2Error(400, refused.code, refused.message);

@@ -26,6 +26,7 @@ import { MonitorLoop } from '../../src/monitor/monitor-loop.js';
 import { PeerWatch } from '../../src/monitor/peer-watch.js';
 import { type Prober, targetLabel } from '../../src/monitor/probe.js';
 import { systemClock } from '../../src/ports/clock.js';
+import type { FailoverController } from '../../src/services/failover/failover-controller.js';
 import { azOf } from './fleet-world.js';
 
 export type ToFleetWorker =
@@ -48,7 +49,7 @@ export type ToFleetWorker =
 export type FromFleetWorker =
   | { type: 'ready'; monitors: number; rssMb: number }
   | { type: 'reconciled'; at: number; sites: number }
-  | { type: 'stopped'; warnings: Record<string, number> };
+  | { type: 'stopped'; warnings: Record<string, number>; evaluations: Record<string, number> };
 
 const FAKE_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -105,15 +106,17 @@ function startMonitors(
       const ownAz = azOf(topology, site.name, tunnel.name);
       const peerAz = azOf(topology, site.name, peerTunnel);
       const { env, account } = ec2Account(topology, awsUrl, db);
-      const controller = createFailoverController({
-        env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
-        topology,
-        account,
-        store: db,
-        clock: systemClock,
-        log,
-        actor: `controller@monitor:${site.name}/${tunnel.name}`,
-      });
+      const controller = counted(
+        createFailoverController({
+          env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
+          topology,
+          account,
+          store: db,
+          clock: systemClock,
+          log,
+          actor: `controller@monitor:${site.name}/${tunnel.name}`,
+        }),
+      );
       // Through the tunnel: up while this server's AZ is (on prem is fine in this scenario).
       const prober: Prober = async (target) =>
         downAzs.has(ownAz)
@@ -157,6 +160,22 @@ function startMonitors(
 }
 
 const outageHooks: Array<(az: string) => void> = [];
+
+/** Evaluations after the outage, by "trigger -> decision" (what spends the Describe bucket). */
+const evaluations = new Map<string, number>();
+let outageSeen = false;
+function counted(controller: FailoverController): FailoverController {
+  const evaluate = controller.evaluate.bind(controller);
+  controller.evaluate = async (site, trigger) => {
+    const outcome = await evaluate(site, trigger);
+    if (outageSeen) {
+      const key = `${trigger.kind} -> ${outcome.decision.code}`;
+      evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+    }
+    return outcome;
+  };
+  return controller;
+}
 
 function startBackstop(
   topology: Topology,
@@ -204,13 +223,18 @@ process.on('message', (msg: ToFleetWorker) => {
     else startBackstop(topology, msg.sites, msg.awsUrl, msg.slackUrl, store, msg.backstopFirstMs ?? 60_000);
     send({ type: 'ready', monitors, rssMb: Math.round(process.memoryUsage().rss / 1e6) });
   } else if (msg.type === 'outage') {
+    outageSeen = true;
     downAzs.add(msg.az);
     for (const hook of outageHooks) hook(msg.az);
   } else if (msg.type === 'stop') {
     void Promise.allSettled(stops.map((s) => s()))
       .then(() => store?.close())
       .finally(() => {
-        send({ type: 'stopped', warnings: Object.fromEntries(warnings) });
+        send({
+          type: 'stopped',
+          warnings: Object.fromEntries(warnings),
+          evaluations: Object.fromEntries(evaluations),
+        });
         process.exit(0);
       });
   }

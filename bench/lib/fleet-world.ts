@@ -8,11 +8,16 @@ export const AZ_B = 'us-east-1b';
 export type Placement = 'balanced' | 'unbalanced';
 
 /**
- * A fleet as infra/ deploys it, in one region: each site with 2 route tables and 2 on-prem CIDRs, its two tunnels
+ * A fleet as infra/ deploys it, in one region: each site with 2 route tables and 2 on-prem CIDRs (in one prefix list
+ * per site, so one route per table; `cidrs`: a route per CIDR and table, as deployed before the option), its two tunnels
  * in different AZs, failover automatic with the recommended settings (0.5 s rounds, fall 3, rise 5). Balanced:
  * primaries alternate between the two AZs; unbalanced: every primary in the first AZ.
  */
-export function fleetTopology(sites: number, placement: Placement): Topology {
+export function fleetTopology(
+  sites: number,
+  placement: Placement,
+  routeDestination: 'cidrs' | 'prefix-list' = 'prefix-list',
+): Topology {
   const width = String(sites).length;
   return topologySchema.parse({
     sites: Array.from({ length: sites }, (_, i) => {
@@ -28,6 +33,7 @@ export function fleetTopology(sites: number, placement: Placement): Topology {
           `172.${16 + Math.floor(n / 250)}.${n % 250}.0/24`,
         ],
         routeTableIds: [`rtb-${hex(0)}`, `rtb-${hex(1)}`],
+        routeDestination,
         probeTargets: [{ kind: 'icmp', host: `10.200.${Math.floor(n / 250)}.${(n % 250) + 1}` }],
         tunnels: ['primary', 'secondary'].map((t) => ({
           name: t,

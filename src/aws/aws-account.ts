@@ -48,8 +48,11 @@ export function createAwsAccount(props: AwsAccountProps): Account {
     : undefined;
   const resolver = new TunnelInstanceResolver({ clients, clock, ...(budget ? { budget } : {}) });
   const metricBatch = new MetricBatch({ clients, clock });
+  const routeTables = new Ec2RouteTables({ clients, resolver, log, ...(budget ? { budget } : {}) });
+  const listed = props.topology.sites.filter((s) => s.routeDestination === 'prefix-list');
+  if (listed.length > 0) routeTables.warmUp(listed);
   return {
-    routeTables: new Ec2RouteTables({ clients, resolver, log, ...(budget ? { budget } : {}) }),
+    routeTables,
     instances: new Ec2Instances({ resolver }),
     tasks: new EcsTasks({ clients, log, metrics: metricBatch }),
     metrics: new CloudWatchMetrics({ clients, clock, log, batch: metricBatch }),

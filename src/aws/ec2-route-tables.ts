@@ -210,6 +210,17 @@ export class Ec2RouteTables implements RouteTables {
     return eni;
   }
 
+  /**
+   * Looks up the prefix lists of the given sites now (at process start), so the first failover does not wait
+   * for it in a throttled bucket. A failure is only logged: the first read asks again.
+   */
+  warmUp(sites: readonly Site[]): void {
+    for (const [region, regionSites] of sitesByRegion(sites))
+      this.prefixListIds(region, regionSites).catch((err: unknown) =>
+        this.props.log.warn({ err, region }, "could not look up the sites' prefix lists yet"),
+      );
+  }
+
   private async prefixListIdOf(site: Site): Promise<string> {
     const id = (await this.prefixListIds(site.region, [site])).get(site.name);
     if (!id)
