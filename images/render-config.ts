@@ -27,6 +27,8 @@ export interface ServerRenderInput {
   tunDev?: string;
   user?: string;
   group?: string;
+  /** The tls-verify hook that keeps the client's certificate (images/openvpn-server/peer-cert.sh). */
+  peerCertHook?: string;
 }
 
 export interface RenderedServer {
@@ -94,6 +96,7 @@ export function renderServer(
     RUN_USER: input.user ?? 'nobody',
     RUN_GROUP: input.group ?? 'nogroup',
     RUN_DIR: input.runDir,
+    PEER_CERT_HOOK: input.peerCertHook ?? '/usr/local/bin/peer-cert.sh',
   });
   const ccd = `# ${site.name}/${input.tunnel}: on-prem networks behind this client\n${onPrem
     .map(([n, m]) => `iroute ${n} ${m}`)
@@ -125,6 +128,7 @@ function main(argv: string[]): void {
       'vpc-cidrs': { type: 'string' },
       'client-cn': { type: 'string' },
       'tun-dev': { type: 'string' },
+      'peer-cert-hook': { type: 'string' },
     },
   });
   const need = (k: 'topology' | 'site' | 'tunnel' | 'pki' | 'out'): string => {
@@ -146,6 +150,7 @@ function main(argv: string[]): void {
     vpcCidrs: (values['vpc-cidrs'] ?? '').split(/[,\s]+/).filter(Boolean),
     ...(values['client-cn'] ? { clientCn: values['client-cn'] } : {}),
     ...(values['tun-dev'] ? { tunDev: values['tun-dev'] } : {}),
+    ...(values['peer-cert-hook'] ? { peerCertHook: values['peer-cert-hook'] } : {}),
   });
   console.log(`render-config: wrote ${path}`);
 }

@@ -29,7 +29,11 @@ if [ -n "${TUNNELOPS_TOPOLOGY:-}" ]; then
   # shellcheck disable=SC2086 # RENDER_CONFIG is a command line
   $RENDER_CONFIG --topology "$TUNNELOPS_TOPOLOGY" --site "$TUNNELOPS_SITE" --tunnel "$TUNNELOPS_TUNNEL" \
     --pki "$PKI_DIR" --out "$RUN_DIR" --port "${OPENVPN_PORT:-1194}" --tun-dev "$TUN_DEV" \
-    ${TUNNEL_NETWORK:+--tunnel-network "$TUNNEL_NETWORK"} ${VPC_CIDRS:+--vpc-cidrs "$VPC_CIDRS"} >&2
+    ${TUNNEL_NETWORK:+--tunnel-network "$TUNNEL_NETWORK"} ${VPC_CIDRS:+--vpc-cidrs "$VPC_CIDRS"} \
+    ${PEER_CERT_HOOK:+--peer-cert-hook "$PEER_CERT_HOOK"} >&2
+  # Where openvpn (as nobody, the rendered config's user) exports and keeps the client's certificate at each
+  # handshake (tls-export-cert, peer-cert.sh); without it every handshake would fail.
+  install -d -o nobody -g nogroup -m 0755 "$RUN_DIR/peer"
 fi
 CONFIG=${OPENVPN_CONFIG:-$RUN_DIR/server.conf}
 [ -r "$CONFIG" ] || die "no config at $CONFIG: set TUNNELOPS_TOPOLOGY (+ SITE, TUNNEL) or OPENVPN_CONFIG"
@@ -96,6 +100,8 @@ start_monitor() {
   # The monitor reads the same topology and watches this tunnel unless told otherwise.
   export MONITOR_SITE=${MONITOR_SITE:-${TUNNELOPS_SITE:-}} MONITOR_TUNNEL=${MONITOR_TUNNEL:-${TUNNELOPS_TUNNEL:-}}
   export MONITOR_PROBE_SOURCE=${MONITOR_PROBE_SOURCE:-$TUN_DEV}
+  # The client certificate of the last handshake (peer-cert.sh): its days left are CertDaysLeft role client.
+  export MONITOR_PEER_CERT=${MONITOR_PEER_CERT:-$RUN_DIR/peer/client.crt}
   # The monitor needs no privileges: it probes on-prem targets through the tunnel and reports health.
   # shellcheck disable=SC2086
   setpriv --reuid="$MONITOR_USER" --regid="$(id -gn "$MONITOR_USER")" --init-groups $MONITOR_CMD &

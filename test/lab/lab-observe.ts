@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Site } from '../../src/config/topology-schema.js';
 import type { AuditEntry } from '../../src/domain/audit.js';
+import { CERT_REPORT_NS, type CertReport, certReportKey } from '../../src/domain/cert-expiry.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../src/domain/heartbeat.js';
 import type { TranscriptEntry } from '../../src/local/slack-standin.js';
 import { openSqlite, type SqliteDb, statement } from '../../src/local/sqlite-db.js';
@@ -79,4 +80,18 @@ export function channelPosts(path: string, site: Pick<Site, 'slackChannel'>): Tr
 export function heartbeatHealth(beat: Heartbeat | undefined, now: number, staleMs: number): string {
   if (!beat) return 'unknown';
   return now - Date.parse(beat.at) > staleMs ? `stale (${beat.health})` : beat.health;
+}
+
+/** Every tunnel's certificate report, as its monitor last wrote it (src/monitor/cert-watch.ts). */
+export function readCertReports(storePath: string, site: string): CertReport[] {
+  return withDb(storePath, [], (db) => {
+    const get = statement<[string, string], { value: string }>(
+      db,
+      'SELECT value FROM records WHERE ns = ? AND key = ?',
+    );
+    return TUNNELS.flatMap((t) => {
+      const row = get.get(CERT_REPORT_NS, certReportKey(site, t));
+      return row ? [JSON.parse(row.value) as CertReport] : [];
+    });
+  });
 }

@@ -9,6 +9,7 @@ export const SERVER_ENTRYPOINT = join(REPO_ROOT, 'images/openvpn-server/entrypoi
 export const CLIENT_ENTRYPOINT = join(REPO_ROOT, 'images/openvpn-client/entrypoint.sh');
 export const CLIENT_TEMPLATE = join(REPO_ROOT, 'images/openvpn-client/client.conf');
 export const CRL_REFRESH = join(REPO_ROOT, 'images/openvpn-server/crl-refresh.sh');
+export const PEER_CERT_HOOK = join(REPO_ROOT, 'images/openvpn-server/peer-cert.sh');
 export const SERVER_HEALTHCHECK = join(REPO_ROOT, 'images/openvpn-server/healthcheck.sh');
 export const CLIENT_HEALTHCHECK = join(REPO_ROOT, 'images/openvpn-client/healthcheck.sh');
 /** What the server image runs as `node /opt/tunnelops/render-config.mjs`, here straight from the TypeScript. */

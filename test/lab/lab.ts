@@ -33,6 +33,7 @@ import {
   NODE_TS,
   NsProcess,
   openvpnPid,
+  PEER_CERT_HOOK,
   processesIn,
   RENDER_CONFIG_CMD,
   REPO_ROOT,
@@ -251,6 +252,7 @@ export class Lab {
           TUNNELOPS_SITE: this.site.name,
           TUNNELOPS_TUNNEL: t,
           RENDER_CONFIG: RENDER_CONFIG_CMD,
+          PEER_CERT_HOOK: PEER_CERT_HOOK,
           TUNNEL_NETWORK: PLAN[t].tunnelNetwork,
           VPC_CIDRS: VPC_CIDR,
         };

@@ -47,6 +47,9 @@ describe('render-config', () => {
       expect(conf).toContain(want);
     }
     const text = conf.join('\n');
+    // The client certificate at each handshake, for the monitor (peer-cert.sh only copies it, always accepts).
+    expect(text).toMatch(/^tls-export-cert \S+\/peer$/m);
+    expect(text).toMatch(/^tls-verify "\/usr\/local\/bin\/peer-cert\.sh \S+\/peer\/client\.crt"$/m);
     expect(text).not.toMatch(/duplicate-cn|comp-lzo|^compress|tls-auth|cipher BF-CBC/m);
     expect(text).not.toContain('{{');
   });
