@@ -26,3 +26,29 @@ export interface AlarmChangeView {
   record: AlarmRecord;
   from: AlarmState | undefined;
 }
+
+/** A failover's result as a controller reports it. */
+export type FailoverNoticeResult =
+  | { ok: true; from: string | null; to: string; changed: number; durationMs: number }
+  | { ok: false; refused: boolean; reason: string; changed: number; rolledBack: number; durationMs: number };
+
+/** What a failover controller tells people about one site: a failover it ran (or tried), or an alert. */
+export type ControllerNotice =
+  | { kind: 'failover'; to: string; reason: string; result: FailoverNoticeResult }
+  | { kind: 'alert'; code: string; reason: string; extra?: string };
+
+export interface SiteNoticeView {
+  site: string;
+  notice: ControllerNotice;
+}
+
+/**
+ * One correlated event: the notices of sites whose failed tunnel sits in one AZ (or region, when unknown),
+ * reported within a few minutes of each other. Shown as one message updated in place, its detail in a thread.
+ */
+export interface FleetEventView {
+  region: string;
+  az: string | null;
+  startedAt: string;
+  notices: Array<SiteNoticeView & { at: string }>;
+}

@@ -3,7 +3,7 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import { simulatedMonitors } from '../monitor/simulated-monitors.js';
 import type { Account } from '../ports/account.js';
 import { FailoverController } from '../services/failover/failover-controller.js';
-import { OutboxRelay } from '../services/failover/report-outbox.js';
+import { OutboxRelay, ReportOutbox } from '../services/failover/report-outbox.js';
 
 /** The reconcile tick: the controller re-reads every site even when no event arrives. */
 const RECONCILE_MS = 60_000;
@@ -30,6 +30,8 @@ export function registerController(ctx: AppContext): void {
     chat: ctx.chat,
     executor: ctx.services.failover,
     approvals: ctx.services.approvals,
+    // Through the outbox like every controller's: the relay below groups them by event.
+    reports: new ReportOutbox({ store: ctx.store, clock: ctx.clock }),
     clock: ctx.clock,
     log,
   });

@@ -1,4 +1,10 @@
-import type { AlarmChangeView, AlarmView, ApprovalView } from '../domain/message-views.js';
+import type {
+  AlarmChangeView,
+  AlarmView,
+  ApprovalView,
+  FleetEventView,
+  SiteNoticeView,
+} from '../domain/message-views.js';
 
 /** Messages outside a request/response cycle (alarms, approvals, controller notices). */
 export interface ChatMessageRef {
@@ -17,6 +23,10 @@ export interface ChatRenderer {
   approval(view: ApprovalView): ChatMessage;
   alarm(view: AlarmView): ChatMessage;
   alarmChange(view: AlarmChangeView): ChatMessage;
+  /** A failover controller's notice about one site. */
+  controllerNotice(view: SiteNoticeView): ChatMessage;
+  /** A correlated event's message (one site: as controllerNotice) and its thread replies, in order. */
+  fleetEvent(view: FleetEventView): { message: ChatMessage; replies: ChatMessage[] };
 }
 
 export interface Chat {

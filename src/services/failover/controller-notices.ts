@@ -1,9 +1,6 @@
-import type { Site } from '../../config/topology-schema.js';
 import type { Decision } from '../../domain/failover-policy.js';
-import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
-import type { FailoverResult } from './failover-executor.js';
 
 const NOTICE_NS = 'controller-notice';
 interface Notice {
@@ -33,25 +30,6 @@ export class NoticeBoard {
   async clear(site: string): Promise<void> {
     await this.props.store.delete(NOTICE_NS, site).catch(() => false);
   }
-}
-
-export function failoverText(
-  site: Site,
-  decision: Pick<Decision, 'to' | 'reason'>,
-  result: FailoverResult,
-): string {
-  if (!result.ok && result.refused) {
-    return `<!here> :warning: *${site.name}*: did not fail over to ${decision.to}: ${escapeMrkdwn(result.reason)}.\nWhy it was tried: ${escapeMrkdwn(decision.reason)}`;
-  }
-  if (result.ok) {
-    return `:rotating_light: Automatic failover of *${site.name}*: ${result.from ?? 'nowhere'} -> *${result.to}* (${result.changed} route(s) in ${result.durationMs} ms).\nWhy: ${escapeMrkdwn(decision.reason)}`;
-  }
-  return `<!here> :x: Automatic failover of *${site.name}* to ${decision.to} failed: ${escapeMrkdwn(result.reason)}. Changed ${result.changed}, rolled back ${result.rolledBack}.\nWhy it was tried: ${escapeMrkdwn(decision.reason)}`;
-}
-
-export function alertText(site: Site, decision: { code: string; reason: string }, extra?: string): string {
-  const loud = decision.code === 'both-down' ? '<!here> :fire: ' : ':warning: ';
-  return `${loud}*${site.name}* failover controller: ${escapeMrkdwn(decision.reason)}${extra ? `\n${escapeMrkdwn(extra)}` : ''}`;
 }
 
 /** The decision's evidence as lines for the approval message. */

@@ -5,7 +5,7 @@ import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
 import { siteOfRecord } from '../../ports/site-records.js';
 import type { Store } from '../../ports/store.js';
-import { alertText, failoverText } from './controller-notices.js';
+import { FleetEventNotices, type SiteNotice } from './fleet-event-notices.js';
 
 /** The slice of ApprovalService the controller uses in propose mode. */
 export interface FailoverProposer {
@@ -72,22 +72,15 @@ const reportSchema = z.discriminatedUnion('kind', [
 const envelopeSchema = z.object({ report: reportSchema, claimedUntil: z.number().optional() });
 type Envelope = z.infer<typeof envelopeSchema>;
 
-/** The message a report shows in the site's channel (failover and alert reports). */
-export function renderReport(site: Site, r: Exclude<ControllerReport, { kind: 'proposal' }>): string {
-  return r.kind === 'failover'
-    ? failoverText(site, { to: r.to, reason: r.reason }, r.result)
-    : alertText(site, { code: r.code, reason: r.reason }, r.extra);
-}
-
 /** Where a controller's failover and alert reports go. */
 export interface ReportSink {
   report(site: Site, r: Exclude<ControllerReport, { kind: 'proposal' }>): Promise<void>;
 }
 
-/** Straight to the site's channel (a controller that holds the token). */
+/** Straight to the site's channel, one message a report (a controller with the token and no outbox: tests). */
 export const chatReports = (chat: Chat): ReportSink => ({
   report: async (site, r) => {
-    await chat.post(site.slackChannel, { text: renderReport(site, r) });
+    await chat.post(site.slackChannel, chat.render.controllerNotice({ site: site.name, notice: r }));
   },
 });
 
@@ -142,9 +135,12 @@ export class OutboxRelay {
       clock: Clock;
       log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
     },
-  ) {}
+  ) {
+    this.events = new FleetEventNotices({ store: props.store, chat: props.chat, clock: props.clock });
+  }
 
   private passes = 0;
+  private readonly events: FleetEventNotices;
 
   /**
    * One pass over every site's outbox; returns how many reports it delivered. One read for the fleet
@@ -159,14 +155,36 @@ export class OutboxRelay {
       : await store.listAllSites<unknown>(OUTBOX_NS);
     const byName = new Map(sites.map((s) => [s.name, s]));
     let delivered = 0;
+    const notices: Array<SiteNotice & { key: string; version: number }> = [];
     for (const rec of records) {
       const site = byName.get(siteOfRecord(OUTBOX_NS, rec.key) ?? '');
-      if (site && (await this.deliver(site, rec.key, rec.value, rec.version))) delivered++;
+      const out = site ? await this.deliver(site, rec.key, rec.value, rec.version) : false;
+      if (out === true) delivered++;
+      else if (out) notices.push(out);
     }
-    return delivered;
+    // Failover and alert reports: grouped by event (one message per AZ outage, not one per site).
+    try {
+      await this.events.retry();
+      if (notices.length) await this.events.add(notices);
+    } catch (err) {
+      // Left claimed: taken again once the claim runs out (an event it already joined shows it twice at worst).
+      this.props.log.error({ err }, 'outbox: could not post the event notices; retrying after the claim');
+      return delivered;
+    }
+    for (const n of notices) await store.delete(OUTBOX_NS, n.key, n.version);
+    return delivered + notices.length;
   }
 
-  private async deliver(site: Site, key: string, raw: unknown, version: number): Promise<boolean> {
+  /**
+   * Claims a report and acts on it: a proposal becomes an approval request (true once done); a failover or
+   * alert report is returned, claimed, for drain to group into its event; false when not ours to deliver.
+   */
+  private async deliver(
+    site: Site,
+    key: string,
+    raw: unknown,
+    version: number,
+  ): Promise<boolean | (SiteNotice & { key: string; version: number })> {
     const { store, clock, log } = this.props;
     const parsed = envelopeSchema.safeParse(raw);
     const tunnels = site.tunnels.map((t) => t.name);
@@ -187,30 +205,33 @@ export class OutboxRelay {
     if ((parsed.data.claimedUntil ?? 0) > now) return false;
     const claimed: Envelope = { report: r, claimedUntil: now + CLAIM_MS };
     if (!(await store.compareAndSet(OUTBOX_NS, key, version, claimed, OUTBOX_TTL_MS))) return false;
+    if (r.kind !== 'proposal' || !this.props.approvals) {
+      const notice =
+        r.kind === 'proposal' ? ({ kind: 'alert', code: 'propose', reason: r.reason } as const) : r;
+      return { site, notice, key, version: version + 1 };
+    }
     try {
-      if (r.kind === 'proposal' && this.props.approvals) {
-        const res = await this.props.approvals.request({
-          action: 'failover',
-          site: site.name,
-          requester: r.requester,
-          to: r.to,
-          reason: r.reason,
-          evidence: r.evidence,
-        });
-        if (!res.ok)
-          await this.props.chat.post(site.slackChannel, {
-            text: renderReport(site, {
+      const res = await this.props.approvals.request({
+        action: 'failover',
+        site: site.name,
+        requester: r.requester,
+        to: r.to,
+        reason: r.reason,
+        evidence: r.evidence,
+      });
+      if (!res.ok)
+        await this.props.chat.post(
+          site.slackChannel,
+          this.props.chat.render.controllerNotice({
+            site: site.name,
+            notice: {
               kind: 'alert',
               code: 'propose',
               reason: r.reason,
               extra: `Could not ask for approval: ${res.reason}`,
-            }),
-          });
-      } else {
-        const shown =
-          r.kind === 'proposal' ? ({ kind: 'alert', code: 'propose', reason: r.reason } as const) : r;
-        await this.props.chat.post(site.slackChannel, { text: renderReport(site, shown) });
-      }
+            },
+          }),
+        );
     } catch (err) {
       // Left claimed: posted again once the claim runs out.
       log.error({ err, site: site.name, key }, 'outbox: could not post a report; retrying after the claim');
