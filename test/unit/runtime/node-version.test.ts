@@ -32,7 +32,7 @@ describe('the Node runtime', () => {
 
   it("runs the bot image with npm start's flags (the heap size the benches measured)", () => {
     const flags = /^exec node (.*) app\.ts$/.exec(pkg.scripts.start)![1]!.split(' ');
-    expect(flags).toContain('--max-semi-space-size=16');
+    expect(flags).toContain('--max-semi-space-size=8');
     const cmd = /^CMD (\[.*\])$/m.exec(read('images/bot/Dockerfile'))![1]!;
     expect(JSON.parse(cmd)).toEqual(['node', ...flags, 'app.ts']);
   });
