@@ -1,4 +1,5 @@
 import type { FailoverRun } from './audit.js';
+import type { CertEntry } from './cert-expiry.js';
 import type { HealthGraph } from './health-graph.js';
 import type { PendingRequest } from './pending.js';
 import type { StatusReport } from './status.js';
@@ -28,6 +29,8 @@ export interface Overview {
   pending: PendingRequest[];
   /** The most recent failover runs of every site, newest first. */
   failovers: FailoverRun[];
+  /** By site: its certificate nearest to expiry as its servers last reported it; null when none reported. */
+  nearestExpiry: Record<string, CertEntry | null>;
   /** Display names of the Slack users named above (requesters, actors), by id; an id without one shows as is. */
   people: Record<string, string>;
 }

@@ -43,6 +43,7 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
     log: ctx.log.child({ service: 'overview' }),
     pending: async () => (await ctx.services.approvals?.pending()) ?? [],
     alarms: () => ctx.services.alarms,
+    sites: ctx.topology.sites,
     ...(ctx.chat.userName ? { userName: (id: string) => ctx.chat.userName!(id) } : {}),
   });
   const feed = new PageFeed({
@@ -70,7 +71,7 @@ export function registerStatusPage(ctx: AppContext, options: StatusPageOptions =
   const detailHtml = async (name: string): Promise<string> => {
     const found = await overview.detail(name.slice(0, 100));
     if (!found) return `<p class="error" role="alert">✗ No site named ${escapeHtml(name.slice(0, 100))}.</p>`;
-    return siteCard(found.site, found.graph, attentionReason(found.site));
+    return siteCard(found.site, found.graph, attentionReason(found.site), found.nearest);
   };
   // A site's detail (its card with the graph) as a fragment, for the page script's "Detail" links.
   ctx.http.route(

@@ -1,4 +1,5 @@
 import type { FailoverRun } from '../domain/audit.js';
+import { type CertEntry, expiryLevel, utcMinute } from '../domain/cert-expiry.js';
 import {
   FLEET_VIEW_SITES,
   type FleetSummary,
@@ -104,7 +105,10 @@ export function pageParts(o: Overview): Map<string, string> {
   parts.set(ORDER_PART, JSON.stringify(ordered.map((s) => siteId(s.name))));
   for (const s of ordered) {
     const why = attention.get(s.name) ?? null;
-    parts.set(siteId(s.name), small ? siteCard(s, o.graphs[s.name], why) : siteRow(s, why));
+    parts.set(
+      siteId(s.name),
+      small ? siteCard(s, o.graphs[s.name], why, o.nearestExpiry[s.name]) : siteRow(s, why),
+    );
   }
   parts.set(
     'panels',
@@ -190,12 +194,18 @@ function siteRow(s: SiteStatus, why: string | null): string {
 }
 
 /** A site in full: routes, tunnels with their figures, the health graph (cards of a small fleet, the detail). */
-export function siteCard(s: SiteStatus, graph: HealthGraph | null | undefined, why: string | null): string {
+export function siteCard(
+  s: SiteStatus,
+  graph: HealthGraph | null | undefined,
+  why: string | null,
+  nearest?: CertEntry | null,
+): string {
   const id = siteId(s.name);
   return `<section class="site" id="${id}" aria-labelledby="${id}-title" data-site="${h(s.name)}" data-state="${siteHealth(s)}" data-attention="${why ? 1 : 0}">
 <h2 id="${id}-title">${h(s.name)} <span class="region">${h(s.region)}</span></h2>
 <p class="active-line">Active tunnel: <strong class="active-tunnel" data-active-tunnel="${h(s.activeTunnel ?? '')}">${h(s.activeTunnel ?? 'none (routes split or missing)')}</strong></p>
 ${routes(s)}
+${certLine(nearest)}
 <table class="tunnels stack"><caption>Tunnels of ${h(s.name)}</caption>
 <thead><tr><th scope="col">Tunnel</th><th scope="col">Carries traffic</th><th scope="col">Health</th><th scope="col">Why</th><th scope="col">Loss (5 min)</th><th scope="col">Latency</th></tr></thead>
 <tbody>${s.tunnels.map(tunnelRow).join('')}</tbody></table>
@@ -205,6 +215,21 @@ ${
     : '<p class="muted">No health graph: the probe series could not be read.</p>'
 }
 </section>`;
+}
+
+/** The site's certificate nearest to expiry, warned inside 30 days (the Slack message has the fix). */
+function certLine(e: CertEntry | null | undefined): string {
+  if (!e) return '<p class="cert-expiry muted">Nearest certificate expiry: no server has reported yet.</p>';
+  const level = expiryLevel(e);
+  const cls = level === 'expired' || level === '7d' ? 'health-down' : level ? 'health-degraded' : 'muted';
+  const mark = level === 'expired' || level === '7d' ? '✗' : level ? '!' : '✓';
+  const left = e.revoked
+    ? 'revoked'
+    : e.daysLeft < 0
+      ? `expired ${-e.daysLeft} day(s) ago`
+      : `in ${e.daysLeft} day(s)`;
+  const what = e.tunnel ? `${e.tunnel} ${e.role}` : e.role;
+  return `<p class="cert-expiry ${cls}" data-cert-days="${e.daysLeft}">${mark} Nearest certificate expiry: <strong>${h(what)}</strong> ${h(e.subject.replace(/^CN=/, ''))}, ${h(utcMinute(new Date(e.notAfter)))} (${left})</p>`;
 }
 
 function routes(s: SiteStatus): string {

@@ -49,6 +49,11 @@ describe('certificates in the sandbox: its own PKI, a 20-day certificate, /vpn c
       expect(listed).toContain(`*${role}*`);
     expect(listed).toContain('dc1-secondary-server');
     expect(listed).not.toContain('revoked*');
+    // The status page: the site's nearest expiry, warned.
+    const page = await (await fetch(`${app.url}/`)).text();
+    expect(page).toMatch(
+      /<p class="cert-expiry health-degraded" data-cert-days="(19|20)">! Nearest certificate expiry: <strong>secondary server<\/strong> dc1-secondary-server, /,
+    );
     await app.slack.command('certs dc9', 'UREQUESTER');
     expect(JSON.stringify((await app.slack.waitForReplies(2)).at(-1))).toContain('dc9');
   });

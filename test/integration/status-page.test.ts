@@ -141,6 +141,7 @@ describe('status page rendering', () => {
       generatedAt: '2026-11-25T12:00:00.000Z',
       status: { generatedAt: '2026-11-25T12:00:00.000Z', sites: [] },
       graphs: {},
+      nearestExpiry: {},
       people: { UEVIL: evil },
       alarms: [{ name: evil, site: null, tunnel: null, reason: evil, since: evil }],
       pending: [

@@ -1,4 +1,6 @@
+import type { Site } from '../../config/topology-schema.js';
 import { failoverRuns } from '../../domain/audit.js';
+import type { CertEntry } from '../../domain/cert-expiry.js';
 import { FLEET_VIEW_SITES } from '../../domain/fleet-summary.js';
 import type { HealthGraph } from '../../domain/health-graph.js';
 import type { FiringAlarm, Overview } from '../../domain/overview.js';
@@ -8,6 +10,7 @@ import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import type { AlarmService } from '../alarms/alarm-service.js';
+import { readSiteCerts } from '../certs/cert-reports.js';
 import type { StatusService } from './status-service.js';
 import { UserNames } from './user-names.js';
 
@@ -19,6 +22,8 @@ export interface OverviewServiceProps {
   /** Other features' services, resolved per call (they may register after this one). */
   pending: () => Promise<PendingRequest[]>;
   alarms: () => AlarmService | undefined;
+  /** The sites whose certificate reports the page shows (absent: none). */
+  sites?: readonly Site[];
   /** How long a site's health graph is reused (its series has minute periods; default 15 s). */
   graphTtlMs?: number;
   /** A Slack user's display name (users.info); without it the page shows ids. */
@@ -26,6 +31,8 @@ export interface OverviewServiceProps {
 }
 
 const FAILOVERS_SHOWN = 10;
+/** Certificate expiry moves by the day: the servers' reports are read at most this often. */
+const CERTS_TTL_MS = 60_000;
 /** Enough audit history to find the last failovers without reading the whole log. */
 const AUDIT_LOOKBACK = 1000;
 
@@ -37,6 +44,7 @@ const AUDIT_LOOKBACK = 1000;
 export class OverviewService {
   private readonly graphs = new Map<string, { at: number; graph: Promise<HealthGraph | null> }>();
   private readonly people: UserNames | undefined;
+  private certs: { at: number; nearest: Promise<Record<string, CertEntry | null>> } | undefined;
 
   constructor(private readonly props: OverviewServiceProps) {
     const { userName, clock } = props;
@@ -45,7 +53,7 @@ export class OverviewService {
 
   async overview(): Promise<Overview> {
     const { status, log } = this.props;
-    const [report, pending, audit] = await Promise.all([
+    const [report, pending, audit, nearestExpiry] = await Promise.all([
       status.report(),
       this.props.pending().catch((err: unknown) => {
         log.warn({ err }, 'overview: pending requests unavailable');
@@ -55,6 +63,7 @@ export class OverviewService {
         log.warn({ err }, 'overview: audit log unavailable');
         return [];
       }),
+      this.nearestExpiry(),
     ]);
     // A small fleet's page shows every site's graph; a fleet's shows one on demand (detail).
     const graphs: Record<string, HealthGraph | null> = {};
@@ -96,15 +105,34 @@ export class OverviewService {
       alarms: alarms.sort((a, b) => b.since.localeCompare(a.since)),
       pending,
       failovers,
+      nearestExpiry,
       people,
     };
   }
 
+  /** Each site's certificate nearest to expiry (the servers' reports in the store, cached for a minute). */
+  nearestExpiry(): Promise<Record<string, CertEntry | null>> {
+    const now = this.props.clock.now();
+    if (this.certs && now - this.certs.at < CERTS_TTL_MS) return this.certs.nearest;
+    const nearest = readSiteCerts(this.props.store, this.props.sites ?? [])
+      .then((sites) => Object.fromEntries(sites.map((s) => [s.site, s.entries[0] ?? null])))
+      .catch((err: unknown) => {
+        this.props.log.warn({ err }, 'overview: certificate reports unavailable');
+        this.certs = undefined;
+        return {};
+      });
+    this.certs = { at: now, nearest };
+    return nearest;
+  }
+
   /** One site in full with its graph (the page's detail); null for a site not in tunnels.yml. */
-  async detail(name: string): Promise<{ site: SiteStatus; graph: HealthGraph | null } | null> {
+  async detail(
+    name: string,
+  ): Promise<{ site: SiteStatus; graph: HealthGraph | null; nearest: CertEntry | null } | null> {
     if (!this.props.status.hasSite(name)) return null;
     const site = (await this.props.status.report([name])).sites[0]!;
-    return { site, graph: await this.graph(site.name, site.activeTunnel) };
+    const nearest = (await this.nearestExpiry())[site.name] ?? null;
+    return { site, graph: await this.graph(site.name, site.activeTunnel), nearest };
   }
 
   /** A graph per site, reused for graphTtlMs (its minute periods change slowly) unless the active tunnel moved. */
