@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { findSite } from '../domain/topology.js';
+import type { SandboxAccount } from '../local/sandbox-account.js';
 import { ensureSandboxPki } from '../local/sandbox-pki.js';
 import { CertWatch } from '../monitor/cert-watch.js';
 import { CertNotices } from '../services/certs/cert-notices.js';
@@ -44,6 +45,9 @@ export async function registerCerts(ctx: AppContext): Promise<void> {
       watch.start();
       ctx.onStop(() => watch.stop());
     }
+    // A first start has only now published the PKI: the simulated servers load it, as servers booting after the
+    // publish would (so `/vpn rotate` sees them on it).
+    await (ctx.account as Partial<SandboxAccount>).serverCerts?.startAll(ctx.topology);
   }
   const notices = new CertNotices({
     topology: ctx.topology,

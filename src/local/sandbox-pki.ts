@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { Authority } from '../pki/authority.js';
 import { DirTarget, publishSite } from '../pki/publish.js';
 import { isFile, SiteDir } from '../pki/site-dir.js';
+import { sandboxPublishedDir } from './sandbox-server-certs.js';
 
 /** The demo's one short-lived certificate: inside the 30-day warning, so the sandbox shows a real one. */
 export const SANDBOX_SHORT_DAYS = 20;
@@ -30,7 +31,7 @@ export async function ensureSandboxPki(
   log: Logger,
 ): Promise<SandboxServerPki[]> {
   const root = join(dataDir, 'pki');
-  const servers = join(dataDir, 'sandbox-servers');
+  const servers = sandboxPublishedDir(dataDir);
   const out: SandboxServerPki[] = [];
   for (const site of topology.sites) {
     const dir = new SiteDir(root, site.name);
