@@ -30,10 +30,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebClient } from '@slack/web-api';
 import type { Topology } from '../src/config/topology-schema.js';
 import { HEARTBEAT_NS, type Heartbeat } from '../src/domain/heartbeat.js';
 import { SlackStandin } from '../src/local/slack-standin.js';
 import { SqliteStore } from '../src/local/sqlite-store.js';
+import { silentLogger } from '../src/log.js';
+import { systemClock } from '../src/ports/clock.js';
+import { OutboxRelay } from '../src/services/failover/report-outbox.js';
+import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../src/slack/slack-chat.js';
 import { benchSize, finishBench, runBench, SMOKE } from './lib/bench-run.js';
 import {
   AWS_DEFAULT_BUCKETS,
@@ -186,6 +191,21 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   // retries land after the run); the posts never sit on the path that moves routes.
   const slack = new SlackStandin();
   const slackUrl = await slack.start();
+  // The bot's side of the server hosts' reports (they hold no Slack token): its outbox relay, every 2 s as the
+  // bot runs it, posting to the stand-in. The backstop Lambdas hold the token and post themselves.
+  const relay = new OutboxRelay({
+    store,
+    sites: topology.sites,
+    chat: new SlackChat(
+      new WebClient('xoxb-fleet-bench', { ...SLACK_CLIENT_DEFAULTS, slackApiUrl: slackUrl }),
+    ),
+    clock: systemClock,
+    log: silentLogger(),
+  });
+  let relaying: Promise<unknown> = Promise.resolve();
+  const relayTimer = setInterval(() => {
+    relaying = relaying.then(() => relay.drain().catch(() => 0));
+  }, 2000);
 
   // Which sites lose their active tunnel (every route starts on the primary).
   const lostTunnel = new Map<string, string>();
@@ -325,6 +345,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     for (const [k, n] of Object.entries(w.evaluations))
       result.evaluations[k] = (result.evaluations[k] ?? 0) + n;
   }
+  clearInterval(relayTimer);
+  await relaying;
   await aws.stop();
   await slack.stop();
   await store.close();

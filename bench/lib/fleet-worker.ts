@@ -106,9 +106,10 @@ function startMonitors(
       const ownAz = azOf(topology, site.name, tunnel.name);
       const peerAz = azOf(topology, site.name, peerTunnel);
       const { env, account } = ec2Account(topology, awsUrl, db);
+      // As on a server host: no Slack token, so reports and proposals go into the site's outbox for the bot.
       const controller = counted(
         createFailoverController({
-          env: { ...env, SLACK_BOT_TOKEN: 'xoxb-fleet-bench', SLACK_API_URL: slackUrl },
+          env: { ...env, SLACK_BOT_TOKEN: undefined, SLACK_API_URL: slackUrl },
           topology,
           account,
           store: db,
@@ -169,7 +170,8 @@ function counted(controller: FailoverController): FailoverController {
   controller.evaluate = async (site, trigger) => {
     const outcome = await evaluate(site, trigger);
     if (outageSeen) {
-      const key = `${trigger.kind} -> ${outcome.decision.code}`;
+      const r = outcome.result;
+      const key = `${trigger.kind} -> ${outcome.decision.code}${r ? (r.ok ? ' (ran)' : ` (${r.refusal ?? 'failed'})`) : ''}`;
       evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
     }
     return outcome;
