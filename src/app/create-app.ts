@@ -1,24 +1,20 @@
-import { join } from 'node:path';
-import { App, SocketModeReceiver } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { awsClientsFromEnv } from '../aws/clients.js';
 import type { Env } from '../config/env-schema.js';
 import { checkListenExposure } from '../config/listen-check.js';
-import { usesAws } from '../config/load-env.js';
 import type { Topology } from '../config/topology-schema.js';
 import { HttpServer, sendJson } from '../http/server.js';
-import { sandboxSigningSecret } from '../local/signing-secret.js';
-import { SlackStandin } from '../local/slack-standin.js';
+import type { SandboxAccount } from '../local/sandbox-account.js';
+import type { SlackStandin } from '../local/slack-standin.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../ports/account.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import { boltLogger } from '../slack/bolt-logger.js';
 import { type CommandHandlers, registerVpnCommand } from '../slack/commands/vpn-command.js';
 import { slackHeaderCheck } from '../slack/request-signature.js';
-import { RouterReceiver } from '../slack/router-receiver.js';
-import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
 import type { AppContext } from './context.js';
 import { createAccount } from './create-account.js';
+import { createServices } from './create-services.js';
+import { createSlack } from './create-slack.js';
 import { createStore } from './create-store.js';
 import { FEATURES } from './features.js';
 
@@ -27,7 +23,7 @@ export interface CreateAppProps {
   topology: Topology;
   log: Logger;
   clock?: Clock;
-  /** Injected by tests; otherwise AWS when configured, else the simulated sandbox account. */
+  /** Injected by tests (never the sandbox, like AWS); otherwise AWS when configured, else the sandbox account. */
   account?: Account;
   store?: Store;
 }
@@ -42,56 +38,59 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** The composition root's pipeline: config -> adapters -> services -> transports, then listen. */
+/**
+ * The composition root's pipeline: config -> adapters -> services -> transports, then listen. A start that
+ * fails half-way closes what it had opened.
+ */
 export async function createApp(props: CreateAppProps): Promise<RunningApp> {
+  const stops: Array<() => Promise<void> | void> = [];
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const fn of stops.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        props.log.warn({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    return { ...(await start(props, (fn) => stops.push(fn))), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function start(
+  props: CreateAppProps,
+  onStop: (fn: () => Promise<void> | void) => void,
+): Promise<Omit<RunningApp, 'stop'>> {
   const { env, topology, log } = props;
   const clock = props.clock ?? systemClock;
   const dataDir = env.TUNNELOPS_DATA_DIR;
-  const stops: Array<() => Promise<void> | void> = [];
-
-  const sandbox = !props.account && !usesAws(env);
-  const exposure = checkListenExposure(env, sandbox);
+  const aws = awsClientsFromEnv(env);
+  onStop(() => aws.destroy()); // first registered, so it runs last
+  const store = props.store ?? (await createStore(env, clock, aws));
+  onStop(() => store.close());
+  const { account, sandbox }: { account: Account; sandbox?: SandboxAccount | undefined } = props.account
+    ? { account: props.account }
+    : await createAccount({ env, topology, clock, log, clients: aws, store });
+  const exposure = checkListenExposure(env, sandbox !== undefined);
   if (exposure) log.warn(exposure);
-  const store = props.store ?? (await createStore(env, clock));
-  stops.push(() => store.close());
-  const account = props.account ?? (await createAccount({ env, topology, clock, log, store }));
 
-  // Slack: without a bot token, Web API calls go to a local stand-in that keeps a transcript.
-  let slackStandin: SlackStandin | undefined;
-  let slackApiUrl = env.SLACK_API_URL;
-  if (!env.SLACK_BOT_TOKEN) {
-    slackStandin = new SlackStandin({ transcriptPath: join(dataDir, 'slack-transcript.jsonl') });
-    slackApiUrl = await slackStandin.start();
-    stops.push(() => slackStandin?.stop());
-  }
-  const botToken = env.SLACK_BOT_TOKEN ?? 'xoxb-sandbox';
-  // The in-process stand-in answers at once or is gone (stopped with the app): retrying a call against it
-  // only keeps a stopped app's event loop alive for minutes. Real Slack gets bounded retries and a timeout.
-  const slackClientOptions = {
-    ...SLACK_CLIENT_DEFAULTS,
-    ...(slackApiUrl ? { slackApiUrl } : {}),
-    ...(slackStandin ? { retryConfig: { retries: 0 } } : {}),
-  };
-  const signingSecret = env.SLACK_SIGNING_SECRET ?? sandboxSigningSecret(dataDir);
-  const routerReceiver = new RouterReceiver(signingSecret, clock);
-  const receiver = env.SLACK_APP_TOKEN
-    ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN, logger: boltLogger(log) })
-    : routerReceiver;
-  const bolt = new App({
-    receiver,
-    authorize: async () => ({ botToken, botId: 'B0TUNNELOPS', botUserId: 'U0TUNNELOPS' }),
-    logger: boltLogger(log),
-    clientOptions: slackClientOptions,
-  });
-  // bolt.client carries no token when `authorize` is used (listeners get one per event); the Chat port posts
-  // outside any event, so it gets its own client with the bot token.
-  const chat = new SlackChat(new WebClient(botToken, { logger: boltLogger(log), ...slackClientOptions }));
-
+  const slack = await createSlack({ env, log, clock, onStop });
   const http = new HttpServer(log);
   http.route('GET', '/healthz', async (_req, res) => sendJson(res, 200, { ok: true }), { auth: 'public' });
   if (!env.SLACK_APP_TOKEN)
-    http.route('POST', '/slack/events', routerReceiver.handle, { auth: slackHeaderCheck(clock) });
+    http.route('POST', '/slack/events', slack.routerReceiver.handle, { auth: slackHeaderCheck(clock) });
 
+  const chat = slack.chat;
+  const services = createServices({ env, topology, log, clock, store, account, chat, sandbox });
+  await services.alarms.start();
+  onStop(() => services.alarms.stop());
   const commands: CommandHandlers = {};
   const ctx: AppContext = {
     env,
@@ -100,46 +99,32 @@ export async function createApp(props: CreateAppProps): Promise<RunningApp> {
     clock,
     store,
     account,
+    aws,
     chat,
-    bolt,
+    bolt: slack.bolt,
     http,
     commands,
-    services: {},
+    services,
     dataDir,
     sandbox,
-    onStop: (fn) => stops.push(fn),
+    onStop,
   };
   for (const feature of FEATURES) await feature(ctx);
-  registerVpnCommand(bolt, commands, log);
+  registerVpnCommand(slack.bolt, commands, log);
 
   const address = await http.listen(env.PORT, env.HOST);
-  stops.push(() => http.close());
+  onStop(() => http.close());
   if (env.SLACK_APP_TOKEN) {
-    await bolt.start();
-    stops.push(async () => {
-      await bolt.stop();
+    await slack.bolt.start();
+    onStop(async () => {
+      await slack.bolt.stop();
     });
   }
   const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
   const url = `http://${host}:${address.port}`;
-  log.info({ url, sandbox, slack: slackStandin ? 'local stand-in' : 'slack' }, 'tunnelops listening');
-
-  let stopped = false;
-  return {
-    ctx,
-    url,
-    slackStandin,
-    signingSecret,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      for (const fn of stops.reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          log.warn({ err }, 'error while stopping');
-        }
-      }
-    },
-  };
+  log.info(
+    { url, sandbox: Boolean(sandbox), slack: slack.slackStandin ? 'local stand-in' : 'slack' },
+    'tunnelops listening',
+  );
+  return { ctx, url, slackStandin: slack.slackStandin, signingSecret: slack.signingSecret };
 }

@@ -1,4 +1,3 @@
-import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env-schema.js';
 import type { Topology } from '../config/topology-schema.js';
 import type { Logger } from '../log.js';
@@ -14,7 +13,7 @@ import {
 } from '../services/failover/heartbeat-target-check.js';
 import { ReportOutbox } from '../services/failover/report-outbox.js';
 import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
-import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../slack/slack-chat.js';
+import { createSlackChat } from '../slack/slack-chat.js';
 
 /**
  * The automatic failover controller with everything it reports to, as both deciders run it: the backstop
@@ -48,12 +47,7 @@ export function createFailoverController(deps: {
     log: log.child({ component: 'failover' }),
   });
   const chat = env.SLACK_BOT_TOKEN
-    ? new SlackChat(
-        new WebClient(env.SLACK_BOT_TOKEN, {
-          ...SLACK_CLIENT_DEFAULTS,
-          ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-        }),
-      )
+    ? createSlackChat(env.SLACK_BOT_TOKEN, env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {})
     : undefined;
   const approvals = chat
     ? new ApprovalService({

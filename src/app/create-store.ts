@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AwsClients } from '../aws/clients.js';
+import { type AwsClients, awsClientsFromEnv } from '../aws/clients.js';
 import { DynamoStore } from '../aws/dynamo-store.js';
 import type { Env } from '../config/env-schema.js';
 import { ConfigError } from '../domain/errors.js';
@@ -25,9 +25,7 @@ export async function createStore(env: Env, clock: Clock, clients?: AwsClients):
     throw new ConfigError(`TUNNELOPS_STORE=${spec} needs AWS_REGION (the region of the DynamoDB table)`);
   }
   // Our own factory unless one is shared in: then the store must not close the caller's clients.
-  const owned = clients
-    ? undefined
-    : new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});
+  const owned = clients ? undefined : awsClientsFromEnv(env);
   const client = (clients ?? owned)!.dynamodb(env.AWS_REGION);
   return new DynamoStore({ client, tableName: table, clock, onClose: () => owned?.destroy() });
 }

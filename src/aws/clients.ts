@@ -29,6 +29,8 @@ export interface AwsClientsOptions {
 
 const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
+/** SQS long polls wait 20 s: their client's request timeout must be longer than that. */
+const LONG_POLL_TIMEOUT_MS = 30_000;
 
 /**
  * The one place SDK v3 clients are built: cached per region, with our user agent, the endpoint
@@ -59,6 +61,11 @@ export class AwsClients {
     return this.cached('sqs', region, (c) => new SQSClient(c));
   }
 
+  /** For ReceiveMessage long polls (20 s): the same config with a request timeout longer than the poll. */
+  sqsLongPoll(region: string): SQSClient {
+    return this.cached('sqs-long-poll', region, (c) => new SQSClient(c), LONG_POLL_TIMEOUT_MS);
+  }
+
   eventbridge(region: string): EventBridgeClient {
     return this.cached('eventbridge', region, (c) => new EventBridgeClient(c));
   }
@@ -87,8 +94,9 @@ export class AwsClients {
   }
 
   /** The shared client config; exposed for tests of the config itself. */
-  config(region: string) {
-    const { endpoint, credentials, maxAttempts, requestTimeoutMs } = this.options;
+  config(region: string, timeoutMs?: number) {
+    const { endpoint, credentials, maxAttempts } = this.options;
+    const requestTimeoutMs = timeoutMs ?? this.options.requestTimeoutMs;
     return {
       region,
       customUserAgent: USER_AGENT,
@@ -109,13 +117,18 @@ export class AwsClients {
     service: string,
     region: string,
     build: (config: ReturnType<AwsClients['config']>) => T,
+    timeoutMs?: number,
   ): T {
     const key = `${service}:${region}`;
     let client = this.cache.get(key) as T | undefined;
     if (!client) {
-      client = build(this.config(region));
+      client = build(this.config(region, timeoutMs));
       this.cache.set(key, client);
     }
     return client;
   }
 }
+
+/** The process's one factory, as the environment configures it (AWS_ENDPOINT_URL: moto, LocalStack). */
+export const awsClientsFromEnv = (env: { AWS_ENDPOINT_URL?: string | undefined }): AwsClients =>
+  new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});

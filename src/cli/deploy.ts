@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createAccount } from '../app/create-account.js';
 import { createStore } from '../app/create-store.js';
+import { awsClientsFromEnv } from '../aws/clients.js';
 import { loadEnv } from '../config/load-env.js';
 import { loadTopology } from '../config/load-topology.js';
 import type { CdkDiff } from '../domain/cdk-diff.js';
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL, env.LOG_FORMAT);
   const topology = loadTopology(env.TUNNELOPS_TOPOLOGY);
   const clock = systemClock;
-  const account = await createAccount({ env, topology, clock, log });
-  const store = await createStore(env, clock);
+  const clients = awsClientsFromEnv(env);
+  const { account } = await createAccount({ env, topology, clock, log, clients });
+  const store = await createStore(env, clock, clients);
   const runner = deployRunnerFor({
     topology,
     account,
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   if (args.includes('--plan-only')) console.log(JSON.stringify(await runner.plan(changed), null, 2));
   else await runner.run(changed);
   await store.close();
+  clients.destroy();
 }
 
 main().catch((err) => {

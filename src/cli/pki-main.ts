@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { AwsClients } from '../aws/clients.js';
+import { type AwsClients, awsClientsFromEnv } from '../aws/clients.js';
 import { loadTopology } from '../config/load-topology.js';
 import type { CertEntry } from '../domain/cert-expiry.js';
 import { ConfigError } from '../domain/errors.js';
@@ -77,7 +77,7 @@ export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
       return;
     case 'publish': {
       const clients = args.bucket
-        ? new AwsClients(io.env.AWS_ENDPOINT_URL ? { endpoint: io.env.AWS_ENDPOINT_URL } : {})
+        ? awsClientsFromEnv({ AWS_ENDPOINT_URL: io.env.AWS_ENDPOINT_URL })
         : undefined;
       try {
         const target = publishTarget(args, io.env, clients);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
-import { AwsClients } from '../aws/clients.js';
 import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js';
 import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
@@ -8,9 +7,7 @@ import { bearerAuth } from '../http/bearer-auth.js';
 import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
-import { AlarmService } from '../services/alarms/alarm-service.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
-import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { SigningCertCache } from '../sns/signing-cert-cache.js';
 import { createSnsEndpoint } from '../sns/sns-endpoint.js';
 import { snsHeaderCheck } from '../sns/sns-headers.js';
@@ -23,7 +20,7 @@ const SQS_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 /**
  * CloudWatch alarms (and ECS task / alarm events) into Slack: POST /sns (verified SNS HTTPS delivery),
  * POST /api/sandbox/alarm (sandbox only), and,
- * when TUNNELOPS_ALARM_QUEUE_URL is set, an SQS long-poll consumer; the alarm buttons; ctx.services.alarms.
+ * when TUNNELOPS_ALARM_QUEUE_URL is set, an SQS long-poll consumer; the alarm buttons.
  */
 export async function registerAlarms(ctx: AppContext): Promise<void> {
   const log = ctx.log.child({ feature: 'alarms' });
@@ -33,21 +30,7 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  const alarms = new AlarmService({
-    topology: ctx.topology,
-    store: ctx.store,
-    chat: ctx.chat,
-    clock: ctx.clock,
-    log,
-    ...(ctx.env.TUNNELOPS_ALARM_CHANNEL ? { defaultChannel: ctx.env.TUNNELOPS_ALARM_CHANNEL } : {}),
-    uploadGraph: async (channel, threadTs, siteName) => {
-      const graph = await ctx.services.status?.healthGraph(siteName);
-      if (graph) await uploadHealthGraph(ctx.chat, channel, graph, threadTs);
-    },
-  });
-  await alarms.start();
-  ctx.onStop(() => alarms.stop());
-  ctx.services.alarms = alarms;
+  const { alarms, approvals } = ctx.services;
 
   const certs = new SigningCertCache({ clock: ctx.clock });
   const verifier = new SnsVerifier({ allowedTopics, certs, clock: ctx.clock });
@@ -89,11 +72,11 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
   );
 
   if (ctx.sandbox) {
-    const feed = startSandboxAlarmFeed({ topology: ctx.topology, metrics: ctx.account.metrics, alarms, log });
+    const feed = startSandboxAlarmFeed({ topology: ctx.topology, metrics: ctx.sandbox.metrics, alarms, log });
     ctx.onStop(() => feed.stop());
   }
 
-  registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals: () => ctx.services.approvals, log });
+  registerAlarmActions(ctx.bolt, { alarms, chat: ctx.chat, approvals, log });
 
   const queueUrl = ctx.env.TUNNELOPS_ALARM_QUEUE_URL;
   if (queueUrl) {
@@ -102,23 +85,15 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
       throw new ConfigError(
         'TUNNELOPS_ALARM_QUEUE_URL: cannot tell the region; use the https://sqs.<region>.amazonaws.com/... form or set AWS_REGION',
       );
-    // Long polls wait 20 s: this client's request timeout must be longer than that.
-    const clients = new AwsClients({
-      requestTimeoutMs: 30_000,
-      ...(ctx.env.AWS_ENDPOINT_URL ? { endpoint: ctx.env.AWS_ENDPOINT_URL } : {}),
-    });
     const sqsVerifier = new SnsVerifier({ allowedTopics, certs, clock: ctx.clock, maxAgeMs: SQS_MAX_AGE_MS });
     const consumer = new SqsAlarmConsumer({
-      sqs: clients.sqs(region),
+      sqs: ctx.aws.sqsLongPoll(region),
       queueUrl,
       handle: createSqsBodyHandler({ verifier: sqsVerifier, alarms }),
       log: log.child({ component: 'sqs' }),
     });
     consumer.start();
-    ctx.onStop(async () => {
-      await consumer.stop();
-      clients.destroy();
-    });
+    ctx.onStop(() => consumer.stop());
     log.info({ queueUrl }, 'consuming alarms from SQS');
   }
 }

@@ -1,43 +1,24 @@
 import type { AppContext } from '../app/context.js';
-import type { SandboxAccount } from '../local/sandbox-account.js';
 import { simulatedMonitors } from '../monitor/simulated-monitors.js';
-import type { Account } from '../ports/account.js';
-import { FailoverController } from '../services/failover/failover-controller.js';
-import { OutboxRelay, ReportOutbox } from '../services/failover/report-outbox.js';
+import { OutboxRelay } from '../services/failover/report-outbox.js';
 
 /** The reconcile tick: the controller re-reads every site even when no event arrives. */
 const RECONCILE_MS = 60_000;
 /** How often the sites' outboxes (the server hosts' reports, which hold no Slack token) are posted. */
 const OUTBOX_MS = 2_000;
 
-const isSandboxAccount = (a: Account): a is SandboxAccount =>
-  typeof (a as Partial<SandboxAccount>).tunnelUp === 'function';
-
 /**
  * The automatic failover controller, in-process: evaluates on every health change of the local
  * monitors and on a reconcile tick. In the sandbox, a simulated monitor per tunnel (driven by chaos
  * break/heal) feeds it, so `vpn chaos break dc1 primary` leads to a proposal (mode propose) or a
- * failover (mode auto). Runs after the approvals feature, whose executor and approvals it shares.
+ * failover (mode auto); the reconcile tick; the relay of the server hosts' outboxes.
  */
 export function registerController(ctx: AppContext): void {
   const log = ctx.log.child({ feature: 'controller' });
-  // With the approvals feature, its executor (target check from the status report) and its approvals;
-  // without it, the controller's own heartbeat-checked executor.
-  const controller = new FailoverController({
-    topology: ctx.topology,
-    account: ctx.account,
-    store: ctx.store,
-    chat: ctx.chat,
-    executor: ctx.services.failover,
-    approvals: ctx.services.approvals,
-    // Through the outbox like every controller's: the relay below groups them by event.
-    reports: new ReportOutbox({ store: ctx.store, clock: ctx.clock }),
-    clock: ctx.clock,
-    log,
-  });
+  const { controller, approvals } = ctx.services;
 
-  if (ctx.sandbox && isSandboxAccount(ctx.account)) {
-    const account = ctx.account;
+  const account = ctx.sandbox;
+  if (account) {
     const loops = simulatedMonitors({
       topology: ctx.topology,
       tunnelUp: (site, tunnel) => account.tunnelUp(site, tunnel),
@@ -65,7 +46,7 @@ export function registerController(ctx: AppContext): void {
     store: ctx.store,
     sites: ctx.topology.sites,
     chat: ctx.chat,
-    ...(ctx.services.approvals ? { approvals: ctx.services.approvals } : {}),
+    approvals,
     clock: ctx.clock,
     log: log.child({ component: 'outbox' }),
   });

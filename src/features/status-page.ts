@@ -12,7 +12,6 @@ import { PageSessions, SESSION_TTL_MS } from '../page/page-sessions.js';
 import { pageParts, parseFilter, renderPage, renderSignIn, siteCard } from '../page/render-page.js';
 import { SignInThrottle } from '../page/sign-in-throttle.js';
 import { escapeHtml } from '../render/escape-html.js';
-import { OverviewService } from '../services/status/overview-service.js';
 
 /** Nothing but the bot's own stylesheet, script and event stream; no inline code, no framing. */
 const SECURITY_HEADERS = {
@@ -31,21 +30,10 @@ export interface StatusPageOptions {
 
 /** The live status page: GET / (HTML), /page.css, /page.js, /events (SSE), sign-in, and GET /api/overview (JSON). */
 export function registerStatusPage(ctx: AppContext, options: StatusPageOptions = {}): void {
-  const status = ctx.services.status;
-  if (!status) throw new Error('the status page needs the status feature registered first');
+  const { overview } = ctx.services;
   const token = ctx.env.TUNNELOPS_API_TOKEN;
   const now = () => ctx.clock.now();
   const auth = new PageAuth(token, new PageSessions(ctx.store, token ?? '', now), new SignInThrottle(now));
-  const overview = new OverviewService({
-    status,
-    store: ctx.store,
-    clock: ctx.clock,
-    log: ctx.log.child({ service: 'overview' }),
-    pending: async () => (await ctx.services.approvals?.pending()) ?? [],
-    alarms: () => ctx.services.alarms,
-    sites: ctx.topology.sites,
-    ...(ctx.chat.userName ? { userName: (id: string) => ctx.chat.userName!(id) } : {}),
-  });
   const feed = new PageFeed({
     render: async () => pageParts(await overview.overview()),
     intervalMs: options.intervalMs ?? 2000,

@@ -8,9 +8,6 @@ import { findSite, findTunnel, requireSite } from '../domain/topology.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
-import type { SandboxAccount } from '../local/sandbox-account.js';
-import type { Account } from '../ports/account.js';
-import { StatusService } from '../services/status/status-service.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { withPending } from '../slack/views/pending-view.js';
@@ -20,23 +17,12 @@ const chaosSchema = z
   .object({ site: z.string().min(1), tunnel: z.string().min(1), action: z.enum(['break', 'heal']) })
   .strict();
 
-const isSandboxAccount = (a: Account): a is SandboxAccount =>
-  typeof (a as Partial<SandboxAccount>).chaos?.break === 'function';
-
 /** `/vpn status [site]`, GET /api/status, and (sandbox only) POST /api/sandbox/chaos. */
 export function registerStatus(ctx: AppContext): void {
-  const status = new StatusService({
-    topology: ctx.topology,
-    account: ctx.account,
-    store: ctx.store,
-    clock: ctx.clock,
-    log: ctx.log.child({ service: 'status' }),
-  });
-  ctx.services.status = status;
+  const { status, approvals } = ctx.services;
   const siteNames = () => ctx.topology.sites.map((s) => s.name);
-  // The approvals feature registers after this one: resolved per call.
   const pendingBySite = async (sites: string[]): Promise<Map<string, PendingRequest[]>> => {
-    const all = (await ctx.services.approvals?.pending()) ?? [];
+    const all = await approvals.pending();
     return new Map(sites.map((name) => [name, all.filter((p) => p.site === name)]));
   };
 
@@ -82,8 +68,8 @@ export function registerStatus(ctx: AppContext): void {
     '/api/sandbox/chaos',
     (req, res) =>
       guarded(req, res, async () => {
-        const account = ctx.account;
-        if (!ctx.sandbox || !isSandboxAccount(account)) {
+        const account = ctx.sandbox;
+        if (!account) {
           throw new TunnelOpsError(
             'not_found',
             'chaos is only available in the sandbox (no AWS credentials)',

@@ -14,7 +14,7 @@ import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { AsgLifecycleActions } from '../aws/asg-lifecycle-actions.js';
 import { createAwsAccount } from '../aws/aws-account.js';
-import { AwsClients } from '../aws/clients.js';
+import { awsClientsFromEnv } from '../aws/clients.js';
 import { readSlackBotToken } from '../aws/slack-token-secret.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv } from '../config/load-env.js';
@@ -64,7 +64,7 @@ async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> 
   const { env, topology, region } = loadControllerConfig(process.env);
   const log = createLogger(env.LOG_LEVEL).child({ lambda: 'failover-controller' });
   const clock = systemClock;
-  const clients = new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {});
+  const clients = awsClientsFromEnv(env);
   // First: a bad secret fails the cold start with its fix before anything else is built.
   const botToken = env.SLACK_BOT_TOKEN_SECRET_ARN
     ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { createAwsAccount } from '../aws/aws-account.js';
-import { AwsClients } from '../aws/clients.js';
+import { type AwsClients, awsClientsFromEnv } from '../aws/clients.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv, usesAws } from '../config/load-env.js';
 import { loadTopology } from '../config/load-topology.js';
@@ -32,10 +32,7 @@ async function main(): Promise<void> {
     monitor: `${config.site}/${config.tunnel}`,
   });
   const topology = loadTopology(config.topology);
-  const clients =
-    usesAws(env) && !config.noAws
-      ? new AwsClients(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {})
-      : undefined;
+  const clients = usesAws(env) && !config.noAws ? awsClientsFromEnv(env) : undefined;
   const store = await createStore(env, systemClock, clients);
   const account = routeAccount({ env, config, topology, log, clients, store });
   // No Slack token on a server host (issue 22): without SLACK_BOT_TOKEN the fast path's reports and proposals go

@@ -1,4 +1,4 @@
-import type { WebClient, WebClientOptions } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Chat, ChatMessage, ChatMessageRef } from '../ports/chat.js';
 import { withTimeout } from '../with-timeout.js';
 import { slackRenderer } from './views/slack-renderer.js';
@@ -12,6 +12,11 @@ export const SLACK_CLIENT_DEFAULTS = {
   timeout: 10_000,
   retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3_000 },
 } satisfies WebClientOptions;
+
+/** The one way a process builds its Chat: a bot-token WebClient with SLACK_CLIENT_DEFAULTS, `options` on top. */
+export function createSlackChat(botToken: string, options: WebClientOptions = {}): SlackChat {
+  return new SlackChat(new WebClient(botToken, { ...SLACK_CLIENT_DEFAULTS, ...options }));
+}
 
 /** The deadline of one Chat call, retries and rate-limit waits included. */
 export const SLACK_CALL_TIMEOUT_MS = 20_000;

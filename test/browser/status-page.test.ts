@@ -85,7 +85,7 @@ describeBrowser('status page in chromium', () => {
 
   it('moves the "active" marker when the routes fail over', async () => {
     const site = findSite(app.ctx.topology, 'dc1')!;
-    const result = await app.ctx.services.failover!.execute({
+    const result = await app.ctx.services.failover.execute({
       site,
       to: 'secondary',
       actor: 'UAPPROVER1',

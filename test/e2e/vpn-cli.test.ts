@@ -26,7 +26,7 @@ afterAll(async () => {
 const cli = (args: string[], extra: Record<string, string> = {}) => runCli('vpn', args, { ...env, ...extra });
 
 const pendingId = async (): Promise<string> => {
-  const p = await app.ctx.services.approvals!.pending('dc1');
+  const p = await app.ctx.services.approvals.pending('dc1');
   return p[0]?.id ?? '';
 };
 
@@ -111,11 +111,11 @@ describe('vpn CLI', () => {
       expect(r.err).toContain('deny needs a reason');
       expect(r.err).toContain('nothing was changed');
     }
-    expect((await app.ctx.services.approvals!.get(id))?.state).toBe('pending');
+    expect((await app.ctx.services.approvals.get(id))?.state).toBe('pending');
     const denied = await cli(['--as', 'UAPPROVER2', 'deny', id, 'not during the release']);
     expect(denied.code).toBe(0);
     expect(denied.out).toContain(`${id} denied by @approver2: not during the release. Nothing was changed.`);
-    expect((await app.ctx.services.approvals!.get(id))?.state).toBe('denied');
+    expect((await app.ctx.services.approvals.get(id))?.state).toBe('denied');
   }, 90_000);
 
   it('status and transcript print plain text: no *bold*, no :emoji: codes, no button payloads, one date format', async () => {

@@ -17,7 +17,7 @@ beforeAll(() => {
   pki = makeTestPki();
 });
 afterEach(async () => {
-  await app.ctx.services.alarms?.publisher.drain(10_000);
+  await app.ctx.services.alarms.publisher.drain(10_000);
   await app.close();
 });
 

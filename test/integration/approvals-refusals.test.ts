@@ -113,7 +113,7 @@ describe('approval refusals: each one tells the person why, ephemerally, and cha
     app = await startApprovalApp({ account, clock });
     const id = await requestFailover(app, REQUESTER, '"flapping"', clock);
     clock.advance(15 * 60_000 + 1);
-    expect(await app.ctx.services.approvals!.expireDue()).toBe(1);
+    expect(await app.ctx.services.approvals.expireDue()).toBe(1);
     expect((await requestState(app, id)).state).toBe('expired');
     expect(hasButtons(messageOf(app, id))).toBe(false);
     const audit = await app.ctx.store.listAudit({ site: 'dc1' });

@@ -63,7 +63,7 @@ describe('resuming after a restart: runs abandoned mid-way are reconciled from t
     const audit = await app.ctx.store.listAudit({ site: 'dc1' });
     expect(audit.map((e) => e.event)).toEqual(['reconciled']);
     // The site+action slot is free again.
-    expect(await app.ctx.services.approvals!.store.openFor('dc1', 'failover')).toBeNull();
+    expect(await app.ctx.services.approvals.store.openFor('dc1', 'failover')).toBeNull();
   });
 
   it('routes not moved: the run is recorded as failed and says what the routes show', async () => {

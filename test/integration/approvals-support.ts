@@ -124,7 +124,7 @@ export async function waitFor<T>(
 }
 
 export async function requestState(app: TestApp, id: string): Promise<ApprovalRequest> {
-  const r = await app.ctx.services.approvals?.get(id);
+  const r = await app.ctx.services.approvals.get(id);
   if (!r) throw new Error(`no request ${id}`);
   return r;
 }

@@ -55,7 +55,7 @@ describe('pending requests', () => {
 
   it("lets any approver cancel the controller's proposal, and nobody else", async () => {
     app = await startTestApp();
-    const approvals = app.ctx.services.approvals!;
+    const approvals = app.ctx.services.approvals;
     const proposed = await approvals.request({
       action: 'failover',
       site: 'dc1',

@@ -54,7 +54,7 @@ describe('two replicas on one store and one Slack', () => {
     await standin.start();
   });
   afterEach(async () => {
-    for (const r of replicas) await r.ctx.services.alarms?.publisher.drain(10_000);
+    for (const r of replicas) await r.ctx.services.alarms.publisher.drain(10_000);
     await Promise.all(replicas.map((r) => r.close()));
     replicas = [];
     await standin.stop();
@@ -89,10 +89,10 @@ describe('two replicas on one store and one Slack', () => {
     const updatesBefore = standin.callsTo('chat.update').filter((u) => u.args.ts === ts).length;
     clock.advance(24 * 60 * 60_000);
     const closed = await Promise.all([
-      a.ctx.services.approvals!.expireDue(),
-      b.ctx.services.approvals!.expireDue(),
-      a.ctx.services.approvals!.expireDue(),
-      b.ctx.services.approvals!.expireDue(),
+      a.ctx.services.approvals.expireDue(),
+      b.ctx.services.approvals.expireDue(),
+      a.ctx.services.approvals.expireDue(),
+      b.ctx.services.approvals.expireDue(),
     ]);
     expect(closed.reduce((x, y) => x + y, 0)).toBe(1);
     expect((await requestState(a, id)).state).toBe('expired');
@@ -133,7 +133,7 @@ describe('two replicas on one store and one Slack', () => {
 
     // Both survivors sweep at start, at the same moment, and again on demand.
     const [a, b] = await startReplicas({ account, dataDir });
-    await Promise.all([a.ctx.services.approvals!.expireDue(), b.ctx.services.approvals!.expireDue()]);
+    await Promise.all([a.ctx.services.approvals.expireDue(), b.ctx.services.approvals.expireDue()]);
     const r = await requestState(b, request.id);
     expect(r.state).toBe('failed');
     expect(r.result?.summary).toMatch(/interrupted.*2\/4 route\(s\) on secondary/);
@@ -142,7 +142,7 @@ describe('two replicas on one store and one Slack', () => {
     // Reported once, in the run's own message; no route call made by the survivors.
     expect(standin.callsTo('chat.update').filter((u) => u.args.ts === '1700000000.000001')).toHaveLength(1);
     expect(replaces).toHaveLength(movedByTheDead);
-    expect(await a.ctx.services.approvals!.store.openFor('dc1', 'failover')).toBeNull();
+    expect(await a.ctx.services.approvals.store.openFor('dc1', 'failover')).toBeNull();
   });
 
   it('POST /sns on both: the same notification posted once, the next state updating that message', async () => {
@@ -175,7 +175,7 @@ describe('two replicas on one store and one Slack', () => {
     await waitFor('the message showing OK', () =>
       shownAlarmStates(standin.messages.get(`C0SANDBOX1:${ts}`)!).get(name) === 'OK' ? true : undefined,
     );
-    await Promise.all([a, b].map((x) => x.ctx.services.alarms!.publisher.drain(10_000)));
+    await Promise.all([a, b].map((x) => x.ctx.services.alarms.publisher.drain(10_000)));
     expect(posts()).toHaveLength(1);
     expect(standin.callsTo('chat.update').filter((u) => u.args.ts === ts)).toHaveLength(1);
   });

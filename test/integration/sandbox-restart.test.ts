@@ -30,7 +30,7 @@ describe('sandbox restart', () => {
     app = await startTestApp({ dataDir });
     // An approved failover needs the target's monitor to say up (rise rounds: ~5 s after start).
     await monitorsUp(app);
-    const approvals = app.ctx.services.approvals!;
+    const approvals = app.ctx.services.approvals;
     const asked = await approvals.request({ action: 'failover', site: 'dc1', requester: 'UREQUESTER' });
     expect(asked.ok).toBe(true);
     const id = asked.ok ? asked.request.id : '';

@@ -67,7 +67,7 @@ describe('status page over HTTP', () => {
 
   it('names people (requesters, approvers) instead of showing their Slack ids', async () => {
     app = await startTestApp();
-    const asked = await app.ctx.services.approvals!.request({
+    const asked = await app.ctx.services.approvals.request({
       action: 'failover',
       site: 'dc1',
       requester: 'UREQUESTER',

@@ -40,7 +40,7 @@ function serveCerts(): void {
 async function expectNothingApplied(): Promise<void> {
   expect(await app.ctx.store.list(NS_ALARM)).toEqual([]);
   expect(await app.ctx.store.list(NS_SEEN)).toEqual([]);
-  expect(app.ctx.services.alarms?.records.size).toBe(0);
+  expect(app.ctx.services.alarms.records.size).toBe(0);
   expect(app.slackStandin?.calls).toEqual([]);
 }
 

@@ -19,7 +19,7 @@ export interface OverviewServiceProps {
   store: Store;
   clock: Clock;
   log: Logger;
-  /** Other features' services, resolved per call (they may register after this one). */
+  /** Read per call: the open requests, and the alarm records (tests give stand-ins). */
   pending: () => Promise<PendingRequest[]>;
   alarms: () => AlarmService | undefined;
   /** The sites whose certificate reports the page shows (absent: none). */

@@ -14,8 +14,7 @@ export interface FailoverApprovals {
 export interface AlarmActionDeps {
   alarms: AlarmService;
   chat: Chat;
-  /** Read at click time: the approvals feature may be absent or registered after this one. */
-  approvals: () => FailoverApprovals | undefined;
+  approvals: FailoverApprovals;
   log: Logger;
 }
 
@@ -56,16 +55,8 @@ export function registerAlarmActions(bolt: App, deps: AlarmActionDeps): void {
       await tell(body, 'This button is malformed; use `/vpn failover <site> "<reason>"` instead.');
       return;
     }
-    const approvals = deps.approvals();
-    if (!approvals) {
-      await tell(
-        body,
-        `Approvals are not enabled on this deployment, so a failover of *${target.site}* cannot be requested here.`,
-      );
-      return;
-    }
     const firing = (await deps.alarms.alarmsOf(target.key)).filter((r) => r.state === 'ALARM');
-    const outcome = await approvals.request({
+    const outcome = await deps.approvals.request({
       action: 'failover',
       site: target.site,
       requester: body.user.id,
