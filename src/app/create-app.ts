@@ -13,7 +13,7 @@ import { type CommandHandlers, registerVpnCommand } from '../slack/commands/vpn-
 import { slackHeaderCheck } from '../slack/request-signature.js';
 import type { AppContext } from './context.js';
 import { createAccount } from './create-account.js';
-import { createServices } from './create-services.js';
+import { createServices, startServices } from './create-services.js';
 import { createSlack } from './create-slack.js';
 import { createStore } from './create-store.js';
 import { FEATURES } from './features.js';
@@ -89,8 +89,6 @@ async function start(
 
   const chat = slack.chat;
   const services = createServices({ env, topology, log, clock, store, account, chat, sandbox });
-  await services.alarms.start();
-  onStop(() => services.alarms.stop());
   const commands: CommandHandlers = {};
   const ctx: AppContext = {
     env,
@@ -110,6 +108,8 @@ async function start(
     onStop,
   };
   for (const feature of FEATURES) await feature(ctx);
+  // After the features: the sandbox's stand-ins for the monitors report before the first notices round.
+  await startServices(services, onStop);
   registerVpnCommand(slack.bolt, commands, log);
 
   const address = await http.listen(env.PORT, env.HOST);

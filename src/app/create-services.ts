@@ -9,6 +9,7 @@ import type { Store } from '../ports/store.js';
 import { AlarmService } from '../services/alarms/alarm-service.js';
 import { EXECUTION_LEASE_MS } from '../services/approvals/approval-execution.js';
 import { ApprovalService } from '../services/approvals/approval-service.js';
+import { CertNotices } from '../services/certs/cert-notices.js';
 import { approvedTargetCheck } from '../services/failover/approved-target-check.js';
 import { FailoverController } from '../services/failover/failover-controller.js';
 import { FailoverExecutor } from '../services/failover/failover-executor.js';
@@ -18,6 +19,7 @@ import { RotationExecutor } from '../services/rotation/rotation-executor.js';
 import { OverviewService } from '../services/status/overview-service.js';
 import { StatusService } from '../services/status/status-service.js';
 import { statusTargetCheck } from '../services/status/status-target-check.js';
+import { certResolvedMessage, certWarningMessage } from '../slack/views/cert-view.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 
 /** What the services are built from: config and the adapters, one of each per process. */
@@ -41,6 +43,7 @@ export interface AppServices {
   redeploy: RedeployExecutor;
   approvals: ApprovalService;
   alarms: AlarmService;
+  certNotices: CertNotices;
   controller: FailoverController;
 }
 
@@ -89,7 +92,26 @@ export function createServices(deps: ServiceDeps): AppServices {
     clock,
     log: log.child({ feature: 'controller' }),
   });
-  return { status, overview, alarms, controller, ...execution };
+  const certNotices = new CertNotices({
+    topology,
+    store,
+    chat,
+    clock,
+    log: log.child({ feature: 'certs' }),
+    render: { warning: certWarningMessage, resolved: certResolvedMessage },
+  });
+  return { status, overview, alarms, certNotices, controller, ...execution };
+}
+
+/** Starts the services that run on their own (alarm publishing, certificate notices); each stops with the app. */
+export async function startServices(
+  services: AppServices,
+  onStop: (fn: () => Promise<void> | void) => void,
+): Promise<void> {
+  await services.alarms.start();
+  onStop(() => services.alarms.stop());
+  services.certNotices.start();
+  onStop(() => services.certNotices.stop());
 }
 
 /** The executors (one site lease, one audit) and the two-person approvals in front of them. */

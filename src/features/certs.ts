@@ -3,14 +3,12 @@ import { findSite } from '../domain/topology.js';
 import type { SandboxAccount } from '../local/sandbox-account.js';
 import { ensureSandboxPki } from '../local/sandbox-pki.js';
 import { CertWatch } from '../monitor/cert-watch.js';
-import { CertNotices } from '../services/certs/cert-notices.js';
 import { readSiteCerts } from '../services/certs/cert-reports.js';
-import { certResolvedMessage, certsMessage, certWarningMessage } from '../slack/views/cert-view.js';
+import { certsMessage } from '../slack/views/cert-view.js';
 import { unknownSiteMessage } from '../slack/views/status-view.js';
 
 /**
- * Certificates: `/vpn certs [site]`, one Slack message per certificate nearing expiry (from the monitors'
- * reports in the store) and, in the sandbox, the demo's own PKI with a reader standing in for each server's
+ * Certificates: `/vpn certs [site]` and, in the sandbox, the demo's own PKI with a reader standing in for each server's
  * monitor (the same CertWatch), so the sandbox shows a real expiry warning.
  */
 export async function registerCerts(ctx: AppContext): Promise<void> {
@@ -49,14 +47,4 @@ export async function registerCerts(ctx: AppContext): Promise<void> {
     // publish would (so `/vpn rotate` sees them on it).
     await (ctx.account as Partial<SandboxAccount>).serverCerts?.startAll(ctx.topology);
   }
-  const notices = new CertNotices({
-    topology: ctx.topology,
-    store: ctx.store,
-    chat: ctx.chat,
-    clock: ctx.clock,
-    log,
-    render: { warning: certWarningMessage, resolved: certResolvedMessage },
-  });
-  notices.start();
-  ctx.onStop(() => notices.stop());
 }

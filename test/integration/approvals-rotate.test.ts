@@ -52,7 +52,7 @@ describe('/vpn rotate in the sandbox (real HTTP server, signed Slack requests)',
     const none = await command(app, 'rotate dc1', REQUESTER);
     expect(none).toContain('nothing to rotate');
     expect(none).toContain('`npm run pki -- renew dc1 --role server`');
-    expect(await app.ctx.services.approvals?.pending('dc1')).toEqual([]);
+    expect(await app.ctx.services.approvals.pending('dc1')).toEqual([]);
 
     const staged = await stage(dataDir, false);
     expect(staged.primary).not.toBe(first.primary);
@@ -74,7 +74,7 @@ describe('/vpn rotate in the sandbox (real HTTP server, signed Slack requests)',
     app = await startApprovalApp({ dataDir });
     const fresh = (p: Record<string, unknown>) => ({ ...p, response_url: app!.slack.responseUrl });
     expect(await interact(app, fresh(click.requester))).toBe(200);
-    expect((await app.ctx.services.approvals?.get(id!))?.state).toBe('pending');
+    expect((await app.ctx.services.approvals.get(id!))?.state).toBe('pending');
     const clicks = await Promise.all([
       interact(app, fresh(click.approver)),
       interact(app, fresh(click.approver)),
@@ -83,7 +83,7 @@ describe('/vpn rotate in the sandbox (real HTTP server, signed Slack requests)',
     const done = await waitFor(
       `${id} to finish`,
       async () => {
-        const r = await app!.ctx.services.approvals?.get(id!);
+        const r = await app!.ctx.services.approvals.get(id!);
         return r && (r.state === 'succeeded' || r.state === 'failed') ? r : undefined;
       },
       90_000,
