@@ -14,7 +14,7 @@ import { slackHeaderCheck } from '../slack/request-signature.js';
 import type { AppContext } from './context.js';
 import { createAccount } from './create-account.js';
 import { createServices, startServices } from './create-services.js';
-import { createSlack } from './create-slack.js';
+import { createSlack, type SlackParts } from './create-slack.js';
 import { createStore } from './create-store.js';
 import { FEATURES } from './features.js';
 
@@ -112,6 +112,21 @@ async function start(
   await startServices(services, onStop);
   registerVpnCommand(slack.bolt, commands, log);
 
+  const url = await listen(env, http, slack, onStop);
+  log.info(
+    { url, sandbox: Boolean(sandbox), slack: slack.slackStandin ? 'local stand-in' : 'slack' },
+    'tunnelops listening',
+  );
+  return { ctx, url, slackStandin: slack.slackStandin, signingSecret: slack.signingSecret };
+}
+
+/** The HTTP server on PORT/HOST, and Bolt's Socket Mode connection when SLACK_APP_TOKEN is set; the base URL. */
+async function listen(
+  env: Env,
+  http: HttpServer,
+  slack: SlackParts,
+  onStop: (fn: () => Promise<void> | void) => void,
+): Promise<string> {
   const address = await http.listen(env.PORT, env.HOST);
   onStop(() => http.close());
   if (env.SLACK_APP_TOKEN) {
@@ -121,10 +136,5 @@ async function start(
     });
   }
   const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
-  const url = `http://${host}:${address.port}`;
-  log.info(
-    { url, sandbox: Boolean(sandbox), slack: slack.slackStandin ? 'local stand-in' : 'slack' },
-    'tunnelops listening',
-  );
-  return { ctx, url, slackStandin: slack.slackStandin, signingSecret: slack.signingSecret };
+  return `http://${host}:${address.port}`;
 }

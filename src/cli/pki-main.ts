@@ -19,6 +19,7 @@ export interface PkiIo {
 }
 
 /** Runs one parsed `npm run pki` command; errors propagate to the entry point, which prints them. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
   const root = resolvePkiRoot(args.pkiDir, io.env);
   const now = io.now ?? (() => new Date());

@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import { z } from 'zod';
 
 /**

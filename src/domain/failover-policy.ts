@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import type { FailoverSettings } from '../config/topology-schema.js';
 import { type HostReach, silentAfterMs } from './peer-view.js';
 
@@ -142,6 +143,7 @@ export function standbyFit(t: TunnelFacts, s: PolicyInput['settings']): { fit: b
   return { fit: true, why: `${t.name} is up (${t.riseCount} good rounds in a row) with a fresh heartbeat` };
 }
 
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function decide(input: PolicyInput): Decision {
   const s = input.settings;
   const evidence: Record<string, unknown> = {

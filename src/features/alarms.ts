@@ -22,6 +22,7 @@ const SQS_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
  * POST /api/sandbox/alarm (sandbox only), and,
  * when TUNNELOPS_ALARM_QUEUE_URL is set, an SQS long-poll consumer; the alarm buttons.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function registerAlarms(ctx: AppContext): Promise<void> {
   const log = ctx.log.child({ feature: 'alarms' });
   const allowedTopics = new Set(

@@ -29,6 +29,7 @@ export interface StatusPageOptions {
 }
 
 /** The live status page: GET / (HTML), /page.css, /page.js, /events (SSE), sign-in, and GET /api/overview (JSON). */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function registerStatusPage(ctx: AppContext, options: StatusPageOptions = {}): void {
   const { overview } = ctx.services;
   const token = ctx.env.TUNNELOPS_API_TOKEN;

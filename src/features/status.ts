@@ -18,6 +18,7 @@ const chaosSchema = z
   .strict();
 
 /** `/vpn status [site]`, GET /api/status, and (sandbox only) POST /api/sandbox/chaos. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function registerStatus(ctx: AppContext): void {
   const { status, approvals } = ctx.services;
   const siteNames = () => ctx.topology.sites.map((s) => s.name);

@@ -30,6 +30,7 @@ function refuse(
 }
 
 /** `/deploy <env>` and `/unlock <env>` as PR comments. Every refusal is a reply that says why. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function onIssueComment(context: CommentContext, deps: GithubDeps): Promise<void> {
   const { issue, comment } = context.payload;
   if (!issue.pull_request || !comment.user || comment.user.type === 'Bot') return;

@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';

@@ -60,6 +60,7 @@ const clusterName = (arnOrName: string): string => arnOrName.split('/').at(-1) ?
  * What an EventBridge event means for the controller: evaluate one site, reconcile all, ignore it
  * (not this topology's), or reject it (malformed: logged, nothing done).
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function routeEvent(raw: unknown, topology: Topology): RoutedEvent {
   const env = envelope.safeParse(raw);
   if (!env.success) return { kind: 'rejected', reason: `not an EventBridge event: ${issues(env.error)}` };

@@ -49,6 +49,7 @@ export const SANDBOX_DEPLOY_MS = 3_000;
  * `replace` really moves it; tasks run 1/1 (a broken tunnel's task keeps running, only its probes fail);
  * instances run; probe stats follow each tunnel's up/down history.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount {
   const { topology, clock } = props;
   const tunnels = new SandboxTunnels(topology, clock);

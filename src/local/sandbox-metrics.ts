@@ -17,6 +17,7 @@ const SERIES_PERIOD_MS = 20_000;
  * Probe figures derived from each tunnel's up/down history: a broken tunnel loses every probe now and
  * shows its down time in the 5-minute loss; a healthy one has a little loss and latency jitter.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function createSandboxMetrics(tunnels: SandboxTunnels, clock: Clock): Metrics {
   const stats = (site: Site, tunnel: string, index: number, windowMinutes: number): ProbeStats => {
     const key = tunnelKey(site.name, tunnel);

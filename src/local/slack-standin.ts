@@ -116,6 +116,7 @@ export class SlackStandin {
     }
   }
 
+  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   private apply(
     method: string,
     args: Record<string, unknown>,

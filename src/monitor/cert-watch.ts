@@ -59,6 +59,7 @@ export interface ServerCerts {
  * soonest to expire when a rollover puts two in ca.crt), its own certificate, its CRL's next update and, when
  * given, the client certificate its on-prem client presented at the last handshake (openvpn exports it there).
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function serverCerts(
   pkiDir: string,
   site: string,

@@ -21,6 +21,7 @@ import { byKind } from './probe.js';
 import { tcpProber } from './tcp-prober.js';
 
 /** The monitor's pipeline for one tunnel: probers from the config, reporters for where it runs. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function createMonitor(props: {
   config: MonitorConfig;
   topology: Topology;

@@ -25,6 +25,7 @@ import type { Store } from '../ports/store.js';
 import { createMonitor } from './create-monitor.js';
 import { loadMonitorConfig, type MonitorConfig } from './monitor-config.js';
 
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 async function main(): Promise<void> {
   const env = loadEnv();
   const config = loadMonitorConfig(process.argv.slice(2), process.env);

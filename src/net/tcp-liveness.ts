@@ -27,6 +27,7 @@ export interface LivenessListener {
 }
 
 /** Starts this process's listener; `advertise` is the address peers reach it at (its VPC address). */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function startLivenessListener(props: {
   bindHost: string;
   port: number;

@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import type { FailoverRun } from '../domain/audit.js';
 import { type CertEntry, expiryLevel, utcMinute } from '../domain/cert-expiry.js';
 import {

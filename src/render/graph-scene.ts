@@ -56,6 +56,7 @@ const LATENCY = { top: 222, bottom: 348 };
 export const tunnelColor = (index: number): string => TUNNEL_COLORS[index % TUNNEL_COLORS.length] ?? INK;
 
 /** Lays the graph out: a loss panel (0-100 %) over a latency panel (0 to a round maximum), time along x. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function healthGraphScene(g: HealthGraph): Scene {
   const shapes: Shape[] = [];
   const text = (x: number, y: number, t: string, color = INK, anchor: 'start' | 'middle' | 'end' = 'start') =>

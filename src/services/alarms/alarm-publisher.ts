@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import { createHash } from 'node:crypto';
 import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';

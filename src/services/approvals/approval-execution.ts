@@ -21,6 +21,7 @@ export type ExecutionLeases = Readonly<Record<ApprovalAction, number>>;
  * Runs an approved request through the shared executors (which take the site lock, audit every step and
  * roll back on failure) and turns their result into the request's result.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function runApproved(
   r: ApprovalRequest,
   site: Site,

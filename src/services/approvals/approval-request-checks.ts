@@ -29,6 +29,7 @@ const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join
  * is already active, a redeploy of the active tunnel without --force. Adds the routes and the target's health
  * as evidence for the approver. The executor checks all of it again under the site lock.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function requestChecks(
   site: Site,
   input: { action: ApprovalAction; to?: string; tunnel?: string; force?: boolean },

@@ -133,6 +133,7 @@ function failoverHistory(done: readonly FailoverRun[], now: number, controllerAc
 }
 
 /** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function gatherFacts(
   deps: {
     account: Pick<Account, 'routeTables' | 'tasks'>;

@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import type { Site, Topology } from '../../config/topology-schema.js';
 import { CONTROLLER_ACTOR } from '../../domain/approval.js';
 import { type Decision, decide } from '../../domain/failover-policy.js';
@@ -189,6 +190,7 @@ export class FailoverController {
     });
   }
 
+  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   private async run(
     site: Site,
     trigger: ControllerTrigger,

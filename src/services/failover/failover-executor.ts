@@ -1,3 +1,4 @@
+// length: not split yet (issue 19 follow-up: one module per part)
 import { randomUUID } from 'node:crypto';
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
@@ -119,6 +120,7 @@ export class FailoverExecutor {
     this.progressSettleMs = props.progressSettleMs ?? PROGRESS_SETTLE_MS;
   }
 
+  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   async execute(plan: FailoverPlan): Promise<FailoverResult> {
     const started = this.clock.now();
     const { site, to } = plan;

@@ -19,6 +19,7 @@ const ATTEMPTS = 2;
  * `stop()` ends it early (the run lost its lease: the new holder converges). `beforeWrite` runs before each
  * call (the lease re-check) and gives the signal that bounds it.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function convergeRoutes(props: {
   routeTables: RouteTables;
   site: Site;

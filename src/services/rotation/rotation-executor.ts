@@ -134,6 +134,7 @@ export class RotationExecutor {
   }
 
   /** Runs one step; returns why it failed, or null. Each step's own executor audits its details. */
+  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   private async step(
     run: RotationRun,
     step: RotationStep,

@@ -38,6 +38,7 @@ function parseMetadata(raw: string): { id: string; channel: string } | null {
  * Refusals go only to the clicker (chat.postEphemeral) and change nothing; the state machine and its
  * compare-and-set decide, so a double click or a retried delivery cannot act twice.
  */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function registerApprovalActions(bolt: App, approvals: ApprovalService, log: Logger): void {
   bolt.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, body, action }) => {
     await ack();

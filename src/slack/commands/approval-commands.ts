@@ -38,6 +38,7 @@ const cancelReply = (r: ApprovalRequest): string =>
   `Cancelled \`${r.id}\` (${describeAsk(r)}). Nothing was changed.`;
 
 /** `/vpn failover`, `/vpn redeploy`, `/vpn rotate`, `/vpn history`, `/vpn pending`, `/vpn cancel`: all replies are ephemeral. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function approvalCommands(deps: {
   approvals: ApprovalService;
   store: Store;

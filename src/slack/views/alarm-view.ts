@@ -67,6 +67,7 @@ function ackLine(records: AlarmRecord[]): Record<string, unknown> | null {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: `:eyes: Acknowledged by ${who}` }] };
 }
 
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function renderAlarmMessage(
   doc: AlarmMessageDoc,
   record: AlarmRecord | undefined,

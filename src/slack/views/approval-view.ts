@@ -64,6 +64,7 @@ function statusLine(r: ApprovalRequest): string {
 }
 
 /** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
+// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
   const title = `${TITLES[r.action]} request ${r.id}`;
   const ask = `${mention(r.requester)} asks to ${describeAsk(r)}.`;
