@@ -99,7 +99,12 @@ export async function requestChecks(
 
 /** A rotation is refused before anyone is asked when nothing is staged; the plan is the approver's evidence. */
 async function rotationCheck(site: Site, rotation: RotationExecutor | undefined): Promise<RequestCheck> {
-  if (!rotation) return { ok: false, reason: '`/vpn rotate` is not enabled on this deployment.' };
+  if (!rotation)
+    return {
+      ok: false,
+      reason:
+        '`/vpn rotate` is not enabled on this deployment: its server hosts fetch certificates only when they boot (README, "Certificate rotation").',
+    };
   const plan = await rotation.plan(site);
   if (!plan.ok) return plan;
   return {
