@@ -32,6 +32,8 @@ const BENCHES: SmokeBench[] = [
   { name: 'alarms', lab: false },
   { name: 'bodies', lab: false },
   { name: 'abuse', lab: false },
+  // 100 sites' monitors and backstop in 3 processes against the throttling EC2 stand-in (~45 s).
+  { name: 'fleet', lab: false },
   // Its short form brings a lab up and runs every kind of trial once, a whole `/vpn rotate` among them (~30 s).
   { name: 'failover', lab: true, limitMs: 180_000 },
   { name: 'tunnel', lab: true },
