@@ -48,7 +48,14 @@ export interface ApprovalRequestInput {
   force?: boolean;
   reason?: string;
   evidence?: string[];
+  /** What an approver must know before approving (shown marked as a warning). */
+  cautions?: Caution[];
 }
+
+/** A risk of the request, as data: the views word and mark it. */
+export type Caution =
+  | { kind: 'target-unhealthy'; tunnel: string; reason: string }
+  | { kind: 'forced-redeploy'; tunnel: string };
 
 export interface ApprovalRequest extends ApprovalRequestInput {
   /** Short and typeable: fo-7k2m9q (failover), rd-3x8pq2 (redeploy), ro-9tq4zk (rotate). */

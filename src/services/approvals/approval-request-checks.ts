@@ -1,5 +1,5 @@
 import type { Site } from '../../config/topology-schema.js';
-import type { ApprovalAction } from '../../domain/approval.js';
+import type { ApprovalAction, Caution } from '../../domain/approval.js';
 import { reasonOf } from '../../domain/outcome.js';
 import { describeStep } from '../../domain/rotation-plan.js';
 import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route-plan.js';
@@ -20,7 +20,9 @@ export interface RequestCheckDeps {
   rotation?: RotationExecutor;
 }
 
-export type RequestCheck = { ok: true; to?: string; evidence: string[] } | { ok: false; reason: string };
+export type RequestCheck =
+  | { ok: true; to?: string; evidence: string[]; cautions: Caution[] }
+  | { ok: false; reason: string };
 
 const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join(', ');
 
@@ -61,11 +63,7 @@ export async function requestChecks(
         reason: `${why}: fail over first (\`/vpn failover ${site.name}\`), or add --force to restart it anyway.`,
       };
     }
-    if (carrying)
-      evidence.push(
-        `:warning: --force: ${tunnel} carries traffic; the site loses connectivity while it restarts`,
-      );
-    return { ok: true, evidence };
+    return { ok: true, evidence, cautions: carrying ? [{ kind: 'forced-redeploy', tunnel }] : [] };
   }
 
   let to = input.to;
@@ -86,15 +84,13 @@ export async function requestChecks(
     };
   }
   const check = status ? statusCheck(status) : deps.checkTarget;
+  const cautions: Caution[] = [];
   if (check) {
     const h = await check(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
-    evidence.push(
-      h.healthy
-        ? `Target ${to}: healthy (${h.reason})`
-        : `:warning: Target ${to} is not healthy now: ${h.reason}`,
-    );
+    if (h.healthy) evidence.push(`Target ${to}: healthy (${h.reason})`);
+    else cautions.push({ kind: 'target-unhealthy', tunnel: to, reason: h.reason });
   }
-  return { ok: true, to, evidence };
+  return { ok: true, to, evidence, cautions };
 }
 
 /** A rotation is refused before anyone is asked when nothing is staged; the plan is the approver's evidence. */
@@ -113,6 +109,7 @@ async function rotationCheck(site: Site, rotation: RotationExecutor | undefined)
       ...plan.evidence,
       `Steps: ${plan.steps.map((s) => describeStep(site.name, s)).join('; then ')}`,
     ],
+    cautions: [],
   };
 }
 

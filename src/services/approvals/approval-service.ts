@@ -100,6 +100,7 @@ export class ApprovalService {
       ...(input.action === 'redeploy' ? { tunnel: input.tunnel, force: input.force ?? false } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
       evidence: [...(input.evidence ?? []), ...checked.evidence],
+      ...(checked.cautions.length ? { cautions: checked.cautions } : {}),
       state: 'pending',
       createdAt: now,
       expiresAt: now + site.approvalExpiryMinutes * 60_000,

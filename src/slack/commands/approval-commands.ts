@@ -3,7 +3,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Store } from '../../ports/store.js';
 import type { ApprovalService, RequestOutcome } from '../../services/approvals/approval-service.js';
-import { describeAsk, mention } from '../views/approval-view.js';
+import { cautionLines, describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
 import { pendingText } from '../views/pending-view.js';
 import type { CommandHandlers } from './vpn-command.js';
@@ -16,9 +16,9 @@ const HISTORY_ENTRIES = 25;
  * forced redeploy of the active tunnel.
  */
 function warnings(r: ApprovalRequest): string {
-  const lines = (r.evidence ?? []).filter((e) => e.startsWith(':warning:'));
+  const lines = cautionLines(r);
   if (lines.length === 0) return '';
-  const unhealthy = r.action === 'failover' && lines.some((l) => l.includes('is not healthy'));
+  const unhealthy = (r.cautions ?? []).some((c) => c.kind === 'target-unhealthy');
   const consequence = unhealthy
     ? `\nIf ${r.to} is still unhealthy when someone approves, the failover is refused and nothing changes.`
     : '';

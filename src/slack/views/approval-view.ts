@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from '../../domain/approval.js';
+import type { ApprovalRequest, Caution } from '../../domain/approval.js';
 import type { ApprovalView } from '../../domain/message-views.js';
 import { escapeMrkdwn } from '../../domain/mrkdwn.js';
 import type { ChatMessage } from '../../ports/chat.js';
@@ -63,6 +63,19 @@ function statusLine(r: ApprovalRequest): string {
   }
 }
 
+function cautionText(c: Caution): string {
+  switch (c.kind) {
+    case 'target-unhealthy':
+      return `Target ${c.tunnel} is not healthy now: ${c.reason}`;
+    case 'forced-redeploy':
+      return `--force: ${c.tunnel} carries traffic; the site loses connectivity while it restarts`;
+  }
+}
+
+/** The request's cautions as marked mrkdwn lines (their words escaped: reasons come from outside). */
+export const cautionLines = (r: ApprovalRequest): string[] =>
+  (r.cautions ?? []).map((c) => `:warning: ${esc(cautionText(c))}`);
+
 /** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
 // length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
@@ -76,10 +89,11 @@ export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras):
       text: { type: 'mrkdwn', text: clip(`${ask}${r.reason ? `\n*Reason:* ${esc(r.reason)}` : ''}`) },
     },
   ];
-  if (r.evidence?.length) {
+  const evidence = [...(r.evidence ?? []).map(esc), ...cautionLines(r)];
+  if (evidence.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${r.evidence.map((e) => `• ${esc(e)}`).join('\n')}`) },
+      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${evidence.map((e) => `• ${e}`).join('\n')}`) },
     });
   }
   if (extras.progress?.length) {

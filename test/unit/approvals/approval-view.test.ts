@@ -32,6 +32,28 @@ describe('approval message', () => {
     expect(all).toContain('Routes: 4/4 on primary');
   });
 
+  it('shows the cautions after the evidence, marked as warnings, with their words escaped', () => {
+    const m = approvalMessage(
+      {
+        ...base,
+        evidence: ['Routes: 4/4 on primary'],
+        cautions: [{ kind: 'target-unhealthy', tunnel: 'secondary', reason: 'probe lost <!channel>' }],
+      },
+      extras,
+    );
+    const evidence = (m.blocks as Block[]).find((b) => b.text?.text.startsWith('*Evidence*'))?.text?.text;
+    expect(evidence).toBe(
+      '*Evidence*\n• Routes: 4/4 on primary\n• :warning: Target secondary is not healthy now: probe lost &lt;!channel&gt;',
+    );
+    const forced = approvalMessage(
+      { ...base, cautions: [{ kind: 'forced-redeploy', tunnel: 'primary' }] },
+      extras,
+    );
+    expect(JSON.stringify(forced.blocks)).toContain(
+      ':warning: --force: primary carries traffic; the site loses connectivity while it restarts',
+    );
+  });
+
   it.each<ApprovalState>(['approved', 'executing', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'])(
     'no buttons once %s',
     (state) => {
