@@ -241,3 +241,6 @@ process.on('message', (msg: ToFleetWorker) => {
       });
   }
 });
+
+// A bench that dies (timeout, Ctrl-C) must not leave its workers running 500 monitors on a shared machine.
+process.on('disconnect', () => process.exit(1));
