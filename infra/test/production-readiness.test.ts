@@ -456,6 +456,15 @@ describe('production readiness (issue 13)', () => {
         expect(script).toContain(`-- aws s3 cp --only-show-errors s3://`);
         expect(script).toMatch(new RegExp(`/dc1/${tunnel}/crl.pem -\\n`));
         expect(script).toContain('systemctl enable --now tunnelops-crl-refresh.service');
+        // A newly published certificate and key are installed for the server's next start (/vpn rotate).
+        expect(script).toMatch(
+          new RegExp(
+            `tunnelops-cert-refresh /etc/tunnelops/pki -- aws s3 cp --only-show-errors s3://.*/dc1/${tunnel}/\\{\\} -\\n`,
+          ),
+        );
+        expect(script).toContain('systemctl enable --now tunnelops-cert-refresh.service');
+        // EC2 takes at most 16 KB of user data (before base64); the boot script carries both refreshers.
+        expect(Buffer.byteLength(script)).toBeLessThan(16 * 1024 - 1024);
         const groups = resourcesOfType(t, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName);
         expect(groups).toContain(`/tunnelops/dc1/${tunnel}/boot`);
       }

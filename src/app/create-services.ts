@@ -15,6 +15,7 @@ import { FailoverController } from '../services/failover/failover-controller.js'
 import { FailoverExecutor } from '../services/failover/failover-executor.js';
 import { ReportOutbox } from '../services/failover/report-outbox.js';
 import { RedeployExecutor } from '../services/redeploy/redeploy-executor.js';
+import { HostStagedCerts } from '../services/rotation/host-staged-certs.js';
 import { RotationExecutor } from '../services/rotation/rotation-executor.js';
 import { OverviewService } from '../services/status/overview-service.js';
 import { StatusService } from '../services/status/status-service.js';
@@ -134,19 +135,16 @@ function executionServices(
     tasks: account.tasks,
     log: log.child({ component: 'redeploy' }),
   });
-  // The sandbox's servers read a directory standing in for the certificate bucket; with AWS, see the README
-  // (Certificate rotation).
-  const published = deps.sandbox?.serverCerts?.published;
-  const rotation = published
-    ? new RotationExecutor({
-        ...common,
-        log: log.child({ component: 'rotation' }),
-        certs: published,
-        failover,
-        redeploy,
-        checkTarget,
-      })
-    : undefined;
+  // The sandbox's servers read a directory standing in for the certificate bucket; real server hosts install
+  // what is published (cert-refresh.sh) and their monitors report it, so the bot never reads the bucket.
+  const rotation = new RotationExecutor({
+    ...common,
+    log: log.child({ component: 'rotation' }),
+    certs: deps.sandbox?.serverCerts?.published ?? new HostStagedCerts(store),
+    failover,
+    redeploy,
+    checkTarget,
+  });
   const approvals = new ApprovalService({
     ...common,
     topology,
@@ -154,7 +152,7 @@ function executionServices(
     log,
     failover,
     redeploy,
-    ...(rotation ? { rotation } : {}),
+    rotation,
     checkTarget,
     siteStatus: async (site) => (await status.report([site.name])).sites[0],
     executionLeases: {

@@ -23,4 +23,6 @@ export interface Heartbeat {
   certFault?: string;
   /** The server certificate this tunnel's server loaded (read when it and its monitor started); rotation checks it. */
   serverCert?: CertId;
+  /** The server certificate on the host's disk now, what its next start loads (a newly published one, installed). */
+  stagedCert?: CertId;
 }

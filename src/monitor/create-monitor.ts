@@ -20,6 +20,9 @@ import { PeerWatch } from './peer-watch.js';
 import { byKind } from './probe.js';
 import { tcpProber } from './tcp-prober.js';
 
+/** How often the server certificate on disk is re-read (the host's refresher installs a new one every 30 s). */
+const STAGED_READ_MS = 30_000;
+
 /** The monitor's pipeline for one tunnel: probers from the config, reporters for where it runs. */
 // length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function createMonitor(props: {
@@ -77,14 +80,23 @@ export function createMonitor(props: {
   // heartbeat carries this round's view of the peer host for whichever decider runs next.
   // The server's entrypoint starts openvpn and this monitor together, so the certificate read now is the one
   // openvpn loaded; a rotation waits for the published one to show up here.
-  const serverCert = config.pkiDir ? certIdOfFile(join(config.pkiDir, 'server.crt')) : undefined;
+  const certFile = config.pkiDir ? join(config.pkiDir, 'server.crt') : undefined;
+  const serverCert = certFile ? certIdOfFile(certFile) : undefined;
+  // What the next start would load: the host's refresher may have put a newly published certificate there.
+  let stagedCert = serverCert;
+  const staged = certFile
+    ? setInterval(() => {
+        stagedCert = certIdOfFile(certFile) ?? stagedCert;
+      }, STAGED_READ_MS)
+    : undefined;
+  staged?.unref();
   const reporters: HealthReporter[] = [
     new HeartbeatReporter({
       store: props.store,
       log,
       intervalMs: 0,
       certFault,
-      ...(serverCert ? { serverCert: () => serverCert } : {}),
+      ...(serverCert ? { serverCert: () => serverCert, stagedCert: () => stagedCert } : {}),
     }),
   ];
   let metrics: CloudWatchReporter | undefined;
@@ -133,6 +145,7 @@ export function createMonitor(props: {
   return {
     loop,
     stop: async () => {
+      clearInterval(staged);
       await loop.stop();
       certs?.stop();
       await metrics?.stop();

@@ -18,6 +18,8 @@ export interface HeartbeatReporterProps {
   certFault?: () => string | null;
   /** The server certificate read when the server and this monitor started (what a rotation waits for). */
   serverCert?: () => CertId | undefined;
+  /** The server certificate on disk now: what the server's next start would load (the rotation's "published"). */
+  stagedCert?: () => CertId | undefined;
 }
 
 /** Writes the tunnel's health to the store; nothing until the tracker knows (rise or fall reached). */
@@ -46,6 +48,7 @@ export class HeartbeatReporter implements HealthReporter {
     const { state } = round;
     if (state.health === 'unknown') return;
     const serverCert = this.props.serverCert?.();
+    const stagedCert = this.props.stagedCert?.();
     const beat: Heartbeat = {
       site: round.site,
       tunnel: round.tunnel,
@@ -58,6 +61,7 @@ export class HeartbeatReporter implements HealthReporter {
       riseCount: state.riseCount,
       ...(round.peer ? { peer: round.peer.view } : {}),
       ...(serverCert ? { serverCert } : {}),
+      ...(stagedCert ? { stagedCert } : {}),
     };
     const certFault = this.props.certFault?.();
     if (certFault) beat.certFault = certFault;

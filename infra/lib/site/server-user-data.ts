@@ -29,6 +29,13 @@ const crlRefreshSource = () =>
     fileURLToPath(new URL('../../../images/openvpn-server/crl-refresh.sh', import.meta.url)),
     'utf8',
   );
+/** Installs a newly published server certificate and key for the server's next start (`/vpn rotate`). */
+const CERT_REFRESH_SCRIPT = '/usr/local/sbin/tunnelops-cert-refresh';
+const certRefreshSource = () =>
+  readFileSync(
+    fileURLToPath(new URL('../../../images/openvpn-server/cert-refresh.sh', import.meta.url)),
+    'utf8',
+  );
 
 /** The host-network setup script, also run by a systemd unit at every later boot (user data runs once). */
 const HOST_NET_SCRIPT = '/usr/local/sbin/tunnelops-host-net';
@@ -109,6 +116,26 @@ export function serverUserData(p: ServerUserDataProps): ec2.UserData {
     'UNIT',
     'systemctl daemon-reload',
     'systemctl enable --now tunnelops-crl-refresh.service',
+    // A newly published certificate and key wait on the host for the server's next start (a redeploy by
+    // `/vpn rotate`, while it carries no traffic); the monitor reports the one on disk as staged.
+    `cat > ${CERT_REFRESH_SCRIPT} <<'CERTREFRESH'`,
+    certRefreshSource().trimEnd(),
+    'CERTREFRESH',
+    `chmod 0755 ${CERT_REFRESH_SCRIPT}`,
+    `cat > /etc/systemd/system/tunnelops-cert-refresh.service <<'UNIT'`,
+    '[Unit]',
+    "Description=tunnelops: install this server's newly published certificate for its next start",
+    'After=network-online.target',
+    '[Service]',
+    `Environment=AWS_DEFAULT_REGION=${p.region} CERT_REFRESH_SECONDS=30`,
+    `ExecStart=${CERT_REFRESH_SCRIPT} ${HOST_PKI_DIR} -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}{} -`,
+    'Restart=always',
+    'RestartSec=10',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now tunnelops-cert-refresh.service',
     `retry aws ec2 associate-address --allocation-id ${p.eipAllocationId} --instance-id "$INSTANCE_ID" --allow-reassociation`,
     // The instance forwards between the VPC and the tunnel, so EC2 must not drop packets not addressed to it.
     'retry aws ec2 modify-instance-attribute --instance-id "$INSTANCE_ID" --no-source-dest-check',

@@ -98,8 +98,7 @@ async function rotationCheck(site: Site, rotation: RotationExecutor | undefined)
   if (!rotation)
     return {
       ok: false,
-      reason:
-        '`/vpn rotate` is not enabled on this deployment: its server hosts fetch certificates only when they boot (README, "Certificate rotation").',
+      reason: '`/vpn rotate` is not enabled in this process.',
     };
   const plan = await rotation.plan(site);
   if (!plan.ok) return plan;

@@ -183,8 +183,18 @@ describe('HeartbeatReporter', () => {
   it('carries the certificate the server loaded, for the rotation to wait on', async () => {
     const store = new SqliteStore({ path: ':memory:', clock: { now: () => T0 } });
     const serverCert = { serial: '7F01', notAfter: '2027-12-01T00:00:00.000Z' };
-    await new HeartbeatReporter({ store, log: silentLogger(), serverCert: () => serverCert }).round(round(1));
-    expect((await store.get(HEARTBEAT_NS, 'dc1/primary'))?.value).toMatchObject({ health: 'up', serverCert });
+    const stagedCert = { serial: '7F02', notAfter: '2028-12-01T00:00:00.000Z' };
+    await new HeartbeatReporter({
+      store,
+      log: silentLogger(),
+      serverCert: () => serverCert,
+      stagedCert: () => stagedCert,
+    }).round(round(1));
+    expect((await store.get(HEARTBEAT_NS, 'dc1/primary'))?.value).toMatchObject({
+      health: 'up',
+      serverCert,
+      stagedCert,
+    });
   });
 
   it('writes the heartbeat with a TTL once the health is known, at most once per interval, and at once on a change', async () => {
