@@ -4,7 +4,6 @@ import { regionOfQueueUrl, SqsAlarmConsumer } from '../aws/sqs-alarm-consumer.js
 import { parseAlarmMessage } from '../domain/alarm-parse.js';
 import { BadRequestError, ConfigError, TunnelOpsError } from '../domain/errors.js';
 import { bearerAuth } from '../http/bearer-auth.js';
-import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { startSandboxAlarmFeed } from '../local/sandbox-alarm-feed.js';
 import { registerAlarmActions } from '../slack/actions/alarm-actions.js';
@@ -47,27 +46,23 @@ export async function registerAlarms(ctx: AppContext): Promise<void> {
     'POST',
     '/api/sandbox/alarm',
     async (req, res) => {
-      try {
-        if (!ctx.sandbox)
-          throw new TunnelOpsError(
-            'not_found',
-            'alarms can only be injected in the sandbox (no AWS credentials)',
-          );
-        const text = req.rawBody.toString('utf8');
-        // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
-        const parsed = parseAlarmMessage(text);
-        if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
-        const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
-        if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
-        // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
-        sendJson(res, result.status === 'duplicate' ? 200 : 202, {
-          status: result.status,
-          alarmId: result.alarmId,
-          ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
-        });
-      } catch (err) {
-        sendError(res, err, req.id);
-      }
+      if (!ctx.sandbox)
+        throw new TunnelOpsError(
+          'not_found',
+          'alarms can only be injected in the sandbox (no AWS credentials)',
+        );
+      const text = req.rawBody.toString('utf8');
+      // Refuse what is not an alarm before ingest, which would keep a dedupe key for it.
+      const parsed = parseAlarmMessage(text);
+      if (parsed.kind === 'ignored') throw new BadRequestError(parsed.reason);
+      const result = await alarms.ingestMessage(`sandbox-${randomUUID()}`, text, req.log);
+      if (result.status === 'ignored') throw new BadRequestError(result.reason ?? 'not an alarm');
+      // 202: a change Slack will show; 200: this state is already shown, nothing new was posted.
+      sendJson(res, result.status === 'duplicate' ? 200 : 202, {
+        status: result.status,
+        alarmId: result.alarmId,
+        ...(result.status === 'duplicate' ? { message: 'duplicate: this state is already shown' } : {}),
+      });
     },
     { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
   );

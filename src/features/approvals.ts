@@ -3,7 +3,6 @@ import { BadRequestError } from '../domain/errors.js';
 import { requireSite } from '../domain/topology.js';
 import { auditPaging, encodeAuditCursor } from '../http/audit-paging.js';
 import { bearerAuth } from '../http/bearer-auth.js';
-import { sendError } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import { registerApprovalActions } from '../slack/actions/approval-actions.js';
 import { approvalCommands } from '../slack/commands/approval-commands.js';
@@ -28,29 +27,25 @@ export async function registerApprovals(ctx: AppContext): Promise<void> {
     'GET',
     '/api/audit',
     async (req, res) => {
-      try {
-        const site = req.query.get('site') ?? undefined;
-        if (site !== undefined && !SITE_PARAM.test(site))
-          throw new BadRequestError('site must be a site name such as dc1');
-        if (site !== undefined) requireSite(ctx.topology, site);
-        // Paged (newest page first, each page oldest first): one call never reads the whole log.
-        const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
-        const entries = [...page.entries].reverse();
-        sendJson(res, 200, {
-          next: encodeAuditCursor(page.next),
-          entries: entries.map((e) => ({
-            at: e.at,
-            site: e.site,
-            action: e.action,
-            requestId: e.requestId ?? null,
-            actor: e.actor,
-            event: e.event,
-            ...(e.detail ? { detail: e.detail } : {}),
-          })),
-        });
-      } catch (err) {
-        sendError(res, err, req.id);
-      }
+      const site = req.query.get('site') ?? undefined;
+      if (site !== undefined && !SITE_PARAM.test(site))
+        throw new BadRequestError('site must be a site name such as dc1');
+      if (site !== undefined) requireSite(ctx.topology, site);
+      // Paged (newest page first, each page oldest first): one call never reads the whole log.
+      const page = await ctx.store.pageAudit({ ...auditPaging(req.query), ...(site ? { site } : {}) });
+      const entries = [...page.entries].reverse();
+      sendJson(res, 200, {
+        next: encodeAuditCursor(page.next),
+        entries: entries.map((e) => ({
+          at: e.at,
+          site: e.site,
+          action: e.action,
+          requestId: e.requestId ?? null,
+          actor: e.actor,
+          event: e.event,
+          ...(e.detail ? { detail: e.detail } : {}),
+        })),
+      });
     },
     { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
   );

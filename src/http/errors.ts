@@ -39,7 +39,17 @@ export function sendError(res: ServerResponse, err: unknown, requestId?: string)
   res.end(text);
 }
 
-/** Runs a route's work; typed errors become their HTTP status, and only unexpected ones are logged as errors. */
+/**
+ * The one answer to an error a route threw: typed errors become their HTTP status (logged as a rejection),
+ * anything else a 500 naming the request id (logged as an error). Used by the server for every route.
+ */
+export function answerError(req: { id: string; log: Logger }, res: ServerResponse, err: unknown): void {
+  if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
+  else req.log.info({ reason: (err as Error).message }, 'request rejected');
+  if (!res.headersSent && !res.destroyed) sendError(res, err, req.id);
+}
+
+/** Runs a route's work and answers its error there (what the server does for any route: see answerError). */
 export async function guarded(
   // What it needs of a RoutedRequest (importing that type from server.ts would close a circle).
   req: { id: string; log: Logger },
@@ -49,8 +59,6 @@ export async function guarded(
   try {
     await fn();
   } catch (err) {
-    if (httpStatusOf(err) >= 500) req.log.error({ err }, 'request failed');
-    else req.log.info({ reason: (err as Error).message }, 'request rejected');
-    sendError(res, err, req.id);
+    answerError(req, res, err);
   }
 }

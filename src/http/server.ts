@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { BODY_LIMITS, BodyBudget, type BodyLimits } from './body-budget.js';
-import { sendError } from './errors.js';
+import { answerError, sendError } from './errors.js';
 import { JSON_HEADERS } from './json-headers.js';
 import { type BodyRefusal, discardRest, hasBody, readBody } from './read-body.js';
 
@@ -130,6 +130,10 @@ export class HttpServer {
     if (rawBody === null) return;
     try {
       await route.handler({ ...head, rawBody }, res);
+    } catch (err) {
+      // A client that hung up is not the route's error: the server's catch logs it as one line.
+      if (isClientGone(err, req)) throw err;
+      answerError(head, res, err);
     } finally {
       this.bodies.give(rawBody.length);
     }
