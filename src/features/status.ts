@@ -6,7 +6,6 @@ import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
 import { findSite, findTunnel, requireSite } from '../domain/topology.js';
 import { bearerAuth } from '../http/bearer-auth.js';
-import { guarded } from '../http/errors.js';
 import { sendJson } from '../http/server.js';
 import type { CommandContext } from '../slack/commands/vpn-command.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
@@ -50,44 +49,39 @@ export function registerStatus(ctx: AppContext): void {
   ctx.http.route(
     'GET',
     '/api/status',
-    (req, res) =>
-      guarded(req, res, async () => {
-        const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
-        for (const name of wanted) requireSite(ctx.topology, name);
-        const json = toStatusJson(await status.report(wanted));
-        const pending = await pendingBySite(json.sites.map((s) => s.name));
-        sendJson(res, 200, {
-          ...json,
-          sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
-        });
-      }),
+    async (req, res) => {
+      const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
+      for (const name of wanted) requireSite(ctx.topology, name);
+      const json = toStatusJson(await status.report(wanted));
+      const pending = await pendingBySite(json.sites.map((s) => s.name));
+      sendJson(res, 200, {
+        ...json,
+        sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
+      });
+    },
     { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
   );
 
   ctx.http.route(
     'POST',
     '/api/sandbox/chaos',
-    (req, res) =>
-      guarded(req, res, async () => {
-        const account = ctx.sandbox;
-        if (!account) {
-          throw new TunnelOpsError(
-            'not_found',
-            'chaos is only available in the sandbox (no AWS credentials)',
-          );
-        }
-        const input = parseChaos(req.rawBody);
-        const site = requireSite(ctx.topology, input.site, 'bad_request');
-        if (!findTunnel(site, input.tunnel)) {
-          throw new BadRequestError(
-            `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
-          );
-        }
-        account.chaos[input.action](site.name, input.tunnel);
-        await account.saved();
-        req.log.info({ ...input }, 'sandbox chaos');
-        sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
-      }),
+    async (req, res) => {
+      const account = ctx.sandbox;
+      if (!account) {
+        throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
+      }
+      const input = parseChaos(req.rawBody);
+      const site = requireSite(ctx.topology, input.site, 'bad_request');
+      if (!findTunnel(site, input.tunnel)) {
+        throw new BadRequestError(
+          `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
+        );
+      }
+      account.chaos[input.action](site.name, input.tunnel);
+      await account.saved();
+      req.log.info({ ...input }, 'sandbox chaos');
+      sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
+    },
     // The token first, from the headers: an unauthenticated caller learns nothing, not even whether this is
     // a sandbox, and none of its body is read.
     { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
