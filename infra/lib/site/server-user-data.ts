@@ -98,44 +98,26 @@ export function serverUserData(p: ServerUserDataProps): ec2.UserData {
     `chmod 0644 ${HOST_PKI_DIR}/crl.pem ${HOST_PKI_DIR}/ca.crt ${HOST_PKI_DIR}/server.crt`,
     // A CRL published later (a revocation, a fresh next update) reaches this server within a minute, no restart.
     'command -v openssl >/dev/null || retry dnf install -y --quiet openssl',
-    `cat > ${CRL_REFRESH_SCRIPT} <<'CRLREFRESH'`,
-    crlRefreshSource().trimEnd(),
-    'CRLREFRESH',
-    `chmod 0755 ${CRL_REFRESH_SCRIPT}`,
-    `cat > /etc/systemd/system/tunnelops-crl-refresh.service <<'UNIT'`,
-    '[Unit]',
-    "Description=tunnelops: keep this server's CRL current (a revocation needs no restart)",
-    'After=network-online.target',
-    '[Service]',
-    `Environment=AWS_DEFAULT_REGION=${p.region} CRL_REFRESH_SECONDS=30`,
-    `ExecStart=${CRL_REFRESH_SCRIPT} ${HOST_PKI_DIR}/crl.pem ${HOST_PKI_DIR}/ca.crt -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}crl.pem -`,
-    'Restart=always',
-    'RestartSec=10',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    'UNIT',
-    'systemctl daemon-reload',
-    'systemctl enable --now tunnelops-crl-refresh.service',
+    ...refresherService({
+      script: CRL_REFRESH_SCRIPT,
+      source: crlRefreshSource(),
+      marker: 'CRLREFRESH',
+      unit: 'tunnelops-crl-refresh',
+      description: "keep this server's CRL current (a revocation needs no restart)",
+      environment: `AWS_DEFAULT_REGION=${p.region} CRL_REFRESH_SECONDS=30`,
+      execStart: `${CRL_REFRESH_SCRIPT} ${HOST_PKI_DIR}/crl.pem ${HOST_PKI_DIR}/ca.crt -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}crl.pem -`,
+    }),
     // A newly published certificate and key wait on the host for the server's next start (a redeploy by
     // `/vpn rotate`, while it carries no traffic); the monitor reports the one on disk as staged.
-    `cat > ${CERT_REFRESH_SCRIPT} <<'CERTREFRESH'`,
-    certRefreshSource().trimEnd(),
-    'CERTREFRESH',
-    `chmod 0755 ${CERT_REFRESH_SCRIPT}`,
-    `cat > /etc/systemd/system/tunnelops-cert-refresh.service <<'UNIT'`,
-    '[Unit]',
-    "Description=tunnelops: install this server's newly published certificate for its next start",
-    'After=network-online.target',
-    '[Service]',
-    `Environment=AWS_DEFAULT_REGION=${p.region} CERT_REFRESH_SECONDS=30`,
-    `ExecStart=${CERT_REFRESH_SCRIPT} ${HOST_PKI_DIR} -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}{} -`,
-    'Restart=always',
-    'RestartSec=10',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    'UNIT',
-    'systemctl daemon-reload',
-    'systemctl enable --now tunnelops-cert-refresh.service',
+    ...refresherService({
+      script: CERT_REFRESH_SCRIPT,
+      source: certRefreshSource(),
+      marker: 'CERTREFRESH',
+      unit: 'tunnelops-cert-refresh',
+      description: "install this server's newly published certificate for its next start",
+      environment: `AWS_DEFAULT_REGION=${p.region} CERT_REFRESH_SECONDS=30`,
+      execStart: `${CERT_REFRESH_SCRIPT} ${HOST_PKI_DIR} -- aws s3 cp --only-show-errors s3://${p.bucketName}/${prefix}{} -`,
+    }),
     `retry aws ec2 associate-address --allocation-id ${p.eipAllocationId} --instance-id "$INSTANCE_ID" --allow-reassociation`,
     // The instance forwards between the VPC and the tunnel, so EC2 must not drop packets not addressed to it.
     'retry aws ec2 modify-instance-attribute --instance-id "$INSTANCE_ID" --no-source-dest-check',
@@ -201,4 +183,36 @@ export function serverUserData(p: ServerUserDataProps): ec2.UserData {
     `systemd-run --unit tunnelops-ready --no-block ${READY_SCRIPT}`,
   );
   return ud;
+}
+
+/** A refresher script written to the host and kept running by systemd (restarted if it ever stops). */
+function refresherService(r: {
+  script: string;
+  source: string;
+  marker: string;
+  unit: string;
+  description: string;
+  environment: string;
+  execStart: string;
+}): string[] {
+  return [
+    `cat > ${r.script} <<'${r.marker}'`,
+    r.source.trimEnd(),
+    r.marker,
+    `chmod 0755 ${r.script}`,
+    `cat > /etc/systemd/system/${r.unit}.service <<'UNIT'`,
+    '[Unit]',
+    `Description=tunnelops: ${r.description}`,
+    'After=network-online.target',
+    '[Service]',
+    `Environment=${r.environment}`,
+    `ExecStart=${r.execStart}`,
+    'Restart=always',
+    'RestartSec=10',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'UNIT',
+    'systemctl daemon-reload',
+    `systemctl enable --now ${r.unit}.service`,
+  ];
 }

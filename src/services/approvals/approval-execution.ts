@@ -17,65 +17,30 @@ export const EXECUTION_LEASE_MS: ExecutionLeases = {
 };
 export type ExecutionLeases = Readonly<Record<ApprovalAction, number>>;
 
+type RunDeps = {
+  failover: FailoverExecutor;
+  redeploy: RedeployExecutor;
+  rotation?: RotationExecutor;
+  log: Logger;
+};
+type Progress = (line: string) => Promise<void>;
+
 /**
  * Runs an approved request through the shared executors (which take the site lock, audit every step and
  * roll back on failure) and turns their result into the request's result.
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function runApproved(
   r: ApprovalRequest,
   site: Site,
-  deps: { failover: FailoverExecutor; redeploy: RedeployExecutor; rotation?: RotationExecutor; log: Logger },
-  onProgress: (line: string) => Promise<void>,
+  deps: RunDeps,
+  onProgress: Progress,
 ): Promise<ApprovalResult> {
   // The approver pulls the trigger; the requester is on record in the request and its audit entries.
   const actor = r.approver ?? r.requester;
   try {
-    if (r.action === 'failover') {
-      const res = await deps.failover.execute({
-        site,
-        to: r.to ?? '',
-        actor,
-        requestId: r.id,
-        ...(r.reason ? { reason: r.reason } : {}),
-        trigger: 'approved',
-        onProgress,
-      });
-      if (res.ok) {
-        return {
-          ok: true,
-          summary: `${res.changed} route(s) moved from ${res.from ?? 'nowhere'} to ${res.to}.`,
-          durationMs: res.durationMs,
-          detail: { ...res },
-        };
-      }
-      const what = res.refused
-        ? `Refused, nothing changed: ${res.reason}`
-        : `${res.reason}. Changed ${res.changed} route(s), rolled back ${res.rolledBack}.`;
-      return { ok: false, summary: what, durationMs: res.durationMs, detail: { ...res } };
-    }
+    if (r.action === 'failover') return await runFailover(r, site, deps.failover, actor, onProgress);
     if (r.action === 'rotate') return await runRotation(r, site, deps.rotation, actor, onProgress);
-    const res = await deps.redeploy.execute({
-      site,
-      tunnel: r.tunnel ?? '',
-      actor,
-      requestId: r.id,
-      force: r.force ?? false,
-      onProgress,
-    });
-    if (res.ok)
-      return {
-        ok: true,
-        summary: `Deployment ${res.deploymentId} completed.`,
-        durationMs: res.durationMs,
-        detail: { ...res },
-      };
-    return {
-      ok: false,
-      summary: res.refused ? `Refused, nothing changed: ${res.reason}` : res.reason,
-      durationMs: res.durationMs,
-      detail: { ...res },
-    };
+    return await runRedeploy(r, site, deps.redeploy, actor, onProgress);
   } catch (err) {
     const errorId = logFailure(deps.log, err, 'executor threw', { requestId: r.id });
     return {
@@ -85,25 +50,86 @@ export async function runApproved(
   }
 }
 
+/** A run that did not succeed: refused (nothing changed) or failed part way (what it says it left). */
+function unsuccessful(
+  res: { refused?: boolean; reason: string; durationMs?: number },
+  failed: string = res.reason,
+): ApprovalResult {
+  return {
+    ok: false,
+    summary: res.refused ? `Refused, nothing changed: ${res.reason}` : failed,
+    ...(res.durationMs === undefined ? {} : { durationMs: res.durationMs }),
+    detail: { ...res },
+  };
+}
+
+async function runFailover(
+  r: ApprovalRequest,
+  site: Site,
+  failover: FailoverExecutor,
+  actor: string,
+  onProgress: Progress,
+): Promise<ApprovalResult> {
+  const res = await failover.execute({
+    site,
+    to: r.to ?? '',
+    actor,
+    requestId: r.id,
+    ...(r.reason ? { reason: r.reason } : {}),
+    trigger: 'approved',
+    onProgress,
+  });
+  if (!res.ok)
+    return unsuccessful(
+      res,
+      `${res.reason}. Changed ${res.changed} route(s), rolled back ${res.rolledBack}.`,
+    );
+  return {
+    ok: true,
+    summary: `${res.changed} route(s) moved from ${res.from ?? 'nowhere'} to ${res.to}.`,
+    durationMs: res.durationMs,
+    detail: { ...res },
+  };
+}
+
+async function runRedeploy(
+  r: ApprovalRequest,
+  site: Site,
+  redeploy: RedeployExecutor,
+  actor: string,
+  onProgress: Progress,
+): Promise<ApprovalResult> {
+  const res = await redeploy.execute({
+    site,
+    tunnel: r.tunnel ?? '',
+    actor,
+    requestId: r.id,
+    force: r.force ?? false,
+    onProgress,
+  });
+  if (!res.ok) return unsuccessful(res);
+  return {
+    ok: true,
+    summary: `Deployment ${res.deploymentId} completed.`,
+    durationMs: res.durationMs,
+    detail: { ...res },
+  };
+}
+
 async function runRotation(
   r: ApprovalRequest,
   site: Site,
   rotation: RotationExecutor | undefined,
   actor: string,
-  onProgress: (line: string) => Promise<void>,
+  onProgress: Progress,
 ): Promise<ApprovalResult> {
   if (!rotation) return { ok: false, summary: 'Refused, nothing changed: rotation is not enabled here.' };
   const res = await rotation.execute({ site, actor, requestId: r.id, onProgress });
-  if (res.ok)
-    return {
-      ok: true,
-      summary: `${res.rotated.join(' and ')} now run${res.rotated.length === 1 ? 's' : ''} the published certificate${res.rotated.length === 1 ? '' : 's'}. ${clientNote(site.name)}`,
-      durationMs: res.durationMs,
-      detail: { ...res },
-    };
+  if (!res.ok) return unsuccessful(res);
+  const one = res.rotated.length === 1;
   return {
-    ok: false,
-    summary: res.refused ? `Refused, nothing changed: ${res.reason}` : res.reason,
+    ok: true,
+    summary: `${res.rotated.join(' and ')} now run${one ? 's' : ''} the published certificate${one ? '' : 's'}. ${clientNote(site.name)}`,
     durationMs: res.durationMs,
     detail: { ...res },
   };
