@@ -26,8 +26,9 @@ export interface LivenessListener {
   close(): Promise<void>;
 }
 
+type LivenessLimits = typeof LIVENESS_LIMITS;
+
 /** Starts this process's listener; `advertise` is the address peers reach it at (its VPC address). */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function startLivenessListener(props: {
   bindHost: string;
   port: number;
@@ -35,64 +36,88 @@ export async function startLivenessListener(props: {
   instance: string;
   /** Errors after start (an accept that fails); the listener carries on. */
   onError?: (err: Error) => void;
-  limits?: Partial<typeof LIVENESS_LIMITS>;
+  limits?: Partial<LivenessLimits>;
 }): Promise<LivenessListener> {
   const limits = { ...LIVENESS_LIMITS, ...props.limits };
-  /** Open connections by peer address, oldest first. */
-  const byAddress = new Map<string, Socket[]>();
-  const addressOf = new Map<Socket, string>(); // kept: a closed socket no longer knows its peer
-  const admit = (socket: Socket): boolean => {
-    const from = socket.remoteAddress ?? '';
-    const own = byAddress.get(from) ?? [];
-    if (own.length >= limits.perAddress) return false;
-    if (addressOf.size >= limits.total) {
-      const [, greediest] = [...byAddress].reduce((a, b) => (b[1].length > a[1].length ? b : a));
-      if (greediest.length <= own.length + 1) return false; // no one holds more than this newcomer would
-      greediest[0]?.destroy();
-      forget(greediest[0]);
-    }
-    own.push(socket);
-    byAddress.set(from, own);
-    addressOf.set(socket, from);
-    return true;
-  };
-  const forget = (socket: Socket | undefined): void => {
-    const from = socket && addressOf.get(socket);
-    if (!socket || from === undefined) return;
-    addressOf.delete(socket);
-    const own = byAddress.get(from) ?? [];
-    own.splice(own.indexOf(socket), 1);
-    if (own.length === 0) byAddress.delete(from);
-  };
+  const slots = new ConnectionSlots(limits);
   const server: Server = createServer((socket) => {
-    if (!admit(socket)) {
+    if (!slots.admit(socket)) {
       socket.destroy();
       return;
     }
-    socket.on('close', () => forget(socket));
-    socket.on('error', () => socket.destroy());
-    socket.setTimeout(limits.idleMs, () => socket.destroy());
-    socket.on('data', () => undefined); // a watcher says nothing; anything it does say is dropped
-    socket.setKeepAlive(true, 5000);
-    socket.write(`${GREETING}${props.instance}\n`);
+    socket.on('close', () => slots.forget(socket));
+    holdSilently(socket, limits.idleMs, props.instance);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(props.port, props.bindHost, () => {
-      server.off('error', reject);
-      server.on('error', (err) => props.onError?.(err));
-      resolve();
-    });
-  });
+  await listen(server, props.port, props.bindHost, props.onError);
   const port = (server.address() as { port: number }).port;
   return {
     address: { host: props.advertise, port, instance: props.instance },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of [...addressOf.keys()]) s.destroy();
+        slots.destroyAll();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Greets an admitted connection and holds it open without a word until it closes or idles out. */
+function holdSilently(socket: Socket, idleMs: number, instance: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.setTimeout(idleMs, () => socket.destroy());
+  socket.on('data', () => undefined); // a watcher says nothing; anything it does say is dropped
+  socket.setKeepAlive(true, 5000);
+  socket.write(`${GREETING}${instance}\n`);
+}
+
+/** Listens; a failure to bind rejects, an error after that goes to `onError` and the listener carries on. */
+function listen(server: Server, port: number, host: string, onError?: (err: Error) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      server.on('error', (err) => onError?.(err));
+      resolve();
+    });
+  });
+}
+
+/** The open connections by peer address, within LIVENESS_LIMITS (see there for the failure they handle). */
+class ConnectionSlots {
+  /** Open connections by peer address, oldest first. */
+  private readonly byAddress = new Map<string, Socket[]>();
+  private readonly addressOf = new Map<Socket, string>(); // kept: a closed socket no longer knows its peer
+
+  constructor(private readonly limits: LivenessLimits) {}
+
+  /** Takes the connection, when full in place of the oldest of the address holding most; false: refuse it. */
+  admit(socket: Socket): boolean {
+    const from = socket.remoteAddress ?? '';
+    const own = this.byAddress.get(from) ?? [];
+    if (own.length >= this.limits.perAddress) return false;
+    if (this.addressOf.size >= this.limits.total) {
+      const [, greediest] = [...this.byAddress].reduce((a, b) => (b[1].length > a[1].length ? b : a));
+      if (greediest.length <= own.length + 1) return false; // no one holds more than this newcomer would
+      greediest[0]?.destroy();
+      this.forget(greediest[0]);
+    }
+    own.push(socket);
+    this.byAddress.set(from, own);
+    this.addressOf.set(socket, from);
+    return true;
+  }
+
+  forget(socket: Socket | undefined): void {
+    const from = socket && this.addressOf.get(socket);
+    if (!socket || from === undefined) return;
+    this.addressOf.delete(socket);
+    const own = this.byAddress.get(from) ?? [];
+    own.splice(own.indexOf(socket), 1);
+    if (own.length === 0) this.byAddress.delete(from);
+  }
+
+  destroyAll(): void {
+    for (const s of [...this.addressOf.keys()]) s.destroy();
+  }
 }
 
 type Greeted =
