@@ -19,22 +19,10 @@ export interface PkiIo {
 }
 
 /** Runs one parsed `npm run pki` command; errors propagate to the entry point, which prints them. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
   const root = resolvePkiRoot(args.pkiDir, io.env);
   const now = io.now ?? (() => new Date());
-  if (args.command === 'list') {
-    const sites = args.site ? [args.site] : await SiteDir.sites(root);
-    if (!args.site && sites.length === 0)
-      throw new ConfigError(
-        `no PKI in ${root}: run \`npm run pki -- init <site>\` (or set TUNNELOPS_PKI_DIR)`,
-      );
-    const entries: CertEntry[] = [];
-    for (const site of sites) entries.push(...(await siteInventory(new SiteDir(root, site), now())));
-    if (args.json) io.out(JSON.stringify(entries));
-    else for (const line of listTable(entries)) io.out(line);
-    return;
-  }
+  if (args.command === 'list') return listCerts(args, root, now(), io);
   const dir = new SiteDir(root, args.site ?? '');
   const authority = new Authority(dir, {
     now,
@@ -76,41 +64,56 @@ export async function runPki(args: PkiArgs, io: PkiIo): Promise<void> {
       await authority.crl(args.crlDays);
       io.out(`next: npm run pki -- publish ${dir.site} --bucket <CertBucketName>`);
       return;
-    case 'publish': {
-      const clients = args.bucket
-        ? awsClientsFromEnv({ AWS_ENDPOINT_URL: io.env.AWS_ENDPOINT_URL })
-        : undefined;
-      try {
-        const target = publishTarget(args, io.env, clients);
-        const written = await publishSite(
-          dir,
-          args.tunnels.length ? args.tunnels : undefined,
-          target,
-          alsoTrust(args, dir.site),
-        );
-        for (const w of written) io.out(`published ${w}`);
-      } finally {
-        clients?.destroy();
-      }
-      return;
-    }
-    case 'bundle': {
-      if (!args.out) throw new UsageError('bundle needs --out DIR');
-      const remotes = new Map(args.remotes.map(parseRemote));
-      const written = await writeBundle(dir, {
-        remotes,
-        out: args.out,
-        ...(args.port ? { port: args.port } : {}),
-        ...(args.image ? { image: args.image } : {}),
-        ...(args.alsoTrust ? { alsoTrust: alsoTrust(args, dir.site) } : {}),
-      });
-      for (const w of written)
-        io.out(`wrote ${w}/ (copy it to that tunnel's on-prem host only; see its README.md)`);
-      return;
-    }
+    case 'publish':
+      return publish(args, dir, io);
+    case 'bundle':
+      return bundle(args, dir, io);
     default:
       throw new UsageError(`unknown command ${args.command}`);
   }
+}
+
+/** `list [site]`: every site's certificates (or one site's), as JSON or the human table. */
+async function listCerts(args: PkiArgs, root: string, now: Date, io: PkiIo): Promise<void> {
+  const sites = args.site ? [args.site] : await SiteDir.sites(root);
+  if (!args.site && sites.length === 0)
+    throw new ConfigError(`no PKI in ${root}: run \`npm run pki -- init <site>\` (or set TUNNELOPS_PKI_DIR)`);
+  const entries: CertEntry[] = [];
+  for (const site of sites) entries.push(...(await siteInventory(new SiteDir(root, site), now)));
+  if (args.json) io.out(JSON.stringify(entries));
+  else for (const line of listTable(entries)) io.out(line);
+}
+
+/** `publish <site>`: the public files the servers read, to S3 or a directory. */
+async function publish(args: PkiArgs, dir: SiteDir, io: PkiIo): Promise<void> {
+  const clients = args.bucket ? awsClientsFromEnv({ AWS_ENDPOINT_URL: io.env.AWS_ENDPOINT_URL }) : undefined;
+  try {
+    const target = publishTarget(args, io.env, clients);
+    const written = await publishSite(
+      dir,
+      args.tunnels.length ? args.tunnels : undefined,
+      target,
+      alsoTrust(args, dir.site),
+    );
+    for (const w of written) io.out(`published ${w}`);
+  } finally {
+    clients?.destroy();
+  }
+}
+
+/** `bundle <site> --out DIR`: one folder per tunnel for its on-prem client host. */
+async function bundle(args: PkiArgs, dir: SiteDir, io: PkiIo): Promise<void> {
+  if (!args.out) throw new UsageError('bundle needs --out DIR');
+  const remotes = new Map(args.remotes.map(parseRemote));
+  const written = await writeBundle(dir, {
+    remotes,
+    out: args.out,
+    ...(args.port ? { port: args.port } : {}),
+    ...(args.image ? { image: args.image } : {}),
+    ...(args.alsoTrust ? { alsoTrust: alsoTrust(args, dir.site) } : {}),
+  });
+  for (const w of written)
+    io.out(`wrote ${w}/ (copy it to that tunnel's on-prem host only; see its README.md)`);
 }
 
 /** The other PKI's same site, for a CA rollover. */

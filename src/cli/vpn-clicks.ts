@@ -54,11 +54,27 @@ function clickPayload(opts: CliOptions, slack: SlackCommandClient, verb: string,
   };
 }
 
-/** A refusal told only to this user after the mark (the transcript's position before the click). */
-const refusalFor = (opts: CliOptions, mark: number) =>
-  entriesAfter(opts.dataDir, mark).find(
-    (e) => e.method === 'chat.postEphemeral' && e.args.user === opts.user,
+/**
+ * Prints a refusal told only to this user after the mark (the transcript's position before the click), if one
+ * was; says whether there was.
+ */
+function saidRefused(d: ClickDeps, mark: number): boolean {
+  const refusal = entriesAfter(d.opts.dataDir, mark).find(
+    (e) => e.method === 'chat.postEphemeral' && e.args.user === d.opts.user,
   );
+  if (refusal)
+    d.out(`refused (only you can see this): ${d.show(refusal.args.blocks, refusal.args.text ?? '')}`);
+  return Boolean(refusal);
+}
+
+/** Clicks `verb` on request `id` as Slack would; the transcript mark before it, or undefined when refused (said). */
+async function click(d: ClickDeps, verb: string, id: string): Promise<number | undefined> {
+  const mark = transcriptMark(d.opts.dataDir);
+  const res = await d.slack.interaction(clickPayload(d.opts, d.slack, verb, id));
+  if (res.status === 200) return mark;
+  d.out(`the server refused the click: HTTP ${res.status} ${res.body?.text ?? ''}`);
+  return undefined;
+}
 
 /**
  * Waits until the click shows its effect: a refusal (ephemeral to the clicker) or the request reaching a
@@ -74,11 +90,7 @@ async function waitOutcome(
   const deadline = Date.now() + (d.timeoutMs ?? CLICK_TIMEOUT_MS);
   let saidRunning = false;
   while (Date.now() < deadline) {
-    const refusal = refusalFor(d.opts, mark);
-    if (refusal) {
-      d.out(`refused (only you can see this): ${d.show(refusal.args.blocks, refusal.args.text ?? '')}`);
-      return EXIT.refused;
-    }
+    if (saidRefused(d, mark)) return EXIT.refused;
     const r = await d.api.json<RequestJson>(`/api/request?id=${encodeURIComponent(id)}`);
     if (done(r)) {
       const { line, ok } = describe(r);
@@ -100,12 +112,8 @@ async function waitOutcome(
 /** `approve <id>`: clicks Approve as Slack would, then prints what happened (routes moved, or why not). */
 export async function approve(d: ClickDeps, id: string): Promise<number> {
   const before = await d.api.json<RequestJson>(`/api/request?id=${encodeURIComponent(id)}`);
-  const mark = transcriptMark(d.opts.dataDir);
-  const res = await d.slack.interaction(clickPayload(d.opts, d.slack, 'approve', id));
-  if (res.status !== 200) {
-    d.out(`the server refused the click: HTTP ${res.status} ${res.body?.text ?? ''}`);
-    return EXIT.refused;
-  }
+  const mark = await click(d, 'approve', id);
+  if (mark === undefined) return EXIT.refused;
   return waitOutcome(
     d,
     id,
@@ -122,7 +130,6 @@ export async function approve(d: ClickDeps, id: string): Promise<number> {
 }
 
 /** `deny <id> "<reason>"`: clicks Deny, fills the reason dialog and submits it, then prints the outcome. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function deny(d: ClickDeps, id: string, reason: string): Promise<number> {
   const why = reason.trim();
   if (why.length < 3)
@@ -130,29 +137,43 @@ export async function deny(d: ClickDeps, id: string, reason: string): Promise<nu
       `deny needs a reason of at least 3 characters, e.g. npm run vpn -- --as UAPPROVER2 deny ${id} "not during the release"; nothing was changed`,
     );
   await d.api.json<RequestJson>(`/api/request?id=${encodeURIComponent(id)}`); // 404 says "no request"
-  const mark = transcriptMark(d.opts.dataDir);
-  const res = await d.slack.interaction(clickPayload(d.opts, d.slack, 'deny', id));
-  if (res.status !== 200) {
-    d.out(`the server refused the click: HTTP ${res.status} ${res.body?.text ?? ''}`);
-    return EXIT.refused;
-  }
-  // Deny opens a dialog asking why (or refuses at once, privately).
+  const mark = await click(d, 'deny', id);
+  if (mark === undefined) return EXIT.refused;
+  const dialog = await reasonDialog(d, mark);
+  if (!dialog || !(await submitReason(d, dialog, why))) return EXIT.refused;
+  return waitOutcome(
+    d,
+    id,
+    mark,
+    (r) => r.state !== 'pending',
+    (r) =>
+      r.state === 'denied' && r.closedBy === d.opts.user
+        ? { ok: true, line: `${id} denied by <@${r.closedBy}>: ${r.denyReason ?? why}. Nothing was changed.` }
+        : {
+            ok: false,
+            line: `${id} is ${r.state}${r.closedBy ? ` (by <@${r.closedBy}>)` : ''}; not denied by you`,
+          },
+  );
+}
+
+type DialogView = NonNullable<TranscriptLine['args']['view']>;
+
+/** The dialog Deny opens to ask why; undefined (said) when it refused at once, privately, or no dialog opened. */
+async function reasonDialog(d: ClickDeps, mark: number): Promise<DialogView | undefined> {
   const deadline = Date.now() + 5_000;
   let dialog: TranscriptLine | undefined;
   while (!dialog && Date.now() < deadline) {
-    const refusal = refusalFor(d.opts, mark);
-    if (refusal) {
-      d.out(`refused (only you can see this): ${d.show(refusal.args.blocks, refusal.args.text ?? '')}`);
-      return EXIT.refused;
-    }
+    if (saidRefused(d, mark)) return undefined;
     dialog = entriesAfter(d.opts.dataDir, mark).find((e) => e.method === 'views.open');
     if (!dialog) await sleep(POLL_MS);
   }
   const view = dialog?.args.view;
-  if (!view) {
-    d.out('the reason dialog did not open within 5 s; nothing was denied');
-    return EXIT.refused;
-  }
+  if (!view) d.out('the reason dialog did not open within 5 s; nothing was denied');
+  return view;
+}
+
+/** Submits the reason in the dialog as Slack would; false (said) when the dialog refused it. */
+async function submitReason(d: ClickDeps, view: DialogView, why: string): Promise<boolean> {
   const submitted = await d.slack.interaction({
     type: 'view_submission',
     team: { id: 'T0SANDBOX', domain: 'sandbox' },
@@ -168,23 +189,9 @@ export async function deny(d: ClickDeps, id: string, reason: string): Promise<nu
     },
   });
   const errors = (submitted.body as { errors?: Record<string, string> } | null)?.errors;
-  if (submitted.status !== 200 || errors) {
-    d.out(
-      `the dialog refused the reason: ${errors ? Object.values(errors).join('; ') : `HTTP ${submitted.status}`}`,
-    );
-    return EXIT.refused;
-  }
-  return waitOutcome(
-    d,
-    id,
-    mark,
-    (r) => r.state !== 'pending',
-    (r) =>
-      r.state === 'denied' && r.closedBy === d.opts.user
-        ? { ok: true, line: `${id} denied by <@${r.closedBy}>: ${r.denyReason ?? why}. Nothing was changed.` }
-        : {
-            ok: false,
-            line: `${id} is ${r.state}${r.closedBy ? ` (by <@${r.closedBy}>)` : ''}; not denied by you`,
-          },
+  if (submitted.status === 200 && !errors) return true;
+  d.out(
+    `the dialog refused the reason: ${errors ? Object.values(errors).join('; ') : `HTTP ${submitted.status}`}`,
   );
+  return false;
 }

@@ -55,22 +55,51 @@ const LATENCY = { top: 222, bottom: 348 };
 
 export const tunnelColor = (index: number): string => TUNNEL_COLORS[index % TUNNEL_COLORS.length] ?? INK;
 
+type Anchor = 'start' | 'middle' | 'end';
+type Box = { top: number; bottom: number };
+/** Where a time falls along x. */
+type XOf = (at: number) => number;
+
+function text(shapes: Shape[], x: number, y: number, t: string, color = INK, anchor: Anchor = 'start'): void {
+  shapes.push({ kind: 'text', x, y, text: t, color, anchor });
+}
+
 /** Lays the graph out: a loss panel (0-100 %) over a latency panel (0 to a round maximum), time along x. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function healthGraphScene(g: HealthGraph): Scene {
   const shapes: Shape[] = [];
-  const text = (x: number, y: number, t: string, color = INK, anchor: 'start' | 'middle' | 'end' = 'start') =>
-    shapes.push({ kind: 'text', x, y, text: t, color, anchor });
   const span = Math.max(1, g.endMs - g.startMs);
-  const xOf = (at: number) => LEFT + ((at - g.startMs) / span) * (RIGHT - LEFT);
+  const xOf: XOf = (at) => LEFT + ((at - g.startMs) / span) * (RIGHT - LEFT);
   const minutes = Math.round(span / 60_000);
-  text(LEFT, 8, `${g.site}: probe loss and latency, last ${minutes} min`);
+  text(shapes, LEFT, 8, `${g.site}: probe loss and latency, last ${minutes} min`);
+  legend(shapes, g);
+  const maxLatency = niceMax(Math.max(0, ...g.tunnels.flatMap((t) => t.points.map((p) => p.latencyMs ?? 0))));
+  panel(
+    shapes,
+    LOSS,
+    'loss %',
+    [0, 50, 100].map((v) => [v, `${v}%`]),
+  );
+  panel(
+    shapes,
+    LATENCY,
+    'latency ms',
+    [0, maxLatency / 2, maxLatency].map((v) => [(v / maxLatency) * 100, `${round(v)}`]),
+  );
+  timeTicks(shapes, g.startMs, minutes, xOf);
+  g.tunnels.forEach((t, i) => {
+    tunnelLines(shapes, t.points, tunnelColor(i), xOf, maxLatency);
+  });
+  for (const f of g.failovers) failoverMark(shapes, xOf(f.at), f.to);
+  return { width: W, height: H, background: BACKGROUND, description: describe(g), shapes };
+}
 
+/** Each tunnel's colour beside its name (and state), then the failover mark's, when there is one. */
+function legend(shapes: Shape[], g: HealthGraph): void {
   let lx = LEFT;
   g.tunnels.forEach((t, i) => {
     const label = `${t.name}${t.name === g.activeTunnel ? ' (active)' : ''}${t.unknown ? ': no data' : ''}`;
     shapes.push({ kind: 'rect', x: lx, y: 30, w: 18, h: 6, fill: tunnelColor(i) });
-    text(lx + 24, 28, label);
+    text(shapes, lx + 24, 28, label);
     lx += 24 + label.length * 8 + 24;
   });
   if (g.failovers.length) {
@@ -84,26 +113,14 @@ export function healthGraphScene(g: HealthGraph): Scene {
       width: 2,
       dash: true,
     });
-    text(lx + 24, 28, 'failover', FAILOVER_COLOR);
+    text(shapes, lx + 24, 28, 'failover', FAILOVER_COLOR);
   }
+}
 
-  const maxLatency = niceMax(Math.max(0, ...g.tunnels.flatMap((t) => t.points.map((p) => p.latencyMs ?? 0))));
-  panel(
-    shapes,
-    LOSS,
-    'loss %',
-    [0, 50, 100].map((v) => [v, `${v}%`]),
-    text,
-  );
-  panel(
-    shapes,
-    LATENCY,
-    'latency ms',
-    [0, maxLatency / 2, maxLatency].map((v) => [(v / maxLatency) * 100, `${round(v)}`]),
-    text,
-  );
+/** Minute marks under the latency panel, counting back from "now". */
+function timeTicks(shapes: Shape[], startMs: number, minutes: number, xOf: XOf): void {
   for (let m = 0; m <= minutes; m += Math.max(5, Math.round(minutes / 4 / 5) * 5)) {
-    const x = xOf(g.startMs + m * 60_000);
+    const x = xOf(startMs + m * 60_000);
     shapes.push({
       kind: 'line',
       x1: x,
@@ -113,57 +130,64 @@ export function healthGraphScene(g: HealthGraph): Scene {
       color: INK,
       width: 1,
     });
-    text(x, LATENCY.bottom + 10, m === minutes ? 'now' : `-${minutes - m}m`, INK, 'middle');
+    text(shapes, x, LATENCY.bottom + 10, m === minutes ? 'now' : `-${minutes - m}m`, INK, 'middle');
   }
-
-  g.tunnels.forEach((t, i) => {
-    const color = tunnelColor(i);
-    for (const run of runs(t.points, (p) => p.lossPct))
-      shapes.push({ kind: 'path', points: run.map(([at, v]) => [xOf(at), yOf(LOSS, v)]), color, width: 2 });
-    for (const run of runs(t.points, (p) => p.latencyMs))
-      shapes.push({
-        kind: 'path',
-        points: run.map(([at, v]) => [xOf(at), yOf(LATENCY, (v / maxLatency) * 100)]),
-        color,
-        width: 2,
-      });
-  });
-  for (const f of g.failovers) {
-    const x = xOf(f.at);
-    shapes.push({
-      kind: 'line',
-      x1: x,
-      y1: LOSS.top,
-      x2: x,
-      y2: LATENCY.bottom,
-      color: FAILOVER_COLOR,
-      width: 2,
-      dash: true,
-    });
-    // Near the right edge the label goes to the left of its line, so it is never cut off.
-    const right = x > RIGHT - 140;
-    text(right ? x - 4 : x + 4, LOSS.top + 4, `-> ${f.to ?? '?'}`, FAILOVER_COLOR, right ? 'end' : 'start');
-  }
-  return { width: W, height: H, background: BACKGROUND, description: describe(g), shapes };
 }
 
-function panel(
+/** One tunnel's loss and latency lines, broken where it has no data. */
+function tunnelLines(
   shapes: Shape[],
-  box: { top: number; bottom: number },
-  label: string,
-  ticks: Array<[number, string]>,
-  text: (x: number, y: number, t: string, color?: string, anchor?: 'start' | 'middle' | 'end') => void,
+  points: readonly ProbePoint[],
+  color: string,
+  xOf: XOf,
+  maxLatency: number,
 ): void {
+  for (const run of runs(points, (p) => p.lossPct))
+    shapes.push({ kind: 'path', points: run.map(([at, v]) => [xOf(at), yOf(LOSS, v)]), color, width: 2 });
+  for (const run of runs(points, (p) => p.latencyMs))
+    shapes.push({
+      kind: 'path',
+      points: run.map(([at, v]) => [xOf(at), yOf(LATENCY, (v / maxLatency) * 100)]),
+      color,
+      width: 2,
+    });
+}
+
+/** A dashed line through both panels where a failover happened, labelled with where it went. */
+function failoverMark(shapes: Shape[], x: number, to: string | null): void {
+  shapes.push({
+    kind: 'line',
+    x1: x,
+    y1: LOSS.top,
+    x2: x,
+    y2: LATENCY.bottom,
+    color: FAILOVER_COLOR,
+    width: 2,
+    dash: true,
+  });
+  // Near the right edge the label goes to the left of its line, so it is never cut off.
+  const right = x > RIGHT - 140;
+  text(
+    shapes,
+    right ? x - 4 : x + 4,
+    LOSS.top + 4,
+    `-> ${to ?? '?'}`,
+    FAILOVER_COLOR,
+    right ? 'end' : 'start',
+  );
+}
+
+function panel(shapes: Shape[], box: Box, label: string, ticks: Array<[number, string]>): void {
   for (const [pct, tick] of ticks) {
     const y = yOf(box, pct);
     shapes.push({ kind: 'line', x1: LEFT, y1: y, x2: RIGHT, y2: y, color: GRID, width: 1 });
-    text(LEFT - 6, y - TEXT_HEIGHT / 2, tick, INK, 'end');
+    text(shapes, LEFT - 6, y - TEXT_HEIGHT / 2, tick, INK, 'end');
   }
   shapes.push({ kind: 'line', x1: LEFT, y1: box.top, x2: LEFT, y2: box.bottom, color: INK, width: 1 });
-  text(LEFT, box.top - 16, label);
+  text(shapes, LEFT, box.top - 16, label);
 }
 
-const yOf = (box: { top: number; bottom: number }, pct: number): number =>
+const yOf = (box: Box, pct: number): number =>
   box.bottom - (Math.min(100, Math.max(0, pct)) / 100) * (box.bottom - box.top);
 
 /** Consecutive points that have a value: a gap in the data is a gap in the line. */
