@@ -1,6 +1,6 @@
 /**
  * The two-person approval state machine. Pure: a request and an event in, the next request or a refusal
- * (with a reason the person can act on) out. Persistence and compare-and-set live in the service.
+ * (a code and the facts a person can act on, worded by the views) out. Persistence and compare-and-set live in the service.
  *
  *   pending -> approved -> executing -> succeeded | failed
  *   pending -> denied | expired | cancelled
@@ -88,9 +88,41 @@ export type ApprovalEvent =
   | { kind: 'start'; now: number; leaseMs: number }
   | { kind: 'finish'; result: ApprovalResult; now: number };
 
-export type Transition = { ok: true; request: ApprovalRequest } | { ok: false; reason: string };
+/** The events a refusal can answer: the state machine's, and the service's lease renewal. */
+export type RefusedEvent = ApprovalEvent['kind'] | 'renew';
 
-const refuse = (reason: string): Transition => ({ ok: false, reason });
+/**
+ * Why an event was refused, as data: a stable code and the facts a person needs (who asked, who approved,
+ * the state). The views word it; nothing here is chat markup.
+ */
+export type Refusal =
+  /** The request is past the state the event needs (who approved, denied or cancelled it is in the facts). */
+  | {
+      code: 'wrong-state';
+      id: string;
+      event: RefusedEvent;
+      state: ApprovalState;
+      approver?: string;
+      closedBy?: string;
+    }
+  /** Still pending, but past its expiry: nobody may decide on it any more. */
+  | { code: 'expired'; id: string; expiresAt: number }
+  /** The expiry sweep came too early. */
+  | { code: 'not-due'; id: string; expiresAt: number }
+  /** The requester tried to approve or deny their own request (two-person rule; cancel is theirs). */
+  | { code: 'own-request'; id: string; event: 'approve' | 'deny' }
+  | { code: 'not-approver'; site: string; event: 'approve' | 'deny' }
+  /** Someone other than the requester tried to cancel a person's request. */
+  | { code: 'not-requester'; id: string; requester: string }
+  /** Someone who is not an approver tried to cancel the controller's proposal. */
+  | { code: 'controller-proposal'; id: string; site: string }
+  /** The service's: no such request, or it kept changing under a compare-and-set. */
+  | { code: 'not-found'; id: string }
+  | { code: 'contended'; id: string };
+
+export type Transition = { ok: true; request: ApprovalRequest } | { ok: false; refusal: Refusal };
+
+const refuse = (refusal: Refusal): Transition => ({ ok: false, refusal });
 const next = (request: ApprovalRequest): Transition => ({ ok: true, request });
 
 export const isTerminal = (r: ApprovalRequest): boolean => TERMINAL_STATES.has(r.state);
@@ -98,81 +130,71 @@ export const isTerminal = (r: ApprovalRequest): boolean => TERMINAL_STATES.has(r
 export const isDue = (r: ApprovalRequest, now: number): boolean =>
   r.state === 'pending' && now >= r.expiresAt;
 
-/** Why a request that is no longer pending cannot be acted on, in words. */
-function describeState(r: ApprovalRequest): string {
-  switch (r.state) {
-    case 'pending':
-      return 'is waiting for approval';
-    case 'approved':
-    case 'executing':
-      return `was already approved by <@${r.approver}> and is running`;
-    case 'succeeded':
-      return `was approved by <@${r.approver}> and has already run`;
-    case 'failed':
-      return r.approver
-        ? `was approved by <@${r.approver}> and has already run (it failed)`
-        : 'has already failed';
-    case 'denied':
-      return `was denied by <@${r.closedBy}>`;
-    case 'expired':
-      return 'has expired; ask again with a new request';
-    case 'cancelled':
-      return `was cancelled by <@${r.closedBy}>`;
-  }
+/** The refusal of `event` on a request that is not in the state it needs: what state, and who put it there. */
+export function wrongState(r: ApprovalRequest, event: RefusedEvent): Refusal {
+  return {
+    code: 'wrong-state',
+    id: r.id,
+    event,
+    state: r.state,
+    ...(r.approver ? { approver: r.approver } : {}),
+    ...(r.closedBy ? { closedBy: r.closedBy } : {}),
+  };
 }
 
-function mustBePending(r: ApprovalRequest, now: number): string | null {
-  if (r.state !== 'pending') return `Request ${r.id} ${describeState(r)}.`;
-  if (isDue(r, now))
-    return `Request ${r.id} expired at ${new Date(r.expiresAt).toISOString()}; ask again with a new request.`;
+function mustBePending(r: ApprovalRequest, event: 'approve' | 'deny', now: number): Refusal | null {
+  if (r.state !== 'pending') return wrongState(r, event);
+  if (isDue(r, now)) return { code: 'expired', id: r.id, expiresAt: r.expiresAt };
+  return null;
+}
+
+/** Approve and deny: only on a pending request in time, only by an approver who did not ask for it. */
+function decide(
+  r: ApprovalRequest,
+  e: { kind: 'approve' | 'deny'; user: string; isApprover: boolean; now: number },
+): Refusal | null {
+  const bad = mustBePending(r, e.kind, e.now);
+  if (bad) return bad;
+  if (e.user === r.requester) return { code: 'own-request', id: r.id, event: e.kind };
+  if (!e.isApprover) return { code: 'not-approver', site: r.site, event: e.kind };
+  return null;
+}
+
+/** Cancel: the requester's own request, or the controller's proposal by an approver; only while pending. */
+function mayCancel(r: ApprovalRequest, e: Extract<ApprovalEvent, { kind: 'cancel' }>): Refusal | null {
+  if (r.requester === CONTROLLER_ACTOR && e.user !== r.requester && !e.isApprover)
+    return { code: 'controller-proposal', id: r.id, site: r.site };
+  if (r.requester !== CONTROLLER_ACTOR && e.user !== r.requester)
+    return { code: 'not-requester', id: r.id, requester: r.requester };
+  if (r.state !== 'pending') return wrongState(r, 'cancel');
   return null;
 }
 
 export function transition(r: ApprovalRequest, e: ApprovalEvent): Transition {
   switch (e.kind) {
     case 'approve': {
-      const bad = mustBePending(r, e.now);
-      if (bad) return refuse(bad);
-      if (e.user === r.requester)
-        return refuse(`You asked for ${r.id}; a second person must approve it (two-person rule).`);
-      if (!e.isApprover)
-        return refuse(`You are not an approver for site ${r.site}; ask one of its approvers.`);
-      return next({ ...r, state: 'approved', approver: e.user, approvedAt: e.now });
+      const bad = decide(r, e);
+      return bad ? refuse(bad) : next({ ...r, state: 'approved', approver: e.user, approvedAt: e.now });
     }
     case 'deny': {
-      const bad = mustBePending(r, e.now);
+      const bad = decide(r, e);
       if (bad) return refuse(bad);
-      if (e.user === r.requester)
-        return refuse(`You asked for ${r.id}; to withdraw it use \`/vpn cancel ${r.id}\`.`);
-      if (!e.isApprover)
-        return refuse(`You are not an approver for site ${r.site}; only approvers may deny.`);
       return next({ ...r, state: 'denied', closedBy: e.user, closedAt: e.now, denyReason: e.reason });
     }
     case 'cancel': {
-      if (r.requester === CONTROLLER_ACTOR && e.user !== r.requester && !e.isApprover)
-        return refuse(
-          `${r.id} was proposed by the controller; only an approver of site ${r.site} may cancel it.`,
-        );
-      if (r.requester !== CONTROLLER_ACTOR && e.user !== r.requester)
-        return refuse(
-          `Only ${/^[UW][A-Z0-9]+$/.test(r.requester) ? `<@${r.requester}>` : r.requester}, who asked for ${r.id}, may cancel it.`,
-        );
-      if (r.state !== 'pending')
-        return refuse(`Request ${r.id} ${describeState(r)}; only pending requests can be cancelled.`);
-      return next({ ...r, state: 'cancelled', closedBy: e.user, closedAt: e.now });
+      const bad = mayCancel(r, e);
+      return bad ? refuse(bad) : next({ ...r, state: 'cancelled', closedBy: e.user, closedAt: e.now });
     }
     case 'expire':
-      if (r.state !== 'pending') return refuse(`Request ${r.id} ${describeState(r)}.`);
-      if (!isDue(r, e.now))
-        return refuse(`Request ${r.id} expires only at ${new Date(r.expiresAt).toISOString()}.`);
+      if (r.state !== 'pending') return refuse(wrongState(r, 'expire'));
+      if (!isDue(r, e.now)) return refuse({ code: 'not-due', id: r.id, expiresAt: r.expiresAt });
       return next({ ...r, state: 'expired', closedAt: e.now });
     case 'start':
-      if (r.state !== 'approved') return refuse(`Request ${r.id} ${describeState(r)}.`);
+      if (r.state !== 'approved') return refuse(wrongState(r, 'start'));
       return next({ ...r, state: 'executing', startedAt: e.now, leaseUntil: e.now + e.leaseMs });
     case 'finish':
       // approved -> failed too: a request abandoned before it started must still end.
-      if (r.state !== 'executing' && r.state !== 'approved')
-        return refuse(`Request ${r.id} ${describeState(r)}.`);
+      if (r.state !== 'executing' && r.state !== 'approved') return refuse(wrongState(r, 'finish'));
       return next({ ...r, state: e.result.ok ? 'succeeded' : 'failed', finishedAt: e.now, result: e.result });
   }
 }

@@ -21,6 +21,7 @@ import { heartbeatTargetCheck } from '../../src/services/failover/heartbeat-targ
 import { RedeployExecutor } from '../../src/services/redeploy/redeploy-executor.js';
 import { RotationExecutor } from '../../src/services/rotation/rotation-executor.js';
 import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../../src/slack/slack-chat.js';
+import { refusalText } from '../../src/slack/views/approval-refusal-view.js';
 import type { Lab } from './lab.js';
 import { type LabTunnel, PLAN, routeTableNumbers, TUNNELS } from './lab-plan.js';
 import { sleep, waitFor } from './netns.js';
@@ -151,7 +152,7 @@ export class LabRotation {
     });
     if (!asked.ok) throw new Error(`rotate refused: ${asked.reason}`);
     const done = await this.approvals.approve(asked.request.id, APPROVER);
-    if (!done.ok) throw new Error(`approve refused: ${done.reason}`);
+    if (!done.ok) throw new Error(`approve refused: ${refusalText(done.refusal)}`);
     return done.request;
   }
 

@@ -55,6 +55,8 @@ export type RequestOutcome =
   | { ok: false; reason: string };
 export type { DecisionOutcome } from './approval-transitions.js';
 
+const notFound = (id: string): DecisionOutcome => ({ ok: false, refusal: { code: 'not-found', id } });
+
 /**
  * The two-person approval workflow. Every state change is a compare-and-set on the stored request, so a
  * double click, a retried Slack delivery or two approvers at once run the action exactly once; every change
@@ -133,7 +135,7 @@ export class ApprovalService {
   /** Approves and, on success, runs the action; resolves with the final request once it has run. */
   async approve(id: string, user: string): Promise<DecisionOutcome> {
     const who = await this.whoDecides(id, user);
-    if (!who) return { ok: false, reason: `No request ${id}.` };
+    if (!who) return notFound(id);
     const { site, isApprover } = who;
     const approved = await this.transitions.step(
       id,
@@ -153,7 +155,7 @@ export class ApprovalService {
 
   async deny(id: string, user: string, reason: string): Promise<DecisionOutcome> {
     const who = await this.whoDecides(id, user);
-    if (!who) return { ok: false, reason: `No request ${id}.` };
+    if (!who) return notFound(id);
     const { isApprover } = who;
     const now = this.props.clock.now();
     const denied = await this.transitions.step(
@@ -171,7 +173,7 @@ export class ApprovalService {
   /** Whether `user` may deny right now (checked before the reason modal opens); changes nothing. */
   async checkDeny(id: string, user: string): Promise<DecisionOutcome> {
     const who = await this.whoDecides(id, user);
-    if (!who) return { ok: false, reason: `No request ${id}.` };
+    if (!who) return notFound(id);
     return transition(who.request, {
       kind: 'deny',
       user,
@@ -183,7 +185,7 @@ export class ApprovalService {
 
   async cancel(id: string, user: string): Promise<DecisionOutcome> {
     const who = await this.whoDecides(id, user);
-    if (!who) return { ok: false, reason: `No request ${id}.` };
+    if (!who) return notFound(id);
     const cancelled = await this.transitions.step(
       id,
       { kind: 'cancel', user, isApprover: who.isApprover, now: this.props.clock.now() },
@@ -262,7 +264,7 @@ export class ApprovalService {
     });
     if (!finished.ok) {
       this.props.log.warn(
-        { requestId: a.id, reason: finished.reason },
+        { requestId: a.id, refusal: finished.refusal },
         'could not record the result of a run',
       );
       return { ok: true, request: { ...current, result } };

@@ -1,4 +1,10 @@
-import { type ApprovalEvent, type ApprovalRequest, isDue, transition } from '../../domain/approval.js';
+import {
+  type ApprovalEvent,
+  type ApprovalRequest,
+  isDue,
+  type Transition,
+  transition,
+} from '../../domain/approval.js';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
@@ -6,7 +12,8 @@ import type { Store, Versioned } from '../../ports/store.js';
 import type { ApprovalNotifier } from './approval-notifier.js';
 import type { ApprovalStore } from './approval-store.js';
 
-export type DecisionOutcome = { ok: true; request: ApprovalRequest } | { ok: false; reason: string };
+/** A decision on a stored request: the request as it now is, or the refusal (data; the views word it). */
+export type DecisionOutcome = Transition;
 
 /** The audit entry a transition is stored with (same transaction): its event, who, and details of the result. */
 export interface TransitionAudit {
@@ -63,10 +70,7 @@ export class ApprovalTransitions {
       if (await this.deps.requests.compareAndSet(rec.version, next.request, entry)) return next;
       rec = await this.deps.requests.get(id);
     }
-    return {
-      ok: false,
-      reason: rec ? `Request ${id} is changing too fast; try again.` : `No request ${id}.`,
-    };
+    return { ok: false, refusal: { code: rec ? 'contended' : 'not-found', id } };
   }
 
   /** Marks a pending request past its time as expired (audited, message updated). True when this call did. */

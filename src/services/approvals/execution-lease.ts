@@ -1,3 +1,4 @@
+import { wrongState } from '../../domain/approval.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
 import { type Every, LeaseKeeper } from '../execution/lease-keeper.js';
@@ -29,7 +30,7 @@ export function keepExecutionLease(props: {
         const o = await transitions.apply(id, (r) =>
           r.state === 'executing'
             ? { ok: true, request: { ...r, leaseUntil: until } }
-            : { ok: false, reason: `request ${id} is ${r.state}` },
+            : { ok: false, refusal: wrongState(r, 'renew') },
         );
         return o.ok ? until : null;
       },

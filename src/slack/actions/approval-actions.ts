@@ -2,6 +2,7 @@ import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { parseBoundedJson } from '../../domain/bounded-json.js';
 import { type Logger, logFailure } from '../../log.js';
 import type { ApprovalService } from '../../services/approvals/approval-service.js';
+import { refusalReply } from '../views/approval-refusal-view.js';
 import {
   APPROVE_ACTION,
   DENY_ACTION,
@@ -47,8 +48,8 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
     const clog = log.child({ requestId: action.value, user });
     const outcome = await approvals.approve(action.value ?? '', user);
     if (!outcome.ok) {
-      clog.info({ reason: outcome.reason }, 'approval refused');
-      await approvals.tell(channelOf(body), user, `:no_entry_sign: ${outcome.reason}`);
+      clog.info({ refusal: outcome.refusal }, 'approval refused');
+      await approvals.tell(channelOf(body), user, refusalReply(outcome.refusal));
     }
   });
 
@@ -59,7 +60,7 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
     const id = action.value ?? '';
     const check = await approvals.checkDeny(id, user);
     if (!check.ok) {
-      await approvals.tell(channelOf(body), user, `:no_entry_sign: ${check.reason}`);
+      await approvals.tell(channelOf(body), user, refusalReply(check.refusal));
       return;
     }
     try {
@@ -100,6 +101,6 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
     await afterPendingIo();
     const user = body.user.id;
     const outcome = await approvals.deny(meta.id, user, reason.slice(0, 500));
-    if (!outcome.ok) await approvals.tell(meta.channel, user, `:no_entry_sign: ${outcome.reason}`);
+    if (!outcome.ok) await approvals.tell(meta.channel, user, refusalReply(outcome.refusal));
   });
 }

@@ -3,6 +3,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Store } from '../../ports/store.js';
 import type { ApprovalService, RequestOutcome } from '../../services/approvals/approval-service.js';
+import { refusalReply } from '../views/approval-refusal-view.js';
 import { cautionLines, describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
 import { pendingText } from '../views/pending-view.js';
@@ -110,7 +111,7 @@ export function approvalCommands(deps: {
       const outcome = await approvals.cancel(cmd.requestId, ctx.userId);
       await ctx.respond({
         response_type: 'ephemeral',
-        text: outcome.ok ? cancelReply(outcome.request) : `:no_entry_sign: ${outcome.reason}`,
+        text: outcome.ok ? cancelReply(outcome.request) : refusalReply(outcome.refusal),
       });
     },
   };

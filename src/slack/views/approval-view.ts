@@ -14,12 +14,12 @@ export type ApprovalViewExtras = Omit<ApprovalView, 'request' | 'progress'> &
   Partial<Pick<ApprovalView, 'progress'>>;
 
 const MAX_SECTION = 2900; // Slack allows 3000 characters per section text
-/** Slack user ids become mentions; other actors ("controller") stay plain text. */
-export const mention = (actor: string | undefined): string =>
-  actor && /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : (actor ?? 'someone');
-const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Text a person or an outside system wrote (reasons, evidence, progress, results). */
 const esc = escapeMrkdwn;
+/** Slack user ids become mentions; other actors ("controller") stay plain text, escaped. */
+export const mention = (actor: string | undefined): string =>
+  actor && /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : esc(actor ?? 'someone');
+const clip = (s: string, n = MAX_SECTION): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const slackDate = (ms: number): string =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 export const formatDuration = (ms: number): string =>

@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
   type ApprovalEvent,
+  CONTROLLER_ACTOR,
   isApproverOf,
   isTerminal,
+  type Refusal,
   requestId,
   TERMINAL_STATES,
   transition,
@@ -27,21 +29,46 @@ describe('approval state machine', () => {
     });
   });
 
-  it.each([
-    ['the requester (two-person rule)', approve('UREQ', true), /second person/],
-    ['a non-approver', approve('UOTHER', false), /not an approver for site dc1/],
-    ['anyone once expired', approve('UAPP', true, T0 + 15 * 60_000), /expired/],
-  ])('refuses approval by %s', (_what, event, reason) => {
-    const t = transition(pending(), event);
-    expect(t.ok).toBe(false);
-    if (!t.ok) expect(t.reason).toMatch(reason);
+  it.each<[string, ApprovalEvent, Refusal]>([
+    [
+      'the requester (two-person rule)',
+      approve('UREQ', true),
+      { code: 'own-request', id: 'fo-7k2m9q', event: 'approve' },
+    ],
+    ['a non-approver', approve('UOTHER', false), { code: 'not-approver', site: 'dc1', event: 'approve' }],
+    [
+      'anyone once expired',
+      approve('UAPP', true, T0 + 15 * 60_000),
+      { code: 'expired', id: 'fo-7k2m9q', expiresAt: T0 + 15 * 60_000 },
+    ],
+  ])('refuses approval by %s, with a code and the facts (no chat markup)', (_what, event, refusal) => {
+    expect(transition(pending(), event)).toEqual({ ok: false, refusal });
+  });
+
+  it('a refusal on a request that moved on says its state and who moved it', () => {
+    const approved = pending({ state: 'executing', approver: 'UAPP' });
+    expect(transition(approved, approve('UX'))).toEqual({
+      ok: false,
+      refusal: {
+        code: 'wrong-state',
+        id: 'fo-7k2m9q',
+        event: 'approve',
+        state: 'executing',
+        approver: 'UAPP',
+      },
+    });
+    const denied = pending({ state: 'denied', closedBy: 'UAPP' });
+    expect(transition(denied, { kind: 'start', now: T0, leaseMs: 1 })).toEqual({
+      ok: false,
+      refusal: { code: 'wrong-state', id: 'fo-7k2m9q', event: 'start', state: 'denied', closedBy: 'UAPP' },
+    });
   });
 
   it('walks pending -> approved -> executing -> succeeded|failed', () => {
     let r = pending();
     for (const e of [approve('UAPP'), { kind: 'start', now: T0 + 2000, leaseMs: 60_000 } as const]) {
       const t = transition(r, e);
-      if (!t.ok) throw new Error(t.reason);
+      if (!t.ok) throw new Error(t.refusal.code);
       r = t.request;
     }
     expect(r).toMatchObject({ state: 'executing', startedAt: T0 + 2000, leaseUntil: T0 + 62_000 });
@@ -62,11 +89,14 @@ describe('approval state machine', () => {
       ok: true,
       request: { state: 'denied', closedBy: 'UAPP', denyReason: 'no' },
     });
-    expect(deny('UREQ', true)).toMatchObject({
+    expect(deny('UREQ', true)).toEqual({
       ok: false,
-      reason: expect.stringContaining('/vpn cancel fo-7k2m9q'),
+      refusal: { code: 'own-request', id: 'fo-7k2m9q', event: 'deny' },
     });
-    expect(deny('UX', false)).toMatchObject({ ok: false });
+    expect(deny('UX', false)).toEqual({
+      ok: false,
+      refusal: { code: 'not-approver', site: 'dc1', event: 'deny' },
+    });
   });
 
   it('only the requester cancels, only while pending', () => {
@@ -74,16 +104,36 @@ describe('approval state machine', () => {
       ok: true,
       request: { state: 'cancelled' },
     });
-    expect(transition(pending(), { kind: 'cancel', user: 'UAPP', now: T0 })).toMatchObject({ ok: false });
-    const approved = pending({ state: 'approved', approver: 'UAPP' });
-    expect(transition(approved, { kind: 'cancel', user: 'UREQ', now: T0 })).toMatchObject({
+    expect(transition(pending(), { kind: 'cancel', user: 'UAPP', now: T0 })).toEqual({
       ok: false,
-      reason: expect.stringContaining('already approved'),
+      refusal: { code: 'not-requester', id: 'fo-7k2m9q', requester: 'UREQ' },
+    });
+    const approved = pending({ state: 'approved', approver: 'UAPP' });
+    expect(transition(approved, { kind: 'cancel', user: 'UREQ', now: T0 })).toEqual({
+      ok: false,
+      refusal: { code: 'wrong-state', id: 'fo-7k2m9q', event: 'cancel', state: 'approved', approver: 'UAPP' },
+    });
+  });
+
+  it("the controller's proposal may be cancelled by any approver, and by no one else", () => {
+    const proposal = pending({ requester: CONTROLLER_ACTOR });
+    const cancel = (user: string, isApprover: boolean) =>
+      transition(proposal, { kind: 'cancel', user, isApprover, now: T0 });
+    expect(cancel('UAPP', true)).toMatchObject({
+      ok: true,
+      request: { state: 'cancelled', closedBy: 'UAPP' },
+    });
+    expect(cancel('UX', false)).toEqual({
+      ok: false,
+      refusal: { code: 'controller-proposal', id: 'fo-7k2m9q', site: 'dc1' },
     });
   });
 
   it('expires only pending requests past their time', () => {
-    expect(transition(pending(), { kind: 'expire', now: T0 + 60_000 }).ok).toBe(false);
+    expect(transition(pending(), { kind: 'expire', now: T0 + 60_000 })).toEqual({
+      ok: false,
+      refusal: { code: 'not-due', id: 'fo-7k2m9q', expiresAt: T0 + 15 * 60_000 },
+    });
     expect(transition(pending(), { kind: 'expire', now: T0 + 15 * 60_000 })).toMatchObject({
       ok: true,
       request: { state: 'expired' },
