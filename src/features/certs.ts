@@ -28,6 +28,7 @@ export async function registerCerts(ctx: AppContext): Promise<void> {
   };
 
   if (ctx.sandbox && ctx.env.TUNNELOPS_SANDBOX_PKI === '1') {
+    const serverCerts = (ctx.account as Partial<SandboxAccount>).serverCerts;
     for (const server of await ensureSandboxPki(ctx.dataDir, ctx.topology, log)) {
       const watch = new CertWatch({
         pkiDir: server.pkiDir,
@@ -40,11 +41,13 @@ export async function registerCerts(ctx: AppContext): Promise<void> {
       });
       // Reported before the first notices round, so the warning is in the transcript right after start.
       await watch.check();
+      // The simulated monitors carry its fault, as the real one beside each server does.
+      serverCerts?.watch(server.site, server.tunnel, watch);
       watch.start();
       ctx.onStop(() => watch.stop());
     }
     // A first start has only now published the PKI: the simulated servers load it, as servers booting after the
     // publish would (so `/vpn rotate` sees them on it).
-    await (ctx.account as Partial<SandboxAccount>).serverCerts?.startAll(ctx.topology);
+    await serverCerts?.startAll(ctx.topology);
   }
 }

@@ -27,7 +27,10 @@ export function registerController(ctx: AppContext): void {
       log,
       sink: controller,
       ...(account.serverCerts
-        ? { serverCert: (site: string, tunnel: string) => account.serverCerts?.running(site, tunnel) }
+        ? {
+            serverCert: (site: string, tunnel: string) => account.serverCerts?.running(site, tunnel),
+            certFault: (site: string, tunnel: string) => account.serverCerts?.fault(site, tunnel) ?? null,
+          }
         : {}),
     });
     for (const loop of loops) loop.start({ unref: true });

@@ -12,12 +12,13 @@ export const sandboxPublishedDir = (dataDir: string): string => join(dataDir, 's
 
 /**
  * What each simulated server loaded: the certificate published for it when the sandbox started, and again
- * whenever a redeploy of it completes (a real server reads its files only when it starts). The simulated
- * monitors report it in their heartbeats, as the real ones do.
+ * whenever a redeploy of it completes (a real server reads its files only when it starts); and the certificate
+ * fault its CertWatch sees. The simulated monitors report both in their heartbeats, as the real ones do.
  */
 export class SandboxServerCerts {
   readonly published: DirPublishedCerts;
   private readonly loaded = new Map<string, CertId>();
+  private readonly watches = new Map<string, { fault(): string | null }>();
 
   constructor(dataDir: string) {
     this.published = new DirPublishedCerts(sandboxPublishedDir(dataDir));
@@ -25,6 +26,16 @@ export class SandboxServerCerts {
 
   running(site: string, tunnel: string): CertId | undefined {
     return this.loaded.get(tunnelKey(site, tunnel));
+  }
+
+  /** The CertWatch reading this server's files (the sandbox's stand-in for the one beside each real server). */
+  watch(site: string, tunnel: string, watch: { fault(): string | null }): void {
+    this.watches.set(tunnelKey(site, tunnel), watch);
+  }
+
+  /** A certificate that stops this server's tunnel (expired, revoked...), as its CertWatch last read it. */
+  fault(site: string, tunnel: string): string | null {
+    return this.watches.get(tunnelKey(site, tunnel))?.fault() ?? null;
   }
 
   /** The server (re)starts: it loads what is published now (nothing published: nothing loaded). */

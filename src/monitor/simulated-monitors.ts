@@ -23,15 +23,19 @@ export function simulatedMonitors(props: {
   sink: HealthChangeSink;
   /** The certificate each simulated server loaded, reported in its heartbeat as a real monitor does. */
   serverCert?: (site: string, tunnel: string) => CertId | undefined;
+  /** A certificate that stops the tunnel (its CertWatch): in the heartbeat and leading a down reason, as a real monitor's. */
+  certFault?: (site: string, tunnel: string) => string | null;
 }): MonitorLoop[] {
   const loops: MonitorLoop[] = [];
   for (const site of props.topology.sites) {
     for (const tunnel of site.tunnels) {
       const log = props.log.child({ monitor: `${site.name}/${tunnel.name}` });
+      const certFault = () => props.certFault?.(site.name, tunnel.name) ?? null;
       const reporter = new CompositeReporter([
         new HeartbeatReporter({
           store: props.store,
           log,
+          certFault,
           ...(props.serverCert ? { serverCert: () => props.serverCert?.(site.name, tunnel.name) } : {}),
         }),
         new LocalReporter({ sink: props.sink, log }),
@@ -40,7 +44,9 @@ export function simulatedMonitors(props: {
         props.tunnelUp(site.name, tunnel.name)
           ? { target: targetLabel(target), ok: true, rttMs: 12 }
           : { target: targetLabel(target), ok: false, rttMs: null, error: 'timeout (sandbox chaos)' };
-      loops.push(new MonitorLoop({ site, tunnel: tunnel.name, prober, reporter, clock: props.clock, log }));
+      loops.push(
+        new MonitorLoop({ site, tunnel: tunnel.name, prober, reporter, clock: props.clock, log, certFault }),
+      );
     }
   }
   return loops;

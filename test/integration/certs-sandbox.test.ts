@@ -2,8 +2,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CERT_REPORT_NS, type CertEntry, type CertReport } from '../../src/domain/cert-expiry.js';
+import { HEARTBEAT_NS, type Heartbeat } from '../../src/domain/heartbeat.js';
 import { SiteDir } from '../../src/pki/site-dir.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -11,10 +12,14 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -72,5 +77,35 @@ describe('certificates in the sandbox: its own PKI, a 20-day certificate, /vpn c
     const server = rec?.value.entries.find((e: CertEntry) => e.role === 'server');
     expect(server?.daysLeft).toBeGreaterThanOrEqual(19);
     expect(server?.daysLeft).toBeLessThanOrEqual(20);
+  });
+});
+
+describe("the sandbox's simulated monitors carry its PKI's certificate fault, as the real monitor does", () => {
+  it('21 days after the first start the 20-day server certificate is expired: in the heartbeat, and no failover goes onto it', async () => {
+    const topology = demoTopology();
+    for (const s of topology.sites) Object.assign(s.failover, { mode: 'auto', probeIntervalSeconds: 0.05 });
+    // The PKI is made now (real time); the app's clock reads 21 days later, when the secondary's certificate has expired.
+    const later = { now: () => Date.now() + 21 * 86_400_000 };
+    app = await startTestApp({ topology, clock: later, env: { TUNNELOPS_SANDBOX_PKI: '1' } });
+    const a = app;
+    const beat = await waitFor('the fault in the heartbeat', async () => {
+      const b = (await a.ctx.store.get<Heartbeat>(HEARTBEAT_NS, 'dc1/secondary'))?.value;
+      return b?.certFault ? b : undefined;
+    });
+    expect(beat.certFault).toMatch(/^certificate expired .* \(dc1-secondary-server\)$/);
+    const primary = await a.ctx.store.get<Heartbeat>(HEARTBEAT_NS, 'dc1/primary');
+    expect(primary?.value.certFault).toBeUndefined();
+
+    a.ctx.sandbox!.chaos.break('dc1', 'primary');
+    const refused = await waitFor('the refusal', () =>
+      a
+        .slackStandin!.callsTo('chat.postMessage')
+        .find((c) => String(c.args.text).includes('unfit: certificate expired')),
+    );
+    expect(String(refused.args.text)).toContain('dc1');
+    const obs = (await a.ctx.account.routeTables.observe(a.ctx.topology.sites)).get('dc1');
+    expect(obs?.ok && [...new Set(obs.value.map((r) => r.tunnel))]).toEqual(['primary']);
+    const audit = await a.ctx.store.listAudit({ site: 'dc1' });
+    expect(audit.filter((e) => e.action === 'failover' && e.event === 'succeeded')).toHaveLength(0);
   });
 });
