@@ -21,6 +21,8 @@ export const API_TOKEN_SECRET_NAME = 'tunnelops/api-token';
 
 /** The auto-scaling group of one tunnel's server: named so the site's controller can be scoped to it. */
 export const asgName = (site: string, tunnel: string) => `tunnelops-${site}-${tunnel}`;
+/** The site's backstop reconcile schedule (EventBridge Scheduler, default group; its role trusts that group). */
+export const backstopScheduleName = (site: string) => `tunnelops-${site}-backstop`;
 /** Name of the termination lifecycle hook on each tunnel ASG (the controller completes it after failing over). */
 export const TERMINATION_HOOK_NAME = 'tunnelops-failover-first';
 /** Log group the boot script ships its output to (one stream per instance id). */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parseTopology } from '../../src/config/load-topology.js';
+import { backstopTickInput } from '../../src/lambda/backstop-tick.js';
 import { ALARM_PERIOD_SECONDS } from '../lib/site/tunnel-alarms.js';
 import {
   exampleContext,
@@ -203,7 +204,8 @@ describe('site dc1 from tunnels.yml', () => {
     expect(alarmNames.sort()).toEqual(
       ['primary-down', 'primary-loss', 'secondary-down', 'secondary-loss'].map((n) => `tunnelops-dc1-${n}`),
     );
-    expect(rules.find((r) => r.ScheduleExpression)?.ScheduleExpression).toBe('rate(1 minute)');
+    // The 1-minute tick is EventBridge Scheduler's (next test), not a rule.
+    expect(rules.filter((r) => r.ScheduleExpression)).toEqual([]);
     for (const r of rules) expect(r.Targets[0].DeadLetterConfig).toBeDefined();
     const fns = resourcesOfType(control, 'AWS::Lambda::Function')
       .map(([, f]) => f.Properties)
@@ -217,6 +219,68 @@ describe('site dc1 from tunnels.yml', () => {
       'TUNNELOPS_STORE',
       'TUNNELOPS_TOPOLOGY',
     ]);
+  });
+
+  it('reconciles every minute through EventBridge Scheduler with a 1-minute flexible window, so 500 sites spread their reads', () => {
+    const schedules = resourcesOfType(control, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
+    expect(schedules).toHaveLength(1);
+    const s = schedules[0]!;
+    expect(s).toMatchObject({
+      Name: 'tunnelops-dc1-backstop',
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1 },
+      State: 'ENABLED',
+    });
+    expect(s.GroupName).toBeUndefined(); // the default group: the one the role's trust names
+    const [fnId] = s.Target.Arn['Fn::GetAtt'] as [string, string];
+    expect(control.Resources[fnId].Type).toBe('AWS::Lambda::Function');
+    expect(control.Resources[fnId].Properties.Handler).toBe('index.handler');
+    // The controller's handler takes exactly this input (src/lambda/backstop-tick.ts, the handler test).
+    expect(JSON.parse(s.Target.Input)).toEqual(
+      backstopTickInput({
+        id: '<aws.scheduler.execution-id>',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      }),
+    );
+    expect(s.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 });
+    const [dlqId] = s.Target.DeadLetterConfig.Arn['Fn::GetAtt'] as [string, string];
+    expect(control.Resources[dlqId].Type).toBe('AWS::SQS::Queue');
+
+    // Its role: assumed only by the scheduler for this account's default group; may invoke that one function
+    // and drop an undelivered tick in the controller's dead-letter queue, nothing else.
+    const [roleId] = s.Target.RoleArn['Fn::GetAtt'] as [string, string];
+    const role = control.Resources[roleId].Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toHaveLength(1);
+    const trust = role.AssumeRolePolicyDocument.Statement[0];
+    expect(trust.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(trust.Action).toBe('sts:AssumeRole');
+    expect(trust.Condition.StringEquals['aws:SourceAccount']).toBe('123456789012');
+    expect(render(trust.Condition.StringEquals['aws:SourceArn'])).toBe(
+      'arn:<AWS::Partition>:scheduler:us-east-1:123456789012:schedule-group/default',
+    );
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const attached = resourcesOfType(control, 'AWS::IAM::Policy').filter(([, p]) =>
+      p.Properties.Roles.some((r: Template) => r.Ref === roleId),
+    );
+    expect(attached).toEqual([]);
+    const statements = role.Policies.flatMap((p: Template) => p.PolicyDocument.Statement);
+    const ref = (v: Template) => (v['Fn::GetAtt'] ?? [v.Ref])[0];
+    expect(
+      statements.map((st: Template) => ({
+        actions: [st.Action].flat(),
+        resources: [st.Resource].flat().map(ref),
+        type: control.Resources[ref([st.Resource].flat()[0])].Type,
+      })),
+    ).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: [fnId], type: 'AWS::Lambda::Function' },
+      { actions: ['sqs:SendMessage'], resources: [dlqId], type: 'AWS::SQS::Queue' },
+      {
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [expect.any(String)],
+        type: 'AWS::KMS::Key',
+      },
+    ]);
+    for (const st of statements) expect(st.Effect).toBe('Allow');
   });
 
   it('warns at 30 and at 7 days before the CA, each server or client certificate or the CRL expires, saying the fix', () => {

@@ -1,6 +1,7 @@
 /**
  * Events the controller handles (EventBridge envelope: detail-type, source, region, detail):
- * - "Scheduled Event" (aws.events): reconcile every site (the 1-minute backstop).
+ * - "Backstop Reconcile" (tunnelops.scheduler): reconcile every site (the 1-minute backstop, EventBridge
+ *   Scheduler with a flexible window: src/lambda/backstop-tick.ts).
  * - "ECS Task State Change" (aws.ecs), "Tunnel Health Changed" (tunnelops.monitor), "CloudWatch Alarm State
  *   Change" (aws.cloudwatch): evaluate the site they name.
  * - "EC2 Instance-terminate Lifecycle Action" (aws.autoscaling): a planned termination. detail:

@@ -1,7 +1,8 @@
 /**
  * The failover controller as a Lambda: EventBridge delivers ECS Task State Change (rule filtered to this
- * topology's clusters), Tunnel Health Changed, CloudWatch Alarm State Change and the 1-minute "Scheduled
- * Event", and the tunnel ASGs' "EC2 Instance-terminate Lifecycle Action" (contract in controller-handler.ts).
+ * topology's clusters), Tunnel Health Changed, CloudWatch Alarm State Change and the tunnel ASGs' "EC2
+ * Instance-terminate Lifecycle Action"; EventBridge Scheduler the 1-minute "Backstop Reconcile" tick (contract
+ * in controller-handler.ts).
  * Config and clients are built once per cold start; the work is in controller-handler.ts.
  *
  * Environment: TUNNELOPS_TOPOLOGY_JSON (the topology as JSON; or TUNNELOPS_TOPOLOGY, a file path),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createFailoverController } from '../../src/app/create-controller.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { loadTopology } from '../../src/config/load-topology.js';
+import { backstopTickInput } from '../../src/lambda/backstop-tick.js';
 import { createControllerHandler } from '../../src/lambda/controller-handler.js';
 import { NetnsRouteTables } from '../../src/local/netns-route-tables.js';
 import { noTasks } from '../../src/local/no-tasks.js';
@@ -11,9 +12,9 @@ import { netnsRoutesJson } from '../../src/monitor/monitor-config.js';
 import { systemClock } from '../../src/ports/clock.js';
 
 /**
- * The backstop as it runs in AWS, in the lab: the controller Lambda's core (createControllerHandler) given an
- * EventBridge "Scheduled Event" every LAB_BACKSTOP_SECONDS (60, as the rule's rate(1 minute)), on the shared
- * store and the lab's route adapter. It converges whatever the fast path in the monitors missed.
+ * The backstop as it runs in AWS, in the lab: the controller Lambda's core (createControllerHandler) given the
+ * scheduler's "Backstop Reconcile" tick every LAB_BACKSTOP_SECONDS (60, as the schedule's rate(1 minute)), on
+ * the shared store and the lab's route adapter. It converges whatever the fast path in the monitors missed.
  */
 const env = loadEnv();
 const log = createLogger(env.LOG_LEVEL).child({ lab: 'backstop' });
@@ -31,17 +32,7 @@ const controller = createFailoverController({
 const handler = createControllerHandler({ topology, controller, log });
 const everyMs = Number(process.env.LAB_BACKSTOP_SECONDS ?? 60) * 1000;
 const tick = async (): Promise<void> => {
-  const event = {
-    version: '0',
-    id: `lab-${Date.now()}`,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:000000000000:rule/tunnelops-reconcile'],
-    detail: {},
-  };
+  const event = backstopTickInput({ id: `lab-${Date.now()}`, scheduledTime: new Date().toISOString() });
   const result = await handler(event).catch((err: unknown) => ({ status: 'failed', err: String(err) }));
   log.info({ result }, 'backstop reconcile');
 };

@@ -94,7 +94,7 @@ describeWithMoto('two sites, one controller each, against moto', () => {
     const dc2Before = await siteRoutes(c.ec2, dc2);
     expect(dc2Before).toEqual(allRoutesTo(dc2, dc2.tunnels[0].instanceId));
 
-    const { result, requests } = await invokeRecorded('dc1', event('scheduled-event'));
+    const { result, requests } = await invokeRecorded('dc1', event('backstop-tick'));
 
     expect(result.decisions?.map((d) => d.site)).toEqual(['dc1']);
     expect(result.decisions?.[0]).toMatchObject({ action: 'failover', to: 'secondary', changed: 4 });
@@ -123,7 +123,7 @@ describeWithMoto('two sites, one controller each, against moto', () => {
   it("dc2's controller moves dc2 and leaves dc1 as it is", async () => {
     const dc1Before = await siteRoutes(c.ec2, dc1);
 
-    const { result, requests } = await invokeRecorded('dc2', event('scheduled-event'));
+    const { result, requests } = await invokeRecorded('dc2', event('backstop-tick'));
 
     expect(result.decisions?.map((d) => d.site)).toEqual(['dc2']);
     expect(await siteRoutes(c.ec2, dc2)).toEqual(allRoutesTo(dc2, dc2.tunnels[1].eniId));

@@ -99,6 +99,12 @@ export function siteLines(a: CostAssumptions = DEFAULTS): CostLine[] {
       monthly: 43_200 * 0.2 * 0.5 * P.lambdaArmGBSecond + (43_200 * P.lambdaRequestPerMillion) / 1e6,
     },
     {
+      what: "The reconcile's tick: an EventBridge Scheduler schedule (1-minute flexible window, so the fleet's reconciles spread over the minute)",
+      types: ['AWS::Scheduler::Schedule'],
+      basis: `43,200 invocations x $${P.schedulerInvocationPerMillion}/M (the first 14 M a month free: about 324 sites)`,
+      monthly: (43_200 * P.schedulerInvocationPerMillion) / 1e6,
+    },
+    {
       what: `State table: each monitor writes its heartbeat and reads its peer's every round (${a.probeIntervalSeconds} s)`,
       types: ['AWS::DynamoDB::Table'],
       basis: `2 x ${Math.round(rounds).toLocaleString('en-US')} writes x $${P.dynamoWritePerMillion}/M + as many reads x $${P.dynamoReadPerMillion}/M`,

@@ -26,6 +26,8 @@ export const PRICES = {
   /** Lambda arm64: per GB-second and per million requests. */
   lambdaArmGBSecond: 0.0000133334,
   lambdaRequestPerMillion: 0.2,
+  /** EventBridge Scheduler, per million invocations (the first 14 million a month are free). */
+  schedulerInvocationPerMillion: 1,
   /** DynamoDB on-demand, per million write and read request units. */
   dynamoWritePerMillion: 0.625,
   dynamoReadPerMillion: 0.125,

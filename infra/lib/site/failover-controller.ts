@@ -28,6 +28,7 @@ import { deadLetterAlarm } from '../common/ops-alarms.js';
 import { REPO_ROOT } from '../common/repo-root.js';
 import { controllerEnvironment } from '../config/typed-env.js';
 import { asgName, STATE_TABLE_NAME, siteAlarmName } from '../naming.js';
+import { BackstopSchedule } from './backstop-schedule.js';
 import { siteTopologyText } from './server-topology.js';
 
 export interface FailoverControllerProps {
@@ -56,14 +57,15 @@ const BUNDLED_TOPOLOGY = '/var/task/tunnels.yml';
  * The failover controller Lambda of one site (src/lambda/failover-controller.ts) and what wakes it: this
  * site's ECS task state changes (filtered by cluster ARN, unlike the reference design), its monitors'
  * health-changed events, its alarms' state changes, its tunnel instances' termination lifecycle actions
- * (traffic moves before an instance goes) and a 1-minute reconcile tick. It bundles only its own site's
- * topology and is told TUNNELOPS_SITE, so it evaluates that site alone, matching its IAM: replace or create
- * routes in this site's route tables, complete this site's ASGs' lifecycle actions, the state table, and
+ * (traffic moves before an instance goes) and a 1-minute reconcile tick (EventBridge Scheduler, spread over
+ * the minute: backstop-schedule.ts). It bundles only its own site's topology and is told TUNNELOPS_SITE, so
+ * it evaluates that site alone, matching its IAM: replace or create routes in this site's route tables, complete this site's ASGs' lifecycle actions, the state table, and
  * read the one Slack secret. Failed invocations (after Lambda's retries) land in its dead-letter queue.
  */
 export class FailoverController extends Construct {
   readonly fn: nodejs.NodejsFunction;
   readonly rules: events.Rule[] = [];
+  readonly backstop: BackstopSchedule;
   /** Alarms on the controller itself (errors, throttles, dead letters), into the site's alarm topic. */
   readonly opsAlarms: cloudwatch.Alarm[];
 
@@ -200,9 +202,12 @@ export class FailoverController extends Construct {
         detail: { AutoScalingGroupName: site.tunnels.map((t) => asgName(site.name, t.name)) },
       },
     });
-    rule('Reconcile', {
-      description: `${site.name}: reconcile routes and health every minute`,
-      schedule: events.Schedule.rate(Duration.minutes(1)),
+    // The 1-minute reconcile: EventBridge Scheduler, spread over the minute (a rule fires every site at once).
+    this.backstop = new BackstopSchedule(this, 'Reconcile', {
+      site: site.name,
+      fn: this.fn,
+      deadLetters,
+      deadLetterKey: dlqKey,
     });
 
     // Alerts that do not depend on the controller working: its errors, throttles and lost events.

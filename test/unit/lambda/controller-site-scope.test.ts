@@ -113,7 +113,7 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
     expect(await handle(dc2Task)).toMatchObject({ status: 'ignored' });
     expect(evaluated).toEqual([]);
 
-    const tick = await handle(event('scheduled-event'));
+    const tick = await handle(event('backstop-tick'));
     expect(tick).toMatchObject({ status: 'evaluated', decisions: [{ site: 'dc1', action: 'failover' }] });
     expect(evaluated).toEqual(['dc1']);
     expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
@@ -140,7 +140,7 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
       });
       delete process.env.SLACK_BOT_TOKEN;
       delete process.env.AWS_ENDPOINT_URL;
-      await expect(handler(event('scheduled-event'))).rejects.toThrow(
+      await expect(handler(event('backstop-tick'))).rejects.toThrow(
         /holds no Slack bot token.*put-secret-value/,
       );
       expect(seen).toEqual([{ SecretId: arn }]);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { backstopTickInput } from '../../../src/lambda/backstop-tick.js';
 import { createControllerHandler } from '../../../src/lambda/controller-handler.js';
 import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
@@ -126,12 +127,36 @@ describe('failover controller Lambda handler', () => {
     await a.store.close();
   });
 
-  it('the scheduled tick reconciles every site', async () => {
+  it("the scheduler's backstop tick reconciles every site", async () => {
     const { handle, calls, account, store } = await setup();
-    const res = await handle(fixture('scheduled-event'));
+    const res = await handle(fixture('backstop-tick'));
     expect(calls).toEqual(['reconcileAll']);
     expect(res.decisions).toHaveLength(1);
     expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  it('the tick fixture is the input infra gives the schedule, with the context attributes filled in', () => {
+    const tick = fixture('backstop-tick') as { id: string; detail: { scheduledTime: string } };
+    expect(backstopTickInput({ id: tick.id, scheduledTime: tick.detail.scheduledTime })).toEqual(tick);
+  });
+
+  it('an EventBridge rule\'s "Scheduled Event" (the tick before the scheduler) is ignored: no reconcile', async () => {
+    const { handle, calls, account, store } = await setup();
+    const res = await handle({
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      region: 'us-east-1',
+      detail: {},
+    });
+    expect(res).toEqual({
+      status: 'ignored',
+      reason: expect.stringMatching(/aws\.events \/ Scheduled Event/),
+    });
+    expect(calls).toEqual([]);
+    expect(account.routeTables.replaced).toEqual([]);
     await store.close();
   });
 
@@ -263,7 +288,7 @@ describe('failover controller Lambda config', () => {
     try {
       process.env.TUNNELOPS_TOPOLOGY_JSON = topologyJson;
       delete process.env.TUNNELOPS_STORE;
-      await expect(handler(fixture('scheduled-event'))).rejects.toThrow(/TUNNELOPS_STORE=dynamodb/);
+      await expect(handler(fixture('backstop-tick'))).rejects.toThrow(/TUNNELOPS_STORE=dynamodb/);
     } finally {
       process.env = saved;
     }
