@@ -50,7 +50,7 @@ import {
 } from './lib/ec2-buckets.js';
 import { FakeAwsServer } from './lib/fake-aws-server.js';
 import { FakeAwsState } from './lib/fake-aws-state.js';
-import type { FromFleetWorker, ToFleetWorker } from './lib/fleet-worker.js';
+import type { EvaluationTrace, FromFleetWorker, SiteLogLine, ToFleetWorker } from './lib/fleet-worker.js';
 import { AZ_A, azOf, fleetTopology, type Placement } from './lib/fleet-world.js';
 
 const SITES = Number(process.env.BENCH_FLEET_SITES ?? benchSize(500, 100));
@@ -111,6 +111,17 @@ interface ScenarioResult {
   evaluations: Record<string, number>;
   /** Every call the stand-ins saw from the outage to the end, by API (throttled ones included). */
   calls: Record<string, number>;
+  /** The slowest sites' story: when each was healed, its evaluations and its EC2 calls (s from the outage). */
+  slowest: SiteTrace[];
+}
+
+interface SiteTrace {
+  site: string;
+  healedS: number;
+  evaluations: EvaluationTrace[];
+  /** "op@s" (a trailing ! marks a throttled call). */
+  calls: string[];
+  log: SiteLogLine[];
 }
 
 const workerFile = fileURLToPath(new URL('./lib/fleet-worker.ts', import.meta.url));
@@ -147,11 +158,18 @@ function startWorker(
 type Counts = Record<string, number>;
 
 /** Stops a worker; resolves with the warnings its AWS adapters logged and its evaluations by decision. */
-function stopWorker(child: ChildProcess): Promise<{ warnings: Counts; evaluations: Counts }> {
+function stopWorker(
+  child: ChildProcess,
+): Promise<{ warnings: Counts; evaluations: Counts; traces: EvaluationTrace[]; log: SiteLogLine[] }> {
   return new Promise((resolve) => {
-    let said = { warnings: {} as Counts, evaluations: {} as Counts };
+    let said = {
+      warnings: {} as Counts,
+      evaluations: {} as Counts,
+      traces: [] as EvaluationTrace[],
+      log: [] as SiteLogLine[],
+    };
     child.on('message', (m: FromFleetWorker) => {
-      if (m.type === 'stopped') said = { warnings: m.warnings, evaluations: m.evaluations };
+      if (m.type === 'stopped') said = m;
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -191,10 +209,25 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const store = new SqliteStore({ path: storePath });
   const state = new FakeAwsState(topology.sites);
   const buckets = new Ec2ApiBuckets(BUCKETS);
-  const aws = new FakeAwsServer(state, CALL_MS, {
-    ec2Buckets: () => buckets,
-    throttledDelayMs: THROTTLED_MS,
-  });
+  // Each site's EC2 calls from the outage on, by the site its filter or route table names.
+  const siteOfTable = new Map<string, string>();
+  for (const s of topology.sites) for (const t of s.routeTableIds) siteOfTable.set(t, s.name);
+  const callTrace = new Map<string, string[]>();
+  let tracing = 0;
+  const aws = new FakeAwsServer(
+    state,
+    CALL_MS,
+    { ec2Buckets: () => buckets, throttledDelayMs: THROTTLED_MS },
+    (op, params, accepted) => {
+      if (!tracing) return;
+      const named =
+        params.get('RouteTableId') ?? params.get('Filter.1.Value.1')?.replace(/-(primary|secondary)$/, '');
+      const site = named ? (siteOfTable.get(named) ?? named) : '?';
+      const list = callTrace.get(site) ?? [];
+      list.push(`${op}@${round2((performance.now() - tracing) / 1000)}${accepted ? '' : '!'}`);
+      callTrace.set(site, list);
+    },
+  );
   const awsUrl = await aws.start();
   // Unpaced, so every post the fleet makes for the event is counted (a paced stand-in answers 429 and the
   // retries land after the run); the posts never sit on the path that moves routes.
@@ -270,8 +303,6 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   await sleep(1000);
 
   const healedAt = new Map<string, number>();
-  const siteOfTable = new Map<string, string>();
-  for (const s of topology.sites) for (const t of s.routeTableIds) siteOfTable.set(t, s.name);
   state.onRouteChanged = (route) => {
     const site = siteOfTable.get(route.routeTableId);
     if (!site || !affected.has(site)) return;
@@ -291,6 +322,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
 
   t0 = performance.now();
   t0Wall = Date.now();
+  tracing = t0;
   for (const w of workers) w.child.send({ type: 'outage', az: LOST_AZ } satisfies ToFleetWorker);
   let timedOut = false;
   for (;;) {
@@ -356,12 +388,35 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     warnings: {},
     evaluations: {},
     calls: Object.fromEntries([...aws.calls].sort((a, b) => b[1] - a[1])),
+    slowest: [],
   };
+  const evaluationTraces: EvaluationTrace[] = [];
+  const siteLog: SiteLogLine[] = [];
   for (const w of await Promise.all(workers.map((x) => stopWorker(x.child)))) {
     for (const [msg, n] of Object.entries(w.warnings)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
     for (const [k, n] of Object.entries(w.evaluations))
       result.evaluations[k] = (result.evaluations[k] ?? 0) + n;
+    evaluationTraces.push(...w.traces);
+    siteLog.push(...w.log);
   }
+  // The sites not healed, then the last three healed: where a tail comes from.
+  const late = [
+    ...[...affected].filter((s) => !healedAt.has(s)).map((s) => [s, Number.NaN] as const),
+    ...[...healedAt].sort((a, b) => b[1] - a[1]).slice(0, 3),
+  ].slice(0, 3);
+  result.slowest = late.map(([site, ms]) => ({
+    site,
+    healedS: ms / 1000,
+    evaluations: evaluationTraces
+      .filter((e) => e.site === site)
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .map((e) => ({ ...e, startedAt: (e.startedAt - t0Wall) / 1000, endedAt: (e.endedAt - t0Wall) / 1000 })),
+    calls: callTrace.get(site) ?? [],
+    log: siteLog
+      .filter((l) => l.site === site)
+      .sort((a, b) => a.at - b.at)
+      .map((l) => ({ ...l, at: (l.at - t0Wall) / 1000 })),
+  }));
   clearInterval(relayTimer);
   await relaying;
   await aws.stop();
@@ -415,6 +470,14 @@ function report(r: ScenarioResult): void {
         .join(', ') || 'nothing'
     }`,
   );
+  for (const t of r.slowest) {
+    console.log(`    ${t.site} healed at ${round2(t.healedS)} s; EC2 calls: ${t.calls.join(' ') || 'none'}`);
+    for (const e of t.evaluations)
+      console.log(
+        `      ${round2(e.startedAt)}-${round2(e.endedAt)} s ${e.actor}: ${e.outcome.slice(0, 200)}`,
+      );
+    for (const l of t.log) console.log(`        ${round2(l.at)} s ${l.msg.slice(0, 160)}`);
+  }
   console.log(
     `    processes: monitor workers ${r.monitorsRssMb.slice(0, -1).join('/')} MB rss at start, backstop ${r.monitorsRssMb.at(-1)} MB; backstop reconciles at ${r.backstopTicks.map((t) => `${round1(t)} s`).join(', ') || 'none in the window'}`,
   );

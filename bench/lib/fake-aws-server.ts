@@ -25,6 +25,8 @@ export class FakeAwsServer {
     private readonly state: FakeAwsState,
     private readonly delayMs = 150,
     private readonly throttle?: { ec2Buckets: (region: string) => Ec2ApiBuckets; throttledDelayMs: number },
+    /** Told of every EC2 call as it arrives (the fleet bench traces each site's calls). */
+    private readonly onEc2Call?: (op: string, params: URLSearchParams, accepted: boolean) => void,
   ) {}
 
   async start(): Promise<string> {
@@ -74,7 +76,9 @@ export class FakeAwsServer {
       const key = `${String(body.cluster ?? 'default')} ${op}`;
       this.ecsClusterCalls.set(key, (this.ecsClusterCalls.get(key) ?? 0) + 1);
     }
-    if (service === 'ec2' && this.throttle && !this.throttle.ec2Buckets(region).take(op)) {
+    const accepted = service !== 'ec2' || !this.throttle || this.throttle.ec2Buckets(region).take(op);
+    if (service === 'ec2') this.onEc2Call?.(op, new URLSearchParams(raw), accepted);
+    if (!accepted) {
       await new Promise((resolve) => setTimeout(resolve, this.throttle?.throttledDelayMs));
       return ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
     }

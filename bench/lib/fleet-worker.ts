@@ -49,7 +49,29 @@ export type ToFleetWorker =
 export type FromFleetWorker =
   | { type: 'ready'; monitors: number; rssMb: number }
   | { type: 'reconciled'; at: number; sites: number }
-  | { type: 'stopped'; warnings: Record<string, number>; evaluations: Record<string, number> };
+  | {
+      type: 'stopped';
+      warnings: Record<string, number>;
+      evaluations: Record<string, number>;
+      traces: EvaluationTrace[];
+      log: SiteLogLine[];
+    };
+
+export interface SiteLogLine {
+  site: string;
+  at: number;
+  msg: string;
+}
+
+/** One evaluation after the outage, for the bench's trace of its slowest sites (epoch ms). */
+export interface EvaluationTrace {
+  site: string;
+  actor: string;
+  trigger: string;
+  startedAt: number;
+  endedAt: number;
+  outcome: string;
+}
 
 const FAKE_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -64,12 +86,23 @@ let store: SqliteStore | undefined;
 let budgetSpec = '';
 /** Warnings of the AWS adapters, by message (the budget falling back to local pacing, throttled calls). */
 const warnings = new Map<string, number>();
+/** After the outage: every log line that names a site, for the trace of the slowest sites. */
+const siteLog: SiteLogLine[] = [];
 const awsLog = pino(
-  { level: 'warn' },
+  { level: 'info' },
   new Writable({
     write(chunk: Buffer, _enc, done) {
-      const msg = (JSON.parse(chunk.toString()) as { msg?: string }).msg ?? '?';
-      warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
+      const line = JSON.parse(chunk.toString()) as {
+        msg?: string;
+        level?: number;
+        time?: number;
+        site?: string;
+        actor?: string;
+      };
+      const msg = line.msg ?? '?';
+      if ((line.level ?? 0) >= 40) warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
+      if (outageSeen && line.site)
+        siteLog.push({ site: line.site, at: line.time ?? Date.now(), msg: `${line.actor ?? ''} ${msg}` });
       done();
     },
   }),
@@ -99,6 +132,7 @@ function startMonitors(
 ) {
   const log = silentLogger();
   let count = 0;
+  const traced = awsLog;
   for (const name of sites) {
     const site = topology.sites.find((s) => s.name === name)!;
     for (const tunnel of site.tunnels) {
@@ -114,9 +148,10 @@ function startMonitors(
           account,
           store: db,
           clock: systemClock,
-          log,
+          log: traced.child({ actor: tunnel.name }),
           actor: `controller@monitor:${site.name}/${tunnel.name}`,
         }),
+        tunnel.name,
       );
       // Through the tunnel: up while this server's AZ is (on prem is fine in this scenario).
       const prober: Prober = async (target) =>
@@ -164,17 +199,31 @@ const outageHooks: Array<(az: string) => void> = [];
 
 /** Evaluations after the outage, by "trigger -> decision" (what spends the Describe bucket). */
 const evaluations = new Map<string, number>();
+const traces: EvaluationTrace[] = [];
 let outageSeen = false;
-function counted(controller: FailoverController): FailoverController {
+function counted(controller: FailoverController, actor: string): FailoverController {
   const evaluate = controller.evaluate.bind(controller);
   controller.evaluate = async (site, trigger) => {
-    const outcome = await evaluate(site, trigger);
-    if (outageSeen) {
+    const startedAt = Date.now();
+    const seen = outageSeen;
+    const note = (key: string, detail = key) => {
+      if (!seen) return;
+      evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+      traces.push({ site, actor, trigger: trigger.kind, startedAt, endedAt: Date.now(), outcome: detail });
+    };
+    try {
+      const outcome = await evaluate(site, trigger);
       const r = outcome.result;
       const key = `${trigger.kind} -> ${outcome.decision.code}${r ? (r.ok ? ' (ran)' : ` (${r.refusal ?? 'failed'})`) : ''}`;
-      evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+      note(key, r && !r.ok ? `${key}: ${r.reason}` : key);
+      return outcome;
+    } catch (err) {
+      note(
+        `${trigger.kind} -> threw`,
+        `${trigger.kind} -> threw: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      throw err;
     }
-    return outcome;
   };
   return controller;
 }
@@ -236,6 +285,8 @@ process.on('message', (msg: ToFleetWorker) => {
           type: 'stopped',
           warnings: Object.fromEntries(warnings),
           evaluations: Object.fromEntries(evaluations),
+          traces,
+          log: siteLog,
         });
         process.exit(0);
       });

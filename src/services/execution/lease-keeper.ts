@@ -50,6 +50,8 @@ export class LeaseKeeper {
   private renewing = false;
   private readonly lostSignal = new AbortController();
   private readonly stopTimer: () => void;
+  /** Fires at the lease's current expiry (less the margin); re-armed by every renewal. */
+  private expiryTimer: NodeJS.Timeout | undefined;
   /** When the store last said the lease is the holder's (the acquire's read-back, a renewal, a re-read). */
   private confirmedAt: number;
 
@@ -72,6 +74,7 @@ export class LeaseKeeper {
     this.expiresAt = props.lease.expiresAt;
     this.confirmedAt = props.clock.now();
     this.stopTimer = (props.every ?? realEvery)(props.everyMs, () => void this.renew());
+    this.armExpiry();
   }
 
   /** Aborts (with a LeaseLost) the moment the lease is known lost. */
@@ -111,11 +114,13 @@ export class LeaseKeeper {
   }
 
   /**
-   * For one route call: aborts when the lease is lost or when its current expiry (less the safety margin) comes,
-   * whichever is first, so neither the call nor an SDK retry of it goes out after the lease may be another's.
+   * For one route call: aborts when the lease is lost, or when its expiry (less the safety margin) comes before a
+   * renewal extended it, so neither the call nor an SDK retry of it goes out after the lease may be another's.
+   * The expiry is the renewed one: a call that waits its turn in the account's EC2 request budget longer than
+   * one TTL (the queue of an AZ outage) still goes out while the lease is renewed, rather than failing the run.
    */
   callSignal(): AbortSignal {
-    return AbortSignal.any([this.lostSignal.signal, AbortSignal.timeout(Math.max(0, this.remainingMs()))]);
+    return this.lostSignal.signal;
   }
 
   /** True once a renewal found the lease gone, a re-read found another's, or its time ran out. */
@@ -128,6 +133,7 @@ export class LeaseKeeper {
   /** Stops renewing; the lease runs out at its expiry unless released. */
   stop(): void {
     this.stopTimer();
+    clearTimeout(this.expiryTimer);
   }
 
   /** Stops renewing and gives the lease up (a lost one is left to expire or to its new holder: see release). */
@@ -141,10 +147,23 @@ export class LeaseKeeper {
     return this.expiresAt - (this.props.safetyMs ?? 0) - this.props.clock.now();
   }
 
+  /** Counts the lease lost (aborting every call signal) once its current expiry, less the margin, has come. */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    if (this.lostReason) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        if (!this.lost) this.armExpiry();
+      },
+      Math.max(0, this.remainingMs()),
+    );
+    this.expiryTimer.unref();
+  }
+
   private lose(reason: string): void {
     if (this.lostReason) return;
     this.lostReason = reason;
-    this.stopTimer();
+    this.stop();
     this.lostSignal.abort(new LeaseLost(`lost the ${this.props.name} (${reason})`));
     this.props.log.error({ reason }, `lost the ${this.props.name}`);
   }
@@ -157,6 +176,7 @@ export class LeaseKeeper {
       if (renewedUntil !== null) {
         this.expiresAt = renewedUntil;
         this.confirmedAt = this.props.clock.now();
+        this.armExpiry();
       } else this.lose('another holder has it now, or it expired');
     } catch (err) {
       // A store hiccup is not a lost lease yet: the next tick retries, and `lost` watches the expiry.

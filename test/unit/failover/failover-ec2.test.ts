@@ -243,6 +243,44 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     expect(await store.get('lock', 'site:dc1')).toBeNull();
   });
 
+  // Issue 23, failure: an AZ outage queues every site's route changes in the account's budget, longer than one
+  // lease TTL for the sites served last. The lease is renewed all along, so the call goes out in its turn: it
+  // must not fail the run (and spend a rollback's calls) because the lease's first expiry passed.
+  it('sends a ReplaceRoute that waited its turn in the budget longer than the lease TTL, the lease renewed', async () => {
+    const realStore = new SqliteStore({ path: ':memory:' });
+    const ec2 = fakeEc2();
+    const clients = fakeClients();
+    const run = new FailoverExecutor({
+      store: realStore,
+      routeTables: new Ec2RouteTables({
+        clients,
+        resolver: new TunnelInstanceResolver({ clients, clock: systemClock }),
+        log: silentLogger(),
+        budget: {
+          take: async (_region, api) => {
+            if (api === 'ReplaceRoute') await new Promise((r) => setTimeout(r, 2500));
+          },
+        },
+      }),
+      clock: systemClock,
+      log: silentLogger(),
+      checkTarget: async () => ({ healthy: true, reason: 'ok' }),
+      lockTtlMs: 1000,
+      leaseRenewEveryMs: 100,
+    });
+    try {
+      const result = await run.execute(plan);
+      expect(result).toMatchObject({ ok: true, to: 'secondary', changed: 4 });
+      expect(ec2.replaces).toHaveLength(4);
+      expect([...ec2.routes.values()].every((eni) => eni === SECONDARY_ENI)).toBe(true);
+      const events = (await realStore.listAudit({ site: 'dc1' })).map((e) => e.event);
+      expect(events).not.toContain('failed');
+    } finally {
+      clients.destroy();
+      await realStore.close();
+    }
+  });
+
   // Issue 22 item 11, failure: the store stops answering renewals while EC2 throttles, so the lease runs out
   // with a ReplaceRoute in flight. Neither that call nor an SDK retry of it may go out after the lease's expiry.
   it('sends no ReplaceRoute, nor an SDK retry of one, after the lease has run out', async () => {
