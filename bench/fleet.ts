@@ -29,6 +29,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
 import type { Topology } from '../src/config/topology-schema.js';
@@ -50,7 +51,13 @@ import {
 } from './lib/ec2-buckets.js';
 import { FakeAwsServer } from './lib/fake-aws-server.js';
 import { FakeAwsState } from './lib/fake-aws-state.js';
-import type { EvaluationTrace, FromFleetWorker, SiteLogLine, ToFleetWorker } from './lib/fleet-worker.js';
+import type {
+  EvaluationTrace,
+  FromFleetWorker,
+  ProcessLoad,
+  SiteLogLine,
+  ToFleetWorker,
+} from './lib/fleet-worker.js';
 import { AZ_A, azOf, fleetTopology, type Placement } from './lib/fleet-world.js';
 
 const SITES = Number(process.env.BENCH_FLEET_SITES ?? benchSize(500, 100));
@@ -113,6 +120,10 @@ interface ScenarioResult {
   calls: Record<string, number>;
   /** The slowest sites' story: when each was healed, its evaluations and its EC2 calls (s from the outage). */
   slowest: SiteTrace[];
+  /** Each worker's event-loop delay and store time from the outage on (monitor workers, then the backstop). */
+  load: ProcessLoad[];
+  /** The bench process's (EC2 stand-in, relay) event-loop delay p99 and max from the outage on. */
+  parentLoopMs: [number, number];
 }
 
 interface SiteTrace {
@@ -158,15 +169,25 @@ function startWorker(
 type Counts = Record<string, number>;
 
 /** Stops a worker; resolves with the warnings its AWS adapters logged and its evaluations by decision. */
-function stopWorker(
-  child: ChildProcess,
-): Promise<{ warnings: Counts; evaluations: Counts; traces: EvaluationTrace[]; log: SiteLogLine[] }> {
+function stopWorker(child: ChildProcess): Promise<{
+  warnings: Counts;
+  evaluations: Counts;
+  traces: EvaluationTrace[];
+  log: SiteLogLine[];
+  load?: ProcessLoad;
+}> {
   return new Promise((resolve) => {
     let said = {
       warnings: {} as Counts,
       evaluations: {} as Counts,
       traces: [] as EvaluationTrace[],
       log: [] as SiteLogLine[],
+    } as {
+      warnings: Counts;
+      evaluations: Counts;
+      traces: EvaluationTrace[];
+      log: SiteLogLine[];
+      load?: ProcessLoad;
     };
     child.on('message', (m: FromFleetWorker) => {
       if (m.type === 'stopped') said = m;
@@ -320,6 +341,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const limitS = detectS + bucketLimitSeconds(needed, bucketOf(BUCKETS, 'ReplaceRoute'), CALL_MS / 1000);
   const deadlineMs = Math.min((limitS * 1.5 + 30) * 1000, SMOKE ? 45_000 : 900_000);
 
+  const parentLoop = monitorEventLoopDelay({ resolution: 10 });
+  parentLoop.enable();
   t0 = performance.now();
   t0Wall = Date.now();
   tracing = t0;
@@ -342,6 +365,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   }
 
   const windowS = (performance.now() - t0) / 1000;
+  parentLoop.disable();
   const final = routeTunnels(state, topology);
   let split = 0;
   let stillLost = 0;
@@ -389,6 +413,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     evaluations: {},
     calls: Object.fromEntries([...aws.calls].sort((a, b) => b[1] - a[1])),
     slowest: [],
+    load: [],
+    parentLoopMs: [Math.round(parentLoop.percentile(99) / 1e6), Math.round(parentLoop.max / 1e6)],
   };
   const evaluationTraces: EvaluationTrace[] = [];
   const siteLog: SiteLogLine[] = [];
@@ -398,6 +424,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
       result.evaluations[k] = (result.evaluations[k] ?? 0) + n;
     evaluationTraces.push(...w.traces);
     siteLog.push(...w.log);
+    if (w.load) result.load.push(w.load);
   }
   // The sites not healed, then the last three healed: where a tail comes from.
   const late = [
@@ -469,6 +496,14 @@ function report(r: ScenarioResult): void {
         .map(([m, n]) => `${n} x "${m}"`)
         .join(', ') || 'nothing'
     }`,
+  );
+  console.log(
+    `    event loops from the outage on: bench ${r.parentLoopMs.join('/')} ms (p99/max); workers (event loop p99/max; store calls, ms in them, slowest, >= 100 ms): ${r.load
+      .map(
+        (l) =>
+          `${l.loopP99Ms}/${l.loopMaxMs} ms; ${l.storeCalls} calls, ${l.storeMs} ms, max ${l.storeMaxMs} ms, ${l.storeSlow} slow`,
+      )
+      .join(' | ')}`,
   );
   for (const t of r.slowest) {
     console.log(`    ${t.site} healed at ${round2(t.healedS)} s; EC2 calls: ${t.calls.join(' ') || 'none'}`);

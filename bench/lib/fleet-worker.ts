@@ -9,6 +9,7 @@
  * tunnel or host in that AZ fail.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createFailoverController } from '../../src/app/create-controller.js';
@@ -55,7 +56,19 @@ export type FromFleetWorker =
       evaluations: Record<string, number>;
       traces: EvaluationTrace[];
       log: SiteLogLine[];
+      load: ProcessLoad;
     };
+
+/** How busy a worker was from the outage on: its event loop's delay and its (synchronous) store calls. */
+export interface ProcessLoad {
+  loopP99Ms: number;
+  loopMaxMs: number;
+  storeCalls: number;
+  storeMs: number;
+  storeMaxMs: number;
+  /** Store calls that held the process 100 ms or more (SQLite waiting for another process's write lock). */
+  storeSlow: number;
+}
 
 export interface SiteLogLine {
   site: string;
@@ -82,6 +95,31 @@ const send = (m: FromFleetWorker) => process.send?.(m);
 const downAzs = new Set<string>();
 const stops: Array<() => Promise<void>> = [];
 let store: SqliteStore | undefined;
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const storeLoad = { calls: 0, ms: 0, maxMs: 0, slow: 0 };
+/** node:sqlite runs in the caller's thread: the time a call takes to return is time the whole process waited. */
+function timed(db: SqliteStore): SqliteStore {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const t = performance.now();
+        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        const ms = performance.now() - t;
+        if (outageSeen) {
+          storeLoad.calls++;
+          storeLoad.ms += ms;
+          storeLoad.maxMs = Math.max(storeLoad.maxMs, ms);
+          if (ms >= 100) storeLoad.slow++;
+        }
+        return r;
+      };
+    },
+  });
+}
 
 let budgetSpec = '';
 /** Warnings of the AWS adapters, by message (the budget falling back to local pacing, throttled calls). */
@@ -266,7 +304,7 @@ function startBackstop(
 process.on('message', (msg: ToFleetWorker) => {
   if (msg.type === 'start') {
     const topology = topologySchema.parse(JSON.parse(readFileSync(msg.topologyPath, 'utf8')));
-    store = new SqliteStore({ path: msg.storePath });
+    store = timed(new SqliteStore({ path: msg.storePath }));
     budgetSpec = msg.budgetSpec;
     let monitors = 0;
     if (msg.role === 'monitors')
@@ -275,6 +313,7 @@ process.on('message', (msg: ToFleetWorker) => {
     send({ type: 'ready', monitors, rssMb: Math.round(process.memoryUsage().rss / 1e6) });
   } else if (msg.type === 'outage') {
     outageSeen = true;
+    loopDelay.reset();
     downAzs.add(msg.az);
     for (const hook of outageHooks) hook(msg.az);
   } else if (msg.type === 'stop') {
@@ -287,6 +326,14 @@ process.on('message', (msg: ToFleetWorker) => {
           evaluations: Object.fromEntries(evaluations),
           traces,
           log: siteLog,
+          load: {
+            loopP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+            loopMaxMs: Math.round(loopDelay.max / 1e6),
+            storeCalls: storeLoad.calls,
+            storeMs: Math.round(storeLoad.ms),
+            storeMaxMs: Math.round(storeLoad.maxMs),
+            storeSlow: storeLoad.slow,
+          },
         });
         process.exit(0);
       });
