@@ -1,15 +1,9 @@
 import type { Context } from 'probot';
+import { DEPLOY_STATE_ICON, deployStatusMessage } from '../slack/views/deploy-view.js';
 import type { GithubDeps } from './deps.js';
 import { renderDiffComment } from './diff-comment.js';
 
 const TERMINAL = new Set(['success', 'failure', 'error', 'inactive']);
-const ICON: Record<string, string> = {
-  success: ':white_check_mark:',
-  failure: ':x:',
-  error: ':x:',
-  in_progress: ':hourglass_flowing_sand:',
-  queued: ':hourglass:',
-};
 
 /** deployment_status: update the PR comment, tell every site's Slack channel, free the lock when done. */
 export async function onDeploymentStatus(
@@ -23,8 +17,9 @@ export async function onDeploymentStatus(
   const pr = typeof payload.pr === 'number' ? payload.pr : null;
   const { owner, repo } = context.repo();
   const env = deployment.environment;
-  const link = status.target_url || status.log_url || deployment.url;
-  const line = `${ICON[status.state] ?? ''} ${status.state} — deploy of ${pr ? `#${pr}` : deployment.sha.slice(0, 7)} to \`${env}\`${link ? ` (${link})` : ''}`;
+  const link = status.target_url || status.log_url || deployment.url || null;
+  const what = pr ? `#${pr}` : deployment.sha.slice(0, 7);
+  const line = `${DEPLOY_STATE_ICON[status.state] ?? ''} ${status.state} — deploy of ${what} to \`${env}\`${link ? ` (${link})` : ''}`;
 
   if (pr !== null) {
     const sticky = await deps.comments.state(owner, repo, pr);
@@ -35,7 +30,10 @@ export async function onDeploymentStatus(
   }
   const channels = [...new Set(deps.topology.sites.map((s) => s.slackChannel))];
   for (const channel of channels) {
-    await deps.chat.post(channel, { text: `GitHub ${owner}/${repo}: ${line}` });
+    await deps.chat.post(
+      channel,
+      deployStatusMessage({ repo: `${owner}/${repo}`, state: status.state, what, environment: env, link }),
+    );
   }
   if (TERMINAL.has(status.state)) {
     const released = pr !== null ? await deps.locks.release(env, pr) : false;
