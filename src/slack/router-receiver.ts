@@ -7,6 +7,7 @@ import { type RoutedRequest, sendJson, sendText } from '../http/server.js';
 import { logFailure } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import { verifySlackRequest } from './request-signature.js';
+import { failedOnOurSideText } from './views/failure-view.js';
 
 /**
  * A Bolt receiver served by our own HTTP server at POST /slack/events, so Slack, SNS, GitHub and the API
@@ -90,7 +91,7 @@ export class RouterReceiver implements Receiver {
       const errorId = logFailure(req.log, err, 'Slack listener failed');
       sendJson(res, 200, {
         response_type: 'ephemeral',
-        text: `Sorry, that failed on our side. Operators can look up error ${errorId} in the bot's log.`,
+        text: failedOnOurSideText(errorId),
       });
       return;
     }
