@@ -132,28 +132,32 @@ function failoverHistory(done: readonly FailoverRun[], now: number, controllerAc
   };
 }
 
-/** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
-export async function gatherFacts(
-  deps: {
-    account: Pick<Account, 'routeTables' | 'tasks'>;
-    store: Store;
-    clock: Clock;
-    controllerActor: string;
-    /** With it, a dead holder's lease is broken here and its run counts as interrupted at once. */
-    liveness?: ProcessLiveness;
-    log?: Logger;
-  },
+type FactsDeps = {
+  account: Pick<Account, 'routeTables' | 'tasks'>;
+  store: Store;
+  clock: Clock;
+  controllerActor: string;
+  /** With it, a dead holder's lease is broken here and its run counts as interrupted at once. */
+  liveness?: ProcessLiveness;
+  log?: Logger;
+};
+
+/** The site's routes: the caller's observation when it has one, else one read (a failed read is an outcome too). */
+function observeRoutes(
+  deps: FactsDeps,
   site: Site,
-  /** The site's routes when the caller already read them (the reconcile reads every site in one call). */
-  observed?: Outcome<RouteObservation[]>,
-): Promise<PolicyInput> {
-  const [routes, tasks, beats, audit, lease, recorded] = await Promise.all([
-    observed
-      ? new Map([[site.name, observed]])
-      : deps.account.routeTables
-          .observe([site])
-          .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]])),
+  observed: Outcome<RouteObservation[]> | undefined,
+): Promise<Map<string, Outcome<RouteObservation[]>>> {
+  if (observed) return Promise.resolve(new Map([[site.name, observed]]));
+  return deps.account.routeTables
+    .observe([site])
+    .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]]));
+}
+
+/** Every read one site's decision needs, in parallel: routes, tasks, heartbeats, audit, lease, recorded runs. */
+function readSite(deps: FactsDeps, site: Site, observed: Outcome<RouteObservation[]> | undefined) {
+  return Promise.all([
+    observeRoutes(deps, site, observed),
     deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>()),
     Promise.all(
       site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
@@ -167,7 +171,15 @@ export async function gatherFacts(
     }).holder(site.name),
     deps.store.get<FailoverRun[]>(FAILOVER_RUNS_NS, site.name),
   ]);
-  const now = deps.clock.now();
+}
+
+/** Both tunnels as the policy sees them: each one's heartbeat and task, and its peer's view of its host. */
+function siteTunnelFacts(
+  site: Site,
+  tasks: Map<string, Outcome<TunnelTaskState>>,
+  beats: ReadonlyArray<{ value: Heartbeat } | null>,
+  now: number,
+): [TunnelFacts, TunnelFacts] {
   const facts = site.tunnels.map((t, i) =>
     tunnelFacts(
       t.name,
@@ -177,22 +189,46 @@ export async function gatherFacts(
       hostAsSeenByPeer(site, t.name, beats[1 - i]?.value, now),
     ),
   );
-  const { active, problem, unreadable, stranded } = activeFromRoutes(site, routes.get(site.name));
+  return [facts[0]!, facts[1]!];
+}
+
+/**
+ * With no single active tunnel, whether a run is still at work (it holds a failover lease) or was interrupted
+ * (no live lease, and its audit shows it never finished).
+ */
+function unfinishedRun(
+  active: string | null,
+  lease: { owner: string; expiresAt: number } | null,
+  audit: readonly AuditEntry[],
+  now: number,
+): Pick<PolicyInput, 'interrupted' | 'failoverInProgress'> {
+  if (active !== null) return {};
   // Only with no live lease: a run holding one is still at work (or its lease has seconds left).
-  const interrupted = active === null && !lease ? interruptedRun(audit, now) : null;
-  const failoverInProgress =
-    active === null && lease?.owner.startsWith('failover:')
-      ? { owner: lease.owner, expiresAt: lease.expiresAt }
-      : null;
+  const interrupted = !lease ? interruptedRun(audit, now) : null;
+  if (interrupted) return { interrupted };
+  if (lease?.owner.startsWith('failover:'))
+    return { failoverInProgress: { owner: lease.owner, expiresAt: lease.expiresAt } };
+  return {};
+}
+
+/** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
+export async function gatherFacts(
+  deps: FactsDeps,
+  site: Site,
+  /** The site's routes when the caller already read them (the reconcile reads every site in one call). */
+  observed?: Outcome<RouteObservation[]>,
+): Promise<PolicyInput> {
+  const [routes, tasks, beats, audit, lease, recorded] = await readSite(deps, site, observed);
+  const now = deps.clock.now();
+  const { active, problem, unreadable, stranded } = activeFromRoutes(site, routes.get(site.name));
   return {
     site: site.name,
     active,
     ...(problem ? { routesProblem: problem } : {}),
     ...(unreadable ? { routesUnreadable: true } : {}),
     ...(stranded ? { stranded } : {}),
-    ...(interrupted ? { interrupted } : {}),
-    ...(failoverInProgress ? { failoverInProgress } : {}),
-    tunnels: [facts[0]!, facts[1]!],
+    ...unfinishedRun(active, lease, audit, now),
+    tunnels: siteTunnelFacts(site, tasks, beats, now),
     settings: site.failover,
     ...failoverHistory(mergeRuns(recorded?.value ?? [], audit), now, deps.controllerActor),
   };

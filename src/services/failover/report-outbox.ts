@@ -179,40 +179,54 @@ export class OutboxRelay {
    * Claims a report and acts on it: a proposal becomes an approval request (true once done); a failover or
    * alert report is returned, claimed, for drain to group into its event; false when not ours to deliver.
    */
-  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   private async deliver(
     site: Site,
     key: string,
     raw: unknown,
     version: number,
   ): Promise<boolean | (SiteNotice & { key: string; version: number })> {
-    const { store, clock, log } = this.props;
-    const parsed = envelopeSchema.safeParse(raw);
-    const tunnels = site.tunnels.map((t) => t.name);
-    const r = parsed.success ? parsed.data.report : undefined;
-    const named =
-      r && r.kind !== 'alert'
-        ? [r.to, ...(r.kind === 'failover' && r.result.ok ? [r.result.to, r.result.from] : [])]
-        : [];
-    if (!parsed.success || !r || named.some((t) => t !== null && !tunnels.includes(t))) {
-      log.warn(
+    const envelope = envelopeOf(site, raw);
+    if (!envelope) {
+      this.props.log.warn(
         { site: site.name, key },
         'outbox: dropped a report that is not one (malformed or foreign tunnel)',
       );
-      await store.delete(OUTBOX_NS, key, version);
+      await this.props.store.delete(OUTBOX_NS, key, version);
       return false;
     }
-    const now = clock.now();
-    if ((parsed.data.claimedUntil ?? 0) > now) return false;
-    const claimed: Envelope = { report: r, claimedUntil: now + CLAIM_MS };
-    if (!(await store.compareAndSet(OUTBOX_NS, key, version, claimed, OUTBOX_TTL_MS))) return false;
+    if (!(await this.claim(key, version, envelope))) return false;
+    const r = envelope.report;
     if (r.kind !== 'proposal' || !this.props.approvals) {
       const notice =
         r.kind === 'proposal' ? ({ kind: 'alert', code: 'propose', reason: r.reason } as const) : r;
       return { site, notice, key, version: version + 1 };
     }
+    if (!(await this.propose(site, key, r, this.props.approvals))) return false;
+    await this.props.store.delete(OUTBOX_NS, key, version + 1);
+    return true;
+  }
+
+  /** Takes the report for CLAIM_MS by compare-and-set; false when another relay holds it or took it first. */
+  private async claim(key: string, version: number, envelope: Envelope): Promise<boolean> {
+    const now = this.props.clock.now();
+    if ((envelope.claimedUntil ?? 0) > now) return false;
+    const claimed: Envelope = { report: envelope.report, claimedUntil: now + CLAIM_MS };
+    return this.props.store.compareAndSet(OUTBOX_NS, key, version, claimed, OUTBOX_TTL_MS);
+  }
+
+  /**
+   * Makes a proposal's approval request; a refused request is posted as an alert saying why. False when the
+   * request or the post failed (left claimed: posted again once the claim runs out).
+   */
+  private async propose(
+    site: Site,
+    key: string,
+    r: Extract<ControllerReport, { kind: 'proposal' }>,
+    approvals: FailoverProposer,
+  ): Promise<boolean> {
+    const { chat } = this.props;
     try {
-      const res = await this.props.approvals.request({
+      const res = await approvals.request({
         action: 'failover',
         site: site.name,
         requester: r.requester,
@@ -220,25 +234,31 @@ export class OutboxRelay {
         reason: r.reason,
         evidence: r.evidence,
       });
-      if (!res.ok)
-        await this.props.chat.post(
-          site.slackChannel,
-          this.props.chat.render.controllerNotice({
-            site: site.name,
-            notice: {
-              kind: 'alert',
-              code: 'propose',
-              reason: r.reason,
-              extra: `Could not ask for approval: ${res.reason}`,
-            },
-          }),
-        );
+      if (!res.ok) {
+        const extra = `Could not ask for approval: ${res.reason}`;
+        const notice = { kind: 'alert', code: 'propose', reason: r.reason, extra } as const;
+        await chat.post(site.slackChannel, chat.render.controllerNotice({ site: site.name, notice }));
+      }
+      return true;
     } catch (err) {
-      // Left claimed: posted again once the claim runs out.
-      log.error({ err, site: site.name, key }, 'outbox: could not post a report; retrying after the claim');
+      this.props.log.error(
+        { err, site: site.name, key },
+        'outbox: could not post a report; retrying after the claim',
+      );
       return false;
     }
-    await store.delete(OUTBOX_NS, key, version + 1);
-    return true;
   }
+}
+
+/** The envelope when it parses and names only the site's own tunnels; undefined for anything else. */
+function envelopeOf(site: Site, raw: unknown): Envelope | undefined {
+  const parsed = envelopeSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const r = parsed.data.report;
+  const tunnels = site.tunnels.map((t) => t.name);
+  const named =
+    r.kind !== 'alert'
+      ? [r.to, ...(r.kind === 'failover' && r.result.ok ? [r.result.to, r.result.from] : [])]
+      : [];
+  return named.some((t) => t !== null && !tunnels.includes(t)) ? undefined : parsed.data;
 }

@@ -12,14 +12,55 @@ export interface TouchedRoute extends RouteSlot {
 
 const ATTEMPTS = 2;
 
+/** The routes a rollback must point at the target, and why the read failed if it did. */
+interface RollbackSet {
+  todo: Map<string, RouteSlot>;
+  readFailed: string | null;
+}
+
+/**
+ * What a fresh read shows off the target, plus every route the run touched (a call whose outcome is unknown may
+ * have landed after the read). A failed read leaves the touched routes' state unknown (`tunnel: null`).
+ */
+async function routesToConverge(
+  read: () => Promise<RouteSlot[]>,
+  touched: Iterable<TouchedRoute>,
+  target: string,
+): Promise<RollbackSet> {
+  const todo = new Map<string, RouteSlot>();
+  let readFailed: string | null = null;
+  try {
+    for (const s of await read()) if (s.tunnel !== target) todo.set(slotKey(s), s);
+  } catch (err) {
+    readFailed = reasonOf(err);
+  }
+  for (const t of touched) {
+    const key = slotKey(t);
+    if (todo.has(key)) continue;
+    // The read shows it on target already; rewriting is harmless (idempotent) and covers a late landing.
+    todo.set(key, {
+      routeTableId: t.routeTableId,
+      cidr: t.cidr,
+      tunnel: readFailed === null ? target : null,
+    });
+  }
+  return { todo, readFailed };
+}
+
+/** Why a rollback did not converge, or undefined when every route is back on the target. */
+function rollbackReason(failures: string[], stillOff: number, target: string): string | undefined {
+  if (failures.length > 0) return `could not roll back ${failures.join('; ')}`;
+  if (stillOff > 0) return `rollback stopped with ${stillOff} route(s) not on ${target}`;
+  return undefined;
+}
+
 /**
  * Rollback as convergence: every route of the site ends on ONE tunnel, not "undo my list". The set is what a
- * fresh read shows off the target plus every route the run touched (a call whose outcome is unknown may have
- * landed after the read). Each route gets two tries; keeps going past failures and says what is still off.
- * `stop()` ends it early (the run lost its lease: the new holder converges). `beforeWrite` runs before each
- * call (the lease re-check) and gives the signal that bounds it.
+ * fresh read shows off the target plus every route the run touched (see routesToConverge). Each route gets two
+ * tries; keeps going past failures and says what is still off. `stop()` ends it early (the run lost its lease:
+ * the new holder converges). `beforeWrite` runs before each call (the lease re-check) and gives the signal that
+ * bounds it.
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function convergeRoutes(props: {
   routeTables: RouteTables;
   site: Site;
@@ -31,57 +72,33 @@ export async function convergeRoutes(props: {
   stop: () => boolean;
   beforeWrite: () => Promise<AbortSignal | undefined>;
 }): Promise<{ count: number; reason?: string; stillOff: number }> {
-  const { routeTables, site, target, audit } = props;
-  const todo = new Map<string, RouteSlot>();
-  let readFailed: string | null = null;
-  try {
-    for (const s of await props.read()) if (s.tunnel !== target) todo.set(slotKey(s), s);
-  } catch (err) {
-    readFailed = reasonOf(err);
-  }
-  for (const t of props.touched) {
-    const key = slotKey(t);
-    if (!todo.has(key) && readFailed === null) {
-      // The read shows it on target already; rewriting is harmless (idempotent) and covers a late landing.
-      todo.set(key, { routeTableId: t.routeTableId, cidr: t.cidr, tunnel: target });
-    } else if (!todo.has(key)) {
-      todo.set(key, { routeTableId: t.routeTableId, cidr: t.cidr, tunnel: null });
-    }
-  }
+  const { routeTables, site, target } = props;
+  const { todo, readFailed } = await routesToConverge(props.read, props.touched, target);
   const restored: Array<{ routeTableId: string; cidr: string; to: string }> = [];
   const failures: string[] = [];
-  await runBounded(
-    [...todo.values()],
-    props.concurrency,
-    async (slot) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await pointRoute(routeTables, site, slot, target, await props.beforeWrite());
-          restored.push({ routeTableId: slot.routeTableId, cidr: slot.cidr, to: target });
+  const restore = async (slot: RouteSlot): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await pointRoute(routeTables, site, slot, target, await props.beforeWrite());
+        restored.push({ routeTableId: slot.routeTableId, cidr: slot.cidr, to: target });
+        return;
+      } catch (err) {
+        if (attempt >= ATTEMPTS || props.stop()) {
+          failures.push(`${describeSlot(slot)}: ${reasonOf(err)}`);
           return;
-        } catch (err) {
-          if (attempt >= ATTEMPTS || props.stop()) {
-            failures.push(`${describeSlot(slot)}: ${reasonOf(err)}`);
-            return;
-          }
         }
       }
-    },
-    props.stop,
-  );
+    }
+  };
+  await runBounded([...todo.values()], props.concurrency, restore, props.stop);
   const stillOff = todo.size - restored.length;
-  void audit.record('rolled-back', {
+  void props.audit.record('rolled-back', {
     to: target,
     routes: restored,
     rolledBack: restored.length,
     failures,
     ...(readFailed ? { readFailed } : {}),
   });
-  const reason =
-    failures.length > 0
-      ? `could not roll back ${failures.join('; ')}`
-      : stillOff > 0
-        ? `rollback stopped with ${stillOff} route(s) not on ${target}`
-        : undefined;
+  const reason = rollbackReason(failures, stillOff, target);
   return reason ? { count: restored.length, reason, stillOff } : { count: restored.length, stillOff };
 }
