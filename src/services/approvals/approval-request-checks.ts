@@ -6,7 +6,7 @@ import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route
 import type { SiteStatus } from '../../domain/status.js';
 import { findTunnel, otherTunnel } from '../../domain/topology.js';
 import type { RouteTables } from '../../ports/route-tables.js';
-import type { TargetCheck } from '../failover/failover-executor.js';
+import type { TargetCheck } from '../failover/failover-plan.js';
 import type { RotationExecutor } from '../rotation/rotation-executor.js';
 
 export interface RequestCheckDeps {

@@ -6,7 +6,8 @@ import type { Logger } from '../../log.js';
 import type { Account } from '../../ports/account.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
-import { FailoverExecutor, type FailoverPlan, type FailoverResult } from '../failover/failover-executor.js';
+import { FailoverExecutor } from '../failover/failover-executor.js';
+import type { FailoverPlan, FailoverResult } from '../failover/failover-plan.js';
 import { StatusService } from '../status/status-service.js';
 import { statusTargetCheck } from '../status/status-target-check.js';
 

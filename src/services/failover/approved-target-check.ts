@@ -1,6 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
-import type { TargetCheck } from './failover-executor.js';
+import type { TargetCheck } from './failover-plan.js';
 import { heartbeatTargetCheck } from './heartbeat-target-check.js';
 
 /**

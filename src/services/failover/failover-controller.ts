@@ -16,7 +16,7 @@ import type { Store } from '../../ports/store.js';
 import { SiteLock } from '../execution/site-lock.js';
 import { gatherFacts } from './controller-facts.js';
 import { evidenceLines, NoticeBoard } from './controller-notices.js';
-import type { FailoverPlan, FailoverResult } from './failover-executor.js';
+import type { FailoverPlan, FailoverResult } from './failover-plan.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { chatReports, type FailoverProposer, type ReportSink } from './report-outbox.js';
 

@@ -1,8 +1,6 @@
-// length: not split yet (issue 19 follow-up: one module per part)
-import { randomUUID } from 'node:crypto';
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
-import { Refusal, type RefusalCode } from '../../domain/refusal.js';
+import { Refusal } from '../../domain/refusal.js';
 import {
   describeSlot,
   mostCommonTunnel,
@@ -16,40 +14,14 @@ import type { Clock } from '../../ports/clock.js';
 import type { LivenessAddress, ProcessLiveness } from '../../ports/liveness.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
-import { ExecutionAudit, PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
+import { PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
 import { keepSiteLease, type LeaseKeeper, LeaseLost } from '../execution/lease-keeper.js';
 import { SiteLock } from '../execution/site-lock.js';
+import { FailoverAttempt } from './failover-attempt.js';
+import type { FailoverPlan, FailoverResult, TargetCheck } from './failover-plan.js';
 import { FailoverRuns } from './failover-runs.js';
-import { convergeRoutes, type TouchedRoute } from './route-rollback.js';
+import { convergeRoutes } from './route-rollback.js';
 import { DEFAULT_ROUTE_CONCURRENCY, pointRoute, runBounded, slotKey } from './route-writes.js';
-
-/** Is the target tunnel fit to carry traffic? (probe stats, ECS task, instance ...) */
-export type TargetCheck = (site: Site, tunnel: string) => Promise<{ healthy: boolean; reason: string }>;
-
-export interface FailoverPlan {
-  site: Site;
-  to: string;
-  actor: string;
-  requestId?: string;
-  reason?: string;
-  trigger: 'approved' | 'automatic';
-  /** The run id of an interrupted run this one finishes (on the audit, so the trail says whose run it was). */
-  resumes?: { runId: string; actor: string };
-  onProgress?: (message: string) => Promise<void> | void;
-}
-
-export type FailoverResult =
-  | { ok: true; from: string | null; to: string; changed: number; durationMs: number }
-  | {
-      ok: false;
-      refused: boolean;
-      /** Set when refused (nothing was changed): what to decide on, rather than the reason's text. */
-      refusal?: RefusalCode;
-      reason: string;
-      changed: number;
-      rolledBack: number;
-      durationMs: number;
-    };
 
 /**
  * Short, so a run whose process dies blocks the site for seconds, not a minute: the next run (the fast path
@@ -120,207 +92,146 @@ export class FailoverExecutor {
     this.progressSettleMs = props.progressSettleMs ?? PROGRESS_SETTLE_MS;
   }
 
-  // length: not split yet (issue 19 follow-up: one step of this function per helper)
+  /**
+   * One run: its steps (move), and on any failure the ending that fits it (fail); the lease is released and the
+   * trail written whichever way it ends.
+   */
   async execute(plan: FailoverPlan): Promise<FailoverResult> {
-    const started = this.clock.now();
-    const { site, to } = plan;
-    const runId = `failover:${plan.actor}:${randomUUID()}`;
-    const log = this.log.child({
-      site: site.name,
-      to,
-      requestId: plan.requestId,
-      trigger: plan.trigger,
-      runId,
-    });
-    const audit = new ExecutionAudit({
+    const run = new FailoverAttempt(plan, {
       store: this.store,
       clock: this.clock,
-      log,
-      action: 'failover',
-      plan,
-      runId,
-      ...(this.progressTimeoutMs === undefined ? {} : { progressTimeoutMs: this.progressTimeoutMs }),
+      log: this.log,
+      progressTimeoutMs: this.progressTimeoutMs,
     });
-    const elapsed = (): number => this.clock.now() - started;
-    let keeper: LeaseKeeper | null = null;
-    let from: string | null = null;
-    const touched = new Map<string, TouchedRoute>();
-    const applied = (): number => [...touched.values()].filter((t) => t.outcome === 'applied').length;
     try {
-      await this.precheck(plan);
-      const lease = await this.lock.acquire(
-        site.name,
-        runId,
-        this.lockTtlMs,
-        this.purpose(plan),
-        this.holderAt,
-      );
-      if (!lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
-      keeper = keepSiteLease({
-        lock: this.lock,
-        lease,
-        ttlMs: this.lockTtlMs,
-        clock: this.clock,
-        log,
-        ...(this.renewEveryMs === undefined ? {} : { renewEveryMs: this.renewEveryMs }),
-      });
-      // Read once, under the lock: no other run can move a route from here on, and a read before the lease
-      // would only be read again (EC2's Describe bucket is shared by every site of the account).
-      const slots = await this.readSlots(site).catch((err) => {
-        throw new Refusal(
-          'routes-unreadable',
-          `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
-        );
-      });
-      const todo = slotsToChange(slots, to);
-      if (todo.length === 0)
-        throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
-      // Again under the lock: the target can die between the precheck and the lease (a wait for a broken lease,
-      // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
-      await this.assertTargetHealthy(site, to);
-      from = mostCommonTunnel(todo) ?? mostCommonTunnel(slots);
-      void audit.record('started', {
-        from,
-        to,
-        trigger: plan.trigger,
-        reason: plan.reason,
-        routes: todo.length,
-        ...(plan.resumes ? { resumes: plan.resumes } : {}),
-      });
-      void audit.progress(
-        `Moving ${todo.length} route(s) of ${site.name} from ${from ?? 'nowhere'} to ${to}...`,
-      );
-
-      const held = keeper;
-      const failure = await runBounded(
-        todo,
-        this.concurrency,
-        async (slot) => {
-          // EC2 takes no fencing token: re-read the lease before each call, and bound the call by it.
-          await held.confirmHeld();
-          const key = slotKey(slot);
-          touched.set(key, { ...slot, outcome: 'unknown' });
-          const t0 = this.clock.now();
-          await pointRoute(this.routeTables, site, slot, to, held.callSignal());
-          touched.set(key, { ...slot, outcome: 'applied' });
-          void audit.record('routes-changed', {
-            routeTableId: slot.routeTableId,
-            cidr: slot.cidr,
-            from: slot.tunnel,
-            to,
-            ...(slot.missing ? { created: true } : {}),
-            durationMs: this.clock.now() - t0,
-          });
-          void audit.progress(
-            `${describeSlot(slot)}: ${slot.tunnel ?? 'none'} -> ${to} (${applied()}/${todo.length})`,
-          );
-        },
-        () => held.lost,
-      );
-      if (failure !== null) throw failure;
-      keeper.assertHeld();
-
-      const after = await this.readSlots(site);
-      const wrong = after.filter((s) => s.tunnel !== to);
-      if (wrong.length > 0) {
-        throw new Error(
-          `verify failed: ${wrong.map((s) => `${describeSlot(s)} -> ${s.tunnel ?? 'none'}`).join(', ')}`,
-        );
-      }
-      const durationMs = elapsed();
-      void audit.record('succeeded', { from, to, changed: applied(), durationMs });
-      // Counted for the cooldown and the hourly cap in a record of its own, still under the lease (the audit
-      // entry above may be given up; the routes have moved either way).
-      await this.runs
-        .record(site.name, { runId, actor: plan.actor, at: new Date(this.clock.now()).toISOString() })
-        .catch((err) => log.error({ err }, 'could not record the failover run for the cooldown'));
-      void audit.progress(
-        `Failover of ${site.name} to ${to} done: ${applied()} route(s) in ${durationMs} ms`,
-      );
-      log.info({ from, changed: applied(), durationMs }, 'failover succeeded');
-      return { ok: true, from, to, changed: applied(), durationMs };
+      return await this.move(run);
     } catch (err) {
-      if (err instanceof Refusal) {
-        const durationMs = elapsed();
-        void audit.record('refused', { reason: err.message, to, trigger: plan.trigger, durationMs });
-        void audit.progress(`Failover of ${site.name} to ${to} refused: ${err.message}`);
-        log.info({ reason: err.message }, 'failover refused');
-        return {
-          ok: false,
-          refused: true,
-          refusal: err.code,
-          reason: err.message,
-          changed: 0,
-          rolledBack: 0,
-          durationMs,
-        };
-      }
-      const reason = reasonOf(err);
-      const changed = touched.size;
-      if (err instanceof LeaseLost || keeper?.lost) {
-        // Someone else may own the site now: rolling back could undo their converging run. Marked unfinished,
-        // so the next controller run finishes it (towards `to`) once no lease is live.
-        const durationMs = elapsed();
-        log.error({ err, changed }, 'failover stopped: lost the site lease');
-        void audit.record('failed', {
-          reason,
-          changed,
-          rolledBack: 0,
-          durationMs,
-          unfinished: { to },
-        });
-        void audit.progress(
-          `Failover of ${site.name} to ${to} stopped after ${changed} route(s): ${reason}.`,
-        );
-        return { ok: false, refused: false, reason, changed, rolledBack: 0, durationMs };
-      }
-      if (!keeper) {
-        // Failed before the lease was ours (the store could not be reached): no route was touched, and none
-        // may be written without the lease.
-        const durationMs = elapsed();
-        log.error({ err }, 'failover failed before taking the site lease');
-        void audit.record('failed', { reason, changed: 0, rolledBack: 0, durationMs });
-        void audit.progress(`Failover of ${site.name} to ${to} failed: ${reason}.`);
-        return { ok: false, refused: false, reason, changed: 0, rolledBack: 0, durationMs };
-      }
-      const back = from ?? to;
-      log.error({ err, changed, convergeTo: back }, 'failover failed; converging every route back');
-      const held = keeper;
-      const rollback = await convergeRoutes({
-        routeTables: this.routeTables,
-        site,
-        target: back,
-        touched: touched.values(),
-        read: () => this.readSlots(site),
-        audit,
-        concurrency: this.concurrency,
-        stop: () => held.lost,
-        beforeWrite: async () => {
-          await held.confirmHeld();
-          return held.callSignal();
-        },
-      });
-      const durationMs = elapsed();
-      const full = rollback.reason ? `${reason}; ${rollback.reason}` : reason;
-      void audit.record('failed', {
-        reason: full,
-        changed,
-        rolledBack: rollback.count,
-        durationMs,
-        // Routes still off the rollback tunnel: the next run finishes the convergence.
-        ...(rollback.stillOff > 0 ? { unfinished: { to: back } } : {}),
-      });
-      void audit.progress(
-        `Failover of ${site.name} to ${to} failed: ${reason}. Rolled back ${rollback.count} route(s) to ${back}.`,
-      );
-      return { ok: false, refused: false, reason: full, changed, rolledBack: rollback.count, durationMs };
+      return await this.fail(run, err);
     } finally {
-      keeper?.stop();
-      await audit.flush();
-      if (keeper) await keeper.release().catch((err) => log.warn({ err }, 'could not release the site lock'));
-      // Last, with the routes moved and the site free: the result is shown after the last progress line.
-      await audit.settleProgress(this.progressSettleMs);
+      await run.close(this.progressSettleMs);
     }
+  }
+
+  /** Precheck, lease, one read under it, the target re-checked, the routes moved, read back, the run counted. */
+  private async move(run: FailoverAttempt): Promise<FailoverResult> {
+    const { site, to } = run.plan;
+    await this.precheck(run.plan);
+    const keeper = await this.takeLease(run);
+    // Read once, under the lock: no other run can move a route from here on, and a read before the lease
+    // would only be read again (EC2's Describe bucket is shared by every site of the account).
+    const slots = await this.readSlots(site).catch((err) => {
+      throw new Refusal(
+        'routes-unreadable',
+        `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
+      );
+    });
+    const todo = slotsToChange(slots, to);
+    if (todo.length === 0)
+      throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
+    // Again under the lock: the target can die between the precheck and the lease (a wait for a broken lease,
+    // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
+    await this.assertTargetHealthy(site, to);
+    run.begin(mostCommonTunnel(todo) ?? mostCommonTunnel(slots), todo);
+    await this.changeRoutes(run, keeper, todo);
+    await this.verify(site, to);
+    // Counted for the cooldown and the hourly cap in a record of its own, still under the lease (the audit
+    // entry may be given up; the routes have moved either way).
+    return run.succeeded(() =>
+      this.runs
+        .record(site.name, {
+          runId: run.runId,
+          actor: run.plan.actor,
+          at: new Date(this.clock.now()).toISOString(),
+        })
+        .catch((err) => run.log.error({ err }, 'could not record the failover run for the cooldown')),
+    );
+  }
+
+  /** The site lease for this run, kept alive by a timer until the run ends; refused when another run holds it. */
+  private async takeLease(run: FailoverAttempt): Promise<LeaseKeeper> {
+    const { site } = run.plan;
+    const lease = await this.lock.acquire(
+      site.name,
+      run.runId,
+      this.lockTtlMs,
+      this.purpose(run.plan),
+      this.holderAt,
+    );
+    if (!lease) throw new Refusal('locked', await this.lock.refusedReason(site.name));
+    run.keeper = keepSiteLease({
+      lock: this.lock,
+      lease,
+      ttlMs: this.lockTtlMs,
+      clock: this.clock,
+      log: run.log,
+      ...(this.renewEveryMs === undefined ? {} : { renewEveryMs: this.renewEveryMs }),
+    });
+    return run.keeper;
+  }
+
+  /** Points each route at the target, a few at a time; stops at the first failure or once the lease is lost. */
+  private async changeRoutes(run: FailoverAttempt, held: LeaseKeeper, todo: RouteSlot[]): Promise<void> {
+    const { site, to } = run.plan;
+    const failure = await runBounded(
+      todo,
+      this.concurrency,
+      async (slot) => {
+        // EC2 takes no fencing token: re-read the lease before each call, and bound the call by it.
+        await held.confirmHeld();
+        const key = slotKey(slot);
+        run.touched.set(key, { ...slot, outcome: 'unknown' });
+        const t0 = this.clock.now();
+        await pointRoute(this.routeTables, site, slot, to, held.callSignal());
+        run.touched.set(key, { ...slot, outcome: 'applied' });
+        run.routeChanged(slot, this.clock.now() - t0, todo.length);
+      },
+      () => held.lost,
+    );
+    if (failure !== null) throw failure;
+    held.assertHeld();
+  }
+
+  /** Reads the routes back: every one must be on the target. */
+  private async verify(site: Site, to: string): Promise<void> {
+    const wrong = (await this.readSlots(site)).filter((s) => s.tunnel !== to);
+    if (wrong.length > 0) {
+      throw new Error(
+        `verify failed: ${wrong.map((s) => `${describeSlot(s)} -> ${s.tunnel ?? 'none'}`).join(', ')}`,
+      );
+    }
+  }
+
+  /** The ending that fits the failure: refused, stopped on a lost lease, failed before the lease, or rolled back. */
+  private async fail(run: FailoverAttempt, err: unknown): Promise<FailoverResult> {
+    if (err instanceof Refusal) return run.refused(err);
+    if (err instanceof LeaseLost || run.keeper?.lost) return run.stoppedOnLostLease(err);
+    if (!run.keeper) return run.failedBeforeLease(err);
+    return this.rollBack(run, run.keeper, err);
+  }
+
+  /** Converges every route back onto the tunnel traffic came from (see convergeRoutes), under the lease. */
+  private async rollBack(run: FailoverAttempt, held: LeaseKeeper, err: unknown): Promise<FailoverResult> {
+    const { site, to } = run.plan;
+    const back = run.from ?? to;
+    run.log.error(
+      { err, changed: run.touched.size, convergeTo: back },
+      'failover failed; converging every route back',
+    );
+    const rollback = await convergeRoutes({
+      routeTables: this.routeTables,
+      site,
+      target: back,
+      touched: run.touched.values(),
+      read: () => this.readSlots(site),
+      audit: run.audit,
+      concurrency: this.concurrency,
+      stop: () => held.lost,
+      beforeWrite: async () => {
+        await held.confirmHeld();
+        return held.callSignal();
+      },
+    });
+    return run.rolledBack(reasonOf(err), back, rollback);
   }
 
   /** What can refuse before the lease without reading EC2 (the routes are read once, under the lease). */

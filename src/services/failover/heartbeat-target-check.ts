@@ -6,7 +6,8 @@ import type { LivenessAddress, ProcessLiveness } from '../../ports/liveness.js';
 import type { RouteTables } from '../../ports/route-tables.js';
 import type { Store } from '../../ports/store.js';
 import { tunnelFacts } from './controller-facts.js';
-import { FailoverExecutor, type TargetCheck } from './failover-executor.js';
+import { FailoverExecutor } from './failover-executor.js';
+import type { TargetCheck } from './failover-plan.js';
 
 /**
  * The executor's target check from the monitor's heartbeat: the policy's own standby test (fresh

@@ -16,7 +16,8 @@ import type { RouteTables } from '../../ports/route-tables.js';
 import type { PublishedServerCerts } from '../../ports/server-certs.js';
 import type { Store } from '../../ports/store.js';
 import { ExecutionAudit, PROGRESS_SETTLE_MS } from '../execution/execution-audit.js';
-import type { FailoverExecutor, TargetCheck } from '../failover/failover-executor.js';
+import type { FailoverExecutor } from '../failover/failover-executor.js';
+import type { TargetCheck } from '../failover/failover-plan.js';
 import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
 
 export interface RotationRun {

@@ -1,5 +1,5 @@
 import type { StatusReport } from '../../domain/status.js';
-import type { TargetCheck } from '../failover/failover-executor.js';
+import type { TargetCheck } from '../failover/failover-plan.js';
 
 /** A failover target is fit when `/vpn status` calls it healthy (probes, task, instance, alarms, heartbeat). */
 export function statusTargetCheck(

@@ -6,11 +6,8 @@ import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import type { Store } from '../../../src/ports/store.js';
 import { SiteLock } from '../../../src/services/execution/site-lock.js';
-import {
-  FailoverExecutor,
-  type FailoverPlan,
-  type TargetCheck,
-} from '../../../src/services/failover/failover-executor.js';
+import { FailoverExecutor } from '../../../src/services/failover/failover-executor.js';
+import type { FailoverPlan, TargetCheck } from '../../../src/services/failover/failover-plan.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { CountingRouteTables, site } from '../execution/fixtures.js';
 
