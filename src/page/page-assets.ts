@@ -27,6 +27,9 @@ export const PAGE_CSS = `
 .filter { display: flex; flex-wrap: wrap; gap: 0.5rem 0.75rem; align-items: center; }
 .filter input, .filter select { padding: 0.3rem; background: var(--bg); color: var(--ink); border: 1px solid var(--line); border-radius: 4px; }
 .detail > section { border-color: var(--accent); }
+/* A fleet's attention table is left out while no site needs attention (the summary says so). */
+table.attention:has(> tbody:empty) { display: none; }
+details > summary { cursor: pointer; font-weight: 600; margin: 0.5rem 0; }
 body { margin: 0; background: var(--bg); color: var(--ink); font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 header, main, footer { padding: 0 1.5rem; }
 h1 { font-size: 1.4rem; margin: 1rem 0 0.25rem; }
@@ -116,10 +119,30 @@ export const PAGE_JS = `'use strict';
     if (s === 'attention') return el.getAttribute('data-attention') === '1';
     return el.getAttribute('data-state') === s;
   }
+  // A fleet's rows sit in two tables (needing attention, the others in a closed list); a small fleet's cards in one list.
+  var list = document.getElementById('sites');
+  var others = document.getElementById('other-sites');
+  // The sites' display order: as the server rendered it, then as the 'order' part says.
+  var order = [];
+  var rendered = list ? list.querySelectorAll('[data-site]') : [];
+  for (var r = 0; r < rendered.length; r++) order.push(rendered[r].id);
+  function home(el) {
+    var id = el.getAttribute('data-attention') === '1' ? 'attention-rows' : 'other-rows';
+    return document.getElementById(id) || list;
+  }
+  function applyOrder() {
+    for (var i = 0; list && i < order.length; i++) {
+      var row = document.getElementById(order[i]);
+      if (row) home(row).appendChild(row);
+    }
+  }
   function filterAll() {
-    var list = document.getElementById('sites');
     if (!list) return;
-    for (var i = 0; i < list.children.length; i++) list.children[i].hidden = !wanted(list.children[i]);
+    var all = list.querySelectorAll('[data-site]');
+    for (var i = 0; i < all.length; i++) all[i].hidden = !wanted(all[i]);
+    // A name or a state other than the default looks through every site: the closed list opens.
+    var s = state ? state.value : 'all';
+    if (others && ((q && q.value.trim()) || (s !== 'all' && s !== 'attention'))) others.open = true;
   }
   if (form) {
     form.addEventListener('submit', function (e) {
@@ -157,19 +180,22 @@ export const PAGE_JS = `'use strict';
     var nl = e.data.indexOf('\\n');
     var id = nl < 0 ? e.data : e.data.slice(0, nl);
     var html = nl < 0 ? '' : e.data.slice(nl + 1);
-    var list = document.getElementById('sites');
     if (id === 'order') {
-      var ids = JSON.parse(html);
-      for (var i = 0; list && i < ids.length; i++) {
-        var row = document.getElementById(ids[i]);
-        if (row) list.appendChild(row);
-      }
+      order = JSON.parse(html);
+      applyOrder();
     } else if (id !== 'layout') {
       var el = document.getElementById(id);
       if (el) el.outerHTML = html;
-      else if (list && id.indexOf('site-') === 0) list.insertAdjacentHTML('beforeend', html);
+      else if (list && id.indexOf('site-') === 0) {
+        var t = document.createElement('template');
+        t.innerHTML = html;
+        if (t.content.firstElementChild) home(t.content.firstElementChild).appendChild(t.content.firstElementChild);
+      }
       var now = document.getElementById(id);
       if (now && now.hasAttribute('data-site')) {
+        // A site that started or stopped needing attention moves to the other table, in the order's place.
+        if (now.parentNode !== home(now)) applyOrder();
+        if (now.parentNode !== home(now)) home(now).appendChild(now);
         now.hidden = !wanted(now);
         if (detailSite && now.getAttribute('data-site') === detailSite) showDetail(detailSite);
       }

@@ -50,22 +50,41 @@ ${opts.signOut ? '<form method="post" action="/signout"><button type="submit">Si
 export function renderMain(parts: ReadonlyMap<string, string>, request: PageRequest, detail = ''): string {
   const order = parseOrder(parts.get(ORDER_PART));
   const small = parts.get(LAYOUT_PART) === 'cards';
-  const sites = order
+  const shown = order
     .map((id) => parts.get(id) ?? '')
-    .map((part) => (matches(part, request.filter) ? part : hide(part)))
-    .join('\n');
+    .map((part) => (matches(part, request.filter) ? part : hide(part)));
   const list = small
-    ? `<div id="sites" class="cards">${sites}</div>`
-    : `<section class="panel fleet" aria-labelledby="sites-title"><h2 id="sites-title">Sites</h2>
-<table class="stack sites"><caption>Sites needing attention first, then by name. Detail: a site's graph and tunnels.</caption>
-<thead><tr><th scope="col">Site</th><th scope="col">Region</th><th scope="col">State</th><th scope="col">Active tunnel</th><th scope="col">Why</th><th scope="col">Detail</th></tr></thead>
-<tbody id="sites">${sites}</tbody></table></section>`;
+    ? `<div id="sites" class="cards">${shown.join('\n')}</div>`
+    : fleetList(shown, request.filter);
   return `${parts.get('asof') ?? ''}
 ${parts.get('summary') ?? ''}
 ${filterForm(request.filter)}
 <section id="detail" class="detail" aria-live="polite"${detail ? '' : ' hidden'}>${detail}</section>
 ${list}
 ${parts.get('panels') ?? ''}`;
+}
+
+const ROWS_HEAD =
+  '<thead><tr><th scope="col">Site</th><th scope="col">Region</th><th scope="col">State</th><th scope="col">Active tunnel</th><th scope="col">Why</th><th scope="col">Detail</th></tr></thead>';
+
+/**
+ * A fleet's rows: those needing attention in a table shown at once, every other site in a list closed until
+ * asked for (or a filter narrows it). A browser lays out none of a closed list's rows, and 500 table rows are
+ * most of a cold page load's time.
+ */
+function fleetList(rows: string[], filter: SiteFilter): string {
+  // Joined without whitespace: an attention table whose rows all moved out is :empty again (CSS leaves it out).
+  const attention = rows.filter((r) => r.includes('data-attention="1"'));
+  const others = rows.filter((r) => !r.includes('data-attention="1"'));
+  const open = filter.q !== '' || (filter.state !== 'all' && filter.state !== 'attention');
+  return `<section class="panel fleet" aria-labelledby="sites-title"><h2 id="sites-title">Sites</h2>
+<div id="sites">
+<table class="stack sites attention"><caption>Sites needing attention, most urgent first. Detail: a site's graph and tunnels.</caption>
+${ROWS_HEAD}<tbody id="attention-rows">${attention.join('')}</tbody></table>
+<details id="other-sites"${open ? ' open' : ''}><summary>Sites not needing attention, by name</summary>
+<table class="stack sites"><caption>Detail: a site's graph and tunnels.</caption>
+${ROWS_HEAD}<tbody id="other-rows">${others.join('')}</tbody></table></details>
+</div></section>`;
 }
 
 /** The part listing the site parts' ids in display order (JSON), and the one saying rows or cards. */

@@ -4,8 +4,8 @@ import { parseTopology } from '../../src/config/load-topology.js';
 import { demoTopology, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { type Browser, describeBrowser, launchChromium } from './chromium.js';
 
-// Past 10 sites the page is the fleet view: a summary, one row per site with those needing attention first,
-// a filter, and a site's detail on demand. 40 sites keep the test light; bench:fleet-views measures 500.
+// Past 10 sites the page is the fleet view: a summary, one row per site with those needing attention first (the
+// others in a list closed until asked for), a filter, and a site's detail on demand. 40 sites keep the test light; bench:fleet-views measures 500.
 const SITES = 40;
 
 let app: TestApp;
@@ -49,6 +49,13 @@ describeBrowser('status page for a fleet in chromium', () => {
     );
     expect(await page.locator('#sites tr[data-site]').count()).toBe(SITES);
     expect(await page.locator('svg').count()).toBe(0);
+    // No site needs attention: its table is left out, and the others wait in a closed list (none laid out).
+    expect(await page.locator('table.attention').isVisible()).toBe(false);
+    expect(await page.locator('#sites tr[data-site]:visible').count()).toBe(0);
+    await page.click('#other-sites > summary');
+    expect(await page.locator('#sites tr[data-site]:visible').count()).toBe(SITES);
+    await page.click('#other-sites > summary');
+    expect(await page.locator('#sites tr[data-site]:visible').count()).toBe(0);
   });
 
   it('moves a broken site to the top without a reload, and the filter shows only it', async () => {
@@ -65,6 +72,9 @@ describeBrowser('status page for a fleet in chromium', () => {
     await expect(page.locator('#sites tr[data-site="site27"]').textContent()).resolves.toMatch(
       /standby secondary down/,
     );
+    // In the attention table, shown; the others still closed.
+    await expect(page.locator('#attention-rows tr[data-site="site27"]').isVisible()).resolves.toBe(true);
+    expect(await page.locator('#sites tr[data-site]:visible').count()).toBe(1);
     await page.selectOption('#filter-state', 'attention');
     await expect(page.locator('#sites tr[data-site]:visible').count()).resolves.toBe(1);
     await page.fill('#filter-q', 'site0');
@@ -85,6 +95,11 @@ describeBrowser('status page for a fleet in chromium', () => {
     );
     expect(html).toMatch(/<tr hidden id="site-site01"/);
     expect(html).toMatch(/<tr id="site-site27"/);
+    expect(html).toContain('<details id="other-sites">');
+    // A name filter looks through every site: the list comes open, without script too.
+    const named = await (await fetch(`${app.url}/?q=site0`)).text();
+    expect(named).toContain('<details id="other-sites" open>');
+    expect(named.match(/<tr id="site-/g)).toHaveLength(9);
     expect(cspViolations).toEqual([]);
   }, 20_000);
 });
