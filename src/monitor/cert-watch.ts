@@ -54,12 +54,22 @@ export interface ServerCerts {
   fault: string | null;
 }
 
+/** The certificates and CRL a server has in play (`client`: the one presented at the last handshake, if any). */
+interface InPlay {
+  /** Every CA in ca.crt (two during a rollover): a certificate signed by any of them is trusted. */
+  cas: x509.X509Certificate[];
+  /** The CA that expires soonest. */
+  ca: x509.X509Certificate;
+  server: x509.X509Certificate;
+  crl: x509.X509Crl;
+  client: x509.X509Certificate | undefined;
+}
+
 /**
  * What this server has in play, read from its PKI directory (public files only, never a key): the CA (the
  * soonest to expire when a rollover puts two in ca.crt), its own certificate, its CRL's next update and, when
  * given, the client certificate its on-prem client presented at the last handshake (openvpn exports it there).
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function serverCerts(
   pkiDir: string,
   site: string,
@@ -67,6 +77,31 @@ export async function serverCerts(
   now: Date,
   peerCertPath?: string,
 ): Promise<ServerCerts> {
+  const held = await readInPlay(pkiDir, peerCertPath);
+  const checks = await certChecks(held);
+  return {
+    entries: certEntries(held, site, tunnel, now),
+    fault: certFault(checks, held.crl.nextUpdate ?? null, now),
+  };
+}
+
+async function readInPlay(pkiDir: string, peerCertPath: string | undefined): Promise<InPlay> {
+  const cas = x509.PemConverter.decode(await pem(join(pkiDir, 'ca.crt'))).map(
+    (der) => new x509.X509Certificate(der),
+  );
+  const ca = [...cas].sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())[0];
+  if (!ca) throw new Error(`${join(pkiDir, 'ca.crt')} holds no certificate`);
+  const server = new x509.X509Certificate(await pem(join(pkiDir, 'server.crt')));
+  const crl = new x509.X509Crl(await pem(join(pkiDir, 'crl.pem')));
+  const client = await peerCert(peerCertPath);
+  return { cas, ca, server, crl, client };
+}
+
+const revokedAt = (crl: x509.X509Crl, c: x509.X509Certificate): Date | undefined =>
+  crl.findRevoked(c.serialNumber)?.revocationDate;
+
+/** One entry per thing that expires: the metric's CertDaysLeft by role, and `/vpn certs`. */
+function certEntries(held: InPlay, site: string, tunnel: string, now: Date): CertEntry[] {
   const entry = (
     role: CertEntry['role'],
     subject: string,
@@ -83,45 +118,36 @@ export async function serverCerts(
     daysLeft: daysLeft(notAfter, now),
     revoked,
   });
-  const cas = x509.PemConverter.decode(await pem(join(pkiDir, 'ca.crt'))).map(
-    (der) => new x509.X509Certificate(der),
-  );
-  const ca = [...cas].sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())[0];
-  if (!ca) throw new Error(`${join(pkiDir, 'ca.crt')} holds no certificate`);
-  const server = new x509.X509Certificate(await pem(join(pkiDir, 'server.crt')));
-  const crl = new x509.X509Crl(await pem(join(pkiDir, 'crl.pem')));
-  const client = await peerCert(peerCertPath);
-  const revokedAt = (c: x509.X509Certificate) => crl.findRevoked(c.serialNumber)?.revocationDate;
-  const check = async (kind: string, c: x509.X509Certificate): Promise<CertCheck> => {
-    const at = revokedAt(c);
-    return {
-      kind,
-      subject: c.subject,
-      notBefore: c.notBefore,
-      notAfter: c.notAfter,
-      signedByCa: await signedByAny(c, cas),
-      ...(at ? { revokedAt: at } : {}),
-    };
-  };
+  const { ca, server, crl, client } = held;
   const entries = [
     entry('ca', ca.subject, ca.serialNumber.toUpperCase(), ca.notAfter),
     entry('server', server.subject, server.serialNumber.toUpperCase(), server.notAfter),
   ];
   // No next update means the CRL never expires (not one this tool makes); nothing to watch then.
   if (crl.nextUpdate) entries.push(entry('crl', crl.issuer, '', crl.nextUpdate));
-  if (client)
-    entries.push(
-      entry(
-        'client',
-        client.subject,
-        client.serialNumber.toUpperCase(),
-        client.notAfter,
-        Boolean(revokedAt(client)),
-      ),
-    );
-  const checks = [await check('certificate', server), await check('CA certificate', ca)];
-  if (client) checks.push(await check('client certificate', client));
-  return { entries, fault: certFault(checks, crl.nextUpdate ?? null, now) };
+  if (client) {
+    const serial = client.serialNumber.toUpperCase();
+    entries.push(entry('client', client.subject, serial, client.notAfter, Boolean(revokedAt(crl, client))));
+  }
+  return entries;
+}
+
+/** What the fault is decided on: each certificate's dates, signer and revocation. */
+async function certChecks(held: InPlay): Promise<CertCheck[]> {
+  const check = async (kind: string, c: x509.X509Certificate): Promise<CertCheck> => {
+    const at = revokedAt(held.crl, c);
+    return {
+      kind,
+      subject: c.subject,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      signedByCa: await signedByAny(c, held.cas),
+      ...(at ? { revokedAt: at } : {}),
+    };
+  };
+  const checks = [await check('certificate', held.server), await check('CA certificate', held.ca)];
+  if (held.client) checks.push(await check('client certificate', held.client));
+  return checks;
 }
 
 export interface CertWatchProps {

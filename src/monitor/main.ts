@@ -18,14 +18,13 @@ import { ConfigError } from '../domain/errors.js';
 import { NetnsRouteTables } from '../local/netns-route-tables.js';
 import { noTasks } from '../local/no-tasks.js';
 import { createLogger, type Logger } from '../log.js';
-import { startLivenessListener, tcpLiveness } from '../net/tcp-liveness.js';
+import { type LivenessListener, startLivenessListener, tcpLiveness } from '../net/tcp-liveness.js';
 import type { Account } from '../ports/account.js';
 import { systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { createMonitor } from './create-monitor.js';
 import { loadMonitorConfig, type MonitorConfig } from './monitor-config.js';
 
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 async function main(): Promise<void> {
   const env = loadEnv();
   const config = loadMonitorConfig(process.argv.slice(2), process.env);
@@ -36,27 +35,12 @@ async function main(): Promise<void> {
   const clients = usesAws(env) && !config.noAws ? awsClientsFromEnv(env) : undefined;
   const store = await createStore(env, systemClock, clients);
   const account = routeAccount({ env, config, topology, log, clients, store });
-  // No Slack token on a server host (issue 22): without SLACK_BOT_TOKEN the fast path's reports and proposals go
-  // into the site's outbox and the bot posts them (app/create-controller.ts). The lab gives it a stand-in token.
-  // The fast path's liveness listener: held for the life of this process, so a peer following one of its runs
-  // hears of its death at once (see net/tcp-liveness.ts).
-  // Not fatal: without it a run of this monitor that dies half-way is finished when its lease runs out.
   const listener =
     account && config.fastPath && config.selfHost
-      ? await startLivenessListener({
-          bindHost: '0.0.0.0',
-          port: config.livenessPort,
-          advertise: config.selfHost,
-          instance: `${config.site}/${config.tunnel}:${randomUUID()}`,
-          onError: (err) => log.warn({ err }, 'liveness listener error'),
-        }).catch((err: unknown) => {
-          log.error(
-            { err, port: config.livenessPort },
-            'could not open the liveness listener; runs of this monitor that die are waited out (lease)',
-          );
-          return undefined;
-        })
+      ? await livenessListener(config, config.selfHost, log)
       : undefined;
+  // No Slack token on a server host (issue 22): without SLACK_BOT_TOKEN the fast path's reports and proposals go
+  // into the site's outbox and the bot posts them (app/create-controller.ts). The lab gives it a stand-in token.
   const controller =
     account && config.fastPath
       ? createFailoverController({
@@ -79,29 +63,7 @@ async function main(): Promise<void> {
     ...(clients ? { clients } : {}),
     ...(controller ? { controller } : {}),
   });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'monitor stopping: handing over, flushing metrics');
-    try {
-      await monitor.stop();
-      // The goodbye: this tunnel is going (openvpn gone or the container stopping); if it is active, the fast
-      // path moves traffic now instead of the peer noticing a silent monitor.
-      await monitor.loop.goodbye(`the ${config.tunnel} server is stopping (${signal})`);
-      await store.close();
-      await listener?.close();
-      clients?.destroy();
-      log.info('monitor stopped');
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'monitor did not stop cleanly');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignals({ monitor, tunnel: config.tunnel, log, store, listener, clients });
   monitor.loop.start();
   log.info(
     {
@@ -112,6 +74,65 @@ async function main(): Promise<void> {
     },
     'monitor started',
   );
+}
+
+/**
+ * The fast path's liveness listener: held for the life of this process, so a peer following one of its runs
+ * hears of its death at once (see net/tcp-liveness.ts). Not fatal: without it a run of this monitor that dies
+ * half-way is finished when its lease runs out.
+ */
+async function livenessListener(
+  config: MonitorConfig,
+  selfHost: string,
+  log: Logger,
+): Promise<LivenessListener | undefined> {
+  return startLivenessListener({
+    bindHost: '0.0.0.0',
+    port: config.livenessPort,
+    advertise: selfHost,
+    instance: `${config.site}/${config.tunnel}:${randomUUID()}`,
+    onError: (err) => log.warn({ err }, 'liveness listener error'),
+  }).catch((err: unknown) => {
+    log.error(
+      { err, port: config.livenessPort },
+      'could not open the liveness listener; runs of this monitor that die are waited out (lease)',
+    );
+    return undefined;
+  });
+}
+
+/** SIGTERM/SIGINT: finish the round in flight, flush the metrics, say goodbye, close, exit 0 (1 if that fails). */
+function stopOnSignals(running: {
+  monitor: ReturnType<typeof createMonitor>;
+  tunnel: string;
+  log: Logger;
+  store: Store;
+  listener: LivenessListener | undefined;
+  clients: AwsClients | undefined;
+}): void {
+  const { monitor, log } = running;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'monitor stopping: handing over, flushing metrics');
+    try {
+      await monitor.stop();
+      // The goodbye: this tunnel is going (openvpn gone or the container stopping); if it is active, the fast
+      // path moves traffic now instead of the peer noticing a silent monitor.
+      await monitor.loop.goodbye(`the ${running.tunnel} server is stopping (${signal})`);
+      await running.store.close();
+      await running.listener?.close();
+      running.clients?.destroy();
+      log.info('monitor stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'monitor did not stop cleanly');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 /** Where the fast path changes routes: EC2 with AWS configured, the lab's netns adapter when given, else nowhere. */
