@@ -5,6 +5,8 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../ports/clock.js';
 
 /** DynamoDB deletes items whose `ttl` (epoch seconds) has passed, lazily; the store also checks expiry on read. */
 export const STORE_TTL_ATTRIBUTE = 'ttl';
@@ -61,4 +63,11 @@ export async function createStoreTable(client: DynamoDBClient, tableName: string
     // dynalite has no TTL API; expiry is enforced on read anyway.
     if (!/UnknownOperation/.test((err as Error).name ?? '')) throw err;
   }
+}
+
+/** What every part of DynamoStore works on: the document client, the table, and the clock that says "now". */
+export interface StoreTable {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
 }
