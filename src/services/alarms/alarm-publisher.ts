@@ -1,18 +1,16 @@
-// length: not split yet (issue 19 follow-up: one module per part)
-import { createHash } from 'node:crypto';
-import type { AlarmState } from '../../domain/alarm-event.js';
 import type { AlarmMessageDoc, AlarmRecord } from '../../domain/alarm-record.js';
 import {
   DEFAULT_STORM_SETTINGS,
   decideGrouping,
-  type RecentChange,
   recentChanges,
   type StormSettings,
 } from '../../domain/alarm-storm.js';
 import type { Logger } from '../../log.js';
-import type { Chat, ChatMessage } from '../../ports/chat.js';
+import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
+import { type ChannelState, newChannelState } from './alarm-channel-state.js';
 import { AlarmLayout, homesOf } from './alarm-layout.js';
+import { AlarmMessageWriter } from './alarm-message-writer.js';
 import type { ChannelState as StoredChannel } from './alarm-state-store.js';
 import { ShownWaiters } from './alarm-waiters.js';
 
@@ -55,19 +53,6 @@ export interface AlarmPublisherProps {
   settings?: Partial<PublisherSettings>;
 }
 
-interface ChannelState {
-  changes: RecentChange[];
-  nextPostAt: number;
-  timer?: NodeJS.Timeout;
-  timerAt?: number;
-  running: boolean;
-  lastRoundAt: number;
-  /** The pending timer only closes finished bursts (nothing left to show). */
-  closeOnly: boolean;
-  /** Thread replies and graphs waiting for post budget, by alarm id. */
-  extras: Map<string, { kind: 'reply'; from: AlarmState | undefined } | { kind: 'graph' }>;
-}
-
 /**
  * Keeps Slack showing the current state of every alarm: one message per alarm (updated in place, a thread
  * reply per state change), one per site or one storm summary when many change at once, posts paced per
@@ -78,13 +63,24 @@ export class AlarmPublisher {
   private readonly channels = new Map<string, ChannelState>();
   private readonly waiters = new ShownWaiters();
   private readonly layout: AlarmLayout;
+  private readonly writer: AlarmMessageWriter;
   private readonly settings: PublisherSettings;
   private stopped = false;
-  stats = { posts: 0, updates: 0, replies: 0, failures: 0 };
 
   constructor(private readonly props: AlarmPublisherProps) {
     this.settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...props.settings };
     this.layout = new AlarmLayout({ log: props.log, saveMessage: props.saveMessage });
+    this.writer = new AlarmMessageWriter({
+      chat: props.chat,
+      clock: props.clock,
+      log: props.log,
+      records: props.records,
+      messages: this.layout.messages,
+      waiters: this.waiters,
+      saveMessage: props.saveMessage,
+      ...(props.uploadGraph ? { uploadGraph: props.uploadGraph } : {}),
+      postIntervalMs: this.settings.postIntervalMs,
+    });
   }
 
   /** Every alarm message, by key. */
@@ -174,14 +170,7 @@ export class AlarmPublisher {
   private channel(id: string): ChannelState {
     let cs = this.channels.get(id);
     if (!cs) {
-      cs = {
-        changes: [],
-        nextPostAt: 0,
-        running: false,
-        lastRoundAt: 0,
-        closeOnly: false,
-        extras: new Map(),
-      };
+      cs = newChannelState();
       this.channels.set(id, cs);
     }
     return cs;
@@ -264,125 +253,13 @@ export class AlarmPublisher {
     // Posts: the most encompassing message first; one per round keeps to the channel's pace.
     if (now >= cs.nextPostAt) {
       const next = this.layout.unposted(channel)[0];
-      if (next) ok = (await this.post(next, cs)) && ok;
-      else ok = (await this.postExtra(channel, cs)) && ok;
+      if (next) ok = (await this.writer.post(next, cs)) && ok;
+      else ok = (await this.writer.postExtra(channel, cs)) && ok;
     }
     for (const key of dirty) {
       const doc = this.messages.get(key);
-      if (doc?.ref) ok = (await this.update(doc)) && ok;
+      if (doc?.ref) ok = (await this.writer.update(doc)) && ok;
     }
     return ok;
   }
-
-  private render(doc: AlarmMessageDoc): { message: ChatMessage; shown: AlarmRecord[] } {
-    const shown = doc.alarmIds
-      .map((id) => this.props.records.get(id))
-      .filter((r): r is AlarmRecord => r !== undefined);
-    const { render } = this.props.chat;
-    if (doc.kind === 'alarm')
-      return {
-        message: render.alarm({ kind: 'alarm', doc, record: shown[0], movedTo: 'a newer message' }),
-        shown,
-      };
-    return { message: render.alarm({ kind: 'group', doc, records: shown }), shown };
-  }
-
-  private async post(doc: AlarmMessageDoc, cs: ChannelState): Promise<boolean> {
-    const { message, shown } = this.render(doc);
-    const revs = shown.map((r) => [r, r.rev, r.state] as const);
-    try {
-      doc.ref = await this.props.chat.post(doc.channel, message);
-      doc.rendered = digest(message);
-    } catch (err) {
-      this.fail(doc, shown, err);
-      return false;
-    } finally {
-      // A failed post spent the channel's budget too (Slack may have counted it).
-      cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
-    }
-    this.stats.posts++;
-    await this.markShown(doc, revs);
-    const first = shown[0];
-    if (doc.kind === 'alarm' && first?.state === 'ALARM' && first.site && this.props.uploadGraph)
-      cs.extras.set(first.id, { kind: 'graph' });
-    return true;
-  }
-
-  private async update(doc: AlarmMessageDoc): Promise<boolean> {
-    if (!doc.ref) return true;
-    const { message, shown } = this.render(doc);
-    const revs = shown.map((r) => [r, r.rev, r.state] as const);
-    const rendered = digest(message);
-    if (doc.rendered === rendered) {
-      await this.markShown(doc, revs);
-      return true;
-    }
-    try {
-      await this.props.chat.update(doc.ref, message);
-      doc.rendered = rendered;
-    } catch (err) {
-      // The message is gone (deleted in Slack): post a new one next round.
-      if (String((err as { data?: { error?: string } }).data?.error) === 'message_not_found') {
-        doc.ref = undefined;
-        await this.props.saveMessage(doc);
-      }
-      this.fail(doc, shown, err);
-      return false;
-    }
-    this.stats.updates++;
-    await this.markShown(doc, revs);
-    return true;
-  }
-
-  private async postExtra(channel: string, cs: ChannelState): Promise<boolean> {
-    const [id, extra] = cs.extras.entries().next().value ?? [];
-    if (!id || !extra) return true;
-    cs.extras.delete(id);
-    const r = this.props.records.get(id);
-    const home = r?.home ? this.messages.get(r.home) : undefined;
-    if (!r || !home?.ref || home.kind !== 'alarm') return true;
-    cs.nextPostAt = this.props.clock.now() + this.settings.postIntervalMs;
-    try {
-      if (extra.kind === 'reply') {
-        await this.props.chat.post(channel, {
-          ...this.props.chat.render.alarmChange({ record: r, from: extra.from }),
-          threadTs: home.ref.ts,
-        });
-        this.stats.replies++;
-      } else if (r.site && this.props.uploadGraph) {
-        await this.props.uploadGraph(channel, home.ref.ts, r.site);
-      }
-    } catch (err) {
-      // Replies and graphs are extras: log and move on, the message itself shows the state.
-      this.props.log.warn({ err, alarm: r.name }, 'could not post alarm thread reply');
-    }
-    return true;
-  }
-
-  /** Slack now shows these revs: remember it (in the message doc, one write) and wake whoever waits. */
-  private async markShown(
-    doc: AlarmMessageDoc,
-    revs: ReadonlyArray<readonly [AlarmRecord, number, AlarmState]>,
-  ): Promise<void> {
-    doc.shown = Object.fromEntries(revs.map(([r, rev, state]) => [r.id, [rev, state]]));
-    await this.props.saveMessage(doc);
-    for (const [r, rev, state] of revs) {
-      if ((r.shownRev ?? 0) >= rev) continue;
-      r.shownRev = rev;
-      r.shownState = state;
-      this.waiters.shown(r.id, rev);
-    }
-  }
-
-  private fail(doc: AlarmMessageDoc, shown: AlarmRecord[], err: unknown): void {
-    this.stats.failures++;
-    this.props.log.warn({ err, message: doc.key }, 'Slack call for alarms failed; will retry');
-    const error = err instanceof Error ? err : new Error(String(err));
-    for (const r of shown) this.waiters.fail(r.id, error);
-  }
-}
-
-/** What a message shows, in a few bytes (kept in its doc). */
-function digest(message: ChatMessage): string {
-  return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
 }

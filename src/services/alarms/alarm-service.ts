@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Topology } from '../../config/topology-schema.js';
-import type { AlarmEvent } from '../../domain/alarm-event.js';
-import { mapAlarm } from '../../domain/alarm-mapping.js';
+import type { AlarmEvent, ParsedAlarm } from '../../domain/alarm-event.js';
+import { type AlarmTarget, mapAlarm } from '../../domain/alarm-mapping.js';
 import { parseAlarmMessage } from '../../domain/alarm-parse.js';
 import { type AlarmRecord, applyAlarmEvent } from '../../domain/alarm-record.js';
 import { findSite } from '../../domain/topology.js';
@@ -43,6 +43,29 @@ const done = () => Promise.resolve();
 
 const sameChange = (known: AlarmRecord, event: AlarmEvent): boolean =>
   known.state === event.state && known.since === event.since && known.reason === event.reason;
+
+type Decided =
+  | { kind: 'same'; record: AlarmRecord }
+  | { kind: 'older' }
+  | { kind: 'applied'; record: AlarmRecord; stateChanged: boolean };
+
+/**
+ * What an event does to the stored record (another replica may have applied newer changes than this one has):
+ * nothing when it shows the same change again or an older one, else the next record.
+ */
+function decide(
+  known: AlarmRecord | null,
+  event: AlarmEvent,
+  target: AlarmTarget | null,
+  channel: string,
+  now: number,
+): { next: AlarmRecord | null; out: Decided } {
+  // The same state, time and reason again (a re-post, not an SNS retry): Slack already shows it.
+  if (known && sameChange(known, event)) return { next: null, out: { kind: 'same', record: known } };
+  const applied = applyAlarmEvent(known, event, target, channel, now);
+  if (applied.kind === 'older') return { next: null, out: { kind: 'older' } };
+  return { next: applied.record, out: applied };
+}
 
 /**
  * Alarms in, Slack out. `ingest` dedupes on MessageId (persisted, with a TTL), applies the change to the
@@ -104,7 +127,6 @@ export class AlarmService implements NotificationSink {
   }
 
   /** Shared by SNS (HTTPS) and SQS: `messageId` is SNS's MessageId, `message` the alarm/event JSON. */
-  // length: not split yet (issue 19 follow-up: one step of this function per helper)
   async ingestMessage(messageId: string, message: string, log: Logger): Promise<AlarmIngest> {
     const parsed = parseAlarmMessage(message);
     const fresh = await this.props.store.create(
@@ -113,76 +135,72 @@ export class AlarmService implements NotificationSink {
       { at: this.props.clock.now() },
       this.dedupeTtlMs,
     );
-    if (!fresh) {
-      // At-least-once delivery: already applied, maybe by another replica. For SQS, still wait until Slack
-      // shows that alarm (whichever replica publishes it).
-      const id = parsed.kind === 'alarm' ? parsed.event.id : undefined;
-      const stored = id ? await this.state.record(id) : null;
-      const r = stored ? this.adopt(stored) : undefined;
-      if (r && (r.shownRev ?? 0) < r.rev) this.publisher.noteChange(r, false);
-      return {
-        status: 'duplicate',
-        ...(id ? { alarmId: id } : {}),
-        settled: r ? () => this.publisher.whenShown(r.id, r.rev) : done,
-      };
-    }
+    if (!fresh) return this.redelivered(parsed);
     if (parsed.kind === 'ignored') {
       log.info({ reason: parsed.reason }, 'notification is not an alarm tunnelops handles');
       return { status: 'ignored', reason: parsed.reason, settled: done };
     }
     const event = parsed.event;
     try {
-      return await this.serial(`a:${event.id}`, async () => {
-        const target = mapAlarm(this.props.topology, event);
-        const channel =
-          (target && findSite(this.props.topology, target.site)?.slackChannel) ?? this.defaultChannel;
-        const now = this.props.clock.now();
-        // Decided on the stored record, not this replica's copy: another replica may have applied newer changes.
-        type Decided =
-          | { kind: 'same'; record: AlarmRecord }
-          | { kind: 'older' }
-          | { kind: 'applied'; record: AlarmRecord; stateChanged: boolean };
-        const outcome = await this.state.change<Decided>(event.id, (known) => {
-          // The same state, time and reason again (a re-post, not an SNS retry): Slack already shows it.
-          if (known && sameChange(known, event))
-            return { next: null, out: { kind: 'same' as const, record: known } };
-          const applied = applyAlarmEvent(known, event, target, channel, now);
-          if (applied.kind === 'older') return { next: null, out: { kind: 'older' as const } };
-          return { next: applied.record, out: applied };
-        });
-        if (outcome.kind === 'older') {
-          return {
-            status: 'ignored' as const,
-            reason: 'older than the state already known',
-            alarmId: event.id,
-            settled: done,
-          };
-        }
-        if (outcome.kind === 'same') {
-          const local = this.adopt(outcome.record);
-          // Another replica may be the one showing it: our round reads the channel back and sees it shown.
-          if ((local.shownRev ?? 0) < local.rev) this.publisher.noteChange(local, false);
-          return {
-            status: 'duplicate' as const,
-            reason: 'already shown',
-            alarmId: event.id,
-            settled: () => this.publisher.whenShown(local.id, outcome.record.rev),
-          };
-        }
-        const record = this.adopt(outcome.record);
-        this.publisher.noteChange(record, outcome.stateChanged);
-        const rev = outcome.record.rev;
-        return {
-          status: 'accepted' as const,
-          alarmId: record.id,
-          settled: () => this.publisher.whenShown(record.id, rev),
-        };
-      });
+      return await this.serial(`a:${event.id}`, () => this.apply(event));
     } catch (err) {
       // Not applied: forget the MessageId so SNS's (or SQS's) retry is not taken for a duplicate.
       await this.props.store.delete(NS_SEEN, messageId).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * At-least-once delivery: already applied, maybe by another replica. For SQS, still wait until Slack
+   * shows that alarm (whichever replica publishes it).
+   */
+  private async redelivered(parsed: ParsedAlarm): Promise<AlarmIngest> {
+    const id = parsed.kind === 'alarm' ? parsed.event.id : undefined;
+    const stored = id ? await this.state.record(id) : null;
+    const r = stored ? this.adopt(stored) : undefined;
+    if (r && (r.shownRev ?? 0) < r.rev) this.publisher.noteChange(r, false);
+    return {
+      status: 'duplicate',
+      ...(id ? { alarmId: id } : {}),
+      settled: r ? () => this.publisher.whenShown(r.id, r.rev) : done,
+    };
+  }
+
+  /** Applies the event to the stored record, decided on it rather than this replica's copy (see `decide`). */
+  private async apply(event: AlarmEvent): Promise<AlarmIngest> {
+    const target = mapAlarm(this.props.topology, event);
+    const channel =
+      (target && findSite(this.props.topology, target.site)?.slackChannel) ?? this.defaultChannel;
+    const now = this.props.clock.now();
+    const outcome = await this.state.change<Decided>(event.id, (known) =>
+      decide(known, event, target, channel, now),
+    );
+    if (outcome.kind === 'older') {
+      return {
+        status: 'ignored',
+        reason: 'older than the state already known',
+        alarmId: event.id,
+        settled: done,
+      };
+    }
+    const record = this.adopt(outcome.record);
+    const rev = outcome.record.rev;
+    if (outcome.kind === 'same') {
+      // Another replica may be the one showing it: our round reads the channel back and sees it shown.
+      if ((record.shownRev ?? 0) < record.rev) this.publisher.noteChange(record, false);
+      return {
+        status: 'duplicate',
+        reason: 'already shown',
+        alarmId: event.id,
+        settled: () => this.publisher.whenShown(record.id, rev),
+      };
+    }
+    this.publisher.noteChange(record, outcome.stateChanged);
+    return {
+      status: 'accepted',
+      alarmId: record.id,
+      settled: () => this.publisher.whenShown(record.id, rev),
+    };
   }
 
   /**
