@@ -328,4 +328,18 @@ describe('alarm buttons', () => {
     const requested = audit.find((e) => e.action === 'failover' && e.event === 'requested');
     expect(requested?.actor).toBe('UONCALL1');
   });
+
+  it('a forged Fail over naming an unknown site is refused with the name escaped, and asks nobody', async () => {
+    const { key, ts } = await postedAlarm();
+    const value = JSON.stringify({ site: '<!channel>', key });
+    expect((await click('alarm_failover', value, ts)).status).toBe(200);
+    await waitFor(
+      () => (app.slackStandin?.callsTo('chat.postEphemeral').length ?? 0) > 0,
+      'ephemeral answer',
+    );
+    const answer = String(app.slackStandin!.callsTo('chat.postEphemeral')[0]!.args.text);
+    expect(answer).toBe(':warning: Unknown site "&lt;!channel&gt;". Sites: dc1.');
+    const audit = await app.ctx.store.listAudit({});
+    expect(audit.some((e) => e.event === 'requested')).toBe(false);
+  });
 });

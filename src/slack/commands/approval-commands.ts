@@ -3,7 +3,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import { findSite } from '../../domain/topology.js';
 import type { Store } from '../../ports/store.js';
 import type { ApprovalService, RequestOutcome } from '../../services/approvals/approval-service.js';
-import { refusalReply } from '../views/approval-refusal-view.js';
+import { refusalReply, requestRefusalReply } from '../views/approval-refusal-view.js';
 import { cautionLines, describeAsk, mention } from '../views/approval-view.js';
 import { historyMessage } from '../views/history-view.js';
 import { pendingText } from '../views/pending-view.js';
@@ -27,7 +27,7 @@ function warnings(r: ApprovalRequest): string {
 }
 
 function requestReply(outcome: RequestOutcome, channel: string | undefined): string {
-  if (!outcome.ok) return `:no_entry_sign: ${outcome.reason}`;
+  if (!outcome.ok) return requestRefusalReply(outcome.reason);
   const r = outcome.request;
   if (!outcome.created) {
     return `There is already an open ${r.action} request for ${r.site}: \`${r.id}\` (${mention(r.requester)} asked to ${describeAsk(r)}; ${r.state}). Approve or deny that one${r.message ? ` in <#${r.message.channel}>` : ''}, or withdraw it with \`/vpn cancel ${r.id}\` if it is yours.`;

@@ -62,3 +62,10 @@ export function refusalText(r: Refusal): string {
 
 /** The ephemeral reply to a refused decision (approve, deny, cancel). */
 export const refusalReply = (r: Refusal): string => `:no_entry_sign: ${refusalText(r)}`;
+
+/**
+ * A refused request (`/vpn failover`, a Fail over button): the service's reason is plain text that can quote
+ * outside input (a site name from a click, an AWS error), so it is escaped like any other.
+ */
+export const requestRefusalReply = (reason: string, mark = ':no_entry_sign:'): string =>
+  `${mark} ${esc(reason)}`;

@@ -5,7 +5,11 @@ import {
   CONTROLLER_ACTOR,
   transition,
 } from '../../../src/domain/approval.js';
-import { refusalReply, refusalText } from '../../../src/slack/views/approval-refusal-view.js';
+import {
+  refusalReply,
+  refusalText,
+  requestRefusalReply,
+} from '../../../src/slack/views/approval-refusal-view.js';
 import { pendingRequest, T0 } from './pending-request.js';
 
 /** The words a person is shown when `event` is refused on `r` (the domain refuses, the view words it). */
@@ -94,6 +98,15 @@ describe('approval refusals in words', () => {
     );
     expect(refusalText({ code: 'contended', id: 'fo-7k2m9q' })).toBe(
       'Request fo-7k2m9q is changing too fast; try again.',
+    );
+  });
+
+  it('a refused request: the reason is escaped (it can quote a clicked site name or an AWS error)', () => {
+    expect(requestRefusalReply('Unknown site "<!channel>". Sites: dc1.')).toBe(
+      ':no_entry_sign: Unknown site "&lt;!channel&gt;". Sites: dc1.',
+    );
+    expect(requestRefusalReply('say which one with --to <tunnel>.', ':warning:')).toBe(
+      ':warning: say which one with --to &lt;tunnel&gt;.',
     );
   });
 });
