@@ -67,78 +67,92 @@ function checkName(value: string | undefined, what: string): string | null {
 const reasonOf = (rest: string[]): string | undefined =>
   rest.length ? rest.join(' ').slice(0, 500) : undefined;
 
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function parseVpnCommand(text: string): ParseResult {
   if (text.length > MAX_TEXT)
     return fail(`the command is too long (${text.length} characters; at most ${MAX_TEXT})`);
   const [verb, ...args] = tokenize(text.trim());
-  switch ((verb ?? 'help').toLowerCase()) {
+  const kind = (verb ?? 'help').toLowerCase();
+  switch (kind) {
     case 'help':
     case '--help':
     case '-h':
     case '':
       return done({ kind: 'help' });
-    case 'status': {
-      if (args.length > 1) return fail('usage: /vpn status [site]');
-      if (args[0] === undefined) return done({ kind: 'status' });
-      const bad = checkName(args[0], 'site');
-      return bad ? fail(bad) : done({ kind: 'status', site: args[0] });
-    }
+    case 'status':
     case 'history':
     case 'pending':
-    case 'certs': {
-      const kind = verb?.toLowerCase() as 'history' | 'pending' | 'certs';
-      if (args.length > 1) return fail(`usage: /vpn ${kind} [site]`);
-      if (args[0] === undefined) return done({ kind });
-      const bad = checkName(args[0], 'site');
-      return bad ? fail(bad) : done({ kind, site: args[0] });
-    }
-    case 'failover': {
-      const [site, ...rest] = args;
-      const bad = checkName(site, 'site');
-      if (bad) return fail(`${bad}. usage: /vpn failover <site> [--to <tunnel>] [reason]`);
-      let to: string | undefined;
-      const reason: string[] = [];
-      for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === '--to') {
-          to = rest[++i];
-          const badTo = checkName(to, 'tunnel');
-          if (badTo) return fail(`${badTo} after --to`);
-        } else reason.push(rest[i]!);
-      }
-      return done({
-        kind: 'failover',
-        site: site!,
-        ...(to ? { to } : {}),
-        ...(reason.length ? { reason: reasonOf(reason) } : {}),
-      });
-    }
-    case 'redeploy': {
-      const [site, tunnel, ...rest] = args;
-      const bad = checkName(site, 'site') ?? checkName(tunnel, 'tunnel');
-      if (bad) return fail(`${bad}. usage: /vpn redeploy <site> <tunnel> [--force] [reason]`);
-      const force = rest.includes('--force');
-      const reason = rest.filter((r) => r !== '--force');
-      return done({
-        kind: 'redeploy',
-        site: site!,
-        tunnel: tunnel!,
-        force,
-        ...(reason.length ? { reason: reasonOf(reason) } : {}),
-      });
-    }
-    case 'rotate': {
-      const [site, ...rest] = args;
-      const bad = checkName(site, 'site');
-      if (bad) return fail(`${bad}. usage: /vpn rotate <site> [reason]`);
-      return done({ kind: 'rotate', site: site!, ...(rest.length ? { reason: reasonOf(rest) } : {}) });
-    }
-    case 'cancel': {
-      const [id] = args;
-      if (!id || args.length > 1 || !REQUEST_ID.test(id)) return fail('usage: /vpn cancel <request-id>');
-      return done({ kind: 'cancel', requestId: id });
-    }
+    case 'certs':
+      return parseSiteQuery(kind, args);
+    case 'failover':
+      return parseFailover(args);
+    case 'redeploy':
+      return parseRedeploy(args);
+    case 'rotate':
+      return parseRotate(args);
+    case 'cancel':
+      return parseCancel(args);
     default:
       return fail(`unknown command "${(verb ?? '').slice(0, 40)}". Try /vpn help`);
   }
+}
+
+/** `/vpn status|history|pending|certs [site]`. */
+function parseSiteQuery(kind: 'status' | 'history' | 'pending' | 'certs', args: string[]): ParseResult {
+  if (args.length > 1) return fail(`usage: /vpn ${kind} [site]`);
+  if (args[0] === undefined) return done({ kind });
+  const bad = checkName(args[0], 'site');
+  return bad ? fail(bad) : done({ kind, site: args[0] });
+}
+
+/** `/vpn failover <site> [--to <tunnel>] [reason]`: the reason is every word that is not the option. */
+function parseFailover(args: string[]): ParseResult {
+  const [site, ...rest] = args;
+  const bad = checkName(site, 'site');
+  if (bad || site === undefined) return fail(`${bad}. usage: /vpn failover <site> [--to <tunnel>] [reason]`);
+  let to: string | undefined;
+  const reason: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--to') {
+      to = rest[++i];
+      const badTo = checkName(to, 'tunnel');
+      if (badTo) return fail(`${badTo} after --to`);
+    } else reason.push(rest[i]!);
+  }
+  return done({
+    kind: 'failover',
+    site,
+    ...(to ? { to } : {}),
+    ...(reason.length ? { reason: reasonOf(reason) } : {}),
+  });
+}
+
+/** `/vpn redeploy <site> <tunnel> [--force] [reason]`. */
+function parseRedeploy(args: string[]): ParseResult {
+  const [site, tunnel, ...rest] = args;
+  const bad = checkName(site, 'site') ?? checkName(tunnel, 'tunnel');
+  if (bad || site === undefined || tunnel === undefined)
+    return fail(`${bad}. usage: /vpn redeploy <site> <tunnel> [--force] [reason]`);
+  const reason = rest.filter((r) => r !== '--force');
+  return done({
+    kind: 'redeploy',
+    site,
+    tunnel,
+    force: rest.includes('--force'),
+    ...(reason.length ? { reason: reasonOf(reason) } : {}),
+  });
+}
+
+/** `/vpn rotate <site> [reason]`. */
+function parseRotate(args: string[]): ParseResult {
+  const [site, ...rest] = args;
+  const bad = checkName(site, 'site');
+  if (bad || site === undefined) return fail(`${bad}. usage: /vpn rotate <site> [reason]`);
+  return done({ kind: 'rotate', site, ...(rest.length ? { reason: reasonOf(rest) } : {}) });
+}
+
+/** `/vpn cancel <request-id>`. */
+function parseCancel(args: string[]): ParseResult {
+  const [id] = args;
+  if (!id || args.length > 1 || !REQUEST_ID.test(id)) return fail('usage: /vpn cancel <request-id>');
+  return done({ kind: 'cancel', requestId: id });
 }

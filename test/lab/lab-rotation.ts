@@ -21,7 +21,7 @@ import { heartbeatTargetCheck } from '../../src/services/failover/heartbeat-targ
 import { RedeployExecutor } from '../../src/services/redeploy/redeploy-executor.js';
 import { RotationExecutor } from '../../src/services/rotation/rotation-executor.js';
 import { SLACK_CLIENT_DEFAULTS, SlackChat } from '../../src/slack/slack-chat.js';
-import { refusalText } from '../../src/slack/views/approval-refusal-view.js';
+import { refusalText } from '../../src/slack/views/approval-reply-view.js';
 import type { Lab } from './lab.js';
 import { type LabTunnel, PLAN, routeTableNumbers, TUNNELS } from './lab-plan.js';
 import { sleep, waitFor } from './netns.js';

@@ -31,66 +31,107 @@ const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join
  * is already active, a redeploy of the active tunnel without --force. Adds the routes and the target's health
  * as evidence for the approver. The executor checks all of it again under the site lock.
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export async function requestChecks(
   site: Site,
   input: { action: ApprovalAction; to?: string; tunnel?: string; force?: boolean },
   deps: RequestCheckDeps,
 ): Promise<RequestCheck> {
   if (input.action === 'rotate') return rotationCheck(site, deps.rotation);
+  const routes = await readRoutes(site, deps);
+  if (input.action === 'redeploy') return redeployCheck(site, input, routes);
+  return failoverCheck(site, input.to, routes, deps);
+}
+
+/** What the routes show, read once: from the site's status when there is one, else from the route tables. */
+interface Routes {
+  status: SiteStatus | undefined;
+  slots: Slots;
+  active: string | null;
+  /** The routes in one line, the approver's first piece of evidence. */
+  evidence: string[];
+}
+
+async function readRoutes(site: Site, deps: RequestCheckDeps): Promise<Routes> {
   const status = await deps.siteStatus?.(site).catch(() => undefined);
   const slots = status ? slotsFrom(site, status.routes) : await readSlots(site, deps.routeTables);
   const active = slots.ok ? mostCommonTunnel(slots.value) : null;
-  const evidence: string[] = [];
-  if (slots.ok) {
-    const on = active ? slots.value.filter((s) => s.tunnel === active).length : 0;
-    evidence.push(
-      active ? `Routes: ${on}/${slots.value.length} on ${active}` : 'Routes: no tunnel carries traffic',
-    );
-  } else evidence.push(`Routes: unknown, because ${slots.reason}`);
+  return { status, slots, active, evidence: [routesLine(slots, active)] };
+}
 
-  if (input.action === 'redeploy') {
-    const tunnel = input.tunnel ?? '';
-    if (!findTunnel(site, tunnel))
-      return { ok: false, reason: `${tunnel} is not a tunnel of ${site.name} (${tunnelNames(site)}).` };
-    const carrying = slots.ok ? slots.value.some((s) => s.tunnel === tunnel) : true;
-    if (carrying && !input.force) {
-      const why = slots.ok
-        ? `${tunnel} carries traffic for ${site.name}`
-        : `cannot tell whether ${tunnel} carries traffic`;
-      return {
-        ok: false,
-        reason: `${why}: fail over first (\`/vpn failover ${site.name}\`), or add --force to restart it anyway.`,
-      };
-    }
-    return { ok: true, evidence, cautions: carrying ? [{ kind: 'forced-redeploy', tunnel }] : [] };
-  }
+function routesLine(slots: Slots, active: string | null): string {
+  if (!slots.ok) return `Routes: unknown, because ${slots.reason}`;
+  if (!active) return 'Routes: no tunnel carries traffic';
+  const on = slots.value.filter((s) => s.tunnel === active).length;
+  return `Routes: ${on}/${slots.value.length} on ${active}`;
+}
 
-  let to = input.to;
-  if (to === undefined) {
-    if (!active)
-      return {
-        ok: false,
-        reason: `Cannot tell which tunnel of ${site.name} is active; say which one with --to <tunnel>.`,
-      };
-    to = otherTunnel(site, active).name;
+const notATunnel = (site: Site, name: string): RequestCheck => ({
+  ok: false,
+  reason: `${name} is not a tunnel of ${site.name} (${tunnelNames(site)}).`,
+});
+
+/** A redeploy of a tunnel that carries traffic (or may: routes unread) needs --force, and warns the approver. */
+function redeployCheck(
+  site: Site,
+  input: { tunnel?: string; force?: boolean },
+  routes: Routes,
+): RequestCheck {
+  const tunnel = input.tunnel ?? '';
+  if (!findTunnel(site, tunnel)) return notATunnel(site, tunnel);
+  const { slots } = routes;
+  const carrying = slots.ok ? slots.value.some((s) => s.tunnel === tunnel) : true;
+  if (carrying && !input.force) {
+    const why = slots.ok
+      ? `${tunnel} carries traffic for ${site.name}`
+      : `cannot tell whether ${tunnel} carries traffic`;
+    return {
+      ok: false,
+      reason: `${why}: fail over first (\`/vpn failover ${site.name}\`), or add --force to restart it anyway.`,
+    };
   }
-  if (!findTunnel(site, to))
-    return { ok: false, reason: `${to} is not a tunnel of ${site.name} (${tunnelNames(site)}).` };
-  if (slots.ok && slots.value.every((s) => s.tunnel === to)) {
+  return {
+    ok: true,
+    evidence: routes.evidence,
+    cautions: carrying ? [{ kind: 'forced-redeploy', tunnel }] : [],
+  };
+}
+
+/** A failover needs a target (asked, or the tunnel besides the active one) that is not active everywhere yet. */
+async function failoverCheck(
+  site: Site,
+  asked: string | undefined,
+  routes: Routes,
+  deps: RequestCheckDeps,
+): Promise<RequestCheck> {
+  const to = asked ?? (routes.active ? otherTunnel(site, routes.active).name : undefined);
+  if (to === undefined)
+    return {
+      ok: false,
+      reason: `Cannot tell which tunnel of ${site.name} is active; say which one with --to <tunnel>.`,
+    };
+  if (!findTunnel(site, to)) return notATunnel(site, to);
+  if (routes.slots.ok && routes.slots.value.every((s) => s.tunnel === to)) {
     return {
       ok: false,
       reason: `${to} is already active on every route of ${site.name}; nothing to fail over.`,
     };
   }
-  const check = status ? statusCheck(status) : deps.checkTarget;
-  const cautions: Caution[] = [];
-  if (check) {
-    const h = await check(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
-    if (h.healthy) evidence.push(`Target ${to}: healthy (${h.reason})`);
-    else cautions.push({ kind: 'target-unhealthy', tunnel: to, reason: h.reason });
-  }
-  return { ok: true, to, evidence, cautions };
+  const check = routes.status ? statusCheck(routes.status) : deps.checkTarget;
+  return { ok: true, to, ...(await targetHealth(site, to, check, routes.evidence)) };
+}
+
+/** The target's health at request time: evidence when healthy, a caution for the approver when not. */
+async function targetHealth(
+  site: Site,
+  to: string,
+  check: TargetCheck | undefined,
+  evidence: string[],
+): Promise<{ evidence: string[]; cautions: Caution[] }> {
+  if (!check) return { evidence, cautions: [] };
+  const h = await check(site, to).catch((err) => ({ healthy: false, reason: reasonOf(err) }));
+  return h.healthy
+    ? { evidence: [...evidence, `Target ${to}: healthy (${h.reason})`], cautions: [] }
+    : { evidence, cautions: [{ kind: 'target-unhealthy', tunnel: to, reason: h.reason }] };
 }
 
 /** A rotation is refused before anyone is asked when nothing is staged; the plan is the approver's evidence. */

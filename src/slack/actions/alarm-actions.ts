@@ -5,7 +5,7 @@ import type { Chat } from '../../ports/chat.js';
 import type { AlarmService } from '../../services/alarms/alarm-service.js';
 import type { RequestInput, RequestOutcome } from '../../services/approvals/approval-service.js';
 import { ALARM_ACTIONS } from '../views/alarm-view.js';
-import { requestRefusalReply } from '../views/approval-refusal-view.js';
+import { requestRefusalReply } from '../views/approval-reply-view.js';
 
 /** What the Fail over button needs from the approval workflow (ApprovalService.request). */
 export interface FailoverApprovals {

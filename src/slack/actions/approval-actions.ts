@@ -2,7 +2,7 @@ import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { parseBoundedJson } from '../../domain/bounded-json.js';
 import { type Logger, logFailure } from '../../log.js';
 import type { ApprovalService } from '../../services/approvals/approval-service.js';
-import { refusalReply } from '../views/approval-refusal-view.js';
+import { refusalReply } from '../views/approval-reply-view.js';
 import {
   APPROVE_ACTION,
   DENY_ACTION,
@@ -39,20 +39,28 @@ function parseMetadata(raw: string): { id: string; channel: string } | null {
  * Refusals go only to the clicker (chat.postEphemeral) and change nothing; the state machine and its
  * compare-and-set decide, so a double click or a retried delivery cannot act twice.
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function registerApprovalActions(bolt: App, approvals: ApprovalService, log: Logger): void {
+  onApprove(bolt, approvals, log);
+  onDeny(bolt, approvals, log);
+  onDenyReason(bolt, approvals);
+}
+
+/** Approve: the service approves and runs it; a refusal is told to the clicker only. */
+function onApprove(bolt: App, approvals: ApprovalService, log: Logger): void {
   bolt.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, body, action }) => {
     await ack();
     await afterPendingIo();
     const user = body.user.id;
-    const clog = log.child({ requestId: action.value, user });
     const outcome = await approvals.approve(action.value ?? '', user);
     if (!outcome.ok) {
-      clog.info({ refusal: outcome.refusal }, 'approval refused');
+      log.child({ requestId: action.value, user }).info({ refusal: outcome.refusal }, 'approval refused');
       await approvals.tell(channelOf(body), user, refusalReply(outcome.refusal));
     }
   });
+}
 
+/** Deny: checks the clicker may deny before opening the dialog that asks why. */
+function onDeny(bolt: App, approvals: ApprovalService, log: Logger): void {
   bolt.action<BlockButtonAction>(DENY_ACTION, async ({ ack, body, action, client }) => {
     await ack();
     await afterPendingIo();
@@ -77,30 +85,31 @@ export function registerApprovalActions(bolt: App, approvals: ApprovalService, l
       );
     }
   });
+}
 
+type DenyDialog = { id: string; channel: string; reason: string } | { error: string };
+
+/** The submitted Deny dialog: its request and a reason of at least 3 characters, or what to fix (on the field). */
+function readDenyDialog(view: ViewSubmitAction['view']): DenyDialog {
+  const reason = view.state.values[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value?.trim() ?? '';
+  const meta = parseMetadata(view.private_metadata);
+  if (!meta) return { error: 'This dialog lost track of its request; deny again from the message.' };
+  if (reason.length < 3) return { error: 'Say why (at least 3 characters).' };
+  return { ...meta, reason: reason.slice(0, 500) };
+}
+
+/** The Deny dialog's submission: refused on the field when incomplete, else acked and denied. */
+function onDenyReason(bolt: App, approvals: ApprovalService): void {
   bolt.view<ViewSubmitAction>(DENY_MODAL, async ({ ack, body, view }) => {
-    const reason = view.state.values[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value?.trim() ?? '';
-    const meta = parseMetadata(view.private_metadata);
-    if (!meta) {
-      await ack({
-        response_action: 'errors',
-        errors: {
-          [DENY_REASON_BLOCK]: 'This dialog lost track of its request; deny again from the message.',
-        },
-      });
-      return;
-    }
-    if (reason.length < 3) {
-      await ack({
-        response_action: 'errors',
-        errors: { [DENY_REASON_BLOCK]: 'Say why (at least 3 characters).' },
-      });
+    const dialog = readDenyDialog(view);
+    if ('error' in dialog) {
+      await ack({ response_action: 'errors', errors: { [DENY_REASON_BLOCK]: dialog.error } });
       return;
     }
     await ack();
     await afterPendingIo();
     const user = body.user.id;
-    const outcome = await approvals.deny(meta.id, user, reason.slice(0, 500));
-    if (!outcome.ok) await approvals.tell(meta.channel, user, refusalReply(outcome.refusal));
+    const outcome = await approvals.deny(dialog.id, user, dialog.reason);
+    if (!outcome.ok) await approvals.tell(dialog.channel, user, refusalReply(outcome.refusal));
   });
 }

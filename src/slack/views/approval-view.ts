@@ -76,76 +76,60 @@ function cautionText(c: Caution): string {
 export const cautionLines = (r: ApprovalRequest): string[] =>
   (r.cautions ?? []).map((c) => `:warning: ${esc(cautionText(c))}`);
 
+const section = (text: string): Record<string, unknown> => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+});
+const context = (text: string): Record<string, unknown> => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text }],
+});
+
 /** The request message: what, who, why, evidence, state; Approve / Deny buttons only while pending. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function approvalMessage(r: ApprovalRequest, extras: ApprovalViewExtras): ChatMessage {
   const title = `${TITLES[r.action]} request ${r.id}`;
   const ask = `${mention(r.requester)} asks to ${describeAsk(r)}.`;
   const status = statusLine(r);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`${ask}${r.reason ? `\n*Reason:* ${esc(r.reason)}` : ''}`) },
-    },
+    section(`${ask}${r.reason ? `\n*Reason:* ${esc(r.reason)}` : ''}`),
+    ...evidenceBlocks(r),
+    ...(extras.progress?.length ? [section(extras.progress.map((p) => `› ${esc(p)}`).join('\n'))] : []),
+    section(status),
+    ...(r.state === 'pending'
+      ? decisionBlocks(r, extras)
+      : [context(`Request \`${r.id}\` · see \`/vpn history ${r.site}\``)]),
   ];
+  return { text: `${title}: ${ask} ${status}`, blocks };
+}
+
+/** The evidence for the approver (escaped: it quotes outside systems), its cautions last, marked. */
+function evidenceBlocks(r: ApprovalRequest): unknown[] {
   const evidence = [...(r.evidence ?? []).map(esc), ...cautionLines(r)];
-  if (evidence.length) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Evidence*\n${evidence.map((e) => `• ${e}`).join('\n')}`) },
-    });
-  }
-  if (extras.progress?.length) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(extras.progress.map((p) => `› ${esc(p)}`).join('\n')) },
-    });
-  }
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status) } });
-  if (r.state === 'pending') {
-    blocks.push({
+  return evidence.length ? [section(`*Evidence*\n${evidence.map((e) => `• ${e}`).join('\n')}`)] : [];
+}
+
+/** While pending: the Approve and Deny buttons (carrying the request id), then who may approve. */
+function decisionBlocks(r: ApprovalRequest, extras: ApprovalViewExtras): unknown[] {
+  const button = (action_id: string, text: string, style: string) => ({
+    type: 'button',
+    action_id,
+    text: { type: 'plain_text', text },
+    style,
+    value: r.id,
+  });
+  const who = [
+    ...extras.approverUsers.map((u) => `<@${u}>`),
+    ...extras.approverGroups.map((g) => `<!subteam^${g}>`),
+  ];
+  return [
+    {
       type: 'actions',
       block_id: `approval:${r.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: APPROVE_ACTION,
-          text: { type: 'plain_text', text: 'Approve' },
-          style: 'primary',
-          value: r.id,
-        },
-        {
-          type: 'button',
-          action_id: DENY_ACTION,
-          text: { type: 'plain_text', text: 'Deny' },
-          style: 'danger',
-          value: r.id,
-        },
-      ],
-    });
-    const who = [
-      ...extras.approverUsers.map((u) => `<@${u}>`),
-      ...extras.approverGroups.map((g) => `<!subteam^${g}>`),
-    ];
-    blocks.push({
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: clip(
-            `Approvers: ${who.join(', ')} (not the requester). Withdraw with \`/vpn cancel ${r.id}\`.`,
-          ),
-        },
-      ],
-    });
-  } else {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `Request \`${r.id}\` · see \`/vpn history ${r.site}\`` }],
-    });
-  }
-  return { text: `${title}: ${ask} ${status}`, blocks };
+      elements: [button(APPROVE_ACTION, 'Approve', 'primary'), button(DENY_ACTION, 'Deny', 'danger')],
+    },
+    context(clip(`Approvers: ${who.join(', ')} (not the requester). Withdraw with \`/vpn cancel ${r.id}\`.`)),
+  ];
 }
 
 /** The modal Deny opens: one required reason field. The request id rides in private_metadata. */

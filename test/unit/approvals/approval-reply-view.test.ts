@@ -9,7 +9,7 @@ import {
   refusalReply,
   refusalText,
   requestRefusalReply,
-} from '../../../src/slack/views/approval-refusal-view.js';
+} from '../../../src/slack/views/approval-reply-view.js';
 import { pendingRequest, T0 } from './pending-request.js';
 
 /** The words a person is shown when `event` is refused on `r` (the domain refuses, the view words it). */

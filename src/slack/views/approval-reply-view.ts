@@ -1,6 +1,12 @@
-import type { Refusal } from '../../domain/approval.js';
+import type { ApprovalRequest, Refusal } from '../../domain/approval.js';
 import { escapeMrkdwn as esc } from '../../domain/mrkdwn.js';
-import { mention } from './approval-view.js';
+import type { RequestOutcome } from '../../services/approvals/approval-service.js';
+import { cautionLines, describeAsk, mention } from './approval-view.js';
+
+/*
+ * The ephemeral replies to the person who acted on an approval: why a decision or request was refused (the
+ * domain's and the service's refusals, worded here), and what their request or cancel did.
+ */
 
 type WrongState = Extract<Refusal, { code: 'wrong-state' }>;
 
@@ -69,3 +75,35 @@ export const refusalReply = (r: Refusal): string => `:no_entry_sign: ${refusalTe
  */
 export const requestRefusalReply = (reason: string, mark = ':no_entry_sign:'): string =>
   `${mark} ${esc(reason)}`;
+
+/**
+ * What the channel post warns about, the requester is told too: an unhealthy failover target (an approval
+ * then runs it only if the target has recovered; otherwise the executor refuses and nothing moves), or a
+ * forced redeploy of the active tunnel.
+ */
+function warnings(r: ApprovalRequest): string {
+  const lines = cautionLines(r);
+  if (lines.length === 0) return '';
+  const unhealthy = (r.cautions ?? []).some((c) => c.kind === 'target-unhealthy');
+  const consequence = unhealthy
+    ? `\nIf ${r.to} is still unhealthy when someone approves, the failover is refused and nothing changes.`
+    : '';
+  return `\n${lines.join('\n')}${consequence}`;
+}
+
+/** The reply to `/vpn failover|redeploy|rotate`: asked (and where), already open, or refused. */
+export function requestReply(outcome: RequestOutcome, channel: string | undefined): string {
+  if (!outcome.ok) return requestRefusalReply(outcome.reason);
+  const r = outcome.request;
+  if (!outcome.created) {
+    return `There is already an open ${r.action} request for ${r.site}: \`${r.id}\` (${mention(r.requester)} asked to ${describeAsk(r)}; ${r.state}). Approve or deny that one${r.message ? ` in <#${r.message.channel}>` : ''}, or withdraw it with \`/vpn cancel ${r.id}\` if it is yours.`;
+  }
+  return `Asked for approval: \`${r.id}\`, ${describeAsk(r)}. Posted in <#${channel ?? r.message?.channel ?? '?'}>; an approver other than you must approve it by <!date^${Math.floor(r.expiresAt / 1000)}^{time}|${new Date(r.expiresAt).toISOString()}>. Withdraw with \`/vpn cancel ${r.id}\`.${warnings(r)}`;
+}
+
+export const cancelReply = (r: ApprovalRequest): string =>
+  `Cancelled \`${r.id}\` (${describeAsk(r)}). Nothing was changed.`;
+
+/** `/vpn history|pending <site>` for a site that is not in tunnels.yml (names checked by the parser). */
+export const unknownSiteReply = (site: string, known: readonly string[]): string =>
+  `:warning: Unknown site "${esc(site)}". Sites: ${known.join(', ')}.`;
