@@ -48,17 +48,3 @@ export function answerError(req: { id: string; log: Logger }, res: ServerRespons
   else req.log.info({ reason: (err as Error).message }, 'request rejected');
   if (!res.headersSent && !res.destroyed) sendError(res, err, req.id);
 }
-
-/** Runs a route's work and answers its error there (what the server does for any route: see answerError). */
-export async function guarded(
-  // What it needs of a RoutedRequest (importing that type from server.ts would close a circle).
-  req: { id: string; log: Logger },
-  res: ServerResponse,
-  fn: () => Promise<void>,
-): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    answerError(req, res, err);
-  }
-}
