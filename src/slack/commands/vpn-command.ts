@@ -1,6 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import { parseVpnCommand, type VpnCommand } from '../../domain/vpn-command.js';
 import { type Logger, logFailure } from '../../log.js';
+import { failedOnOurSideText } from '../views/failure-view.js';
 import { helpMessage } from '../views/help-view.js';
 
 export interface CommandContext {
@@ -60,7 +61,7 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
       const errorId = logFailure(reqLog, err, 'command failed');
       await respond({
         response_type: 'ephemeral',
-        text: `:x: \`/vpn ${cmd.kind}\` failed on our side; nothing more was done. Operators can look up error ${errorId} in the bot's log.`,
+        text: failedOnOurSideText(errorId, `\`/vpn ${cmd.kind}\``),
       });
     }
   });
