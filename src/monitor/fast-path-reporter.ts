@@ -28,6 +28,25 @@ const decidedNothing = (outcome: unknown): boolean => {
   return decision?.action === 'none' && decision.code !== 'run-in-progress';
 };
 
+/**
+ * The controller found every route on this monitor's own tunnel and that tunnel fine ("active-ok" with it
+ * active), or has just moved them here and verified it. With the peer host dead nothing is left for this side
+ * to do until its own health or its view of the peer changes (each triggers an evaluation of its own), so it
+ * stops retrying: a retry would only spend another read of the account's Describe buckets. Routes moved behind
+ * its back are the backstop's (every minute).
+ */
+const carriesEveryRoute = (outcome: unknown, tunnel: string): boolean => {
+  const o = outcome as
+    | {
+        decision?: { action?: unknown; code?: unknown; to?: unknown; evidence?: { active?: unknown } };
+        result?: { ok?: unknown };
+      }
+    | undefined;
+  const d = o?.decision;
+  if (d?.code === 'active-ok') return d.evidence?.active === tunnel;
+  return d?.action === 'failover' && d.to === tunnel && o?.result?.ok === true;
+};
+
 const ALARMING: ReadonlySet<PeerVerdict> = new Set(['host-dead', 'monitor-silent']);
 
 /**
@@ -44,6 +63,8 @@ export class FastPathReporter implements HealthReporter {
   private peerWasDown = false;
   private lastEvalAt = Number.NEGATIVE_INFINITY;
   private retryMs: number;
+  /** Set while the last evaluation found this tunnel carrying every route (carriesEveryRoute): no retries. */
+  private settled = false;
 
   constructor(private readonly props: FastPathReporterProps) {
     this.retryMs = props.retryMs ?? 5000;
@@ -53,8 +74,9 @@ export class FastPathReporter implements HealthReporter {
     const verdict = round.peer?.verdict ?? 'alive';
     const changed = verdict !== this.lastVerdict;
     this.lastVerdict = verdict;
+    if (changed) this.settled = false;
     if (changed && ALARMING.has(verdict) && round.peer) {
-      this.trigger(round.site, { kind: 'peer', tunnel: round.peer.view.tunnel, verdict });
+      this.trigger(round.site, round.tunnel, { kind: 'peer', tunnel: round.peer.view.tunnel, verdict });
       return;
     }
     // The peer's monitor reported its own tunnel down: it decides, and this side evaluates too. Whichever
@@ -63,7 +85,7 @@ export class FastPathReporter implements HealthReporter {
     const peerWentDown = peerDown && !this.peerWasDown;
     this.peerWasDown = peerDown;
     if (peerWentDown && round.peer) {
-      this.trigger(round.site, {
+      this.trigger(round.site, round.tunnel, {
         kind: 'health-changed',
         tunnel: round.peer.view.tunnel,
         health: 'down',
@@ -76,10 +98,14 @@ export class FastPathReporter implements HealthReporter {
     // outage every monitor of the other AZ sees a dead peer, and each evaluation reads EC2's route tables from
     // the account's shared Describe bucket.
     const wrong = round.state.health === 'down' || verdict === 'host-dead';
-    if (!wrong) this.retryMs = this.props.retryMs ?? 5000;
-    if (wrong && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
+    if (!wrong) {
+      this.retryMs = this.props.retryMs ?? 5000;
+      this.settled = false;
+    }
+    if (wrong && !this.settled && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
       this.trigger(
         round.site,
+        round.tunnel,
         verdict === 'host-dead' && round.peer
           ? { kind: 'peer', tunnel: round.peer.view.tunnel, verdict }
           : { kind: 'health-changed', tunnel: round.tunnel, health: round.state.health },
@@ -88,7 +114,8 @@ export class FastPathReporter implements HealthReporter {
   }
 
   async changed(change: TunnelHealthChange): Promise<void> {
-    this.trigger(change.site, {
+    this.settled = false;
+    this.trigger(change.site, change.tunnel, {
       kind: 'health-changed',
       tunnel: change.tunnel,
       health: change.to,
@@ -101,7 +128,8 @@ export class FastPathReporter implements HealthReporter {
     while (this.inFlight) await this.inFlight;
   }
 
-  private trigger(site: string, trigger: ControllerTrigger): void {
+  /** `tunnel` is this monitor's own. */
+  private trigger(site: string, tunnel: string, trigger: ControllerTrigger): void {
     this.lastEvalAt = this.props.clock.now();
     if (this.inFlight) {
       this.pending = trigger;
@@ -114,6 +142,8 @@ export class FastPathReporter implements HealthReporter {
         this.retryMs = decidedNothing(outcome)
           ? Math.min(this.props.maxRetryMs ?? 60_000, this.retryMs * 2)
           : base;
+        // A trigger queued behind this evaluation re-decides; only the last one settles.
+        this.settled = !this.pending && carriesEveryRoute(outcome, tunnel);
       } catch (err) {
         this.props.log.error({ err, site, trigger: t }, 'fast path evaluation failed');
       }

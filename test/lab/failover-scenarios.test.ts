@@ -259,6 +259,24 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
       LOSS_MS + 60_000,
     );
 
+    it("(11) the standby's host dies (its AZ goes): no failover, and the active's monitor decides once, then stays quiet", async () => {
+      const since = Date.now();
+      await lab.killHost('secondary');
+      // Each of the primary monitor's decisions reads the route tables (in AWS, from the account's Describe
+      // bucket that an AZ outage's failovers need). Seeing the secondary's host dead is worth one read; with
+      // every route on the primary and the primary up, nothing is left to decide until something changes.
+      const quiet = () =>
+        lab.decisions(since).filter((l) => l.includes(' lab/primary controller decided none'));
+      expect(await waitFor(async () => quiet().length >= 1, 10_000)).toBe(true);
+      await sleep(25_000);
+      // Before: a retry 10 s and 30 s after the first, each deciding the same nothing.
+      expect(quiet()).toHaveLength(1);
+      expect(quiet()[0]).toContain('active tunnel primary is not down');
+      expect(await sc.active()).toBe('primary');
+      await expectTrafficThrough('primary');
+      expect(sc.failovers()).toEqual([]);
+    }, 60_000);
+
     it('(10) both tunnels down: no route changes, an alert', async () => {
       lab.killServerOpenvpn('secondary');
       expect(await waitFor(async () => sc.heartbeat('secondary')?.health === 'down', 10_000)).toBe(true);

@@ -1,0 +1,149 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Heartbeat } from '../../../src/domain/heartbeat.js';
+import { SqliteStore } from '../../../src/local/sqlite-store.js';
+import { silentLogger } from '../../../src/log.js';
+import { FastPathReporter } from '../../../src/monitor/fast-path-reporter.js';
+import type { ProbeRound } from '../../../src/monitor/health-reporter.js';
+import { SiteLock } from '../../../src/services/execution/site-lock.js';
+import {
+  type ControllerOutcome,
+  FailoverController,
+} from '../../../src/services/failover/failover-controller.js';
+import { ManualClock } from '../../helpers/fakes/manual-clock.js';
+import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
+import { memoryAccount, RecordingChat, testTopology } from '../failover/fakes.js';
+
+type Tunnel = 'primary' | 'secondary';
+const other = (t: Tunnel): Tunnel => (t === 'primary' ? 'secondary' : 'primary');
+
+/**
+ * One site whose `own` tunnel's monitor runs the fast path with the real controller (policy, lease, executor) on
+ * memory routes, while the other tunnel's host is dead: its heartbeat stopped and `own`'s monitor's probes of it
+ * go unanswered. Counts the controller's route reads (each one a DescribeRouteTables in AWS).
+ */
+async function deadPeer(own: Tunnel) {
+  const clock = new ManualClock();
+  const store = new SqliteStore({ path: ':memory:', clock });
+  const topology = testTopology({ mode: 'auto' });
+  const account = memoryAccount(topology);
+  let reads = 0;
+  const observe = account.routeTables.observe.bind(account.routeTables);
+  account.routeTables.observe = (sites) => {
+    reads++;
+    return observe(sites);
+  };
+  const controller = new FailoverController({
+    topology,
+    account,
+    store,
+    clock,
+    chat: new RecordingChat(),
+    log: silentLogger(),
+  });
+  const outcomes: ControllerOutcome[] = [];
+  const fast = new FastPathReporter({
+    controller: {
+      evaluate: async (site, trigger) => {
+        const o = await controller.evaluate(site, trigger);
+        outcomes.push(o);
+        return o;
+      },
+    },
+    clock,
+    log: silentLogger(),
+  });
+  const died = clock.now() - 30_000;
+  await putHeartbeat(store, heartbeat(other(own), 'up', died));
+  const peerView = { tunnel: other(own), failCount: 3, okCount: 0, at: '' };
+  /** One probe round of `own`'s monitor (every 500 ms): its heartbeat, then the fast path. */
+  const round = async (verdict: 'host-dead' | 'alive' = 'host-dead') => {
+    clock.advance(500);
+    const beat: Heartbeat = { ...heartbeat(own, 'up', clock.now()), peer: { ...peerView, at: '' } };
+    await putHeartbeat(store, beat);
+    const r: ProbeRound = {
+      site: 'dc1',
+      tunnel: own,
+      at: clock.now(),
+      results: [],
+      lossPct: 0,
+      latencyMs: 1,
+      state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
+      peer: { view: peerView, heartbeatAgeMs: clock.now() - died, verdict, health: 'up' },
+    };
+    await fast.round(r);
+    await fast.flush();
+  };
+  const rounds = async (n: number) => {
+    for (let i = 0; i < n; i++) await round();
+  };
+  return { account, clock, fast, outcomes, round, rounds, reads: () => reads, store };
+}
+
+describe('fast path reads during an AZ outage: a survivor carrying every route stops reading', () => {
+  it("the standby's host died: the active's monitor reads the routes once, then not again while nothing changes", async () => {
+    const s = await deadPeer('primary');
+    await s.rounds(160); // 80 s of rounds with the peer's host dead
+    expect(s.outcomes.map((o) => `${o.trigger.kind} -> ${o.decision.code}`)).toEqual(['peer -> active-ok']);
+    // Before: retries at 10, 30 and 70 s, a read each (decided nothing, backing off).
+    expect(s.reads()).toBe(1);
+    expect(s.account.routeTables.replaced).toEqual([]);
+
+    // Its own tunnel going down is evaluated at once (both down: an alert), and retried while it is down.
+    await s.fast.changed({
+      site: 'dc1',
+      tunnel: 'primary',
+      from: 'up',
+      to: 'down',
+      at: 0,
+      reason: 'probes failed',
+      round: {
+        site: 'dc1',
+        tunnel: 'primary',
+        at: 0,
+        results: [],
+        lossPct: 100,
+        latencyMs: null,
+        state: { health: 'down', since: 0, riseCount: 0, fallCount: 3, reason: 'x' },
+      },
+    });
+    await s.fast.flush();
+    expect(s.outcomes).toHaveLength(2);
+    expect(s.outcomes[1]?.trigger.kind).toBe('health-changed');
+
+    // The peer comes back, then dies again: a new verdict, a new evaluation (and read).
+    await s.round('alive');
+    const before = s.reads();
+    await s.rounds(2);
+    expect(s.outcomes.at(-1)?.trigger).toMatchObject({ kind: 'peer', verdict: 'host-dead' });
+    expect(s.reads()).toBe(before + 1);
+    await s.store.close();
+  });
+
+  it("the active's host died: the survivor moves the routes, verifies them, and then stops reading", async () => {
+    const s = await deadPeer('secondary');
+    await s.round();
+    expect(s.outcomes.map((o) => `${o.trigger.kind} -> ${o.decision.code}`)).toEqual(['peer -> failover']);
+    expect(s.outcomes[0]?.result?.ok).toBe(true);
+    expect(s.account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    const afterRun = s.reads();
+    await s.rounds(160);
+    // Before: a retry 5 s after the run ("active-ok"), then 10, 20 and 40 s later, a read each.
+    expect(s.outcomes).toHaveLength(1);
+    expect(s.reads()).toBe(afterRun);
+    await s.store.close();
+  });
+
+  it('keeps retrying when the routes are not all its own: the dead one is active and the move was refused', async () => {
+    const s = await deadPeer('secondary');
+    // Someone else holds the site (a run in another process): the fast path must come back to it.
+    const lock = new SiteLock({ store: s.store, clock: s.clock });
+    expect(
+      await lock.acquire('dc1', 'failover:elsewhere', 3_600_000, 'a run in another process'),
+    ).not.toBeNull();
+    await s.rounds(40); // 20 s
+    expect(s.outcomes.length).toBeGreaterThanOrEqual(3);
+    for (const o of s.outcomes) expect(o.result?.ok).toBe(false);
+    expect(s.account.routeTables.activeOf('dc1')).toEqual(['primary']);
+    await s.store.close();
+  });
+});
