@@ -132,7 +132,6 @@ export function buildApp(app: App, options: { nag?: boolean } = {}): TunnelOpsSt
       primaryEniId: site.tunnelEnis.get(placed.tunnels[0].tunnel.name)!,
       alarmQueueArn: shared.alarmQueue.queue.queueArn,
       alarmEmail: ctx.alarmEmail,
-      slackSecretArn: shared.slackSecretArn,
       logRetention,
     });
     // The initial routes look up the primary's running instance, and the controller uses the state table.

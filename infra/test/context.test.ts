@@ -133,10 +133,8 @@ describe('typed process environments', () => {
       TUNNELOPS_STORE: 'dynamodb:t',
       TUNNELOPS_DATA_DIR: '/tmp',
       TUNNELOPS_SITE: 'dc1',
-      SLACK_BOT_TOKEN_SECRET_ARN:
-        'arn:aws:secretsmanager:us-east-1:123456789012:secret:tunnelops/slack-AbCdEf',
     };
-    expect(Object.keys(controllerEnvironment(controller))).toHaveLength(6);
+    expect(Object.keys(controllerEnvironment(controller))).toHaveLength(5);
     // @ts-expect-error Lambda sets AWS_REGION itself and rejects it
     controllerEnvironment({ ...controller, AWS_REGION: 'us-east-1' });
     // @ts-expect-error a secret in a function's environment is readable with lambda:GetFunctionConfiguration

@@ -213,7 +213,6 @@ describe('site dc1 from tunnels.yml', () => {
     expect(fns.length).toBe(1);
     expect(Object.keys(fns[0].Environment.Variables).sort()).toEqual([
       'LOG_LEVEL',
-      'SLACK_BOT_TOKEN_SECRET_ARN',
       'TUNNELOPS_DATA_DIR',
       'TUNNELOPS_SITE',
       'TUNNELOPS_STORE',

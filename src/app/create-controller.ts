@@ -18,9 +18,10 @@ import { createSlackChat } from '../slack/slack-chat.js';
 /**
  * The automatic failover controller with everything it reports to, as both deciders run it: the backstop
  * Lambda and the fast path in each server's monitor. Same executor, site lease and audit. With the Slack token
- * (the backstop) it posts its reports and makes approval requests itself; without it (a server host, which
- * holds no token) both go into the site's outbox and the bot posts them (services/failover/report-outbox.ts),
- * grouping the reports of one event (an AZ outage healed by every site's fast path) into one message.
+ * (the lab, local runs) it posts its reports and makes approval requests itself; without it (in AWS neither a
+ * server host nor the backstop Lambda holds one) both go into the site's outbox and the bot posts them
+ * (services/failover/report-outbox.ts), grouping the reports of one event (an AZ outage healed by every site's
+ * fast path and backstop) into one message.
  */
 export function createFailoverController(deps: {
   env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>;

@@ -52,8 +52,6 @@ export const envSchema = z.object({
   TUNNELOPS_ALARM_CHANNEL: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
-  /** Secrets Manager secret (JSON with `botToken`) the failover controller Lambda reads the token from. */
-  SLACK_BOT_TOKEN_SECRET_ARN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalString,
   /** Any of these switches the account from simulated to AWS. */

@@ -7,16 +7,16 @@
  *
  * Environment: TUNNELOPS_TOPOLOGY_JSON (the topology as JSON; or TUNNELOPS_TOPOLOGY, a file path),
  * TUNNELOPS_SITE (the one site this controller evaluates; infra sets it per site), TUNNELOPS_STORE=dynamodb:<table>,
- * AWS_REGION; SLACK_BOT_TOKEN_SECRET_ARN, the Secrets Manager secret whose `botToken` posts alerts and approval
- * requests (read once per cold start). SLACK_BOT_TOKEN itself is accepted only outside AWS (tests, local runs):
- * a token in a Lambda's environment is readable by anyone with lambda:GetFunctionConfiguration.
+ * AWS_REGION. It holds no Slack token in AWS: as the monitors' fast path does, it puts its reports and proposals
+ * into the site's outbox in the state table, and the bot posts them, one message per event (an AZ outage's
+ * failovers by the fast paths and the backstops alike). SLACK_BOT_TOKEN makes it post itself: outside AWS only
+ * (the lab, local runs), as for the monitors.
  */
 import { createFailoverController } from '../app/create-controller.js';
 import { createStore } from '../app/create-store.js';
 import { AsgLifecycleActions } from '../aws/asg-lifecycle-actions.js';
 import { createAwsAccount } from '../aws/aws-account.js';
 import { awsClientsFromEnv } from '../aws/clients.js';
-import { readSlackBotToken } from '../aws/slack-token-secret.js';
 import type { Env } from '../config/env-schema.js';
 import { loadEnv } from '../config/load-env.js';
 import { loadTopology, parseTopology } from '../config/load-topology.js';
@@ -46,11 +46,6 @@ export function loadControllerConfig(source: NodeJS.ProcessEnv): ControllerConfi
       `TUNNELOPS_SITE=${env.TUNNELOPS_SITE} is not a site of the topology (${full.sites.map((s) => s.name).join(', ')})`,
     );
   }
-  if (env.SLACK_BOT_TOKEN && env.SLACK_BOT_TOKEN_SECRET_ARN) {
-    throw new ConfigError(
-      'set SLACK_BOT_TOKEN_SECRET_ARN (the controller reads the token from Secrets Manager) and unset SLACK_BOT_TOKEN',
-    );
-  }
   if (!env.TUNNELOPS_STORE?.startsWith('dynamodb:')) {
     throw new ConfigError(
       'the failover controller Lambda needs TUNNELOPS_STORE=dynamodb:<table> (the state table it shares with the bot)',
@@ -62,19 +57,15 @@ export function loadControllerConfig(source: NodeJS.ProcessEnv): ControllerConfi
 }
 
 async function coldStart(): Promise<(event: unknown) => Promise<HandlerResult>> {
-  const { env, topology, region } = loadControllerConfig(process.env);
+  const { env, topology } = loadControllerConfig(process.env);
   const log = createLogger(env.LOG_LEVEL).child({ lambda: 'failover-controller' });
   const clock = systemClock;
   const clients = awsClientsFromEnv(env);
-  // First: a bad secret fails the cold start with its fix before anything else is built.
-  const botToken = env.SLACK_BOT_TOKEN_SECRET_ARN
-    ? await readSlackBotToken(clients.secretsManager(region), env.SLACK_BOT_TOKEN_SECRET_ARN)
-    : env.SLACK_BOT_TOKEN;
   const store = await createStore(env, clock, clients);
   // The store carries the account's EC2 request budget, shared with the monitors' fast paths.
   const account = createAwsAccount({ env, topology, clock, log, clients, store });
   const controller = createFailoverController({
-    env: { ...env, SLACK_BOT_TOKEN: botToken },
+    env,
     topology,
     account,
     store,

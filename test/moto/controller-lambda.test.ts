@@ -1,12 +1,17 @@
 /**
  * The failover controller Lambda's real `handler`, cold-started in its own process with AWS_ENDPOINT_URL at
- * moto, configured as infra/ configures it (TUNNELOPS_SITE, the Slack token from its Secrets Manager secret):
- * a Tunnel Health Changed event for the active tunnel moves every on-prem route of the site in moto.
+ * moto, configured as infra/ configures it (TUNNELOPS_SITE, no Slack token): a Tunnel Health Changed event for
+ * the active tunnel moves every on-prem route of the site in moto, and its report waits in the site's outbox
+ * for the bot, which posts it as it posts the fast path's (grouped per AZ event).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DynamoStore } from '../../src/aws/dynamo-store.js';
 import { SlackStandin } from '../../src/local/slack-standin.js';
+import { silentLogger } from '../../src/log.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { OUTBOX_NS, OutboxRelay } from '../../src/services/failover/report-outbox.js';
+import { createSlackChat } from '../../src/slack/slack-chat.js';
 import { heartbeat, putHeartbeat } from '../helpers/heartbeats.js';
 import { awsProcessEnv, invokeController } from './support/child-env.js';
 import { describeWithMoto } from './support/describe-with-moto.js';
@@ -24,6 +29,7 @@ describeWithMoto('controller Lambda against moto', () => {
   let store: DynamoStore;
   let slack: SlackStandin;
   let env: NodeJS.ProcessEnv;
+  let slackUrl: string;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -31,10 +37,11 @@ describeWithMoto('controller Lambda against moto', () => {
     world = await buildWorld(c, { sites: [{ ...DEFAULT_SITE, mode: 'auto' }] });
     store = new DynamoStore({ client: c.dynamodb, tableName: world.tableName });
     slack = new SlackStandin();
+    slackUrl = await slack.start();
     env = awsProcessEnv(moto.endpoint, world.tableName, {
       TUNNELOPS_SITE: 'dc1',
-      SLACK_BOT_TOKEN_SECRET_ARN: world.slackSecretArn,
-      SLACK_API_URL: await slack.start(),
+      // Where it would post if it could: the test checks it never does.
+      SLACK_API_URL: slackUrl,
     });
   }, 60_000);
 
@@ -62,10 +69,25 @@ describeWithMoto('controller Lambda against moto', () => {
     const audit = await store.listAudit({ site: 'dc1' });
     expect(audit.filter((e) => e.event === 'routes-changed')).toHaveLength(4);
     expect(audit.at(-1)).toMatchObject({ action: 'failover', event: 'succeeded', actor: 'controller' });
-    // The token came from the secret in moto: without it the controller has no Slack at all.
-    expect(slack.callsTo('chat.postMessage').some((m) => m.args.channel === dc1.site.slackChannel)).toBe(
-      true,
-    );
+    // No token: nothing posted by the Lambda; its report is in the site's outbox in the state table.
+    expect(slack.callsTo('chat.postMessage')).toEqual([]);
+    const outbox = await store.list<{ report: { kind: string; to: string } }>(OUTBOX_NS, { site: 'dc1' });
+    expect(outbox.map((r) => r.value.report)).toEqual([
+      expect.objectContaining({ kind: 'failover', to: 'secondary' }),
+    ]);
+    // The bot's relay posts it into the site's channel, as it posts the monitors' reports.
+    const relay = new OutboxRelay({
+      store,
+      sites: world.topology.sites,
+      chat: createSlackChat('xoxb-bot', { slackApiUrl: slackUrl }),
+      clock: systemClock,
+      log: silentLogger(),
+    });
+    expect(await relay.drain()).toBe(1);
+    const posts = slack.callsTo('chat.postMessage');
+    expect(posts.map((m) => m.args.channel)).toEqual([dc1.site.slackChannel]);
+    expect(String(posts[0]!.args.text)).toContain('secondary');
+    expect(await store.list(OUTBOX_NS, { site: 'dc1' })).toEqual([]);
   }, 60_000);
 
   it('a health event for a tunnel that is already standby changes nothing in moto', async () => {

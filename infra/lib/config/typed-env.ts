@@ -37,7 +37,7 @@ type LambdaReserved =
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_PROFILE'
   | 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
-export type ControllerVars = CoreVars | 'TUNNELOPS_SITE' | 'SLACK_BOT_TOKEN_SECRET_ARN';
+export type ControllerVars = CoreVars | 'TUNNELOPS_SITE';
 /** Secrets never go into a function's environment (lambda:GetFunctionConfiguration shows it in plain text). */
 type NeverInLambda = BotSecretVars;
 

@@ -26,15 +26,14 @@ export interface SharedStackProps extends StackProps {
  */
 export class SharedStack extends Stack {
   readonly alarmQueue: AlarmQueue;
-  /** The Slack secret's ARN, for the site controllers (they read the bot token from it at cold start). */
-  readonly slackSecretArn: string;
-
   constructor(scope: Construct, id: string, props: SharedStackProps) {
     super(scope, id, props);
     const table = stateTable(this);
     const secrets = new AppSecrets(this, 'Secrets');
     this.alarmQueue = new AlarmQueue(this, 'Alarms');
-    this.slackSecretArn = secrets.slack.secretArn;
+    // Site controllers before this version imported the Slack secret's ARN; the export stays until every
+    // control stack has been deployed without it (CloudFormation refuses to delete an export still imported).
+    this.exportValue(secrets.slack.secretArn);
     const bot = new BotService(this, 'Bot', {
       ctx: props.ctx,
       topology: props.topology,

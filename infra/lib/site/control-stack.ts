@@ -12,8 +12,6 @@ export interface ControlStackProps extends StackProps {
   primaryEniId: string;
   alarmQueueArn: string;
   alarmEmail?: string | undefined;
-  /** The Slack secret in the Shared stack; the controller reads it at cold start. */
-  slackSecretArn: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -44,7 +42,6 @@ export class ControlStack extends Stack {
         this.formatArn({ service: 'ecs', resource: 'cluster', resourceName: name }),
       ),
       alarmArns: this.alarms.alarms.map((a) => a.alarmArn),
-      slackSecretArn: props.slackSecretArn,
       alarmTopic: this.alarms.topic,
       logRetention: props.logRetention,
     });

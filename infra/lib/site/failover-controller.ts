@@ -35,8 +35,6 @@ export interface FailoverControllerProps {
   site: Site;
   clusterArns: string[];
   alarmArns: string[];
-  /** The Slack secret (JSON with botToken) the function reads at cold start: its ARN, never its value. */
-  slackSecretArn: string;
   /** The site's alarm topic: the controller's own alarms go there too. */
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
@@ -59,8 +57,10 @@ const BUNDLED_TOPOLOGY = '/var/task/tunnels.yml';
  * health-changed events, its alarms' state changes, its tunnel instances' termination lifecycle actions
  * (traffic moves before an instance goes) and a 1-minute reconcile tick (EventBridge Scheduler, spread over
  * the minute: backstop-schedule.ts). It bundles only its own site's topology and is told TUNNELOPS_SITE, so
- * it evaluates that site alone, matching its IAM: replace or create routes in this site's route tables, complete this site's ASGs' lifecycle actions, the state table, and
- * read the one Slack secret. Failed invocations (after Lambda's retries) land in its dead-letter queue.
+ * it evaluates that site alone, matching its IAM: replace or create routes in this site's route tables,
+ * complete this site's ASGs' lifecycle actions, the state table. It holds no Slack token: like the fast path,
+ * it reports through the site's outbox, which the bot posts. Failed invocations (after Lambda's retries) land in
+ * its dead-letter queue.
  */
 export class FailoverController extends Construct {
   readonly fn: nodejs.NodejsFunction;
@@ -116,8 +116,8 @@ export class FailoverController extends Construct {
         TUNNELOPS_SITE: site.name,
         TUNNELOPS_STORE: `dynamodb:${STATE_TABLE_NAME}`,
         TUNNELOPS_DATA_DIR: '/tmp/tunnelops',
-        // The secret's ARN only: the function reads the token at cold start (src/aws/slack-token-secret.ts).
-        SLACK_BOT_TOKEN_SECRET_ARN: props.slackSecretArn,
+        // No Slack token: its reports and proposals go into the site's outbox and the bot posts them, grouped
+        // with the fast path's (one message per AZ event).
       }),
       // Asynchronous invocations (EventBridge) that still fail after Lambda's two retries.
       retryAttempts: 2,
@@ -146,11 +146,6 @@ export class FailoverController extends Construct {
       routeSwitchStatement(this, [site]),
       ...observeStatements(this, [site]),
       stateTableStatement(this),
-      new iam.PolicyStatement({
-        sid: 'ReadSlackToken',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.slackSecretArn],
-      }),
       new iam.PolicyStatement({
         sid: 'CompleteTerminationHooks',
         actions: ['autoscaling:CompleteLifecycleAction'],

@@ -21,9 +21,9 @@ export interface FailoverProposer {
 
 /**
  * What a failover controller tells people: a failover's result, an alert, or a failover to propose. A
- * controller with the Slack token posts it itself (the backstop Lambda, the sandbox); a server host holds no
- * token (issue 22): its fast path leaves the report in its site's outbox, a store namespace kept per site that
- * IAM lets it write only for its own site, and the bot posts it (OutboxRelay). A report is data, not text: the
+ * controller with the Slack token posts it itself (the lab); a server host holds no token (issue 22), nor does
+ * the backstop Lambda: its fast path (or the Lambda) leaves the report in its site's outbox, a store namespace
+ * kept per site that IAM lets a host write only for its own site, and the bot posts it (OutboxRelay). A report is data, not text: the
  * bot renders it, so a compromised server can say only these things, about its own site, in its own channel.
  */
 export type ControllerReport = z.infer<typeof reportSchema>;

@@ -118,13 +118,6 @@ export const nockCloudWatch = (region: string, op: string) =>
     'application/x-amz-json-1.0',
   );
 
-export const nockGetSecretValue = (region: string) =>
-  nockJson(
-    `https://secretsmanager.${region}.amazonaws.com`,
-    'secretsmanager.GetSecretValue',
-    'application/x-amz-json-1.1',
-  );
-
 /** Endpoint-named fakes: each answers one call of its operation (see nockJson for the arguments). */
 export const nockDescribeServices = (region: string) => nockEcs(region, 'DescribeServices');
 export const nockListTasks = (region: string) => nockEcs(region, 'ListTasks');

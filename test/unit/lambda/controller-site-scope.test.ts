@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseTopology } from '../../../src/config/load-topology.js';
 import { createControllerHandler } from '../../../src/lambda/controller-handler.js';
-import { handler, loadControllerConfig } from '../../../src/lambda/failover-controller.js';
+import { loadControllerConfig } from '../../../src/lambda/failover-controller.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { FailoverController } from '../../../src/services/failover/failover-controller.js';
@@ -10,7 +10,6 @@ import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { siteInput } from '../../helpers/fakes/site.js';
 import { heartbeat, putHeartbeat } from '../../helpers/heartbeats.js';
-import { nockGetSecretValue } from '../aws/aws-http.js';
 import { memoryAccount, RecordingChat } from '../failover/fakes.js';
 
 const event = (name: string): Record<string, any> =>
@@ -57,17 +56,6 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
     expect(() => loadControllerConfig({ ...baseEnv, TUNNELOPS_SITE: 'dc9' })).toThrow(
       /TUNNELOPS_SITE=dc9 is not a site of the topology \(dc1, dc2\)/,
     );
-  });
-
-  it('refuses a plain SLACK_BOT_TOKEN beside the secret ARN', () => {
-    expect(() =>
-      loadControllerConfig({
-        ...baseEnv,
-        SLACK_BOT_TOKEN: 'xoxb-1',
-        SLACK_BOT_TOKEN_SECRET_ARN:
-          'arn:aws:secretsmanager:us-east-1:123456789012:secret:tunnelops/slack-AbCdEf',
-      }),
-    ).toThrow(/unset SLACK_BOT_TOKEN/);
   });
 
   it("reconciles only its site and ignores the other site's events: the other site's routes never move", async () => {
@@ -120,33 +108,5 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
     expect(account.routeTables.activeOf('dc2')).toEqual(['primary']);
     expect(account.routeTables.replaced.every((r) => r.routeTableId !== 'rtb-0c0c0c0c0c0c0c0c0')).toBe(true);
     await store.close();
-  });
-
-  it('a cold start reads the Slack token from its secret first and fails with the fix when it is unset', async () => {
-    const saved = { ...process.env };
-    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tunnelops/slack-AbCdEf';
-    const seen: Record<string, unknown>[] = [];
-    const scope = nockGetSecretValue('us-east-1')(
-      200,
-      { ARN: arn, Name: 'tunnelops/slack', SecretString: '{"signingSecret":"x","botToken":"set-me"}' },
-      seen,
-    );
-    try {
-      Object.assign(process.env, baseEnv, {
-        TUNNELOPS_SITE: 'dc1',
-        SLACK_BOT_TOKEN_SECRET_ARN: arn,
-        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      });
-      delete process.env.SLACK_BOT_TOKEN;
-      delete process.env.AWS_ENDPOINT_URL;
-      await expect(handler(event('backstop-tick'))).rejects.toThrow(
-        /holds no Slack bot token.*put-secret-value/,
-      );
-      expect(seen).toEqual([{ SecretId: arn }]);
-      expect(scope.isDone()).toBe(true);
-    } finally {
-      process.env = saved;
-    }
   });
 });
