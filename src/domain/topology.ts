@@ -23,6 +23,17 @@ export function findTunnel(site: Site, name: string): Tunnel | undefined {
   return site.tunnels.find((t) => t.name === name);
 }
 
+/** The named tunnel of the site, or the one "unknown tunnel" error, naming the site's tunnels (see requireSite). */
+export function requireTunnel(site: Site, name: string, code: ErrorCode = 'not_found'): Tunnel {
+  const tunnel = findTunnel(site, name);
+  if (tunnel) return tunnel;
+  const known = site.tunnels.map((t) => t.name).join(', ');
+  throw new TunnelOpsError(
+    code,
+    `site ${site.name} has no tunnel "${name.slice(0, 64)}" (tunnels: ${known})`,
+  );
+}
+
 /** The other tunnel of the site's pair. */
 export function otherTunnel(site: Site, name: string): Tunnel {
   const other = site.tunnels.find((t) => t.name !== name);

@@ -4,10 +4,10 @@ import { parseBoundedJson } from '../domain/bounded-json.js';
 import { BadRequestError, TunnelOpsError } from '../domain/errors.js';
 import type { PendingRequest } from '../domain/pending.js';
 import { toStatusJson } from '../domain/status.js';
-import { findSite, findTunnel, requireSite } from '../domain/topology.js';
+import { findSite, requireSite, requireTunnel } from '../domain/topology.js';
 import { bearerAuth } from '../http/bearer-auth.js';
-import { sendJson } from '../http/server.js';
-import type { CommandContext } from '../slack/commands/vpn-command.js';
+import { type RouteHandler, sendJson } from '../http/server.js';
+import type { CommandContext, CommandHandlers } from '../slack/commands/vpn-command.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { withPending } from '../slack/views/pending-view.js';
 import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
@@ -17,23 +17,44 @@ const chaosSchema = z
   .strict();
 
 /** `/vpn status [site]`, GET /api/status, and (sandbox only) POST /api/sandbox/chaos. */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function registerStatus(ctx: AppContext): void {
-  const { status, approvals } = ctx.services;
-  const siteNames = () => ctx.topology.sites.map((s) => s.name);
-  const pendingBySite = async (sites: string[]): Promise<Map<string, PendingRequest[]>> => {
-    const all = await approvals.pending();
-    return new Map(sites.map((name) => [name, all.filter((p) => p.site === name)]));
-  };
+  const pending = (sites: string[]) => pendingBySite(ctx.services.approvals, sites);
+  ctx.commands.status = statusCommand(ctx, pending);
+  ctx.http.route('GET', '/api/status', statusApi(ctx, pending), {
+    auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN),
+  });
+  // The token first, from the headers: an unauthenticated caller learns nothing, not even whether this is
+  // a sandbox, and none of its body is read.
+  ctx.http.route('POST', '/api/sandbox/chaos', sandboxChaos(ctx), {
+    auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN),
+  });
+}
 
-  ctx.commands.status = async (cmd, c: CommandContext) => {
+type PendingBySite = (sites: string[]) => Promise<Map<string, PendingRequest[]>>;
+
+/** The requests waiting for approval, by site. */
+async function pendingBySite(
+  approvals: AppContext['services']['approvals'],
+  sites: string[],
+): Promise<Map<string, PendingRequest[]>> {
+  const all = await approvals.pending();
+  return new Map(sites.map((name) => [name, all.filter((p) => p.site === name)]));
+}
+
+/** `/vpn status [site]`: the report with what waits for approval, then (one site) its health graph. */
+function statusCommand(ctx: AppContext, pending: PendingBySite): NonNullable<CommandHandlers['status']> {
+  const { status } = ctx.services;
+  return async (cmd, c: CommandContext) => {
     if (cmd.site && !findSite(ctx.topology, cmd.site)) {
-      const msg = unknownSiteMessage(cmd.site, siteNames());
+      const msg = unknownSiteMessage(
+        cmd.site,
+        ctx.topology.sites.map((s) => s.name),
+      );
       await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
       return;
     }
     const report = await status.report(cmd.site ? [cmd.site] : undefined);
-    const msg = withPending(statusMessage(report), await pendingBySite(report.sites.map((s) => s.name)));
+    const msg = withPending(statusMessage(report), await pending(report.sites.map((s) => s.name)));
     await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
     const only = report.sites.length === 1 ? report.sites[0] : undefined;
     if (!only) return;
@@ -45,47 +66,37 @@ export function registerStatus(ctx: AppContext): void {
       c.log.warn({ err }, 'could not attach the health graph');
     }
   };
+}
 
-  ctx.http.route(
-    'GET',
-    '/api/status',
-    async (req, res) => {
-      const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
-      for (const name of wanted) requireSite(ctx.topology, name);
-      const json = toStatusJson(await status.report(wanted));
-      const pending = await pendingBySite(json.sites.map((s) => s.name));
-      sendJson(res, 200, {
-        ...json,
-        sites: json.sites.map((s) => ({ ...s, pending: pending.get(s.name) ?? [] })),
-      });
-    },
-    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
-  );
+/** GET /api/status[?site=a,b]: the report as JSON, each site with its pending requests. */
+function statusApi(ctx: AppContext, pending: PendingBySite): RouteHandler {
+  return async (req, res) => {
+    const wanted = req.query.getAll('site').flatMap((s) => s.split(',').filter(Boolean));
+    for (const name of wanted) requireSite(ctx.topology, name);
+    const json = toStatusJson(await ctx.services.status.report(wanted));
+    const bySite = await pending(json.sites.map((s) => s.name));
+    sendJson(res, 200, {
+      ...json,
+      sites: json.sites.map((s) => ({ ...s, pending: bySite.get(s.name) ?? [] })),
+    });
+  };
+}
 
-  ctx.http.route(
-    'POST',
-    '/api/sandbox/chaos',
-    async (req, res) => {
-      const account = ctx.sandbox;
-      if (!account) {
-        throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
-      }
-      const input = parseChaos(req.rawBody);
-      const site = requireSite(ctx.topology, input.site, 'bad_request');
-      if (!findTunnel(site, input.tunnel)) {
-        throw new BadRequestError(
-          `site ${site.name} has no tunnel "${input.tunnel}" (tunnels: ${site.tunnels.map((t) => t.name).join(', ')})`,
-        );
-      }
-      account.chaos[input.action](site.name, input.tunnel);
-      await account.saved();
-      req.log.info({ ...input }, 'sandbox chaos');
-      sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
-    },
-    // The token first, from the headers: an unauthenticated caller learns nothing, not even whether this is
-    // a sandbox, and none of its body is read.
-    { auth: bearerAuth(ctx.env.TUNNELOPS_API_TOKEN) },
-  );
+/** POST /api/sandbox/chaos {site, tunnel, action}: breaks or heals a sandbox tunnel. */
+function sandboxChaos(ctx: AppContext): RouteHandler {
+  return async (req, res) => {
+    const account = ctx.sandbox;
+    if (!account) {
+      throw new TunnelOpsError('not_found', 'chaos is only available in the sandbox (no AWS credentials)');
+    }
+    const input = parseChaos(req.rawBody);
+    const site = requireSite(ctx.topology, input.site, 'bad_request');
+    requireTunnel(site, input.tunnel, 'bad_request');
+    account.chaos[input.action](site.name, input.tunnel);
+    await account.saved();
+    req.log.info({ ...input }, 'sandbox chaos');
+    sendJson(res, 200, { ...input, up: account.tunnelUp(site.name, input.tunnel) });
+  };
 }
 
 function parseChaos(raw: Buffer): z.infer<typeof chaosSchema> {

@@ -67,52 +67,14 @@ function ackLine(records: AlarmRecord[]): Record<string, unknown> | null {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: `:eyes: Acknowledged by ${who}` }] };
 }
 
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
+/** One alarm's message: its line and where it is, the fields that explain it, who acknowledged, the buttons. */
 export function renderAlarmMessage(
   doc: AlarmMessageDoc,
   record: AlarmRecord | undefined,
   movedTo?: string,
 ): ChatMessage {
-  if (!record) {
-    return {
-      text: 'Alarm moved',
-      blocks: [
-        {
-          type: 'section',
-          text: {
-            type: 'mrkdwn',
-            text: `:arrow_right: this alarm is now tracked in ${movedTo ?? 'a newer message'}`,
-          },
-        },
-      ],
-    };
-  }
+  if (!record) return movedMessage(movedTo);
   const resolved = record.state === 'OK';
-  const fields = [
-    { type: 'mrkdwn', text: `*Reason*\n${esc(clip(record.reason || '—', 600))}` },
-    { type: 'mrkdwn', text: `*Since*\n${slackDate(record.since)}` },
-  ];
-  if (record.metric?.name) {
-    const dims = Object.entries(record.metric.dimensions)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
-    fields.push({
-      type: 'mrkdwn',
-      text: `*Metric*\n${esc(clip(`${record.metric.namespace}/${record.metric.name}${dims ? ` (${dims})` : ''}`, 300))}`,
-    });
-  }
-  const math = record.metric?.expression;
-  if (math) {
-    // Written by whoever configured the alarm: shown literally (mrkdwn's three escapes).
-    const text = escapeMrkdwn(
-      clip(`${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`, 300),
-    );
-    fields.push({ type: 'mrkdwn', text: `*Expression*\n${text}` });
-  }
-  if (record.region) fields.push({ type: 'mrkdwn', text: `*Region*\n${esc(clip(record.region, 100))}` });
-  // The alarm's own description: for a certificate alarm, what expires and the command that fixes it.
-  if (record.description)
-    fields.push({ type: 'mrkdwn', text: `*About*\n${esc(clip(record.description, 600))}` });
   const blocks: unknown[] = [
     {
       type: 'section',
@@ -121,13 +83,55 @@ export function renderAlarmMessage(
         text: `${alarmLine(record)}${resolved ? ' — resolved' : ''}\n${where(record)}`,
       },
     },
-    { type: 'section', fields },
+    { type: 'section', fields: alarmFields(record) },
   ];
   const ack = ackLine([record]);
   if (ack) blocks.push(ack);
   const act = actions(doc, [record]);
   if (act) blocks.push(act);
   return { text: `${record.state}: ${esc(record.name)}${resolved ? ' (resolved)' : ''}`, blocks };
+}
+
+/** What is left of a message whose alarm is now shown in another one. */
+function movedMessage(movedTo: string | undefined): ChatMessage {
+  return {
+    text: 'Alarm moved',
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:arrow_right: this alarm is now tracked in ${movedTo ?? 'a newer message'}`,
+        },
+      },
+    ],
+  };
+}
+
+/** Reason and time, then what the alarm has of metric, expression, region and description; each clipped. */
+function alarmFields(record: AlarmRecord): Array<{ type: 'mrkdwn'; text: string }> {
+  const field = (title: string, text: string) => ({ type: 'mrkdwn' as const, text: `*${title}*\n${text}` });
+  const fields = [
+    field('Reason', esc(clip(record.reason || '—', 600))),
+    field('Since', slackDate(record.since)),
+  ];
+  if (record.metric?.name) {
+    const dims = Object.entries(record.metric.dimensions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    const metric = `${record.metric.namespace}/${record.metric.name}${dims ? ` (${dims})` : ''}`;
+    fields.push(field('Metric', esc(clip(metric, 300))));
+  }
+  const math = record.metric?.expression;
+  if (math) {
+    // Written by whoever configured the alarm: shown literally (mrkdwn's three escapes).
+    const text = `${math.label ? `${math.label}: ` : ''}${math.id} = ${math.expression}`;
+    fields.push(field('Expression', esc(clip(text, 300))));
+  }
+  if (record.region) fields.push(field('Region', esc(clip(record.region, 100))));
+  // The alarm's own description: for a certificate alarm, what expires and the command that fixes it.
+  if (record.description) fields.push(field('About', esc(clip(record.description, 600))));
+  return fields;
 }
 
 /** One site's burst, or the storm summary: every alarm as one line, grouped by site, packed into sections. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { topologySchema } from '../../../src/config/topology-schema.js';
 import { TunnelOpsError } from '../../../src/domain/errors.js';
-import { requireSite } from '../../../src/domain/topology.js';
+import { requireSite, requireTunnel } from '../../../src/domain/topology.js';
 
 const topology = topologySchema.parse({
   sites: ['dc1', 'dc2'].map((name, i) => ({
@@ -42,6 +42,29 @@ describe('requireSite: the one "unknown site" error', () => {
   it('shows at most 64 characters of what it was given', () => {
     expect(() => requireSite(topology, 'x'.repeat(10_000))).toThrow(
       /^unknown site "x{64}" \(sites: dc1, dc2\)$/,
+    );
+  });
+});
+
+describe('requireTunnel: the one "unknown tunnel" error', () => {
+  const dc1 = requireSite(topology, 'dc1');
+
+  it('returns the named tunnel', () => {
+    expect(requireTunnel(dc1, 'secondary').name).toBe('secondary');
+  });
+
+  it("names the site's tunnels, as not_found by default and bad_request for a body field, bounded", () => {
+    expect(() => requireTunnel(dc1, 'tertiary')).toThrow(
+      expect.objectContaining({
+        code: 'not_found',
+        message: 'site dc1 has no tunnel "tertiary" (tunnels: primary, secondary)',
+      }),
+    );
+    expect(() => requireTunnel(dc1, 'tertiary', 'bad_request')).toThrow(
+      expect.objectContaining({ code: 'bad_request' }),
+    );
+    expect(() => requireTunnel(dc1, 'x'.repeat(10_000))).toThrow(
+      /^site dc1 has no tunnel "x{64}" \(tunnels: primary, secondary\)$/,
     );
   });
 });
