@@ -28,3 +28,8 @@ export type FailoverResult =
       rolledBack: number;
       durationMs: number;
     };
+
+/** The slice of FailoverExecutor the controller uses. */
+export interface FailoverRunner {
+  execute(plan: FailoverPlan): Promise<FailoverResult>;
+}
