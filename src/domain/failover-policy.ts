@@ -1,6 +1,5 @@
-// length: not split yet (issue 19 follow-up: one module per part)
 import type { FailoverSettings } from '../config/topology-schema.js';
-import { type HostReach, silentAfterMs } from './peer-view.js';
+import { downBecause, isSilent, standbyFit, type TunnelFacts, takesTraffic } from './tunnel-fitness.js';
 
 /**
  * The automatic failover decision: pure, so every combination is tested as a table.
@@ -8,30 +7,6 @@ import { type HostReach, silentAfterMs } from './peer-view.js';
  * (cooldown, hourly cap) holds; a planned deploy is not a failure by itself; both down changes
  * nothing and alerts; nothing here ever fails back (a recovered tunnel just stays standby).
  */
-
-/** What the monitor last said about a tunnel (from its heartbeat). */
-export type MonitorHealth = 'up' | 'down' | 'unknown';
-
-/**
- * ECS view of a tunnel's server: running; deploying (a planned deploy is rolling out);
- * replacing (no task running but a replacement is starting); stopped (none running, none coming);
- * unknown (could not be read).
- */
-export type TaskCondition = 'running' | 'deploying' | 'replacing' | 'stopped' | 'unknown';
-
-export interface TunnelFacts {
-  name: string;
-  health: MonitorHealth;
-  riseCount: number;
-  fallCount: number;
-  /** Age of the monitor's last heartbeat in ms; null when there is none. */
-  heartbeatAgeMs: number | null;
-  task: TaskCondition;
-  /** The tunnel's server host as its peer's monitor probes it; absent = 'unknown' (no peer view). */
-  host?: HostReach;
-  /** A certificate that stops this tunnel (its monitor's heartbeat says so): never a failover target. */
-  certFault?: string;
-}
 
 export interface PolicyInput {
   site: string;
@@ -101,82 +76,20 @@ export interface Decision {
   evidence: Record<string, unknown>;
 }
 
-/** Is the monitor's heartbeat missing or older than heartbeatStaleSeconds? */
-const isStale = (t: TunnelFacts, staleSeconds: number): boolean =>
-  t.heartbeatAgeMs === null || t.heartbeatAgeMs > staleSeconds * 1000;
+type Result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string) => Decision;
 
-/** Has the monitor missed `fall` rounds of heartbeats (it writes one every round)? */
-const isSilent = (t: TunnelFacts, s: PolicyInput['settings']): boolean =>
-  t.heartbeatAgeMs !== null && t.heartbeatAgeMs > silentAfterMs(s);
-
-/**
- * Why the tunnel is down, or null when nothing says so. A planned deploy masks a silent monitor and a stopped task.
- * A silent monitor whose host still answers its peer is the monitor alone: not a tunnel failure.
- */
-function downBecause(t: TunnelFacts, s: PolicyInput['settings']): string | null {
-  const stale = isStale(t, s.heartbeatStaleSeconds);
-  if (!stale && t.health === 'down')
-    return `the monitor reports ${t.name} down (${t.certFault ? `${t.certFault}; ` : ''}${t.fallCount} failed rounds, fall ${s.fall})`;
-  // Two independent channels agree: no heartbeat for `fall` rounds and no answer to `fall` direct probes.
-  if (isSilent(t, s) && t.host === 'unreachable') {
-    return `the ${t.name} host does not answer its peer (${s.fall} probes) and its monitor has been silent for ${(t.heartbeatAgeMs! / 1000).toFixed(1)} s`;
-  }
-  if (t.host === 'reachable') return t.task === 'stopped' ? `the ECS task of ${t.name} stopped` : null;
-  const planned = t.task === 'deploying' || t.task === 'replacing';
-  if (planned) return null;
-  if (t.task === 'stopped') return `the ECS task of ${t.name} stopped and no replacement is starting`;
-  // A monitor that never reported (just deployed, or everything starting at once) is no evidence of an outage;
-  // one that reported and then went quiet is.
-  if (stale && t.heartbeatAgeMs !== null) {
-    return `the ${t.name} monitor's heartbeat is ${Math.round(t.heartbeatAgeMs / 1000)} s old (stale after ${s.heartbeatStaleSeconds} s)`;
-  }
-  return null;
-}
-
-/** Why the tunnel may take traffic, or why not. */
-export function standbyFit(t: TunnelFacts, s: PolicyInput['settings']): { fit: boolean; why: string } {
-  if (isStale(t, s.heartbeatStaleSeconds)) return { fit: false, why: `${t.name} has no fresh heartbeat` };
-  // Even while it still passes traffic: OpenVPN refuses that certificate at the next handshake or renegotiation.
-  if (t.certFault) return { fit: false, why: `${t.name} is unfit: ${t.certFault}` };
-  if (t.health !== 'up') return { fit: false, why: `${t.name} is ${t.health} (needs rise ${s.rise})` };
-  if (t.task === 'stopped') return { fit: false, why: `the ECS task of ${t.name} is stopped` };
-  return { fit: true, why: `${t.name} is up (${t.riseCount} good rounds in a row) with a fresh heartbeat` };
-}
-
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function decide(input: PolicyInput): Decision {
-  const s = input.settings;
   const evidence: Record<string, unknown> = {
     site: input.site,
     active: input.active,
-    mode: s.mode,
+    mode: input.settings.mode,
     tunnels: input.tunnels,
     sinceLastFailoverMs: input.sinceLastFailoverMs,
     automaticLastHour: input.automaticLastHour,
   };
-  const result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string): Decision =>
+  const result: Result = (action, code, reason, to) =>
     to === undefined ? { action, code, reason, evidence } : { action, code, to, reason, evidence };
-
-  if (input.active === null && input.failoverInProgress) {
-    return result(
-      'none',
-      'run-in-progress',
-      `did nothing: failover run ${input.failoverInProgress.owner} holds the lease of ${input.site} and is moving its routes`,
-    );
-  }
-  if (input.active === null && input.interrupted) return finishInterrupted(input, input.interrupted, result);
-  if (input.active === null && input.stranded && input.stranded.count > 0)
-    return repair(input, input.stranded, result);
-  if (input.active === null) {
-    const problem = input.routesProblem ?? 'no route points at a tunnel';
-    return input.routesUnreadable
-      ? result('none', 'routes-unreadable', `did nothing: ${problem}`)
-      : result(
-          'alert',
-          'routes-disagree',
-          `the routes of ${input.site} do not agree on one tunnel (${problem}); a human must decide`,
-        );
-  }
+  if (input.active === null) return withoutActive(input, result);
   const active = input.tunnels.find((t) => t.name === input.active);
   const standby = input.tunnels.find((t) => t.name !== input.active);
   if (!active || !standby) {
@@ -186,26 +99,10 @@ export function decide(input: PolicyInput): Decision {
       `routes point at ${input.active}, which is not a tunnel of ${input.site}`,
     );
   }
-
-  const down = downBecause(active, s);
-  if (down === null && isSilent(active, s) && active.host === 'reachable') {
-    return result(
-      'alert',
-      'monitor-silent',
-      `the ${active.name} monitor has been silent for ${Math.round(active.heartbeatAgeMs! / 1000)} s but its host answers ${standby.name}: the tunnel is taken to carry traffic, no failover. Restart or check the ${active.name} monitor`,
-    );
-  }
-  if (down === null) {
-    return active.task === 'deploying' || active.task === 'replacing'
-      ? result(
-          'none',
-          'planned-deploy',
-          `did nothing: ${active.name} is being redeployed (a replacement task is starting), which is not a failure by itself`,
-        )
-      : result('none', 'active-ok', `did nothing: active tunnel ${active.name} is not down`);
-  }
+  const down = downBecause(active, input.settings);
+  if (down === null) return activeNotDown(input, active, standby, result);
   evidence.activeDown = down;
-  const fit = standbyFit(standby, s);
+  const fit = standbyFit(standby, input.settings);
   evidence.standby = fit.why;
   if (!fit.fit) {
     return result(
@@ -214,13 +111,69 @@ export function decide(input: PolicyInput): Decision {
       `BOTH tunnels of ${input.site} are down: ${down}; ${fit.why}. Changed nothing.`,
     );
   }
+  return onto(input, standby.name, `${down}; ${fit.why}`, down, result);
+}
+
+/**
+ * No single tunnel carries every route: a run is moving them (wait), a run left them split (finish it), some
+ * point nowhere (repair), or they cannot be read (wait) or disagree (a human decides).
+ */
+function withoutActive(input: PolicyInput, result: Result): Decision {
+  if (input.failoverInProgress) {
+    return result(
+      'none',
+      'run-in-progress',
+      `did nothing: failover run ${input.failoverInProgress.owner} holds the lease of ${input.site} and is moving its routes`,
+    );
+  }
+  if (input.interrupted) return finishInterrupted(input, input.interrupted, result);
+  if (input.stranded && input.stranded.count > 0) return repair(input, input.stranded, result);
+  const problem = input.routesProblem ?? 'no route points at a tunnel';
+  return input.routesUnreadable
+    ? result('none', 'routes-unreadable', `did nothing: ${problem}`)
+    : result(
+        'alert',
+        'routes-disagree',
+        `the routes of ${input.site} do not agree on one tunnel (${problem}); a human must decide`,
+      );
+}
+
+/** The active tunnel is not down: nothing to do, unless its monitor alone went silent (an alert). */
+function activeNotDown(
+  input: PolicyInput,
+  active: TunnelFacts,
+  standby: TunnelFacts,
+  result: Result,
+): Decision {
+  if (isSilent(active, input.settings) && active.host === 'reachable') {
+    return result(
+      'alert',
+      'monitor-silent',
+      `the ${active.name} monitor has been silent for ${Math.round(active.heartbeatAgeMs! / 1000)} s but its host answers ${standby.name}: the tunnel is taken to carry traffic, no failover. Restart or check the ${active.name} monitor`,
+    );
+  }
+  return active.task === 'deploying' || active.task === 'replacing'
+    ? result(
+        'none',
+        'planned-deploy',
+        `did nothing: ${active.name} is being redeployed (a replacement task is starting), which is not a failure by itself`,
+      )
+    : result('none', 'active-ok', `did nothing: active tunnel ${active.name} is not down`);
+}
+
+/**
+ * The active is down and `to` is fit: the flap guards (cooldown, hourly cap) may hold it for a human; else the
+ * mode decides: fail over (auto), ask for approval (propose), or say how (manual).
+ */
+function onto(input: PolicyInput, to: string, why: string, down: string, result: Result): Decision {
+  const s = input.settings;
   if (input.sinceLastFailoverMs !== null && input.sinceLastFailoverMs < s.cooldownSeconds * 1000) {
     const ago = Math.round(input.sinceLastFailoverMs / 1000);
     return result(
       'alert',
       'cooldown',
       `${down}, but the last failover was ${ago} s ago (cooldown ${s.cooldownSeconds} s); a human must decide`,
-      standby.name,
+      to,
     );
   }
   if (input.automaticLastHour >= s.maxAutomaticPerHour) {
@@ -228,25 +181,18 @@ export function decide(input: PolicyInput): Decision {
       'alert',
       'hourly-cap',
       `${down}, but ${input.automaticLastHour} automatic failovers happened in the last hour (max ${s.maxAutomaticPerHour}); a human must decide`,
-      standby.name,
+      to,
     );
   }
-  const why = `${down}; ${fit.why}`;
-  if (s.mode === 'auto') return result('failover', 'failover', why, standby.name);
-  if (s.mode === 'propose') return result('propose', 'propose', why, standby.name);
+  if (s.mode === 'auto') return result('failover', 'failover', why, to);
+  if (s.mode === 'propose') return result('propose', 'propose', why, to);
   return result(
     'alert',
     'manual',
-    `${why}. Mode is manual: fail over with /vpn failover ${input.site} --to ${standby.name}`,
-    standby.name,
+    `${why}. Mode is manual: fail over with /vpn failover ${input.site} --to ${to}`,
+    to,
   );
 }
-
-type Result = (action: DecisionAction, code: DecisionCode, reason: string, to?: string) => Decision;
-
-/** Fit to take traffic now: a fresh heartbeat that says up, and nothing saying it is down. */
-const takesTraffic = (t: TunnelFacts, s: PolicyInput['settings']): boolean =>
-  standbyFit(t, s).fit && downBecause(t, s) === null;
 
 /**
  * Routes left split by a run that never finished: that run was already decided (approved, or automatic), so

@@ -1,12 +1,13 @@
 import type { Site } from '../../config/topology-schema.js';
 import type { AuditEntry } from '../../domain/audit.js';
-import type { MonitorHealth, PolicyInput, TaskCondition, TunnelFacts } from '../../domain/failover-policy.js';
+import type { PolicyInput } from '../../domain/failover-policy.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../domain/heartbeat.js';
 import type { RouteObservation, TunnelTaskState } from '../../domain/observations.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { hostReach, silentAfterMs } from '../../domain/peer-view.js';
 import { mostCommonTunnel, routeSlots } from '../../domain/route-plan.js';
 import { tunnelKey } from '../../domain/topology.js';
+import type { MonitorHealth, TaskCondition, TunnelFacts } from '../../domain/tunnel-fitness.js';
 import type { Logger } from '../../log.js';
 import type { Account } from '../../ports/account.js';
 import type { Clock } from '../../ports/clock.js';

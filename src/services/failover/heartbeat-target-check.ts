@@ -1,5 +1,5 @@
-import { standbyFit } from '../../domain/failover-policy.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../domain/heartbeat.js';
+import { standbyFit } from '../../domain/tunnel-fitness.js';
 import type { Logger } from '../../log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LivenessAddress, ProcessLiveness } from '../../ports/liveness.js';

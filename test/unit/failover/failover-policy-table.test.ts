@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FailoverMode } from '../../../src/config/topology-schema.js';
-import {
-  decide,
-  type MonitorHealth,
-  type PolicyInput,
-  type TaskCondition,
-} from '../../../src/domain/failover-policy.js';
+import { decide, type PolicyInput } from '../../../src/domain/failover-policy.js';
+import type { MonitorHealth, TaskCondition } from '../../../src/domain/tunnel-fitness.js';
 
 /**
  * The decision table: every combination of active/standby monitor health, heartbeat age and task state,

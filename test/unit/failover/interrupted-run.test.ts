@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FailoverMode } from '../../../src/config/topology-schema.js';
-import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { decide, type PolicyInput } from '../../../src/domain/failover-policy.js';
+import type { TunnelFacts } from '../../../src/domain/tunnel-fitness.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { systemClock } from '../../../src/ports/clock.js';

@@ -1,5 +1,6 @@
 import type { FailoverMode } from '../../../src/config/topology-schema.js';
-import type { PolicyInput, TunnelFacts } from '../../../src/domain/failover-policy.js';
+import type { PolicyInput } from '../../../src/domain/failover-policy.js';
+import type { TunnelFacts } from '../../../src/domain/tunnel-fitness.js';
 
 /** Policy inputs for table-style tests of decide(): a fit tunnel, a down one, and routes that disagree. */
 export const up = (name: string): TunnelFacts => ({

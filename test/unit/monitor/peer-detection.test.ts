@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, type PolicyInput, type TunnelFacts } from '../../../src/domain/failover-policy.js';
+import { decide, type PolicyInput } from '../../../src/domain/failover-policy.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../../src/domain/heartbeat.js';
 import { hostReach, peerVerdict } from '../../../src/domain/peer-view.js';
+import type { TunnelFacts } from '../../../src/domain/tunnel-fitness.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { FastPathReporter } from '../../../src/monitor/fast-path-reporter.js';
