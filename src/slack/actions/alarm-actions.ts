@@ -4,8 +4,8 @@ import type { Logger } from '../../log.js';
 import type { Chat } from '../../ports/chat.js';
 import type { AlarmService } from '../../services/alarms/alarm-service.js';
 import type { RequestInput, RequestOutcome } from '../../services/approvals/approval-service.js';
+import { alarmFailoverReply } from '../views/alarm-failover-reply-view.js';
 import { ALARM_ACTIONS } from '../views/alarm-view.js';
-import { requestRefusalReply } from '../views/approval-reply-view.js';
 
 /** What the Fail over button needs from the approval workflow (ApprovalService.request). */
 export interface FailoverApprovals {
@@ -73,8 +73,6 @@ export function registerAlarmActions(bolt: App, deps: AlarmActionDeps): void {
       { user: body.user.id, site: target.site, ok: outcome.ok },
       'failover requested from an alarm',
     );
-    if (!outcome.ok) await tell(body, requestRefusalReply(outcome.reason, ':warning:'));
-    else if (!outcome.created) await tell(body, `A failover request for *${target.site}* is already open.`);
-    else await tell(body, `Failover of *${target.site}* requested; it waits for a second person to approve.`);
+    await tell(body, alarmFailoverReply(outcome));
   });
 }
