@@ -155,13 +155,22 @@ function observeRoutes(
     .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]]));
 }
 
-/** Every read one site's decision needs, in parallel: routes, tasks, heartbeats, audit, lease, recorded runs. */
+/**
+ * Every read one site's decision needs, in parallel: routes, tasks, audit, lease, recorded runs; the heartbeats
+ * once AWS has answered, aged against the clock right after (gatherFacts): in an AZ outage the route read waits
+ * seconds in the account's Describe bucket, longer than a heartbeat stays fresh (`fall` rounds), and a heartbeat
+ * read before that wait would make the live observer of a dead host look silent.
+ */
 function readSite(deps: FactsDeps, site: Site, observed: Outcome<RouteObservation[]> | undefined) {
+  const routes = observeRoutes(deps, site, observed);
+  const tasks = deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>());
   return Promise.all([
-    observeRoutes(deps, site, observed),
-    deps.account.tasks.observe([site]).catch(() => new Map<string, Outcome<TunnelTaskState>>()),
-    Promise.all(
-      site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
+    routes,
+    tasks,
+    Promise.all([routes, tasks]).then(() =>
+      Promise.all(
+        site.tunnels.map((t) => deps.store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey(site.name, t.name))),
+      ),
     ),
     deps.store.listAudit({ site: site.name, limit: 500 }),
     new SiteLock({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { parseTopology } from '../../../src/config/load-topology.js';
 import type { FailoverMode, Topology } from '../../../src/config/topology-schema.js';
+import { silentAfterMs } from '../../../src/domain/peer-view.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { Store } from '../../../src/ports/store.js';
 import { FailoverController } from '../../../src/services/failover/failover-controller.js';
@@ -96,6 +97,39 @@ describe('FailoverController', () => {
     // One read for the three decisions; the failover of dc2 then read its own routes under its lease (and to verify).
     expect(observed[0]).toEqual(names);
     expect(observed.slice(1)).toEqual([['dc2'], ['dc2']]);
+    await store.close();
+  });
+
+  // Issue 23, failure: in an AZ outage the route read waits seconds in the account's Describe bucket. The live
+  // standby's monitor keeps writing heartbeats (with its view of the dead host) meanwhile; the decision must
+  // judge the freshest of them, not one read before the wait and aged after it (which made the observer look
+  // silent, the dead host "unknown", and the site wait for the fast path's backed-off retry).
+  it('judges the peer view by heartbeats read after a slow route read, and fails over onto the dead host', async () => {
+    const { clock, store, controller, account } = single('auto');
+    const silent = silentAfterMs(testTopology().sites[0]!.failover);
+    await beat(store, clock, 'primary', 'up', silent + 100); // its monitor went with its host
+    const observer = () =>
+      putHeartbeat(
+        store,
+        {
+          ...heartbeat('secondary', 'up', clock.now()),
+          peer: { tunnel: 'primary', failCount: 3, okCount: 0, at: new Date(clock.now()).toISOString() },
+        },
+        600_000,
+      );
+    await observer();
+    const observe = account.routeTables.observe.bind(account.routeTables);
+    account.routeTables.observe = async (sites) => {
+      await new Promise((r) => setImmediate(r)); // the call is out; the store reads beside it go on
+      clock.advance(2 * silent);
+      await observer();
+      return observe(sites);
+    };
+    const out = await controller.evaluate('dc1', { kind: 'peer', tunnel: 'primary', verdict: 'host-dead' });
+    expect(out.decision).toMatchObject({ action: 'failover', to: 'secondary' });
+    expect(out.decision.reason).toContain('the primary host does not answer its peer');
+    expect(out.result).toMatchObject({ ok: true, to: 'secondary' });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
     await store.close();
   });
 
