@@ -286,19 +286,39 @@ function startBackstop(
       log: silentLogger(),
     });
   });
-  // EventBridge fires every site's schedule rule in the same minute: all at once.
-  const tick = () => {
-    const at = Date.now();
-    void Promise.allSettled(controllers.map((c) => c.reconcileAll())).then(() =>
-      send({ type: 'reconciled', at, sites: controllers.length }),
+  // EventBridge Scheduler (infra/lib/site/backstop-schedule.ts) runs each site's rate(1 minute) schedule at a
+  // point of its own within a 1-minute flexible window, so the fleet's reconciles spread over the minute.
+  controllers.forEach((c, i) => {
+    const tick = () => {
+      const at = Date.now();
+      void c.reconcileAll().then((outcomes) => {
+        for (const o of outcomes) {
+          const r = o.result;
+          const key = `backstop -> ${o.decision.code}${r ? (r.ok ? ' (ran)' : ` (${r.refusal ?? 'failed'})`) : ''}`;
+          if (outageSeen) evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+          if (outageSeen)
+            traces.push({
+              site: o.site,
+              actor: 'backstop',
+              trigger: 'reconcile',
+              startedAt: at,
+              endedAt: Date.now(),
+              outcome: r && !r.ok ? `${key}: ${r.reason}` : key,
+            });
+        }
+        send({ type: 'reconciled', at, sites: 1 });
+      });
+    };
+    const first = setTimeout(
+      () => {
+        tick();
+        const every = setInterval(tick, 60_000);
+        stops.push(async () => clearInterval(every));
+      },
+      firstMs + ((i * 60_000) / controllers.length + Math.random() * (60_000 / controllers.length)),
     );
-  };
-  const first = setTimeout(() => {
-    tick();
-    const every = setInterval(tick, 60_000);
-    stops.push(async () => clearInterval(every));
-  }, firstMs);
-  stops.push(async () => clearTimeout(first));
+    stops.push(async () => clearTimeout(first));
+  });
 }
 
 process.on('message', (msg: ToFleetWorker) => {

@@ -7,6 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { retriesOutsideBudget } from './budgeted-retries.js';
 
 const USER_AGENT = 'tunnelops/0.1';
 
@@ -43,6 +44,15 @@ export class AwsClients {
 
   ec2(region: string): EC2Client {
     return this.cached('ec2', region, (c) => new EC2Client(c));
+  }
+
+  /** For calls that take their turn in the account's EC2 request budget: the SDK never retries a throttled one. */
+  ec2Budgeted(region: string): EC2Client {
+    return this.cached(
+      'ec2-budgeted',
+      region,
+      (c) => new EC2Client({ ...c, retryStrategy: retriesOutsideBudget(c.maxAttempts) }),
+    );
   }
 
   ecs(region: string): ECSClient {

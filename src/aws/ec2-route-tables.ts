@@ -161,11 +161,12 @@ export class Ec2RouteTables implements RouteTables {
       signal?.throwIfAborted();
       try {
         // The signal also ends the SDK's retries: none goes out once the run's lease is near its end.
-        await this.props.clients
-          .ec2(site.region)
-          .send(kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input), {
+        await this.ec2(site.region).send(
+          kind === 'replace' ? new ReplaceRouteCommand(input) : new CreateRouteCommand(input),
+          {
             ...(signal ? { abortSignal: signal } : {}),
-          });
+          },
+        );
         break;
       } catch (err) {
         // Throttled: nothing was changed, so it is waited out (a fresh turn in the budget), not a failure
@@ -265,7 +266,7 @@ export class Ec2RouteTables implements RouteTables {
 
   private async describePrefixLists(region: string, names: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    const ec2 = this.props.clients.ec2(region);
+    const ec2 = this.ec2(region);
     let NextToken: string | undefined;
     do {
       const page = await this.throttledRead(region, 'DescribeManagedPrefixLists', () =>
@@ -281,6 +282,11 @@ export class Ec2RouteTables implements RouteTables {
       NextToken = page.NextToken;
     } while (NextToken);
     return found;
+  }
+
+  /** With the budget, a throttled call comes back at once (no SDK backoff): the budget gives it its next turn. */
+  private ec2(region: string) {
+    return this.props.budget ? this.props.clients.ec2Budgeted(region) : this.props.clients.ec2(region);
   }
 
   /** Without a shared budget (no store): one local bucket per region, as EC2 counts them. */
@@ -312,7 +318,7 @@ export class Ec2RouteTables implements RouteTables {
   private async describeTables(region: string, sites: readonly Site[]): Promise<Map<string, RouteTable>> {
     const ids = [...new Set(sites.flatMap((s) => s.routeTableIds))].sort();
     const tables = new Map<string, RouteTable>();
-    const ec2 = this.props.clients.ec2(region);
+    const ec2 = this.ec2(region);
     // A filter (unlike RouteTableIds) does not fail the whole call when one table is gone.
     const describe = async (Values: string[]) => {
       let NextToken: string | undefined;

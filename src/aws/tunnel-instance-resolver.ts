@@ -113,7 +113,8 @@ export class TunnelInstanceResolver {
   }
 
   private async fetch(region: string, filter: Filter): Promise<Instance[]> {
-    const ec2 = this.props.clients.ec2(region);
+    // With the budget, a throttled call comes back at once (no SDK backoff): the budget gives it its next turn.
+    const ec2 = this.props.budget ? this.props.clients.ec2Budgeted(region) : this.props.clients.ec2(region);
     const instances: Instance[] = [];
     let NextToken: string | undefined;
     const started = Date.now();

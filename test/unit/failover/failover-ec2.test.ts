@@ -187,6 +187,35 @@ describe('FailoverExecutor over the EC2 route tables adapter', () => {
     expect(events.at(-1)).toBe('succeeded');
   });
 
+  // Issue 23: the SDK's own backoff (3 attempts here, as in production) must not retry a throttled call on top of
+  // the budget: such a retry goes out of turn, after a wait no other process knows of. Every attempt that reaches
+  // EC2 took its turn in the budget; a server error is still retried by the SDK.
+  it('with a budget, the SDK never retries a throttled call: every attempt that reaches EC2 took a turn', async () => {
+    const ec2 = fakeEc2([2, 3, 5], 0, 'RequestLimitExceeded');
+    const clients = fakeClients({ maxAttempts: 3 });
+    const turns: string[] = [];
+    const run = new FailoverExecutor({
+      store,
+      routeTables: new Ec2RouteTables({
+        clients,
+        resolver: new TunnelInstanceResolver({ clients, clock }),
+        log: silentLogger(),
+        budget: { take: async (_region, api) => void turns.push(api) },
+      }),
+      clock,
+      log: silentLogger(),
+      checkTarget: async () => ({ healthy: true, reason: 'ok' }),
+    });
+    try {
+      const result = await run.execute(plan);
+      expect(result).toMatchObject({ ok: true, to: 'secondary', changed: 4 });
+      expect(ec2.replaces).toHaveLength(7);
+      expect(turns.filter((t) => t === 'ReplaceRoute')).toHaveLength(ec2.replaces.length);
+    } finally {
+      clients.destroy();
+    }
+  });
+
   // The 4 ReplaceRoutes go out together (bounded concurrency), so 3 land before the 3rd is refused. Rollback
   // converges every route the run touched back onto the primary ENI, the refused one too (an error may hide an
   // applied call), so the site is never left split.
