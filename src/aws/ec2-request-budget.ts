@@ -24,7 +24,16 @@ export const EC2_BUCKETS: { mutating: BucketSize; nonMutating: BucketSize } = {
 
 /** Waits until the account's bucket for an API has room for `tokens` calls of this process. */
 export interface RequestBudget {
-  take(region: string, api: string, tokens?: number): Promise<void>;
+  take(region: string, api: string, tokens?: number, opts?: TakeOptions): Promise<void>;
+}
+
+export interface TakeOptions {
+  /**
+   * The call already had its turn and EC2 throttled it anyway (a caller outside the budget took that token). It
+   * goes again with the bucket's next token, not at the back of the queue: the queue moves back one turn for
+   * everyone instead of one site waiting a whole queue more (first come, first served, by when it started).
+   */
+  afterThrottle?: boolean;
 }
 
 /** The store namespace of the budget records (one per region and API; infra grants server hosts this one). */
@@ -93,13 +102,13 @@ export class StoreRequestBudget implements RequestBudget {
     },
   ) {}
 
-  async take(region: string, api: string, tokens = 1): Promise<void> {
+  async take(region: string, api: string, tokens = 1, opts: TakeOptions = {}): Promise<void> {
     const bucket = this.bucketOf(api);
     const key = `${region}:${api}`;
     let waitMs: number;
     try {
       waitMs = await withTimeout(
-        this.reserve(key, bucket, tokens),
+        this.reserve(key, bucket, tokens, opts.afterThrottle === true),
         this.props.storeTimeoutMs ?? 2000,
         'EC2 request budget',
       );
@@ -128,7 +137,12 @@ export class StoreRequestBudget implements RequestBudget {
    * written), and a record no honest writer could have left (its bucket full further ahead than that bound,
    * plus clock skew, or not a number) is replaced as if it were absent.
    */
-  private async reserve(key: string, bucket: BucketSize, tokens: number): Promise<number> {
+  private async reserve(
+    key: string,
+    bucket: BucketSize,
+    tokens: number,
+    afterThrottle: boolean,
+  ): Promise<number> {
     const { store, clock } = this.props;
     const intervalMs = 1000 / bucket.refillPerSecond;
     const burstMs = bucket.size * intervalMs;
@@ -145,7 +159,10 @@ export class StoreRequestBudget implements RequestBudget {
           'EC2 request budget record is impossible (corrupt or forged); replacing it',
         );
       const tat = Math.max(honest ? stored : now, now) + tokens * intervalMs;
-      const waitMs = Math.max(0, tat - burstMs - now);
+      // After a throttle: the record still moves by the tokens (the one taken outside the budget is accounted
+      // for), but this call only waits for the bucket's next refill (EC2 just said it is empty), ahead of the
+      // reservations queued since.
+      const waitMs = afterThrottle ? tokens * intervalMs : Math.max(0, tat - burstMs - now);
       if (waitMs > boundMs) throw new WaitBeyondBound(waitMs, boundMs);
       // Kept while a reservation is pending or the bucket is refilling; gone once it would be full anyway.
       const ttlMs = Math.max(1000, Math.ceil(tat - now) + 1000);

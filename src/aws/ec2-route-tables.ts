@@ -155,7 +155,8 @@ export class Ec2RouteTables implements RouteTables {
     const api = kind === 'replace' ? 'ReplaceRoute' : 'CreateRoute';
     const started = Date.now();
     for (let throttled = 0; ; throttled++) {
-      if (this.props.budget) await this.props.budget.take(site.region, api);
+      if (this.props.budget)
+        await this.props.budget.take(site.region, api, 1, { afterThrottle: throttled > 0 });
       else await this.bucket(site.region).take();
       // The lease may have run out while we waited for a turn: then the call must not go out at all.
       signal?.throwIfAborted();
@@ -305,8 +306,8 @@ export class Ec2RouteTables implements RouteTables {
    */
   private async throttledRead<T>(region: string, api: string, call: () => Promise<T>): Promise<T> {
     const started = Date.now();
-    for (;;) {
-      await this.props.budget?.take(region, api);
+    for (let throttled = false; ; throttled = true) {
+      await this.props.budget?.take(region, api, 1, { afterThrottle: throttled });
       try {
         return await call();
       } catch (err) {

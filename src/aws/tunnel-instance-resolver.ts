@@ -121,8 +121,8 @@ export class TunnelInstanceResolver {
     do {
       let page: DescribeInstancesCommandOutput | undefined;
       // In its turn of the budget; with a budget, a throttled read waits for another turn (up to 30 s).
-      while (!page) {
-        await this.props.budget?.take(region, 'DescribeInstances');
+      for (let throttled = false; !page; throttled = true) {
+        await this.props.budget?.take(region, 'DescribeInstances', 1, { afterThrottle: throttled });
         page = await ec2
           .send(new DescribeInstancesCommand({ Filters: [filter], NextToken }))
           .catch((err: unknown) => {

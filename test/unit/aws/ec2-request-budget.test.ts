@@ -107,6 +107,29 @@ describe('the EC2 request budget shared through the store', () => {
     await store.close();
   });
 
+  // Issue 23: a call EC2 throttled after its turn (a caller outside the budget took that token) goes again with
+  // the bucket's next token, not at the back of a queue it already waited through; the token it lost is still
+  // accounted for, so the queue behind it moves back one turn (fair: by when each call started waiting).
+  it('serves a throttled call with the next token and moves the queue behind it back one turn', async () => {
+    const store = new SqliteStore({ path: join(dir, 'throttled.sqlite') });
+    const waits: number[] = [];
+    const budget = new StoreRequestBudget({
+      store,
+      clock: { now: () => 1_000_000 },
+      log: silentLogger(),
+      bucketOf: () => ({ size: 2, refillPerSecond: 5 }),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    for (let i = 0; i < 5; i++) await budget.take('us-east-1', 'ReplaceRoute');
+    expect(waits).toEqual([200, 400, 600]);
+    await budget.take('us-east-1', 'ReplaceRoute', 1, { afterThrottle: true });
+    await budget.take('us-east-1', 'ReplaceRoute');
+    expect(waits).toEqual([200, 400, 600, 200, 1000]);
+    await store.close();
+  });
+
   it('paces the process alone when the store does not answer, and still lets the call go', async () => {
     const hung: Store = {
       get: () => new Promise(() => {}),
