@@ -1,15 +1,14 @@
 import type { Site, Topology } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
-import type { InstanceState, RouteObservation, TunnelTaskState } from '../domain/observations.js';
+import type { InstanceState, TunnelTaskState } from '../domain/observations.js';
 import { type Outcome, ok } from '../domain/outcome.js';
-import { assertSiteRoute, routeDestinations } from '../domain/route-plan.js';
-import { findTunnel, primaryTunnel, tunnelKey } from '../domain/topology.js';
+import { findTunnel, tunnelKey } from '../domain/topology.js';
 import type { Account } from '../ports/account.js';
 import type { Clock } from '../ports/clock.js';
 import type { Instances } from '../ports/instances.js';
-import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
 import type { DeploymentProgress, TaskRuntime } from '../ports/tasks.js';
 import { createSandboxMetrics } from './sandbox-metrics.js';
+import { initialRoutes, sandboxRouteTables } from './sandbox-routes.js';
 import type { SandboxServerCerts } from './sandbox-server-certs.js';
 import { SandboxTunnels, sandboxId, type Transition } from './sandbox-tunnels.js';
 
@@ -49,77 +48,21 @@ export const SANDBOX_DEPLOY_MS = 3_000;
  * `replace` really moves it; tasks run 1/1 (a broken tunnel's task keeps running, only its probes fail);
  * instances run; probe stats follow each tunnel's up/down history.
  */
-// length: not split yet (issue 19 follow-up: one step of this function per helper)
 export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount {
   const { topology, clock } = props;
   const tunnels = new SandboxTunnels(topology, clock);
-  const routes = new Map<string, string>();
-  const routeKey = (site: string, rtb: string, cidr: string) => `${site}|${rtb}|${cidr}`;
-  for (const site of topology.sites) {
-    for (const rtb of site.routeTableIds) {
-      for (const cidr of routeDestinations(site)) {
-        const key = routeKey(site.name, rtb, cidr);
-        const saved = props.initial?.routes[key];
-        // A saved route wins when its tunnel still exists; new routes start at the primary.
-        routes.set(key, saved && findTunnel(site, saved) ? saved : primaryTunnel(site).name);
-      }
-    }
-  }
+  const routes = initialRoutes(topology, props.initial?.routes);
   if (props.initial) tunnels.restore(props.initial.tunnels);
-  // Saves run one after another so an older snapshot never lands after a newer one.
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    const persist = props.persist;
-    if (!persist) return saving;
-    const state: SandboxState = { routes: Object.fromEntries(routes), tunnels: tunnels.snapshot() };
-    saving = saving.catch(() => undefined).then(() => persist(state));
-    return saving;
-  };
+  const saver = stateSaver(props.persist, () => ({
+    routes: Object.fromEntries(routes),
+    tunnels: tunnels.snapshot(),
+  }));
   const chaos = (site: string, tunnel: string, up: boolean) => {
     tunnels.set(tunnels.key(site, tunnel), up);
-    save().catch(() => undefined); // saved() reports a failure to whoever waits for it
+    saver.save().catch(() => undefined); // saved() reports a failure to whoever waits for it
   };
-
-  const routeTables: RouteTables = {
-    async observe(sites) {
-      const out = new Map<string, Outcome<RouteObservation[]>>();
-      for (const site of sites) {
-        const list: RouteObservation[] = [];
-        for (const routeTableId of site.routeTableIds) {
-          for (const cidr of routeDestinations(site)) {
-            const tunnel = routes.get(routeKey(site.name, routeTableId, cidr)) ?? null;
-            const target = tunnel ? sandboxId('eni', tunnelKey(site.name, tunnel)) : null;
-            list.push({ routeTableId, cidr, tunnel, target, blackhole: false, missing: tunnel === null });
-          }
-        }
-        out.set(site.name, ok(list));
-      }
-      return out;
-    },
-    // Like EC2: replace needs an existing route, create a missing one; both only on the site's own routes.
-    async replace(site, routeTableId, cidr, tunnel, signal?: AbortSignal) {
-      signal?.throwIfAborted();
-      const key = writable(site, routeTableId, cidr, tunnel);
-      if (!routes.has(key)) throw new RouteMissingError(`no route ${cidr} in ${routeTableId}; create it`);
-      routes.set(key, tunnel);
-      await save();
-    },
-    async create(site, routeTableId, cidr, tunnel, signal?: AbortSignal) {
-      signal?.throwIfAborted();
-      const key = writable(site, routeTableId, cidr, tunnel);
-      if (routes.has(key)) throw new RouteExistsError(`route ${cidr} in ${routeTableId} already exists`);
-      routes.set(key, tunnel);
-      await save();
-    },
-  };
-  function writable(site: Site, routeTableId: string, cidr: string, tunnel: string): string {
-    assertSiteRoute(tunnels.site(site.name), routeTableId, cidr);
-    tunnels.key(site.name, tunnel);
-    return routeKey(site.name, routeTableId, cidr);
-  }
-
   return {
-    routeTables,
+    routeTables: sandboxRouteTables(tunnels, routes, saver.save),
     tasks: createSandboxTasks(clock, props.serverCerts),
     instances: createSandboxInstances(),
     metrics: createSandboxMetrics(tunnels, clock),
@@ -128,8 +71,22 @@ export function createSandboxAccount(props: SandboxAccountProps): SandboxAccount
       heal: (site, tunnel) => chaos(site, tunnel, true),
     },
     tunnelUp: (site, tunnel) => tunnels.isUp(tunnels.key(site, tunnel)),
-    saved: () => saving,
+    saved: saver.saved,
     ...(props.serverCerts ? { serverCerts: props.serverCerts } : {}),
+  };
+}
+
+/** Saves run one after another so an older snapshot never lands after a newer one; without persist, nothing. */
+function stateSaver(persist: SandboxAccountProps['persist'], state: () => SandboxState) {
+  let saving: Promise<void> = Promise.resolve();
+  return {
+    save: (): Promise<void> => {
+      if (!persist) return saving;
+      const snapshot = state();
+      saving = saving.catch(() => undefined).then(() => persist(snapshot));
+      return saving;
+    },
+    saved: (): Promise<void> => saving,
   };
 }
 

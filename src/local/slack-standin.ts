@@ -116,14 +116,76 @@ export class SlackStandin {
     }
   }
 
-  // length: not split yet (issue 19 follow-up: one step of this function per helper)
+  /** Slack's answer to one Web API call, as the stand-in keeps its messages. */
   private apply(
     method: string,
     args: Record<string, unknown>,
     channel: string,
     entry: TranscriptEntry,
   ): Record<string, unknown> {
+    if (method === 'chat.postMessage') return this.postMessage(args, channel, entry);
+    if (method === 'chat.update') return this.update(args, channel, entry);
+    return this.directory(method, args) ?? this.other(method, args);
+  }
+
+  private postMessage(
+    args: Record<string, unknown>,
+    channel: string,
+    entry: TranscriptEntry,
+  ): Record<string, unknown> {
     const text = typeof args.text === 'string' ? args.text : '';
+    const ts = this.nextTs();
+    entry.ts = ts;
+    const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+    this.messages.set(`${channel}:${ts}`, {
+      channel,
+      ts,
+      text,
+      blocks: args.blocks,
+      ...(threadTs ? { threadTs } : {}),
+    });
+    return { ok: true, channel, ts, message: { type: 'message', text, ts, bot_id: 'B0TUNNELOPS' } };
+  }
+
+  private update(
+    args: Record<string, unknown>,
+    channel: string,
+    entry: TranscriptEntry,
+  ): Record<string, unknown> {
+    const text = typeof args.text === 'string' ? args.text : '';
+    const ts = String(args.ts ?? '');
+    const key = `${channel}:${ts}`;
+    const existing = this.messages.get(key);
+    if (!existing) return { ok: false, error: 'message_not_found' };
+    entry.ts = ts;
+    this.messages.set(key, { ...existing, text, blocks: args.blocks });
+    return { ok: true, channel, ts, text };
+  }
+
+  /** Who is who: the sandbox's users, channels and user groups; undefined for any other method. */
+  private directory(method: string, args: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (method === 'users.info') {
+      const id = String(args.user ?? '');
+      const name = SANDBOX_USERS[id];
+      return name
+        ? { ok: true, user: { id, name, real_name: name, profile: { display_name: name } } }
+        : { ok: false, error: 'user_not_found' };
+    }
+    if (method === 'conversations.info') {
+      const id = String(args.channel ?? '');
+      const name = SANDBOX_CHANNELS[id];
+      return name
+        ? { ok: true, channel: { id, name, is_channel: true } }
+        : { ok: false, error: 'channel_not_found' };
+    }
+    if (method === 'usergroups.users.list') {
+      const users = this.options.userGroups?.[String(args.usergroup ?? '')];
+      return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+    }
+    return undefined;
+  }
+
+  private other(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
         return {
@@ -135,51 +197,8 @@ export class SlackStandin {
           user_id: 'U0TUNNELOPS',
           bot_id: 'B0TUNNELOPS',
         };
-      case 'chat.postMessage': {
-        const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
-        entry.ts = ts;
-        const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
-        this.messages.set(`${channel}:${ts}`, {
-          channel,
-          ts,
-          text,
-          blocks: args.blocks,
-          ...(threadTs ? { threadTs } : {}),
-        });
-        return { ok: true, channel, ts, message: { type: 'message', text, ts, bot_id: 'B0TUNNELOPS' } };
-      }
-      case 'chat.update': {
-        const ts = String(args.ts ?? '');
-        const key = `${channel}:${ts}`;
-        const existing = this.messages.get(key);
-        if (!existing) return { ok: false, error: 'message_not_found' };
-        entry.ts = ts;
-        this.messages.set(key, { ...existing, text, blocks: args.blocks });
-        return { ok: true, channel, ts, text };
-      }
       case 'chat.postEphemeral':
-        return {
-          ok: true,
-          message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`,
-        };
-      case 'users.info': {
-        const id = String(args.user ?? '');
-        const name = SANDBOX_USERS[id];
-        return name
-          ? { ok: true, user: { id, name, real_name: name, profile: { display_name: name } } }
-          : { ok: false, error: 'user_not_found' };
-      }
-      case 'conversations.info': {
-        const id = String(args.channel ?? '');
-        const name = SANDBOX_CHANNELS[id];
-        return name
-          ? { ok: true, channel: { id, name, is_channel: true } }
-          : { ok: false, error: 'channel_not_found' };
-      }
-      case 'usergroups.users.list': {
-        const users = this.options.userGroups?.[String(args.usergroup ?? '')];
-        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
-      }
+        return { ok: true, message_ts: this.nextTs() };
       case 'views.open':
         return {
           ok: true,
@@ -193,6 +212,10 @@ export class SlackStandin {
         if (method.startsWith('upload/')) return { ok: true };
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private nextTs(): string {
+    return `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
   }
 }
 
