@@ -1,8 +1,8 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import type { Site, Tunnel } from '../config/topology-schema.js';
+import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import { ok } from '../domain/outcome.js';
-import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
+import { requireTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import type { DeploymentProgress, TaskRuntime } from '../ports/tasks.js';
 import type { AwsClients } from './clients.js';
@@ -55,7 +55,7 @@ export class EcsTasks implements TaskRuntime {
   }
 
   async redeploy(site: Site, tunnel: string): Promise<string> {
-    const t = this.tunnel(site, tunnel);
+    const t = requireTunnel(site, tunnel);
     const out = await this.props.clients.ecs(site.region).send(
       new UpdateServiceCommand({
         cluster: t.ecs.cluster,
@@ -71,18 +71,12 @@ export class EcsTasks implements TaskRuntime {
   }
 
   async deploymentProgress(site: Site, tunnel: string, deploymentId: string): Promise<DeploymentProgress> {
-    const t = this.tunnel(site, tunnel);
+    const t = requireTunnel(site, tunnel);
     const found = (
       await describeServices(this.props.clients.ecs(site.region), t.ecs.cluster, [t.ecs.service])
     ).get(t.ecs.service);
     if (!found?.ok) throw new TunnelOpsError('upstream_failed', found?.reason ?? 'no answer from ECS');
     return progressOf(found.value, deploymentId);
-  }
-
-  private tunnel(site: Site, name: string): Tunnel {
-    const t = findTunnel(site, name);
-    if (!t) throw new TunnelOpsError('not_found', `site ${site.name} has no tunnel "${name}"`);
-    return t;
   }
 
   private async observeFromMetrics(
