@@ -21,6 +21,8 @@ export interface ChatMessage {
 /** How the chat transport shows the services' views (Slack: Block Kit, src/slack/views). */
 export interface ChatRenderer {
   approval(view: ApprovalView): ChatMessage;
+  /** One progress line of a running request, as a reply in its message's thread. */
+  approvalProgress(line: string): ChatMessage;
   alarm(view: AlarmView): ChatMessage;
   alarmChange(view: AlarmChangeView): ChatMessage;
   /** A failover controller's notice about one site. */

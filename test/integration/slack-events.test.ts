@@ -49,6 +49,9 @@ describe('POST /slack/events', () => {
     expect(help.body?.text).toMatch(/\/vpn status \[site\]/);
     const bad = await app.slack.command('status dc1 extra', 'UONCALL1');
     expect(bad.body?.text).toBe(':warning: usage: /vpn status [site]');
+    // The parser quotes what was typed; the reply shows it literally (no @channel ping, no disguised link).
+    const quoted = await app.slack.command('status <!channel>', 'UONCALL1');
+    expect(quoted.body?.text).toBe(':warning: "&lt;!channel&gt;" is not a valid site name');
     await new Promise((r) => setTimeout(r, 200));
     expect(app.slack.received).toHaveLength(0);
   });

@@ -56,7 +56,10 @@ export class ApprovalNotifier {
     this.progress.set(r.id, lines.slice(-MAX_PROGRESS_LINES));
     if (r.action !== 'failover' && r.message) {
       try {
-        await this.props.chat.post(r.message.channel, { text: line, threadTs: r.message.ts });
+        await this.props.chat.post(r.message.channel, {
+          ...this.props.chat.render.approvalProgress(line),
+          threadTs: r.message.ts,
+        });
       } catch (err) {
         this.props.log.warn({ err, requestId: r.id }, 'could not post progress in the thread');
       }

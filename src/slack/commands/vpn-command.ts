@@ -3,6 +3,7 @@ import { parseVpnCommand, type VpnCommand } from '../../domain/vpn-command.js';
 import { type Logger, logFailure } from '../../log.js';
 import { failedOnOurSideText } from '../views/failure-view.js';
 import { helpMessage } from '../views/help-view.js';
+import { notEnabledReply, parseErrorReply } from '../views/vpn-reply-view.js';
 
 export interface CommandContext {
   userId: string;
@@ -31,7 +32,7 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
     }
     const parsed = parseVpnCommand(typeof command.text === 'string' ? command.text : '');
     if (!parsed.ok) {
-      await ack({ response_type: 'ephemeral', text: `:warning: ${parsed.error}` });
+      await ack({ response_type: 'ephemeral', text: parseErrorReply(parsed.error) });
       return;
     }
     const cmd = parsed.command;
@@ -41,10 +42,7 @@ export function registerVpnCommand(app: App, handlers: CommandHandlers, log: Log
     }
     const handler = handlers[cmd.kind] as ((c: VpnCommand, ctx: CommandContext) => Promise<void>) | undefined;
     if (!handler) {
-      await ack({
-        response_type: 'ephemeral',
-        text: `\`/vpn ${cmd.kind}\` is not enabled on this deployment.`,
-      });
+      await ack({ response_type: 'ephemeral', text: notEnabledReply(cmd.kind) });
       return;
     }
     await ack();

@@ -132,6 +132,9 @@ function decisionBlocks(r: ApprovalRequest, extras: ApprovalViewExtras): unknown
   ];
 }
 
+/** A progress line in the request's thread: it quotes ECS and the executors (outside text), so escaped. */
+export const progressReply = (line: string): ChatMessage => ({ text: esc(line) });
+
 /** The modal Deny opens: one required reason field. The request id rides in private_metadata. */
 export function denyModal(r: ApprovalRequest, channel: string): Record<string, unknown> {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ApprovalRequest, ApprovalState } from '../../../src/domain/approval.js';
-import { approvalMessage, denyModal } from '../../../src/slack/views/approval-view.js';
+import { approvalMessage, denyModal, progressReply } from '../../../src/slack/views/approval-view.js';
 import { historyMessage } from '../../../src/slack/views/history-view.js';
 import { pendingRequest } from './pending-request.js';
 
@@ -83,6 +83,12 @@ describe('approval message', () => {
     const blocks = m.blocks as Block[];
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const b of blocks) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+  });
+
+  it('a progress line in the thread is escaped (it quotes ECS and the executors)', () => {
+    expect(progressReply('deployment ecs-svc/1 started <!channel>')).toEqual({
+      text: 'deployment ecs-svc/1 started &lt;!channel&gt;',
+    });
   });
 
   it('the deny modal asks for a reason and carries the request and channel', () => {
