@@ -135,42 +135,65 @@ export class RotationExecutor {
   }
 
   /** Runs one step; returns why it failed, or null. Each step's own executor audits its details. */
-  // length: not split yet (issue 19 follow-up: one step of this function per helper)
-  private async step(
+  private step(
     run: RotationRun,
     step: RotationStep,
     audit: ExecutionAudit,
     log: Logger,
   ): Promise<string | null> {
-    const { site } = run;
-    const common = { site, actor: run.actor, ...(run.requestId ? { requestId: run.requestId } : {}) };
-    if (step.kind === 'failover') {
-      await audit.progress(`Planned failover of ${site.name} to ${step.to}`);
-      const res = await this.props.failover.execute({
-        ...common,
-        to: step.to,
-        reason: 'certificate rotation',
-        trigger: 'approved',
-        ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-      });
-      await audit.record('step', {
-        step: 'failover',
-        to: step.to,
-        ok: res.ok,
-        ...(res.ok ? {} : { reason: res.reason }),
-      });
-      return res.ok
-        ? null
-        : `the planned failover to ${step.to} failed (${res.reason}); the routes stay where they were`;
-    }
+    return step.kind === 'failover'
+      ? this.plannedFailover(run, step, audit)
+      : this.redeployOnto(run, step, audit, log);
+  }
+
+  /** Who asks and where progress goes: the same on every step's run. */
+  private stepRun(run: RotationRun) {
+    return {
+      site: run.site,
+      actor: run.actor,
+      ...(run.requestId ? { requestId: run.requestId } : {}),
+      ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    };
+  }
+
+  /** Moves every route onto a tunnel already rotated (and healthy), through the one planned failover. */
+  private async plannedFailover(
+    run: RotationRun,
+    step: Extract<RotationStep, { kind: 'failover' }>,
+    audit: ExecutionAudit,
+  ): Promise<string | null> {
+    await audit.progress(`Planned failover of ${run.site.name} to ${step.to}`);
+    const res = await this.props.failover.execute({
+      ...this.stepRun(run),
+      to: step.to,
+      reason: 'certificate rotation',
+      trigger: 'approved',
+    });
+    await audit.record('step', {
+      step: 'failover',
+      to: step.to,
+      ok: res.ok,
+      ...(res.ok ? {} : { reason: res.reason }),
+    });
+    return res.ok
+      ? null
+      : `the planned failover to ${step.to} failed (${res.reason}); the routes stay where they were`;
+  }
+
+  /** Redeploys a tunnel that carries no traffic onto its published certificate, then waits for it to be healthy. */
+  private async redeployOnto(
+    run: RotationRun,
+    step: Extract<RotationStep, { kind: 'redeploy' }>,
+    audit: ExecutionAudit,
+    log: Logger,
+  ): Promise<string | null> {
     await audit.progress(
-      `Published certificate ${step.serial} for ${site.name}/${step.tunnel}; redeploying it`,
+      `Published certificate ${step.serial} for ${run.site.name}/${step.tunnel}; redeploying it`,
     );
     const res = await this.props.redeploy.execute({
-      ...common,
+      ...this.stepRun(run),
       tunnel: step.tunnel,
       force: false,
-      ...(run.onProgress ? { onProgress: run.onProgress } : {}),
     });
     await audit.record('step', {
       step: 'redeploy',
@@ -180,6 +203,16 @@ export class RotationExecutor {
       ...(res.ok ? {} : { reason: res.reason }),
     });
     if (!res.ok) return `the redeploy of ${step.tunnel} failed (${res.reason})`;
+    return this.confirmHealthy(run.site, step, audit, log);
+  }
+
+  /** The redeployed tunnel on its new serial and fit to carry traffic within healthyTimeoutMs, audited either way. */
+  private async confirmHealthy(
+    site: Site,
+    step: Extract<RotationStep, { kind: 'redeploy' }>,
+    audit: ExecutionAudit,
+    log: Logger,
+  ): Promise<string | null> {
     const healthy = await this.waitHealthyOn(site, step.tunnel, step.serial);
     await audit.record('step', {
       step: 'healthy',
