@@ -1,30 +1,25 @@
-// length: not split yet (issue 19 follow-up: one module per part)
 import {
   CreateRouteCommand,
-  DescribeManagedPrefixListsCommand,
   DescribeRouteTablesCommand,
   ReplaceRouteCommand,
-  type Route,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import type { Site } from '../config/topology-schema.js';
 import { TunnelOpsError } from '../domain/errors.js';
 import type { RouteObservation } from '../domain/observations.js';
 import { type Outcome, ok, reasonOf, unknown } from '../domain/outcome.js';
-import {
-  assertSiteRoute,
-  isPrefixListRoute,
-  onPremPrefixListName,
-  routeDestinations,
-} from '../domain/route-plan.js';
+import { assertSiteRoute, isPrefixListRoute, onPremPrefixListName } from '../domain/route-plan.js';
 import { findTunnel, sitesByRegion, tunnelKey } from '../domain/topology.js';
 import type { Logger } from '../log.js';
 import { RouteExistsError, RouteMissingError, type RouteTables } from '../ports/route-tables.js';
 import { chunks, EC2_FILTER_VALUES_MAX } from './chunks.js';
 import type { AwsClients } from './clients.js';
+import { Ec2PrefixLists } from './ec2-prefix-lists.js';
+import { readInTurn } from './ec2-read-in-turn.js';
 import { isThrottled, type RequestBudget } from './ec2-request-budget.js';
+import { observeSiteRoutes } from './ec2-route-observation.js';
 import { TokenBucket } from './token-bucket.js';
-import type { Resolution, TunnelInstanceResolver } from './tunnel-instance-resolver.js';
+import type { TunnelInstanceResolver } from './tunnel-instance-resolver.js';
 
 export interface Ec2RouteTablesProps {
   clients: AwsClients;
@@ -50,34 +45,17 @@ function routeConflict(err: unknown, what: string): Error {
   return err as Error;
 }
 
-/** What a route sends traffic to, for the operator (the first target field AWS filled in). */
-const targetOf = (r: Route): string | null =>
-  r.InstanceId ??
-  r.NetworkInterfaceId ??
-  r.TransitGatewayId ??
-  r.GatewayId ??
-  r.NatGatewayId ??
-  r.VpcPeeringConnectionId ??
-  r.LocalGatewayId ??
-  r.CarrierGatewayId ??
-  r.CoreNetworkArn ??
-  r.EgressOnlyInternetGatewayId ??
-  null;
-
 /**
  * EC2 route tables: one DescribeRouteTables per region (filtered by every site's table ids) and one
  * shared instance lookup per region; ReplaceRoute to the tunnel instance's primary ENI.
  */
 export class Ec2RouteTables implements RouteTables {
   private readonly buckets = new Map<string, TokenBucket>();
-  /**
-   * Prefix list ids by "region name", kept for the process's life: infra/ creates a site's list once and its id
-   * never changes while the stack lives, so the lookup costs one DescribeManagedPrefixLists per process, not one
-   * per read. A name not found is not remembered (the stack may be deploying).
-   */
-  private readonly prefixLists = new Map<string, Promise<string | undefined>>();
+  private readonly prefixLists: Ec2PrefixLists;
 
-  constructor(private readonly props: Ec2RouteTablesProps) {}
+  constructor(private readonly props: Ec2RouteTablesProps) {
+    this.prefixLists = new Ec2PrefixLists({ ec2: (region) => this.ec2(region), budget: props.budget });
+  }
 
   async observe(sites: readonly Site[]): Promise<Map<string, Outcome<RouteObservation[]>>> {
     const result = new Map<string, Outcome<RouteObservation[]>>();
@@ -88,9 +66,9 @@ export class Ec2RouteTables implements RouteTables {
             unknown<Map<string, RouteTable>>(reasonOf(err)),
           ),
           this.props.resolver.resolve(regionSites),
-          this.prefixListIds(region, regionSites).then(ok<Map<string, string>>, (err: unknown) =>
-            unknown<Map<string, string>>(reasonOf(err)),
-          ),
+          this.prefixLists
+            .ids(region, regionSites)
+            .then(ok<Map<string, string>>, (err: unknown) => unknown<Map<string, string>>(reasonOf(err))),
         ]);
         for (const site of regionSites) {
           if (!tables.ok) {
@@ -109,7 +87,7 @@ export class Ec2RouteTables implements RouteTables {
             );
             continue;
           }
-          result.set(site.name, observeSite(site, tables.value, resolution, listId));
+          result.set(site.name, observeSiteRoutes(site, tables.value, resolution, listId));
         }
       }),
     );
@@ -149,7 +127,7 @@ export class Ec2RouteTables implements RouteTables {
     const eni = await this.eniOf(site, tunnel);
     // One route per table for the whole site when its CIDRs are in a prefix list (routeDestination: prefix-list).
     const destination = isPrefixListRoute(site, cidr)
-      ? { DestinationPrefixListId: await this.prefixListIdOf(site) }
+      ? { DestinationPrefixListId: await this.prefixLists.idOf(site) }
       : { DestinationCidrBlock: cidr };
     const input = { RouteTableId: routeTableId, ...destination, NetworkInterfaceId: eni };
     const api = kind === 'replace' ? 'ReplaceRoute' : 'CreateRoute';
@@ -219,70 +197,11 @@ export class Ec2RouteTables implements RouteTables {
    */
   warmUp(sites: readonly Site[]): void {
     for (const [region, regionSites] of sitesByRegion(sites))
-      this.prefixListIds(region, regionSites).catch((err: unknown) =>
-        this.props.log.warn({ err, region }, "could not look up the sites' prefix lists yet"),
-      );
-  }
-
-  private async prefixListIdOf(site: Site): Promise<string> {
-    const id = (await this.prefixListIds(site.region, [site])).get(site.name);
-    if (!id)
-      throw new TunnelOpsError(
-        'not_found',
-        `no prefix list named ${onPremPrefixListName(site)} in ${site.region} (routeDestination: prefix-list; deploy the site's stack)`,
-      );
-    return id;
-  }
-
-  /** The prefix list id of every given site that routes to one (by site name); one lookup per name per process. */
-  private async prefixListIds(region: string, sites: readonly Site[]): Promise<Map<string, string>> {
-    const wanted = sites.filter((s) => s.routeDestination === 'prefix-list');
-    const names = [...new Set(wanted.map(onPremPrefixListName))]
-      .filter((name) => !this.prefixLists.has(`${region} ${name}`))
-      .sort();
-    for (const batch of chunks(names, EC2_FILTER_VALUES_MAX)) {
-      const lookup = this.describePrefixLists(region, batch);
-      for (const name of batch) {
-        const key = `${region} ${name}`;
-        const id = lookup.then((found) => found.get(name));
-        this.prefixLists.set(key, id);
-        // A failure, or a name not there (yet), is not remembered: the next read asks again.
-        const forget = () => {
-          if (this.prefixLists.get(key) === id) this.prefixLists.delete(key);
-        };
-        id.then((v) => v ?? forget(), forget);
-      }
-    }
-    // Taken now, before a failed lookup is forgotten, so its error reaches the caller.
-    const pending = wanted.map(
-      (site) => [site.name, this.prefixLists.get(`${region} ${onPremPrefixListName(site)}`)] as const,
-    );
-    const ids = new Map<string, string>();
-    for (const [site, id] of pending) {
-      const found = await id;
-      if (found) ids.set(site, found);
-    }
-    return ids;
-  }
-
-  private async describePrefixLists(region: string, names: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const ec2 = this.ec2(region);
-    let NextToken: string | undefined;
-    do {
-      const page = await this.throttledRead(region, 'DescribeManagedPrefixLists', () =>
-        ec2.send(
-          new DescribeManagedPrefixListsCommand({
-            Filters: [{ Name: 'prefix-list-name', Values: names }],
-            NextToken,
-          }),
-        ),
-      );
-      for (const l of page.PrefixLists ?? [])
-        if (l.PrefixListName && l.PrefixListId) found.set(l.PrefixListName, l.PrefixListId);
-      NextToken = page.NextToken;
-    } while (NextToken);
-    return found;
+      this.prefixLists
+        .ids(region, regionSites)
+        .catch((err: unknown) =>
+          this.props.log.warn({ err, region }, "could not look up the sites' prefix lists yet"),
+        );
   }
 
   /** With the budget, a throttled call comes back at once (no SDK backoff): the budget gives it its next turn. */
@@ -300,22 +219,6 @@ export class Ec2RouteTables implements RouteTables {
     return b;
   }
 
-  /**
-   * A read in its turn of the budget; with a budget, a throttled read waits for another turn (up to 30 s) rather
-   * than failing: a failed read after the routes moved would make the run roll back what it just did.
-   */
-  private async throttledRead<T>(region: string, api: string, call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    for (let throttled = false; ; throttled = true) {
-      await this.props.budget?.take(region, api, 1, { afterThrottle: throttled });
-      try {
-        return await call();
-      } catch (err) {
-        if (!this.props.budget || !isThrottled(err) || Date.now() - started > 30_000) throw err;
-      }
-    }
-  }
-
   private async describeTables(region: string, sites: readonly Site[]): Promise<Map<string, RouteTable>> {
     const ids = [...new Set(sites.flatMap((s) => s.routeTableIds))].sort();
     const tables = new Map<string, RouteTable>();
@@ -324,7 +227,7 @@ export class Ec2RouteTables implements RouteTables {
     const describe = async (Values: string[]) => {
       let NextToken: string | undefined;
       do {
-        const page = await this.throttledRead(region, 'DescribeRouteTables', () =>
+        const page = await readInTurn(this.props.budget, region, 'DescribeRouteTables', () =>
           ec2.send(
             new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values }], NextToken }),
           ),
@@ -336,56 +239,4 @@ export class Ec2RouteTables implements RouteTables {
     await Promise.all(chunks(ids, EC2_FILTER_VALUES_MAX).map(describe));
     return tables;
   }
-}
-
-function observeSite(
-  site: Site,
-  tables: Map<string, RouteTable>,
-  resolution: Resolution,
-  prefixListId: string | undefined,
-): Outcome<RouteObservation[]> {
-  // target id (instance or ENI) -> tunnel name
-  const targets = new Map<string, string>();
-  for (const t of site.tunnels) {
-    if ('instanceId' in t.instance) targets.set(t.instance.instanceId, t.name);
-    const found = resolution.get(tunnelKey(site.name, t.name));
-    if (!found) continue;
-    if (!found.ok) return unknown(`cannot tell which tunnel a route points at: ${found.reason}`);
-    if (!found.value) continue;
-    targets.set(found.value.instanceId, t.name);
-    for (const eni of found.value.eniIds) targets.set(eni, t.name);
-  }
-  const observations: RouteObservation[] = [];
-  for (const routeTableId of site.routeTableIds) {
-    const routes = tables.get(routeTableId)?.Routes ?? [];
-    for (const cidr of routeDestinations(site)) {
-      const route = isPrefixListRoute(site, cidr)
-        ? routes.find((r) => r.DestinationPrefixListId === prefixListId)
-        : routes.find((r) => r.DestinationCidrBlock === cidr);
-      if (!route) {
-        observations.push({
-          routeTableId,
-          cidr,
-          tunnel: null,
-          target: null,
-          blackhole: false,
-          missing: true,
-        });
-        continue;
-      }
-      const tunnel =
-        (route.NetworkInterfaceId && targets.get(route.NetworkInterfaceId)) ||
-        (route.InstanceId && targets.get(route.InstanceId)) ||
-        null;
-      observations.push({
-        routeTableId,
-        cidr,
-        tunnel,
-        target: targetOf(route),
-        blackhole: route.State === 'blackhole',
-        missing: false,
-      });
-    }
-  }
-  return ok(observations);
 }
