@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
+import { SerialByKey } from '../../serial-by-key.js';
 import type { IngestResult, NotificationSink } from '../../sns/sns-endpoint.js';
 import type { SnsNotification } from '../../sns/sns-message.js';
 import { AlarmPublisher, type PublisherSettings } from './alarm-publisher.js';
@@ -75,7 +76,7 @@ function decide(
 export class AlarmService implements NotificationSink {
   readonly records = new Map<string, AlarmRecord>();
   readonly publisher: AlarmPublisher;
-  private readonly writes = new Map<string, Promise<unknown>>();
+  private readonly writes = new SerialByKey();
   private readonly state: AlarmStateStore;
   private readonly dedupeTtlMs: number;
   private readonly defaultChannel: string;
@@ -268,18 +269,11 @@ export class AlarmService implements NotificationSink {
 
   /** Waits for every store write queued so far. */
   private async flushWrites(): Promise<void> {
-    await Promise.all([...this.writes.values()]);
+    await this.writes.idle();
   }
 
   /** Runs writes for one key one after another, so a slow write never lands after a newer one. */
   private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.writes.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.writes.set(key, tail);
-    void tail.then(() => {
-      if (this.writes.get(key) === tail) this.writes.delete(key);
-    });
-    return next;
+    return this.writes.run(key, fn);
   }
 }

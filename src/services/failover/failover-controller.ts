@@ -11,6 +11,7 @@ import type { Chat } from '../../ports/chat.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ProcessLiveness } from '../../ports/liveness.js';
 import type { Store } from '../../ports/store.js';
+import { SerialByKey } from '../../serial-by-key.js';
 import { SiteLock } from '../execution/site-lock.js';
 import { gatherFacts } from './controller-facts.js';
 import { ControllerNotices, type Proposal } from './controller-notices.js';
@@ -19,7 +20,6 @@ import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { LeaseFollower } from './lease-follower.js';
 import { moveOffTunnel } from './move-off.js';
 import type { FailoverProposer, ReportSink } from './report-outbox.js';
-import { SiteQueue } from './site-queue.js';
 
 /** What woke the controller (logged with the decision). */
 export type ControllerTrigger =
@@ -76,7 +76,7 @@ export interface FailoverControllerProps {
  * lease and its re-read of the routes make a second run a refusal, not a second change.
  */
 export class FailoverController {
-  private readonly queue = new SiteQueue();
+  private readonly queue = new SerialByKey();
   private readonly actor: string;
   private readonly notices: ControllerNotices;
   private readonly executor: FailoverRunner;
