@@ -313,15 +313,19 @@ describe('alarm buttons', () => {
     expect(audit.some((e) => e.event === 'acknowledged' && e.actor === 'UONCALL1')).toBe(true);
   });
 
-  it('Fail over hands off to the approval flow', async () => {
+  /** Clicks Fail over on a posted alarm with `site` in the button's value; the clicker's ephemeral answer. */
+  async function failOverAnswer(site: string) {
     const { key, ts } = await postedAlarm();
-    const value = JSON.stringify({ site: 'dc1', key });
-    expect((await click('alarm_failover', value, ts)).status).toBe(200);
+    expect((await click('alarm_failover', JSON.stringify({ site, key }), ts)).status).toBe(200);
     await waitFor(
       () => (app.slackStandin?.callsTo('chat.postEphemeral').length ?? 0) > 0,
       'ephemeral answer',
     );
-    const answer = app.slackStandin!.callsTo('chat.postEphemeral')[0]!;
+    return app.slackStandin!.callsTo('chat.postEphemeral')[0]!;
+  }
+
+  it('Fail over hands off to the approval flow', async () => {
+    const answer = await failOverAnswer('dc1');
     expect(answer.args.user).toBe('UONCALL1');
     expect(String(answer.args.text)).toContain('Failover of *dc1* requested');
     const audit = await app.ctx.store.listAudit({ site: 'dc1' });
@@ -330,14 +334,7 @@ describe('alarm buttons', () => {
   });
 
   it('a forged Fail over naming an unknown site is refused with the name escaped, and asks nobody', async () => {
-    const { key, ts } = await postedAlarm();
-    const value = JSON.stringify({ site: '<!channel>', key });
-    expect((await click('alarm_failover', value, ts)).status).toBe(200);
-    await waitFor(
-      () => (app.slackStandin?.callsTo('chat.postEphemeral').length ?? 0) > 0,
-      'ephemeral answer',
-    );
-    const answer = String(app.slackStandin!.callsTo('chat.postEphemeral')[0]!.args.text);
+    const answer = String((await failOverAnswer('<!channel>')).args.text);
     expect(answer).toBe(':warning: Unknown site "&lt;!channel&gt;". Sites: dc1.');
     const audit = await app.ctx.store.listAudit({});
     expect(audit.some((e) => e.event === 'requested')).toBe(false);

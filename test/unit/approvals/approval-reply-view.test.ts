@@ -10,7 +10,7 @@ import {
   refusalText,
   requestRefusalReply,
 } from '../../../src/slack/views/approval-reply-view.js';
-import { pendingRequest, T0 } from './pending-request.js';
+import { approveEvent as approve, pendingRequest, T0 } from './pending-request.js';
 
 /** The words a person is shown when `event` is refused on `r` (the domain refuses, the view words it). */
 function refusedWith(r: ApprovalRequest, event: ApprovalEvent): string {
@@ -18,13 +18,6 @@ function refusedWith(r: ApprovalRequest, event: ApprovalEvent): string {
   if (t.ok) throw new Error(`expected a refusal, got ${t.request.state}`);
   return refusalText(t.refusal);
 }
-
-const approve = (user: string, isApprover = true, now = T0 + 1000): ApprovalEvent => ({
-  kind: 'approve',
-  user,
-  isApprover,
-  now,
-});
 
 describe('approval refusals in words', () => {
   it('approve: the two-person rule, a non-approver, and an expired request', () => {

@@ -10,15 +10,9 @@ import {
   TERMINAL_STATES,
   transition,
 } from '../../../src/domain/approval.js';
-import { pendingRequest, T0 } from './pending-request.js';
+import { approveEvent as approve, pendingRequest, T0 } from './pending-request.js';
 
 const pending = pendingRequest;
-const approve = (user: string, isApprover = true, now = T0 + 1000): ApprovalEvent => ({
-  kind: 'approve',
-  user,
-  isApprover,
-  now,
-});
 
 describe('approval state machine', () => {
   it('an approver other than the requester approves a pending request', () => {

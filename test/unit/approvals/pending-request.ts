@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from '../../../src/domain/approval.js';
+import type { ApprovalEvent, ApprovalRequest } from '../../../src/domain/approval.js';
 
 export const T0 = Date.parse('2026-01-01T10:00:00Z');
 
@@ -13,4 +13,12 @@ export const pendingRequest = (over: Partial<ApprovalRequest> = {}): ApprovalReq
   createdAt: T0,
   expiresAt: T0 + 15 * 60_000,
   ...over,
+});
+
+/** `user` approves at `now` (a second after T0 unless told). */
+export const approveEvent = (user: string, isApprover = true, now = T0 + 1000): ApprovalEvent => ({
+  kind: 'approve',
+  user,
+  isApprover,
+  now,
 });
