@@ -18,7 +18,7 @@
  * the end, Slack posts for the event. Wrong outcomes: a site not healed by the deadline, split, or a site
  * whose active tunnel survived moved anyway.
  *
- * Short form (BENCH_SMOKE=1; not in bench:smoke until its tail is fixed): 100 sites, balanced only, the buckets scaled with the fleet
+ * Short form (BENCH_SMOKE=1, in bench:smoke): 100 sites, balanced only, the buckets scaled with the fleet
  * (mutating 40 at 5/s, non-mutating 20 at 20/s: the same burst per site, AWS's refill), so the short run keeps
  * the shape of the full one in ~45 s. BENCH_FLEET_SITES, BENCH_FLEET_SCENARIOS=balanced,unbalanced override.
  * Last line (balanced): {"bench":"fleet","sites":500,"affected":..,"mutating_calls":..,"limit_s":..,"first_s":..,
@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
+import { EC2_BUDGET_NS } from '../src/aws/ec2-request-budget.js';
 import type { Topology } from '../src/config/topology-schema.js';
 import { HEARTBEAT_NS, type Heartbeat } from '../src/domain/heartbeat.js';
 import { SlackStandin } from '../src/local/slack-standin.js';
@@ -78,15 +79,16 @@ const SHORT_BUCKETS = {
 const BUCKETS = parseBucketSpec(process.env.BENCH_EC2_BUCKETS, SMOKE ? SHORT_BUCKETS : AWS_DEFAULT_BUCKETS);
 const MONITOR_WORKERS = benchSize(4, 2);
 /**
- * The issue's goals: the last site within 1.2 x the limit, the first within 3 s. The short form (bench:smoke, CI)
- * asserts 1.5 x and 5 s: on a shared 2-core machine two runs here read 1.16 / 1.13 and 1.8 s / 3.3 s (where the
- * first site lands in the queue of the 100 survivors' first reads), and CI must not fail on the machine's load; it
- * still fails on a fleet that fights over the bucket (1.8 x and 12 s before the reads were cut). The full form
- * keeps the issue's figures.
+ * The issue's goals, in both forms: the last site within 1.2 x the limit, the first within 3 s. (The short form
+ * asserted 1.5 x and 5 s while runs read 1.13 to 1.84: runs that waited out their budget turn longer than a lease
+ * TTL failed, the decision aged its heartbeats against a clock read after a queued route read, and the outage
+ * started while the fleet's start-up reads still queued in the budget. Each is fixed; see the README.)
  */
-const RATIO_GOAL = SMOKE ? 1.5 : 1.2;
-const FIRST_GOAL_S = SMOKE ? 5 : 3;
+const RATIO_GOAL = 1.2;
+const FIRST_GOAL_S = 3;
 const LOST_AZ = AZ_A;
+/** The budget's queue counts as empty when no reservation waits beyond this (the backstop's spread reads). */
+const QUEUE_SLACK_MS = 250;
 
 interface ScenarioResult {
   placement: Placement;
@@ -320,6 +322,14 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     const now = aws.calls.get('ec2:DescribeManagedPrefixLists') ?? 0;
     quiet = now === seen ? quiet + 1 : 0;
     seen = now;
+  }
+  // The outage hits a fleet in its steady state: every monitor started at once evaluated at its first rounds,
+  // and those reads queue in the account's budget for seconds (200 monitors: ~10 s of the Describe refill). In
+  // AWS the processes start at different times; here the outage waits until the budget's queues are empty.
+  for (let i = 0; i < 180; i++) {
+    const records = await store.list<{ tat?: number }>(EC2_BUDGET_NS);
+    if (records.every((r) => (r.value.tat ?? 0) <= Date.now() + QUEUE_SLACK_MS)) break;
+    await sleep(500);
   }
   await sleep(1000);
 
