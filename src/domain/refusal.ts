@@ -7,12 +7,24 @@ export type RefusalCode =
   | 'already-active'
   /** The target tunnel is not healthy (or its health cannot be read): moving onto it would not help. */
   | 'target-unhealthy'
-  /** Another run holds the site's lease. */
+  /** Another run holds the site's lease, or another request for the site is being created right now. */
   | 'locked'
+  /** The site is not in the topology. */
+  | 'unknown-site'
   /** The plan names a tunnel the site does not have. */
   | 'unknown-tunnel'
-  /** The route tables could not be read, so what would change is unknown. */
+  /** The route tables (or, for a rotation, the certificates) could not be read, so what would change is unknown. */
   | 'routes-unreadable'
+  /** No tunnel clearly carries traffic (routes split or unread), so there is no active one to move from. */
+  | 'active-unknown'
+  /** The action is not enabled in this process (e.g. `/vpn rotate` without certificates configured). */
+  | 'not-enabled'
+  /** A rotation needs a published server certificate that is missing or expired. */
+  | 'cert-not-staged'
+  /** Every server already runs its published certificate: nothing to rotate. */
+  | 'nothing-to-rotate'
+  /** A rotation of the active tunnel needs another tunnel to carry traffic meanwhile. */
+  | 'no-standby'
   /** A redeploy of the tunnel that carries traffic (fail over first, or force). */
   | 'carrying-traffic';
 

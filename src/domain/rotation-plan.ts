@@ -1,3 +1,5 @@
+import type { RefusalCode } from './refusal.js';
+
 /** A certificate as the rotation compares them: its serial (upper-case hex) and expiry (ISO). */
 export interface CertId {
   serial: string;
@@ -19,7 +21,7 @@ export type RotationStep =
 
 export type RotationPlan =
   | { ok: true; steps: RotationStep[]; evidence: string[] }
-  | { ok: false; reason: string };
+  | { ok: false; code: RefusalCode; reason: string };
 
 /** The commands that stage new server certificates (on the machine that holds the CA key). */
 export const stageCommands = (site: string): string =>
@@ -43,17 +45,20 @@ export function planRotation(
   if (active === null)
     return {
       ok: false,
+      code: 'active-unknown',
       reason: `cannot tell which tunnel of ${site} carries traffic (routes split or unreadable); check \`/vpn status ${site}\``,
     };
   for (const c of certs) {
     if (!c.published)
       return {
         ok: false,
+        code: 'cert-not-staged',
         reason: `no server certificate is published for ${site}/${c.tunnel}: stage one with ${stageCommands(site)}`,
       };
     if (Date.parse(c.published.notAfter) <= now)
       return {
         ok: false,
+        code: 'cert-not-staged',
         reason: `the server certificate published for ${site}/${c.tunnel} expired ${c.published.notAfter}: stage a new one with ${stageCommands(site)}`,
       };
   }
@@ -61,6 +66,7 @@ export function planRotation(
   if (todo.length === 0)
     return {
       ok: false,
+      code: 'nothing-to-rotate',
       reason: `nothing to rotate: every server of ${site} already runs its published certificate (${certs.map((c) => `${c.tunnel} ${short(c.running)}`).join(', ')}). Stage new ones first: ${stageCommands(site)}`,
     };
   const standby = todo.filter((c) => c.tunnel !== active);
@@ -73,7 +79,11 @@ export function planRotation(
   if (activeCerts) {
     const onto = certs.find((c) => c.tunnel !== active);
     if (!onto)
-      return { ok: false, reason: `${site} has no tunnel besides ${active} to carry traffic meanwhile` };
+      return {
+        ok: false,
+        code: 'no-standby',
+        reason: `${site} has no tunnel besides ${active} to carry traffic meanwhile`,
+      };
     steps.push(
       { kind: 'failover', to: onto.tunnel },
       { kind: 'redeploy', tunnel: active, serial: activeCerts.published!.serial },

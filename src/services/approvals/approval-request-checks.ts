@@ -1,6 +1,7 @@
 import type { Site } from '../../config/topology-schema.js';
 import type { ApprovalAction, Caution } from '../../domain/approval.js';
 import { reasonOf } from '../../domain/outcome.js';
+import type { RefusalCode } from '../../domain/refusal.js';
 import { describeStep } from '../../domain/rotation-plan.js';
 import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route-plan.js';
 import type { SiteStatus } from '../../domain/status.js';
@@ -22,7 +23,12 @@ export interface RequestCheckDeps {
 
 export type RequestCheck =
   | { ok: true; to?: string; evidence: string[]; cautions: Caution[] }
-  | { ok: false; reason: string };
+  | RequestRefusal;
+
+/** A request refused before anyone is asked: the code for callers, the reason for people. */
+export type RequestRefusal = { ok: false; code: RefusalCode; reason: string };
+
+export const refused = (code: RefusalCode, reason: string): RequestRefusal => ({ ok: false, code, reason });
 
 const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join(', ');
 
@@ -67,6 +73,7 @@ function routesLine(slots: Slots, active: string | null): string {
 
 const notATunnel = (site: Site, name: string): RequestCheck => ({
   ok: false,
+  code: 'unknown-tunnel',
   reason: `${name} is not a tunnel of ${site.name} (${tunnelNames(site)}).`,
 });
 
@@ -86,6 +93,7 @@ function redeployCheck(
       : `cannot tell whether ${tunnel} carries traffic`;
     return {
       ok: false,
+      code: 'carrying-traffic',
       reason: `${why}: fail over first (\`/vpn failover ${site.name}\`), or add --force to restart it anyway.`,
     };
   }
@@ -107,12 +115,14 @@ async function failoverCheck(
   if (to === undefined)
     return {
       ok: false,
+      code: 'active-unknown',
       reason: `Cannot tell which tunnel of ${site.name} is active; say which one with --to <tunnel>.`,
     };
   if (!findTunnel(site, to)) return notATunnel(site, to);
   if (routes.slots.ok && routes.slots.value.every((s) => s.tunnel === to)) {
     return {
       ok: false,
+      code: 'already-active',
       reason: `${to} is already active on every route of ${site.name}; nothing to fail over.`,
     };
   }
@@ -139,6 +149,7 @@ async function rotationCheck(site: Site, rotation: RotationExecutor | undefined)
   if (!rotation)
     return {
       ok: false,
+      code: 'not-enabled',
       reason: '`/vpn rotate` is not enabled in this process.',
     };
   const plan = await rotation.plan(site);

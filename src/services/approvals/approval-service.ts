@@ -20,7 +20,7 @@ import type { RedeployExecutor } from '../redeploy/redeploy-executor.js';
 import type { RotationExecutor } from '../rotation/rotation-executor.js';
 import { EXECUTION_LEASE_MS, type ExecutionLeases, runApproved } from './approval-execution.js';
 import { ApprovalNotifier } from './approval-notifier.js';
-import { requestChecks } from './approval-request-checks.js';
+import { type RequestRefusal, refused, requestChecks } from './approval-request-checks.js';
 import { ApprovalStore } from './approval-store.js';
 import { sweepApprovals } from './approval-sweep.js';
 import { ApprovalTransitions, type DecisionOutcome } from './approval-transitions.js';
@@ -51,9 +51,7 @@ export interface ApprovalServiceProps {
 
 export type RequestInput = ApprovalRequestInput;
 
-export type RequestOutcome =
-  | { ok: true; created: boolean; request: ApprovalRequest }
-  | { ok: false; reason: string };
+export type RequestOutcome = { ok: true; created: boolean; request: ApprovalRequest } | RequestRefusal;
 export type { DecisionOutcome } from './approval-transitions.js';
 
 const notFound = (id: string): DecisionOutcome => ({ ok: false, refusal: { code: 'not-found', id } });
@@ -88,7 +86,7 @@ export class ApprovalService {
 
   async request(input: RequestInput): Promise<RequestOutcome> {
     const site = findSite(this.props.topology, input.site);
-    if (!site) return { ok: false, reason: `Unknown site "${input.site}". Sites: ${this.siteNames()}.` };
+    if (!site) return refused('unknown-site', `Unknown site "${input.site}". Sites: ${this.siteNames()}.`);
     const open = await this.requests.openFor(site.name, input.action);
     if (open) return { ok: true, created: false, request: open };
     const checked = await requestChecks(site, input, this.props);
@@ -111,10 +109,10 @@ export class ApprovalService {
     const created = await this.requests.create(draft);
     if (!created.created) {
       if ('existing' in created) return { ok: true, created: false, request: created.existing };
-      return {
-        ok: false,
-        reason: `Another ${input.action} request for ${site.name} is being created right now; try again in a few seconds.`,
-      };
+      return refused(
+        'locked',
+        `Another ${input.action} request for ${site.name} is being created right now; try again in a few seconds.`,
+      );
     }
     await this.transitions.audit(draft, 'requested', draft.requester, {
       reason: draft.reason,

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Site } from '../../config/topology-schema.js';
 import { HEARTBEAT_NS, type Heartbeat, heartbeatKey } from '../../domain/heartbeat.js';
 import { reasonOf } from '../../domain/outcome.js';
+import type { RefusalCode } from '../../domain/refusal.js';
 import {
   planRotation,
   type RotationPlan,
@@ -29,7 +30,16 @@ export interface RotationRun {
 
 export type RotationResult =
   | { ok: true; rotated: string[]; durationMs: number }
-  | { ok: false; refused: boolean; reason: string; rotated: string[]; left: string; durationMs: number };
+  | {
+      ok: false;
+      refused: boolean;
+      /** Why it was refused before anything changed (only when refused). */
+      refusal?: RefusalCode;
+      reason: string;
+      rotated: string[];
+      left: string;
+      durationMs: number;
+    };
 
 /** How long a restarted server has to come up healthy on its new certificate. */
 const DEFAULT_HEALTHY_TIMEOUT_MS = 5 * 60_000;
@@ -86,6 +96,7 @@ export class RotationExecutor {
     } catch (err) {
       return {
         ok: false,
+        code: 'routes-unreadable',
         reason: `cannot read the routes or certificates of ${site.name}: ${reasonOf(err)}`,
       };
     }
@@ -103,6 +114,7 @@ export class RotationExecutor {
       return {
         ok: false,
         refused: true,
+        refusal: plan.code,
         reason: plan.reason,
         rotated: [],
         left: 'everything',

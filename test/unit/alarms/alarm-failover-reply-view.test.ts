@@ -16,9 +16,13 @@ describe("the reply to an alarm's Fail over button", () => {
   });
 
   it('refused: the reason is marked and escaped (it can quote a forged site name)', () => {
-    expect(alarmFailoverReply({ ok: false, reason: 'Unknown site "<!channel>". Sites: dc1.' })).toBe(
-      ':warning: Unknown site "&lt;!channel&gt;". Sites: dc1.',
-    );
+    expect(
+      alarmFailoverReply({
+        ok: false,
+        code: 'unknown-site',
+        reason: 'Unknown site "<!channel>". Sites: dc1.',
+      }),
+    ).toBe(':warning: Unknown site "&lt;!channel&gt;". Sites: dc1.');
   });
 
   it('escapes the site name it shows', () => {
