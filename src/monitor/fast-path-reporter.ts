@@ -97,12 +97,15 @@ export class FastPathReporter implements HealthReporter {
     // retry that decided nothing (the dead one is the standby, or traffic already moved) backs off: in an AZ
     // outage every monitor of the other AZ sees a dead peer, and each evaluation reads EC2's route tables from
     // the account's shared Describe bucket.
-    const wrong = round.state.health === 'down' || verdict === 'host-dead';
+    const ownDown = round.state.health === 'down';
+    const wrong = ownDown || verdict === 'host-dead';
     if (!wrong) {
       this.retryMs = this.props.retryMs ?? 5000;
       this.settled = false;
     }
-    if (wrong && !this.settled && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
+    // Settled quiets only the dead peer's retries: with its own tunnel down this side keeps retrying, since the
+    // "active-ok" that settled it may have been read before its own down heartbeat reached the store.
+    if (wrong && (ownDown || !this.settled) && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
       this.trigger(
         round.site,
         round.tunnel,

@@ -146,4 +146,51 @@ describe('fast path reads during an AZ outage: a survivor carrying every route s
     expect(s.account.routeTables.activeOf('dc1')).toEqual(['primary']);
     await s.store.close();
   });
+
+  it('its own tunnel down: keeps retrying even after an "active-ok" read before its down heartbeat landed', async () => {
+    const clock = new ManualClock();
+    let evaluations = 0;
+    // The controller still reads the old "up" heartbeat of this (active) tunnel: every route is its own, all fine.
+    const fast = new FastPathReporter({
+      controller: {
+        evaluate: async (_site, trigger) => {
+          evaluations++;
+          return {
+            site: 'dc1',
+            trigger,
+            decision: { action: 'none', code: 'active-ok', reason: 'stale', evidence: { active: 'primary' } },
+          } as unknown as ControllerOutcome;
+        },
+      },
+      clock,
+      log: silentLogger(),
+    });
+    const down = { health: 'down' as const, since: 0, riseCount: 0, fallCount: 3, reason: 'probes failed' };
+    const own: ProbeRound = {
+      site: 'dc1',
+      tunnel: 'primary',
+      at: 0,
+      results: [],
+      lossPct: 100,
+      latencyMs: null,
+      state: down,
+    };
+    await fast.changed({
+      site: 'dc1',
+      tunnel: 'primary',
+      from: 'up',
+      to: 'down',
+      at: 0,
+      reason: 'x',
+      round: own,
+    });
+    await fast.flush();
+    for (let i = 0; i < 80; i++) {
+      clock.advance(500); // 40 s of rounds with its own tunnel down and the peer alive
+      await fast.round({ ...own, at: clock.now() });
+      await fast.flush();
+    }
+    // Retried with the backoff (10 s, then 20 s): a later read sees the down heartbeat and alerts or fails over.
+    expect(evaluations).toBeGreaterThanOrEqual(3);
+  });
 });
