@@ -4,26 +4,17 @@ import { planRotation, type TunnelCerts } from '../../../src/domain/rotation-pla
 import { createSandboxAccount } from '../../../src/local/sandbox-account.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
-import type { Chat } from '../../../src/ports/chat.js';
 import type { RouteTables } from '../../../src/ports/route-tables.js';
 import { ApprovalService, type RequestInput } from '../../../src/services/approvals/approval-service.js';
 import { FailoverExecutor } from '../../../src/services/failover/failover-executor.js';
 import { RedeployExecutor } from '../../../src/services/redeploy/redeploy-executor.js';
-import { slackRenderer } from '../../../src/slack/views/slack-renderer.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { demoTopology } from '../../helpers/test-app.js';
+import { silentChat } from '../../security/support.js';
 
 // Issue 19: callers decide on a refusal's code, never on its text. Each refusal a request can meet before
 // anyone is asked carries its code; the reason stays the text people read.
 
-const chat: Chat = {
-  render: slackRenderer,
-  post: async (channel) => ({ channel, ts: '1.000001' }),
-  update: async () => {},
-  postEphemeral: async () => {},
-  uploadFile: async () => {},
-  userGroupMembers: async () => [],
-};
 
 function service(opts: { routesUnreadable?: boolean } = {}): ApprovalService {
   const clock = new ManualClock(Date.parse('2026-12-07T12:00:00Z'));
@@ -42,7 +33,7 @@ function service(opts: { routesUnreadable?: boolean } = {}): ApprovalService {
   return new ApprovalService({
     ...common,
     topology,
-    chat,
+    chat: silentChat,
     failover: new FailoverExecutor({ ...common, checkTarget: async () => ({ healthy: true, reason: 'up' }) }),
     redeploy: new RedeployExecutor({ ...common, tasks: account.tasks }),
   });
