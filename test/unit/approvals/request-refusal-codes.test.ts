@@ -15,7 +15,6 @@ import { silentChat } from '../../security/support.js';
 // Issue 19: callers decide on a refusal's code, never on its text. Each refusal a request can meet before
 // anyone is asked carries its code; the reason stays the text people read.
 
-
 function service(opts: { routesUnreadable?: boolean } = {}): ApprovalService {
   const clock = new ManualClock(Date.parse('2026-12-07T12:00:00Z'));
   const topology: Topology = demoTopology();
