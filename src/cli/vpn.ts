@@ -8,6 +8,7 @@ import { TunnelOpsError } from '../domain/errors.js';
 import { SANDBOX_CHANNELS, SANDBOX_USERS } from '../local/sandbox-directory.js';
 import { SlackCommandClient } from '../local/slack-command-client.js';
 import { renderBlocks } from './render-blocks.js';
+import { exitForReply } from './reply-exit.js';
 import { formatDate, renderSlackMarkup } from './slack-markup.js';
 import { terminalText } from './terminal-text.js';
 import { transcriptEntries } from './transcript.js';
@@ -38,9 +39,6 @@ function shower(raw: boolean): Show {
       // The CLI's own spelling of a command the bot suggests (`/vpn cancel fo-x`).
       .replace(/`\/vpn /g, '`npm run vpn -- ');
 }
-
-/** Replies that start with these are refusals or errors: the CLI exits non-zero on them. */
-const REFUSAL = /^\s*:(no_entry_sign|warning|x):/;
 
 async function chaos(opts: CliOptions, api: ServerApi): Promise<number> {
   const [, action, site, tunnel, ...extra] = opts.args;
@@ -81,9 +79,8 @@ async function slash(opts: CliOptions, slack: SlackCommandClient, show: Show): P
       throw new ServerRefusedError(`no reply to /vpn ${text} within 15 s; the server log says why`);
     }
   }
-  const body = reply?.text ?? '';
-  out(show(reply?.blocks, body));
-  return REFUSAL.test(body) ? EXIT.refused : EXIT.ok;
+  out(show(reply?.blocks, reply?.text ?? ''));
+  return exitForReply(reply);
 }
 
 async function run(argv: string[]): Promise<number> {

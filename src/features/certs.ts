@@ -4,6 +4,7 @@ import type { SandboxAccount } from '../local/sandbox-account.js';
 import { ensureSandboxPki } from '../local/sandbox-pki.js';
 import { CertWatch } from '../monitor/cert-watch.js';
 import { readSiteCerts } from '../services/certs/cert-reports.js';
+import { OK, refusedWith } from '../slack/commands/vpn-reply-outcome.js';
 import { certsMessage } from '../slack/views/cert-view.js';
 import { unknownSiteMessage } from '../slack/views/status-view.js';
 
@@ -19,12 +20,15 @@ export async function registerCerts(ctx: AppContext): Promise<void> {
         cmd.site,
         ctx.topology.sites.map((s) => s.name),
       );
-      await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+      await c.respond(
+        { response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never },
+        refusedWith('unknown-site'),
+      );
       return;
     }
     const sites = ctx.topology.sites.filter((s) => !cmd.site || s.name === cmd.site);
     const msg = certsMessage(await readSiteCerts(ctx.store, sites));
-    await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+    await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never }, OK);
   };
 
   if (ctx.sandbox && ctx.env.TUNNELOPS_SANDBOX_PKI === '1') {

@@ -8,6 +8,7 @@ import { findSite, requireSite, requireTunnel } from '../domain/topology.js';
 import { bearerAuth } from '../http/bearer-auth.js';
 import { type RouteHandler, sendJson } from '../http/server.js';
 import type { CommandContext, CommandHandlers } from '../slack/commands/vpn-command.js';
+import { OK, refusedWith } from '../slack/commands/vpn-reply-outcome.js';
 import { uploadHealthGraph } from '../slack/views/health-graph-upload.js';
 import { withPending } from '../slack/views/pending-view.js';
 import { statusMessage, unknownSiteMessage } from '../slack/views/status-view.js';
@@ -50,12 +51,15 @@ function statusCommand(ctx: AppContext, pending: PendingBySite): NonNullable<Com
         cmd.site,
         ctx.topology.sites.map((s) => s.name),
       );
-      await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+      await c.respond(
+        { response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never },
+        refusedWith('unknown-site'),
+      );
       return;
     }
     const report = await status.report(cmd.site ? [cmd.site] : undefined);
     const msg = withPending(statusMessage(report), await pending(report.sites.map((s) => s.name)));
-    await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never });
+    await c.respond({ response_type: 'ephemeral', text: msg.text, blocks: msg.blocks as never }, OK);
     const only = report.sites.length === 1 ? report.sites[0] : undefined;
     if (!only) return;
     const graph = await status.healthGraph(only.name, only.activeTunnel);

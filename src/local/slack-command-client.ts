@@ -7,6 +7,8 @@ export interface SlackReply {
   blocks?: unknown[];
   response_type?: string;
   replace_original?: boolean;
+  /** Slack message metadata: the bot's typed outcome of a `/vpn` reply (slack/commands/vpn-reply-outcome.ts). */
+  metadata?: unknown;
 }
 
 /** The form body Slack sends for `/vpn <text>` (fields as in Slack's slash command docs). */

@@ -102,6 +102,25 @@ describe('vpn CLI', () => {
     expect(again.out).toContain('has already run');
   }, 90_000);
 
+  it('"not enabled on this deployment" exits 1: the reply is refused, though its text has no emoji', async () => {
+    const certs = app.ctx.commands.certs;
+    delete app.ctx.commands.certs;
+    try {
+      const off = await cli(['certs']);
+      expect(off.out).toContain('is not enabled on this deployment');
+      expect(off.code).toBe(1);
+    } finally {
+      app.ctx.commands.certs = certs;
+    }
+    expect((await cli(['certs'])).code).toBe(0);
+  }, 60_000);
+
+  it('a refusal whose text starts with no emoji exits 1 (an unknown site: its :warning: is in its block)', async () => {
+    const unknown = await cli(['status', 'dc9']);
+    expect(unknown.out).toContain('Unknown site "dc9"');
+    expect(unknown.code).toBe(1);
+  }, 60_000);
+
   it('deny needs a reason (exit 2, nothing changed); with one it denies and says so', async () => {
     await cli(['failover', 'dc1', 'back to primary']);
     const id = await pendingId();

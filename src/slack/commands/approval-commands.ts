@@ -6,6 +6,7 @@ import { cancelReply, refusalReply, requestReply, unknownSiteReply } from '../vi
 import { historyMessage } from '../views/history-view.js';
 import { pendingText } from '../views/pending-view.js';
 import type { CommandContext, CommandHandlers } from './vpn-command.js';
+import { OK, refusedWith } from './vpn-reply-outcome.js';
 
 const HISTORY_ENTRIES = 25;
 
@@ -35,19 +36,22 @@ export function approvalCommands(deps: ApprovalCommandDeps): CommandHandlers {
         ...(cmd.site ? { site: cmd.site } : {}),
         limit: HISTORY_ENTRIES,
       });
-      await ctx.respond(historyMessage(entries, cmd.site) as never);
+      await ctx.respond(historyMessage(entries, cmd.site) as never, OK);
     },
     pending: async (cmd, ctx) => {
       if (!(await knownSite(cmd.site, ctx))) return;
       const list = await approvals.pending(cmd.site);
-      await ctx.respond({ response_type: 'ephemeral', text: pendingText(list, cmd.site) });
+      await ctx.respond({ response_type: 'ephemeral', text: pendingText(list, cmd.site) }, OK);
     },
     cancel: async (cmd, ctx) => {
       const outcome = await approvals.cancel(cmd.requestId, ctx.userId);
-      await ctx.respond({
-        response_type: 'ephemeral',
-        text: outcome.ok ? cancelReply(outcome.request) : refusalReply(outcome.refusal),
-      });
+      await ctx.respond(
+        {
+          response_type: 'ephemeral',
+          text: outcome.ok ? cancelReply(outcome.request) : refusalReply(outcome.refusal),
+        },
+        outcome.ok ? OK : refusedWith(outcome.refusal.code),
+      );
     },
   };
 }
@@ -59,10 +63,14 @@ const withReason = (cmd: { reason?: string }): { reason?: string } =>
 function askFor(deps: ApprovalCommandDeps) {
   return async (input: Omit<RequestInput, 'requester'>, ctx: CommandContext): Promise<void> => {
     const outcome = await deps.approvals.request({ ...input, requester: ctx.userId });
-    await ctx.respond({
-      response_type: 'ephemeral',
-      text: requestReply(outcome, findSite(deps.topology, input.site)?.slackChannel),
-    });
+    await ctx.respond(
+      {
+        response_type: 'ephemeral',
+        text: requestReply(outcome, findSite(deps.topology, input.site)?.slackChannel),
+      },
+      // A request already open is not refused: it is there to approve, and the reply says where.
+      outcome.ok ? OK : refusedWith(outcome.code),
+    );
   };
 }
 
@@ -71,7 +79,10 @@ function siteCheck(topology: Topology) {
   return async (site: string | undefined, ctx: CommandContext): Promise<boolean> => {
     if (!site || findSite(topology, site)) return true;
     const names = topology.sites.map((s) => s.name);
-    await ctx.respond({ response_type: 'ephemeral', text: unknownSiteReply(site, names) });
+    await ctx.respond(
+      { response_type: 'ephemeral', text: unknownSiteReply(site, names) },
+      refusedWith('unknown-site'),
+    );
     return false;
   };
 }
