@@ -1,3 +1,5 @@
+import type { Site } from '../config/topology-schema.js';
+
 /**
  * Why an action was refused before it changed anything. Callers decide on the code, never on the message
  * (the message is for people and may be reworded).
@@ -38,3 +40,7 @@ export class Refusal extends Error {
     this.name = 'Refusal';
   }
 }
+
+/** The one wording of an 'unknown-tunnel' refusal: the name asked for, and the tunnels the site has. */
+export const unknownTunnelReason = (site: Site, name: string): string =>
+  `${name} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`;

@@ -1,7 +1,7 @@
 import type { Site } from '../../config/topology-schema.js';
 import type { ApprovalAction, Caution } from '../../domain/approval.js';
 import { reasonOf } from '../../domain/outcome.js';
-import type { RefusalCode } from '../../domain/refusal.js';
+import { type RefusalCode, unknownTunnelReason } from '../../domain/refusal.js';
 import { describeStep } from '../../domain/rotation-plan.js';
 import { mostCommonTunnel, type RouteSlot, routeSlots } from '../../domain/route-plan.js';
 import type { SiteStatus } from '../../domain/status.js';
@@ -29,8 +29,6 @@ export type RequestCheck =
 export type RequestRefusal = { ok: false; code: RefusalCode; reason: string };
 
 export const refused = (code: RefusalCode, reason: string): RequestRefusal => ({ ok: false, code, reason });
-
-const tunnelNames = (site: Site): string => site.tunnels.map((t) => t.name).join(', ');
 
 /**
  * What can be refused before anyone is asked to approve: unknown tunnels, a failover onto the tunnel that
@@ -71,11 +69,8 @@ function routesLine(slots: Slots, active: string | null): string {
   return `Routes: ${on}/${slots.value.length} on ${active}`;
 }
 
-const notATunnel = (site: Site, name: string): RequestCheck => ({
-  ok: false,
-  code: 'unknown-tunnel',
-  reason: `${name} is not a tunnel of ${site.name} (${tunnelNames(site)}).`,
-});
+const notATunnel = (site: Site, name: string): RequestCheck =>
+  refused('unknown-tunnel', `${unknownTunnelReason(site, name)}.`);
 
 /** A redeploy of a tunnel that carries traffic (or may: routes unread) needs --force, and warns the approver. */
 function redeployCheck(

@@ -1,6 +1,6 @@
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
-import { Refusal } from '../../domain/refusal.js';
+import { Refusal, unknownTunnelReason } from '../../domain/refusal.js';
 import {
   describeSlot,
   mostCommonTunnel,
@@ -238,10 +238,7 @@ export class FailoverExecutor {
   private async precheck(plan: FailoverPlan): Promise<void> {
     const { site, to } = plan;
     if (!findTunnel(site, to)) {
-      throw new Refusal(
-        'unknown-tunnel',
-        `${to} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`,
-      );
+      throw new Refusal('unknown-tunnel', unknownTunnelReason(site, to));
     }
     await this.assertTargetHealthy(site, to);
     const held = await this.lock.heldReason(site.name);

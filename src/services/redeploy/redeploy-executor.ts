@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Site } from '../../config/topology-schema.js';
 import { reasonOf } from '../../domain/outcome.js';
-import { Refusal, type RefusalCode } from '../../domain/refusal.js';
+import { Refusal, type RefusalCode, unknownTunnelReason } from '../../domain/refusal.js';
 import { routeSlots } from '../../domain/route-plan.js';
 import { findTunnel } from '../../domain/topology.js';
 import type { Logger } from '../../log.js';
@@ -130,10 +130,7 @@ export class RedeployExecutor {
   private async precheck(plan: RedeployPlan): Promise<void> {
     const { site, tunnel } = plan;
     if (!findTunnel(site, tunnel)) {
-      throw new Refusal(
-        'unknown-tunnel',
-        `${tunnel} is not a tunnel of ${site.name} (${site.tunnels.map((t) => t.name).join(', ')})`,
-      );
+      throw new Refusal('unknown-tunnel', unknownTunnelReason(site, tunnel));
     }
     if (plan.force) return;
     const outcome = (await this.routeTables.observe([site]).catch(() => undefined))?.get(site.name);

@@ -94,6 +94,14 @@ describe('RedeployExecutor', () => {
     expect((await store.listAudit()).map((e) => `${e.action}:${e.event}`)).toEqual(['redeploy:refused']);
   });
 
+  it('refuses an unknown tunnel, naming the tunnels the site has (the one wording, as the failover executor)', async () => {
+    const tasks = new ScriptedTasks([{ state: 'completed', detail: 'done' }]);
+    const result = await executor(tasks).execute(plan({ tunnel: 'tertiary', force: true }));
+    expect(result).toMatchObject({ ok: false, refused: true, refusal: 'unknown-tunnel' });
+    if (!result.ok) expect(result.reason).toBe('tertiary is not a tunnel of dc1 (primary, secondary)');
+    expect(tasks.redeployed).toEqual([]);
+  });
+
   it('refuses a tunnel that carries even one route of a mixed site', async () => {
     routes.set('rtb-0a1b2c3d4e5f60719', '10.21.0.0/16', 'secondary');
     const tasks = new ScriptedTasks([{ state: 'completed', detail: 'done' }]);
