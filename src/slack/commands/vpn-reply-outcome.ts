@@ -3,8 +3,8 @@ import type { RefusalCode } from '../../domain/refusal.js';
 
 /*
  * What a `/vpn` reply means for a program, sent beside the text for people as Slack message metadata
- * (`metadata: { event_type, event_payload }`, which response_url replies and the ack carry like
- * chat.postMessage). A client (the `vpn` CLI) decides on this, never on the reply's wording or emoji.
+ * (`metadata: { event_type, event_payload }`, the field chat.postMessage takes; response_url replies take it
+ * too, bolt-js#1819). A client (the `vpn` CLI) decides on this, never on the reply's wording or emoji.
  */
 
 /** The metadata's event_type on every `/vpn` reply. */
@@ -32,8 +32,8 @@ export function replyMetadata(o: ReplyOutcome): {
 }
 
 /**
- * The outcome a reply's metadata carries: 'ok', or any other outcome string (a newer server's too), or
- * undefined when it carries none of ours (a server older than this metadata, or another app's).
+ * The outcome a reply's metadata carries: 'ok', another outcome (a newer server's too), 'malformed' when ours
+ * has none, or undefined when it carries none of ours (a server older than this metadata, or another app's).
  */
 export function readReplyOutcome(metadata: unknown): string | undefined {
   if (typeof metadata !== 'object' || metadata === null) return undefined;
