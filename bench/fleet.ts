@@ -8,7 +8,8 @@
  * them, see bench/lib/ec2-buckets.ts) and answers every call after ~200 ms. The real monitors (1,000: loop,
  * heartbeats, peer watch and fast path, each with its own AWS clients and controller) run in worker processes
  * and the backstop (one controller per site, as one Lambda per site, on the 1-minute schedule) in another: they
- * share only the SQLite store. Slack is a stand-in that counts every post.
+ * share only the store, one SQLite database served by a process of its own (as one DynamoDB table serves every
+ * host in AWS; bench/lib/store-server.ts). Slack is a stand-in that counts every post.
  *
  * Scenario az-outage: every server in one AZ dies at once (its monitor with it, its host stops answering).
  * Balanced: primaries alternate between the AZs; unbalanced: every primary in the lost AZ.
@@ -36,7 +37,6 @@ import { EC2_BUDGET_NS } from '../src/aws/ec2-request-budget.js';
 import type { Topology } from '../src/config/topology-schema.js';
 import { HEARTBEAT_NS, type Heartbeat } from '../src/domain/heartbeat.js';
 import { SlackStandin } from '../src/local/slack-standin.js';
-import { SqliteStore } from '../src/local/sqlite-store.js';
 import { silentLogger } from '../src/log.js';
 import { systemClock } from '../src/ports/clock.js';
 import { OutboxRelay } from '../src/services/failover/report-outbox.js';
@@ -60,6 +60,8 @@ import type {
   ToFleetWorker,
 } from './lib/fleet-worker.js';
 import { AZ_A, azOf, fleetTopology, type Placement } from './lib/fleet-world.js';
+import { SocketStore } from './lib/store-client.js';
+import type { FromStoreServer, ToStoreServer } from './lib/store-server.js';
 
 const SITES = Number(process.env.BENCH_FLEET_SITES ?? benchSize(500, 100));
 const SCENARIOS = (process.env.BENCH_FLEET_SCENARIOS ?? benchSize('balanced,unbalanced', 'balanced'))
@@ -126,6 +128,8 @@ interface ScenarioResult {
   load: ProcessLoad[];
   /** The bench process's (EC2 stand-in, relay) event-loop delay p99 and max from the outage on. */
   parentLoopMs: [number, number];
+  /** The store process from the outage on: calls served, ms busy with them, its event loop. */
+  storeLoad?: StoreLoad;
 }
 
 interface SiteTrace {
@@ -138,6 +142,42 @@ interface SiteTrace {
 }
 
 const workerFile = fileURLToPath(new URL('./lib/fleet-worker.ts', import.meta.url));
+const storeServerFile = fileURLToPath(new URL('./lib/store-server.ts', import.meta.url));
+
+type StoreLoad = FromStoreServer & { type: 'load' };
+
+/** The store process: one SQLite database every other process reaches over its unix socket. */
+async function startStoreServer(dbPath: string, socketPath: string) {
+  const child = fork(storeServerFile, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`store process exited (${code}) before it listened`)));
+    child.on('message', (m: FromStoreServer) => {
+      if (m.type !== 'listening') return;
+      child.removeAllListeners('exit');
+      resolve();
+    });
+    child.send({ type: 'start', dbPath, socketPath } satisfies ToStoreServer);
+  });
+  return {
+    resetLoad: () => child.send({ type: 'reset-load' } satisfies ToStoreServer),
+    stop: () =>
+      new Promise<StoreLoad | undefined>((resolve) => {
+        let load: StoreLoad | undefined;
+        child.on('message', (m: FromStoreServer) => {
+          if (m.type === 'load') load = m;
+        });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve(load);
+        });
+        child.send({ type: 'stop' } satisfies ToStoreServer);
+      }),
+  };
+}
 
 function startWorker(
   msg: ToFleetWorker,
@@ -228,8 +268,9 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const topology = fleetTopology(SITES, placement, ROUTES);
   const topologyPath = join(dir, `topology-${placement}.json`);
   writeFileSync(topologyPath, JSON.stringify(topology));
-  const storePath = join(dir, `store-${placement}.sqlite`);
-  const store = new SqliteStore({ path: storePath });
+  const storeSocket = join(dir, `store-${placement}.sock`);
+  const storeServer = await startStoreServer(join(dir, `store-${placement}.sqlite`), storeSocket);
+  const store = await SocketStore.connect(storeSocket);
   const state = new FakeAwsState(topology.sites);
   const buckets = new Ec2ApiBuckets(BUCKETS);
   // Each site's EC2 calls from the outage on, by the site its filter or route table names.
@@ -289,7 +330,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     names.filter((_, i) => i % MONITOR_WORKERS === w),
   );
   const budgetSpec = `mutating=${BUCKETS.mutating.size}/${BUCKETS.mutating.refillPerSecond},nonMutating=${BUCKETS.nonMutating.size}/${BUCKETS.nonMutating.refillPerSecond}`;
-  const common = { topologyPath, awsUrl, slackUrl, storePath, budgetSpec };
+  const common = { topologyPath, awsUrl, slackUrl, storeSocket, budgetSpec };
   const firstTickMs = 60_000 - (Date.now() % 60_000);
   const workers = await Promise.all([
     ...slices.map((sites) => startWorker({ type: 'start', role: 'monitors', sites, ...common })),
@@ -353,6 +394,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
 
   const parentLoop = monitorEventLoopDelay({ resolution: 10 });
   parentLoop.enable();
+  storeServer.resetLoad();
   t0 = performance.now();
   t0Wall = Date.now();
   tracing = t0;
@@ -459,6 +501,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   await aws.stop();
   await slack.stop();
   await store.close();
+  result.storeLoad = await storeServer.stop();
   return result;
 }
 
@@ -508,13 +551,18 @@ function report(r: ScenarioResult): void {
     }`,
   );
   console.log(
-    `    event loops from the outage on: bench ${r.parentLoopMs.join('/')} ms (p99/max); workers (event loop p99/max; store calls, ms in them, slowest, >= 100 ms): ${r.load
+    `    event loops from the outage on: bench ${r.parentLoopMs.join('/')} ms (p99/max); workers (event loop p99/max; store calls, round trip p99/max, >= 100 ms): ${r.load
       .map(
         (l) =>
-          `${l.loopP99Ms}/${l.loopMaxMs} ms; ${l.storeCalls} calls, ${l.storeMs} ms, max ${l.storeMaxMs} ms, ${l.storeSlow} slow`,
+          `${l.loopP99Ms}/${l.loopMaxMs} ms; ${l.storeCalls} calls, ${l.storeP99Ms}/${l.storeMaxMs} ms, ${l.storeSlow} slow`,
       )
       .join(' | ')}`,
   );
+  const sl = r.storeLoad;
+  if (sl)
+    console.log(
+      `    store process: ${sl.calls} calls in ${round1(r.windowS)} s (${Math.round(sl.calls / r.windowS)}/s), busy ${round1(sl.busyMs / 1000)} s (${Math.round((sl.busyMs / 1000 / r.windowS) * 100)} %), slowest call ${sl.maxMs} ms, event loop ${sl.loopP99Ms}/${sl.loopMaxMs} ms (p99/max)`,
+    );
   for (const t of r.slowest) {
     console.log(`    ${t.site} healed at ${round2(t.healedS)} s; EC2 calls: ${t.calls.join(' ') || 'none'}`);
     for (const e of t.evaluations)

@@ -4,7 +4,8 @@
  *   MonitorLoop, heartbeat reporter, peer watch and fast path, each monitor with its own AWS clients and its own
  *   FailoverController, as createFailoverController builds it for src/monitor/main.ts), or
  * - the backstop: one controller per site (as infra deploys one Lambda per site) on the 1-minute schedule.
- * Everything it shares with the other processes is the SQLite store; EC2 and Slack are the parent's stand-ins.
+ * Everything it shares with the other processes is the store (bench/lib/store-server.ts, one process as one
+ * DynamoDB table in AWS); EC2 and Slack are the parent's stand-ins.
  * The world (which AZ is down) comes over IPC: a monitor in the lost AZ stops as its host would, and probes of a
  * tunnel or host in that AZ fail.
  */
@@ -18,7 +19,6 @@ import { AwsClients } from '../../src/aws/clients.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { type Topology, topologySchema } from '../../src/config/topology-schema.js';
 import { siteOnly } from '../../src/domain/topology.js';
-import { SqliteStore } from '../../src/local/sqlite-store.js';
 import { silentLogger } from '../../src/log.js';
 import { FastPathReporter } from '../../src/monitor/fast-path-reporter.js';
 import { CompositeReporter } from '../../src/monitor/health-reporter.js';
@@ -27,8 +27,10 @@ import { MonitorLoop } from '../../src/monitor/monitor-loop.js';
 import { PeerWatch } from '../../src/monitor/peer-watch.js';
 import { type Prober, targetLabel } from '../../src/monitor/probe.js';
 import { systemClock } from '../../src/ports/clock.js';
+import type { Store } from '../../src/ports/store.js';
 import type { FailoverController } from '../../src/services/failover/failover-controller.js';
 import { azOf } from './fleet-world.js';
+import { SocketStore } from './store-client.js';
 
 export type ToFleetWorker =
   | {
@@ -38,7 +40,8 @@ export type ToFleetWorker =
       sites: string[];
       awsUrl: string;
       slackUrl: string;
-      storePath: string;
+      /** The store process's unix socket. */
+      storeSocket: string;
       /** TUNNELOPS_EC2_BUDGET: the stand-in's buckets, as an operator sets what AWS gave the account. */
       budgetSpec: string;
       /** Backstop: first scheduled reconcile this many ms from start, then every 60 s. */
@@ -59,14 +62,14 @@ export type FromFleetWorker =
       load: ProcessLoad;
     };
 
-/** How busy a worker was from the outage on: its event loop's delay and its (synchronous) store calls. */
+/** How busy a worker was from the outage on: its event loop's delay and its store calls' round trips. */
 export interface ProcessLoad {
   loopP99Ms: number;
   loopMaxMs: number;
   storeCalls: number;
-  storeMs: number;
+  storeP99Ms: number;
   storeMaxMs: number;
-  /** Store calls that held the process 100 ms or more (SQLite waiting for another process's write lock). */
+  /** Store calls that took 100 ms or more to answer. */
   storeSlow: number;
 }
 
@@ -94,32 +97,10 @@ const FAKE_CREDENTIALS = {
 const send = (m: FromFleetWorker) => process.send?.(m);
 const downAzs = new Set<string>();
 const stops: Array<() => Promise<void>> = [];
-let store: SqliteStore | undefined;
+let store: SocketStore | undefined;
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const storeLoad = { calls: 0, ms: 0, maxMs: 0, slow: 0 };
-/** node:sqlite runs in the caller's thread: the time a call takes to return is time the whole process waited. */
-function timed(db: SqliteStore): SqliteStore {
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const t = performance.now();
-        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        const ms = performance.now() - t;
-        if (outageSeen) {
-          storeLoad.calls++;
-          storeLoad.ms += ms;
-          storeLoad.maxMs = Math.max(storeLoad.maxMs, ms);
-          if (ms >= 100) storeLoad.slow++;
-        }
-        return r;
-      };
-    },
-  });
-}
 
 let budgetSpec = '';
 /** Warnings of the AWS adapters, by message (the budget falling back to local pacing, throttled calls). */
@@ -146,7 +127,7 @@ const awsLog = pino(
   }),
 );
 
-function ec2Account(topology: Topology, awsUrl: string, db: SqliteStore) {
+function ec2Account(topology: Topology, awsUrl: string, db: Store) {
   const env = loadEnv({
     AWS_ENDPOINT_URL: awsUrl,
     AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
@@ -161,13 +142,7 @@ function ec2Account(topology: Topology, awsUrl: string, db: SqliteStore) {
   };
 }
 
-function startMonitors(
-  topology: Topology,
-  sites: string[],
-  awsUrl: string,
-  slackUrl: string,
-  db: SqliteStore,
-) {
+function startMonitors(topology: Topology, sites: string[], awsUrl: string, slackUrl: string, db: Store) {
   const log = silentLogger();
   let count = 0;
   const traced = awsLog;
@@ -271,7 +246,7 @@ function startBackstop(
   sites: string[],
   awsUrl: string,
   slackUrl: string,
-  db: SqliteStore,
+  db: Store,
   firstMs: number,
 ) {
   const controllers = sites.map((name) => {
@@ -321,19 +296,34 @@ function startBackstop(
   });
 }
 
+function storeLoad(): ProcessLoad {
+  const trips = [...(store?.roundTrips ?? [])].sort((a, b) => a - b);
+  return {
+    loopP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+    loopMaxMs: Math.round(loopDelay.max / 1e6),
+    storeCalls: trips.length,
+    storeP99Ms: Math.round(trips[Math.max(0, Math.ceil(trips.length * 0.99) - 1)] ?? 0),
+    storeMaxMs: Math.round(trips.at(-1) ?? 0),
+    storeSlow: trips.filter((ms) => ms >= 100).length,
+  };
+}
+
 process.on('message', (msg: ToFleetWorker) => {
   if (msg.type === 'start') {
     const topology = topologySchema.parse(JSON.parse(readFileSync(msg.topologyPath, 'utf8')));
-    store = timed(new SqliteStore({ path: msg.storePath }));
     budgetSpec = msg.budgetSpec;
-    let monitors = 0;
-    if (msg.role === 'monitors')
-      monitors = startMonitors(topology, msg.sites, msg.awsUrl, msg.slackUrl, store);
-    else startBackstop(topology, msg.sites, msg.awsUrl, msg.slackUrl, store, msg.backstopFirstMs ?? 60_000);
-    send({ type: 'ready', monitors, rssMb: Math.round(process.memoryUsage().rss / 1e6) });
+    void SocketStore.connect(msg.storeSocket).then((db) => {
+      store = db;
+      let monitors = 0;
+      if (msg.role === 'monitors')
+        monitors = startMonitors(topology, msg.sites, msg.awsUrl, msg.slackUrl, db);
+      else startBackstop(topology, msg.sites, msg.awsUrl, msg.slackUrl, db, msg.backstopFirstMs ?? 60_000);
+      send({ type: 'ready', monitors, rssMb: Math.round(process.memoryUsage().rss / 1e6) });
+    });
   } else if (msg.type === 'outage') {
     outageSeen = true;
     loopDelay.reset();
+    if (store) store.timing = true;
     downAzs.add(msg.az);
     for (const hook of outageHooks) hook(msg.az);
   } else if (msg.type === 'stop') {
@@ -346,14 +336,7 @@ process.on('message', (msg: ToFleetWorker) => {
           evaluations: Object.fromEntries(evaluations),
           traces,
           log: siteLog,
-          load: {
-            loopP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
-            loopMaxMs: Math.round(loopDelay.max / 1e6),
-            storeCalls: storeLoad.calls,
-            storeMs: Math.round(storeLoad.ms),
-            storeMaxMs: Math.round(storeLoad.maxMs),
-            storeSlow: storeLoad.slow,
-          },
+          load: storeLoad(),
         });
         process.exit(0);
       });
