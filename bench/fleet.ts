@@ -561,7 +561,12 @@ function report(r: ScenarioResult): void {
   const sl = r.storeLoad;
   if (sl)
     console.log(
-      `    store process: ${sl.calls} calls in ${round1(r.windowS)} s (${Math.round(sl.calls / r.windowS)}/s), busy ${round1(sl.busyMs / 1000)} s (${Math.round((sl.busyMs / 1000 / r.windowS) * 100)} %), slowest call ${sl.maxMs} ms, event loop ${sl.loopP99Ms}/${sl.loopMaxMs} ms (p99/max)`,
+      `    store process: ${sl.calls} calls in ${round1(r.windowS)} s (${Math.round(sl.calls / r.windowS)}/s), busy ${round1(sl.busyMs / 1000)} s (${Math.round((sl.busyMs / 1000 / r.windowS) * 100)} %), slowest call ${sl.maxMs} ms, event loop ${sl.loopP99Ms}/${sl.loopMaxMs} ms (p99/max); by call: ${Object.entries(
+        sl.byMethod,
+      )
+        .slice(0, 8)
+        .map(([m, n]) => `${m} ${Math.round(n / r.windowS)}/s`)
+        .join(', ')}`,
     );
   for (const t of r.slowest) {
     console.log(`    ${t.site} healed at ${round2(t.healedS)} s; EC2 calls: ${t.calls.join(' ') || 'none'}`);

@@ -21,7 +21,16 @@ export type ToStoreServer =
   | { type: 'stop' };
 export type FromStoreServer =
   | { type: 'listening' }
-  | { type: 'load'; calls: number; busyMs: number; maxMs: number; loopP99Ms: number; loopMaxMs: number };
+  | {
+      type: 'load';
+      calls: number;
+      busyMs: number;
+      maxMs: number;
+      loopP99Ms: number;
+      loopMaxMs: number;
+      /** Calls by "method namespace", most first. */
+      byMethod: Record<string, number>;
+    };
 
 /** The Store methods a client may call (anything else is refused, not looked up on the object). */
 export const STORE_METHODS = [
@@ -43,6 +52,7 @@ export const STORE_METHODS = [
 const send = (m: FromStoreServer) => process.send?.(m);
 const loop = monitorEventLoopDelay({ resolution: 10 });
 const load = { calls: 0, busyMs: 0, maxMs: 0 };
+const byMethod = new Map<string, number>();
 
 function serve(store: SqliteStore, socket: Socket): void {
   const allowed = new Set<string>(STORE_METHODS);
@@ -61,6 +71,8 @@ function serve(store: SqliteStore, socket: Socket): void {
       load.calls++;
       load.busyMs += ms;
       load.maxMs = Math.max(load.maxMs, ms);
+      const what = `${req.method} ${typeof req.args[0] === 'string' ? req.args[0] : ''}`;
+      byMethod.set(what, (byMethod.get(what) ?? 0) + 1);
       settled.then(
         (value) => socket.write(frame({ id: req.id, ok: true, value })),
         (err: unknown) => fail(req.id, err),
@@ -84,6 +96,7 @@ process.on('message', (msg: ToStoreServer) => {
   } else if (msg.type === 'reset-load') {
     loop.reset();
     Object.assign(load, { calls: 0, busyMs: 0, maxMs: 0 });
+    byMethod.clear();
   } else if (msg.type === 'stop') {
     send({
       type: 'load',
@@ -92,6 +105,7 @@ process.on('message', (msg: ToStoreServer) => {
       maxMs: Math.round(load.maxMs),
       loopP99Ms: Math.round(loop.percentile(99) / 1e6),
       loopMaxMs: Math.round(loop.max / 1e6),
+      byMethod: Object.fromEntries([...byMethod].sort((a, b) => b[1] - a[1])),
     });
     void (stopStore?.() ?? Promise.resolve()).finally(() => process.exit(0));
   }
