@@ -368,8 +368,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   // and those reads queue in the account's budget for seconds (200 monitors: ~10 s of the Describe refill). In
   // AWS the processes start at different times; here the outage waits until the budget's queues are empty.
   for (let i = 0; i < 180; i++) {
-    const records = await store.list<{ tat?: number }>(EC2_BUDGET_NS);
-    if (records.every((r) => (r.value.tat ?? 0) <= Date.now() + QUEUE_SLACK_MS)) break;
+    const records = await store.list<{ n?: number }>(EC2_BUDGET_NS);
+    if (records.every((r) => (r.value.n ?? 0) <= Date.now() + QUEUE_SLACK_MS)) break;
     await sleep(500);
   }
   await sleep(1000);

@@ -4,7 +4,15 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { AuditEntry } from '../../src/domain/audit.js';
-import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../../src/ports/store.js';
+import type {
+  AdvanceRequest,
+  AdvanceResult,
+  AuditPage,
+  AuditPageQuery,
+  AuditQuery,
+  Store,
+  Versioned,
+} from '../../src/ports/store.js';
 import { frame, frameReader, type StoreReply } from './store-wire.js';
 
 export class SocketStore implements Store {
@@ -88,6 +96,9 @@ export class SocketStore implements Store {
   }
   listAllSites<T>(ns: string) {
     return this.call<Array<{ key: string } & Versioned<T>>>('listAllSites', ns);
+  }
+  advance(ns: string, key: string, request: AdvanceRequest) {
+    return this.call<AdvanceResult>('advance', ns, key, request);
   }
   appendAudit(entry: AuditEntry) {
     return this.call<void>('appendAudit', entry);

@@ -44,6 +44,7 @@ export const STORE_METHODS = [
   'list',
   'getMany',
   'listAllSites',
+  'advance',
   'appendAudit',
   'listAudit',
   'pageAudit',

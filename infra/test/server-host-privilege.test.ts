@@ -98,10 +98,14 @@ describe('the server host (issue 22)', () => {
         const budgetKeys = {
           'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ec2BudgetLeadingKeys() },
         };
-        // Exactly two grants: its site's partitions, and the shared EC2 budget's records (read and
-        // compare-and-set, nothing else).
+        // Exactly two grants: its site's partitions, and the shared EC2 budget's records (read, put and
+        // update, the writes Store.advance makes; nothing else).
         expect(dynamo.map((s) => s.condition)).toEqual([siteKeys, budgetKeys]);
-        expect(dynamo[1]!.actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+        expect(dynamo[1]!.actions.sort()).toEqual([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ]);
         for (const s of dynamo) {
           // The table only (no index: the all-sites audit view), and nothing that reads without a key.
           expect(s.resources.every((r) => /:table\/tunnelops-state$/.test(r))).toBe(true);

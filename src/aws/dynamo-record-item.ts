@@ -12,6 +12,8 @@ export interface RecordItem {
   expiresAt?: number;
   ttl?: number;
   token?: string;
+  /** An advance record's number (src/aws/dynamo-advance.ts); it reads back as the value `{ n }`. */
+  n?: number;
 }
 
 /** The conditions that make a stored record "live"; DynamoDB's TTL deletes lazily (up to days later). */
@@ -52,7 +54,7 @@ export function recordItem<T>(
 
 export function toVersioned<T>(item: RecordItem): Versioned<T> {
   return {
-    value: JSON.parse(item.value) as T,
+    value: (typeof item.n === 'number' ? { n: item.n } : JSON.parse(item.value)) as T,
     version: item.version,
     expiresAt: item.expiresAt ?? null,
     ...(item.token === undefined ? {} : { token: item.token }),

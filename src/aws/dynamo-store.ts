@@ -9,7 +9,16 @@ import {
 import type { AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { checkFleetList, checkSiteList } from '../ports/site-records.js';
-import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type {
+  AdvanceRequest,
+  AdvanceResult,
+  AuditPage,
+  AuditPageQuery,
+  AuditQuery,
+  Store,
+  Versioned,
+} from '../ports/store.js';
+import { advanceItem } from './dynamo-advance.js';
 import { DynamoAuditLog } from './dynamo-audit.js';
 import { batchGet } from './dynamo-batches.js';
 import { queryPartition } from './dynamo-query.js';
@@ -245,6 +254,10 @@ export class DynamoStore implements Store {
       if (isLive(item, this.now())) out.push({ key: item.sk, ...toVersioned<T>(item) });
     }
     return out;
+  }
+
+  advance(ns: string, key: string, request: AdvanceRequest): Promise<AdvanceResult> {
+    return advanceItem(this.table, ns, key, request);
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {

@@ -38,10 +38,6 @@ export interface TakeOptions {
 
 /** The store namespace of the budget records (one per region and API; infra grants server hosts this one). */
 export const EC2_BUDGET_NS = 'ec2-budget';
-/** A reservation is one read and one conditional write; this many tries before pacing locally instead. */
-const MAX_TRIES = 40;
-/** After a lost race, wait up to this many ms (times the tries so far) so contenders spread out. */
-const JITTER_MS = 5;
 /** Clocks of honest hosts (NTP) differ by far less; a record further ahead than the bound plus this is forged. */
 const SKEW_MS = 5000;
 
@@ -67,11 +63,6 @@ class WaitBeyondBound extends Error {
       `EC2 request budget: a wait of ${Math.round(claimedWaitMs)} ms is beyond the bound of ${boundMs} ms`,
     );
   }
-}
-
-interface BudgetRecord {
-  /** GCRA's theoretical arrival time: when the bucket would be full again, epoch ms. */
-  tat: number;
 }
 
 /**
@@ -131,11 +122,13 @@ export class StoreRequestBudget implements RequestBudget {
   }
 
   /**
-   * Reserves `tokens` from the shared bucket; returns how long to wait before calling. The record is outside
-   * input (every host that paces through the budget can write it), so the wait it implies is bounded by the
-   * time the whole bucket takes to refill (`waitBoundMs`): a longer wait is refused (WaitBeyondBound, nothing
-   * written), and a record no honest writer could have left (its bucket full further ahead than that bound,
-   * plus clock skew, or not a number) is replaced as if it were absent.
+   * Reserves `tokens` from the shared bucket; returns how long to wait before calling. One atomic advance of
+   * the record's GCRA time (Store.advance), no read first, so a fleet reserving at once is served one write each
+   * rather than losing compare-and-set races and retrying. The record is outside input (every host that paces
+   * through the budget can write it), so the wait it implies is bounded by the time the whole bucket takes to
+   * refill (`waitBoundMs`): a longer wait is refused (WaitBeyondBound, nothing written), and a record no honest
+   * writer could have left (its bucket full further ahead than that bound, plus clock skew, or not a number) is
+   * replaced as if it were absent.
    */
   private async reserve(
     key: string,
@@ -147,33 +140,29 @@ export class StoreRequestBudget implements RequestBudget {
     const intervalMs = 1000 / bucket.refillPerSecond;
     const burstMs = bucket.size * intervalMs;
     const boundMs = waitBoundMs(bucket);
-    for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-      const rec = await store.get<BudgetRecord>(EC2_BUDGET_NS, key);
-      const now = clock.now();
-      const stored = rec?.value?.tat;
-      const honest =
-        typeof stored === 'number' && Number.isFinite(stored) && stored - now <= burstMs + boundMs + SKEW_MS;
-      if (rec && !honest)
-        this.props.log.warn(
-          { key, tat: stored, now },
-          'EC2 request budget record is impossible (corrupt or forged); replacing it',
-        );
-      const tat = Math.max(honest ? stored : now, now) + tokens * intervalMs;
-      // After a throttle: the record still moves by the tokens (the one taken outside the budget is accounted
-      // for), but this call only waits for the bucket's next refill (EC2 just said it is empty), ahead of the
-      // reservations queued since.
-      const waitMs = afterThrottle ? tokens * intervalMs : Math.max(0, tat - burstMs - now);
-      if (waitMs > boundMs) throw new WaitBeyondBound(waitMs, boundMs);
-      // Kept while a reservation is pending or the bucket is refilling; gone once it would be full anyway.
-      const ttlMs = Math.max(1000, Math.ceil(tat - now) + 1000);
-      const won = rec
-        ? await store.compareAndSet<BudgetRecord>(EC2_BUDGET_NS, key, rec.version, { tat }, ttlMs)
-        : await store.create<BudgetRecord>(EC2_BUDGET_NS, key, { tat }, ttlMs);
-      if (won) return waitMs;
-      // Lost to another process: everyone retrying at once would lose again (and load the store).
-      await defaultSleep(Math.random() * JITTER_MS * (attempt + 1));
-    }
-    throw new Error(`no reservation after ${MAX_TRIES} tries (contention on ${key})`);
+    const now = clock.now();
+    const increment = tokens * intervalMs;
+    const replaceAbove = now + burstMs + boundMs + SKEW_MS;
+    const result = await store.advance(EC2_BUDGET_NS, key, {
+      floor: now,
+      increment,
+      // After a throttle the call waits only for the bucket's next refill, whatever the queue: no ceiling but
+      // the forged-record bound. Otherwise, a reservation whose wait would pass the bound is not made.
+      ceiling: afterThrottle ? replaceAbove : now + burstMs + boundMs - increment,
+      replaceAbove,
+      // Kept while a reservation may be pending or the bucket refilling; a record behind `now` counts as now.
+      ttlMs: Math.ceil(burstMs + boundMs) + 1000,
+    });
+    if (!result.advanced) throw new WaitBeyondBound(result.stored + increment - burstMs - now, boundMs);
+    if (result.replaced)
+      this.props.log.warn(
+        { key, now },
+        'EC2 request budget record is impossible (corrupt or forged); replaced it',
+      );
+    // After a throttle: the record still moved by the tokens (the one taken outside the budget is accounted
+    // for), but this call only waits for the bucket's next refill (EC2 just said it is empty), ahead of the
+    // reservations queued since.
+    return afterThrottle ? increment : Math.max(0, result.value - burstMs - now);
   }
 
   private bucketOf(api: string): BucketSize {

@@ -1,94 +1,21 @@
 import { AUDIT_RETENTION_MS, type AuditEntry } from '../domain/audit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { checkFleetList, checkSiteList, siteOfRecord } from '../ports/site-records.js';
-import type { AuditPage, AuditPageQuery, AuditQuery, Store, Versioned } from '../ports/store.js';
+import type {
+  AdvanceRequest,
+  AdvanceResult,
+  AuditPage,
+  AuditPageQuery,
+  AuditQuery,
+  Store,
+  Versioned,
+} from '../ports/store.js';
+import { advanceNumber, decideAdvance } from '../ports/store-advance.js';
 import { immediate, openSqlite, type SqliteDb, statement } from './sqlite-db.js';
-
-/** Schema migrations, applied in order; user_version records how far a database has come. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE records (
-     ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-     version INTEGER NOT NULL, expires_at INTEGER,
-     PRIMARY KEY (ns, key)
-   );
-   CREATE TABLE audit (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, site TEXT NOT NULL,
-     entry TEXT NOT NULL
-   );
-   CREATE INDEX audit_site ON audit (site, seq);`,
-  // A lease's token (random per acquisition): renew, release and break compare it, never the version.
-  'ALTER TABLE records ADD COLUMN token TEXT;',
-  // The purge of entries past the audit retention reads by time.
-  'CREATE INDEX audit_at ON audit (at);',
-];
+import { MIGRATIONS, prepareStatements, type Row } from './sqlite-schema.js';
 
 /** How often expired records and audit entries past retention are deleted (also once at open). */
 const PURGE_EVERY_MS = 10 * 60_000;
-
-interface Row {
-  key: string;
-  value: string;
-  version: number;
-  expires_at: number | null;
-  token: string | null;
-}
-
-/** Every statement the store runs, compiled once (create/put run per SNS message, so per-call prepare cost shows). */
-function prepareStatements(db: SqliteDb) {
-  return {
-    row: statement<[string, string], Row>(
-      db,
-      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? AND key = ?',
-    ),
-    upsert: statement<[string, string, string, number, number | null, string | null]>(
-      db,
-      'INSERT OR REPLACE INTO records (ns, key, value, version, expires_at, token) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    extend: statement<[number, string, string]>(
-      db,
-      'UPDATE records SET version = version + 1, expires_at = ? WHERE ns = ? AND key = ?',
-    ),
-    update: statement<[string, number, number | null, string, string]>(
-      db,
-      'UPDATE records SET value = ?, version = ?, expires_at = ? WHERE ns = ? AND key = ?',
-    ),
-    delete: statement<[string, string]>(db, 'DELETE FROM records WHERE ns = ? AND key = ?'),
-    list: statement<[string], Row>(
-      db,
-      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? ORDER BY key',
-    ),
-    // The keys come as one JSON array: one statement for any number of keys.
-    many: statement<[string, string], Row>(
-      db,
-      'SELECT key, value, version, expires_at, token FROM records WHERE ns = ? AND key IN (SELECT value FROM json_each(?))',
-    ),
-    appendAudit: statement<[string, string, string]>(
-      db,
-      'INSERT INTO audit (at, site, entry) VALUES (?, ?, ?)',
-    ),
-    listAudit: statement<[number], { entry: string }>(
-      db,
-      'SELECT entry FROM audit ORDER BY seq DESC LIMIT ?',
-    ),
-    listSiteAudit: statement<[string, number], { entry: string }>(
-      db,
-      'SELECT entry FROM audit WHERE site = ? ORDER BY seq DESC LIMIT ?',
-    ),
-    pageAudit: statement<[number, number], { seq: number; entry: string }>(
-      db,
-      'SELECT seq, entry FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?',
-    ),
-    pageSiteAudit: statement<[string, number, number], { seq: number; entry: string }>(
-      db,
-      'SELECT seq, entry FROM audit WHERE site = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-    ),
-    purgeRecords: statement<[number]>(
-      db,
-      'DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?',
-    ),
-    purgeAudit: statement<[string]>(db, 'DELETE FROM audit WHERE at < ?'),
-  };
-}
 
 /** The embedded store: one SQLite file in the data dir, safe for several processes (WAL + immediate transactions). */
 export class SqliteStore implements Store {
@@ -248,6 +175,19 @@ export class SqliteStore implements Store {
       .map((r) => ({ key: r.key, ...this.toVersioned<T>(r) }));
   }
 
+  async advance(ns: string, key: string, request: AdvanceRequest): Promise<AdvanceResult> {
+    return immediate(this.db, () => {
+      const row = this.row(ns, key);
+      const live = this.live(row);
+      const result = decideAdvance(live, live ? advanceNumber(parseJson(row.value)) : undefined, request);
+      if (result.advanced) {
+        const value = JSON.stringify({ n: result.value });
+        this.sql.upsert.run(ns, key, value, live ? row.version + 1 : 1, this.expiry(request.ttlMs), null);
+      }
+      return result;
+    });
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.sql.appendAudit.run(entry.at, entry.site, JSON.stringify(entry));
   }
@@ -280,5 +220,14 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.purgeTimer);
     this.db.close();
+  }
+}
+
+/** A stored value, or undefined when it is not JSON (an advance record replaces anything it cannot read). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -38,6 +38,26 @@ export interface AuditPage {
   next: string | null;
 }
 
+/** Store.advance's bounds, all in the number's own unit (the EC2 budget's: epoch ms). */
+export interface AdvanceRequest {
+  /** What an absent or expired record, or one replaced, counts as; a stored number behind it counts as it. */
+  floor: number;
+  /** Added to max(stored, floor). */
+  increment: number;
+  /** The most the stored number may be for the advance to happen; above it nothing is written. */
+  ceiling: number;
+  /** A stored number above this, or a value that is no number, is no honest writer's: replaced from `floor`. */
+  replaceAbove: number;
+  /** The record's life after this write (it reads as absent after). */
+  ttlMs: number;
+}
+
+export type AdvanceResult =
+  /** `value` is the number now stored; `replaced` says a live record was no honest writer's. */
+  | { advanced: true; value: number; replaced: boolean }
+  /** The stored number was above the ceiling: nothing written. */
+  | { advanced: false; stored: number };
+
 export interface Store {
   get<T>(ns: string, key: string): Promise<Versioned<T> | null>;
   /**
@@ -81,6 +101,12 @@ export interface Store {
    * a moment ago may be missing, and a version may be one behind (a compare-and-set on it then fails).
    */
   listAllSites<T>(ns: string): Promise<Array<{ key: string } & Versioned<T>>>;
+  /**
+   * Moves a number every process shares (the EC2 budget's GCRA time) forward in one atomic write, with no read
+   * before it: callers that all reserve at once are served one write each and none loses a race to retry. The
+   * record reads back (get, list) as `{ n: number }`.
+   */
+  advance(ns: string, key: string, request: AdvanceRequest): Promise<AdvanceResult>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

@@ -121,4 +121,39 @@ describeWithMoto('DynamoStore on moto', () => {
     expect(await store.get('approval', 'fo-1')).toMatchObject({ value: { state: 'approved' }, version: 2 });
     expect((await store.listAudit()).map((e) => e.event)).toEqual(['requested', 'approved']);
   }, 30_000);
+  it('advances the EC2 budget number by its write conditions (sequential: moto is not atomic under races)', async () => {
+    const tableName = 'tunnelops-moto-advance';
+    await DynamoStore.createTable(c.dynamodb, tableName);
+    const clock = new ManualClock(Date.parse('2026-03-01T10:00:00.000Z'));
+    const store = new DynamoStore({ client: c.dynamodb, tableName, clock });
+    const req = (floor: number, ceiling = floor + 10_000) => ({
+      floor,
+      increment: 200,
+      ceiling,
+      replaceAbove: floor + 20_000,
+      ttlMs: 60_000,
+    });
+    expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+      advanced: true,
+      value: 1200,
+      replaced: false,
+    });
+    expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+      advanced: true,
+      value: 1400,
+      replaced: false,
+    });
+    expect(await store.advance('ec2-budget', 'r:A', req(5000))).toEqual({
+      advanced: true,
+      value: 5200,
+      replaced: false,
+    });
+    expect(await store.advance('ec2-budget', 'r:A', req(0, 100))).toEqual({ advanced: false, stored: 5200 });
+    expect(await store.advance('ec2-budget', 'r:A', { ...req(0), replaceAbove: 1000 })).toEqual({
+      advanced: true,
+      value: 200,
+      replaced: true,
+    });
+    expect((await store.get<{ n: number }>('ec2-budget', 'r:A'))?.value).toEqual({ n: 200 });
+  });
 });

@@ -140,15 +140,15 @@ export function siteStateStatement(scope: Construct, site: string): iam.PolicySt
 
 /**
  * The account's shared EC2 request budget (src/aws/ec2-request-budget.ts): one partition of records, one per
- * region and API, that every process pacing its EC2 calls reads and compare-and-sets (GetItem, conditional
- * PutItem). Nothing else of the table is reachable through it; the budget bounds the wait any record can impose
+ * region and API, that every process pacing its EC2 calls advances (Store.advance: a conditional UpdateItem, or
+ * a conditional PutItem that starts it again, and a GetItem when the wait is refused). Nothing else of the table is reachable through it; the budget bounds the wait any record can impose
  * (waitBoundMs), so a host that writes a forged one cannot hold other sites' route changes.
  */
 export const ec2BudgetLeadingKeys = (): string[] => [sharedRecordPartition(EC2_BUDGET_NS)];
 export function ec2BudgetStatement(scope: Construct): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'SharedEc2RequestBudget',
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     resources: [stateTableArn(scope)],
     conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ec2BudgetLeadingKeys() } },
   });

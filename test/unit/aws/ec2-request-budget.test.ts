@@ -107,6 +107,39 @@ describe('the EC2 request budget shared through the store', () => {
     await store.close();
   });
 
+  // Issue 23: in an AZ outage hundreds of processes reserve at once. A read then compare-and-set lets one win a
+  // round and the rest retry (each retry two more store calls, and past 2 s a process paces alone); an advance
+  // serves every caller with one write.
+  it('serves forty callers reserving at once with one store write each, every one its own turn', async () => {
+    const sqlite = new SqliteStore({ path: join(dir, 'crowd.sqlite') });
+    const calls: string[] = [];
+    const store = new Proxy(sqlite, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const waits: number[] = [];
+    const budget = new StoreRequestBudget({
+      store,
+      clock: { now: () => 1_000_000 },
+      log: silentLogger(),
+      bucketOf: () => ({ size: 10, refillPerSecond: 5 }),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await Promise.all(Array.from({ length: 40 }, () => budget.take('us-east-1', 'ReplaceRoute')));
+    expect(calls).toEqual(Array(40).fill('advance'));
+    // The burst of 10 at once, then one turn every 200 ms: 30 distinct turns, none shared, none skipped.
+    expect(waits.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 200));
+    await sqlite.close();
+  });
+
   // Issue 23: a call EC2 throttled after its turn (a caller outside the budget took that token) goes again with
   // the bucket's next token, not at the back of a queue it already waited through; the token it lost is still
   // accounted for, so the queue behind it moves back one turn (fair: by when each call started waiting).
@@ -132,7 +165,7 @@ describe('the EC2 request budget shared through the store', () => {
 
   it('paces the process alone when the store does not answer, and still lets the call go', async () => {
     const hung: Store = {
-      get: () => new Promise(() => {}),
+      advance: () => new Promise(() => {}),
     } as unknown as Store;
     const budget = new StoreRequestBudget({
       store: hung,
@@ -167,7 +200,7 @@ describe('the EC2 request budget shared through the store', () => {
 
     it('a record claiming an hour of wait costs the caller nothing, is logged and replaced', async () => {
       const { store, now, waits, lines, budget } = setup();
-      await store.put(EC2_BUDGET_NS, key, { tat: now + 3_600_000 }, 3_600_000);
+      await store.put(EC2_BUDGET_NS, key, { n: now + 3_600_000 }, 3_600_000);
       const started = Date.now();
       await budget.take('us-east-1', 'ReplaceRoute');
       expect(Date.now() - started).toBeLessThan(5000);
@@ -175,8 +208,8 @@ describe('the EC2 request budget shared through the store', () => {
       expect(waits).toEqual([]);
       expect(lines.some((l) => /impossible \(corrupt or forged\)/.test(String(l.msg)))).toBe(true);
       // Replaced by an honest reservation: the next caller is paced by the bucket again, not by the forgery.
-      const after = await store.get<{ tat: number }>(EC2_BUDGET_NS, key);
-      expect(after!.value.tat).toBe(now + 200);
+      const after = await store.get<{ n: number }>(EC2_BUDGET_NS, key);
+      expect(after!.value.n).toBe(now + 200);
       await store.close();
     });
 
@@ -185,8 +218,8 @@ describe('the EC2 request budget shared through the store', () => {
       const burstMs = 400;
       // As far ahead as a clock-skewed honest writer might leave it (not replaced), but a wait past the bound.
       const tat = now + burstMs + waitBoundMs(bucket) + 1000;
-      await store.put(EC2_BUDGET_NS, key, { tat }, 3_600_000);
-      const before = await store.get<{ tat: number }>(EC2_BUDGET_NS, key);
+      await store.put(EC2_BUDGET_NS, key, { n: tat }, 3_600_000);
+      const before = await store.get<{ n: number }>(EC2_BUDGET_NS, key);
       const started = Date.now();
       await budget.take('us-east-1', 'ReplaceRoute');
       expect(Date.now() - started).toBeLessThan(5000);
@@ -200,14 +233,14 @@ describe('the EC2 request budget shared through the store', () => {
 
     it('a wait within the bound is honoured, and a record that is not a number is replaced', async () => {
       const { store, now, waits, budget } = setup();
-      await store.put(EC2_BUDGET_NS, key, { tat: now + 400 + 30_000 }, 3_600_000);
+      await store.put(EC2_BUDGET_NS, key, { n: now + 400 + 30_000 }, 3_600_000);
       await budget.take('us-east-1', 'ReplaceRoute');
       expect(waits).toEqual([30_200]);
-      await store.put(EC2_BUDGET_NS, key, { tat: 'soon' }, 3_600_000);
+      await store.put(EC2_BUDGET_NS, key, { n: 'soon' }, 3_600_000);
       waits.length = 0;
       await budget.take('us-east-1', 'ReplaceRoute');
       expect(waits).toEqual([]);
-      expect((await store.get<{ tat: number }>(EC2_BUDGET_NS, key))!.value.tat).toBe(now + 200);
+      expect((await store.get<{ n: number }>(EC2_BUDGET_NS, key))!.value.n).toBe(now + 200);
       await store.close();
     });
 

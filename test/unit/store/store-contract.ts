@@ -287,5 +287,92 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       });
       expect((await store.listAudit()).map((e) => e.event)).toEqual(['approved']);
     });
+
+    describe('advance (a shared number moved in one write: the EC2 budget)', () => {
+      const req = (floor: number, over: Partial<Parameters<Store['advance']>[2]> = {}) => ({
+        floor,
+        increment: 200,
+        ceiling: floor + 10_000,
+        replaceAbove: floor + 20_000,
+        ttlMs: 60_000,
+        ...over,
+      });
+
+      it('starts from the floor, adds to what is stored, and never goes back behind the floor', async () => {
+        expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+          advanced: true,
+          value: 1200,
+          replaced: false,
+        });
+        expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+          advanced: true,
+          value: 1400,
+          replaced: false,
+        });
+        // A stored number behind the floor (the bucket refilled) counts as the floor.
+        expect(await store.advance('ec2-budget', 'r:A', req(5000))).toEqual({
+          advanced: true,
+          value: 5200,
+          replaced: false,
+        });
+        expect((await store.get<{ n: number }>('ec2-budget', 'r:A'))?.value).toEqual({ n: 5200 });
+        expect((await store.list<{ n: number }>('ec2-budget')).map((r) => r.value.n)).toEqual([5200]);
+      });
+
+      it('writes nothing above the ceiling and says what is stored', async () => {
+        await store.advance('ec2-budget', 'r:A', req(1000, { increment: 9000 }));
+        const before = await store.get('ec2-budget', 'r:A');
+        expect(await store.advance('ec2-budget', 'r:A', req(1000, { ceiling: 9000 }))).toEqual({
+          advanced: false,
+          stored: 10_000,
+        });
+        expect(await store.get('ec2-budget', 'r:A')).toEqual(before);
+      });
+
+      it('replaces a number past replaceAbove, or a value that is not one, from the floor', async () => {
+        await store.advance(
+          'ec2-budget',
+          'r:A',
+          req(1000, { increment: 50_000, ceiling: 1e9, replaceAbove: 1e9 }),
+        );
+        expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+          advanced: true,
+          value: 1200,
+          replaced: true,
+        });
+        // Replaced even when under the ceiling.
+        expect(
+          await store.advance('ec2-budget', 'r:A', req(0, { ceiling: 10_000, replaceAbove: 1000 })),
+        ).toEqual({
+          advanced: true,
+          value: 200,
+          replaced: true,
+        });
+        await store.put('ec2-budget', 'r:B', { tat: 'soon' }, 60_000);
+        expect(await store.advance('ec2-budget', 'r:B', req(1000))).toEqual({
+          advanced: true,
+          value: 1200,
+          replaced: true,
+        });
+      });
+
+      it('counts an expired record as absent', async () => {
+        await store.advance('ec2-budget', 'r:A', req(1000, { ttlMs: 1000 }));
+        h.clock.advance(2000);
+        expect(await store.advance('ec2-budget', 'r:A', req(1000))).toEqual({
+          advanced: true,
+          value: 1200,
+          replaced: false,
+        });
+      });
+
+      it('serves 20 concurrent advances each with a number of its own', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.advance('ec2-budget', 'r:A', req(1000))),
+        );
+        const values = results.map((r) => (r.advanced ? r.value : Number.NaN)).sort((a, b) => a - b);
+        expect(values).toEqual(Array.from({ length: 20 }, (_, i) => 1000 + (i + 1) * 200));
+      });
+    });
   });
 }
