@@ -122,7 +122,7 @@ interface ScenarioResult {
   evaluations: Record<string, number>;
   /** Every call the stand-ins saw from the outage to the end, by API (throttled ones included). */
   calls: Record<string, number>;
-  /** The slowest sites' story: when each was healed, its evaluations and its EC2 calls (s from the outage). */
+  /** The first and the slowest sites' story: when each was healed, its evaluations, EC2 and store calls (s from the outage). */
   slowest: SiteTrace[];
   /** Each worker's event-loop delay and store time from the outage on (monitor workers, then the backstop). */
   load: ProcessLoad[];
@@ -211,7 +211,10 @@ function startWorker(
 type Counts = Record<string, number>;
 
 /** Stops a worker; resolves with the warnings its AWS adapters logged and its evaluations by decision. */
-function stopWorker(child: ChildProcess): Promise<{
+function stopWorker(
+  child: ChildProcess,
+  traceSites: string[],
+): Promise<{
   warnings: Counts;
   evaluations: Counts;
   traces: EvaluationTrace[];
@@ -242,7 +245,7 @@ function stopWorker(child: ChildProcess): Promise<{
       clearTimeout(timer);
       resolve(said);
     });
-    child.send({ type: 'stop' } satisfies ToFleetWorker);
+    child.send({ type: 'stop', traceSites } satisfies ToFleetWorker);
   });
 }
 
@@ -468,9 +471,18 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     load: [],
     parentLoopMs: [Math.round(parentLoop.percentile(99) / 1e6), Math.round(parentLoop.max / 1e6)],
   };
+  // The sites not healed, then the last three healed: where a tail comes from.
+  const late = [
+    ...[...affected].filter((s) => !healedAt.has(s)).map((s) => [s, Number.NaN] as const),
+    ...[...healedAt].sort((a, b) => b[1] - a[1]).slice(0, 3),
+  ].slice(0, 3);
+  // And the first healed: what the fastest path to healed spends its time on.
+  const first = [...healedAt].sort((a, b) => a[1] - b[1])[0];
+  if (first && !late.some(([site]) => site === first[0])) late.unshift(first);
   const evaluationTraces: EvaluationTrace[] = [];
   const siteLog: SiteLogLine[] = [];
-  for (const w of await Promise.all(workers.map((x) => stopWorker(x.child)))) {
+  const traceSites = late.map(([site]) => site);
+  for (const w of await Promise.all(workers.map((x) => stopWorker(x.child, traceSites)))) {
     for (const [msg, n] of Object.entries(w.warnings)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
     for (const [k, n] of Object.entries(w.evaluations))
       result.evaluations[k] = (result.evaluations[k] ?? 0) + n;
@@ -478,11 +490,6 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     siteLog.push(...w.log);
     if (w.load) result.load.push(w.load);
   }
-  // The sites not healed, then the last three healed: where a tail comes from.
-  const late = [
-    ...[...affected].filter((s) => !healedAt.has(s)).map((s) => [s, Number.NaN] as const),
-    ...[...healedAt].sort((a, b) => b[1] - a[1]).slice(0, 3),
-  ].slice(0, 3);
   result.slowest = late.map(([site, ms]) => ({
     site,
     healedS: ms / 1000,

@@ -48,7 +48,8 @@ export type ToFleetWorker =
       backstopFirstMs?: number;
     }
   | { type: 'outage'; az: string }
-  | { type: 'stop' };
+  /** `traceSites`: the sites whose log lines and store calls come back (the bench's first and slowest). */
+  | { type: 'stop'; traceSites: string[] };
 
 export type FromFleetWorker =
   | { type: 'ready'; monitors: number; rssMb: number }
@@ -323,10 +324,23 @@ process.on('message', (msg: ToFleetWorker) => {
   } else if (msg.type === 'outage') {
     outageSeen = true;
     loopDelay.reset();
-    if (store) store.timing = true;
+    if (store) {
+      store.timing = true;
+      // Every store call naming a site, into that site's log: the round trips on its path to healed.
+      store.onCall = (method, args, sentAt, answeredAt) => {
+        const site = /site\d+/.exec(String(args[1] ?? ''))?.[0];
+        if (site)
+          siteLog.push({
+            site,
+            at: sentAt,
+            msg: `store ${method} ${String(args[0])} (${answeredAt - sentAt} ms)`,
+          });
+      };
+    }
     downAzs.add(msg.az);
     for (const hook of outageHooks) hook(msg.az);
   } else if (msg.type === 'stop') {
+    const traced = new Set(msg.traceSites);
     void Promise.allSettled(stops.map((s) => s()))
       .then(() => store?.close())
       .finally(() => {
@@ -334,8 +348,8 @@ process.on('message', (msg: ToFleetWorker) => {
           type: 'stopped',
           warnings: Object.fromEntries(warnings),
           evaluations: Object.fromEntries(evaluations),
-          traces,
-          log: siteLog,
+          traces: traces.filter((t) => traced.has(t.site)),
+          log: siteLog.filter((l) => traced.has(l.site)),
           load: storeLoad(),
         });
         process.exit(0);

@@ -21,6 +21,8 @@ export class SocketStore implements Store {
   /** Round trips (ms) of every call, for the bench's report of how long the workers waited on the store. */
   readonly roundTrips: number[] = [];
   timing = false;
+  /** Told of every call while timing (method, args, when it was sent and answered, epoch ms). */
+  onCall?: (method: string, args: unknown[], sentAt: number, answeredAt: number) => void;
 
   private constructor(private readonly socket: Socket) {
     socket.on(
@@ -52,11 +54,14 @@ export class SocketStore implements Store {
   private call<T>(method: keyof Store, ...args: unknown[]): Promise<T> {
     const id = this.nextId++;
     const t = this.timing ? performance.now() : 0;
+    const sentAt = t ? Date.now() : 0;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.socket.write(frame({ id, method, args }));
     }).finally(() => {
-      if (t) this.roundTrips.push(performance.now() - t);
+      if (!t) return;
+      this.roundTrips.push(performance.now() - t);
+      this.onCall?.(method, args, sentAt, Date.now());
     });
   }
 
