@@ -19,6 +19,11 @@ export interface Heartbeat {
   riseCount: number;
   /** This monitor's direct probe of the other server's host (absent when it has no peer to watch). */
   peer?: PeerView;
+  /**
+   * The monitor's goodbye: its server is stopping (health is 'down'). Deciders take it as down whatever its age,
+   * until a newer heartbeat replaces it: read late, it is no silent monitor. Absent on every other heartbeat.
+   */
+  goodbye?: true;
   /** A certificate that stops this tunnel (expired, not yet valid, revoked, wrong CA; domain/cert-expiry.ts). */
   certFault?: string;
   /** The server certificate this tunnel's server loaded (read when it and its monitor started); rotation checks it. */

@@ -28,6 +28,8 @@ export interface TunnelFacts {
   host?: HostReach;
   /** A certificate that stops this tunnel (its monitor's heartbeat says so): never a failover target. */
   certFault?: string;
+  /** Its last heartbeat is the monitor's goodbye (its server stopping): down, however old, until a newer one. */
+  goodbye?: boolean;
 }
 
 /** The settings the judgments read. */
@@ -50,8 +52,13 @@ export const isSilent = (t: TunnelFacts, s: FitnessSettings): boolean =>
  */
 export function downBecause(t: TunnelFacts, s: FitnessSettings): string | null {
   const stale = isStale(t, s.heartbeatStaleSeconds);
+  const cert = t.certFault ? `${t.certFault}; ` : '';
+  // An explicit goodbye read late (a loaded decider, the backstop's minute) is still the server stopping, not a
+  // silent monitor: its host may answer for a long while after.
+  if (t.goodbye && t.health === 'down')
+    return `the monitor reports ${t.name} down (${cert}its server is stopping: goodbye ${((t.heartbeatAgeMs ?? 0) / 1000).toFixed(1)} s ago)`;
   if (!stale && t.health === 'down')
-    return `the monitor reports ${t.name} down (${t.certFault ? `${t.certFault}; ` : ''}${t.fallCount} failed rounds, fall ${s.fall})`;
+    return `the monitor reports ${t.name} down (${cert}${t.fallCount} failed rounds, fall ${s.fall})`;
   // Two independent channels agree: no heartbeat for `fall` rounds and no answer to `fall` direct probes.
   if (isSilent(t, s) && t.host === 'unreachable') {
     return `the ${t.name} host does not answer its peer (${s.fall} probes) and its monitor has been silent for ${(t.heartbeatAgeMs! / 1000).toFixed(1)} s`;

@@ -17,6 +17,8 @@ export interface ProbeRound {
   state: HealthState;
   /** This round's look at the other server (when the monitor watches a peer). */
   peer?: PeerObservation;
+  /** Not a probe round: the monitor's goodbye (MonitorLoop.goodbye), its server stopping. */
+  goodbye?: true;
 }
 
 export interface TunnelHealthChange extends HealthChange {

@@ -60,6 +60,7 @@ export class HeartbeatReporter implements HealthReporter {
       fallCount: state.fallCount,
       riseCount: state.riseCount,
       ...(round.peer ? { peer: round.peer.view } : {}),
+      ...(round.goodbye ? { goodbye: true as const } : {}),
       ...(serverCert ? { serverCert } : {}),
       ...(stagedCert ? { stagedCert } : {}),
     };

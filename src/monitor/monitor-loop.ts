@@ -114,6 +114,7 @@ export class MonitorLoop {
       lossPct: 100,
       latencyMs: null,
       state: this.tracker.state(),
+      goodbye: true,
     };
     await reporter.changed({ ...change, site: site.name, tunnel, round });
     await reporter.flush();

@@ -21,6 +21,7 @@ import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { readAudit, readCertReports, readHeartbeats } from './lab-observe.js';
 import { PLAN } from './lab-plan.js';
+import { stopWithGoodbyeReadLate } from './late-goodbye.js';
 import { waitFor } from './netns.js';
 
 const DAY = 86_400_000;
@@ -151,4 +152,28 @@ describeLab('lab 3: certificate expiry (real OpenVPN)', () => {
       await notices.close();
     }
   }, 240_000);
+
+  // After the test above: the primary up on its 10-day certificate, the secondary down on its expired one.
+  it("the primary stops gracefully and its goodbye is read late: an alert naming the secondary's expired certificate, no failover", async () => {
+    const store = lab.files.store;
+    const site = lab.site.name;
+    const staleMs = lab.site.failover.heartbeatStaleSeconds * 1000;
+    const bye = await stopWithGoodbyeReadLate(lab, 'primary', staleMs + 2000);
+    const lateAlert = () =>
+      readAudit(store, site).find(
+        (e) =>
+          e.event === 'both-down-alert' &&
+          Date.parse(e.at) > Date.parse(bye.at) + staleMs &&
+          String(e.detail?.reason).includes('its server is stopping: goodbye'),
+      );
+    expect(await waitFor(async () => lateAlert() !== undefined, 30_000, 250)).toBe(true);
+    expect(String(lateAlert()?.detail?.reason)).toContain('secondary is unfit: certificate expired');
+    expect(await lab.routeShow()).toContain(`via ${PLAN.primary.serverVpcIp}`);
+    expect(await lab.routeShow()).not.toContain(`via ${PLAN.secondary.serverVpcIp}`);
+    expect(
+      readAudit(store, site).filter(
+        (e) => Date.parse(e.at) >= Date.parse(bye.at) && e.action === 'failover' && e.event === 'started',
+      ),
+    ).toEqual([]);
+  }, 120_000);
 });

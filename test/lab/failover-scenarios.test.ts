@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { LabScenario } from './lab-scenario.js';
+import { stopWithGoodbyeReadLate } from './late-goodbye.js';
 import { sleep, waitFor } from './netns.js';
 
 /** The loss window: a minute as the issue asks; LAB_LOSS_SECONDS shortens it for a quick local run. */
@@ -180,6 +181,27 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
         console.log('lab (8) the killed run had moved every route before it died');
       }
     }, 90_000);
+
+    it('(12) the primary server stops gracefully and its goodbye is read late (past heartbeatStaleSeconds): the secondary takes traffic', async () => {
+      const staleMs = lab.site.failover.heartbeatStaleSeconds * 1000;
+      const bye = await stopWithGoodbyeReadLate(lab, 'primary', staleMs + 2000);
+      const late = new LabScenario(lab); // what follows the goodbye only (the restart above alerted a silent monitor)
+      const ms = await late.msUntilActive('secondary', 15_000);
+      expect(ms).not.toBeNull();
+      console.log(
+        `lab (12) goodbye read ${staleMs + 2000} ms late: routes on the secondary ${ms} ms after the read`,
+      );
+      await expectTrafficThrough('secondary');
+      // Decided on the goodbye, however old: not a silent monitor "taken to carry traffic".
+      const started = late.audit().find((a) => a.action === 'failover' && a.event === 'started');
+      const reason = String(started?.detail?.reason ?? '');
+      expect(reason).toContain('the monitor reports primary down (its server is stopping: goodbye');
+      const age = Number(/goodbye ([\d.]+) s ago/.exec(reason)?.[1]);
+      expect(age * 1000).toBeGreaterThan(staleMs);
+      expect(started?.at && Date.parse(started.at)).toBeGreaterThan(Date.parse(bye.at) + staleMs);
+      expect(late.failovers()).toHaveLength(1);
+      expect(late.audit().some((a) => a.detail?.code === 'monitor-silent')).toBe(false);
+    }, 120_000);
 
     it('(9) the Slack API hangs during a failover: the routes move on time', async () => {
       lab.slackHangs(true);

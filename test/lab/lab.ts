@@ -410,6 +410,20 @@ export class Lab {
     return pids[0] ?? null;
   }
 
+  /** Holds a server host's monitor process (see hold); returns its thaw. */
+  async holdMonitor(t: LabTunnel): Promise<() => void> {
+    const pid = await this.monitorPid(t);
+    if (pid === null) throw new Error(`no monitor runs on the ${t} host`);
+    return hold(pid);
+  }
+
+  /** Holds the backstop process (see hold); returns its thaw. */
+  async holdBackstop(): Promise<() => void> {
+    const [pid] = await processesIn(this.ns.vpc, 'test/lab/lab-backstop.ts');
+    if (pid === undefined) throw new Error('no backstop runs in this lab');
+    return hold(pid);
+  }
+
   /** While on, every Slack Web API call is held unanswered (the caller's timeout ends it). */
   slackHangs(on: boolean): void {
     if (on) writeFileSync(this.files.slackHang, '');
@@ -635,4 +649,19 @@ export class Lab {
     rmSync(this.root, { recursive: true, force: true });
     this.log('down');
   }
+}
+
+/**
+ * Holds a process (SIGSTOP), as an overloaded machine holds it: it neither probes, writes nor reads until
+ * thawed. Returns the thaw (SIGCONT).
+ */
+function hold(pid: number): () => void {
+  process.kill(pid, 'SIGSTOP');
+  return () => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  };
 }

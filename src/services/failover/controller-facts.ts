@@ -71,6 +71,7 @@ export function tunnelFacts(
     heartbeatAgeMs: ageOf(beat, now),
     task,
     host,
+    ...(beat?.goodbye && beat.health === 'down' ? { goodbye: true } : {}),
     ...(beat?.certFault ? { certFault: beat.certFault } : {}),
   };
 }

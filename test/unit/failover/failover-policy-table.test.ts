@@ -203,3 +203,66 @@ describe('failover policy decision table', () => {
     ).toMatchObject({ action: 'alert', code: 'routes-disagree' });
   });
 });
+
+// The failure: the active server stops and its monitor says goodbye (a "down" heartbeat), but the peer's monitor
+// or the backstop reads it seconds late (a loaded machine, the reconcile minute) while the stopped server's host
+// still answers. That used to read as a silent monitor: "taken to carry traffic, no failover".
+describe("a stopping server's goodbye, read late", () => {
+  const settings = {
+    mode: 'auto' as const,
+    rise: 5,
+    fall: 3,
+    probeIntervalSeconds: 0.5,
+    cooldownSeconds: 0,
+    maxAutomaticPerHour: 10,
+    heartbeatStaleSeconds: STALE_S,
+  };
+  const goodbye = (ageMs: number, mark = true) => ({
+    name: 'primary',
+    health: 'down' as const,
+    riseCount: 0,
+    fallCount: 0,
+    heartbeatAgeMs: ageMs,
+    task: 'unknown' as const,
+    host: 'reachable' as const,
+    ...(mark ? { goodbye: true } : {}),
+  });
+  const secondary = (certFault?: string) => ({
+    name: 'secondary',
+    health: 'up' as const,
+    riseCount: 9,
+    fallCount: 0,
+    heartbeatAgeMs: 300,
+    task: 'unknown' as const,
+    host: 'reachable' as const,
+    ...(certFault ? { certFault } : {}),
+  });
+  const input = (ageMs: number, certFault?: string, mark = true): PolicyInput => ({
+    site: 'dc1',
+    active: 'primary',
+    tunnels: [goodbye(ageMs, mark), secondary(certFault)],
+    settings,
+    sinceLastFailoverMs: null,
+    automaticLastHour: 0,
+  });
+
+  it.each([2_000, 12_000, 600_000])('read %i ms after it: down, and a fit standby takes traffic', (age) => {
+    const d = decide(input(age));
+    expect(d).toMatchObject({ action: 'failover', code: 'failover', to: 'secondary' });
+    expect(d.reason).toContain('the monitor reports primary down (its server is stopping: goodbye');
+  });
+
+  it('with an unfit standby: an alert naming its reason, no failover', () => {
+    const d = decide(input(12_000, 'certificate expired 2026-12-05 10:00 UTC (dc1-secondary-server)'));
+    expect(d).toMatchObject({ action: 'alert', code: 'both-down' });
+    expect(d.reason).toContain('secondary is unfit: certificate expired 2026-12-05 10:00 UTC');
+  });
+
+  it('a down heartbeat without the goodbye mark (older records, a monitor gone quiet) keeps the silent-monitor rule', () => {
+    expect(decide(input(2_000, undefined, false))).toMatchObject({ action: 'failover' });
+    expect(decide(input(12_000, undefined, false))).toMatchObject({
+      action: 'alert',
+      code: 'monitor-silent',
+    });
+  });
+});
