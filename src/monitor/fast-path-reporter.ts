@@ -75,15 +75,16 @@ export class FastPathReporter implements HealthReporter {
     const changed = verdict !== this.lastVerdict;
     this.lastVerdict = verdict;
     if (changed) this.settled = false;
+    // The peer's monitor reported its own tunnel down: it decides, and this side evaluates too. Whichever
+    // takes the site lease first runs; the other follows that run and finishes it should its process die. A
+    // goodbye counts however late it is read: its age alone says "silent", and that verdict may not change.
+    const peerDown = round.peer?.health === 'down' && (verdict === 'alive' || round.peer.goodbye === true);
+    const peerWentDown = peerDown && !this.peerWasDown;
+    this.peerWasDown = peerDown;
     if (changed && ALARMING.has(verdict) && round.peer) {
       this.trigger(round.site, round.tunnel, { kind: 'peer', tunnel: round.peer.view.tunnel, verdict });
       return;
     }
-    // The peer's monitor reported its own tunnel down: it decides, and this side evaluates too. Whichever
-    // takes the site lease first runs; the other follows that run and finishes it should its process die.
-    const peerDown = round.peer?.health === 'down' && verdict === 'alive';
-    const peerWentDown = peerDown && !this.peerWasDown;
-    this.peerWasDown = peerDown;
     if (peerWentDown && round.peer) {
       this.trigger(round.site, round.tunnel, {
         kind: 'health-changed',

@@ -13,6 +13,8 @@ export interface PeerObservation {
   verdict: PeerVerdict;
   /** The health the peer's monitor last reported for its own tunnel (null: no heartbeat, or unreadable). */
   health: Heartbeat['health'] | null;
+  /** That report is the peer monitor's goodbye (its server stopping): down, however old. */
+  goodbye?: true;
 }
 
 export interface PeerWatchProps {
@@ -38,6 +40,7 @@ export class PeerWatch {
   private okCount = 0;
   private lastAgeMs: number | null = null;
   private lastHealth: Heartbeat['health'] | null = null;
+  private lastGoodbye = false;
 
   constructor(private readonly props: PeerWatchProps) {}
 
@@ -64,6 +67,7 @@ export class PeerWatch {
     if (beat.ok) {
       this.lastAgeMs = beat.rec ? Math.max(0, now - Date.parse(beat.rec.value.at)) : null;
       this.lastHealth = beat.rec?.value.health ?? null;
+      this.lastGoodbye = beat.rec?.value.goodbye === true;
     }
     const view: PeerView = {
       tunnel: peerTunnel,
@@ -77,6 +81,7 @@ export class PeerWatch {
       heartbeatAgeMs: ageMs,
       verdict: peerVerdict(ageMs, hostReach(view, site.failover.fall), site.failover),
       health: beat.ok ? this.lastHealth : null,
+      ...(beat.ok && this.lastGoodbye ? { goodbye: true as const } : {}),
     };
   }
 }

@@ -166,7 +166,18 @@ describeLab('lab 3: certificate expiry (real OpenVPN)', () => {
           Date.parse(e.at) > Date.parse(bye.at) + staleMs &&
           String(e.detail?.reason).includes('its server is stopping: goodbye'),
       );
-    expect(await waitFor(async () => lateAlert() !== undefined, 30_000, 250)).toBe(true);
+    const alerted = await waitFor(async () => lateAlert() !== undefined, 30_000, 250);
+    if (!alerted)
+      console.log(
+        `goodbye ${JSON.stringify(bye)}\ndecisions:\n${lab.decisions(Date.parse(bye.at) - 5000).join('\n')}\naudit:\n${readAudit(
+          store,
+          site,
+        )
+          .filter((e) => Date.parse(e.at) >= Date.parse(bye.at) - 5000)
+          .map((e) => JSON.stringify(e))
+          .join('\n')}`,
+      );
+    expect(alerted).toBe(true);
     expect(String(lateAlert()?.detail?.reason)).toContain('secondary is unfit: certificate expired');
     expect(await lab.routeShow()).toContain(`via ${PLAN.primary.serverVpcIp}`);
     expect(await lab.routeShow()).not.toContain(`via ${PLAN.secondary.serverVpcIp}`);

@@ -254,4 +254,65 @@ describe('FastPathReporter', () => {
     await fast.flush();
     expect(triggers).toHaveLength(2);
   });
+
+  // The failure: the stopping peer's monitor went quiet while it finished its last round (a loaded host), so this
+  // side already called it silent; its goodbye then landed and was read more than `fall` rounds old. The verdict
+  // stays "monitor-silent" (no change, no trigger) and "down" only counted on a live heartbeat: nothing evaluated
+  // until a retry or the backstop's minute.
+  it("evaluates when it first reads the peer's goodbye, even one too old for the peer to look alive", async () => {
+    const triggers: ControllerTrigger[] = [];
+    const controller = { evaluate: async (_s: string, t: ControllerTrigger) => void triggers.push(t) };
+    const fast = new FastPathReporter({ controller, clock: new ManualClock(), log: silentLogger() });
+    await fast.round(round({ peer: peer('alive', 'up') }));
+    await fast.round(round({ peer: peer('monitor-silent', 'up') }));
+    await fast.flush();
+    expect(triggers).toEqual([{ kind: 'peer', tunnel: 'primary', verdict: 'monitor-silent' }]);
+    const goodbye = { ...peer('monitor-silent', 'down'), goodbye: true as const };
+    await fast.round(round({ peer: goodbye }));
+    await fast.flush();
+    await fast.round(round({ peer: goodbye }));
+    await fast.flush();
+    expect(triggers).toEqual([
+      { kind: 'peer', tunnel: 'primary', verdict: 'monitor-silent' },
+      {
+        kind: 'health-changed',
+        tunnel: 'primary',
+        health: 'down',
+        reason: 'reported down in its monitor heartbeat',
+      },
+    ]);
+  });
+});
+
+describe("PeerWatch and the peer's goodbye", () => {
+  it('passes on that the heartbeat it read is a goodbye', async () => {
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const site = testTopology().sites[0]!;
+    const watch = new PeerWatch({
+      site,
+      peerTunnel: 'primary',
+      host: '10.99.2.10',
+      prober: async () => ({ target: 'icmp:10.99.2.10', ok: true, rttMs: 1 }),
+      store,
+      clock,
+      log: silentLogger(),
+    });
+    const at = new Date(clock.now()).toISOString();
+    await store.put(HEARTBEAT_NS, heartbeatKey(site.name, 'primary'), { health: 'up', at }, 60_000);
+    expect(await watch.observe()).not.toHaveProperty('goodbye');
+    await store.put(
+      HEARTBEAT_NS,
+      heartbeatKey(site.name, 'primary'),
+      { health: 'down', at, goodbye: true },
+      60_000,
+    );
+    clock.advance(12_000);
+    expect(await watch.observe()).toMatchObject({
+      verdict: 'monitor-silent',
+      health: 'down',
+      goodbye: true,
+    });
+    await store.close();
+  });
 });
