@@ -131,8 +131,10 @@ function stopOnSignals(running: {
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: a second signal while saying goodbye (the whole process group signalled, then the
+  // entrypoint's own TERM to the monitor) would find no listener, and Node would die of it mid-goodbye.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 /** Where the fast path changes routes: EC2 with AWS configured, the lab's netns adapter when given, else nowhere. */
