@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { describeLab } from './describe-lab.js';
 import { Lab } from './lab.js';
 import { LabScenario } from './lab-scenario.js';
-import { stopWithGoodbyeReadLate } from './late-goodbye.js';
+import { restartWithoutFastPath, stopWithGoodbyeReadLate } from './late-goodbye.js';
 import { sleep, waitFor } from './netns.js';
 
 /** The loss window: a minute as the issue asks; LAB_LOSS_SECONDS shortens it for a quick local run. */
@@ -184,8 +184,9 @@ describeLab('every single failure heals by itself (production-shape lab)', () =>
 
     it('(12) the primary server stops gracefully and its goodbye is read late (past heartbeatStaleSeconds): the secondary takes traffic', async () => {
       const staleMs = lab.site.failover.heartbeatStaleSeconds * 1000;
+      await restartWithoutFastPath(lab, 'primary');
+      const late = new LabScenario(lab); // what follows the restart, an outage of its own
       const bye = await stopWithGoodbyeReadLate(lab, 'primary', staleMs + 2000);
-      const late = new LabScenario(lab); // what follows the goodbye only (the restart above alerted a silent monitor)
       const ms = await late.msUntilActive('secondary', 15_000);
       expect(ms).not.toBeNull();
       console.log(
