@@ -153,9 +153,8 @@ function healthReporters(
   const { config, log } = props;
   // A heartbeat every round: the peer calls this monitor silent after `fall` rounds without one, and each
   // heartbeat carries this round's view of the peer host for whichever decider runs next.
-  const reporters: HealthReporter[] = [
-    new HeartbeatReporter({ store: props.store, log, intervalMs: 0, certFault, ...served }),
-  ];
+  const heartbeats = new HeartbeatReporter({ store: props.store, log, intervalMs: 0, certFault, ...served });
+  const reporters: HealthReporter[] = [heartbeats];
   let metrics: CloudWatchReporter | undefined;
   if (props.clients) {
     metrics = new CloudWatchReporter({
@@ -173,9 +172,17 @@ function healthReporters(
       }),
     );
   }
-  // After the heartbeat: the controller reads this round's heartbeat (and peer view) from the store.
+  // After the heartbeat: the controller reads this round's heartbeat (and peer view) from the store, and is
+  // handed this tunnel's own newest heartbeat besides, should that write be late or have failed.
   if (props.controller)
-    reporters.push(new FastPathReporter({ controller: props.controller, clock: props.clock, log }));
+    reporters.push(
+      new FastPathReporter({
+        controller: props.controller,
+        clock: props.clock,
+        log,
+        ownHeartbeat: (round) => heartbeats.beatOf(round),
+      }),
+    );
   return { reporters, metrics };
 }
 

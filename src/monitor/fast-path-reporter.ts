@@ -1,3 +1,4 @@
+import type { Heartbeat } from '../domain/heartbeat.js';
 import type { PeerVerdict } from '../domain/peer-view.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
@@ -6,7 +7,8 @@ import type { HealthReporter, ProbeRound, TunnelHealthChange } from './health-re
 
 /** The slice of FailoverController the fast path drives. */
 export interface FastPathController {
-  evaluate(site: string, trigger: ControllerTrigger): Promise<unknown>;
+  /** `own`: this monitor's tunnel as it just measured it (see FailoverController.evaluate). */
+  evaluate(site: string, trigger: ControllerTrigger, own?: Heartbeat): Promise<unknown>;
 }
 
 export interface FastPathReporterProps {
@@ -17,6 +19,8 @@ export interface FastPathReporterProps {
   retryMs?: number;
   /** Each evaluation that decides nothing doubles the wait before the next retry, up to this (default 60 s). */
   maxRetryMs?: number;
+  /** The heartbeat a round makes (HeartbeatReporter.beatOf): each evaluation gets this tunnel's newest one. */
+  ownHeartbeat?: (round: ProbeRound) => Heartbeat | undefined;
 }
 
 /**
@@ -65,12 +69,15 @@ export class FastPathReporter implements HealthReporter {
   private retryMs: number;
   /** Set while the last evaluation found this tunnel carrying every route (carriesEveryRoute): no retries. */
   private settled = false;
+  /** This tunnel's newest round (a probe round, or the goodbye). */
+  private latest: ProbeRound | undefined;
 
   constructor(private readonly props: FastPathReporterProps) {
     this.retryMs = props.retryMs ?? 5000;
   }
 
   async round(round: ProbeRound): Promise<void> {
+    this.latest = round;
     const verdict = round.peer?.verdict ?? 'alive';
     const changed = verdict !== this.lastVerdict;
     this.lastVerdict = verdict;
@@ -118,6 +125,7 @@ export class FastPathReporter implements HealthReporter {
   }
 
   async changed(change: TunnelHealthChange): Promise<void> {
+    this.latest = change.round;
     this.settled = false;
     this.trigger(change.site, change.tunnel, {
       kind: 'health-changed',
@@ -141,7 +149,10 @@ export class FastPathReporter implements HealthReporter {
     }
     const run = async (t: ControllerTrigger): Promise<void> => {
       try {
-        const outcome = await this.props.controller.evaluate(site, t);
+        // Its own tunnel as measured by the round just before this evaluation, not as the store may still say:
+        // its heartbeat write may not have landed yet (or failed), and the decision must not rest on that race.
+        const own = this.latest && this.props.ownHeartbeat?.(this.latest);
+        const outcome = await this.props.controller.evaluate(site, t, own);
         const base = this.props.retryMs ?? 5000;
         this.retryMs = decidedNothing(outcome)
           ? Math.min(this.props.maxRetryMs ?? 60_000, this.retryMs * 2)

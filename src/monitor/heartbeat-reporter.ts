@@ -44,9 +44,13 @@ export class HeartbeatReporter implements HealthReporter {
 
   async flush(): Promise<void> {}
 
-  private async write(round: ProbeRound): Promise<void> {
+  /**
+   * The heartbeat this round makes (undefined while the health is unknown): what write() stores, and what the
+   * fast path hands its controller as this tunnel's own, newest word (the store may not have it yet).
+   */
+  beatOf(round: ProbeRound): Heartbeat | undefined {
     const { state } = round;
-    if (state.health === 'unknown') return;
+    if (state.health === 'unknown') return undefined;
     const serverCert = this.props.serverCert?.();
     const stagedCert = this.props.stagedCert?.();
     const beat: Heartbeat = {
@@ -66,6 +70,12 @@ export class HeartbeatReporter implements HealthReporter {
     };
     const certFault = this.props.certFault?.();
     if (certFault) beat.certFault = certFault;
+    return beat;
+  }
+
+  private async write(round: ProbeRound): Promise<void> {
+    const beat = this.beatOf(round);
+    if (!beat) return;
     try {
       await this.props.store.put(
         HEARTBEAT_NS,

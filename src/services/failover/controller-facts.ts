@@ -184,20 +184,26 @@ function readSite(deps: FactsDeps, site: Site, observed: Outcome<RouteObservatio
   ]);
 }
 
+/** The later of two heartbeats of one tunnel (the store's, a monitor's own just measured); `own` on a tie. */
+function newest(stored: Heartbeat | undefined, own: Heartbeat | undefined): Heartbeat | undefined {
+  if (!stored || !own) return own ?? stored;
+  return Date.parse(own.at) >= Date.parse(stored.at) ? own : stored;
+}
+
 /** Both tunnels as the policy sees them: each one's heartbeat and task, and its peer's view of its host. */
 function siteTunnelFacts(
   site: Site,
   tasks: Map<string, Outcome<TunnelTaskState>>,
-  beats: ReadonlyArray<{ value: Heartbeat } | null>,
+  beats: ReadonlyArray<Heartbeat | undefined>,
   now: number,
 ): [TunnelFacts, TunnelFacts] {
   const facts = site.tunnels.map((t, i) =>
     tunnelFacts(
       t.name,
-      beats[i]?.value,
+      beats[i],
       now,
       taskCondition(tasks.get(tunnelKey(site.name, t.name))),
-      hostAsSeenByPeer(site, t.name, beats[1 - i]?.value, now),
+      hostAsSeenByPeer(site, t.name, beats[1 - i], now),
     ),
   );
   return [facts[0]!, facts[1]!];
@@ -228,8 +234,13 @@ export async function gatherFacts(
   site: Site,
   /** The site's routes when the caller already read them (the reconcile reads every site in one call). */
   observed?: Outcome<RouteObservation[]>,
+  /** A monitor's heartbeat of its own tunnel, just measured (the fast path): used when newer than the store's. */
+  own?: Heartbeat,
 ): Promise<PolicyInput> {
-  const [routes, tasks, beats, audit, lease, recorded] = await readSite(deps, site, observed);
+  const [routes, tasks, stored, audit, lease, recorded] = await readSite(deps, site, observed);
+  const beats = site.tunnels.map((t, i) =>
+    newest(stored[i]?.value, own?.tunnel === t.name ? own : undefined),
+  );
   const now = deps.clock.now();
   const { active, problem, unreadable, stranded } = activeFromRoutes(site, routes.get(site.name));
   return {

@@ -1,6 +1,7 @@
 import type { Site, Topology } from '../../config/topology-schema.js';
 import { CONTROLLER_ACTOR } from '../../domain/approval.js';
 import { type Decision, decide, type PolicyInput } from '../../domain/failover-policy.js';
+import type { Heartbeat } from '../../domain/heartbeat.js';
 import type { RouteObservation } from '../../domain/observations.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { requireSite } from '../../domain/topology.js';
@@ -118,9 +119,12 @@ export class FailoverController {
     });
   }
 
-  /** Evaluates one site (queued behind any evaluation of the same site in flight). */
-  evaluate(siteName: string, trigger: ControllerTrigger): Promise<ControllerOutcome> {
-    return this.queued(siteName, (site) => this.run(site, trigger));
+  /**
+   * Evaluates one site (queued behind any evaluation of the same site in flight). `own`: a monitor's heartbeat of
+   * its own tunnel as it just measured it (the fast path); it stands for that tunnel when newer than the store's.
+   */
+  evaluate(siteName: string, trigger: ControllerTrigger, own?: Heartbeat): Promise<ControllerOutcome> {
+    return this.queued(siteName, (site) => this.run(site, trigger, undefined, own));
   }
 
   /** Runs `work` on the named site after the evaluations queued before it; rejects for an unknown site. */
@@ -185,9 +189,10 @@ export class FailoverController {
     site: Site,
     trigger: ControllerTrigger,
     observed?: Outcome<RouteObservation[]>,
+    own?: Heartbeat,
   ): Promise<ControllerOutcome> {
     const log = this.props.log.child({ site: site.name, trigger: trigger.kind });
-    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site, observed);
+    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site, observed, own);
     const decision = decide(facts);
     log.info(
       {

@@ -4,6 +4,7 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import { silentLogger } from '../../../src/log.js';
 import { FastPathReporter } from '../../../src/monitor/fast-path-reporter.js';
 import type { ProbeRound } from '../../../src/monitor/health-reporter.js';
+import { HeartbeatReporter } from '../../../src/monitor/heartbeat-reporter.js';
 import { SiteLock } from '../../../src/services/execution/site-lock.js';
 import {
   type ControllerOutcome,
@@ -192,5 +193,98 @@ describe('fast path reads during an AZ outage: a survivor carrying every route s
     }
     // Retried with the backoff (10 s, then 20 s): a later read sees the down heartbeat and alerts or fails over.
     expect(evaluations).toBeGreaterThanOrEqual(3);
+  });
+});
+
+// The failure (e037d4a's, at its root): the active tunnel's own health goes down and the fast path evaluates, but
+// the store still holds the monitor's older "up" heartbeat (the write is late, or failed). The controller read
+// that, said "active-ok", and the monitor settled with its own tunnel down: no alert, no failover. The decision
+// now takes the monitor's own measurement over an older record of the same tunnel.
+describe("fast path: the controller takes its monitor's own newest heartbeat over the store's older one", () => {
+  async function activeGoesDown(secondaryCertFault?: string) {
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const topology = testTopology({ mode: 'auto', cooldownSeconds: 0 });
+    const account = memoryAccount(topology);
+    const chat = new RecordingChat();
+    const log = silentLogger();
+    const controller = new FailoverController({ topology, account, store, clock, chat, log });
+    const outcomes: ControllerOutcome[] = [];
+    // The heartbeat this monitor would write; its write never lands in this store.
+    const own = new HeartbeatReporter({ store, log });
+    const fast = new FastPathReporter({
+      controller: {
+        evaluate: async (site, trigger, beat) => {
+          const o = await controller.evaluate(site, trigger, beat);
+          outcomes.push(o);
+          return o;
+        },
+      },
+      clock,
+      log,
+      ownHeartbeat: (round) => own.beatOf(round),
+    });
+    await putHeartbeat(store, heartbeat('primary', 'up', clock.now() - 500));
+    await putHeartbeat(store, {
+      ...heartbeat('secondary', 'up', clock.now()),
+      ...(secondaryCertFault ? { certFault: secondaryCertFault } : {}),
+    });
+    const down = { health: 'down' as const, since: clock.now(), riseCount: 0, fallCount: 3, reason: 'x' };
+    const round: ProbeRound = {
+      site: 'dc1',
+      tunnel: 'primary',
+      at: clock.now(),
+      results: [],
+      lossPct: 100,
+      latencyMs: null,
+      state: down,
+    };
+    await fast.changed({
+      site: 'dc1',
+      tunnel: 'primary',
+      from: 'up',
+      to: 'down',
+      at: clock.now(),
+      reason: '3 consecutive failed probe rounds',
+      round,
+    });
+    await fast.flush();
+    return { outcomes, account, chat, store };
+  }
+
+  it('its own tunnel down, the store still saying up: fails over onto the fit standby at once', async () => {
+    const s = await activeGoesDown();
+    expect(s.outcomes.map((o) => o.decision.code)).toEqual(['failover']);
+    expect(s.outcomes[0]?.decision.reason).toContain('the monitor reports primary down (3 failed rounds');
+    expect(s.account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await s.store.close();
+  });
+
+  it('with an unfit standby: alerts at once, naming why', async () => {
+    const s = await activeGoesDown('certificate expired 2026-12-05 10:00 UTC (dc1-secondary-server)');
+    expect(s.outcomes.map((o) => o.decision.code)).toEqual(['both-down']);
+    expect(s.chat.posts.map((p) => p.text).join('\n')).toContain('secondary is unfit: certificate expired');
+    expect(s.account.routeTables.activeOf('dc1')).toEqual(['primary']);
+    await s.store.close();
+  });
+
+  it("an own heartbeat older than the store's is not used", async () => {
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: ':memory:', clock });
+    const topology = testTopology({ mode: 'auto', cooldownSeconds: 0 });
+    const controller = new FailoverController({
+      topology,
+      account: memoryAccount(topology),
+      store,
+      clock,
+      chat: new RecordingChat(),
+      log: silentLogger(),
+    });
+    await putHeartbeat(store, heartbeat('primary', 'up', clock.now()));
+    await putHeartbeat(store, heartbeat('secondary', 'up', clock.now()));
+    const older = heartbeat('primary', 'down', clock.now() - 1000);
+    const out = await controller.evaluate('dc1', { kind: 'reconcile' }, older);
+    expect(out.decision.code).toBe('active-ok');
+    await store.close();
   });
 });
