@@ -4,10 +4,12 @@ import { readHeartbeats } from './lab-observe.js';
 import { type LabTunnel, TUNNELS } from './lab-plan.js';
 import { sleep, waitFor } from './netns.js';
 
-/** `t`'s monitor wrote a heartbeat within the last 1.5 s (its fall of rounds), saying `health` if given. */
-const fresh = (lab: Lab, t: LabTunnel, health?: Heartbeat['health']): boolean => {
+/** `t`'s monitor wrote a heartbeat after `since` and within the last 1.5 s (its fall of rounds), saying `health` if given. */
+const fresh = (lab: Lab, t: LabTunnel, health?: Heartbeat['health'], since = 0): boolean => {
   const beat = readHeartbeats(lab.files.store, lab.site.name)[t];
-  return beat !== undefined && (!health || beat.health === health) && Date.now() - Date.parse(beat.at) < 1500;
+  if (!beat || (health && beat.health !== health)) return false;
+  const at = Date.parse(beat.at);
+  return at > since && Date.now() - at < 1500;
 };
 
 /**
@@ -16,8 +18,10 @@ const fresh = (lab: Lab, t: LabTunnel, health?: Heartbeat['health']): boolean =>
  * on it once its monitor reports up (the restart is an outage of its own, which the other side may act on).
  */
 export async function restartWithoutFastPath(lab: Lab, t: LabTunnel): Promise<void> {
+  const restarted = Date.now();
   await lab.startServer(t, { MONITOR_FAST_PATH: '0' });
-  if (!(await waitFor(async () => fresh(lab, t, 'up'), 60_000, 250)))
+  // Written by the new monitor: the old one's last heartbeat may still look fresh.
+  if (!(await waitFor(async () => fresh(lab, t, 'up', restarted), 60_000, 250)))
     throw new Error(`the ${t} monitor did not report up again:\n${lab.serverLog(t)}`);
   await lab.pointRoutesAt(t);
 }
