@@ -340,20 +340,22 @@ process.on('message', (msg: ToFleetWorker) => {
     downAzs.add(msg.az);
     for (const hook of outageHooks) hook(msg.az);
   } else if (msg.type === 'stop') {
+    // The figures go first: stopping 250 monitors waits for their rounds in flight (a fast path may be queued in
+    // the EC2 budget for a minute), and a worker that missed the bench's 10 s was killed with its figures.
     const traced = new Set(msg.traceSites);
-    void Promise.allSettled(stops.map((s) => s()))
-      .then(() => store?.close())
-      .finally(() => {
-        send({
-          type: 'stopped',
-          warnings: Object.fromEntries(warnings),
-          evaluations: Object.fromEntries(evaluations),
-          traces: traces.filter((t) => traced.has(t.site)),
-          log: siteLog.filter((l) => traced.has(l.site)),
-          load: storeLoad(),
-        });
-        process.exit(0);
-      });
+    const stopped: FromFleetWorker = {
+      type: 'stopped',
+      warnings: Object.fromEntries(warnings),
+      evaluations: Object.fromEntries(evaluations),
+      traces: traces.filter((t) => traced.has(t.site)),
+      log: siteLog.filter((l) => traced.has(l.site)),
+      load: storeLoad(),
+    };
+    process.send?.(stopped, () => {
+      void Promise.allSettled(stops.map((s) => s()))
+        .then(() => store?.close())
+        .finally(() => process.exit(0));
+    });
   }
 });
 

@@ -70,8 +70,9 @@ class WaitBeyondBound extends Error {
  * of every monitor, the backstop and the bot draw from the same bucket, so an AZ outage spends EC2's bucket at
  * its rate instead of every process draining it at once and retrying into RequestLimitExceeded.
  *
- * A reservation (GCRA, the generic cell rate algorithm) is one compare-and-set of one record: the caller learns
- * at once when its calls may go and sleeps until then. Reservations are granted in the order they reach the
+ * A reservation (GCRA, the generic cell rate algorithm) is one atomic advance of one record (Store.advance, no
+ * read first, so no caller loses a race and retries): the caller learns at once when its calls may go and sleeps
+ * until then. Reservations are granted in the order they reach the
  * store, so a site that asked first is served first, and a site reserves all its calls at once, so its routes
  * move together (fair across sites, no site starved by others' retries).
  *
