@@ -106,6 +106,12 @@ interface ScenarioResult {
   describeCalls: number;
   /** DescribeRouteTables calls (accepted and throttled) from the outage to the end, and that window in seconds. */
   routeReads: number;
+  /**
+   * DescribeRouteTables EC2 accepted from the outage to the last site healed, by whom (a failing-over site's
+   * own monitors, the other sites' monitors, the backstop), and the time that many reads take under their
+   * bucket: when it passes the mutating limit, the reads, not ReplaceRoute, bound the heal.
+   */
+  readsBeforeLast: { total: number; limitS: number };
   windowS: number;
   failedRuns: number;
   rollbacks: number;
@@ -122,6 +128,8 @@ interface ScenarioResult {
   evaluations: Record<string, number>;
   /** Every call the stand-ins saw from the outage to the end, by API (throttled ones included). */
   calls: Record<string, number>;
+  /** Up to 5 sites with a wrong outcome: where their routes ended, and their audit trail (s from the outage). */
+  wrongStories: Array<{ site: string; routes: string; audit: string[] }>;
   /** The first and the slowest sites' story: when each was healed, its evaluations, EC2 and store calls (s from the outage). */
   slowest: SiteTrace[];
   /** Each worker's event-loop delay and store time from the outage on (monitor workers, then the backstop). */
@@ -425,16 +433,20 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   let split = 0;
   let stillLost = 0;
   let movedWrongly = 0;
+  const wrongSites = new Set<string>();
   for (const s of topology.sites) {
     const tunnels = final.get(s.name) ?? [];
     const distinct = new Set(tunnels);
-    if (distinct.size > 1) split++;
-    if (tunnels.some((t) => t === null || t === lostTunnel.get(s.name))) {
-      if (affected.has(s.name)) stillLost++;
-    }
-    if (!affected.has(s.name) && tunnels.some((t) => t !== 'primary')) movedWrongly++;
+    const wasSplit = distinct.size > 1;
+    const lost = affected.has(s.name) && tunnels.some((t) => t === null || t === lostTunnel.get(s.name));
+    const moved = !affected.has(s.name) && tunnels.some((t) => t !== 'primary');
+    split += Number(wasSplit);
+    stillLost += Number(lost);
+    movedWrongly += Number(moved);
+    if (wasSplit || lost || moved) wrongSites.add(s.name);
   }
-  const audit = (await store.listAudit({ limit: 100_000 })).filter((e) => e.at >= startedAt);
+  const wholeAudit = await store.listAudit({ limit: 100_000 });
+  const audit = wholeAudit.filter((e) => e.at >= startedAt);
   const failedRuns = audit.filter((e) => e.action === 'failover' && e.event === 'failed').length;
   const rollbacks = audit.filter((e) => e.action === 'failover' && e.event === 'rolled-back').length;
   const sum = (m: Map<string, number>, f: (api: string) => boolean) => buckets.count(m, f);
@@ -451,6 +463,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     throttledDescribe: sum(buckets.throttled, (a) => !isMutating(a)),
     describeCalls:
       sum(buckets.accepted, (a) => !isMutating(a)) + sum(buckets.throttled, (a) => !isMutating(a)),
+    readsBeforeLast: readsBefore(callTrace, healedAt.size ? Math.max(...healedAt.values()) / 1000 : windowS),
     routeReads:
       sum(buckets.accepted, (a) => a === 'DescribeRouteTables') +
       sum(buckets.throttled, (a) => a === 'DescribeRouteTables'),
@@ -468,6 +481,17 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     evaluations: {},
     calls: Object.fromEntries([...aws.calls].sort((a, b) => b[1] - a[1])),
     slowest: [],
+    // A wrong outcome's story, from the start of the run (a failover before the outage shows here too).
+    wrongStories: [...wrongSites].slice(0, 5).map((site) => ({
+      site,
+      routes: (final.get(site) ?? []).map((t) => t ?? 'nowhere').join(','),
+      audit: wholeAudit
+        .filter((e) => e.site === site)
+        .map(
+          (e) =>
+            `${round2((Date.parse(e.at) - t0Wall) / 1000)} s ${e.actor} ${e.action} ${e.event}${e.detail?.reason ? `: ${String(e.detail.reason).slice(0, 160)}` : ''}`,
+        ),
+    })),
     load: [],
     parentLoopMs: [Math.round(parentLoop.percentile(99) / 1e6), Math.round(parentLoop.max / 1e6)],
   };
@@ -481,7 +505,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   if (first && !late.some(([site]) => site === first[0])) late.unshift(first);
   const evaluationTraces: EvaluationTrace[] = [];
   const siteLog: SiteLogLine[] = [];
-  const traceSites = late.map(([site]) => site);
+  const traceSites = [...late.map(([site]) => site), ...wrongSites];
   for (const w of await Promise.all(workers.map((x) => stopWorker(x.child, traceSites)))) {
     for (const [msg, n] of Object.entries(w.warnings)) result.warnings[msg] = (result.warnings[msg] ?? 0) + n;
     for (const [k, n] of Object.entries(w.evaluations))
@@ -512,6 +536,20 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   return result;
 }
 
+/** The DescribeRouteTables EC2 accepted (not throttled) up to `untilS` from the outage, and their bucket time. */
+function readsBefore(callTrace: Map<string, string[]>, untilS: number): { total: number; limitS: number } {
+  let total = 0;
+  for (const calls of callTrace.values())
+    for (const c of calls) {
+      const m = /^DescribeRouteTables@([\d.]+)$/.exec(c);
+      if (m && Number(m[1]) <= untilS) total++;
+    }
+  return {
+    total,
+    limitS: bucketLimitSeconds(total, bucketOf(BUCKETS, 'DescribeRouteTables'), CALL_MS / 1000),
+  };
+}
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const pct = (xs: number[], p: number) =>
@@ -532,7 +570,7 @@ function report(r: ScenarioResult): void {
   );
   const reads = bucketOf(BUCKETS, 'DescribeRouteTables');
   console.log(
-    `    DescribeRouteTables: ${r.routeReads} in ${round1(r.windowS)} s = ${Math.round((r.routeReads / r.windowS) * 60)}/min against its bucket's refill of ${reads.refillPerSecond * 60}/min (${reads.size} burst); ${round2(r.routeReads / Math.max(1, r.affected))} a failed-over site`,
+    `    DescribeRouteTables: ${r.routeReads} in ${round1(r.windowS)} s = ${Math.round((r.routeReads / r.windowS) * 60)}/min against its bucket's refill of ${reads.refillPerSecond * 60}/min (${reads.size} burst); ${round2(r.routeReads / Math.max(1, r.affected))} a failed-over site; ${r.readsBeforeLast.total} before the last site healed, which the bucket allows no sooner than ${round1(r.readsBeforeLast.limitS)} s (the mutating limit: ${round1(r.limitS - r.detectS)} s after detection)`,
   );
   console.log(
     `    at the end: ${r.split} split, ${r.stillLost} still on the lost AZ, ${r.movedWrongly} healthy sites moved; Slack posts for the event: ${r.slackPosts}`,
@@ -575,6 +613,10 @@ function report(r: ScenarioResult): void {
         .map(([m, n]) => `${m} ${Math.round(n / r.windowS)}/s`)
         .join(', ')}`,
     );
+  for (const w of r.wrongStories) {
+    console.log(`    WRONG ${w.site}: routes on ${w.routes} at the end; its audit:`);
+    for (const line of w.audit) console.log(`      ${line}`);
+  }
   for (const t of r.slowest) {
     console.log(`    ${t.site} healed at ${round2(t.healedS)} s; EC2 calls: ${t.calls.join(' ') || 'none'}`);
     for (const e of t.evaluations)

@@ -118,9 +118,12 @@ const awsLog = pino(
         time?: number;
         site?: string;
         actor?: string;
+        err?: { message?: string };
       };
       const msg = line.msg ?? '?';
-      if ((line.level ?? 0) >= 40) warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
+      // Counted by message and cause, and whether before or after the outage (start-up is not the event).
+      const key = `${msg}${line.err?.message ? ` (${line.err.message.slice(0, 80)})` : ''}${outageSeen ? '' : ' [before the outage]'}`;
+      if ((line.level ?? 0) >= 40) warnings.set(key, (warnings.get(key) ?? 0) + 1);
       if (outageSeen && line.site)
         siteLog.push({ site: line.site, at: line.time ?? Date.now(), msg: `${line.actor ?? ''} ${msg}` });
       done();
