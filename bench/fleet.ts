@@ -119,6 +119,8 @@ interface ScenarioResult {
   stillLost: number;
   movedWrongly: number;
   slackPosts: number;
+  /** What each post for the event said (first words), a thread reply or a message of its own. */
+  postTexts: string[];
   monitorsRssMb: number[];
   backstopTicks: number[];
   timedOut: boolean;
@@ -474,6 +476,12 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
     stillLost,
     movedWrongly,
     slackPosts: slack.callsTo('chat.postMessage').length - postsBefore,
+    postTexts: slack
+      .callsTo('chat.postMessage')
+      .slice(postsBefore)
+      .map(
+        (c) => `${c.args.thread_ts ? 'thread reply' : 'message'}: ${String(c.args.text ?? '').slice(0, 120)}`,
+      ),
     monitorsRssMb: workers.map((w) => w.ready.rssMb),
     backstopTicks,
     timedOut,
@@ -613,6 +621,7 @@ function report(r: ScenarioResult): void {
         .map(([m, n]) => `${m} ${Math.round(n / r.windowS)}/s`)
         .join(', ')}`,
     );
+  for (const p of r.postTexts.slice(0, 10)) console.log(`    Slack ${p.replace(/\s+/g, ' ')}`);
   for (const w of r.wrongStories) {
     console.log(`    WRONG ${w.site}: routes on ${w.routes} at the end; its audit:`);
     for (const line of w.audit) console.log(`      ${line}`);
