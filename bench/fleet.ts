@@ -310,8 +310,8 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   // retries land after the run); the posts never sit on the path that moves routes.
   const slack = new SlackStandin();
   const slackUrl = await slack.start();
-  // The bot's side of the server hosts' reports (they hold no Slack token): its outbox relay, every 2 s as the
-  // bot runs it, posting to the stand-in. The backstop Lambdas hold the token and post themselves.
+  // The bot's side of the reports of the server hosts and the backstop Lambdas (neither holds a Slack token): its
+  // outbox relay, every 2 s as the bot runs it, posting to the stand-in.
   const relay = new OutboxRelay({
     store,
     sites: topology.sites,
