@@ -146,6 +146,9 @@ function ec2Account(topology: Topology, awsUrl: string, db: Store) {
   };
 }
 
+/** Each worker starts its monitors over 80 ms each (250 monitors: 20 s; see startMonitors). */
+const START_SPREAD_MS_EACH = 80;
+
 function startMonitors(topology: Topology, sites: string[], awsUrl: string, slackUrl: string, db: Store) {
   const log = silentLogger();
   let count = 0;
@@ -200,7 +203,10 @@ function startMonitors(topology: Topology, sites: string[], awsUrl: string, slac
           log,
         }),
       });
-      loop.start();
+      // Spread over the first seconds, as servers come up at different times in AWS: 250 monitors starting in
+      // one instant each evaluated at once, and their reads queued past the budget's bound before any outage.
+      const starting = setTimeout(() => loop.start(), count * START_SPREAD_MS_EACH);
+      stops.push(async () => clearTimeout(starting));
       count++;
       // The AZ goes: this server's host (and its monitor process) is gone, mid-round or not.
       outageHooks.push((az) => {

@@ -29,9 +29,12 @@ export interface RequestBudget {
 
 export interface TakeOptions {
   /**
-   * The call already had its turn and EC2 throttled it anyway (a caller outside the budget took that token). It
-   * goes again with the bucket's next token, not at the back of the queue: the queue moves back one turn for
-   * everyone instead of one site waiting a whole queue more (first come, first served, by when it started).
+   * The call already had its turn and EC2 throttled it anyway: EC2's bucket held fewer tokens than the record
+   * said (a caller outside the budget took one). The record takes that token too, and the call waits for a turn
+   * of its own, at the back: any sooner turn belongs to a call already waiting, which would then be throttled in
+   * its place and do the same. (Taking "the next token" instead kept a chain of throttled calls going at 500
+   * sites: thousands of RequestLimitExceeded, each adding a token to the record, until the queue passed its
+   * bound and every process paced alone; bench:fleet.)
    */
   afterThrottle?: boolean;
 }
@@ -142,14 +145,14 @@ export class StoreRequestBudget implements RequestBudget {
     const burstMs = bucket.size * intervalMs;
     const boundMs = waitBoundMs(bucket);
     const now = clock.now();
-    const increment = tokens * intervalMs;
+    // After a throttle, one token more: the one a caller outside the budget took (see TakeOptions).
+    const increment = (tokens + (afterThrottle ? 1 : 0)) * intervalMs;
     const replaceAbove = now + burstMs + boundMs + SKEW_MS;
     const result = await store.advance(EC2_BUDGET_NS, key, {
       floor: now,
       increment,
-      // After a throttle the call waits only for the bucket's next refill, whatever the queue: no ceiling but
-      // the forged-record bound. Otherwise, a reservation whose wait would pass the bound is not made.
-      ceiling: afterThrottle ? replaceAbove : now + burstMs + boundMs - increment,
+      // A reservation whose wait would pass the bound is not made.
+      ceiling: now + burstMs + boundMs - increment,
       replaceAbove,
       // Kept while a reservation may be pending or the bucket refilling; a record behind `now` counts as now.
       ttlMs: Math.ceil(burstMs + boundMs) + 1000,
@@ -160,10 +163,7 @@ export class StoreRequestBudget implements RequestBudget {
         { key, now },
         'EC2 request budget record is impossible (corrupt or forged); replaced it',
       );
-    // After a throttle: the record still moved by the tokens (the one taken outside the budget is accounted
-    // for), but this call only waits for the bucket's next refill (EC2 just said it is empty), ahead of the
-    // reservations queued since.
-    return afterThrottle ? increment : Math.max(0, result.value - burstMs - now);
+    return Math.max(0, result.value - burstMs - now);
   }
 
   private bucketOf(api: string): BucketSize {

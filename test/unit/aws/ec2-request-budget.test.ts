@@ -140,10 +140,11 @@ describe('the EC2 request budget shared through the store', () => {
     await sqlite.close();
   });
 
-  // Issue 23: a call EC2 throttled after its turn (a caller outside the budget took that token) goes again with
-  // the bucket's next token, not at the back of a queue it already waited through; the token it lost is still
-  // accounted for, so the queue behind it moves back one turn (fair: by when each call started waiting).
-  it('serves a throttled call with the next token and moves the queue behind it back one turn', async () => {
+  // Issue 23: a call EC2 throttled after its turn (a caller outside the budget took that token) means EC2's bucket
+  // holds one token fewer than the record says. The record takes that token, and the call waits at the back:
+  // retrying it with "the next token" took a turn promised to a call already waiting, which EC2 then throttled
+  // in its place, and so on (bench:fleet at 500 sites: 12,657 of 17,738 Describe calls throttled).
+  it('accounts for the token a throttle reveals and serves the throttled call at the back, never ahead', async () => {
     const store = new SqliteStore({ path: join(dir, 'throttled.sqlite') });
     const waits: number[] = [];
     const budget = new StoreRequestBudget({
@@ -159,7 +160,8 @@ describe('the EC2 request budget shared through the store', () => {
     expect(waits).toEqual([200, 400, 600]);
     await budget.take('us-east-1', 'ReplaceRoute', 1, { afterThrottle: true });
     await budget.take('us-east-1', 'ReplaceRoute');
-    expect(waits).toEqual([200, 400, 600, 200, 1000]);
+    // The throttled call: the lost token (800 ms) then its own turn (1,000 ms); the next caller after it.
+    expect(waits).toEqual([200, 400, 600, 1000, 1200]);
     await store.close();
   });
 
