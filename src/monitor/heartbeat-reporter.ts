@@ -32,7 +32,8 @@ export class HeartbeatReporter implements HealthReporter {
 
   async round(round: ProbeRound): Promise<void> {
     if (round.state.health === 'unknown') return;
-    if (round.at - this.lastWriteAt < (this.props.intervalMs ?? 1000)) return;
+    // The goodbye always goes on record.
+    if (!round.goodbye && round.at - this.lastWriteAt < (this.props.intervalMs ?? 1000)) return;
     await this.write(round);
   }
 

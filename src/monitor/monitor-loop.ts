@@ -105,7 +105,6 @@ export class MonitorLoop {
     const { site, tunnel, reporter, clock } = this.props;
     const at = clock.now();
     const change = this.tracker.stopping(reason, at);
-    if (!change) return;
     const round: ProbeRound = {
       site: site.name,
       tunnel,
@@ -116,7 +115,10 @@ export class MonitorLoop {
       state: this.tracker.state(),
       goodbye: true,
     };
-    await reporter.changed({ ...change, site: site.name, tunnel, round });
+    // Already down: no change to report, but the goodbye still goes on record (read late, a plain "down" of a
+    // host that answers would count as a silent monitor once stale).
+    if (change) await reporter.changed({ ...change, site: site.name, tunnel, round });
+    else await reporter.round(round);
     await reporter.flush();
   }
 

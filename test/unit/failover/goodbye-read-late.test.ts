@@ -19,7 +19,7 @@ const CERT = 'certificate expired 2026-12-05 10:00 UTC (dc1-secondary-server)';
  * reads it from SQLite; only the clock is ours.
  */
 describe("the active server's goodbye, read late by the other side's controller", () => {
-  async function stoppedPrimary(secondaryCertFault?: string) {
+  async function stoppedPrimary(secondaryCertFault?: string, primaryFirstDown = false) {
     const clock = new ManualClock();
     const log = silentLogger();
     const store = new SqliteStore({ path: ':memory:', clock });
@@ -34,9 +34,9 @@ describe("the active server's goodbye, read late by the other side's controller"
       clock,
       log,
       reporter: new HeartbeatReporter({ store, log }),
-      prober: async (target) => ({ target: targetLabel(target), ok: true, rttMs: 5 }),
+      prober: async (target) => ({ target: targetLabel(target), ok: !primaryFirstDown, rttMs: 5 }),
     });
-    for (let i = 0; i < site.failover.rise; i++) {
+    for (let i = 0; i < Math.max(site.failover.rise, site.failover.fall); i++) {
       await primary.tick();
       clock.advance(1000);
     }
@@ -88,6 +88,22 @@ describe("the active server's goodbye, read late by the other side's controller"
     expect(chat.posts.map((p) => p.text).join('\n')).toContain(`secondary is unfit: ${CERT}`);
     expect(account.routeTables.replaced).toEqual([]);
     expect(account.routeTables.activeOf('dc1')).toEqual(['primary']);
+    await store.close();
+  });
+
+  // The failure: a server already reported down (say its certificate expired, both down, alerted) then stops
+  // (its task replaced): its goodbye had nothing to change, so none was written, and once that "down" went stale
+  // with the host answering it read as a silent monitor, "taken to carry traffic": no failover onto a standby
+  // that is fit again.
+  it('a server already down says goodbye too; read late, a fit standby takes traffic', async () => {
+    const { clock, store, controller, account, observer } = await stoppedPrimary(undefined, true);
+    const beat = (await store.get<Heartbeat>(HEARTBEAT_NS, heartbeatKey('dc1', 'primary')))?.value;
+    expect(beat).toMatchObject({ health: 'down', goodbye: true, fallCount: 5 });
+    clock.advance(12_000);
+    await observer();
+    const out = await controller.evaluate('dc1', { kind: 'reconcile' });
+    expect(out.decision).toMatchObject({ action: 'failover', to: 'secondary' });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
     await store.close();
   });
 
