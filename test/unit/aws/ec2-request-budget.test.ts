@@ -215,7 +215,7 @@ describe('the EC2 request budget shared through the store', () => {
       await store.close();
     });
 
-    it('a record claiming a wait just past the bound: the caller paces itself alone and writes nothing', async () => {
+    it('a record claiming a wait just past the bound: the caller waits the bound, paces itself alone, writes nothing', async () => {
       const { store, now, waits, lines, budget } = setup();
       const burstMs = 400;
       // As far ahead as a clock-skewed honest writer might leave it (not replaced), but a wait past the bound.
@@ -225,7 +225,8 @@ describe('the EC2 request budget shared through the store', () => {
       const started = Date.now();
       await budget.take('us-east-1', 'ReplaceRoute');
       expect(Date.now() - started).toBeLessThan(5000);
-      expect(waits).toEqual([]);
+      // The bound and no longer (the claim is more), and not at once: a queue that long may be real.
+      expect(waits).toEqual([waitBoundMs(bucket)]);
       const warned = lines.find((l) => /longer wait than the bucket allows/.test(String(l.msg)));
       expect(warned).toMatchObject({ boundMs: waitBoundMs(bucket) });
       expect(warned!.claimedWaitMs as number).toBeGreaterThan(waitBoundMs(bucket));
