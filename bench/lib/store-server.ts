@@ -33,7 +33,7 @@ export type FromStoreServer =
     };
 
 /** The Store methods a client may call (anything else is refused, not looked up on the object). */
-export const STORE_METHODS = [
+const STORE_METHODS = [
   'get',
   'create',
   'put',

@@ -2,8 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AdvanceRequest, AdvanceResult } from '../ports/store.js';
 import { decideAdvance } from '../ports/store-advance.js';
 import { isLive, LIVE, pkOf, type RecordItem, recordItem } from './dynamo-record-item.js';
-import type { StoreTable } from './dynamo-table.js';
-import { STORE_TTL_ATTRIBUTE } from './dynamo-table.js';
+import { STORE_TTL_ATTRIBUTE, type StoreTable } from './dynamo-table.js';
 import { conditional } from './dynamo-writes.js';
 
 /** Attribute holding an advance record's number (a DynamoDB number, so an update can add to it). */
