@@ -278,7 +278,13 @@ function startBackstop(
   controllers.forEach((c, i) => {
     const tick = () => {
       const at = Date.now();
-      void c.reconcileAll().then((outcomes) => {
+      void c.reconcileAll().then(({ outcomes, deferred }) => {
+        // Deferred: the account's route-read queue was long (the fast paths at work); nothing read or decided.
+        if (outageSeen && deferred.length > 0)
+          evaluations.set(
+            'backstop -> deferred',
+            (evaluations.get('backstop -> deferred') ?? 0) + deferred.length,
+          );
         for (const o of outcomes) {
           const r = o.result;
           const key = `backstop -> ${o.decision.code}${r ? (r.ok ? ' (ran)' : ` (${r.refusal ?? 'failed'})`) : ''}`;

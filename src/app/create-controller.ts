@@ -26,7 +26,8 @@ import { createSlackChat } from '../slack/slack-chat.js';
 export function createFailoverController(deps: {
   env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>;
   topology: Topology;
-  account: Pick<Account, 'routeTables' | 'tasks'>;
+  /** An AWS account with a shared request budget brings its route-read queue: the reconcile tick defers on it. */
+  account: Pick<Account, 'routeTables' | 'tasks' | 'routeReadQueue'>;
   store: Store;
   clock: Clock;
   log: Logger;

@@ -7,7 +7,7 @@ import type { Store } from '../ports/store.js';
 import { AwsClients, type AwsClientsOptions } from './clients.js';
 import { CloudWatchMetrics } from './cloudwatch-metrics.js';
 import { Ec2Instances } from './ec2-instances.js';
-import { parseBudgetSpec, type RequestBudget, StoreRequestBudget } from './ec2-request-budget.js';
+import { parseBudgetSpec, StoreRequestBudget } from './ec2-request-budget.js';
 import { Ec2RouteTables } from './ec2-route-tables.js';
 import { EcsTasks } from './ecs-tasks.js';
 import { MetricBatch } from './metric-batch.js';
@@ -38,7 +38,7 @@ export function createAwsAccount(props: AwsAccountProps): Account {
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
       ...props.clientOptions,
     });
-  const budget: RequestBudget | undefined = props.store
+  const budget = props.store
     ? new StoreRequestBudget({
         store: props.store,
         clock,
@@ -56,5 +56,9 @@ export function createAwsAccount(props: AwsAccountProps): Account {
     instances: new Ec2Instances({ resolver }),
     tasks: new EcsTasks({ clients, log, metrics: metricBatch }),
     metrics: new CloudWatchMetrics({ clients, clock, log, batch: metricBatch }),
+    // The routes are read with DescribeRouteTables (ec2-route-tables.ts): its queue is the one route reads wait in.
+    ...(budget
+      ? { routeReadQueue: { waitMs: (region) => budget.queueMs(region, 'DescribeRouteTables') } }
+      : {}),
   };
 }

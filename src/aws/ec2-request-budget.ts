@@ -2,6 +2,7 @@ import { ConfigError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
+import { advanceNumber } from '../ports/store-advance.js';
 import { withTimeout } from '../with-timeout.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -145,13 +146,11 @@ export class StoreRequestBudget implements RequestBudget {
     afterThrottle: boolean,
   ): Promise<number> {
     const { store, clock } = this.props;
-    const intervalMs = 1000 / bucket.refillPerSecond;
-    const burstMs = bucket.size * intervalMs;
-    const boundMs = waitBoundMs(bucket);
+    const { intervalMs, burstMs, boundMs } = recordTimes(bucket);
     const now = clock.now();
     // After a throttle, one token more: the one a caller outside the budget took (see TakeOptions).
     const increment = (tokens + (afterThrottle ? 1 : 0)) * intervalMs;
-    const replaceAbove = now + burstMs + boundMs + SKEW_MS;
+    const replaceAbove = honestAtMost(now, bucket);
     const result = await store.advance(EC2_BUDGET_NS, key, {
       floor: now,
       increment,
@@ -170,6 +169,42 @@ export class StoreRequestBudget implements RequestBudget {
     return Math.max(0, result.value - burstMs - now);
   }
 
+  /**
+   * How long a reservation for `api` in `region` made now would wait: the fleet's queue for EC2's bucket, from one
+   * read of the record and no write (the backstop asks it before reading routes it may not need). A record no
+   * honest writer could have left (reservations replace it), a store error and a store too slow all count as no
+   * queue: this only ever holds a caller back, so what cannot be trusted lets it go as it would without the
+   * budget, and a forged record holds it for no longer than the bound it is forged within.
+   */
+  async queueMs(region: string, api: string): Promise<number> {
+    const { store, clock, log } = this.props;
+    const bucket = this.bucketOf(api);
+    const key = `${region}:${api}`;
+    let value: unknown;
+    try {
+      const record = await withTimeout(
+        store.get<unknown>(EC2_BUDGET_NS, key),
+        this.props.storeTimeoutMs ?? 2000,
+        'EC2 request budget',
+      );
+      value = record?.value;
+    } catch (err) {
+      log.warn({ err, key }, 'EC2 request budget unreadable; counting no queue');
+      return 0;
+    }
+    if (value === undefined) return 0;
+    const now = clock.now();
+    const n = advanceNumber(value);
+    if (n === undefined || n > honestAtMost(now, bucket)) {
+      log.warn(
+        { key, now },
+        'EC2 request budget record is impossible (corrupt or forged); counting no queue',
+      );
+      return 0;
+    }
+    return Math.max(0, n - recordTimes(bucket).burstMs - now);
+  }
+
   private bucketOf(api: string): BucketSize {
     return this.props.bucketOf?.(api) ?? (isMutating(api) ? EC2_BUCKETS.mutating : EC2_BUCKETS.nonMutating);
   }
@@ -182,6 +217,18 @@ export class StoreRequestBudget implements RequestBudget {
     }
     return b;
   }
+}
+
+/** A bucket in the record's unit (ms): one token's interval, the whole burst, and the longest wait it imposes. */
+function recordTimes(bucket: BucketSize): { intervalMs: number; burstMs: number; boundMs: number } {
+  const intervalMs = 1000 / bucket.refillPerSecond;
+  return { intervalMs, burstMs: bucket.size * intervalMs, boundMs: waitBoundMs(bucket) };
+}
+
+/** The furthest ahead an honest writer can leave the record at `now` (the bound's wait), plus clock skew. */
+function honestAtMost(now: number, bucket: BucketSize): number {
+  const { burstMs, boundMs } = recordTimes(bucket);
+  return now + burstMs + boundMs + SKEW_MS;
 }
 
 /** EC2's answer when an API's bucket is empty (the SDK has already retried it). */

@@ -1,7 +1,8 @@
 /**
  * Events the controller handles (EventBridge envelope: detail-type, source, region, detail):
  * - "Backstop Reconcile" (tunnelops.scheduler): reconcile every site (the 1-minute backstop, EventBridge
- *   Scheduler with a flexible window: src/lambda/backstop-tick.ts).
+ *   Scheduler with a flexible window: src/lambda/backstop-tick.ts), or defer a site while its route reads wait
+ *   long in the account's EC2 budget (the result's `deferred`: services/failover/reconcile-gate.ts).
  * - "ECS Task State Change" (aws.ecs), "Tunnel Health Changed" (tunnelops.monitor), "CloudWatch Alarm State
  *   Change" (aws.cloudwatch): evaluate the site they name.
  * - "EC2 Instance-terminate Lifecycle Action" (aws.autoscaling): a planned termination. detail:
@@ -22,6 +23,7 @@ import type {
   PlannedTermination,
   PlannedTerminationResult,
 } from '../services/failover/planned-termination.js';
+import type { ReconcileDeferral } from '../services/failover/reconcile-gate.js';
 import { routeEvent } from './controller-events.js';
 
 export interface HandlerResult {
@@ -35,6 +37,8 @@ export interface HandlerResult {
     to?: string;
     changed?: number;
   }>;
+  /** For the backstop tick: the sites it deferred (their route reads queued long: the fast path is at work). */
+  deferred?: ReconcileDeferral[];
   /** For a lifecycle action: whether CompleteLifecycleAction(CONTINUE) went through. */
   lifecycle?: { completed: boolean; reason?: string };
 }
@@ -91,8 +95,14 @@ function routeAndRun(deps: Parameters<typeof createControllerHandler>[0]) {
       case 'ignored':
         log.info({ reason: routed.reason }, 'ignored an event');
         return { status: 'ignored', reason: routed.reason };
-      case 'reconcile':
-        return { status: 'evaluated', decisions: (await deps.controller.reconcileAll()).map(summary) };
+      case 'reconcile': {
+        const { outcomes, deferred } = await deps.controller.reconcileAll();
+        return {
+          status: 'evaluated',
+          decisions: outcomes.map(summary),
+          ...(deferred.length > 0 ? { deferred } : {}),
+        };
+      }
       case 'evaluate':
         return {
           status: 'evaluated',

@@ -20,6 +20,7 @@ import type { FailoverResult, FailoverRunner } from './failover-plan.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { LeaseFollower } from './lease-follower.js';
 import { moveOffTunnel } from './move-off.js';
+import { DEFER_RECONCILE_ABOVE_MS, deferredReconciles, type ReconcileDeferral } from './reconcile-gate.js';
 import type { FailoverProposer, ReportSink } from './report-outbox.js';
 
 /** What woke the controller (logged with the decision). */
@@ -45,9 +46,16 @@ export interface ControllerOutcome {
   posted: boolean;
 }
 
+/** The reconcile tick's result: the sites it evaluated, and those it deferred (nothing read or decided). */
+export interface ReconcileResult {
+  outcomes: ControllerOutcome[];
+  deferred: ReconcileDeferral[];
+}
+
 export interface FailoverControllerProps {
   topology: Topology;
-  account: Pick<Account, 'routeTables' | 'tasks'>;
+  /** With `routeReadQueue` (an AWS account with a shared budget) the reconcile tick defers while it is long. */
+  account: Pick<Account, 'routeTables' | 'tasks' | 'routeReadQueue'>;
   store: Store;
   chat?: Chat;
   /** Where failover and alert reports go; default: straight to the site's channel through `chat`. */
@@ -67,6 +75,8 @@ export interface FailoverControllerProps {
    * (the backstop Lambda) a lease is waited out.
    */
   liveness?: ProcessLiveness;
+  /** The reconcile tick defers while a route read would wait longer than this (default DEFER_RECONCILE_ABOVE_MS). */
+  deferReconcileAboveMs?: number;
 }
 
 /**
@@ -155,9 +165,23 @@ export class FailoverController {
    * (one DescribeRouteTables per region and 200 tables, not one per site: at 500 sites that is the difference
    * between 5 and 500 calls a minute from EC2's shared Describe bucket). A site with an evaluation already
    * queued reads its own, fresher routes.
+   *
+   * Before any AWS read, a site whose region's route reads wait long in the account's budget is deferred: the
+   * fast paths are at work (they fill that queue), and a reconcile would only add reads that decide nothing. The
+   * next tick looks again. Only this tick defers; events, the fast path and lease ends never do.
    */
-  async reconcileAll(): Promise<ControllerOutcome[]> {
-    const { sites } = this.props.topology;
+  async reconcileAll(): Promise<ReconcileResult> {
+    const { routeReadQueue } = this.props.account;
+    const deferred = routeReadQueue
+      ? await deferredReconciles(
+          routeReadQueue,
+          this.props.topology.sites,
+          this.props.deferReconcileAboveMs ?? DEFER_RECONCILE_ABOVE_MS,
+          this.props.log,
+        )
+      : [];
+    const skipped = new Set(deferred.map((d) => d.site));
+    const sites = this.props.topology.sites.filter((s) => !skipped.has(s.name));
     const idle = sites.filter((s) => !this.queue.has(s.name));
     const observed =
       idle.length > 1
@@ -171,7 +195,7 @@ export class FailoverController {
         this.queued(s.name, (site) => this.run(site, { kind: 'reconcile' }, observed?.get(site.name))),
       ),
     );
-    return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    return { outcomes: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])), deferred };
   }
 
   /** The in-process monitor's hook (LocalReporter). */

@@ -86,7 +86,7 @@ describe('FailoverController', () => {
       ] as const)
         await putHeartbeat(store, heartbeat(tunnel, health, clock.now() - 1000, site), 600_000);
 
-    const outcomes = await controller.reconcileAll();
+    const { outcomes, deferred } = await controller.reconcileAll();
 
     expect(outcomes.map((o) => [o.site, o.decision.code])).toEqual([
       ['dc1', 'active-ok'],
@@ -94,6 +94,7 @@ describe('FailoverController', () => {
       ['dc3', 'active-ok'],
     ]);
     expect(outcomes[1]?.result).toMatchObject({ ok: true, to: 'secondary' });
+    expect(deferred).toEqual([]);
     // One read for the three decisions; the failover of dc2 then read its own routes under its lease (and to verify).
     expect(observed[0]).toEqual(names);
     expect(observed.slice(1)).toEqual([['dc2'], ['dc2']]);

@@ -84,7 +84,7 @@ describe('a site controller sees its own site only (TUNNELOPS_SITE)', () => {
       },
       reconcileAll: async () => {
         const out = await controller.reconcileAll();
-        evaluated.push(...out.map((o) => o.site));
+        evaluated.push(...out.outcomes.map((o) => o.site));
         return out;
       },
       settle: (ms: number) => controller.settle(ms),

@@ -18,12 +18,22 @@ const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown>;
 
 async function setup(
-  opts: { primaryBeat?: 'up' | 'down' | 'none'; followBudgetMs?: number; store?: Store } = {},
+  opts: {
+    primaryBeat?: 'up' | 'down' | 'none';
+    followBudgetMs?: number;
+    store?: Store;
+    /** How long the account's route reads queue (an AWS account with a shared budget). */
+    routeReadQueueMs?: number;
+  } = {},
 ) {
   const clock = new ManualClock();
   const store = opts.store ?? new SqliteStore({ path: ':memory:', clock });
   const topology = testTopology({ mode: 'auto' });
-  const account = memoryAccount(topology);
+  const queueMs = opts.routeReadQueueMs;
+  const account = {
+    ...memoryAccount(topology),
+    ...(queueMs === undefined ? {} : { routeReadQueue: { waitMs: async () => queueMs } }),
+  };
   const primary = opts.primaryBeat ?? 'down';
   if (primary !== 'none') await putHeartbeat(store, heartbeat('primary', primary, clock.now() - 1000));
   await putHeartbeat(store, heartbeat('secondary', 'up', clock.now() - 1000));
@@ -132,6 +142,25 @@ describe('failover controller Lambda handler', () => {
     const res = await handle(fixture('backstop-tick'));
     expect(calls).toEqual(['reconcileAll']);
     expect(res.decisions).toHaveLength(1);
+    expect(res.deferred).toBeUndefined();
+    expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    await store.close();
+  });
+
+  // Issue 23: while the account's route reads queue long (the fast paths at work), the tick defers, and says so.
+  it('a backstop tick while route reads queue long is deferred: no decision, the site named in `deferred`', async () => {
+    const { handle, calls, account, store } = await setup({ routeReadQueueMs: 45_000 });
+    const res = await handle(fixture('backstop-tick'));
+    expect(calls).toEqual(['reconcileAll']);
+    expect(res).toEqual({
+      status: 'evaluated',
+      decisions: [],
+      deferred: [{ site: 'dc1', region: 'us-east-1', queueMs: 45_000 }],
+    });
+    expect(account.routeTables.activeOf('dc1')).toEqual(['primary']);
+    // An event for the site is never deferred.
+    const health = await handle(fixture('tunnel-health-changed'));
+    expect(health.decisions?.map((d) => d.code)).toEqual(['failover']);
     expect(account.routeTables.activeOf('dc1')).toEqual(['secondary']);
     await store.close();
   });
