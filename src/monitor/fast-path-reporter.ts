@@ -113,7 +113,15 @@ export class FastPathReporter implements HealthReporter {
     }
     // Settled quiets only the dead peer's retries: with its own tunnel down this side keeps retrying, since the
     // "active-ok" that settled it may have been read before its own down heartbeat reached the store.
-    if (wrong && (ownDown || !this.settled) && this.props.clock.now() - this.lastEvalAt >= this.retryMs) {
+    // A retry never queues behind the evaluation in flight, and its wait counts from that one's end: with reads
+    // queued for 30 s in the account's Describe bucket, each evaluation queued the next, back to back, and one
+    // that would have settled never did (bench:fleet: 827 evaluations for 250 sites with nothing to do).
+    if (
+      wrong &&
+      (ownDown || !this.settled) &&
+      !this.inFlight &&
+      this.props.clock.now() - this.lastEvalAt >= this.retryMs
+    ) {
       this.trigger(
         round.site,
         round.tunnel,
@@ -162,6 +170,7 @@ export class FastPathReporter implements HealthReporter {
       } catch (err) {
         this.props.log.error({ err, site, trigger: t }, 'fast path evaluation failed');
       }
+      this.lastEvalAt = this.props.clock.now();
       const next = this.pending;
       this.pending = null;
       if (next) return run(next);

@@ -196,6 +196,122 @@ describe('fast path reads during an AZ outage: a survivor carrying every route s
   });
 });
 
+// Issue 23: in an AZ outage each evaluation's route read waits in the account's Describe bucket for tens of
+// seconds. A retry used to queue behind the evaluation in flight, so evaluations ran back to back for as long as
+// the queue lasted, and one that found every route on its own tunnel never settled (the queued retry unsettled
+// it): bench:fleet counted 827 evaluations for 250 sites with nothing to do.
+describe('fast path: a slow evaluation is not followed by retries queued while it ran', () => {
+  it('the peer host dead, each evaluation taking 30 s: the first settles it, and no retry follows', async () => {
+    const clock = new ManualClock();
+    const started: number[] = [];
+    let finish: () => void = () => {};
+    const fast = new FastPathReporter({
+      controller: {
+        evaluate: async (_site, trigger) => {
+          started.push(clock.now());
+          await new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+          return {
+            site: 'dc1',
+            trigger,
+            decision: { action: 'none', code: 'active-ok', reason: 'fine', evidence: { active: 'primary' } },
+          } as unknown as ControllerOutcome;
+        },
+      },
+      clock,
+      log: silentLogger(),
+    });
+    const peerView = { tunnel: 'secondary', failCount: 3, okCount: 0, at: '' };
+    const round = (): ProbeRound => ({
+      site: 'dc1',
+      tunnel: 'primary',
+      at: clock.now(),
+      results: [],
+      lossPct: 0,
+      latencyMs: 1,
+      state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
+      peer: { view: peerView, heartbeatAgeMs: 30_000, verdict: 'host-dead', health: 'up' },
+    });
+    // 30 s of rounds while the first evaluation waits for its reads.
+    for (let i = 0; i < 60; i++) {
+      clock.advance(500);
+      await fast.round(round());
+    }
+    expect(started).toHaveLength(1);
+    finish();
+    await fast.flush();
+    // Then 60 s more with nothing changed: the evaluation found every route on this tunnel, so no retry.
+    for (let i = 0; i < 120; i++) {
+      clock.advance(500);
+      await fast.round(round());
+      finish();
+      await fast.flush();
+    }
+    expect(started).toHaveLength(1);
+  });
+
+  it('a slow evaluation that decided nothing is retried once its wait has passed after it ended', async () => {
+    const clock = new ManualClock();
+    const started: number[] = [];
+    let finish: () => void = () => {};
+    const fast = new FastPathReporter({
+      controller: {
+        evaluate: async (_site, trigger) => {
+          started.push(clock.now());
+          await new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+          // Another process's run holds the site: not settled, retried.
+          return {
+            site: 'dc1',
+            trigger,
+            decision: { action: 'failover', code: 'failover', to: 'primary', reason: 'peer dead' },
+            result: {
+              ok: false,
+              refused: true,
+              refusal: 'locked',
+              reason: 'locked',
+              changed: 0,
+              rolledBack: 0,
+            },
+          } as unknown as ControllerOutcome;
+        },
+      },
+      clock,
+      log: silentLogger(),
+      retryMs: 5000,
+    });
+    const peerView = { tunnel: 'secondary', failCount: 3, okCount: 0, at: '' };
+    const round = (): ProbeRound => ({
+      site: 'dc1',
+      tunnel: 'primary',
+      at: clock.now(),
+      results: [],
+      lossPct: 0,
+      latencyMs: 1,
+      state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
+      peer: { view: peerView, heartbeatAgeMs: 30_000, verdict: 'host-dead', health: 'up' },
+    });
+    for (let i = 0; i < 60; i++) {
+      clock.advance(500);
+      await fast.round(round());
+    }
+    const endedAt = clock.now();
+    finish();
+    await fast.flush();
+    for (let i = 0; i < 20; i++) {
+      clock.advance(500);
+      await fast.round(round());
+    }
+    // One retry, 5 s after the first evaluation ended (not right after it, as a retry queued while it ran was).
+    expect(started).toHaveLength(2);
+    expect(started[1]! - endedAt).toBe(5000);
+    finish();
+    await fast.flush();
+  });
+});
+
 // The failure (e037d4a's, at its root): the active tunnel's own health goes down and the fast path evaluates, but
 // the store still holds the monitor's older "up" heartbeat (the write is late, or failed). The controller read
 // that, said "active-ok", and the monitor settled with its own tunnel down: no alert, no failover. The decision
