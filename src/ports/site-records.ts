@@ -6,8 +6,8 @@ import { HEARTBEAT_NS } from '../domain/heartbeat.js';
  * store keeps them in that site's own partitions (`site#<site>#<ns>`), so IAM can fence a server host to its
  * own site's records with dynamodb:LeadingKeys (infra/lib/site/server-task.ts); listing such a namespace is
  * per site. Key formats: the heartbeat's `<site>/<tunnel>` (domain/heartbeat.ts), the site lease's
- * `site:<site>` (services/execution/site-lock.ts), the controller notice's and the failover runs' `<site>`
- * (services/failover/controller-notices.ts, failover-runs.ts), the outbox's `<site>/<id>` (services/failover/report-outbox.ts)
+ * `site:<site>` (services/execution/site-lock.ts), the controller notice's, the failover runs' and the route epoch's `<site>`
+ * (services/failover/controller-notices.ts, failover-runs.ts, route-epoch.ts), the outbox's `<site>/<id>` (services/failover/report-outbox.ts)
  * and the certificate report's `<site>/<tunnel>` (domain/cert-expiry.ts).
  * test/unit/store/site-partitions.test.ts checks each writer's records land in its site's partition.
  */
@@ -18,6 +18,7 @@ const SITE_OF_KEY: Readonly<Record<string, (key: string) => string>> = {
   lock: (key) => (key.startsWith('site:') ? key.slice('site:'.length) : ''),
   'controller-notice': (key) => key,
   'failover-runs': (key) => key,
+  'route-epoch': (key) => key,
   outbox: beforeSlash,
   [CERT_REPORT_NS]: beforeSlash,
 };

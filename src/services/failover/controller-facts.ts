@@ -15,6 +15,7 @@ import type { ProcessLiveness } from '../../ports/liveness.js';
 import type { Store } from '../../ports/store.js';
 import { SiteLock } from '../execution/site-lock.js';
 import { FAILOVER_RUNS_NS, type FailoverRun, mergeRuns } from './failover-runs.js';
+import { RouteEpochs, type SeenRoutes } from './route-epoch.js';
 
 const HOUR_MS = 3_600_000;
 /** An unfinished run older than this is history, not something to finish (a human may have split routes since). */
@@ -144,16 +145,28 @@ type FactsDeps = {
   log?: Logger;
 };
 
-/** The site's routes: the caller's observation when it has one, else one read (a failed read is an outcome too). */
-function observeRoutes(
+/** The site's routes, and its route epoch when it was read just before them (see RouteEpochs). */
+interface ObservedRoutes {
+  routes: Map<string, Outcome<RouteObservation[]>>;
+  epoch?: number;
+}
+
+/**
+ * The site's routes: the caller's observation when it has one, else the route epoch, then one read (a failed
+ * read is an outcome too). The epoch read must end before the route read starts: a run's writes that the
+ * route read may have seen then moved it on.
+ */
+async function observeRoutes(
   deps: FactsDeps,
   site: Site,
   observed: Outcome<RouteObservation[]> | undefined,
-): Promise<Map<string, Outcome<RouteObservation[]>>> {
-  if (observed) return Promise.resolve(new Map([[site.name, observed]]));
-  return deps.account.routeTables
+): Promise<ObservedRoutes> {
+  if (observed) return { routes: new Map([[site.name, observed]]) };
+  const epoch = await new RouteEpochs(deps.store).read(site.name).catch(() => undefined);
+  const routes = await deps.account.routeTables
     .observe([site])
     .catch((err: Error) => new Map([[site.name, { ok: false as const, reason: err.message }]]));
+  return { routes, ...(epoch === undefined ? {} : { epoch }) };
 }
 
 /**
@@ -228,6 +241,12 @@ function unfinishedRun(
   return {};
 }
 
+/** What one site's decision rests on: the policy's input, and the routes read for it (a run may use them). */
+export interface SiteFacts {
+  input: PolicyInput;
+  seen?: SeenRoutes;
+}
+
 /** Reads the truth for one site (routes, heartbeats, tasks, audit) in parallel and shapes the policy input. */
 export async function gatherFacts(
   deps: FactsDeps,
@@ -236,14 +255,15 @@ export async function gatherFacts(
   observed?: Outcome<RouteObservation[]>,
   /** A monitor's heartbeat of its own tunnel, just measured (the fast path): used when newer than the store's. */
   own?: Heartbeat,
-): Promise<PolicyInput> {
-  const [routes, tasks, stored, audit, lease, recorded] = await readSite(deps, site, observed);
+): Promise<SiteFacts> {
+  const [{ routes, epoch }, tasks, stored, audit, lease, recorded] = await readSite(deps, site, observed);
   const beats = site.tunnels.map((t, i) =>
     newest(stored[i]?.value, own?.tunnel === t.name ? own : undefined),
   );
   const now = deps.clock.now();
-  const { active, problem, unreadable, stranded } = activeFromRoutes(site, routes.get(site.name));
-  return {
+  const seenRoutes = routes.get(site.name);
+  const { active, problem, unreadable, stranded } = activeFromRoutes(site, seenRoutes);
+  const input: PolicyInput = {
     site: site.name,
     active,
     ...(problem ? { routesProblem: problem } : {}),
@@ -254,4 +274,7 @@ export async function gatherFacts(
     settings: site.failover,
     ...failoverHistory(mergeRuns(recorded?.value ?? [], audit), now, deps.controllerActor),
   };
+  const seen =
+    epoch !== undefined && seenRoutes?.ok ? { epoch, slots: routeSlots(site, seenRoutes.value) } : undefined;
+  return { input, ...(seen ? { seen } : {}) };
 }

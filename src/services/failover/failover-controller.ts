@@ -22,6 +22,7 @@ import { LeaseFollower } from './lease-follower.js';
 import { moveOffTunnel } from './move-off.js';
 import { DEFER_RECONCILE_ABOVE_MS, deferredReconciles, type ReconcileDeferral } from './reconcile-gate.js';
 import type { FailoverProposer, ReportSink } from './report-outbox.js';
+import type { SeenRoutes } from './route-epoch.js';
 
 /** What woke the controller (logged with the decision). */
 export type ControllerTrigger =
@@ -216,7 +217,12 @@ export class FailoverController {
     own?: Heartbeat,
   ): Promise<ControllerOutcome> {
     const log = this.props.log.child({ site: site.name, trigger: trigger.kind });
-    const facts = await gatherFacts({ ...this.props, controllerActor: this.actor }, site, observed, own);
+    const { input: facts, seen } = await gatherFacts(
+      { ...this.props, controllerActor: this.actor },
+      site,
+      observed,
+      own,
+    );
     const decision = decide(facts);
     log.info(
       {
@@ -230,7 +236,7 @@ export class FailoverController {
       `controller decided ${decision.action}: ${decision.reason}`,
     );
     const outcome: ControllerOutcome = { site: site.name, trigger, decision, posted: false };
-    await this.act(site, facts, decision, outcome, log);
+    await this.act(site, facts, decision, outcome, log, seen);
     return outcome;
   }
 
@@ -241,13 +247,14 @@ export class FailoverController {
     decision: Decision,
     outcome: ControllerOutcome,
     log: Logger,
+    seen: SeenRoutes | undefined,
   ): Promise<void> {
     if (decision.code === 'run-in-progress' && facts.failoverInProgress) {
       this.follower.follow(site.name, 'run-in-progress');
     } else if (decision.action === 'none') {
       await this.notices.clear(site.name);
     } else if (decision.action === 'failover' && decision.to) {
-      await this.failOver(site, facts, { ...decision, to: decision.to }, outcome, log);
+      await this.failOver(site, facts, { ...decision, to: decision.to }, outcome, log, seen);
     } else {
       Object.assign(outcome, await this.notices.alert(site, facts.active, decision, log));
     }
@@ -260,6 +267,7 @@ export class FailoverController {
     decision: Decision & { to: string },
     outcome: ControllerOutcome,
     log: Logger,
+    seen: SeenRoutes | undefined,
   ): Promise<void> {
     const result = await this.executor.execute({
       site,
@@ -270,6 +278,8 @@ export class FailoverController {
       ...(decision.code === 'finish-interrupted' && facts.interrupted
         ? { resumes: { runId: facts.interrupted.runId, actor: facts.interrupted.actor } }
         : {}),
+      // The decision's read of the routes serves the run while no run has written them since.
+      ...(seen ? { seen } : {}),
     });
     outcome.result = result;
     log.info({ result }, result.ok ? 'automatic failover done' : 'automatic failover did not happen');

@@ -20,6 +20,7 @@ import { SiteLock } from '../execution/site-lock.js';
 import { FailoverAttempt } from './failover-attempt.js';
 import type { FailoverPlan, FailoverResult, TargetCheck } from './failover-plan.js';
 import { FailoverRuns } from './failover-runs.js';
+import { RouteEpochs } from './route-epoch.js';
 import { convergeRoutes } from './route-rollback.js';
 import { DEFAULT_ROUTE_CONCURRENCY, pointRoute, runBounded, slotKey } from './route-writes.js';
 
@@ -31,7 +32,8 @@ export const DEFAULT_LOCK_TTL_MS = 10_000;
 
 /**
  * Moves every route of a site onto one tunnel, shared by approved requests and the automatic controller.
- * The route tables are the source of truth: they are read before and (under the site lock) again, changed with
+ * The route tables are the source of truth: as of the site lock they are the decision's read if the site's route
+ * epoch says no run has written them since (RouteEpochs), else read again; then they are changed with
  * ReplaceRoute (CreateRoute for a missing route) a few at a time, read back to verify. If any step fails, every
  * route is converged back onto the tunnel traffic came from, including routes whose call failed in a way that
  * may still have applied it. Slack progress and audit writes run beside the route changes, never between them;
@@ -51,6 +53,7 @@ export class FailoverExecutor {
   private readonly store: Store;
   private readonly holderAt: LivenessAddress | undefined;
   private readonly runs: FailoverRuns;
+  private readonly epochs: RouteEpochs;
 
   constructor(props: {
     store: Store;
@@ -74,6 +77,7 @@ export class FailoverExecutor {
   }) {
     this.store = props.store;
     this.runs = new FailoverRuns({ store: props.store, clock: props.clock });
+    this.epochs = new RouteEpochs(props.store);
     this.routeTables = props.routeTables;
     this.clock = props.clock;
     this.log = props.log;
@@ -108,23 +112,22 @@ export class FailoverExecutor {
     } catch (err) {
       return await this.fail(run, err);
     } finally {
+      // Every call of this run has returned: the epoch moves on before the lease is released, so a decision that
+      // read the routes while they moved reads them again (see RouteEpochs).
+      if (run.touched.size > 0) await this.advanceEpoch(run);
       await run.close(this.progressSettleMs);
     }
   }
 
-  /** Precheck, lease, one read under it, the target re-checked, the routes moved, read back, the run counted. */
+  /**
+   * Precheck, lease, the routes as of the lease, the target re-checked, the routes moved, read back, the run
+   * counted.
+   */
   private async move(run: FailoverAttempt): Promise<FailoverResult> {
     const { site, to } = run.plan;
     await this.precheck(run.plan);
     const keeper = await this.takeLease(run);
-    // Read once, under the lock: no other run can move a route from here on, and a read before the lease
-    // would only be read again (EC2's Describe bucket is shared by every site of the account).
-    const slots = await this.readSlots(site).catch((err) => {
-      throw new Refusal(
-        'routes-unreadable',
-        `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
-      );
-    });
+    const slots = await this.slotsUnderLease(run);
     const todo = slotsToChange(slots, to);
     if (todo.length === 0)
       throw new Refusal('already-active', `${to} is already active on every route of ${site.name}`);
@@ -132,6 +135,8 @@ export class FailoverExecutor {
     // a slow store), and a move onto a dead tunnel is the outage this run is meant to end.
     await this.assertTargetHealthy(site, to);
     run.begin(mostCommonTunnel(todo) ?? mostCommonTunnel(slots), todo);
+    // Not awaited: the store stays off the route calls. The epoch moves on again once they have all returned.
+    void this.advanceEpoch(run);
     await this.changeRoutes(run, keeper, todo);
     await this.verify(site, to);
     // Counted for the cooldown and the hourly cap in a record of its own, still under the lease (the audit
@@ -167,6 +172,36 @@ export class FailoverExecutor {
       ...(this.renewEveryMs === undefined ? {} : { renewEveryMs: this.renewEveryMs }),
     });
     return run.keeper;
+  }
+
+  /**
+   * The routes as they are now that no other run can move them: the decision's own read when the site's route
+   * epoch is what it was before that read (no run has written since, nor was writing then), else one read now.
+   * Reading again under the lease would wait in EC2's Describe bucket behind every other site's decision read.
+   */
+  private async slotsUnderLease(run: FailoverAttempt): Promise<RouteSlot[]> {
+    const { site, seen } = run.plan;
+    if (seen) {
+      const epoch = await this.epochs.read(site.name).catch((err) => {
+        run.log.warn({ err }, 'could not read the route epoch; reading the routes again');
+        return undefined;
+      });
+      if (epoch === seen.epoch) return [...seen.slots];
+      run.log.info({ seen: seen.epoch, now: epoch }, 'routes may have moved since the decision read them');
+    }
+    return this.readSlots(site).catch((err) => {
+      throw new Refusal(
+        'routes-unreadable',
+        `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
+      );
+    });
+  }
+
+  /** Moves the site's route epoch on (see RouteEpochs); a store that fails is logged, never in the run's way. */
+  private async advanceEpoch(run: FailoverAttempt): Promise<void> {
+    await this.epochs
+      .advance(run.plan.site.name)
+      .catch((err) => run.log.warn({ err }, 'could not move the route epoch on'));
   }
 
   /** Points each route at the target, a few at a time; stops at the first failure or once the lease is lost. */

@@ -1,5 +1,6 @@
 import type { Site } from '../../config/topology-schema.js';
 import type { RefusalCode } from '../../domain/refusal.js';
+import type { SeenRoutes } from './route-epoch.js';
 
 /** Is the target tunnel fit to carry traffic? (probe stats, ECS task, instance ...) */
 export type TargetCheck = (site: Site, tunnel: string) => Promise<{ healthy: boolean; reason: string }>;
@@ -13,6 +14,8 @@ export interface FailoverPlan {
   trigger: 'approved' | 'automatic';
   /** The run id of an interrupted run this one finishes (on the audit, so the trail says whose run it was). */
   resumes?: { runId: string; actor: string };
+  /** The routes the decision read (the controller's): used under the lease while no run has written since. */
+  seen?: SeenRoutes;
   onProgress?: (message: string) => Promise<void> | void;
 }
 

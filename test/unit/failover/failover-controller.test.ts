@@ -101,6 +101,23 @@ describe('FailoverController', () => {
     await store.close();
   });
 
+  // Issue 23: the run a decision starts moves the routes from the decision's own read (the site's route epoch
+  // unchanged under the lease), not from a second read queued in EC2's Describe bucket behind every other site's.
+  it('an evaluation that fails over reads the routes twice (to decide, to verify), not three times', async () => {
+    const { controller, account, store, clock } = single('auto');
+    let reads = 0;
+    const observe = account.routeTables.observe.bind(account.routeTables);
+    account.routeTables.observe = (sites) => {
+      reads++;
+      return observe(sites);
+    };
+    await outage(store, clock);
+    const outcome = await controller.evaluate('dc1', PRIMARY_DOWN);
+    expect(outcome.result).toMatchObject({ ok: true, to: 'secondary' });
+    expect(reads).toBe(2);
+    await store.close();
+  });
+
   // Issue 23, failure: in an AZ outage the route read waits seconds in the account's Describe bucket. The live
   // standby's monitor keeps writing heartbeats (with its view of the dead host) meanwhile; the decision must
   // judge the freshest of them, not one read before the wait and aged after it (which made the observer look

@@ -11,6 +11,7 @@ import { EC2_BUDGET_NS, StoreRequestBudget } from '../../../src/aws/ec2-request-
 import { AUDIT_RETENTION_MS } from '../../../src/domain/audit.js';
 import { HEARTBEAT_NS } from '../../../src/domain/heartbeat.js';
 import { silentLogger } from '../../../src/log.js';
+import { RouteEpochs } from '../../../src/services/failover/route-epoch.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { storeContract } from './store-contract.js';
@@ -95,6 +96,7 @@ describe('DynamoStore table layout', () => {
     await store.create('lock', 'site:dc1', { owner: 'x' }, 10_000);
     await store.create('controller-notice', 'dc1', { signature: 's' }, 60_000);
     await store.create('failover-runs', 'dc1', [], 60_000);
+    expect(await new RouteEpochs(store).advance('dc1')).toBe(1);
     await store.create('approval', 'fo-1', { site: 'dc1' });
     await store.appendAudit({
       at: '2026-01-15T09:00:00.000Z',
@@ -112,6 +114,7 @@ describe('DynamoStore table layout', () => {
       'site#dc1#failover-runs',
       'site#dc1#heartbeat',
       'site#dc1#lock',
+      'site#dc1#route-epoch',
     ]);
     // A key of a site namespace that names no site is refused rather than written somewhere shared.
     await expect(store.put(HEARTBEAT_NS, 'no-site-here', {})).rejects.toThrow(/names no site/);
