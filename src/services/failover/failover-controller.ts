@@ -20,7 +20,12 @@ import type { FailoverResult, FailoverRunner } from './failover-plan.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { LeaseFollower } from './lease-follower.js';
 import { moveOffTunnel } from './move-off.js';
-import { DEFER_RECONCILE_ABOVE_MS, deferredReconciles, type ReconcileDeferral } from './reconcile-gate.js';
+import {
+  DEFER_RECONCILE_ABOVE_MS,
+  deferredReconciles,
+  type ReconcileDeferral,
+  runsHoldingLeases,
+} from './reconcile-gate.js';
 import type { FailoverProposer, ReportSink } from './report-outbox.js';
 import type { SeenRoutes } from './route-epoch.js';
 
@@ -169,7 +174,8 @@ export class FailoverController {
    *
    * Before any AWS read, a site whose region's route reads wait long in the account's budget is deferred: the
    * fast paths are at work (they fill that queue), and a reconcile would only add reads that decide nothing. The
-   * next tick looks again. Only this tick defers; events, the fast path and lease ends never do.
+   * next tick looks again. Only this tick defers; events, the fast path and lease ends never do. A site whose
+   * lease a failover run holds is not read either: its evaluation follows the run (runsHoldingLeases).
    */
   async reconcileAll(): Promise<ReconcileResult> {
     const { routeReadQueue } = this.props.account;
@@ -183,7 +189,13 @@ export class FailoverController {
       : [];
     const skipped = new Set(deferred.map((d) => d.site));
     const sites = this.props.topology.sites.filter((s) => !skipped.has(s.name));
-    const idle = sites.filter((s) => !this.queue.has(s.name));
+    const { store, clock, log, liveness } = this.props;
+    const free = sites.filter((s) => !this.queue.has(s.name));
+    const underRuns = await runsHoldingLeases(
+      new SiteLock({ store, clock, log, ...(liveness ? { liveness } : {}) }),
+      free,
+    );
+    const idle = free.filter((s) => !underRuns.has(s.name));
     const observed =
       idle.length > 1
         ? await this.props.account.routeTables.observe(idle).catch((err: Error) => {
@@ -193,7 +205,9 @@ export class FailoverController {
         : undefined;
     const results = await Promise.allSettled(
       sites.map((s) =>
-        this.queued(s.name, (site) => this.run(site, { kind: 'reconcile' }, observed?.get(site.name))),
+        this.queued(s.name, (site) =>
+          this.run(site, { kind: 'reconcile' }, underRuns.get(site.name) ?? observed?.get(site.name)),
+        ),
       ),
     );
     return { outcomes: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])), deferred };

@@ -1,6 +1,9 @@
 import type { Site } from '../../config/topology-schema.js';
+import type { RouteObservation } from '../../domain/observations.js';
+import type { Outcome } from '../../domain/outcome.js';
 import type { Logger } from '../../log.js';
 import type { RouteReadQueue } from '../../ports/route-read-queue.js';
+import type { SiteLock } from '../execution/site-lock.js';
 
 /**
  * The reconcile tick defers while a route read would wait longer than this for its turn. In steady state the
@@ -46,6 +49,29 @@ export async function deferredReconciles(
     );
     return names.map((site) => ({ site, region, queueMs }));
   });
+}
+
+/**
+ * The sites whose lease a failover run holds, with the "observation" their reconcile gets instead of a route
+ * read: the run reads those routes under its lease, and a reconcile read would decide nothing but to follow it.
+ * Not read, the routes show no active tunnel, so the policy sees the run in progress (gatherFacts'
+ * unfinishedRun: a lease whose owner is a failover run, hence the same prefix) and the controller follows the
+ * run; its end is evaluated with a fresh read. A lease released in between leaves routes unread: nothing done,
+ * and the next tick looks again. Other holders (a redeploy) are reconciled as before.
+ */
+export async function runsHoldingLeases(
+  lock: SiteLock,
+  sites: readonly Site[],
+): Promise<Map<string, Outcome<RouteObservation[]>>> {
+  const holders = await Promise.all(sites.map((s) => lock.holder(s.name).catch(() => null)));
+  return new Map(
+    sites.flatMap((s, i) => {
+      const owner = holders[i]?.owner;
+      return owner?.startsWith('failover:')
+        ? [[s.name, { ok: false as const, reason: `not read: failover run ${owner} holds the site lease` }]]
+        : [];
+    }),
+  );
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

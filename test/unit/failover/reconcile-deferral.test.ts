@@ -3,6 +3,7 @@ import { parseTopology } from '../../../src/config/load-topology.js';
 import type { Topology } from '../../../src/config/topology-schema.js';
 import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { RouteReadQueue } from '../../../src/ports/route-read-queue.js';
+import { SiteLock } from '../../../src/services/execution/site-lock.js';
 import { FailoverController } from '../../../src/services/failover/failover-controller.js';
 import { DEFER_RECONCILE_ABOVE_MS } from '../../../src/services/failover/reconcile-gate.js';
 import { captureLog } from '../../helpers/capture-log.js';
@@ -75,7 +76,7 @@ async function world(opts: {
       ? {}
       : { deferReconcileAboveMs: opts.deferReconcileAboveMs }),
   });
-  return { controller, account, reads, asked, lines, store };
+  return { controller, account, reads, asked, lines, store, clock };
 }
 
 describe("the reconcile tick defers while the account's route reads queue long", () => {
@@ -154,6 +155,59 @@ describe("the reconcile tick defers while the account's route reads queue long",
     const { outcomes, deferred } = await w.controller.reconcileAll();
     expect(deferred).toEqual([]);
     expect(outcomes.map((o) => o.decision.code)).toEqual(['failover']);
+    await w.store.close();
+  });
+});
+
+/**
+ * Issue 23: in an AZ outage the backstop found a run already holding the site's lease 174 times, each after a
+ * route read that decided nothing but to follow that run. The reconcile now follows it without the read.
+ */
+describe('the reconcile tick and a site whose lease a run holds', () => {
+  it('follows a failover run without reading its routes, and evaluates (with a read) once it ends', async () => {
+    const w = await world({ queueMs: {}, regions: ['us-east-1', 'us-east-1', 'us-east-1'] });
+    const lock = new SiteLock({ store: w.store, clock: w.clock });
+    const lease = await lock.acquire(
+      'dc1',
+      'failover:controller@monitor:dc1/secondary:run1',
+      10_000,
+      'failover',
+    );
+    expect(lease).not.toBeNull();
+
+    const { outcomes } = await w.controller.reconcileAll();
+
+    expect(outcomes.map((o) => [o.site, o.decision.code])).toEqual([
+      ['dc1', 'run-in-progress'],
+      ['dc2', 'failover'],
+      ['dc3', 'failover'],
+    ]);
+    // The others in one batched read (and their runs' own); none of dc1's routes.
+    expect(w.reads[0]).toBe('routes dc2,dc3');
+    expect(w.reads.filter((r) => r.startsWith('routes') && r.includes('dc1'))).toEqual([]);
+    expect(w.account.routeTables.activeOf('dc1')).toEqual(['primary']);
+
+    // The run ends (here without moving anything): the follower evaluates the site, reading it now.
+    await lock.release(lease!);
+    await w.controller.settle(10_000);
+    expect(w.reads).toContain('routes dc1');
+    expect(w.account.routeTables.activeOf('dc1')).toEqual(['secondary']);
+    const ended = w.lines.find((l) => l.site === 'dc1' && l.trigger === 'lease-ended');
+    expect(ended).toMatchObject({ action: 'failover' });
+    await w.store.close();
+  });
+
+  it('reads as before when the lease holder is no failover run (a redeploy)', async () => {
+    const w = await world({ queueMs: {} });
+    const lock = new SiteLock({ store: w.store, clock: w.clock });
+    expect(await lock.acquire('dc1', 'redeploy:UOTHER:1', 10_000, 'redeploy primary')).not.toBeNull();
+
+    const { outcomes } = await w.controller.reconcileAll();
+
+    expect(w.reads).toContain('routes dc1');
+    expect(outcomes[0]?.decision.code).toBe('failover');
+    expect(outcomes[0]?.result).toMatchObject({ ok: false, refused: true });
+    await w.controller.settle(0);
     await w.store.close();
   });
 });
