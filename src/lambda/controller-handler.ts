@@ -2,7 +2,7 @@
  * Events the controller handles (EventBridge envelope: detail-type, source, region, detail):
  * - "Backstop Reconcile" (tunnelops.scheduler): reconcile every site (the 1-minute backstop, EventBridge
  *   Scheduler with a flexible window: src/lambda/backstop-tick.ts), or defer a site while its route reads wait
- *   long in the account's EC2 budget (the result's `deferred`: services/failover/reconcile-gate.ts).
+ *   long in the account's EC2 budget (the result's `deferred`: services/failover/reconcile-tick.ts).
  * - "ECS Task State Change" (aws.ecs), "Tunnel Health Changed" (tunnelops.monitor), "CloudWatch Alarm State
  *   Change" (aws.cloudwatch): evaluate the site they name.
  * - "EC2 Instance-terminate Lifecycle Action" (aws.autoscaling): a planned termination. detail:
@@ -23,7 +23,7 @@ import type {
   PlannedTermination,
   PlannedTerminationResult,
 } from '../services/failover/planned-termination.js';
-import type { ReconcileDeferral } from '../services/failover/reconcile-gate.js';
+import type { ReconcileDeferral } from '../services/failover/reconcile-tick.js';
 import { routeEvent } from './controller-events.js';
 
 export interface HandlerResult {

@@ -20,12 +20,7 @@ import type { FailoverResult, FailoverRunner } from './failover-plan.js';
 import { heartbeatFailoverExecutor } from './heartbeat-target-check.js';
 import { LeaseFollower } from './lease-follower.js';
 import { moveOffTunnel } from './move-off.js';
-import {
-  DEFER_RECONCILE_ABOVE_MS,
-  deferredReconciles,
-  type ReconcileDeferral,
-  runsHoldingLeases,
-} from './reconcile-gate.js';
+import { reconcileSites, type TickResult } from './reconcile-tick.js';
 import type { FailoverProposer, ReportSink } from './report-outbox.js';
 import type { SeenRoutes } from './route-epoch.js';
 
@@ -52,11 +47,7 @@ export interface ControllerOutcome {
   posted: boolean;
 }
 
-/** The reconcile tick's result: the sites it evaluated, and those it deferred (nothing read or decided). */
-export interface ReconcileResult {
-  outcomes: ControllerOutcome[];
-  deferred: ReconcileDeferral[];
-}
+export type ReconcileResult = TickResult<ControllerOutcome>;
 
 export interface FailoverControllerProps {
   topology: Topology;
@@ -167,50 +158,15 @@ export class FailoverController {
   }
 
   /**
-   * Every site of the topology (the reconcile tick). The routes of every site are read in one batched observe
-   * (one DescribeRouteTables per region and 200 tables, not one per site: at 500 sites that is the difference
-   * between 5 and 500 calls a minute from EC2's shared Describe bucket). A site with an evaluation already
-   * queued reads its own, fresher routes.
-   *
-   * Before any AWS read, a site whose region's route reads wait long in the account's budget is deferred: the
-   * fast paths are at work (they fill that queue), and a reconcile would only add reads that decide nothing. The
-   * next tick looks again. Only this tick defers; events, the fast path and lease ends never do. A site whose
-   * lease a failover run holds is not read either: its evaluation follows the run (runsHoldingLeases).
+   * Every site of the topology, from one batched route read (the reconcile tick, reconcile-tick.ts). The only
+   * evaluation that defers: while the account's route reads queue long, the fast paths are at work.
    */
-  async reconcileAll(): Promise<ReconcileResult> {
-    const { routeReadQueue } = this.props.account;
-    const deferred = routeReadQueue
-      ? await deferredReconciles(
-          routeReadQueue,
-          this.props.topology.sites,
-          this.props.deferReconcileAboveMs ?? DEFER_RECONCILE_ABOVE_MS,
-          this.props.log,
-        )
-      : [];
-    const skipped = new Set(deferred.map((d) => d.site));
-    const sites = this.props.topology.sites.filter((s) => !skipped.has(s.name));
-    const { store, clock, log, liveness } = this.props;
-    const free = sites.filter((s) => !this.queue.has(s.name));
-    const underRuns = await runsHoldingLeases(
-      new SiteLock({ store, clock, log, ...(liveness ? { liveness } : {}) }),
-      free,
-    );
-    const idle = free.filter((s) => !underRuns.has(s.name));
-    const observed =
-      idle.length > 1
-        ? await this.props.account.routeTables.observe(idle).catch((err: Error) => {
-            this.props.log.warn({ err }, 'reconcile: the batched route read failed; each site reads its own');
-            return undefined;
-          })
-        : undefined;
-    const results = await Promise.allSettled(
-      sites.map((s) =>
-        this.queued(s.name, (site) =>
-          this.run(site, { kind: 'reconcile' }, underRuns.get(site.name) ?? observed?.get(site.name)),
-        ),
-      ),
-    );
-    return { outcomes: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])), deferred };
+  reconcileAll(): Promise<ReconcileResult> {
+    return reconcileSites(this.props, this.props.topology.sites, {
+      busy: (site) => this.queue.has(site),
+      evaluate: (name, observed) =>
+        this.queued(name, (site) => this.run(site, { kind: 'reconcile' }, observed)),
+    });
   }
 
   /** The in-process monitor's hook (LocalReporter). */

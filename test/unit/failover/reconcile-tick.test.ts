@@ -5,7 +5,7 @@ import { SqliteStore } from '../../../src/local/sqlite-store.js';
 import type { RouteReadQueue } from '../../../src/ports/route-read-queue.js';
 import { SiteLock } from '../../../src/services/execution/site-lock.js';
 import { FailoverController } from '../../../src/services/failover/failover-controller.js';
-import { DEFER_RECONCILE_ABOVE_MS } from '../../../src/services/failover/reconcile-gate.js';
+import { DEFER_RECONCILE_ABOVE_MS } from '../../../src/services/failover/reconcile-tick.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { ManualClock } from '../../helpers/fakes/manual-clock.js';
 import { siteInput } from '../../helpers/fakes/site.js';
