@@ -119,8 +119,9 @@ async function deferredReconciles(
  * read: the run reads those routes under its lease, and a reconcile read would decide nothing but to follow it.
  * Not read, the routes show no active tunnel, so the policy sees the run in progress (gatherFacts'
  * unfinishedRun: a lease whose owner is a failover run, hence the same prefix) and the controller follows the
- * run; its end is evaluated with a fresh read. A lease released in between leaves routes unread: nothing done,
- * and the next tick looks again. Other holders (a redeploy) are reconciled as before.
+ * run; its end is evaluated with a fresh read. A lease released in between leaves the routes unread: nothing
+ * done (unless the run was left unfinished: finishing it reads under its own lease), and the next tick looks
+ * again. Other holders (a redeploy) are reconciled as before.
  */
 async function runsHoldingLeases(
   lock: SiteLock,
