@@ -114,7 +114,7 @@ export class FailoverExecutor {
     } finally {
       // Every call of this run has returned: the epoch moves on before the lease is released, so a decision that
       // read the routes while they moved reads them again (see RouteEpochs).
-      if (run.touched.size > 0) await this.advanceEpoch(run);
+      if (run.touched.size > 0) await this.epochs.moveOn(run.plan.site.name, run.log);
       await run.close(this.progressSettleMs);
     }
   }
@@ -136,7 +136,7 @@ export class FailoverExecutor {
     await this.assertTargetHealthy(site, to);
     run.begin(mostCommonTunnel(todo) ?? mostCommonTunnel(slots), todo);
     // Not awaited: the store stays off the route calls. The epoch moves on again once they have all returned.
-    void this.advanceEpoch(run);
+    void this.epochs.moveOn(site.name, run.log);
     await this.changeRoutes(run, keeper, todo);
     await this.verify(site, to);
     // Counted for the cooldown and the hourly cap in a record of its own, still under the lease (the audit
@@ -181,27 +181,13 @@ export class FailoverExecutor {
    */
   private async slotsUnderLease(run: FailoverAttempt): Promise<RouteSlot[]> {
     const { site, seen } = run.plan;
-    if (seen) {
-      const epoch = await this.epochs.read(site.name).catch((err) => {
-        run.log.warn({ err }, 'could not read the route epoch; reading the routes again');
-        return undefined;
-      });
-      if (epoch === seen.epoch) return [...seen.slots];
-      run.log.info({ seen: seen.epoch, now: epoch }, 'routes may have moved since the decision read them');
-    }
+    if (seen && (await this.epochs.unchangedSince(site.name, seen.epoch, run.log))) return [...seen.slots];
     return this.readSlots(site).catch((err) => {
       throw new Refusal(
         'routes-unreadable',
         `cannot read the route tables of ${site.name}: ${reasonOf(err)}`,
       );
     });
-  }
-
-  /** Moves the site's route epoch on (see RouteEpochs); a store that fails is logged, never in the run's way. */
-  private async advanceEpoch(run: FailoverAttempt): Promise<void> {
-    await this.epochs
-      .advance(run.plan.site.name)
-      .catch((err) => run.log.warn({ err }, 'could not move the route epoch on'));
   }
 
   /** Points each route at the target, a few at a time; stops at the first failure or once the lease is lost. */

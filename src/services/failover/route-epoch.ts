@@ -1,4 +1,5 @@
 import type { RouteSlot } from '../../domain/route-plan.js';
+import type { Logger } from '../../log.js';
 import type { Store } from '../../ports/store.js';
 import { advanceNumber } from '../../ports/store-advance.js';
 
@@ -32,6 +33,21 @@ export class RouteEpochs {
   /** The site's epoch now (0 when no run has written in a week); rejects when the store cannot say. */
   async read(site: string): Promise<number> {
     return advanceNumber((await this.store.get(ROUTE_EPOCH_NS, site))?.value) ?? 0;
+  }
+
+  /** Whether the epoch is still `seen` (no run has written the routes since); an unreadable epoch is not. */
+  async unchangedSince(site: string, seen: number, log: Logger): Promise<boolean> {
+    const now = await this.read(site).catch((err) => {
+      log.warn({ err }, 'could not read the route epoch; reading the routes again');
+      return undefined;
+    });
+    if (now !== seen) log.info({ seen, now }, 'routes may have moved since the decision read them');
+    return now === seen;
+  }
+
+  /** Moves the epoch on; a store that fails is logged, never in the way of the run's route calls. */
+  async moveOn(site: string, log: Logger): Promise<void> {
+    await this.advance(site).catch((err) => log.warn({ err }, 'could not move the route epoch on'));
   }
 
   /** Moves the epoch on by one (atomic, no read first); the new value. */
