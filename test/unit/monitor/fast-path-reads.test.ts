@@ -200,30 +200,32 @@ describe('fast path reads during an AZ outage: a survivor carrying every route s
 // seconds. A retry used to queue behind the evaluation in flight, so evaluations ran back to back for as long as
 // the queue lasted, and one that found every route on its own tunnel never settled (the queued retry unsettled
 // it): bench:fleet counted 827 evaluations for 250 sites with nothing to do.
-describe('fast path: a slow evaluation is not followed by retries queued while it ran', () => {
-  it('the peer host dead, each evaluation taking 30 s: the first settles it, and no retry follows', async () => {
-    const clock = new ManualClock();
-    const started: number[] = [];
-    let finish: () => void = () => {};
-    const fast = new FastPathReporter({
-      controller: {
-        evaluate: async (_site, trigger) => {
-          started.push(clock.now());
-          await new Promise<void>((resolve) => {
-            finish = resolve;
-          });
-          return {
-            site: 'dc1',
-            trigger,
-            decision: { action: 'none', code: 'active-ok', reason: 'fine', evidence: { active: 'primary' } },
-          } as unknown as ControllerOutcome;
-        },
+/**
+ * A fast path whose every evaluation waits until `finish()` (its reads queued in the Describe bucket) and then
+ * answers `outcome`; its own tunnel up, the peer host dead. `round()` is one probe round 500 ms on.
+ */
+function slowEvaluations(outcome: Pick<ControllerOutcome, 'decision' | 'result'>) {
+  const clock = new ManualClock();
+  const started: number[] = [];
+  let release: () => void = () => {};
+  const fast = new FastPathReporter({
+    controller: {
+      evaluate: async (_site, trigger) => {
+        started.push(clock.now());
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { site: 'dc1', trigger, ...outcome } as ControllerOutcome;
       },
-      clock,
-      log: silentLogger(),
-    });
-    const peerView = { tunnel: 'secondary', failCount: 3, okCount: 0, at: '' };
-    const round = (): ProbeRound => ({
+    },
+    clock,
+    log: silentLogger(),
+    retryMs: 5000,
+  });
+  const peerView = { tunnel: 'secondary', failCount: 3, okCount: 0, at: '' };
+  const round = async () => {
+    clock.advance(500);
+    await fast.round({
       site: 'dc1',
       tunnel: 'primary',
       at: clock.now(),
@@ -233,82 +235,45 @@ describe('fast path: a slow evaluation is not followed by retries queued while i
       state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
       peer: { view: peerView, heartbeatAgeMs: 30_000, verdict: 'host-dead', health: 'up' },
     });
-    // 30 s of rounds while the first evaluation waits for its reads.
-    for (let i = 0; i < 60; i++) {
-      clock.advance(500);
-      await fast.round(round());
-    }
-    expect(started).toHaveLength(1);
-    finish();
+  };
+  const finish = async () => {
+    release();
     await fast.flush();
+  };
+  return { clock, started, round, finish };
+}
+
+describe('fast path: a slow evaluation is not followed by retries queued while it ran', () => {
+  it('the peer host dead, each evaluation taking 30 s: the first settles it, and no retry follows', async () => {
+    const s = slowEvaluations({
+      decision: { action: 'none', code: 'active-ok', reason: 'fine', evidence: { active: 'primary' } },
+    } as unknown as ControllerOutcome);
+    // 30 s of rounds while the first evaluation waits for its reads.
+    for (let i = 0; i < 60; i++) await s.round();
+    expect(s.started).toHaveLength(1);
+    await s.finish();
     // Then 60 s more with nothing changed: the evaluation found every route on this tunnel, so no retry.
     for (let i = 0; i < 120; i++) {
-      clock.advance(500);
-      await fast.round(round());
-      finish();
-      await fast.flush();
+      await s.round();
+      await s.finish();
     }
-    expect(started).toHaveLength(1);
+    expect(s.started).toHaveLength(1);
   });
 
   it('a slow evaluation that decided nothing is retried once its wait has passed after it ended', async () => {
-    const clock = new ManualClock();
-    const started: number[] = [];
-    let finish: () => void = () => {};
-    const fast = new FastPathReporter({
-      controller: {
-        evaluate: async (_site, trigger) => {
-          started.push(clock.now());
-          await new Promise<void>((resolve) => {
-            finish = resolve;
-          });
-          // Another process's run holds the site: not settled, retried.
-          return {
-            site: 'dc1',
-            trigger,
-            decision: { action: 'failover', code: 'failover', to: 'primary', reason: 'peer dead' },
-            result: {
-              ok: false,
-              refused: true,
-              refusal: 'locked',
-              reason: 'locked',
-              changed: 0,
-              rolledBack: 0,
-            },
-          } as unknown as ControllerOutcome;
-        },
-      },
-      clock,
-      log: silentLogger(),
-      retryMs: 5000,
-    });
-    const peerView = { tunnel: 'secondary', failCount: 3, okCount: 0, at: '' };
-    const round = (): ProbeRound => ({
-      site: 'dc1',
-      tunnel: 'primary',
-      at: clock.now(),
-      results: [],
-      lossPct: 0,
-      latencyMs: 1,
-      state: { health: 'up', since: 0, riseCount: 9, fallCount: 0, reason: '' },
-      peer: { view: peerView, heartbeatAgeMs: 30_000, verdict: 'host-dead', health: 'up' },
-    });
-    for (let i = 0; i < 60; i++) {
-      clock.advance(500);
-      await fast.round(round());
-    }
-    const endedAt = clock.now();
-    finish();
-    await fast.flush();
-    for (let i = 0; i < 20; i++) {
-      clock.advance(500);
-      await fast.round(round());
-    }
+    // Another process's run holds the site: not settled, retried.
+    const s = slowEvaluations({
+      decision: { action: 'failover', code: 'failover', to: 'primary', reason: 'peer dead' },
+      result: { ok: false, refused: true, refusal: 'locked', reason: 'locked', changed: 0, rolledBack: 0 },
+    } as unknown as ControllerOutcome);
+    for (let i = 0; i < 60; i++) await s.round();
+    const endedAt = s.clock.now();
+    await s.finish();
+    for (let i = 0; i < 20; i++) await s.round();
     // One retry, 5 s after the first evaluation ended (not right after it, as a retry queued while it ran was).
-    expect(started).toHaveLength(2);
-    expect(started[1]! - endedAt).toBe(5000);
-    finish();
-    await fast.flush();
+    expect(s.started).toHaveLength(2);
+    expect(s.started[1]! - endedAt).toBe(5000);
+    await s.finish();
   });
 });
 
