@@ -48,6 +48,7 @@ import {
   AWS_DEFAULT_BUCKETS,
   bucketLimitSeconds,
   bucketOf,
+  budgetSpecOf,
   Ec2ApiBuckets,
   isMutating,
   parseBucketSpec,
@@ -344,7 +345,7 @@ async function scenario(placement: Placement, dir: string): Promise<ScenarioResu
   const slices = Array.from({ length: MONITOR_WORKERS }, (_, w) =>
     names.filter((_, i) => i % MONITOR_WORKERS === w),
   );
-  const budgetSpec = `mutating=${BUCKETS.mutating.size}/${BUCKETS.mutating.refillPerSecond},nonMutating=${BUCKETS.nonMutating.size}/${BUCKETS.nonMutating.refillPerSecond}`;
+  const budgetSpec = budgetSpecOf(BUCKETS);
   const common = { topologyPath, awsUrl, slackUrl, storeSocket, budgetSpec };
   const firstTickMs = 60_000 - (Date.now() % 60_000);
   const workers = await Promise.all([

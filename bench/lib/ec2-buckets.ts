@@ -52,6 +52,20 @@ export function parseBucketSpec(
   return config;
 }
 
+/**
+ * The same sizes as TUNNELOPS_EC2_BUDGET spells them, per-API sizes included: the budget must pace each API at
+ * the rate the stand-in throttles it (a per-API size left out made the budget pace at its category's rate and
+ * EC2 throttle most calls).
+ */
+export function budgetSpecOf(config: BucketConfig): string {
+  const spec = (key: string, b: BucketSize) => `${key}=${b.size}/${b.refillPerSecond}`;
+  return [
+    spec('mutating', config.mutating),
+    spec('nonMutating', config.nonMutating),
+    ...Object.entries(config.perApi ?? {}).map(([api, b]) => spec(api, b)),
+  ].join(',');
+}
+
 export const isMutating = (api: string): boolean => MUTATING.test(api);
 
 export function bucketOf(config: BucketConfig, api: string): BucketSize {

@@ -299,7 +299,8 @@ function startBackstop(
               outcome: r && !r.ok ? `${key}: ${r.reason}` : key,
             });
         }
-        send({ type: 'reconciled', at, sites: 1 });
+        // A deferred tick read and decided nothing: not a reconcile.
+        if (outcomes.length > 0) send({ type: 'reconciled', at, sites: outcomes.length });
       });
     };
     const first = setTimeout(
