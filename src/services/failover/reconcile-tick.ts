@@ -116,8 +116,8 @@ async function deferredReconciles(
 
 /**
  * The sites whose lease a failover run holds, with the "observation" their reconcile gets instead of a route
- * read: the run reads those routes under its lease, and a reconcile read would decide nothing but to follow it.
- * Not read, the routes show no active tunnel, so the policy sees the run in progress (gatherFacts'
+ * read: the run is moving those routes (and reads them back), and a reconcile read would decide nothing but to
+ * follow it. Not read, the routes show no active tunnel, so the policy sees the run in progress (gatherFacts'
  * unfinishedRun: a lease whose owner is a failover run, hence the same prefix) and the controller follows the
  * run; its end is evaluated with a fresh read. A lease released in between leaves the routes unread: nothing
  * done (unless the run was left unfinished: finishing it reads under its own lease), and the next tick looks
