@@ -65,6 +65,7 @@ export class FastPathReporter implements HealthReporter {
   private pending: ControllerTrigger | null = null;
   private lastVerdict: PeerVerdict = 'alive';
   private peerWasDown = false;
+  /** When the last evaluation ended: a retry's wait counts from there. */
   private lastEvalAt = Number.NEGATIVE_INFINITY;
   private retryMs: number;
   /** Set while the last evaluation found this tunnel carrying every route (carriesEveryRoute): no retries. */
@@ -150,7 +151,6 @@ export class FastPathReporter implements HealthReporter {
 
   /** `tunnel` is this monitor's own. */
   private trigger(site: string, tunnel: string, trigger: ControllerTrigger): void {
-    this.lastEvalAt = this.props.clock.now();
     if (this.inFlight) {
       this.pending = trigger;
       return;
