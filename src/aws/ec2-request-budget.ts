@@ -166,7 +166,7 @@ export class StoreRequestBudget implements RequestBudget {
         { key, now },
         'EC2 request budget record is impossible (corrupt or forged); replaced it',
       );
-    return Math.max(0, result.value - burstMs - now);
+    return waitAt(result.value, bucket, now);
   }
 
   /**
@@ -202,7 +202,7 @@ export class StoreRequestBudget implements RequestBudget {
       );
       return 0;
     }
-    return Math.max(0, n - recordTimes(bucket).burstMs - now);
+    return waitAt(n, bucket, now);
   }
 
   private bucketOf(api: string): BucketSize {
@@ -223,6 +223,11 @@ export class StoreRequestBudget implements RequestBudget {
 function recordTimes(bucket: BucketSize): { intervalMs: number; burstMs: number; boundMs: number } {
   const intervalMs = 1000 / bucket.refillPerSecond;
   return { intervalMs, burstMs: bucket.size * intervalMs, boundMs: waitBoundMs(bucket) };
+}
+
+/** The wait at `now` of a reservation whose record reads `n` (the bucket full again at n - burst). */
+function waitAt(n: number, bucket: BucketSize, now: number): number {
+  return Math.max(0, n - recordTimes(bucket).burstMs - now);
 }
 
 /** The furthest ahead an honest writer can leave the record at `now` (the bound's wait), plus clock skew. */
