@@ -222,6 +222,7 @@ const outageHooks: Array<(az: string) => void> = [];
 
 /** Evaluations after the outage, by "trigger -> decision" (what spends the Describe bucket). */
 const evaluations = new Map<string, number>();
+const count = (key: string, n = 1) => evaluations.set(key, (evaluations.get(key) ?? 0) + n);
 const traces: EvaluationTrace[] = [];
 let outageSeen = false;
 function counted(controller: FailoverController, actor: string): FailoverController {
@@ -231,7 +232,7 @@ function counted(controller: FailoverController, actor: string): FailoverControl
     const seen = outageSeen;
     const note = (key: string, detail = key) => {
       if (!seen) return;
-      evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+      count(key);
       traces.push({ site, actor, trigger: trigger.kind, startedAt, endedAt: Date.now(), outcome: detail });
     };
     try {
@@ -280,15 +281,11 @@ function startBackstop(
       const at = Date.now();
       void c.reconcileAll().then(({ outcomes, deferred }) => {
         // Deferred: the account's route-read queue was long (the fast paths at work); nothing read or decided.
-        if (outageSeen && deferred.length > 0)
-          evaluations.set(
-            'backstop -> deferred',
-            (evaluations.get('backstop -> deferred') ?? 0) + deferred.length,
-          );
+        if (outageSeen && deferred.length > 0) count('backstop -> deferred', deferred.length);
         for (const o of outcomes) {
           const r = o.result;
           const key = `backstop -> ${o.decision.code}${r ? (r.ok ? ' (ran)' : ` (${r.refusal ?? 'failed'})`) : ''}`;
-          if (outageSeen) evaluations.set(key, (evaluations.get(key) ?? 0) + 1);
+          if (outageSeen) count(key);
           if (outageSeen)
             traces.push({
               site: o.site,
